@@ -1,0 +1,308 @@
+"""Training in the background: one TrainingJob per daemon thread, and a JobManager over them.
+
+The thread never touches Streamlit. Pages and the CLI read `job.log` (a MetricsLog), `job.status`
+and `job.latest_weights()`, and steer through `pause()`, `resume()`, `stop()` and `set_lr()`.
+Every way a job can end is a status with a message: the thread never dies silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from playground import models
+from playground.data import DataError, load
+from playground.metrics import MetricsLog, Status
+from playground.runs import RunWriter
+from playground.specs import ModelSpec, SpecError, TrainConfig, check_fit
+from playground.training import Controls, evaluate, pick_device, prepare, train, weights_copy
+
+logger = logging.getLogger(__name__)
+_seed_lock = threading.Lock()  # the global RNG is shared: seed and build one model at a time
+
+
+class TrainingJob:
+    """A model, a recipe and a thread that trains one with the other."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        config: TrainConfig,
+        *,
+        name: str | None = None,
+        data_dir: str | Path | None = None,
+        runs_dir: str | Path | None = None,
+        mirrors: Sequence[str] | None = None,
+    ):
+        check_fit(spec, config)  # a bad spec fails here, before any thread exists
+        self.id = uuid.uuid4().hex[:10]
+        self.spec, self.config = spec, config
+        self.name = name or spec.name
+        self.data_dir, self.runs_dir, self.mirrors = data_dir, runs_dir, mirrors
+        self.log = MetricsLog()
+        self.controls = Controls()
+        self.created = time.time()
+        self.device: str = ""
+        self.data_note: str = ""  # e.g. "MNIST could not be downloaded; using the sample"
+        self.steps_per_epoch: int = 0
+        self.summary: dict = {}
+        self.run_dir: Path | None = None
+        self._lock = threading.Lock()
+        self._status = Status.QUEUED
+        self._message = "Waiting for a free slot."
+        self._weights: dict[str, torch.Tensor] | None = None
+        self._weights_version = 0
+        self._thread: threading.Thread | None = None
+        self._on_end: list[Callable[[TrainingJob], None]] = []
+
+    # --- what readers see -------------------------------------------------------------------
+
+    @property
+    def status(self) -> Status:
+        with self._lock:
+            status = self._status
+        if status is Status.RUNNING and self.controls.paused:
+            return Status.PAUSED
+        return status
+
+    @property
+    def message(self) -> str:
+        with self._lock:
+            return self._message
+
+    @property
+    def active(self) -> bool:
+        """Started and not yet ended."""
+        return self._thread is not None and not self.status.ended
+
+    def latest_weights(self) -> tuple[int, dict[str, torch.Tensor]] | None:
+        """(version, CPU state dict) of the newest snapshot, or None before the first."""
+        with self._lock:
+            if self._weights is None:
+                return None
+            return self._weights_version, self._weights
+
+    def inference_model(self) -> nn.Module | None:
+        """A CPU model in eval mode with the newest snapshot; training is not disturbed."""
+        latest = self.latest_weights()
+        if latest is None:
+            return None
+        model = models.build(self.spec)
+        model.load_state_dict(latest[1])
+        return model.eval()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; True if it has."""
+        if self._thread is None:
+            return self.status.ended
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # --- control ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None or self._status.ended:
+                return
+            self._thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        self.controls.pause()
+
+    def resume(self) -> None:
+        self.controls.resume()
+
+    def stop(self) -> None:
+        """Stop within one batch; a job still queued ends at once."""
+        self.controls.stop()
+        with self._lock:
+            queued = self._status is Status.QUEUED and self._thread is None
+            if queued:
+                self._status, self._message = Status.STOPPED, "Stopped before it started."
+        if queued:
+            self._ended()
+
+    def set_lr(self, lr: float) -> None:
+        self.controls.set_lr(lr)
+
+    def on_end(self, callback: Callable[[TrainingJob], None]) -> None:
+        self._on_end.append(callback)
+
+    # --- the thread -------------------------------------------------------------------------
+
+    def _set(self, status: Status, message: str) -> None:
+        with self._lock:
+            self._status, self._message = status, message
+
+    def _run(self) -> None:
+        try:
+            self._set(Status.RUNNING, "Loading the data.")
+            self._train()
+        except (SpecError, DataError) as e:
+            self._set(Status.FAILED, str(e))
+        except torch.OutOfMemoryError:
+            self._set(
+                Status.FAILED,
+                f"The {self.device or 'device'} ran out of memory: lower the batch size or use a "
+                "smaller model.",
+            )
+        except Exception as e:  # anything else still ends as a status, with the details logged
+            logger.error("training job %s failed:\n%s", self.id, traceback.format_exc())
+            self._set(
+                Status.FAILED, f"Training failed with an internal error: {type(e).__name__}: {e}"
+            )
+        finally:
+            self._ended()
+
+    def _train(self) -> None:
+        config = self.config
+        device = pick_device(config.device)
+        self.device = _device_name(device)
+        data = load(
+            config.dataset,
+            self.data_dir,
+            val_fraction=config.val_fraction,
+            train_limit=config.train_limit,
+            device=device,
+            mirrors=self.mirrors,
+        )
+        self.data_note = data.note
+        self.steps_per_epoch = -(-len(data.train_x) // config.batch_size)
+        with _seed_lock:
+            torch.manual_seed(config.seed)  # weights, then dropout, follow the seed
+            model = models.build(self.spec)
+        model = prepare(model, device, config.channels_last)
+        runner = torch.compile(model) if config.compile else model
+        writer = RunWriter(self.runs_dir, self.name, self.spec, config) if self.runs_dir else None
+        self.run_dir = writer.path if writer else None
+        written = [0, 0]  # step and epoch records already in metrics.jsonl
+
+        def publish(_: nn.Module) -> None:
+            state = weights_copy(model)
+            with self._lock:
+                self._weights, self._weights_version = state, self._weights_version + 1
+            if writer:
+                steps, epochs = self.log.steps(written[0]), self.log.epochs()[written[1] :]
+                writer.append(steps + epochs)
+                written[0] += len(steps)
+                written[1] += len(epochs)
+
+        self._set(Status.RUNNING, "Training.")
+        started = time.time()
+        outcome = train(runner, data, config, self.log, self.controls, publish)
+        publish(model)
+        summary = {
+            "name": self.name,
+            "model": self.spec.name,
+            "dataset": data.name,
+            "status": outcome.status.value,
+            "message": outcome.message,
+            "epochs": outcome.epochs,
+            "steps": outcome.steps,
+            "train_seconds": round(outcome.train_seconds, 3),
+            "samples_per_second": round(outcome.samples_per_second, 1),
+            "device": self.device,
+            "best_val_accuracy": max(
+                (e.val_accuracy for e in self.log.epochs() if e.val_accuracy is not None),
+                default=None,
+            ),
+            "started": started,
+        }
+        if outcome.status is Status.FINISHED:
+            loss, accuracy = evaluate(
+                model, data.test_x, data.test_y, config.loss, data.info,
+                channels_last=config.channels_last,
+            )  # fmt: skip
+            summary.update(test_loss=loss, test_accuracy=accuracy)
+        summary["ended"] = time.time()
+        if writer:
+            writer.save_weights(weights_copy(model))
+            writer.finish(summary)
+        self.summary = summary
+        self._set(outcome.status, outcome.message)
+
+    def _ended(self) -> None:
+        for callback in self._on_end:
+            try:
+                callback(self)
+            except Exception:
+                logger.exception("on_end callback of job %s failed", self.id)
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type
+
+
+class JobManager:
+    """All jobs of the process: ids, at most `max_running` at once (others queue), clean-up."""
+
+    def __init__(self, max_running: int = 1, keep_ended: int = 20):
+        self.max_running = max_running
+        self.keep_ended = keep_ended
+        self._lock = threading.Lock()
+        self._jobs: dict[str, TrainingJob] = {}
+        self._queue: list[TrainingJob] = []
+
+    def submit(self, job: TrainingJob) -> str:
+        job.on_end(self._job_ended)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._queue.append(job)
+        self._pump()
+        return job.id
+
+    def get(self, job_id: str | None) -> TrainingJob | None:
+        with self._lock:
+            return self._jobs.get(job_id) if job_id else None
+
+    def jobs(self) -> list[TrainingJob]:
+        """All known jobs, newest first."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
+
+    def running(self) -> list[TrainingJob]:
+        return [j for j in self.jobs() if j.status in (Status.RUNNING, Status.PAUSED)]
+
+    def queued(self) -> list[TrainingJob]:
+        with self._lock:
+            return list(self._queue)
+
+    def stop_all(self) -> None:
+        for job in self.jobs():
+            job.stop()
+
+    def _pump(self) -> None:
+        with self._lock:
+            self._queue = [j for j in self._queue if j.status is Status.QUEUED]
+            busy = sum(1 for j in self._jobs.values() if j.active)
+            starting = []
+            while self._queue and busy < self.max_running:
+                starting.append(self._queue.pop(0))
+                busy += 1
+        for job in starting:
+            job.start()
+
+    def _job_ended(self, job: TrainingJob) -> None:
+        self._cleanup()
+        self._pump()
+
+    def _cleanup(self) -> None:
+        with self._lock:
+            ended = sorted(
+                (j for j in self._jobs.values() if j.status.ended), key=lambda j: j.created
+            )
+            for job in ended[: max(0, len(ended) - self.keep_ended)]:
+                del self._jobs[job.id]

@@ -1,0 +1,356 @@
+"""Layer kinds and activations: what each layer takes, what it gives, how it is built.
+
+A layer kind is one record (like TensorFlow Playground's `{output, der}` activations): its
+parameters with defaults and ranges, its output shape for an input shape, its PyTorch module, and
+its multiply-accumulate count. Shapes never include the batch: (C, H, W) for images, (F,) for
+vectors. Problems are raised as `LayerProblem` sentences; `specs.py` adds which layer it was.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+Shape = tuple[int, ...]
+
+
+class LayerProblem(ValueError):
+    """A layer cannot take its input or its parameters; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a layer kind: its type, default and allowed range (inclusive)."""
+
+    name: str
+    kind: type  # int, float or bool
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    high_open: bool = False  # True: the value must stay below `high`
+    optional: bool = False  # True: None is allowed and means `help` says what
+    help: str = ""
+
+    def check(self, value: Any) -> Any:
+        """Return `value` as this parameter's type, or raise LayerProblem in plain words."""
+        if value is None:
+            if self.optional:
+                return None
+            raise LayerProblem(f"{self.name} needs a value ({self.help})")
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise LayerProblem(f"{self.name} must be true or false, not {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise LayerProblem(f"{self.name} must be a number, not {value!r}")
+        if not math.isfinite(value):
+            raise LayerProblem(f"{self.name} must be a finite number, not {value}")
+        if self.kind is int:
+            if value != int(value):
+                raise LayerProblem(f"{self.name} must be a whole number, not {value}")
+            value = int(value)
+        else:
+            value = float(value)
+        if self.low is not None and value < self.low:
+            raise LayerProblem(f"{self.name} is {value} but must be at least {_num(self.low)}")
+        if self.high is not None:
+            if self.high_open and value >= self.high:
+                raise LayerProblem(f"{self.name} is {value} but must be below {_num(self.high)}")
+            if not self.high_open and value > self.high:
+                raise LayerProblem(f"{self.name} is {value} but must be at most {_num(self.high)}")
+        return value
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """A kind of layer the user can add: parameters, shape rule, module, MACs."""
+
+    name: str
+    label: str
+    description: str
+    params: tuple[Param, ...]
+    activation: str  # the activation a new layer of this kind gets in the editor
+    output_shape: Callable[[Shape, dict], Shape]
+    build: Callable[[Shape, dict], nn.Module]
+    macs: Callable[[Shape, Shape, dict], int]
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params}
+
+
+def describe(shape: Shape) -> str:
+    """A shape in the words the editor uses: '32x13x13 feature maps' or '64 features'."""
+    if len(shape) == 3:
+        return f"{shape[0]}x{shape[1]}x{shape[2]} feature maps"
+    return f"{shape[0]} features"
+
+
+def _needs_image(shape: Shape, label: str) -> tuple[int, int, int]:
+    if len(shape) != 3:
+        raise LayerProblem(
+            f"{label} works on images (channels x height x width) but gets a flat vector of "
+            f"{shape[0]} features: move it before the Flatten layer, or use Linear layers here"
+        )
+    return shape  # type: ignore[return-value]
+
+
+def _needs_vector(shape: Shape, label: str) -> int:
+    if len(shape) != 1:
+        raise LayerProblem(
+            f"{label} needs a flat vector but gets {describe(shape)}: add a Flatten layer before it"
+        )
+    return shape[0]
+
+
+def _sliding(size: int, kernel: int, stride: int, padding: int, what: str, fix: str) -> int:
+    if kernel > size + 2 * padding:
+        pad = f" (with padding {padding})" if padding else ""
+        raise LayerProblem(f"{what} {kernel} is larger than the {size}x{size} input{pad}: {fix}")
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+# --- Conv2d ---------------------------------------------------------------------------------
+
+
+def _conv_shape(shape: Shape, p: dict) -> Shape:
+    _c, h, w = _needs_image(shape, "Conv2d")
+    fix = "use a smaller kernel, add padding, or remove a pooling layer before it"
+    k, s, pad = p["kernel_size"], p["stride"], p["padding"]
+    return (
+        p["out_channels"],
+        _sliding(h, k, s, pad, "Kernel", fix),
+        _sliding(w, k, s, pad, "Kernel", fix),
+    )
+
+
+def _conv_build(shape: Shape, p: dict) -> nn.Module:
+    return nn.Conv2d(shape[0], p["out_channels"], p["kernel_size"], p["stride"], p["padding"])
+
+
+def _conv_macs(shape: Shape, out: Shape, p: dict) -> int:
+    return out[0] * out[1] * out[2] * shape[0] * p["kernel_size"] ** 2
+
+
+# --- Pooling --------------------------------------------------------------------------------
+
+
+def _pool_shape(label: str) -> Callable[[Shape, dict], Shape]:
+    def shape_of(shape: Shape, p: dict) -> Shape:
+        c, h, w = _needs_image(shape, label)
+        k = p["kernel_size"]
+        s = p["stride"] or k
+        fix = "use a smaller pooling window or remove an earlier pooling layer"
+        return (c, _sliding(h, k, s, 0, "Window", fix), _sliding(w, k, s, 0, "Window", fix))
+
+    return shape_of
+
+
+def _no_macs(shape: Shape, out: Shape, p: dict) -> int:
+    return 0
+
+
+# --- BatchNorm, Dropout, Flatten -------------------------------------------------------------
+
+
+def _batchnorm_build(shape: Shape, p: dict) -> nn.Module:
+    return nn.BatchNorm2d(shape[0]) if len(shape) == 3 else nn.BatchNorm1d(shape[0])
+
+
+def _same_shape(shape: Shape, p: dict) -> Shape:
+    return shape
+
+
+def _flatten_shape(shape: Shape, p: dict) -> Shape:
+    return (math.prod(shape),)
+
+
+# --- Linear ---------------------------------------------------------------------------------
+
+
+def _linear_shape(shape: Shape, p: dict) -> Shape:
+    _needs_vector(shape, "Linear")
+    return (p["out_features"],)
+
+
+def _linear_macs(shape: Shape, out: Shape, p: dict) -> int:
+    return shape[0] * out[0]
+
+
+# --- Residual block -------------------------------------------------------------------------
+
+
+class ResidualBlock(nn.Module):
+    """conv3x3 -> ReLU -> conv3x3, plus the input (through a 1x1 conv when channels change)."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
+        self.skip = (
+            nn.Identity()
+            if in_channels == out_channels
+            else nn.Conv2d(in_channels, out_channels, 1)
+        )
+
+    def forward(self, x):  # (B, Cin, H, W) -> (B, Cout, H, W)
+        return self.conv2(self.relu(self.conv1(x))) + self.skip(x)
+
+
+def _residual_shape(shape: Shape, p: dict) -> Shape:
+    c, h, w = _needs_image(shape, "Residual block")
+    return (p["out_channels"] or c, h, w)
+
+
+def _residual_build(shape: Shape, p: dict) -> nn.Module:
+    return ResidualBlock(shape[0], p["out_channels"] or shape[0])
+
+
+def _residual_macs(shape: Shape, out: Shape, p: dict) -> int:
+    cin, (cout, h, w) = shape[0], out
+    skip = 0 if cin == cout else cin * cout
+    return h * w * (cin * cout * 9 + cout * cout * 9 + skip)
+
+
+# --- The registry ---------------------------------------------------------------------------
+
+_KERNEL = Param("kernel_size", int, 3, 1, 15, help="the window's width and height")
+_POOL_KERNEL = Param("kernel_size", int, 2, 1, 8, help="the window's width and height")
+_POOL_STRIDE = Param("stride", int, None, 1, 8, optional=True, help="empty: same as the window")
+
+LAYERS: dict[str, LayerKind] = {
+    k.name: k
+    for k in [
+        LayerKind(
+            "conv2d",
+            "Conv2d",
+            "Slides small learned filters over the image; each filter makes one feature map.",
+            (
+                Param("out_channels", int, 32, 1, 512, help="how many filters (feature maps)"),
+                _KERNEL,
+                Param("stride", int, 1, 1, 8, help="step between filter positions"),
+                Param("padding", int, 0, 0, 8, help="zeros added around the border"),
+            ),
+            "relu",
+            _conv_shape,
+            _conv_build,
+            _conv_macs,
+        ),
+        LayerKind(
+            "maxpool2d",
+            "MaxPool2d",
+            "Keeps the largest value in each window: smaller maps, some shift tolerance.",
+            (_POOL_KERNEL, _POOL_STRIDE),
+            "none",
+            _pool_shape("MaxPool2d"),
+            lambda shape, p: nn.MaxPool2d(p["kernel_size"], p["stride"]),
+            _no_macs,
+        ),
+        LayerKind(
+            "avgpool2d",
+            "AvgPool2d",
+            "Averages each window: smaller, smoother maps.",
+            (_POOL_KERNEL, _POOL_STRIDE),
+            "none",
+            _pool_shape("AvgPool2d"),
+            lambda shape, p: nn.AvgPool2d(p["kernel_size"], p["stride"]),
+            _no_macs,
+        ),
+        LayerKind(
+            "batchnorm",
+            "BatchNorm",
+            "Normalises each channel over the batch, then rescales; trains faster and steadier.",
+            (),
+            "none",
+            _same_shape,
+            _batchnorm_build,
+            _no_macs,
+        ),
+        LayerKind(
+            "dropout",
+            "Dropout",
+            "While training, zeroes a random share p of values, so no unit can be relied on.",
+            (Param("p", float, 0.25, 0.0, 1.0, high_open=True, help="share of values dropped"),),
+            "none",
+            _same_shape,
+            lambda shape, p: nn.Dropout(p["p"]),
+            _no_macs,
+        ),
+        LayerKind(
+            "flatten",
+            "Flatten",
+            "Lays feature maps out as one long vector, for Linear layers.",
+            (),
+            "none",
+            _flatten_shape,
+            lambda shape, p: nn.Flatten(),
+            _no_macs,
+        ),
+        LayerKind(
+            "linear",
+            "Linear",
+            "Every input connects to every unit (a dense, fully connected layer).",
+            (Param("out_features", int, 64, 1, 4096, help="how many units"),),
+            "relu",
+            _linear_shape,
+            lambda shape, p: nn.Linear(shape[0], p["out_features"]),
+            _linear_macs,
+        ),
+        LayerKind(
+            "residual",
+            "Residual block",
+            "Two 3x3 convolutions whose output is added to the input: deep nets train easily.",
+            (Param("out_channels", int, None, 1, 512, optional=True, help="empty: keep channels"),),
+            "relu",
+            _residual_shape,
+            _residual_build,
+            _residual_macs,
+        ),
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation function the user can put after any layer."""
+
+    name: str
+    label: str
+    description: str
+    make: Callable[[], nn.Module]
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation("none", "none", "Passes values through unchanged (identity).", nn.Identity),
+        Activation("relu", "ReLU", "max(0, x): cheap, does not saturate for x > 0.", nn.ReLU),
+        Activation(
+            "leaky_relu",
+            "LeakyReLU",
+            "Like ReLU, with a small slope (0.01) for x < 0 so units never die.",
+            nn.LeakyReLU,
+        ),
+        Activation("elu", "ELU", "Smooth ReLU that goes to -1 for very negative x.", nn.ELU),
+        Activation(
+            "gelu", "GELU", "x times the chance a Gaussian is below x (transformers).", nn.GELU
+        ),
+        Activation("silu", "SiLU", "x * sigmoid(x), also called swish.", nn.SiLU),
+        Activation("sigmoid", "Sigmoid", "Squashes to (0, 1); saturates at both ends.", nn.Sigmoid),
+        Activation("tanh", "Tanh", "Squashes to (-1, 1), centred on 0; saturates.", nn.Tanh),
+        Activation(
+            "softmax",
+            "Softmax",
+            "Turns a vector into probabilities that sum to 1 (over channels for maps).",
+            lambda: nn.Softmax(dim=1),
+        ),
+    ]
+}

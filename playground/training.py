@@ -1,0 +1,265 @@
+"""The training loop, and the control flags a page or the CLI uses to steer it.
+
+`train()` is the pytorch/examples loop with explicit arguments: it knows nothing of pages or
+threads. It reports through a MetricsLog, publishes weight copies through a callback, and obeys a
+`Controls` object (stop, pause, new learning rate). `TrainingJob` (jobs.py) runs it in a thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from playground import catalog
+from playground.data import Augment, Dataset, batch_count, batches
+from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
+from playground.specs import SpecError, TrainConfig
+
+
+class Controls:
+    """Flags set from any thread and read by the loop between batches."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()  # cleared while paused
+        self._running.set()
+        self._lr: float | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # wake a paused loop so it can see the stop
+
+    def pause(self) -> None:
+        if not self._stop.is_set():
+            self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def set_lr(self, lr: float) -> None:
+        """A new base learning rate, used from the next step on."""
+        if not (lr > 0 and math.isfinite(lr)):
+            raise SpecError("The learning rate must be a number above 0.", field="lr")
+        self._lr = float(lr)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def lr(self) -> float | None:
+        return self._lr
+
+    def wait_while_paused(self) -> float:
+        """Block while paused; return the seconds spent waiting."""
+        if self._running.is_set():
+            return 0.0
+        start = time.perf_counter()
+        self._running.wait()
+        return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status  # FINISHED, STOPPED or DIVERGED
+    message: str
+    epochs: int  # epochs completed
+    steps: int
+    train_seconds: float  # training time, per-epoch validation included, pauses excluded
+    samples_per_second: float
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """cuda > mps > cpu for 'auto'; a named device must exist, or SpecError says so."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise SpecError(
+            f"Device {name} was chosen, but this machine has no CUDA GPU: choose auto or cpu."
+        )
+    if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
+        raise SpecError(
+            f"Device {name} was chosen, but this machine has {torch.cuda.device_count()} GPU(s)."
+        )
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise SpecError("Device mps was chosen, but Apple's Metal is not available here.")
+    return torch.device(name)
+
+
+def prepare(model: nn.Module, device: torch.device, channels_last: bool) -> nn.Module:
+    """Move a model to the device, in channels-last layout if it has convolutions."""
+    model = model.to(device)
+    if channels_last and any(p.dim() == 4 for p in model.parameters()):
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def weights_copy(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A CPU copy of the model's state, safe to use while training goes on."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    loss: str,
+    info: catalog.DatasetInfo,
+    batch_size: int = 1000,
+    channels_last: bool = False,
+) -> tuple[float, float]:
+    """(mean loss, accuracy) of the model on uint8 images x and labels y; restores train mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        total_loss = torch.zeros((), device=x.device)
+        correct = torch.zeros((), device=x.device, dtype=torch.long)
+        compute = catalog.LOSSES[loss].compute
+        for xb, yb in batches(
+            x, y, batch_size, mean=info.mean, std=info.std, channels_last=channels_last
+        ):
+            out = model(xb)
+            total_loss += compute(out, yb, len(info.classes), 0.0) * len(yb)
+            correct += (catalog.predict(out) == yb).sum()
+        n = max(1, len(y))
+        return total_loss.item() / n, correct.item() / n
+    finally:
+        model.train(was_training)
+
+
+def train(
+    model: nn.Module,
+    data: Dataset,
+    config: TrainConfig,
+    log: MetricsLog,
+    controls: Controls,
+    publish: Callable[[nn.Module], None] = lambda model: None,
+) -> Outcome:
+    """Train `model` (already on the data's device) as `config` says; report to `log`.
+
+    Returns when the epochs are done, `controls` says stop (within one batch), or the loss
+    stops being finite.
+    """
+    info = data.info
+    classes = len(info.classes)
+    loss_fn = catalog.LOSSES[config.loss].compute
+    optimizer = catalog.OPTIMIZERS[config.optimizer].make(
+        model.parameters(), config.lr, config.weight_decay
+    )
+    steps_per_epoch = batch_count(len(data.train_x), config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    warmup = round(config.warmup_epochs * steps_per_epoch)
+    generator = torch.Generator().manual_seed(config.seed)
+    aug = None
+    if config.augment:
+        aug = Augment(
+            config.augment_rotation,
+            config.augment_scale,
+            config.augment_shift,
+            config.augment_thicken,
+        )
+    step, samples, seconds = 0, 0, 0.0
+
+    def outcome(status: Status, message: str, epochs: int) -> Outcome:
+        return Outcome(status, message, epochs, step, seconds, samples / max(seconds, 1e-9))
+
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        epoch_start = time.perf_counter()
+        paused = 0.0
+        loss_sum, correct_sum, seen = 0.0, 0, 0
+        for xb, yb in batches(
+            data.train_x,
+            data.train_y,
+            config.batch_size,
+            mean=info.mean,
+            std=info.std,
+            generator=generator,
+            aug=aug,
+            channels_last=config.channels_last,
+        ):
+            paused += controls.wait_while_paused()
+            if controls.stopped:
+                seconds += time.perf_counter() - epoch_start - paused
+                return outcome(Status.STOPPED, f"Stopped at step {step}.", epoch - 1)
+            base = controls.lr or config.lr
+            lr = catalog.lr_at(
+                config.schedule,
+                step,
+                total_steps,
+                base,
+                warmup_steps=warmup,
+                step_every=config.step_every_epochs * steps_per_epoch,
+                gamma=config.step_gamma,
+            )
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
+            optimizer.zero_grad(set_to_none=True)
+            out = model(xb)
+            loss = loss_fn(out, yb, classes, config.label_smoothing)
+            loss.backward()
+            optimizer.step()
+
+            # one device sync per step for both numbers
+            loss_value, correct = torch.stack(
+                [loss.detach().float(), (catalog.predict(out) == yb).sum().float()]
+            ).tolist()
+            step += 1
+            samples += len(yb)
+            elapsed = seconds + time.perf_counter() - epoch_start - paused
+            if not math.isfinite(loss_value):
+                seconds = elapsed
+                return outcome(
+                    Status.DIVERGED, divergence_advice(config, lr, step, epoch), epoch - 1
+                )
+            log.add(
+                StepRecord(
+                    step, epoch, loss_value, correct / len(yb), lr, samples / elapsed, elapsed
+                )
+            )
+            loss_sum += loss_value * len(yb)
+            correct_sum += int(correct)
+            seen += len(yb)
+            if step % config.snapshot_every == 0:
+                publish(model)
+
+        val_loss = val_acc = None
+        if len(data.val_y):
+            val_loss, val_acc = evaluate(
+                model, data.val_x, data.val_y, config.loss, info, channels_last=config.channels_last
+            )
+        epoch_seconds = time.perf_counter() - epoch_start - paused
+        seconds += epoch_seconds
+        log.add(
+            EpochRecord(
+                epoch, loss_sum / seen, correct_sum / seen, val_loss, val_acc, epoch_seconds, lr
+            )
+        )
+        publish(model)
+    return outcome(Status.FINISHED, f"Finished {config.epochs} epochs.", config.epochs)
+
+
+def divergence_advice(config: TrainConfig, lr: float, step: int, epoch: int) -> str:
+    optimizer = catalog.OPTIMIZERS[config.optimizer]
+    return (
+        f"The loss stopped being a finite number at step {step} (epoch {epoch}): training "
+        f"diverged. The learning rate {lr:.3g} is too high for {optimizer.label}; lower it "
+        f"(try {config.lr / 10:.3g}, or {optimizer.lr:g}, {optimizer.label}'s usual value), or "
+        "add a warm-up."
+    )
