@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from playground import catalog, idx
-from playground.idx import DataError
+from playground.idx import DataError, DataUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = Path(__file__).resolve().parent / "assets" / "mnist-sample"
@@ -91,7 +91,7 @@ def load(
     note = ""
     try:
         tensors, source = _read(info, folder, download, mirrors)
-    except DataError as e:
+    except DataUnavailable as e:  # a damaged file is the user's to fix: no fallback then
         if info.fallback is None:
             raise
         fallback = catalog.DATASETS[info.fallback]
@@ -115,7 +115,9 @@ def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> t
                 _download(info, folder, mirrors)
                 files = idx.find(folder, info.raw_folder)
             if files is None:
-                raise DataError(f"{info.label} is not in {folder} and could not be downloaded.")
+                raise DataUnavailable(
+                    f"{info.label} is not in {folder} and could not be downloaded."
+                )
             shape = info.input_shape[1:]
             _cache[key] = (idx.load(files, len(info.classes), shape), f"{info.label} from {folder}")
         return _cache[key]
@@ -134,7 +136,7 @@ def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | 
         fetcher.download()
     except Exception as e:  # network errors come in many types; all mean "not available"
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DataError(
+        raise DataUnavailable(
             f"{info.label} is not in {folder} and could not be downloaded ({first})."
         ) from None
 

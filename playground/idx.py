@@ -23,6 +23,10 @@ class DataError(RuntimeError):
     """A dataset that cannot be read or fetched; `str()` is a sentence for the user."""
 
 
+class DataUnavailable(DataError):
+    """A dataset that is not on disk and could not be downloaded (as opposed to damaged)."""
+
+
 def read_idx(path: str | Path) -> torch.Tensor:
     """The values of an IDX file (gzipped or not) as a uint8 tensor of its stored shape."""
     path = Path(path)

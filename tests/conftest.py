@@ -1,0 +1,33 @@
+"""Shared fixtures: real MNIST from $PLAYGROUND_MNIST_DIR, temporary data and run folders."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from playground import data as data_module
+
+
+@pytest.fixture(scope="session")
+def mnist_dir() -> Path:
+    """The folder of real MNIST IDX files; CI must have it, elsewhere the test is skipped."""
+    folder = os.environ.get("PLAYGROUND_MNIST_DIR")
+    if folder and Path(folder).is_dir():
+        return Path(folder)
+    message = "real MNIST is needed: set PLAYGROUND_MNIST_DIR to a folder with its IDX files"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _own_data_and_runs(tmp_path, monkeypatch):
+    """Tests never read or write the user's data/ and runs/ folders."""
+    monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PLAYGROUND_RUNS_DIR", str(tmp_path / "runs"))
+    yield
+    data_module.clear_cache()
+
+
+# A closed port on this machine: a download from it fails at once, as it does offline.
+OFFLINE_MIRROR = "http://127.0.0.1:9/"

@@ -1,0 +1,188 @@
+"""Training jobs in their threads: results, controls, failures, repeatability, the manager."""
+
+import threading
+import time
+
+import pytest
+import torch
+
+from playground.jobs import JobManager, TrainingJob
+from playground.metrics import MetricsLog, Status, StepRecord
+from playground.runs import list_runs, load_run
+from playground.specs import ModelSpec, SpecError, TrainConfig
+from tests.conftest import OFFLINE_MIRROR
+
+MLP = ModelSpec.from_preset("mlp")
+QUICK = TrainConfig(dataset="mnist-sample", epochs=1, batch_size=64, train_limit=2000,
+                    schedule="constant", lr=1e-3, snapshot_every=5)  # fmt: skip
+
+
+def job_of(config=QUICK, spec=MLP, **kwargs) -> TrainingJob:
+    return TrainingJob(spec, config, **kwargs)
+
+
+def run(job: TrainingJob, timeout=120) -> TrainingJob:
+    job.start()
+    assert job.wait(timeout), "the job did not end in time"
+    return job
+
+
+def wait_for(condition, timeout=60):
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_job_trains_reports_and_saves_a_run(tmp_path):
+    job = run(job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 2}), runs_dir=tmp_path))
+    assert job.status is Status.FINISHED, job.message
+    steps, epochs = job.log.steps(), job.log.epochs()
+    assert [s.step for s in steps] == list(range(1, 2 * 32 + 1))  # 2000 images / 64 = 32 steps
+    assert [e.epoch for e in epochs] == [1, 2]
+    assert epochs[1].val_accuracy > 0.8 and epochs[1].train_loss < epochs[0].train_loss
+    assert job.summary["test_accuracy"] > 0.8 and job.summary["steps"] == 64
+    # the run on disk holds the same records and weights
+    saved = load_run(job.run_dir)
+    assert saved.summary["test_accuracy"] == job.summary["test_accuracy"]
+    assert [r for r in saved.metrics() if isinstance(r, StepRecord)] == steps
+    _version, weights = job.latest_weights()
+    for name, tensor in saved.weights().items():
+        torch.testing.assert_close(tensor, weights[name])
+    assert [r.path for r in list_runs(tmp_path)] == [job.run_dir]
+
+
+def test_the_inference_copy_is_separate_from_the_snapshot():
+    job = run(job_of())
+    model = job.inference_model()
+    assert not model.training
+    _, weights = job.latest_weights()
+    with torch.no_grad():
+        model[1][0].weight.zero_()
+    assert weights["1.0.weight"].abs().sum() > 0
+
+
+def test_pause_holds_the_steps_and_resume_continues():
+    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 20}))
+    job.start()
+    wait_for(lambda: len(job.log.steps()) >= 3)
+    job.pause()
+    assert job.status is Status.PAUSED
+    time.sleep(0.3)
+    held = len(job.log.steps())
+    time.sleep(0.5)
+    assert len(job.log.steps()) == held
+    job.resume()
+    wait_for(lambda: len(job.log.steps()) > held + 3)
+    assert job.status is Status.RUNNING
+    job.stop()
+    assert job.wait(30) and job.status is Status.STOPPED
+
+
+def test_stop_takes_effect_within_one_batch():
+    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 50}))
+    job.start()
+    wait_for(lambda: len(job.log.steps()) >= 5)
+    at_stop = len(job.log.steps())
+    job.stop()
+    assert job.wait(30)
+    assert job.status is Status.STOPPED
+    assert len(job.log.steps()) <= at_stop + 1
+
+
+def test_a_paused_job_can_be_stopped():
+    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 50}))
+    job.start()
+    wait_for(lambda: len(job.log.steps()) >= 2)
+    job.pause()
+    job.stop()
+    assert job.wait(30) and job.status is Status.STOPPED
+
+
+def test_a_diverging_loss_stops_the_job_with_advice():
+    config = TrainConfig(**{**QUICK.to_dict(), "optimizer": "sgd", "lr": 100.0, "epochs": 3})
+    job = run(job_of(config))
+    assert job.status is Status.DIVERGED
+    assert "diverged" in job.message and "lower it" in job.message and "100" in job.message
+
+
+def test_a_failure_inside_the_thread_is_reported_as_failed(tmp_path):
+    config = TrainConfig(**{**QUICK.to_dict(), "dataset": "fashion-mnist"})
+    job = run(job_of(config, data_dir=tmp_path, mirrors=[OFFLINE_MIRROR]))
+    assert job.status is Status.FAILED
+    assert "Fashion-MNIST is not in" in job.message and "could not be downloaded" in job.message
+
+
+def test_a_bad_spec_fails_before_any_thread_starts():
+    spec = ModelSpec.from_preset("seed-cnn")
+    with pytest.raises(SpecError, match="Cross-entropy needs one output per class"):
+        job_of(TrainConfig(dataset="mnist-sample"), spec=ModelSpec(spec.layers[:-1]))
+
+
+def test_the_same_seed_repeats_a_cpu_run_and_another_seed_does_not():
+    def losses(seed):
+        config = TrainConfig(**{**QUICK.to_dict(), "seed": seed, "augment": True,
+                                "augment_thicken": 0.5, "train_limit": 640})  # fmt: skip
+        return [
+            s.loss for s in run(job_of(config, spec=ModelSpec.from_preset("bn-cnn"))).log.steps()
+        ]
+
+    first = losses(3)
+    assert losses(3) == first
+    assert losses(4) != first
+
+
+def test_a_new_learning_rate_applies_from_the_next_step():
+    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 50}))
+    job.start()
+    wait_for(lambda: len(job.log.steps()) >= 2)
+    job.set_lr(0.0123)
+    wait_for(lambda: job.log.last_step().lr == pytest.approx(0.0123))
+    with pytest.raises(SpecError):
+        job.set_lr(-1)
+    job.stop()
+    job.wait(30)
+
+
+def test_weight_snapshots_are_published_while_training():
+    job = run(job_of())
+    version, weights = job.latest_weights()
+    assert version >= 32 // 5 and all(t.device.type == "cpu" for t in weights.values())
+
+
+def test_the_manager_queues_beyond_its_limit_and_cleans_up():
+    manager = JobManager(max_running=1, keep_ended=2)
+    long = TrainConfig(**{**QUICK.to_dict(), "epochs": 50})
+    first, second, third = job_of(long), job_of(), job_of()
+    for job in (first, second, third):
+        manager.submit(job)
+    wait_for(lambda: len(first.log.steps()) >= 1)
+    assert second.status is Status.QUEUED and manager.queued() == [second, third]
+    third.stop()
+    assert third.status is Status.STOPPED
+    first.stop()
+    wait_for(lambda: second.status is Status.FINISHED)
+    assert {j.id for j in manager.jobs()} <= {first.id, second.id, third.id}
+    extra = job_of()
+    manager.submit(extra)
+    wait_for(lambda: extra.status.ended)
+    wait_for(lambda: len(manager.jobs()) == 2)
+    assert manager.get(extra.id) is extra and manager.get(first.id) is None
+
+
+def test_the_metrics_log_is_safe_to_read_while_written():
+    log = MetricsLog()
+
+    def write():
+        for i in range(5000):
+            log.add(StepRecord(i + 1, 1, 0.1, 0.5, 0.01, 1.0, 1.0))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    seen = 0
+    while writer.is_alive():
+        new = log.steps(seen)
+        assert [s.step for s in new] == list(range(seen + 1, seen + len(new) + 1))
+        seen += len(new)
+    writer.join()
+    assert len(log.steps()) == 5000
