@@ -125,6 +125,7 @@ def _train(args: argparse.Namespace) -> int:
     else:
         spec = ModelSpec.from_preset(args.preset or "seed-cnn")
     config = build_config(args, spec)
+    pick_device(config.device)  # a missing GPU is a usage error, said before anything starts
     runs_dir = None if args.no_save else (args.out or default_runs_dir())
     job = TrainingJob(spec, config, name=args.name, data_dir=args.data_dir, runs_dir=runs_dir)
     progress = _Progress(job, as_json=args.json)

@@ -166,6 +166,9 @@ class TrainingJob:
     def _train(self) -> None:
         config = self.config
         device = pick_device(config.device)
+        if device.type == "cpu":
+            # size this thread's OpenMP team explicitly, as the main thread's is (bench_engine)
+            torch.set_num_threads(torch.get_num_threads())
         self.device = _device_name(device)
         data = load(
             config.dataset,

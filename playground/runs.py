@@ -117,6 +117,7 @@ def load_run(path: str | Path) -> Run:
     path = Path(path)
     try:
         spec = ModelSpec.from_json((path / "spec.json").read_bytes())
+        spec.validate()
         config = TrainConfig.from_json((path / "config.json").read_bytes())
     except FileNotFoundError as e:
         raise SpecError(

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,3 +84,10 @@ def test_seed_cnn_reaches_99_percent_on_real_mnist_with_the_default_recipe(tmp_p
     summary = json_lines(out.stdout)[-1]
     assert summary["epochs"] <= 3
     assert summary["test_accuracy"] >= 0.99, summary
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_asking_for_a_gpu_that_is_not_there_is_a_usage_error():
+    out = cli("train", "--preset", "mlp", "--dataset", "mnist-sample", "--device", "cuda")
+    assert out.returncode == 2
+    assert "has no CUDA GPU: choose auto or cpu" in out.stderr

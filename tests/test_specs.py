@@ -217,11 +217,12 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
+param_names = sorted({p.name for kind in catalog.LAYERS.values() for p in kind.params})
 layer_like = st.fixed_dictionaries(
     {"kind": st.sampled_from([*catalog.LAYERS, "x"]) | json_values},
     optional={
         "params": st.dictionaries(
-            st.sampled_from([*{p.name for k in catalog.LAYERS.values() for p in k.params}, "q"]),
+            st.sampled_from([*param_names, "q"]),
             json_values,
         ) | json_values,
         "activation": st.sampled_from(list(catalog.ACTIVATIONS)) | json_values,
