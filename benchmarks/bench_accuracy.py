@@ -1,10 +1,12 @@
 """Accuracy and time of the presets' recipes through the CLI, on real MNIST.
 
-    PLAYGROUND_MNIST_DIR=/path/to/mnist python -m benchmarks.bench_accuracy --device cpu
-    PLAYGROUND_MNIST_DIR=/path/to/mnist python -m benchmarks.bench_accuracy --device cuda --bn-cnn
+    export PLAYGROUND_MNIST_DIR=/path/to/mnist
+    python -m benchmarks.bench_accuracy --device cpu
+    python -m benchmarks.bench_accuracy --device cpu --presets bn-cnn
+    python -m benchmarks.bench_accuracy --device cuda --presets seed-cnn bn-cnn
 
 Runs `python -m playground train --json` as a user would and writes the section
-'accuracy-<device>' of BENCHMARKS.md.
+'accuracy-<device>-<presets>' of BENCHMARKS.md.
 """
 
 import argparse
@@ -38,7 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument(
-        "--bn-cnn", action="store_true", help="also the bn-cnn recipe (long on CPU)"
+        "--presets", nargs="+", default=["seed-cnn"], choices=["seed-cnn", "bn-cnn"]
     )
     parser.add_argument("--runs-out", default=None, help="keep the runs here")
     args = parser.parse_args()
@@ -47,10 +49,12 @@ def main() -> None:
         sys.exit("Set PLAYGROUND_MNIST_DIR to a folder with the MNIST IDX files.")
     out = args.runs_out or tempfile.mkdtemp()
 
-    plan = [("seed-cnn", ()), ("seed-cnn", ("--epochs", "2"))]
-    if args.device != "cpu":
-        plan.append(("seed-cnn", ("--epochs", "1")))
-    if args.bn_cnn:
+    plan = []
+    if "seed-cnn" in args.presets:
+        plan += [("seed-cnn", ()), ("seed-cnn", ("--epochs", "2"))]
+        if args.device != "cpu":
+            plan.append(("seed-cnn", ("--epochs", "1")))
+    if "bn-cnn" in args.presets:
         plan.append(("bn-cnn", ()))
         if args.device != "cpu":
             plan.append(("bn-cnn", ("--epochs", "30")))
@@ -73,14 +77,15 @@ def main() -> None:
         " train held out for validation) plus the preset's own settings (bn-cnn: 15 epochs with"
         " augmentation)."
     )
+    key = f"accuracy-{args.device}-{'-'.join(args.presets)}"
     write_section(
-        f"accuracy-{args.device}",
-        f"Accuracy on MNIST through the CLI ({args.device})",
-        f"PLAYGROUND_MNIST_DIR=... python -m benchmarks.bench_accuracy --device {args.device}"
-        + (" --bn-cnn" if args.bn_cnn else ""),
+        key,
+        f"Accuracy on MNIST through the CLI: {', '.join(args.presets)} ({args.device})",
+        f"PLAYGROUND_MNIST_DIR=... python -m benchmarks.bench_accuracy --device {args.device} "
+        f"--presets {' '.join(args.presets)}",
         body,
     )
-    with open(os.path.join(out, f"accuracy-{args.device}.json"), "w") as f:
+    with open(os.path.join(out, f"{key}.json"), "w") as f:
         json.dump([s for _, s in results], f, indent=1)
 
 

@@ -9,6 +9,6 @@ mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
 python3 -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'cuda', torch.cuda.is_available())"
 python3 -m pytest -q -x tests/test_models.py tests/test_catalog.py 2>&1 | tail -3
-python3 -m benchmarks.bench_accuracy --device cuda --bn-cnn --runs-out /tmp/gpu-runs 2>&1 | tee "$OUT/log.txt"
-cp /tmp/gpu-runs/accuracy-cuda.json "$OUT/"
+python3 -m benchmarks.bench_accuracy --device cuda --presets seed-cnn bn-cnn --runs-out /tmp/gpu-runs 2>&1 | tee "$OUT/log.txt"
+cp /tmp/gpu-runs/accuracy-cuda-seed-cnn-bn-cnn.json "$OUT/"
 cp BENCHMARKS.md "$OUT/BENCHMARKS.md"
