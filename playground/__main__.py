@@ -264,7 +264,10 @@ def _eval(args: argparse.Namespace) -> int:
     data = load(dataset, args.data_dir, val_fraction=0.0, device=device)
     model = prepare(run.model(), device, run.config.channels_last)
     start = time.perf_counter()
-    loss, accuracy = evaluate(model, data.test_x, data.test_y, run.config.loss, data.info)
+    loss, accuracy = evaluate(
+        model, data.test_x, data.test_y, run.config.loss, data.info,
+        channels_last=run.config.channels_last,
+    )  # fmt: skip
     result = {
         "run": str(run.path),
         "dataset": data.name,

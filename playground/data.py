@@ -47,7 +47,6 @@ class Dataset:
     val_y: torch.Tensor
     test_x: torch.Tensor
     test_y: torch.Tensor
-    source: str  # where it came from, in words
     note: str = ""  # something the user should know (e.g. the sample was used instead)
 
     @property
@@ -90,23 +89,23 @@ def load(
     folder = SAMPLE_DIR if name == "mnist-sample" else Path(data_dir or default_data_dir())
     note = ""
     try:
-        tensors, source = _read(info, folder, download, mirrors)
+        tensors = _read(info, folder, download, mirrors)
     except DataUnavailable as e:  # a damaged file is the user's to fix: no fallback then
         if info.fallback is None:
             raise
         fallback = catalog.DATASETS[info.fallback]
-        tensors, source = _read(fallback, SAMPLE_DIR, False, None)
+        tensors = _read(fallback, SAMPLE_DIR, False, None)
         note = f"{e} Using the {fallback.label} instead: {fallback.description}"
         info = fallback
     train_x, train_y, test_x, test_y = tensors
     train_x, train_y, val_x, val_y = _split(train_x, train_y, val_fraction)
     if train_limit:
         train_x, train_y = train_x[:train_limit], train_y[:train_limit]
-    data = Dataset(info, train_x, train_y, val_x, val_y, test_x, test_y, source, note)
+    data = Dataset(info, train_x, train_y, val_x, val_y, test_x, test_y, note)
     return data.to(device)
 
 
-def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> tuple[tuple, str]:
+def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> tuple:
     key = (info.name, str(folder.resolve()))
     with _cache_lock:  # one read per process, even when two jobs start at once
         if key not in _cache:
@@ -119,7 +118,7 @@ def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> t
                     f"{info.label} is not in {folder} and could not be downloaded."
                 )
             shape = info.input_shape[1:]
-            _cache[key] = (idx.load(files, len(info.classes), shape), f"{info.label} from {folder}")
+            _cache[key] = idx.load(files, len(info.classes), shape)
         return _cache[key]
 
 

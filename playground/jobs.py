@@ -166,9 +166,6 @@ class TrainingJob:
     def _train(self) -> None:
         config = self.config
         device = pick_device(config.device)
-        if device.type == "cpu":
-            # size this thread's OpenMP team explicitly, as the main thread's is (bench_engine)
-            torch.set_num_threads(torch.get_num_threads())
         self.device = _device_name(device)
         data = load(
             config.dataset,
@@ -276,16 +273,9 @@ class JobManager:
         with self._lock:
             return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
 
-    def running(self) -> list[TrainingJob]:
-        return [j for j in self.jobs() if j.status in (Status.RUNNING, Status.PAUSED)]
-
     def queued(self) -> list[TrainingJob]:
         with self._lock:
             return list(self._queue)
-
-    def stop_all(self) -> None:
-        for job in self.jobs():
-            job.stop()
 
     def _pump(self) -> None:
         with self._lock:

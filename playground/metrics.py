@@ -77,11 +77,3 @@ class MetricsLog:
     def last_step(self) -> StepRecord | None:
         with self._lock:
             return self._steps[-1] if self._steps else None
-
-    def last_epoch(self) -> EpochRecord | None:
-        with self._lock:
-            return self._epochs[-1] if self._epochs else None
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._steps) + len(self._epochs)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 
 from playground import catalog
 from playground.layers import Shape
-from playground.specs import ModelSpec
+from playground.specs import ModelSpec, parameter_count
 
 
 def build(spec: ModelSpec, input_shape: Shape | None = None) -> nn.Sequential:
@@ -63,15 +62,13 @@ def summarize(spec: ModelSpec, input_shape: Shape | None = None) -> Summary:
     for i, (layer, out) in enumerate(zip(spec.layers, shapes, strict=True)):
         kind = catalog.LAYERS[layer.kind]
         params = layer.resolved_params()
-        with torch.device("meta"):
-            count = sum(p.numel() for p in kind.build(shape, params).parameters())
         rows.append(
             LayerSummary(
                 index=i + 1,
                 kind=layer.kind,
                 label=layer_label(layer.kind, params, layer.activation),
                 output_shape=out,
-                params=count,
+                params=parameter_count(kind, shape, params),
                 macs=kind.macs(shape, out, params),
             )
         )

@@ -128,7 +128,7 @@ class ModelSpec:
                 out = kind.output_shape(shape, params)
                 if min(out) < 1:
                     raise LayerProblem(f"its output would be empty ({'x'.join(map(str, out))})")
-                total += _parameter_count(kind, shape, params)
+                total += parameter_count(kind, shape, params)
             except LayerProblem as e:
                 raise SpecError(f"{where}: {e}.", layer=i) from None
             if total > MAX_PARAMETERS:
@@ -200,7 +200,8 @@ class ModelSpec:
         return cls.from_dict(_parse_json(text, "model spec"))
 
 
-def _parameter_count(kind: catalog.LayerKind, shape: Shape, params: dict) -> int:
+def parameter_count(kind: catalog.LayerKind, shape: Shape, params: dict) -> int:
+    """Parameters of one layer of `kind` on inputs of `shape`, without allocating them."""
     with torch.device("meta"):  # no memory, no initialisation: just the sizes
         return sum(p.numel() for p in kind.build(shape, params).parameters())
 
