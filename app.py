@@ -1,16 +1,22 @@
-"""Deep Learning Playground: the Streamlit entry point.
-
-The pages (Build, Train, Draw, Inspect, Evaluate, Concepts, Playground 2-D) are on their way;
-for now this says so and shows what the engine can already do from the command line.
-"""
+"""Deep Learning Playground: `streamlit run app.py`."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Deep Learning Playground", page_icon="🧠", layout="wide")
-st.title("Deep Learning Playground")
-st.write(
-    "Learn deep learning by doing it: build a network, train it while its curves grow, look "
-    "inside it and draw digits for it to read. The pages are coming soon."
+from playground.ui import sidebar
+
+st.set_page_config(
+    page_title="Deep Learning Playground", page_icon=":material/neurology:", layout="wide"
 )
-st.subheader("Already working: the engine, from the command line")
-st.code("python -m playground train --preset seed-cnn --dataset mnist-sample", language="bash")
+page = st.navigation(
+    [
+        st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page(
+            "app_pages/build.py", title="Build", icon=":material/construction:", url_path="build"
+        ),
+        st.Page(
+            "app_pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"
+        ),
+    ]
+)
+page.run()
+sidebar.render()

@@ -105,6 +105,18 @@ def load(
     return data.to(device)
 
 
+def available(name: str, data_dir: str | Path | None = None) -> bool:
+    """True if dataset `name` can be read without a download (it is on disk or in memory)."""
+    info = catalog.DATASETS[name]
+    if name == "mnist-sample":
+        return True
+    folder = Path(data_dir or default_data_dir())
+    with _cache_lock:
+        if (info.name, str(folder.resolve())) in _cache:
+            return True
+    return idx.find(folder, info.raw_folder) is not None
+
+
 def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> tuple:
     key = (info.name, str(folder.resolve()))
     with _cache_lock:  # one read per process, even when two jobs start at once

@@ -23,7 +23,15 @@ from playground.data import DataError, load
 from playground.metrics import MetricsLog, Status
 from playground.runs import RunWriter
 from playground.specs import ModelSpec, SpecError, TrainConfig, check_fit
-from playground.training import Controls, evaluate, pick_device, prepare, train, weights_copy
+from playground.training import (
+    Controls,
+    device_name,
+    evaluate,
+    pick_device,
+    prepare,
+    train,
+    weights_copy,
+)
 
 logger = logging.getLogger(__name__)
 _seed_lock = threading.Lock()  # the global RNG is shared: seed and build one model at a time
@@ -55,6 +63,7 @@ class TrainingJob:
         self.steps_per_epoch: int = 0
         self.summary: dict = {}
         self.run_dir: Path | None = None
+        self._writer: RunWriter | None = None
         self._lock = threading.Lock()
         self._status = Status.QUEUED
         self._message = "Waiting for a free slot."
@@ -82,6 +91,11 @@ class TrainingJob:
     def active(self) -> bool:
         """Started and not yet ended."""
         return self._thread is not None and not self.status.ended
+
+    @property
+    def total_steps(self) -> int:
+        """Optimizer steps in the whole run (0 until the data is loaded)."""
+        return self.steps_per_epoch * self.config.epochs
 
     def latest_weights(self) -> tuple[int, dict[str, torch.Tensor]] | None:
         """(version, CPU state dict) of the newest snapshot, or None before the first."""
@@ -161,12 +175,31 @@ class TrainingJob:
                 Status.FAILED, f"Training failed with an internal error: {type(e).__name__}: {e}"
             )
         finally:
+            self._record_failure()
             self._ended()
+
+    def _record_failure(self) -> None:
+        """A run folder whose job failed still says so, and why, in its summary."""
+        if self._writer is None or self.summary or self.status is not Status.FAILED:
+            return
+        self.summary = {
+            "name": self.name,
+            "model": self.spec.name,
+            "dataset": self.config.dataset,
+            "status": Status.FAILED.value,
+            "message": self.message,
+            "device": self.device,
+            "ended": time.time(),
+        }
+        try:
+            self._writer.finish(self.summary)
+        except OSError:
+            logger.exception("could not write the summary of failed job %s", self.id)
 
     def _train(self) -> None:
         config = self.config
         device = pick_device(config.device)
-        self.device = _device_name(device)
+        self.device = device_name(device)
         data = load(
             config.dataset,
             self.data_dir,
@@ -183,6 +216,7 @@ class TrainingJob:
         model = prepare(model, device, config.channels_last)
         runner = torch.compile(model) if config.compile else model
         writer = RunWriter(self.runs_dir, self.name, self.spec, config) if self.runs_dir else None
+        self._writer = writer
         self.run_dir = writer.path if writer else None
         written = [0, 0]  # step and epoch records already in metrics.jsonl
 
@@ -236,14 +270,6 @@ class TrainingJob:
                 callback(self)
             except Exception:
                 logger.exception("on_end callback of job %s failed", self.id)
-
-
-def _device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
-    return device.type
 
 
 class JobManager:

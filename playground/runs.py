@@ -153,3 +153,38 @@ def list_runs(root: str | Path | None = None) -> list[Run]:
 
 def delete_run(run: Run) -> None:
     shutil.rmtree(run.path)
+
+
+def table_row(run: Run) -> dict:
+    """One line of the runs table, in the words the table shows."""
+    s, c = run.summary, run.config
+    best = s.get("best_val_accuracy")
+    seconds = s.get("train_seconds")
+    return {
+        "run": run.name,
+        "name": s.get("name", run.spec.name),
+        "preset": run.spec.name,
+        "dataset": s.get("dataset", c.dataset),
+        "optimizer": c.optimizer,
+        "lr": c.lr,
+        "epochs": f"{s.get('epochs', 0)} / {c.epochs}" if s else f"? / {c.epochs}",
+        "best val accuracy": best if isinstance(best, (int, float)) else None,
+        "test accuracy": s.get("test_accuracy"),
+        "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
+        "status": s.get("status", "unfinished"),
+    }
+
+
+def differences(runs: list[Run]) -> dict[str, list]:
+    """The settings (model, then each TrainConfig field) whose values differ between runs."""
+    if len(runs) < 2:
+        return {}
+    columns = {"model": [r.spec.name for r in runs], "layers": [_layers(r.spec) for r in runs]}
+    for field in TrainConfig.__dataclass_fields__:
+        columns[field] = [getattr(r.config, field) for r in runs]
+    return {k: v for k, v in columns.items() if len({json.dumps(x) for x in v}) > 1}
+
+
+def _layers(spec: ModelSpec) -> str:
+    return " > ".join(models.layer_label(x.kind, x.resolved_params(), x.activation) for x in
+                      spec.layers)  # fmt: skip

@@ -100,6 +100,25 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+def device_name(device: torch.device) -> str:
+    """The device in a user's words: 'cuda (NVIDIA H200)', 'cpu (2 threads)' or 'mps'."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type
+
+
+def devices() -> list[str]:
+    """Device choices on this machine: auto, cpu, then each GPU there is."""
+    found = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        found += ["cuda"] + [f"cuda:{i}" for i in range(1, torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        found.append("mps")
+    return found
+
+
 def prepare(model: nn.Module, device: torch.device, channels_last: bool) -> nn.Module:
     """Move a model to the device, in channels-last layout if it has convolutions."""
     model = model.to(device)

@@ -29,5 +29,17 @@ def _own_data_and_runs(tmp_path, monkeypatch):
     data_module.clear_cache()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """A real Chromium driven by Playwright, for the whole test session."""
+    from tests.browser import chromium_or_skip
+
+    sync_playwright, launch = chromium_or_skip()
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(**launch)
+        yield chromium
+        chromium.close()
+
+
 # A closed port on this machine: a download from it fails at once, as it does offline.
 OFFLINE_MIRROR = "http://127.0.0.1:9/"

@@ -1,0 +1,40 @@
+import streamlit as st
+
+from playground import catalog
+from playground.ui import layer_editor, state
+
+st.title("Build a model")
+cols = st.columns([3, 1], vertical_alignment="bottom")
+choice = cols[0].selectbox(
+    "Start from",
+    [*catalog.PRESETS, None],
+    format_func=lambda n: (
+        "Empty model"
+        if n is None
+        else f"{catalog.PRESETS[n].label}: {catalog.PRESETS[n].description}"
+    ),
+    key="build-preset",
+)
+cols[1].button(
+    "Load",
+    on_click=layer_editor.load_preset,
+    args=(choice,),
+    key="build-load",
+    help="Replaces the current model.",
+    icon=":material/restart_alt:",
+)
+
+left, right = st.columns([5, 4])
+with left:
+    layer_editor.editor()
+with right:
+    problem = layer_editor.problem()
+    if problem is None:
+        st.success("Ready to train.", icon=":material/check:")
+        st.page_link("app_pages/train.py", label="Go to Train", icon=":material/monitoring:")
+    else:
+        st.warning(f"Cannot be trained yet: {problem.message}", icon=":material/warning:")
+    layer_editor.summary_table_and_diagram()
+    with st.expander("Import / export", expanded=False):
+        layer_editor.import_export()
+    st.caption(f"Current model: {state.spec().name}")

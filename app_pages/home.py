@@ -1,0 +1,46 @@
+import streamlit as st
+
+from playground import catalog
+from playground.ui import state
+
+st.title("Deep Learning Playground")
+st.markdown(
+    "Learn deep learning by doing it, on real PyTorch: put a network together from layers, "
+    "train it while its loss and accuracy curves grow live, and see what each choice of "
+    "optimizer, learning rate or layer does."
+)
+st.caption(f"Training runs on {state.machine_device()}.")
+
+st.subheader("Quick start")
+cols = st.columns(3)
+with cols[0].container(border=True):
+    st.markdown("**1. Pick a model**")
+    st.write(
+        f"Start from a preset such as {catalog.PRESETS['seed-cnn'].label} "
+        "or stack your own layers; the table shows each layer's shape and size."
+    )
+    st.page_link("app_pages/build.py", label="Build a model", icon=":material/construction:")
+with cols[1].container(border=True):
+    st.markdown("**2. Train it**")
+    st.write(
+        "Choose the data, optimizer and learning rate, press Start training and watch the "
+        "curves. Pause, stop or change the learning rate while it runs."
+    )
+    st.page_link("app_pages/train.py", label="Train", icon=":material/monitoring:")
+with cols[2].container(border=True):
+    st.markdown("**3. Compare**")
+    st.write(
+        "Every job is saved as a run. Select runs on the Train page to overlay their curves "
+        "and see which settings differ."
+    )
+    st.page_link("app_pages/train.py", label="Runs", icon=":material/compare_arrows:")
+
+st.subheader("What is here")
+for name, what in [
+    ("app_pages/build.py", "the layer stack editor, with shapes, parameters and a diagram"),
+    ("app_pages/train.py", "training settings, live curves, and every run so far"),
+]:
+    st.page_link(name, label=f"{name.split('/')[1][:-3].title()}: {what}")
+with st.expander("Datasets"):
+    for info in catalog.DATASETS.values():
+        st.markdown(f"**{info.label}**: {info.description} {info.credit}")

@@ -1,0 +1,228 @@
+"""Plotly figure builders: records and summaries in, go.Figure out. No Streamlit here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from playground.layers import describe
+from playground.metrics import EpochRecord, StepRecord
+from playground.models import Summary
+
+MAX_POINTS = 1500  # per line: more is slower to send and draw, and no clearer
+_TRAIN, _VAL, _RAW = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)"
+
+
+def smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
+    """Exponential moving average with bias correction (TensorBoard's smoothing)."""
+    out, avg = [], 0.0
+    for i, v in enumerate(values, start=1):
+        avg = weight * avg + (1 - weight) * v
+        out.append(avg / (1 - weight**i))
+    return out
+
+
+def _thin(xs: Sequence, ys: Sequence, limit: int = MAX_POINTS) -> tuple[list, list]:
+    """Every k-th point, the last one always kept, so a line has at most ~`limit` points."""
+    if len(xs) <= limit:
+        return list(xs), list(ys)
+    k = math.ceil(len(xs) / limit)
+    keep = list(range(0, len(xs), k))
+    if keep[-1] != len(xs) - 1:
+        keep.append(len(xs) - 1)
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
+def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"),
+        uirevision="keep",  # keep the user's zoom while the figure is redrawn live
+    )
+    return fig
+
+
+def step_loss_figure(steps: Sequence[StepRecord], smoothing: float = 0.9) -> go.Figure:
+    """Training loss of every batch (faint) and its smoothed line, against the step."""
+    fig = go.Figure()
+    x = [s.step for s in steps]
+    loss = [s.loss for s in steps]
+    rx, ry = _thin(x, loss)
+    fig.add_scatter(x=rx, y=ry, mode="lines", name="batch loss", line=dict(color=_RAW, width=1))
+    sx, sy = _thin(x, smooth(loss, smoothing))
+    fig.add_scatter(x=sx, y=sy, mode="lines", name="smoothed", line=dict(color=_TRAIN, width=2))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="loss", rangemode="tozero")
+    return _layout(fig, "Training loss per step")
+
+
+def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
+    """Train and validation loss (left) and accuracy (right) at the end of each epoch."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss per epoch", "Accuracy per epoch"))
+    x = [e.epoch for e in epochs]
+    val = [e for e in epochs if e.val_loss is not None]
+    vx = [e.epoch for e in val]
+    mode = "lines+markers"
+    for col, train_y, val_y in (
+        (1, [e.train_loss for e in epochs], [e.val_loss for e in val]),
+        (2, [e.train_accuracy for e in epochs], [e.val_accuracy for e in val]),
+    ):
+        first = col == 1
+        fig.add_scatter(
+            x=x,
+            y=train_y,
+            mode=mode,
+            name="train",
+            legendgroup="train",
+            showlegend=first,
+            line=dict(color=_TRAIN),
+            row=1,
+            col=col,
+        )
+        fig.add_scatter(
+            x=vx,
+            y=val_y,
+            mode=mode,
+            name="validation",
+            legendgroup="val",
+            showlegend=first,
+            line=dict(color=_VAL),
+            row=1,
+            col=col,
+        )
+    fig.update_xaxes(title="epoch", dtick=1 if len(x) <= 20 else None)
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(tickformat=".1%", row=1, col=2)
+    return _layout(fig, "")
+
+
+def lr_figure(steps: Sequence[StepRecord]) -> go.Figure:
+    """The learning rate used at each step (schedule, warm-up and live changes)."""
+    x, y = _thin([s.step for s in steps], [s.lr for s in steps])
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name="lr", line=dict(color="#2ca02c")))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="learning rate", exponentformat="power")
+    return _layout(fig, "Learning rate", height=240)
+
+
+def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9) -> go.Figure:
+    """Runs overlaid: smoothed training loss per epoch-fraction, validation accuracy per epoch.
+
+    `curves` maps a run's name to (step records, epoch records). Steps are put on an epoch axis
+    so runs with different batch sizes line up.
+    """
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Training loss (smoothed)", "Validation accuracy")
+    )
+    for i, (name, (steps, epochs)) in enumerate(curves.items()):
+        color = _PALETTE[i % len(_PALETTE)]
+        if steps:
+            per_epoch = max(1, sum(1 for s in steps if s.epoch == 1))
+            x, y = _thin([s.step / per_epoch for s in steps], smooth([s.loss for s in steps]))
+            fig.add_scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line=dict(color=color),
+                row=1,
+                col=1,
+            )
+        val = [e for e in epochs if e.val_accuracy is not None]
+        fig.add_scatter(
+            x=[e.epoch for e in val],
+            y=[e.val_accuracy for e in val],
+            mode="lines+markers",
+            name=name,
+            legendgroup=name,
+            showlegend=not steps,
+            line=dict(color=color),
+            row=1,
+            col=2,
+        )
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(tickformat=".1%", row=1, col=2)
+    return _layout(fig, "", height=360)
+
+
+_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+_KIND_COLORS = {
+    "conv2d": "#4c78a8",
+    "residual": "#4c78a8",
+    "maxpool2d": "#72b7b2",
+    "avgpool2d": "#72b7b2",
+    "batchnorm": "#eeca3b",
+    "dropout": "#bab0ac",
+    "flatten": "#b279a2",
+    "linear": "#f58518",
+}
+
+
+def network_figure(summary: Summary) -> go.Figure:
+    """The network top to bottom: one bar per layer, its width growing with the size of its
+    output, labelled with the layer and its output shape."""
+    fig = go.Figure()
+    nodes = [("Input", summary.input_shape, "#9d9d9d")]
+    nodes += [(r.label, r.output_shape, _KIND_COLORS.get(r.kind, "#888")) for r in summary.layers]
+    biggest = max(math.log10(math.prod(shape) + 1) for _, shape, _ in nodes)
+    for i, (label, shape, color) in enumerate(nodes):
+        half = 0.1 + 0.9 * math.log10(math.prod(shape) + 1) / biggest
+        fig.add_shape(
+            type="rect",
+            x0=-half,
+            x1=half,
+            y0=-i - 0.3,
+            y1=-i + 0.3,
+            fillcolor=color,
+            line=dict(width=0),
+            opacity=0.85,
+        )
+        if i:
+            fig.add_annotation(
+                x=0,
+                y=-i + 0.3,
+                ax=0,
+                ay=-i + 0.7,
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=2,
+                arrowwidth=1.5,
+                text="",
+            )
+        name = label if i == 0 else f"{i}. {label}"
+        fig.add_annotation(
+            x=1.1,
+            y=-i,
+            text=f"<b>{name}</b>  {'x'.join(map(str, shape))}",
+            showarrow=False,
+            xanchor="left",
+            font=dict(size=12),
+        )
+    # invisible points carry the hover text
+    fig.add_scatter(
+        x=[0] * len(nodes),
+        y=[-i for i in range(len(nodes))],
+        mode="markers",
+        marker=dict(size=24, opacity=0),
+        hovertext=[f"{label}<br>{describe(shape)}" for label, shape, _ in nodes],
+        hoverinfo="text",
+        showlegend=False,
+    )
+    fig.update_xaxes(visible=False, range=[-1.1, 4.5])
+    fig.update_yaxes(visible=False, range=[-len(nodes) + 0.4, 0.6])
+    fig.update_layout(
+        height=40 + 34 * len(nodes),
+        margin=dict(l=5, r=5, t=5, b=5),
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig

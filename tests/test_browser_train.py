@@ -1,0 +1,78 @@
+"""In a real Chromium: pick a model, train on the bundled sample, watch it live, reload, stop."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import streamlit_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
+        yield url
+
+
+def metric(page, label: str):
+    return (
+        page.locator("[data-testid=stMetric]")
+        .filter(has_text=label)
+        .locator("[data-testid=stMetricValue]")
+    )
+
+
+def choose(page, label: str, option: str) -> None:
+    page.locator("[data-testid=stSelectbox]").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def epoch_number(page) -> int:
+    return int(metric(page, "Epoch").inner_text().split("/")[0])
+
+
+def test_train_watch_reload_and_stop(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/build")
+    choose(page, "Start from", "Seed CNN: The classic Keras MNIST CNN: two conv + pool stages "
+           "and a small dense head.")  # fmt: skip
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("Ready to train.").wait_for()
+
+    page.get_by_role("link", name="Train").first.click()
+    page.get_by_role("heading", name="Train").wait_for()
+    choose(page, "Dataset", "MNIST sample (bundled)")
+    epochs = page.get_by_label("Epochs", exact=True)
+    epochs.fill("30")
+    epochs.press("Enter")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Start training", exact=True).click()
+
+    # the loss chart appears and the epoch counter moves while we watch
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    metric(page, "Epoch").wait_for()
+    first = epoch_number(page)
+    page.wait_for_function(
+        """([first]) => {
+            const m = [...document.querySelectorAll('[data-testid=stMetric]')]
+                .find(e => e.innerText.includes('Epoch'));
+            return m && parseInt(m.querySelector('[data-testid=stMetricValue]').innerText) > first;
+        }""",
+        arg=[first],
+        timeout=60_000,
+    )
+    assert re.fullmatch(r"\d+ / 30", metric(page, "Epoch").inner_text().strip())
+
+    # a reload starts a new session: the job is still found, and still live
+    page.reload()
+    metric(page, "Epoch").wait_for(timeout=30_000)
+    before = epoch_number(page)
+    assert before >= 1
+    page.get_by_role("button", name="Stop", exact=True).wait_for()
+
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text("Stopped", exact=False).first.wait_for(timeout=30_000)
+    expect(page.get_by_role("button", name="Start training", exact=True)).to_be_enabled()
+    page.close()
