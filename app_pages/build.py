@@ -5,12 +5,12 @@ from playground.ui import layer_editor, state
 
 st.title("Build a model")
 cols = st.columns([3, 1], vertical_alignment="bottom")
-choice = cols[0].selectbox(
+cols[0].selectbox(
     "Start from",
-    [*catalog.PRESETS, None],
+    [*catalog.PRESETS, layer_editor.EMPTY],
     format_func=lambda n: (
         "Empty model"
-        if n is None
+        if n == layer_editor.EMPTY
         else f"{catalog.PRESETS[n].label}: {catalog.PRESETS[n].description}"
     ),
     key="build-preset",
@@ -18,7 +18,7 @@ choice = cols[0].selectbox(
 cols[1].button(
     "Load",
     on_click=layer_editor.load_preset,
-    args=(choice,),
+    args=("build-preset",),
     key="build-load",
     help="Replaces the current model.",
     icon=":material/restart_alt:",

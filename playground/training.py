@@ -282,3 +282,28 @@ def divergence_advice(config: TrainConfig, lr: float, step: int, epoch: int) -> 
         f"(try {config.lr / 10:.3g}, or {optimizer.lr:g}, {optimizer.label}'s usual value), or "
         "add a warm-up."
     )
+
+
+def stall_advice(config: TrainConfig, epochs: list[EpochRecord], classes: int) -> str | None:
+    """A sentence if the model has learned nothing (accuracy at chance after an epoch), else
+    None. A learning rate far too high often does this without a NaN: ReLU units die."""
+    if not epochs or epochs[-1].train_accuracy > 1.5 / classes:
+        return None
+    optimizer = catalog.OPTIMIZERS[config.optimizer]
+    usual = optimizer.lr
+    if config.lr >= 5 * usual:
+        why = (
+            f"The learning rate {config.lr:g} is probably too high for {optimizer.label}: "
+            f"steps that large push units where they stop responding. Try {usual:g}."
+        )
+    elif config.lr <= usual / 50:
+        why = (
+            f"The learning rate {config.lr:g} is probably too low for {optimizer.label}: try "
+            f"{usual:g}."
+        )
+    else:
+        why = "Check the model (activations, a last layer without ReLU) and the learning rate."
+    return (
+        f"After {len(epochs)} epoch(s) the model is no better than guessing (train accuracy "
+        f"{epochs[-1].train_accuracy:.1%}; chance is {1 / classes:.0%}). {why}"
+    )

@@ -1,13 +1,301 @@
-"""The app as README starts it: the entry point renders without an exception."""
+"""Every page through AppTest: what a user sees after each thing they do.
 
+Training tests run real jobs on the bundled MNIST sample (a few thousand images) so they end in
+seconds; AppTest never fires `run_every`, so a test calls `.run()` again to see new records.
+"""
+
+import time
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.specs import ModelSpec
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGES = ["app_pages/home.py", "app_pages/build.py", "app_pages/train.py"]
 
 
-def test_the_app_renders():
+def open_page(page: str) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=30).run()
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def by_label(elements, label: str):
+    found = [e for e in elements if e.label == label]
+    assert found, f"no element labelled {label!r}"
+    return found[0]
+
+
+def keyed(elements, prefix: str) -> list:
+    return [e for e in elements if e.key and e.key.startswith(prefix)]
+
+
+def metric(app: AppTest, label: str) -> str:
+    return by_label(app.metric, label).value
+
+
+def layer_kinds(app: AppTest) -> list[str]:
+    return [s.value for s in keyed(app.selectbox, "kind-")]
+
+
+def errors(app: AppTest) -> str:
+    return " ".join(e.value for e in app.error)
+
+
+# --- every page ---------------------------------------------------------------------------
+
+
+def test_home_renders_with_the_title_and_links():
     app = AppTest.from_file(str(APP), default_timeout=30).run()
     assert not app.exception
     assert app.title[0].value == "Deep Learning Playground"
+    assert len(app.get("page_link")) >= 3
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_renders_and_the_sidebar_shows_model_dataset_device(page):
+    app = open_page(page)
+    sidebar = " ".join(m.value for m in app.sidebar.markdown)
+    assert "seed-cnn" in sidebar and "121,930 parameters" in sidebar
+    assert "MNIST digits" in sidebar
+    assert "Device:" in sidebar and ("cpu" in sidebar or "cuda" in sidebar)
+
+
+# --- Build --------------------------------------------------------------------------------
+
+
+def table_rows(app: AppTest) -> list[dict]:
+    return app.dataframe[0].value.to_dict("records")
+
+
+def test_build_shows_the_seed_cnn_table_with_totals():
+    app = open_page("app_pages/build.py")
+    rows = table_rows(app)
+    assert [r["output shape"] for r in rows[:7]] == [
+        "32 x 26 x 26", "32 x 13 x 13", "64 x 11 x 11", "64 x 5 x 5", "1600", "64", "10"
+    ]  # fmt: skip
+    assert rows[-1]["layer"] == "Total" and rows[-1]["parameters"] == 121_930
+    assert len(app.get("plotly_chart")) == 1  # the diagram
+    assert app.success[0].value == "Ready to train."
+
+
+def test_build_edit_a_parameter_updates_the_table():
+    app = open_page("app_pages/build.py")
+    by_label(keyed(app.number_input, "param-"), "out channels").set_value(16).run()
+    rows = table_rows(app)
+    assert rows[0]["parameters"] == 16 * 9 + 16  # conv 3x3 from 1 channel to 16
+    assert rows[0]["output shape"] == "16 x 26 x 26"
+    assert "seed-cnn-custom" in app.text_input[0].value
+
+
+def test_build_add_and_remove_layers():
+    app = open_page("app_pages/build.py")
+    by_label(app.selectbox, "New layer").set_value("dropout")
+    by_label(app.selectbox, "Position").set_value(5)  # before layer 6
+    by_label(app.button, "Add layer").click().run()
+    assert layer_kinds(app)[5] == "dropout" and len(layer_kinds(app)) == 8
+    keyed(app.button, "del-")[5].click().run()
+    assert layer_kinds(app) == [
+        "conv2d", "maxpool2d", "conv2d", "maxpool2d", "flatten", "linear", "linear"
+    ]  # fmt: skip
+
+
+def test_build_move_a_layer_down():
+    app = open_page("app_pages/build.py")
+    keyed(app.button, "arrow_downward-")[0].click().run()
+    assert layer_kinds(app)[:2] == ["maxpool2d", "conv2d"]
+
+
+def test_build_invalid_spec_shows_the_error_by_the_layer_and_fix_it():
+    app = open_page("app_pages/build.py")
+    keyed(app.button, "del-")[4].click().run()  # remove the Flatten
+    assert "Layer 5 (Linear)" in errors(app) and "Flatten" in errors(app)
+    assert not app.success  # not "Ready to train."
+    by_label(app.button, "Fix it: add a Flatten layer").click().run()
+    assert layer_kinds(app)[4] == "flatten"
+    assert app.success[0].value == "Ready to train."
+
+
+def test_build_presets_replace_the_model_and_bring_their_recipe():
+    app = open_page("app_pages/build.py")
+    by_label(app.selectbox, "Start from").set_value("lenet5")
+    by_label(app.button, "Load").click().run()
+    assert len(layer_kinds(app)) == 8 and app.text_input[0].value == "lenet5"
+    by_label(app.selectbox, "Start from").set_value("bn-cnn")
+    by_label(app.button, "Load").click().run()
+    assert any("epochs = 15" in i.value for i in app.info)
+    app.switch_page("app_pages/train.py").run()
+    assert by_label(app.number_input, "Epochs").value == 15
+    assert by_label(app.toggle, "Augment (random rotation, scale, shift)").value is True
+    app.switch_page("app_pages/build.py").run()  # the model persisted across pages
+    assert len(layer_kinds(app)) == 17
+
+
+def test_build_empty_model_says_what_to_do():
+    app = open_page("app_pages/build.py")
+    by_label(app.selectbox, "Start from").set_value("empty")
+    by_label(app.button, "Load").click().run()
+    assert not layer_kinds(app)
+    assert "add at least one Linear layer" in " ".join(w.value for w in app.warning)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00", "not text"),
+        (b'{"layers": [{"kind": "transformer"}]}', "'transformer'"),
+        (b'{"layers": 3}', "needs 'layers'"),
+    ],
+)
+def test_build_import_of_a_bad_file_gives_a_message_and_keeps_the_model(content, says):
+    app = open_page("app_pages/build.py")
+    app.file_uploader[0].set_value(("model.json", content, "application/json")).run()
+    assert not app.exception
+    assert "model.json was not imported" in errors(app) and says in errors(app)
+    assert len(layer_kinds(app)) == 7  # the current model is untouched
+
+
+def test_build_import_of_a_good_file_replaces_the_model():
+    spec = ModelSpec.from_preset("mlp")
+    app = open_page("app_pages/build.py")
+    app.file_uploader[0].set_value(("mine.json", spec.to_json().encode(), "application/json"))
+    app.run()
+    assert layer_kinds(app) == ["flatten", "linear", "linear", "linear"]
+    assert any("Imported mlp from mine.json" in i.value for i in app.info)
+
+
+# --- Train --------------------------------------------------------------------------------
+
+
+def quick_training(app: AppTest, *, epochs: int = 3, limit: int = 2000) -> None:
+    by_label(app.selectbox, "Dataset").set_value("mnist-sample")
+    by_label(app.number_input, "Epochs").set_value(epochs)
+    by_label(app.number_input, "Train on at most N images (0: all)").set_value(limit)
+    app.run()
+
+
+def start(app: AppTest) -> None:
+    by_label(app.button, "Start training").click().run()
+    assert not app.exception, app.exception
+
+
+def wait_until(app: AppTest, done, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        app.run()
+        assert not app.exception, app.exception
+        if done(app):
+            return
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def ended(app: AppTest) -> bool:
+    return not [b for b in app.button if b.label in ("Pause", "Resume", "Stop")]
+
+
+def epoch_of(app: AppTest) -> int:
+    return int(metric(app, "Epoch").split("/")[0])
+
+
+def test_train_start_shows_growing_metrics_then_the_result_and_a_run():
+    app = open_page("app_pages/train.py")
+    quick_training(app, epochs=4, limit=3000)
+    start(app)
+    wait_until(app, lambda a: a.metric and metric(a, "Train loss") != "-")
+    seen = [epoch_of(app)]
+    wait_until(app, lambda a: a.metric and metric(a, "Val accuracy") != "-")
+    wait_until(app, ended)
+    seen.append(epoch_of(app))
+    assert seen[-1] == 4 and seen[0] <= seen[-1]
+    assert float(metric(app, "Samples/s").replace(",", "")) > 0
+    assert float(metric(app, "Val accuracy").rstrip("%")) > 80
+    finished = " ".join(s.value for s in app.success)
+    assert "Finished 4 epochs" in finished and "test accuracy" in finished
+    assert len(app.get("plotly_chart")) >= 3  # loss per step, epochs, learning rate
+    runs = app.dataframe[0].value
+    assert list(runs["status"]) == ["finished"] and list(runs["preset"]) == ["seed-cnn"]
+    assert by_label(app.button, "Start training").disabled is False
+
+
+def test_train_pause_resume_and_stop():
+    app = open_page("app_pages/train.py")
+    quick_training(app, epochs=50, limit=3000)
+    start(app)
+    wait_until(app, lambda a: a.metric and metric(a, "Train loss") != "-")
+    by_label(app.button, "Pause").click().run()
+    assert by_label(app.button, "Resume")
+    assert by_label(app.button, "Start training").disabled  # one job at a time
+    time.sleep(0.5)
+    app.run()
+    steps = metric(app, "Epoch"), app.get("progress")[0].proto.text
+    time.sleep(1.0)
+    app.run()
+    assert (metric(app, "Epoch"), app.get("progress")[0].proto.text) == steps  # paused
+    by_label(app.button, "Resume").click().run()
+    wait_until(app, lambda a: a.get("progress")[0].proto.text != steps[1])
+    by_label(app.button, "Stop").click()
+    wait_until(app, ended)
+    assert "Stopped" in " ".join(i.value for i in app.info)
+    assert list(app.dataframe[0].value["status"]) == ["stopped"]
+
+
+def sgd_at(app: AppTest, lr: float) -> None:
+    by_label(app.selectbox, "Optimizer").set_value("sgd").run()
+    assert by_label(app.number_input, "Learning rate").value == pytest.approx(0.05)
+    by_label(app.number_input, "Learning rate").set_value(lr)
+    by_label(app.selectbox, "Schedule").set_value("constant")
+
+
+def test_train_divergence_is_explained():
+    app = open_page("app_pages/train.py")
+    sgd_at(app, 100.0)
+    quick_training(app, epochs=2, limit=2000)
+    start(app)
+    wait_until(app, ended)
+    text = errors(app)
+    assert "Diverged" in text and "too high for SGD" in text
+    assert list(app.dataframe[0].value["status"]) == ["diverged"]
+
+
+def test_train_a_model_that_learns_nothing_gets_advice():
+    app = open_page("app_pages/train.py")
+    sgd_at(app, 10.0)  # the seed CNN's ReLUs die: no NaN, just chance accuracy
+    quick_training(app, epochs=2, limit=2000)
+    start(app)
+    wait_until(app, ended)
+    advice = " ".join(w.value for w in app.warning)
+    assert "no better than guessing" in advice and "too high for SGD" in advice
+
+
+def test_train_rejects_a_model_that_does_not_fit_the_data():
+    app = open_page("app_pages/build.py")
+    by_label(keyed(app.number_input, "param-"), "out features").set_value(32)  # 1st Linear
+    keyed(app.number_input, "param-")[-1].set_value(7).run()  # the last Linear: 7 classes?
+    app.switch_page("app_pages/train.py").run()
+    assert "one output per class (10)" in errors(app)
+    assert by_label(app.button, "Start training").disabled
+
+
+def test_train_live_learning_rate_change_applies_from_the_next_step():
+    app = open_page("app_pages/train.py")
+    by_label(app.selectbox, "Schedule").set_value("constant")
+    quick_training(app, epochs=50, limit=3000)
+    start(app)
+    wait_until(app, lambda a: a.metric and metric(a, "Train loss") != "-")
+    by_label(app.number_input, "Learning rate of the running job").set_value(0.0005).run()
+    by_label(app.button, "Apply").click().run()
+    from playground.ui import state
+
+    job = state.manager().jobs()[0]
+    deadline = time.monotonic() + 60
+    while job.log.last_step().lr != pytest.approx(0.0005):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    job.stop()
+    job.wait(60)
+    app.run()

@@ -18,6 +18,7 @@ from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig, check
 from playground.ui import state
 
 _NEW_KIND = "linear"
+EMPTY = "empty"  # the "Start from" choice of no layers at all
 
 
 def _replace_layer(i: int, layer: LayerSpec, *, refresh: bool = False) -> None:
@@ -83,9 +84,11 @@ def _fix_flatten() -> None:
     st.session_state["build.notes"] = notes
 
 
-def load_preset(name: str | None) -> None:
-    """Replace the model with a preset (None: an empty stack) and apply the preset's recipe."""
-    if name is None:
+def load_preset(key: str) -> None:
+    """Replace the model with the preset chosen in widget `key` (EMPTY: no layers), and
+    apply the preset's recipe."""
+    name = st.session_state[key]
+    if name == EMPTY:
         state.set_spec(ModelSpec((), name="custom"))
         return
     state.set_spec(ModelSpec.from_preset(name))
@@ -113,7 +116,8 @@ def editor() -> None:
     spec, v = state.spec(), state.version("build")
     error = problem()
     shapes = _shapes_so_far(spec)
-    st.text_input("Model name", spec.name, key=f"name-{v}", on_change=_rename, args=(f"name-{v}",))
+    key = f"name-{v}-{spec.name}"  # a new key when an edit renames a preset
+    st.text_input("Model name", spec.name, key=key, on_change=_rename, args=(key,))
     if not spec.layers:
         st.info("The model is empty: add a layer below, or start from a preset above.")
     for i, layer in enumerate(spec.layers):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import plots
+from playground import catalog, plots
 from playground.jobs import TrainingJob
 from playground.metrics import Status
 from playground.specs import SpecError
+from playground.training import stall_advice
 from playground.ui import state
 from playground.ui.sidebar import badge
 
@@ -126,6 +127,11 @@ def _ending(job: TrainingJob) -> None:
         st.error(f"Diverged. {job.message}", icon=":material/warning:")
     else:
         st.error(f"Failed. {job.message}", icon=":material/error:")
+    if status in (Status.FINISHED, Status.STOPPED):
+        classes = len(catalog.DATASETS[job.config.dataset].classes)
+        advice = stall_advice(job.config, job.log.epochs(), classes)
+        if advice:
+            st.warning(advice, icon=":material/trending_flat:")
     if job.run_dir is not None:
         st.caption(f"Saved as run {job.run_dir.name}.")
 
