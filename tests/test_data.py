@@ -173,3 +173,12 @@ def test_real_mnist_loads_with_its_known_counts(mnist_dir):
     pixels = mnist.train_x.float() / 255
     assert pixels.mean().item() == pytest.approx(0.1307, abs=1e-4)
     assert pixels.std().item() == pytest.approx(0.3081, abs=1e-4)
+
+
+def test_available_says_whether_a_dataset_needs_a_download(tmp_path):
+    from playground.data import available
+
+    assert available("mnist-sample", tmp_path)
+    assert not available("mnist", tmp_path)
+    shutil.copytree(data.SAMPLE_DIR, tmp_path / "MNIST" / "raw")
+    assert available("mnist", tmp_path)

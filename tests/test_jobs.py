@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from playground.jobs import JobManager, TrainingJob
-from playground.metrics import MetricsLog, Status, StepRecord
+from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.runs import list_runs, load_run
 from playground.specs import ModelSpec, SpecError, TrainConfig
 from tests.conftest import OFFLINE_MIRROR
@@ -113,6 +113,17 @@ def test_a_failure_inside_the_thread_is_reported_as_failed(tmp_path):
     assert "Fashion-MNIST is not in" in job.message and "could not be downloaded" in job.message
 
 
+def test_a_model_that_learns_nothing_gets_advice_and_one_that_learns_does_not():
+    from playground.training import stall_advice
+
+    chance = [EpochRecord(1, 2.30, 0.10, 2.30, 0.10, 1.0, 10.0)]
+    config = TrainConfig(optimizer="sgd", lr=10.0)
+    assert "too high for SGD" in stall_advice(config, chance, 10)
+    assert "too low" in stall_advice(TrainConfig(optimizer="sgd", lr=1e-4), chance, 10)
+    learned = [EpochRecord(1, 0.3, 0.91, 0.2, 0.94, 1.0, 10.0)]
+    assert stall_advice(config, learned, 10) is None and stall_advice(config, [], 10) is None
+
+
 def test_a_bad_spec_fails_before_any_thread_starts():
     spec = ModelSpec.from_preset("seed-cnn")
     with pytest.raises(SpecError, match="Cross-entropy needs one output per class"):
@@ -186,3 +197,14 @@ def test_the_metrics_log_is_safe_to_read_while_written():
         seen += len(new)
     writer.join()
     assert len(log.steps()) == 5000
+
+
+def test_a_job_that_fails_after_its_run_folder_exists_says_so_on_disk(tmp_path, monkeypatch):
+    def broken_loop(*args, **kwargs):
+        raise RuntimeError("the loop broke")
+
+    monkeypatch.setattr("playground.jobs.train", broken_loop)  # our own loop, not torch
+    job = run(job_of(runs_dir=tmp_path))
+    assert job.status is Status.FAILED and "the loop broke" in job.message
+    (saved,) = list_runs(tmp_path)
+    assert saved.summary["status"] == "failed" and "the loop broke" in saved.summary["message"]

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from playground import models
-from playground.runs import RunWriter, list_runs, load_model, load_run
+from playground.runs import RunWriter, differences, list_runs, load_model, load_run, table_row
 from playground.specs import ModelSpec, SpecError, TrainConfig
 
 SPEC = ModelSpec.from_preset("mlp")
@@ -54,3 +54,24 @@ def test_weights_of_another_model_do_not_load(tmp_path):
     other = models.build(ModelSpec.from_preset("seed-cnn")).state_dict()
     with pytest.raises(SpecError, match="do not fit its model"):
         load_model(SPEC, other, "upload.safetensors")
+
+
+def test_table_rows_and_the_settings_that_differ(tmp_path):
+    a = RunWriter(tmp_path, "a", SPEC, TrainConfig(lr=0.01))
+    a.finish({"status": "finished", "epochs": 3, "best_val_accuracy": 0.97,
+              "train_seconds": 12.34, "test_accuracy": 0.96, "dataset": "mnist"})  # fmt: skip
+    RunWriter(tmp_path, "b", ModelSpec.from_preset("seed-cnn"), TrainConfig(epochs=5))
+    b, a = list_runs(tmp_path)  # newest first
+    row = table_row(a)
+    assert (row["preset"], row["lr"], row["epochs"], row["time (s)"]) == (
+        "mlp",
+        0.01,
+        "3 / 3",
+        12.3,
+    )
+    assert row["best val accuracy"] == 0.97 and row["status"] == "finished"
+    assert table_row(b)["status"] == "unfinished" and table_row(b)["epochs"] == "? / 5"
+    differ = differences([a, b])
+    assert set(differ) == {"model", "layers", "lr", "epochs"}
+    assert differ["lr"] == [0.01, TrainConfig().lr] and differ["model"] == ["mlp", "seed-cnn"]
+    assert differences([a]) == {}
