@@ -4,10 +4,10 @@ from playground.specs import SpecError
 from playground.ui import layer_editor, live, runs_view, state, train_form
 
 st.title("Train")
+job = state.job()
 spec = state.spec()
 st.caption(f"Model: {spec.name} ({len(spec.layers)} layers). Change it on the Build page.")
 config = train_form.form()
-job = state.job()
 busy = job is not None and job.active
 problem = layer_editor.problem()
 if problem is not None:

@@ -271,7 +271,8 @@ def train(
             )
         )
         publish(model)
-    return outcome(Status.FINISHED, f"Finished {config.epochs} epochs.", config.epochs)
+    done = f"{config.epochs} epoch" + ("s" if config.epochs != 1 else "")
+    return outcome(Status.FINISHED, f"Finished {done}.", config.epochs)
 
 
 def divergence_advice(config: TrainConfig, lr: float, step: int, epoch: int) -> str:

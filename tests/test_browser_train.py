@@ -68,11 +68,62 @@ def test_train_watch_reload_and_stop(browser, app_url):
     # a reload starts a new session: the job is still found, and still live
     page.reload()
     metric(page, "Epoch").wait_for(timeout=30_000)
-    before = epoch_number(page)
-    assert before >= 1
+    assert epoch_number(page) >= 1
+    # ... with the model and settings it was started with
+    expect(page.get_by_role("combobox", name="Dataset")).to_have_value("MNIST sample (bundled)")
+    expect(page.get_by_role("spinbutton", name="Epochs", exact=True)).to_have_value("30")
     page.get_by_role("button", name="Stop", exact=True).wait_for()
 
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Stopped", exact=False).first.wait_for(timeout=30_000)
     expect(page.get_by_role("button", name="Start training", exact=True)).to_be_enabled()
+    page.close()
+
+
+def train_once(page, lr: str) -> None:
+    for label, value in (("Epochs", "1"), ("Learning rate", lr)):
+        field = page.get_by_role("spinbutton", name=label, exact=True)
+        field.fill(value)
+        field.press("Enter")
+        page.wait_for_timeout(300)
+    page.get_by_role("button", name="Start training", exact=True).click()
+    page.get_by_text("Finished 1 epoch in").first.wait_for(timeout=60_000)
+
+
+def select_row(page, grid, row: int) -> None:
+    """Tick a row's selection box in Streamlit's canvas data grid (35 px header and rows)."""
+    page.wait_for_timeout(500)  # let the last rerun finish drawing the grid
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 * row + 52)
+
+
+def test_runs_compare_and_use(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/train")
+    choose(page, "Dataset", "MNIST sample (bundled)")
+    page.get_by_text("More settings").click()
+    limit = page.get_by_role("spinbutton", name="Train on at most N images (0: all)")
+    limit.fill("2000")
+    limit.press("Enter")
+    train_once(page, "0.003")
+    page.reload()
+    page.get_by_role("heading", name="Runs").wait_for()
+    train_once(page, "0.0005")
+
+    grid = page.locator("[data-testid=stDataFrame]").first
+    select_row(page, grid, 0)
+    page.get_by_role("button", name="Use this model").wait_for(timeout=10_000)
+    select_row(page, grid, 1)
+    page.get_by_text("Settings that differ are highlighted").wait_for(timeout=10_000)
+    differ = page.get_by_text("Settings that differ are highlighted").inner_text()
+    assert "lr" in differ
+    expect(page.locator(".js-plotly-plot").filter(has_text="Validation accuracy")).to_have_count(1)
+
+    select_row(page, grid, 1)  # back to one run: it can be used as the current model
+    page.get_by_role("button", name="Use this model").click(timeout=10_000)
+    page.get_by_text("is now the current model").wait_for()
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
+    expect(page.get_by_role("button", name="Download weights").first).to_be_enabled()
     page.close()

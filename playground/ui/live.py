@@ -120,7 +120,9 @@ def _ending(job: TrainingJob) -> None:
     if status is Status.FINISHED:
         test = s.get("test_accuracy")
         acc = f": test accuracy {test:.2%}" if test is not None else ""
-        st.success(f"Finished {s.get('epochs')} epochs{took_text}{acc}.", icon=":material/check:")
+        epochs = s.get("epochs", 0)
+        done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
+        st.success(f"Finished {done}{took_text}{acc}.", icon=":material/check:")
     elif status is Status.STOPPED:
         st.info(f"Stopped{took_text}. {job.message}", icon=":material/stop_circle:")
     elif status is Status.DIVERGED:

@@ -37,8 +37,9 @@ def _delete(run: Run) -> None:
 
 def runs_table() -> None:
     runs = list_runs()
-    if note := st.session_state.pop("runs.note", None):
-        st.info(note)
+    note = st.empty()  # always there, so the elements below keep their places
+    if text := st.session_state.pop("runs.note", None):
+        note.info(text)
     if not runs:
         st.caption("No runs yet: each training job is saved here as a run when it ends.")
         return

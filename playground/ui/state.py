@@ -33,8 +33,16 @@ def machine_device() -> str:
 def spec() -> ModelSpec:
     """The session's current model (the seed CNN until the user picks another)."""
     if _SPEC not in st.session_state:
-        st.session_state[_SPEC] = ModelSpec.from_preset(DEFAULT_PRESET)
+        st.session_state[_SPEC] = _default_spec()
     return st.session_state[_SPEC]
+
+
+def _default_spec() -> ModelSpec:
+    return ModelSpec.from_preset(DEFAULT_PRESET)
+
+
+def _default_config() -> TrainConfig:
+    return dataclasses.replace(TrainConfig(), **catalog.PRESETS[DEFAULT_PRESET].recipe)
 
 
 def set_spec(new: ModelSpec, *, refresh: bool = True) -> None:
@@ -47,8 +55,7 @@ def set_spec(new: ModelSpec, *, refresh: bool = True) -> None:
 def config() -> TrainConfig:
     """The session's training recipe (defaults plus the starting preset's recipe)."""
     if _CONFIG not in st.session_state:
-        recipe = catalog.PRESETS[DEFAULT_PRESET].recipe
-        st.session_state[_CONFIG] = dataclasses.replace(TrainConfig(), **recipe)
+        st.session_state[_CONFIG] = _default_config()
     return st.session_state[_CONFIG]
 
 
@@ -71,12 +78,27 @@ def job() -> TrainingJob | None:
     """The session's job: the one it started, the one named in the URL (?job=...), or else
     the job training now (after a reload of the tab, the session is new but the job is not)."""
     jobs = manager()
-    found = jobs.get(st.session_state.get(_JOB)) or jobs.get(st.query_params.get("job"))
+    mine = jobs.get(st.session_state.get(_JOB))
+    if mine is not None:
+        return mine
+    found = jobs.get(st.query_params.get("job"))
     if found is None:
         found = next((j for j in jobs.jobs() if j.active), None)
     if found is not None:
         st.session_state[_JOB] = found.id
+        if _untouched():  # a reloaded tab: show the job's model and settings again
+            set_spec(found.spec)
+            set_config(found.config)
+            st.rerun()
     return found
+
+
+def _untouched() -> bool:
+    """True if this session still has the model and settings every new session starts with."""
+    return (
+        st.session_state.get(_SPEC, _default_spec()) == _default_spec()
+        and st.session_state.get(_CONFIG, _default_config()) == _default_config()
+    )
 
 
 def start_job(model: ModelSpec, recipe: TrainConfig) -> TrainingJob:
