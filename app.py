@@ -19,4 +19,4 @@ page = st.navigation(
     ]
 )
 page.run()
-sidebar.render()
+sidebar.render(page_is_live=page.url_path == "train")

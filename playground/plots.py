@@ -12,8 +12,8 @@ from playground.layers import describe
 from playground.metrics import EpochRecord, StepRecord
 from playground.models import Summary
 
-MAX_POINTS = 1500  # per line: more is slower to send and draw, and no clearer
-_TRAIN, _VAL, _RAW = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)"
+MAX_POINTS = 500  # per line: a chart is ~700 px wide; more points are slower, not clearer
+_TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
 
 
 def smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
@@ -48,7 +48,8 @@ def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
 
 
 def step_loss_figure(steps: Sequence[StepRecord], smoothing: float = 0.9) -> go.Figure:
-    """Training loss of every batch (faint) and its smoothed line, against the step."""
+    """Training loss of every batch (faint), its smoothed line, and the learning rate used at
+    each step (right axis), against the step: one chart, so a live page redraws one."""
     fig = go.Figure()
     x = [s.step for s in steps]
     loss = [s.loss for s in steps]
@@ -56,58 +57,61 @@ def step_loss_figure(steps: Sequence[StepRecord], smoothing: float = 0.9) -> go.
     fig.add_scatter(x=rx, y=ry, mode="lines", name="batch loss", line=dict(color=_RAW, width=1))
     sx, sy = _thin(x, smooth(loss, smoothing))
     fig.add_scatter(x=sx, y=sy, mode="lines", name="smoothed", line=dict(color=_TRAIN, width=2))
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title="loss", rangemode="tozero")
-    return _layout(fig, "Training loss per step")
+    lx, ly = _thin(x, [s.lr for s in steps])
+    fig.add_scatter(
+        x=lx,
+        y=ly,
+        mode="lines",
+        name="learning rate",
+        yaxis="y2",
+        line=dict(color=_LR, width=1.5, dash="dot"),
+    )
+    fig.update_layout(
+        xaxis=dict(title="step"),
+        yaxis=dict(title="loss", rangemode="tozero"),
+        yaxis2=dict(
+            title="learning rate",
+            overlaying="y",
+            side="right",
+            rangemode="tozero",
+            showgrid=False,
+            exponentformat="power",
+        ),
+    )
+    return _layout(fig, "Training loss and learning rate per step")
 
 
 def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
     """Train and validation loss (left) and accuracy (right) at the end of each epoch."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss per epoch", "Accuracy per epoch"))
+    fig = go.Figure()
     x = [e.epoch for e in epochs]
     val = [e for e in epochs if e.val_loss is not None]
     vx = [e.epoch for e in val]
-    mode = "lines+markers"
-    for col, train_y, val_y in (
-        (1, [e.train_loss for e in epochs], [e.val_loss for e in val]),
-        (2, [e.train_accuracy for e in epochs], [e.val_accuracy for e in val]),
+    for axis, train_y, val_y in (
+        ("", [e.train_loss for e in epochs], [e.val_loss for e in val]),
+        ("2", [e.train_accuracy for e in epochs], [e.val_accuracy for e in val]),
     ):
-        first = col == 1
-        fig.add_scatter(
-            x=x,
-            y=train_y,
-            mode=mode,
-            name="train",
-            legendgroup="train",
-            showlegend=first,
-            line=dict(color=_TRAIN),
-            row=1,
-            col=col,
-        )
-        fig.add_scatter(
-            x=vx,
-            y=val_y,
-            mode=mode,
-            name="validation",
-            legendgroup="val",
-            showlegend=first,
-            line=dict(color=_VAL),
-            row=1,
-            col=col,
-        )
-    fig.update_xaxes(title="epoch", dtick=1 if len(x) <= 20 else None)
-    fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(tickformat=".1%", row=1, col=2)
-    return _layout(fig, "")
-
-
-def lr_figure(steps: Sequence[StepRecord]) -> go.Figure:
-    """The learning rate used at each step (schedule, warm-up and live changes)."""
-    x, y = _thin([s.step for s in steps], [s.lr for s in steps])
-    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines", name="lr", line=dict(color="#2ca02c")))
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title="learning rate", exponentformat="power")
-    return _layout(fig, "Learning rate", height=240)
+        first = axis == ""
+        for name, xs, ys, color in (("train", x, train_y, _TRAIN), ("validation", vx, val_y, _VAL)):
+            fig.add_scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=name,
+                legendgroup=name,
+                showlegend=first,
+                line=dict(color=color),
+                xaxis=f"x{axis}",
+                yaxis=f"y{axis}",
+            )
+    ticks = 1 if len(x) <= 20 else None
+    fig.update_layout(
+        xaxis=dict(domain=[0, 0.45], title="epoch", dtick=ticks),
+        xaxis2=dict(domain=[0.55, 1], title="epoch", dtick=ticks),
+        yaxis=dict(title="loss", rangemode="tozero"),
+        yaxis2=dict(title="accuracy", anchor="x2", tickformat=".1%"),
+    )
+    return _layout(fig, "Loss and accuracy per epoch")
 
 
 def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9) -> go.Figure:

@@ -17,7 +17,7 @@ from playground.training import stall_advice
 from playground.ui import state
 from playground.ui.sidebar import badge
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 0.9
 
 
 def controls(job: TrainingJob) -> None:
@@ -107,9 +107,18 @@ def _draw(job: TrainingJob) -> None:
     if steps:
         st.plotly_chart(plots.step_loss_figure(steps), key="chart-loss")
     if epochs:
-        st.plotly_chart(plots.epoch_figure(epochs), key="chart-epochs")
-    if steps:
-        st.plotly_chart(plots.lr_figure(steps), key="chart-lr")
+        st.plotly_chart(_epoch_figure(job.id, epochs), key="chart-epochs")
+
+
+def _epoch_figure(job_id: str, epochs: list) -> dict:
+    """The per-epoch figure, built once per new epoch: between epochs every poll sends the
+    same figure, which the browser then need not redraw."""
+    cache = st.session_state.setdefault("live.epoch_figure", {})
+    key = (job_id, len(epochs))
+    if key not in cache:
+        cache.clear()
+        cache[key] = plots.epoch_figure(epochs)
+    return cache[key]
 
 
 def _ending(job: TrainingJob) -> None:

@@ -23,7 +23,9 @@ _BADGES = {
 }
 
 
-def render() -> None:
+def render(page_is_live: bool = False) -> None:
+    """The sidebar; `page_is_live` when the page itself shows the job live (then the sidebar
+    does not poll as well: two fragments polling at once made the charts miss redraws)."""
     spec, config = state.spec(), state.config()
     with st.sidebar:
         try:
@@ -37,16 +39,18 @@ def render() -> None:
         st.markdown(f"**Device:** {device}")
         job = state.job()
         if job is not None:
-            _job_status(job.id, POLL_SECONDS if job.active else None)
+            poll = job.active and not page_is_live
+            _job_status(job.id, POLL_SECONDS if poll else None, page_is_live)
 
 
-def _job_status(job_id: str, every: float | None) -> None:
+def _job_status(job_id: str, every: float | None, page_is_live: bool) -> None:
     @st.fragment(run_every=every)
     def show() -> None:
         job = state.manager().get(job_id)
         if job is None:
             return
-        st.markdown(f"**Job:** {job.name}  \n{badge(job)}  \n{progress_text(job)}")
+        progress = "live on this page" if page_is_live and job.active else progress_text(job)
+        st.markdown(f"**Job:** {job.name}  \n{badge(job)}  \n{progress}")
         if every and job.status.ended:
             st.rerun()  # one full run to switch polling off everywhere
 

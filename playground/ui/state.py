@@ -4,6 +4,7 @@ process-wide JobManager. Pages read and change these only through the functions 
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import streamlit as st
 
@@ -18,9 +19,16 @@ _SPEC, _CONFIG, _JOB = "model_spec", "train_config", "job_id"
 DEFAULT_PRESET = "seed-cnn"
 
 
+GIL_SWITCH_SECONDS = 0.001
+
+
 @st.cache_resource
 def manager() -> JobManager:
     """One per server process: every session's jobs, one training at a time (others queue)."""
+    # The training thread needs the GIL back after every torch op; while a page is being drawn
+    # it would wait up to Python's default 5 ms for each. A shorter interval hands it back
+    # sooner (measured in benchmarks/bench_app.py).
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     return JobManager(max_running=1)
 
 
