@@ -216,7 +216,7 @@ def test_train_start_shows_growing_metrics_then_the_result_and_a_run():
     assert float(metric(app, "Val accuracy").rstrip("%")) > 80
     finished = " ".join(s.value for s in app.success)
     assert "Finished 4 epochs" in finished and "test accuracy" in finished
-    assert len(app.get("plotly_chart")) >= 3  # loss per step, epochs, learning rate
+    assert len(app.get("plotly_chart")) == 2  # loss and lr per step; loss and accuracy per epoch
     runs = app.dataframe[0].value
     assert list(runs["status"]) == ["finished"] and list(runs["preset"]) == ["seed-cnn"]
     assert by_label(app.button, "Start training").disabled is False

@@ -22,7 +22,8 @@ def test_smoothing_is_the_bias_corrected_moving_average():
 
 def test_long_curves_are_thinned_but_keep_their_last_point():
     fig = plots.step_loss_figure(steps(10_000))
-    raw, smoothed = fig.data
+    raw, smoothed, lr = fig.data
+    assert len(lr.x) == len(raw.x)
     assert len(raw.x) <= plots.MAX_POINTS + 1 and raw.x[-1] == 10_000
     assert smoothed.y[-1] == pytest.approx(plots.smooth([2.0 / i for i in range(1, 10_001)])[-1])
     short = plots.step_loss_figure(steps(30))
@@ -32,12 +33,14 @@ def test_long_curves_are_thinned_but_keep_their_last_point():
 def test_the_epoch_figure_has_train_and_validation_loss_and_accuracy():
     epochs = [EpochRecord(e, 1 / e, 0.9, 1.2 / e, 0.88, 3.0, 1e-3) for e in (1, 2, 3)]
     fig = plots.epoch_figure(epochs)
-    names = [(t.name, t.xaxis) for t in fig.data]
-    assert names == [("train", "x"), ("validation", "x"), ("train", "x2"), ("validation", "x2")]
+    names = [(t.name, t.yaxis) for t in fig.data]
+    assert names == [("train", "y"), ("validation", "y"), ("train", "y2"), ("validation", "y2")]
     assert list(fig.data[1].y) == pytest.approx([1.2, 0.6, 0.4])
-    assert list(plots.lr_figure(steps(5)).data[0].y) == pytest.approx(
-        [1e-3 * i for i in range(1, 6)]
-    )
+
+
+def test_the_learning_rate_shares_the_step_chart_on_its_own_axis():
+    lr = plots.step_loss_figure(steps(5)).data[2]
+    assert lr.yaxis == "y2" and list(lr.y) == pytest.approx([1e-3 * i for i in range(1, 6)])
 
 
 def test_the_network_diagram_labels_every_layer_with_its_output_shape():
