@@ -5,6 +5,12 @@ from playground.ui import layer_editor, live, runs_view, state, train_form
 
 st.title("Train")
 job = state.job()
+if job is not None:  # the job first: it is what the user came back for
+    st.query_params["job"] = job.id
+    live.controls(job)
+    live.view(job)
+    st.subheader("Settings for the next run")
+
 spec = state.spec()
 st.caption(f"Model: {spec.name} ({len(spec.layers)} layers). Change it on the Build page.")
 config = train_form.form()
@@ -22,15 +28,11 @@ if st.button(
     help="Stop the current job to start another." if busy else None,
 ):
     try:
-        job = state.start_job(spec, config)
+        state.start_job(spec, config)
     except SpecError as e:
         st.error(e.message, icon=":material/error:")
     else:
         st.rerun()
-if job is not None:
-    st.query_params["job"] = job.id
-    live.controls(job)
-    live.view(job)
 
 st.header("Runs")
 runs_view.runs_table()

@@ -133,7 +133,8 @@ def _ending(job: TrainingJob) -> None:
         done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
         st.success(f"Finished {done}{took_text}{acc}.", icon=":material/check:")
     elif status is Status.STOPPED:
-        st.info(f"Stopped{took_text}. {job.message}", icon=":material/stop_circle:")
+        trained = f" Trained for {_duration(took)}." if took is not None else ""
+        st.info(f"{job.message}{trained}", icon=":material/stop_circle:")
     elif status is Status.DIVERGED:
         st.error(f"Diverged. {job.message}", icon=":material/warning:")
     else:
