@@ -1,0 +1,91 @@
+"""Canvas drawings prepared like MNIST: against known shapes and against MNIST's own digits."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from playground import data
+from playground.drawing import BOX, CENTRE, SIZE, Steps, centre_of_mass, ink_of, prepare
+
+
+def canvas(size: int = 280) -> np.ndarray:
+    """A black RGBA canvas, as the Draw page's canvas returns it."""
+    image = np.zeros((size, size, 4), np.uint8)
+    image[..., 3] = 255
+    return image
+
+
+def draw_box(image: np.ndarray, top: int, left: int, h: int, w: int) -> np.ndarray:
+    image[top : top + h, left : left + w, :3] = 255
+    return image
+
+
+def box_of(image: np.ndarray) -> tuple[int, int]:
+    rows, cols = np.nonzero(image > 0.05)
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_an_empty_canvas_is_no_digit():
+    assert prepare(canvas()).empty
+    speck = draw_box(canvas(), 10, 10, 2, 2)  # 4 pixels: a slip of the mouse
+    assert prepare(speck).empty
+
+
+def test_a_small_off_centre_drawing_comes_out_centred_and_sized_like_mnist():
+    result = prepare(draw_box(canvas(), 200, 20, 60, 30))  # tall and thin, bottom left
+    assert not result.empty and result.image.shape == (SIZE, SIZE)
+    assert box_of(result.image) == (BOX, BOX // 2)
+    cy, cx = centre_of_mass(result.image)
+    assert abs(cy - CENTRE) <= 0.5 and abs(cx - CENTRE) <= 0.5
+
+
+def test_a_thick_wide_drawing_keeps_its_aspect_and_fits_20_pixels():
+    result = prepare(draw_box(canvas(), 100, 10, 50, 250))  # a thick bar across the canvas
+    height, width = box_of(result.image)
+    assert width == BOX and height == 4  # 50 / 250 * 20
+
+
+def test_an_mnist_digit_drawn_large_and_off_centre_comes_back_as_itself():
+    x = data.load("mnist-sample").test_x[:40].float() / 255  # (40, 1, 28, 28)
+    as_is, aligned = [], []
+    for digit in x:
+        big = F.interpolate(digit[None], scale_factor=8, mode="bilinear")[0, 0].numpy()
+        image = np.zeros((300, 300), np.float32)
+        image[60 : 60 + 224, 10 : 10 + 224] = big  # off the centre of the canvas
+        result = prepare((image * 255).astype(np.uint8))
+        original = digit[0].numpy()
+        size, mnist_size = box_of(result.image), box_of(original)
+        assert abs(size[0] - mnist_size[0]) <= 1 and abs(size[1] - mnist_size[1]) <= 1
+
+        shifts = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+        similar = {s: similarity(np.roll(result.image, s, axis=(0, 1)), original) for s in shifts}
+        as_is.append(similar[(0, 0)])
+        aligned.append(max(similar.values()))  # MNIST rounded centres to a pixel too
+    assert np.median(as_is) > 0.95 and min(aligned) > 0.85
+
+
+def test_each_step_can_be_switched_off():
+    drawing = draw_box(canvas(), 200, 20, 60, 30)
+    uncropped = prepare(drawing, Steps(crop=False))
+    assert box_of(uncropped.image)[0] < 8  # the whole canvas shrank to 20 px: a tiny digit
+    stretched = prepare(drawing, Steps(keep_aspect=False))
+    assert box_of(stretched.image) == (SIZE, SIZE)
+    # an L shape: its centre of mass is off its box's centre
+    ell = draw_box(draw_box(canvas(), 50, 50, 150, 20), 180, 50, 20, 100)
+    by_box = prepare(ell, Steps(centre_of_mass=False)).image
+    by_mass = prepare(ell).image
+    assert abs(centre_of_mass(by_box)[1] - CENTRE) > 1.5
+    assert abs(centre_of_mass(by_mass)[1] - CENTRE) <= 0.5
+
+
+def test_ink_on_a_transparent_background_counts_and_the_tensor_is_normalised():
+    rgba = np.zeros((100, 100, 4), np.uint8)
+    rgba[20:80, 40:60] = (255, 255, 255, 255)
+    assert ink_of(rgba).max() == 1.0 and ink_of(rgba)[0, 0] == 0.0
+    x = prepare(rgba).tensor(mean=0.1307, std=0.3081)
+    assert x.shape == (1, 1, SIZE, SIZE)
+    assert torch.isclose(x.min(), torch.tensor(-0.1307 / 0.3081))
