@@ -16,6 +16,7 @@ page = st.navigation(
         st.Page(
             "app_pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"
         ),
+        st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
     ]
 )
 page.run()

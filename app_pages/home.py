@@ -28,17 +28,18 @@ with cols[1].container(border=True):
     )
     st.page_link("app_pages/train.py", label="Train", icon=":material/monitoring:")
 with cols[2].container(border=True):
-    st.markdown("**3. Compare**")
+    st.markdown("**3. Draw**")
     st.write(
-        "Every job is saved as a run. Select runs on the Train page to overlay their curves "
-        "and see which settings differ."
+        "Draw a digit and watch the model read it as you draw, with the steps that turn your "
+        "drawing into what it sees. Every job is also saved as a run to compare on Train."
     )
-    st.page_link("app_pages/train.py", label="Runs", icon=":material/compare_arrows:")
+    st.page_link("app_pages/draw.py", label="Draw", icon=":material/draw:")
 
 st.subheader("What is here")
 for name, what in [
     ("app_pages/build.py", "the layer stack editor, with shapes, parameters and a diagram"),
     ("app_pages/train.py", "training settings, live curves, and every run so far"),
+    ("app_pages/draw.py", "draw a digit; the model's answer and what it sees"),
 ]:
     st.page_link(name, label=f"{name.split('/')[1][:-3].title()}: {what}")
 with st.expander("Datasets"):

@@ -230,3 +230,19 @@ def network_figure(summary: Summary) -> go.Figure:
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return fig
+
+
+def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str]) -> go.Figure:
+    """One bar per class; the most probable one stands out."""
+    top = max(range(len(probabilities)), key=lambda i: probabilities[i])
+    colors = [_TRAIN if i == top else "#9ecae1" for i in range(len(probabilities))]
+    fig = go.Figure(
+        go.Bar(
+            x=list(classes), y=list(probabilities), marker_color=colors,
+            text=[f"{p:.0%}" for p in probabilities], textposition="outside",
+            hovertemplate="%{x}: %{y:.2%}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="probability")
+    return _layout(fig, "Probabilities", height=280)

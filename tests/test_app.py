@@ -75,8 +75,14 @@ def test_build_shows_the_seed_cnn_table_with_totals():
     app = open_page("app_pages/build.py")
     rows = table_rows(app)
     assert [r["output shape"] for r in rows[:7]] == [
-        "32 x 26 x 26", "32 x 13 x 13", "64 x 11 x 11", "64 x 5 x 5", "1600", "64", "10"
-    ]  # fmt: skip
+        "32 x 26 x 26",
+        "32 x 13 x 13",
+        "64 x 11 x 11",
+        "64 x 5 x 5",
+        "1600",
+        "64",
+        "10",
+    ]
     assert rows[-1]["layer"] == "Total" and rows[-1]["parameters"] == 121_930
     assert len(app.get("plotly_chart")) == 1  # the diagram
     assert app.success[0].value == "Ready to train."
@@ -99,8 +105,14 @@ def test_build_add_and_remove_layers():
     assert layer_kinds(app)[5] == "dropout" and len(layer_kinds(app)) == 8
     keyed(app.button, "del-")[5].click().run()
     assert layer_kinds(app) == [
-        "conv2d", "maxpool2d", "conv2d", "maxpool2d", "flatten", "linear", "linear"
-    ]  # fmt: skip
+        "conv2d",
+        "maxpool2d",
+        "conv2d",
+        "maxpool2d",
+        "flatten",
+        "linear",
+        "linear",
+    ]
 
 
 def test_build_move_a_layer_down():
@@ -299,3 +311,18 @@ def test_train_live_learning_rate_change_applies_from_the_next_step():
     job.stop()
     job.wait(60)
     app.run()
+
+
+# --- Draw ---------------------------------------------------------------------------------
+
+
+def test_draw_renders_with_the_pretrained_model_and_no_digit_on_an_empty_canvas():
+    app = open_page("app_pages/draw.py")
+    model = by_label(app.selectbox, "Model")
+    assert model.value == "pretrained" and "Pretrained (ships with the app" in str(model.options)
+    assert metric(app, "Prediction") == "-"
+    assert [t.label for t in app.toggle] == [
+        "Crop to the ink",
+        "Fit in 20 px, keep shape",
+        "Centre by mass",
+    ]

@@ -1,0 +1,37 @@
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from playground.drawing import prepare
+from playground.ui import draw_view, model_picker
+
+st.title("Draw a digit")
+choice = model_picker.pick("draw-model")
+if choice is not None and tuple(choice.spec.input_shape) != (1, 28, 28):
+    st.error(
+        f"This model takes inputs of shape {list(choice.spec.input_shape)}, not a 28x28 "
+        "drawing: pick another model.",
+        icon=":material/error:",
+    )
+    choice = None
+left, right = st.columns([1, 1])
+with left:
+    stroke = st.slider("Stroke width", 8, 40, 22, key="draw-stroke")
+    canvas = st_canvas(
+        stroke_width=stroke,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=280,
+        width=280,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key="draw-canvas",
+    )
+    steps = draw_view.step_toggles()
+image = getattr(canvas, "image_data", None)
+prepared = prepare(np.asarray(image), steps) if image is not None else None
+with right:
+    draw_view.prediction(choice, prepared)
+if prepared is not None and not prepared.empty:
+    st.subheader("What the model sees")
+    draw_view.what_the_model_sees(prepared)

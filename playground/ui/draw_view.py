@@ -1,0 +1,69 @@
+"""The Draw page's pieces: the prediction for a prepared drawing, and what the model sees."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from playground import plots
+from playground.drawing import Prepared, Steps
+from playground.predict import Answer, probabilities
+from playground.ui.model_picker import Choice
+
+
+def step_toggles() -> Steps:
+    """Switches for each preparation step, to see why each matters."""
+    st.caption("Preparation steps (switch one off to see why it is there):")
+    return Steps(
+        crop=st.toggle("Crop to the ink", True, key="draw-crop"),
+        keep_aspect=st.toggle("Fit in 20 px, keep shape", True, key="draw-aspect"),
+        centre_of_mass=st.toggle("Centre by mass", True, key="draw-centre"),
+    )
+
+
+def answer_for(choice: Choice, prepared: Prepared) -> Answer:
+    x = prepared.tensor(choice.dataset.mean, choice.dataset.std)
+    return Answer.of(probabilities(choice.model, x), choice.dataset.classes)
+
+
+def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | None:
+    """The "Prediction" metric (no digit while the canvas is empty), confidence and the bars."""
+    answer = None
+    if choice is not None and choice.model is not None and prepared and not prepared.empty:
+        answer = answer_for(choice, prepared)
+    cols = st.columns(2)
+    cols[0].metric("Prediction", choice.dataset.classes[answer.label] if answer else "-")
+    cols[1].metric("Confidence", f"{answer.confidence:.1%}" if answer else "-")
+    if answer is None:
+        if choice is not None and choice.model is None:
+            st.info("The job has no weights yet: they appear after its first steps.")
+        else:
+            st.caption("Draw a digit: the answer appears when you lift the mouse or finger.")
+        return None
+    if answer.warning:
+        st.warning(answer.warning, icon=":material/help:")
+    st.plotly_chart(
+        plots.probabilities_figure(answer.probabilities, choice.dataset.classes),
+        key="draw-probabilities", config={"displayModeBar": False},
+    )  # fmt: skip
+    return answer
+
+
+def what_the_model_sees(prepared: Prepared) -> None:
+    """Each step as a small image: the ink, the crop, the scaled digit, the 28x28 input."""
+    cols = st.columns(4)
+    for col, (title, image) in zip(
+        cols,
+        [("Your ink", prepared.ink), ("Cropped", prepared.cropped),
+         ("Scaled", prepared.scaled), ("28x28 input", prepared.image)],
+        strict=True,
+    ):  # fmt: skip
+        col.image(_show(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})",
+                  width=110)  # fmt: skip
+
+
+def _show(image: np.ndarray) -> np.ndarray:
+    """A small grey image drawn large with visible pixels (nearest neighbour)."""
+    scale = max(1, 112 // max(image.shape))
+    big = np.kron(np.clip(image, 0, 1), np.ones((scale, scale), np.float32))
+    return (big * 255).astype(np.uint8)

@@ -1,0 +1,106 @@
+"""Which model a page uses: the pretrained one, the session's own, a saved run, or the job
+training now (its newest weight snapshot). Pages infer with CPU copies, never the training
+module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from torch import nn
+
+from playground import catalog, pretrained
+from playground.runs import list_runs, load_run
+from playground.specs import ModelSpec, SpecError
+from playground.ui import runs_view, state
+
+PRETRAINED, SESSION, LIVE = "pretrained", "session", "live"
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    spec: ModelSpec
+    dataset: catalog.DatasetInfo  # what it was trained on: classes, pixel statistics
+    model: nn.Module | None  # None: no weights yet (a live job before its first snapshot)
+    note: str = ""
+
+
+@st.cache_resource(max_entries=8)
+def _run_model(path: str, mtime: float) -> nn.Module:
+    return load_run(path).model()
+
+
+@st.cache_resource
+def _pretrained() -> nn.Module:
+    return pretrained.model()
+
+
+def _session_source() -> str | None:
+    """The session's own trained model: its job's (if the job trained the current spec and
+    has weights) or the run it loaded."""
+    job = state.job()
+    if job is not None and job.spec == state.spec() and job.latest_weights() is not None:
+        return f"job:{job.id}"
+    return runs_view.model_run()
+
+
+def options() -> dict[str, str]:
+    """value -> label of every model the user can pick now."""
+    found = {PRETRAINED: f"Pretrained (ships with the app, {pretrained.test_accuracy():.2%})"}
+    if _session_source():
+        found[SESSION] = f"This session's model ({state.spec().name})"
+    job = state.job()
+    if job is not None and job.active:
+        found[LIVE] = f"Live: the job training now ({job.name})"
+    for run in list_runs():
+        if (run.path / "weights.safetensors").exists():
+            found[str(run.path)] = f"Run {run.name}"
+    return found
+
+
+def pick(key: str) -> Choice | None:
+    """A selectbox of the models, defaulting to the session's own model when it has one;
+    returns the chosen model ready for CPU inference, or None with a message shown."""
+    found = options()
+    default = SESSION if SESSION in found else PRETRAINED
+    value = st.selectbox(
+        "Model", list(found), index=list(found).index(default),
+        format_func=found.get, key=key,
+    )  # fmt: skip
+    try:
+        return load(value)
+    except SpecError as e:
+        st.error(e.message, icon=":material/error:")
+        return None
+
+
+def load(value: str) -> Choice:
+    if value == PRETRAINED:
+        run = pretrained.run()
+        return Choice("Pretrained", run.spec, _info(run.config.dataset), _pretrained())
+    if value == LIVE:
+        job = state.job()
+        if job is None:
+            raise SpecError("No job is training now: pick another model.")
+        return Choice(f"Live: {job.name}", job.spec, _info(job.config.dataset),
+                      job.inference_model(), "It follows the job's newest weights.")  # fmt: skip
+    if value == SESSION:
+        source = _session_source()
+        if source is None:
+            raise SpecError("This session has no trained model yet: train one on Train.")
+        if source.startswith("job:"):
+            job = state.job()
+            return Choice(f"This session's {job.name}", job.spec, _info(job.config.dataset),
+                          job.inference_model())  # fmt: skip
+        value = source
+    path = Path(value)
+    run = load_run(path)
+    weights = path / "weights.safetensors"
+    model = _run_model(str(path), weights.stat().st_mtime)
+    return Choice(f"Run {run.name}", run.spec, _info(run.config.dataset), model)
+
+
+def _info(dataset: str) -> catalog.DatasetInfo:
+    return catalog.DATASETS.get(dataset, catalog.DATASETS["mnist"])

@@ -1,0 +1,54 @@
+"""In a real Chromium: draw digits with the mouse on /draw and read the "Prediction"."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import streamlit_server
+from tests.drawn_digits import DIGITS
+
+pytestmark = pytest.mark.browser
+CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
+        yield url
+
+
+def prediction(page):
+    return (
+        page.locator("[data-testid=stMetric]")
+        .filter(has_text="Prediction")
+        .locator("[data-testid=stMetricValue]")
+    )
+
+
+def draw(page, strokes) -> None:
+    box = page.locator(CANVAS).first.bounding_box()
+    for stroke in strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(box["x"] + x, box["y"] + y, steps=6)
+        page.mouse.up()
+
+
+def test_drawn_digits_are_read_by_the_pretrained_model(browser, app_url):
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.goto(f"{app_url}/draw")
+    page.locator(CANVAS).first.wait_for()
+    expect(prediction(page)).to_have_text("-")  # an empty canvas: no digit
+    answers = {}
+    for digit, strokes in DIGITS:
+        draw(page, strokes)
+        expect(prediction(page)).not_to_have_text("-", timeout=10_000)
+        page.wait_for_timeout(300)
+        expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
+        answers[digit] = prediction(page).inner_text().strip()
+        page.get_by_role("button", name="Reset canvas & history").click()
+        expect(prediction(page)).to_have_text("-", timeout=10_000)
+    right = [d for d, a in answers.items() if d == a]
+    assert len(right) >= 9, answers
+    page.close()
