@@ -27,11 +27,11 @@ with left:
         return_image_data=True,
         key="draw-canvas",
     )
-    steps = draw_view.step_toggles()
 image = getattr(canvas, "image_data", None)
-prepared = prepare(np.asarray(image), steps) if image is not None else None
+prepared = prepare(np.asarray(image), draw_view.current_steps()) if image is not None else None
 with right:
     draw_view.prediction(choice, prepared)
+draw_view.step_toggles()
 if prepared is not None and not prepared.empty:
     st.subheader("What the model sees")
     draw_view.what_the_model_sees(prepared)

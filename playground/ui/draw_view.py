@@ -10,15 +10,25 @@ from playground.drawing import Prepared, Steps
 from playground.predict import Answer, probabilities
 from playground.ui.model_picker import Choice
 
+_TOGGLES = {  # Steps field: (label, widget key)
+    "crop": ("Crop to the ink", "draw-crop"),
+    "keep_aspect": ("Fit in 20 px, keep shape", "draw-aspect"),
+    "centre_of_mass": ("Centre by mass", "draw-centre"),
+}
 
-def step_toggles() -> Steps:
+
+def current_steps() -> Steps:
+    """The steps as the toggles stand (read before they are drawn, below the answer, so that on
+    a phone the answer sits right under the canvas)."""
+    return Steps(**{f: st.session_state.get(key, True) for f, (_, key) in _TOGGLES.items()})
+
+
+def step_toggles() -> None:
     """Switches for each preparation step, to see why each matters."""
     st.caption("Preparation steps (switch one off to see why it is there):")
-    return Steps(
-        crop=st.toggle("Crop to the ink", True, key="draw-crop"),
-        keep_aspect=st.toggle("Fit in 20 px, keep shape", True, key="draw-aspect"),
-        centre_of_mass=st.toggle("Centre by mass", True, key="draw-centre"),
-    )
+    cols = st.columns(3)
+    for col, (label, key) in zip(cols, _TOGGLES.values(), strict=True):
+        col.toggle(label, st.session_state.get(key, True), key=key)
 
 
 def answer_for(choice: Choice, prepared: Prepared) -> Answer:
