@@ -14,24 +14,32 @@ if choice is not None and tuple(choice.spec.input_shape) != (1, 28, 28):
         icon=":material/error:",
     )
     choice = None
-left, right = st.columns([1, 1])
-with left:
-    stroke = st.slider("Stroke width", 8, 40, 22, key="draw-stroke")
-    canvas = st_canvas(
-        stroke_width=stroke,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=280,
-        width=280,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key="draw-canvas",
-    )
-image = getattr(canvas, "image_data", None)
-prepared = prepare(np.asarray(image), draw_view.current_steps()) if image is not None else None
-with right:
-    draw_view.prediction(choice, prepared)
-draw_view.step_toggles()
-if prepared is not None and not prepared.empty:
-    st.subheader("What the model sees")
-    draw_view.what_the_model_sees(prepared)
+
+
+@st.fragment  # a stroke reruns only this part of the page: the answer comes sooner
+def board() -> None:
+    left, right = st.columns([1, 1])
+    with left:
+        stroke = st.slider("Stroke width", 8, 40, 22, key="draw-stroke")
+        canvas = st_canvas(
+            stroke_width=stroke,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=280,
+            width=280,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key="draw-canvas",
+        )
+    image = getattr(canvas, "image_data", None)
+    steps = draw_view.current_steps()
+    prepared = prepare(np.asarray(image), steps) if image is not None else None
+    with right:
+        draw_view.prediction(choice, prepared)
+    draw_view.step_toggles()
+    if prepared is not None and not prepared.empty:
+        st.subheader("What the model sees")
+        draw_view.what_the_model_sees(prepared)
+
+
+board()

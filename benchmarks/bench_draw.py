@@ -30,7 +30,62 @@ def a_drawing() -> np.ndarray:
     return image
 
 
+def browser_latency(rounds: int) -> None:
+    """Draw the test set's digits with the mouse; time mouse-up to the updated Prediction."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.browser import chromium_or_skip, streamlit_server
+    from tests.drawn_digits import DIGITS
+    from tests.test_browser_draw import CANVAS, draw, prediction
+
+    sync_playwright, launch = chromium_or_skip()
+    latencies, right = [], 0
+    with streamlit_server(Path(tempfile.mkdtemp())) as url, sync_playwright() as p:
+        page = p.chromium.launch(**launch).new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(f"{url}/draw")
+        page.locator(CANVAS).first.wait_for()
+        for _ in range(rounds):
+            for digit, strokes in DIGITS:
+                draw(page, strokes)  # returns right after the last mouse-up
+                start = time.perf_counter()
+                while (answer := prediction(page).inner_text().strip()) == "-":
+                    if time.perf_counter() - start > 10:
+                        raise RuntimeError("no prediction within 10 s")
+                latencies.append(time.perf_counter() - start)
+                right += answer == digit
+                page.get_by_role("button", name="Reset canvas & history").click()
+                while prediction(page).inner_text().strip() != "-":
+                    time.sleep(0.02)
+    ms = sorted(x * 1000 for x in latencies)
+    body = f"""
+The ten hand-drawn test digits of `tests/drawn_digits.py`, drawn {rounds} times each with the
+mouse in Chromium against a local server (pretrained model): from the last mouse-up to the new
+"Prediction" on the page, measured from the test driver (which polls the page every few ms).
+
+Median {statistics.median(ms):.0f} ms, 90th percentile {ms[int(0.9 * len(ms)) - 1]:.0f} ms,
+longest {ms[-1]:.0f} ms over {len(ms)} drawings (target: median <= 300 ms); {right} of
+{len(ms)} read correctly.
+"""
+    write_section(
+        "draw-latency",
+        "Draw: end of a stroke to the answer, in a browser",
+        f"python -m benchmarks.bench_draw --browser --rounds {rounds}",
+        body,
+    )
+    print(body)
+
+
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if args.browser:
+        browser_latency(args.rounds)
+        return
     torch.set_num_threads(2)
     model = pretrained.model()
     info = catalog.DATASETS["mnist"]
