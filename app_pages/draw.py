@@ -3,7 +3,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from playground.drawing import prepare
-from playground.ui import draw_view, model_picker
+from playground.ui import draw_view, model_picker, teach
 
 st.title("Draw a digit")
 choice = model_picker.pick("draw-model")
@@ -35,11 +35,12 @@ def board() -> None:
     steps = draw_view.current_steps()
     prepared = prepare(np.asarray(image), steps) if image is not None else None
     with right:
-        draw_view.prediction(choice, prepared)
+        answer = draw_view.prediction(choice, prepared)
     draw_view.step_toggles()
     if prepared is not None and not prepared.empty:
         st.subheader("What the model sees")
         draw_view.what_the_model_sees(prepared)
+    teach.panel(choice, prepared, answer)
 
 
 board()

@@ -53,6 +53,15 @@ class Dataset:
     def name(self) -> str:
         return self.info.name
 
+    def with_extra(self, x: torch.Tensor, y: torch.Tensor, repeat: int = 1) -> Dataset:
+        """The dataset with images x (N, C, H, W) uint8 and labels y (N,) added `repeat` times
+        to its training split (a user's own examples, mixed into the real ones)."""
+        x = x.to(self.train_x.device, torch.uint8).repeat(repeat, 1, 1, 1)
+        y = y.to(self.train_y.device, torch.long).repeat(repeat)
+        return dataclasses.replace(
+            self, train_x=torch.cat([self.train_x, x]), train_y=torch.cat([self.train_y, y])
+        )
+
     def to(self, device: torch.device | str) -> Dataset:
         moved = {
             f.name: getattr(self, f.name).to(device)

@@ -49,12 +49,18 @@ class TrainingJob:
         data_dir: str | Path | None = None,
         runs_dir: str | Path | None = None,
         mirrors: Sequence[str] | None = None,
+        initial_weights: dict[str, torch.Tensor] | None = None,
+        extra: tuple[torch.Tensor, torch.Tensor, int] | None = None,
     ):
+        """`initial_weights` (a state dict of `spec`) starts from a trained model instead of
+        fresh weights: fine-tuning. `extra` = (images uint8 (N, C, H, W), labels (N,), repeat)
+        adds the user's own examples to the training split."""
         check_fit(spec, config)  # a bad spec fails here, before any thread exists
         self.id = uuid.uuid4().hex[:10]
         self.spec, self.config = spec, config
         self.name = name or spec.name
         self.data_dir, self.runs_dir, self.mirrors = data_dir, runs_dir, mirrors
+        self.initial_weights, self.extra = initial_weights, extra
         self.log = MetricsLog()
         self.controls = Controls()
         self.created = time.time()
@@ -209,10 +215,19 @@ class TrainingJob:
             mirrors=self.mirrors,
         )
         self.data_note = data.note
+        if self.extra is not None:
+            data = data.with_extra(*self.extra)
         self.steps_per_epoch = -(-len(data.train_x) // config.batch_size)
         with _seed_lock:
             torch.manual_seed(config.seed)  # weights, then dropout, follow the seed
             model = models.build(self.spec)
+        if self.initial_weights is not None:
+            try:
+                model.load_state_dict(self.initial_weights)
+            except RuntimeError as e:
+                raise SpecError(
+                    f"The starting weights do not fit the model ({str(e).splitlines()[0]})."
+                ) from None
         model = prepare(model, device, config.channels_last)
         runner = torch.compile(model) if config.compile else model
         writer = RunWriter(self.runs_dir, self.name, self.spec, config) if self.runs_dir else None

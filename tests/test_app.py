@@ -326,3 +326,30 @@ def test_draw_renders_with_the_pretrained_model_and_no_digit_on_an_empty_canvas(
         "Fit in 20 px, keep shape",
         "Centre by mass",
     ]
+
+
+def test_draw_fine_tunes_on_my_set_and_shows_before_and_after():
+    import os
+    import shutil
+
+    import numpy as np
+
+    from playground import data
+
+    # the sample stands in for full MNIST in the data folder: no download is tried
+    shutil.copytree(data.SAMPLE_DIR, Path(os.environ["PLAYGROUND_DATA_DIR"]) / "MNIST" / "raw")
+    sample = data.load("mnist-sample")
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.session_state["teach.set"] = [
+        (sample.test_x[i, 0].numpy().astype(np.uint8), int(sample.test_y[i])) for i in range(4)
+    ]
+    app.run()
+    app.switch_page("app_pages/draw.py").run()
+    assert "Your set: 4 drawing(s)." in " ".join(c.value for c in app.caption)
+    by_label(app.button, "Fine-tune on my set").click().run()
+    wait_until(app, lambda a: any("It now reads" in s.value for s in a.success), timeout=300)
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["right answer", "before", "after"] and len(table) == 4
+    assert "Run " in " ".join(s.value for s in app.success)
+    sidebar = " ".join(m.value for m in app.sidebar.markdown)
+    assert "seed-cnn" in sidebar and "my-handwriting" not in sidebar  # not taken for a reload

@@ -6,6 +6,7 @@ import time
 import pytest
 import torch
 
+from playground import models
 from playground.jobs import JobManager, TrainingJob
 from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.runs import list_runs, load_run
@@ -208,3 +209,22 @@ def test_a_job_that_fails_after_its_run_folder_exists_says_so_on_disk(tmp_path, 
     assert job.status is Status.FAILED and "the loop broke" in job.message
     (saved,) = list_runs(tmp_path)
     assert saved.summary["status"] == "failed" and "the loop broke" in saved.summary["message"]
+
+
+def test_fine_tuning_starts_from_given_weights_and_trains_on_extra_examples():
+    torch.manual_seed(5)
+    start = {k: v.clone() for k, v in models.build(MLP).state_dict().items()}
+    config = TrainConfig(**{**QUICK.to_dict(), "lr": 1e-12, "train_limit": 256})
+    extra = (torch.full((10, 1, 28, 28), 255, dtype=torch.uint8), torch.full((10,), 3), 4)
+    job = run(job_of(config, initial_weights=start, extra=extra))
+    assert job.status is Status.FINISHED
+    assert job.steps_per_epoch == -(-(256 + 40) // config.batch_size)  # 40 extra images
+    weights = job.latest_weights()[1]
+    for name, value in start.items():  # a learning rate of ~0 leaves the given weights
+        torch.testing.assert_close(weights[name], value)
+
+
+def test_starting_weights_that_do_not_fit_fail_in_words():
+    wrong = models.build(ModelSpec.from_preset("seed-cnn")).state_dict()
+    job = run(job_of(initial_weights=wrong))
+    assert job.status is Status.FAILED and "starting weights do not fit" in job.message

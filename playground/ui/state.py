@@ -15,7 +15,7 @@ from playground.runs import default_runs_dir
 from playground.specs import ModelSpec, TrainConfig
 from playground.training import device_name, pick_device
 
-_SPEC, _CONFIG, _JOB = "model_spec", "train_config", "job_id"
+_SPEC, _CONFIG, _JOB, _OWN = "model_spec", "train_config", "job_id", "own_jobs"
 DEFAULT_PRESET = "seed-cnn"
 
 
@@ -91,7 +91,8 @@ def job() -> TrainingJob | None:
         return mine
     found = jobs.get(st.query_params.get("job"))
     if found is None:
-        found = next((j for j in jobs.jobs() if j.active), None)
+        own = st.session_state.get(_OWN, set())  # e.g. a fine-tune from Draw: not a reload
+        found = next((j for j in jobs.jobs() if j.active and j.id not in own), None)
     if found is not None:
         st.session_state[_JOB] = found.id
         if _untouched():  # a reloaded tab: show the job's model and settings again
@@ -107,6 +108,12 @@ def _untouched() -> bool:
         st.session_state.get(_SPEC, _default_spec()) == _default_spec()
         and st.session_state.get(_CONFIG, _default_config()) == _default_config()
     )
+
+
+def submit(job: TrainingJob) -> None:
+    """Queue a job that this session started for a purpose of its own (not its main job)."""
+    st.session_state.setdefault(_OWN, set()).add(job.id)
+    manager().submit(job)
 
 
 def start_job(model: ModelSpec, recipe: TrainConfig) -> TrainingJob:
