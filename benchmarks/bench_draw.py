@@ -66,6 +66,11 @@ mouse in Chromium against a local server (pretrained model): from the last mouse
 Median {statistics.median(ms):.0f} ms, 90th percentile {ms[int(0.9 * len(ms)) - 1]:.0f} ms,
 longest {ms[-1]:.0f} ms over {len(ms)} drawings (target: median <= 300 ms); {right} of
 {len(ms)} read correctly.
+
+Of this, 200 ms is the canvas component's own wait before it sends a stroke (a fixed debounce,
+`Bc = 200`, in streamlit-drawable-canvas 0.13's frontend, not settable from Python): websocket
+timing shows the send ~205 ms after mouse-up, the server's answer ~10-30 ms later, and the
+Prediction drawn ~70 ms after that.
 """
     write_section(
         "draw-latency",
