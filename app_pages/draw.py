@@ -3,7 +3,10 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from playground.drawing import prepare
+from playground.specs import SpecError
 from playground.ui import draw_view, model_picker, teach
+
+LIVE_SECONDS = 2.0
 
 st.title("Draw a digit")
 choice = model_picker.pick("draw-model")
@@ -16,8 +19,13 @@ if choice is not None and tuple(choice.spec.input_shape) != (1, 28, 28):
     choice = None
 
 
-@st.fragment  # a stroke reruns only this part of the page: the answer comes sooner
 def board() -> None:
+    current = choice
+    if live:  # the newest snapshot of the training job's weights
+        try:
+            current = model_picker.load(model_picker.LIVE)
+        except SpecError as e:
+            st.warning(e.message)
     left, right = st.columns([1, 1])
     with left:
         stroke = st.slider("Stroke width", 8, 40, 22, key="draw-stroke")
@@ -35,12 +43,15 @@ def board() -> None:
     steps = draw_view.current_steps()
     prepared = prepare(np.asarray(image), steps) if image is not None else None
     with right:
-        answer = draw_view.prediction(choice, prepared)
+        answer = draw_view.prediction(current, prepared)
     draw_view.step_toggles()
     if prepared is not None and not prepared.empty:
         st.subheader("What the model sees")
         draw_view.what_the_model_sees(prepared)
-    teach.panel(choice, prepared, answer)
+    teach.panel(current, prepared, answer)
 
 
-board()
+# A stroke reruns only this part of the page, so the answer comes sooner. With the live job
+# chosen it also reruns every few seconds: the same drawing, answered by newer weights.
+live = st.session_state.get("draw-model") == model_picker.LIVE and choice is not None
+st.fragment(board, run_every=LIVE_SECONDS if live else None)()
