@@ -353,3 +353,20 @@ def test_draw_fine_tunes_on_my_set_and_shows_before_and_after():
     assert "Run " in " ".join(s.value for s in app.success)
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
     assert "seed-cnn" in sidebar and "my-handwriting" not in sidebar  # not taken for a reload
+
+
+def test_draw_follows_the_job_training_now():
+    app = open_page("app_pages/train.py")
+    quick_training(app, epochs=50, limit=3000)
+    start(app)
+    wait_until(app, lambda a: a.metric and metric(a, "Train loss") != "-")
+    app.switch_page("app_pages/draw.py").run()
+    model = by_label(app.selectbox, "Model")
+    assert "live" in model.options or any("Live" in o for o in model.options)
+    model.set_value("live").run()
+    assert not app.exception and metric(app, "Prediction") == "-"
+    from playground.ui import state
+
+    job = state.manager().jobs()[0]
+    job.stop()
+    job.wait(60)

@@ -52,3 +52,17 @@ def test_drawn_digits_are_read_by_the_pretrained_model(browser, app_url):
     right = [d for d, a in answers.items() if d == a]
     assert len(right) >= 9, answers
     page.close()
+
+
+def test_on_a_phone_the_answer_sits_right_under_the_canvas(browser, app_url):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(f"{app_url}/draw")
+    canvas = page.locator(CANVAS).first
+    canvas.wait_for()
+    draw(page, DIGITS[3][1])
+    expect(prediction(page)).to_have_text("3", timeout=10_000)
+    canvas_box, answer_box = canvas.bounding_box(), prediction(page).bounding_box()
+    toggle_box = page.get_by_text("Crop to the ink").bounding_box()
+    assert canvas_box["x"] + canvas_box["width"] <= 390  # the canvas fits the screen
+    assert canvas_box["y"] + canvas_box["height"] <= answer_box["y"] < toggle_box["y"]
+    page.close()
