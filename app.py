@@ -17,6 +17,12 @@ page = st.navigation(
             "app_pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"
         ),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
+        st.Page(
+            "app_pages/evaluate.py",
+            title="Evaluate",
+            icon=":material/fact_check:",
+            url_path="evaluate",
+        ),
     ]
 )
 page.run()

@@ -238,11 +238,34 @@ def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str])
     colors = [_TRAIN if i == top else "#9ecae1" for i in range(len(probabilities))]
     fig = go.Figure(
         go.Bar(
-            x=list(classes), y=list(probabilities), marker_color=colors,
-            text=[f"{p:.0%}" for p in probabilities], textposition="outside",
+            x=list(classes),
+            y=list(probabilities),
+            marker_color=colors,
+            text=[f"{p:.0%}" for p in probabilities],
+            textposition="outside",
             hovertemplate="%{x}: %{y:.2%}<extra></extra>",
         )
-    )  # fmt: skip
+    )
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="probability")
     return _layout(fig, "Probabilities", height=280)
+
+
+def confusion_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str]) -> go.Figure:
+    """Counts of true (rows) against predicted (columns) classes."""
+    labels = list(classes)
+    fig = go.Figure(
+        go.Heatmap(
+            z=[list(row) for row in matrix],
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            text=[[str(v) for v in row] for row in matrix],
+            texttemplate="%{text}",
+            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="predicted", type="category", side="top")
+    fig.update_yaxes(title="true", type="category", autorange="reversed")
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=60, b=10))
+    return fig

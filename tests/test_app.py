@@ -370,3 +370,28 @@ def test_draw_follows_the_job_training_now():
     job = state.manager().jobs()[0]
     job.stop()
     job.wait(60)
+
+
+# --- Evaluate -----------------------------------------------------------------------------
+
+
+def test_evaluate_scores_the_pretrained_model_on_the_test_set():
+    import os
+    import shutil
+
+    from playground import data
+
+    # the sample stands in for full MNIST in the data folder: no download is tried
+    shutil.copytree(data.SAMPLE_DIR, Path(os.environ["PLAYGROUND_DATA_DIR"]) / "MNIST" / "raw")
+    app = open_page("app_pages/evaluate.py")
+    assert float(metric(app, "Test accuracy").rstrip("%")) > 98.0  # the sample's 2,000 digits
+    assert metric(app, "Test images") == "2,000"
+    scores = app.dataframe[0].value
+    assert list(scores["class"]) == [str(d) for d in range(10)]
+    assert scores["images"].sum() == 2000
+    assert len(app.get("plotly_chart")) == 1  # the confusion matrix
+    assert [s.value for s in app.subheader] == [
+        "Most confident mistakes",
+        "Most confused pairs",
+        "A few it gets right",
+    ]

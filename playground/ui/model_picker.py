@@ -25,6 +25,7 @@ class Choice:
     dataset: catalog.DatasetInfo  # what it was trained on: classes, pixel statistics
     model: nn.Module | None  # None: no weights yet (a live job before its first snapshot)
     note: str = ""
+    version: str = ""  # changes whenever the weights do: a key for cached results
 
 
 @st.cache_resource(max_entries=8)
@@ -66,9 +67,12 @@ def pick(key: str) -> Choice | None:
     found = options()
     default = SESSION if SESSION in found else PRETRAINED
     value = st.selectbox(
-        "Model", list(found), index=list(found).index(default),
-        format_func=found.get, key=key,
-    )  # fmt: skip
+        "Model",
+        list(found),
+        index=list(found).index(default),
+        format_func=found.get,
+        key=key,
+    )
     try:
         return load(value)
     except SpecError as e:
@@ -79,27 +83,49 @@ def pick(key: str) -> Choice | None:
 def load(value: str) -> Choice:
     if value == PRETRAINED:
         run = pretrained.run()
-        return Choice("Pretrained", run.spec, _info(run.config.dataset), _pretrained())
+        return Choice(
+            "Pretrained", run.spec, _info(run.config.dataset), _pretrained(), version="pretrained"
+        )
     if value == LIVE:
         job = state.job()
         if job is None:
             raise SpecError("No job is training now: pick another model.")
-        return Choice(f"Live: {job.name}", job.spec, _info(job.config.dataset),
-                      job.inference_model(), "It follows the job's newest weights.")  # fmt: skip
+        return Choice(
+            f"Live: {job.name}",
+            job.spec,
+            _info(job.config.dataset),
+            job.inference_model(),
+            "It follows the job's newest weights.",
+            _job_version(job),
+        )
     if value == SESSION:
         source = _session_source()
         if source is None:
             raise SpecError("This session has no trained model yet: train one on Train.")
         if source.startswith("job:"):
             job = state.job()
-            return Choice(f"This session's {job.name}", job.spec, _info(job.config.dataset),
-                          job.inference_model())  # fmt: skip
+            return Choice(
+                f"This session's {job.name}",
+                job.spec,
+                _info(job.config.dataset),
+                job.inference_model(),
+                version=_job_version(job),
+            )
         value = source
     path = Path(value)
     run = load_run(path)
     weights = path / "weights.safetensors"
     model = _run_model(str(path), weights.stat().st_mtime)
-    return Choice(f"Run {run.name}", run.spec, _info(run.config.dataset), model)
+
+    mtime = weights.stat().st_mtime
+    return Choice(
+        f"Run {run.name}", run.spec, _info(run.config.dataset), model, version=f"{path}:{mtime}"
+    )
+
+
+def _job_version(job) -> str:
+    latest = job.latest_weights()
+    return f"job:{job.id}:{latest[0] if latest else 0}"
 
 
 def _info(dataset: str) -> catalog.DatasetInfo:
