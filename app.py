@@ -18,6 +18,12 @@ page = st.navigation(
         ),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", url_path="draw"),
         st.Page(
+            "app_pages/inspect.py",
+            title="Inspect",
+            icon=":material/visibility:",
+            url_path="inspect",
+        ),
+        st.Page(
             "app_pages/evaluate.py",
             title="Evaluate",
             icon=":material/fact_check:",

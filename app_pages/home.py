@@ -40,6 +40,7 @@ for name, what in [
     ("app_pages/build.py", "the layer stack editor, with shapes, parameters and a diagram"),
     ("app_pages/train.py", "training settings, live curves, and every run so far"),
     ("app_pages/draw.py", "draw a digit; the model's answer and what it sees"),
+    ("app_pages/inspect.py", "feature maps, filters, saliency and Grad-CAM for one input"),
     ("app_pages/evaluate.py", "the whole test set: scores, confusion matrix, mistakes"),
 ]:
     st.page_link(name, label=f"{name.split('/')[1][:-3].title()}: {what}")

@@ -269,3 +269,56 @@ def confusion_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str]) ->
     fig.update_yaxes(title="true", type="category", autorange="reversed")
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=60, b=10))
     return fig
+
+
+def maps_figure(maps, title: str, columns: int = 8, shared_scale: bool = True) -> go.Figure:
+    """Feature maps (C, H, W) as a grid of small heatmaps, with hover values."""
+    channels = maps.shape[0]
+    rows = -(-channels // columns)
+    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.01, vertical_spacing=0.02)
+    low, high = (float(maps.min()), float(maps.max())) if shared_scale else (None, None)
+    for c in range(channels):
+        fig.add_heatmap(
+            z=maps[c].tolist(),
+            row=c // columns + 1,
+            col=c % columns + 1,
+            colorscale="Viridis",
+            zmin=low,
+            zmax=high,
+            showscale=c == 0 and shared_scale,
+            hovertemplate=f"channel {c + 1}<br>(%{{y}}, %{{x}}): %{{z:.3f}}<extra></extra>",
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=None)
+    fig.update_layout(title=title, height=90 * rows + 60, margin=dict(l=5, r=5, t=40, b=5))
+    return fig
+
+
+def bars_figure(values, title: str) -> go.Figure:
+    """A vector of activations (dense layer units) as a bar strip."""
+    fig = go.Figure(
+        go.Bar(
+            y=list(values), marker_color=_TRAIN, hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"
+        )
+    )
+    fig.update_xaxes(title="unit")
+    return _layout(fig, title, height=200)
+
+
+def overlay_figure(image, heat, title: str) -> go.Figure:
+    """An input image (H, W) in grey with a heatmap (H, W) over it, half transparent."""
+    fig = go.Figure()
+    fig.add_heatmap(
+        z=image.tolist(), colorscale="Greys", reversescale=True, showscale=False, hoverinfo="skip"
+    )
+    fig.add_heatmap(
+        z=heat.tolist(),
+        colorscale="Hot",
+        opacity=0.55,
+        showscale=False,
+        hovertemplate="(%{y}, %{x}): %{z:.2f}<extra></extra>",
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(title=title, height=300, width=300, margin=dict(l=5, r=5, t=40, b=5))
+    return fig

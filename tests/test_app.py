@@ -395,3 +395,21 @@ def test_evaluate_scores_the_pretrained_model_on_the_test_set():
         "Most confused pairs",
         "A few it gets right",
     ]
+
+
+# --- Inspect ------------------------------------------------------------------------------
+
+
+def test_inspect_shows_every_layer_saliency_and_filters_for_a_test_image():
+    import os
+    import shutil
+
+    from playground import data
+
+    shutil.copytree(data.SAMPLE_DIR, Path(os.environ["PLAYGROUND_DATA_DIR"]) / "MNIST" / "raw")
+    app = open_page("app_pages/inspect.py")
+    assert metric(app, "The model says") in [str(d) for d in range(10)]
+    charts = app.get("plotly_chart")
+    assert len(charts) == 2 + 17 + 1  # saliency and Grad-CAM, one per bn-cnn layer, filters
+    by_label(app.radio, "Input").set_value("A mistake").run()
+    assert not app.exception
