@@ -12,28 +12,22 @@ st.markdown(
 st.caption(f"Training runs on {state.machine_device()}.")
 
 st.subheader("Quick start")
-cols = st.columns(3)
-with cols[0].container(border=True):
-    st.markdown("**1. Pick a model**")
-    st.write(
-        f"Start from a preset such as {catalog.PRESETS['seed-cnn'].label} "
-        "or stack your own layers; the table shows each layer's shape and size."
-    )
-    st.page_link("app_pages/build.py", label="Build a model", icon=":material/construction:")
-with cols[1].container(border=True):
-    st.markdown("**2. Train it**")
-    st.write(
-        "Choose the data, optimizer and learning rate, press Start training and watch the "
-        "curves. Pause, stop or change the learning rate while it runs."
-    )
-    st.page_link("app_pages/train.py", label="Train", icon=":material/monitoring:")
-with cols[2].container(border=True):
-    st.markdown("**3. Draw**")
-    st.write(
-        "Draw a digit and watch the model read it as you draw, with the steps that turn your "
-        "drawing into what it sees. Every job is also saved as a run to compare on Train."
-    )
-    st.page_link("app_pages/draw.py", label="Draw", icon=":material/draw:")
+QUICK_START = [
+    ("1. Pick a model", f"Start from a preset such as {catalog.PRESETS['seed-cnn'].label} or "
+     "stack your own layers; the table shows each layer's shape and size.",
+     "app_pages/build.py", "Build a model", ":material/construction:"),
+    ("2. Train it", "Choose the data, optimizer and learning rate, press Start training and "
+     "watch the curves. Pause, stop or change the learning rate while it runs.",
+     "app_pages/train.py", "Train", ":material/monitoring:"),
+    ("3. Draw", "Draw a digit and watch the model read it as you draw, with the steps that turn "
+     "your drawing into what it sees. Every job is also saved as a run to compare on Train.",
+     "app_pages/draw.py", "Draw", ":material/draw:"),
+]  # fmt: skip
+for col, (title, text, page, label, icon) in zip(st.columns(3), QUICK_START, strict=True):
+    with col.container(border=True):
+        st.markdown(f"**{title}**")
+        st.write(text)
+        st.page_link(page, label=label, icon=icon)
 
 st.subheader("What is here")
 for name, what in [

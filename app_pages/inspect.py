@@ -3,7 +3,7 @@ import torch
 
 from playground import inspect, plots
 from playground.data import DataError, load
-from playground.ui import model_picker
+from playground.ui import evaluate_view, model_picker
 
 st.title("Inspect")
 st.caption("What each layer computes for one input, and which pixels the answer depends on.")
@@ -27,9 +27,9 @@ if how == "A test image by number":
 else:
     if st.button("Another one", key="inspect-next") or "inspect-pick" not in st.session_state:
         pool = torch.arange(len(data.test_y))
-        if how == "A mistake":
-            probs = inspect.test_probabilities(model, data.test_x, info.mean, info.std)
-            pool = (probs.argmax(dim=1) != data.test_y).nonzero().flatten()
+        found = evaluate_view.results(choice) if how == "A mistake" else None
+        if found is not None:  # the test-set pass Evaluate caches for this model version
+            pool = (found[1].argmax(dim=1) != data.test_y).nonzero().flatten()
         st.session_state["inspect-pick"] = (
             int(pool[torch.randint(len(pool), ())]) if len(pool) else 0
         )

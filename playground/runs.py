@@ -175,13 +175,17 @@ def table_row(run: Run) -> dict:
     }
 
 
+def settings(run: Run) -> dict:
+    """What a run was made with: its model, its layers in words, then each TrainConfig field."""
+    return {"model": run.spec.name, "layers": _layers(run.spec), **run.config.to_dict()}
+
+
 def differences(runs: list[Run]) -> dict[str, list]:
-    """The settings (model, then each TrainConfig field) whose values differ between runs."""
+    """The settings whose values differ between runs: name -> one value per run."""
     if len(runs) < 2:
         return {}
-    columns = {"model": [r.spec.name for r in runs], "layers": [_layers(r.spec) for r in runs]}
-    for field in TrainConfig.__dataclass_fields__:
-        columns[field] = [getattr(r.config, field) for r in runs]
+    each = [settings(r) for r in runs]
+    columns = {k: [s[k] for s in each] for k in each[0]}
     return {k: v for k, v in columns.items() if len({json.dumps(x) for x in v}) > 1}
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from playground.jobs import TrainingJob
 from playground.pretrained import FOLDER
-from playground.runs import load_run
+from playground.runs import WEIGHTS, load_run
 from playground.specs import ModelSpec, TrainConfig
 
-FILES = ("spec.json", "config.json", "weights.safetensors", "summary.json")
+FILES = ("spec.json", "config.json", WEIGHTS, "summary.json")
 MIN_ACCURACY = 0.993
 
 

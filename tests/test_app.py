@@ -4,12 +4,15 @@ Training tests run real jobs on the bundled MNIST sample (a few thousand images)
 seconds; AppTest never fires `run_every`, so a test calls `.run()` again to see new records.
 """
 
+import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground import data
 from playground.specs import ModelSpec
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -39,6 +42,11 @@ def metric(app: AppTest, label: str) -> str:
 
 def layer_kinds(app: AppTest) -> list[str]:
     return [s.value for s in keyed(app.selectbox, "kind-")]
+
+
+def sample_as_mnist() -> None:
+    """The bundled sample stands in for full MNIST in the data folder: no download is tried."""
+    shutil.copytree(data.SAMPLE_DIR, Path(os.environ["PLAYGROUND_DATA_DIR"]) / "MNIST" / "raw")
 
 
 def errors(app: AppTest) -> str:
@@ -329,19 +337,11 @@ def test_draw_renders_with_the_pretrained_model_and_no_digit_on_an_empty_canvas(
 
 
 def test_draw_fine_tunes_on_my_set_and_shows_before_and_after():
-    import os
-    import shutil
-
-    import numpy as np
-
-    from playground import data
-
-    # the sample stands in for full MNIST in the data folder: no download is tried
-    shutil.copytree(data.SAMPLE_DIR, Path(os.environ["PLAYGROUND_DATA_DIR"]) / "MNIST" / "raw")
+    sample_as_mnist()
     sample = data.load("mnist-sample")
     app = AppTest.from_file(str(APP), default_timeout=60)
     app.session_state["teach.set"] = [
-        (sample.test_x[i, 0].numpy().astype(np.uint8), int(sample.test_y[i])) for i in range(4)
+        (sample.test_x[i, 0].numpy(), int(sample.test_y[i])) for i in range(4)
     ]
     app.run()
     app.switch_page("app_pages/draw.py").run()
@@ -376,13 +376,7 @@ def test_draw_follows_the_job_training_now():
 
 
 def test_evaluate_scores_the_pretrained_model_on_the_test_set():
-    import os
-    import shutil
-
-    from playground import data
-
-    # the sample stands in for full MNIST in the data folder: no download is tried
-    shutil.copytree(data.SAMPLE_DIR, Path(os.environ["PLAYGROUND_DATA_DIR"]) / "MNIST" / "raw")
+    sample_as_mnist()
     app = open_page("app_pages/evaluate.py")
     assert float(metric(app, "Test accuracy").rstrip("%")) > 98.0  # the sample's 2,000 digits
     assert metric(app, "Test images") == "2,000"
@@ -401,12 +395,7 @@ def test_evaluate_scores_the_pretrained_model_on_the_test_set():
 
 
 def test_inspect_shows_every_layer_saliency_and_filters_for_a_test_image():
-    import os
-    import shutil
-
-    from playground import data
-
-    shutil.copytree(data.SAMPLE_DIR, Path(os.environ["PLAYGROUND_DATA_DIR"]) / "MNIST" / "raw")
+    sample_as_mnist()
     app = open_page("app_pages/inspect.py")
     assert metric(app, "The model says") in [str(d) for d in range(10)]
     charts = app.get("plotly_chart")

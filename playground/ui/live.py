@@ -14,7 +14,6 @@ from playground.jobs import TrainingJob
 from playground.metrics import Status
 from playground.specs import SpecError
 from playground.training import stall_advice
-from playground.ui import state
 from playground.ui.sidebar import badge
 
 POLL_SECONDS = 0.9
@@ -67,9 +66,8 @@ def view(job: TrainingJob) -> None:
 
     @st.fragment(run_every=every)
     def live() -> None:
-        current = state.manager().get(job.id) or job
-        _draw(current)
-        if every and current.status.ended:
+        _draw(job)
+        if every and job.status.ended:
             st.rerun()  # a full run, so the page stops polling and shows the ending
 
     live()

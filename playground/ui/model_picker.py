@@ -11,7 +11,7 @@ import streamlit as st
 from torch import nn
 
 from playground import catalog, pretrained
-from playground.runs import list_runs, load_run
+from playground.runs import WEIGHTS, list_runs, load_run
 from playground.specs import ModelSpec, SpecError
 from playground.ui import runs_view, state
 
@@ -56,7 +56,7 @@ def options() -> dict[str, str]:
     if job is not None and job.active:
         found[LIVE] = f"Live: the job training now ({job.name})"
     for run in list_runs():
-        if (run.path / "weights.safetensors").exists():
+        if (run.path / WEIGHTS).exists():
             found[str(run.path)] = f"Run {run.name}"
     return found
 
@@ -114,10 +114,8 @@ def load(value: str) -> Choice:
         value = source
     path = Path(value)
     run = load_run(path)
-    weights = path / "weights.safetensors"
-    model = _run_model(str(path), weights.stat().st_mtime)
-
-    mtime = weights.stat().st_mtime
+    mtime = (path / WEIGHTS).stat().st_mtime
+    model = _run_model(str(path), mtime)
     return Choice(
         f"Run {run.name}", run.spec, _info(run.config.dataset), model, version=f"{path}:{mtime}"
     )

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from playground import metrics, plots
-from playground.runs import Run, delete_run, differences, list_runs, table_row
+from playground.runs import WEIGHTS, Run, delete_run, differences, list_runs, settings, table_row
 from playground.ui import state
 
 _MODEL_RUN = "model_run"  # the run whose weights are the session's current model, if any
@@ -80,7 +80,7 @@ def _compare(runs: list[Run]) -> None:
         epochs = [r for r in records if isinstance(r, metrics.EpochRecord)]
         curves[run.name] = (steps, epochs)
     st.plotly_chart(plots.compare_figure(curves), key="chart-compare")
-    table = settings_table(runs)
+    table = pd.DataFrame({run.name: {k: str(v) for k, v in settings(run).items()} for run in runs})
     differ = set(differences(runs))
     if len(runs) > 1:
         st.caption(
@@ -99,16 +99,6 @@ def _compare(runs: list[Run]) -> None:
     )
 
 
-def settings_table(runs: list[Run]) -> pd.DataFrame:
-    """Rows: settings (model, then each TrainConfig field); columns: runs."""
-    data = {}
-    for run in runs:
-        column = {"model": run.spec.name, "layers": len(run.spec.layers)}
-        column.update({k: str(v) for k, v in run.config.to_dict().items()})
-        data[run.name] = {k: str(v) for k, v in column.items()}
-    return pd.DataFrame(data)
-
-
 def _actions(run: Run, active: bool) -> None:
     cols = st.columns(4, vertical_alignment="bottom")
     cols[0].button(
@@ -119,10 +109,10 @@ def _actions(run: Run, active: bool) -> None:
         help="Its layers become the current model and its settings the recipe.",
         icon=":material/input:",
     )
-    weights = run.path / "weights.safetensors"
+    weights = run.path / WEIGHTS
     cols[1].download_button(
         "Download weights",
-        weights.read_bytes() if weights.exists() else b"",
+        weights.read_bytes,  # read when clicked, not on every rerun
         file_name=f"{run.name}.safetensors",
         disabled=not weights.exists(),
         key="run-weights",

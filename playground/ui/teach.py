@@ -8,18 +8,19 @@ import numpy as np
 import streamlit as st
 import torch
 
-from playground import catalog
+from playground import catalog, inspect
 from playground.data import default_data_dir
 from playground.drawing import Prepared
 from playground.jobs import TrainingJob
-from playground.predict import Answer, probabilities
+from playground.metrics import Status
+from playground.predict import Answer
 from playground.runs import default_runs_dir
 from playground.specs import SpecError, TrainConfig
 from playground.ui import state
 from playground.ui.model_picker import Choice
 from playground.ui.sidebar import badge, progress_text
 
-_SET, _JOB, _BEFORE = "teach.set", "teach.job", "teach.before"
+_SET, _JOB, _BEFORE, _AFTER = "teach.set", "teach.job", "teach.before", "teach.after"
 MIX_REPEAT = 20  # each drawing appears this often per epoch, each time augmented anew
 FINE_TUNE = {  # a short, gentle run: a low lr so that what the model knew stays
     "dataset": "mnist",
@@ -105,9 +106,8 @@ def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> None:
     st.session_state[_BEFORE] = _answers(choice.model, x, info)
 
 
-def _answers(model, x: torch.Tensor, info) -> list[int]:
-    normalised = (x.float() / 255 - info.mean) / info.std
-    return [int(probabilities(model, xi[None]).argmax()) for xi in normalised]
+def _answers(model, x: torch.Tensor, info: catalog.DatasetInfo) -> list[int]:
+    return inspect.test_probabilities(model, x, info.mean, info.std).argmax(dim=1).tolist()
 
 
 def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
@@ -120,14 +120,17 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
             st.rerun()
         if not job.status.ended:
             return
-        if job.status.value != "finished":
+        if job.status is not Status.FINISHED:
             st.error(job.message)
             return
         mine = personal_set()
-        x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]
         before = st.session_state.get(_BEFORE, [])
-        model = job.inference_model()
-        after = _answers(model, x, _info_of(job))
+        after = st.session_state.get(_AFTER)
+        if after is None or after[0] != job.id:  # once per job, not on every stroke
+            x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]
+            info = catalog.DATASETS[job.config.dataset]
+            after = st.session_state[_AFTER] = (job.id, _answers(job.inference_model(), x, info))
+        after = after[1]
         rows = [
             {"right answer": classes[label], "before": classes[b], "after": classes[a]}
             for (_, label), b, a in zip(mine, before, after, strict=False)
@@ -143,7 +146,3 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         st.success(text + ".")
 
     show()
-
-
-def _info_of(job: TrainingJob) -> catalog.DatasetInfo:
-    return catalog.DATASETS[job.config.dataset]

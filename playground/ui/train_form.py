@@ -26,6 +26,20 @@ def _on_optimizer(key: str) -> None:
     state.set_config(new)
 
 
+def _pick(label: str, registry: dict, current: str, key: str, **kwargs) -> str:
+    """A selectbox over a catalog registry, showing labels, with the chosen entry's description
+    as its help."""
+    return st.selectbox(
+        label,
+        list(registry),
+        index=list(registry).index(current),
+        format_func=lambda name: registry[name].label,
+        key=key,
+        help=registry[current].description,
+        **kwargs,
+    )
+
+
 def form() -> TrainConfig:
     """Draw the settings; return the TrainConfig they describe (also stored in the session)."""
     c, v = state.config(), state.version("train")
@@ -36,21 +50,8 @@ def form() -> TrainConfig:
     values: dict = {}
     cols = st.columns(3)
     with cols[0]:
-        values["dataset"] = st.selectbox(
-            "Dataset",
-            list(catalog.DATASETS),
-            index=list(catalog.DATASETS).index(c.dataset),
-            format_func=lambda d: catalog.DATASETS[d].label,
-            key=k("dataset"),
-            help=catalog.DATASETS[c.dataset].description,
-        )
-        values["loss"] = st.selectbox(
-            "Loss",
-            list(catalog.LOSSES),
-            index=list(catalog.LOSSES).index(c.loss),
-            format_func=lambda n: catalog.LOSSES[n].label,
-            key=k("loss"),
-        )
+        values["dataset"] = _pick("Dataset", catalog.DATASETS, c.dataset, k("dataset"))
+        values["loss"] = _pick("Loss", catalog.LOSSES, c.loss, k("loss"))
         values["epochs"] = st.number_input("Epochs", 1, 1000, c.epochs, key=k("epochs"))
         values["batch_size"] = st.select_slider(
             "Batch size",
@@ -60,15 +61,13 @@ def form() -> TrainConfig:
         )
     with cols[1]:
         opt_key = k("optimizer")
-        values["optimizer"] = st.selectbox(
+        values["optimizer"] = _pick(
             "Optimizer",
-            list(catalog.OPTIMIZERS),
-            index=list(catalog.OPTIMIZERS).index(c.optimizer),
-            format_func=lambda n: catalog.OPTIMIZERS[n].label,
-            key=opt_key,
+            catalog.OPTIMIZERS,
+            c.optimizer,
+            opt_key,
             on_change=_on_optimizer,
             args=(opt_key,),
-            help=catalog.OPTIMIZERS[c.optimizer].description,
         )
         values["lr"] = st.number_input(
             "Learning rate",
@@ -81,14 +80,7 @@ def form() -> TrainConfig:
             help=f"{catalog.OPTIMIZERS[c.optimizer].label} usually works with "
             f"{catalog.OPTIMIZERS[c.optimizer].lr:g}. The peak for one-cycle.",
         )
-        values["schedule"] = st.selectbox(
-            "Schedule",
-            list(catalog.SCHEDULES),
-            index=list(catalog.SCHEDULES).index(c.schedule),
-            format_func=lambda n: catalog.SCHEDULES[n].label,
-            key=k("schedule"),
-            help=catalog.SCHEDULES[c.schedule].description,
-        )
+        values["schedule"] = _pick("Schedule", catalog.SCHEDULES, c.schedule, k("schedule"))
         values["weight_decay"] = st.number_input(
             "Weight decay",
             0.0,
