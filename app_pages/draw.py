@@ -46,8 +46,14 @@ def board() -> None:
         answer = draw_view.prediction(current, prepared)
     draw_view.step_toggles()
     if prepared is not None and not prepared.empty:
+        st.session_state[draw_view.LAST_DRAWING] = prepared.image  # for Inspect
         st.subheader("What the model sees")
         draw_view.what_the_model_sees(prepared)
+        st.page_link(
+            "app_pages/inspect.py",
+            label="Look inside: this drawing layer by layer on Inspect",
+            icon=":material/visibility:",
+        )
     teach.panel(current, prepared, answer)
 
 

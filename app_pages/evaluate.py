@@ -7,10 +7,30 @@ st.caption("How a model does on the whole test set, and where it goes wrong.")
 choice = model_picker.pick("eval-model")
 if choice is not None and choice.model is None:
     st.info("The job has no weights yet: they appear after its first steps.")
-elif choice is not None:
-    found = evaluate_view.results(choice)
-    if found is not None:
-        data, probs = found
-        matrix = evaluate_view.summary(data, probs)
-        evaluate_view.confusion(data, probs, matrix)
-        evaluate_view.mistakes(data, probs, matrix)
+    st.stop()
+if choice is None:
+    st.stop()
+if choice.live:
+    st.caption(
+        f"Following the job as it trains: the test set is run again every "
+        f"{evaluate_view.LIVE_SECONDS:.0f} s with its newest weights."
+    )
+
+
+def view() -> None:
+    current = choice.refreshed()
+    found = evaluate_view.results(current)
+    if found is None:
+        return
+    data, probs = found
+    matrix = evaluate_view.summary(data, probs)
+    evaluate_view.confusion(data, probs, matrix)
+    evaluate_view.mistakes(data, probs, matrix)
+    st.subheader("Compare with another model")
+    if st.toggle("Compare two models on the same test images", key="eval-compare"):
+        second = model_picker.pick("eval-second", label="Second model")
+        if second is not None:
+            evaluate_view.compare(data, probs, current, second.refreshed())
+
+
+st.fragment(view, run_every=evaluate_view.LIVE_SECONDS if choice.live else None)()

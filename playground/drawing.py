@@ -119,3 +119,68 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     rows, cols = np.indices(image.shape)
     total = image.sum()
     return float((rows * image).sum() / total), float((cols * image).sum() / total)
+
+
+# --- Uploaded images ------------------------------------------------------------------------
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_PIXELS = 40_000_000  # PIL's own bomb guard starts at ~89 M; refuse well before
+_WORKING_SIDE = 280  # a photo is shrunk to this (the canvas's size) before it is prepared
+_FORMATS = {"PNG", "JPEG"}
+
+
+class ImageError(ValueError):
+    """An uploaded file that cannot be used as an input, with a message for the user."""
+
+
+def read_image(data: bytes) -> np.ndarray:
+    """An uploaded PNG or JPEG -> grey levels 0-1 (H, W) with the digit light on black, ready
+    for `prepare`. Dark ink on a light page (a photo, a scan) is inverted; a transparent
+    background counts as background."""
+    from io import BytesIO
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageError(
+            f"The file is {len(data) / 1e6:.1f} MB; images up to "
+            f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB are taken."
+        )
+    try:
+        with Image.open(BytesIO(data)) as image:
+            if image.format not in _FORMATS:
+                raise ImageError(f"This is a {image.format} image: upload a PNG or JPEG.")
+            if image.width * image.height > MAX_UPLOAD_PIXELS:
+                raise ImageError(
+                    f"The image is {image.width}x{image.height} pixels: too large. "
+                    "Crop it to the digit or scale it down."
+                )
+            image.draft("L", (_WORKING_SIDE * 2, _WORKING_SIDE * 2))  # JPEG: decode smaller
+            image = image.convert("LA")
+            image.thumbnail((_WORKING_SIDE, _WORKING_SIDE))
+            grey_alpha = np.asarray(image, dtype=np.float32) / 255.0
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ImageError(
+            "This file is not an image that can be read: upload a PNG or JPEG."
+        ) from None
+    grey, alpha = grey_alpha[..., 0], grey_alpha[..., 1]
+    if _border(alpha).mean() < 0.5:  # a transparent background: what is opaque is the ink
+        return alpha  # whatever its colour
+    grey = grey * alpha + (1 - alpha)  # anything see-through counts as white paper
+    if np.median(_border(grey)) > 0.5:  # dark ink on a light page
+        grey = 1 - grey
+    background = float(np.median(_border(grey)))
+    top = float(grey.max())
+    if top - background < 0.2:
+        return np.zeros_like(grey)  # no contrast: no digit (prepare says so)
+    return ((grey - background) / (top - background)).clip(0, 1)
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    """The pixels of the outermost 5% of an image (by its shorter side)."""
+    k = max(1, min(image.shape) // 20)
+    return np.concatenate(
+        [image[:k].ravel(), image[-k:].ravel(), image[:, :k].ravel(), image[:, -k:].ravel()]
+    )

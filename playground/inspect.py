@@ -157,3 +157,23 @@ def test_probabilities(
             xb = (x[start : start + batch_size].float() / 255 - mean) / std
             parts.append(torch.softmax(model(xb), dim=1))
     return torch.cat(parts)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Test images split by which of two models gets them right (index tensors)."""
+
+    both_right: torch.Tensor
+    only_first: torch.Tensor
+    only_second: torch.Tensor
+    both_wrong: torch.Tensor
+
+
+def agreement(truth: torch.Tensor, first: torch.Tensor, second: torch.Tensor) -> Agreement:
+    """Which images each of two models' predictions (N,) gets right and the other does not."""
+    a, b = first == truth, second == truth
+
+    def where(mask: torch.Tensor) -> torch.Tensor:
+        return mask.nonzero().flatten()
+
+    return Agreement(where(a & b), where(a & ~b), where(~a & b), where(~a & ~b))

@@ -375,10 +375,21 @@ def test_draw_follows_the_job_training_now():
 # --- Evaluate -----------------------------------------------------------------------------
 
 
+def pretrained_on_sample():
+    """The oracle: the pretrained model's answers on the sample, computed here directly."""
+    from playground import catalog, inspect, pretrained
+
+    sample, info = data.load("mnist-sample"), catalog.DATASETS["mnist"]
+    probs = inspect.test_probabilities(pretrained.model(), sample.test_x, info.mean, info.std)
+    return sample, probs.argmax(dim=1)
+
+
 def test_evaluate_scores_the_pretrained_model_on_the_test_set():
     sample_as_mnist()
+    sample, predicted = pretrained_on_sample()
     app = open_page("app_pages/evaluate.py")
-    assert float(metric(app, "Test accuracy").rstrip("%")) > 98.0  # the sample's 2,000 digits
+    accuracy = (predicted == sample.test_y).float().mean().item()
+    assert metric(app, "Test accuracy") == f"{accuracy:.2%}"
     assert metric(app, "Test images") == "2,000"
     scores = app.dataframe[0].value
     assert list(scores["class"]) == [str(d) for d in range(10)]
@@ -388,17 +399,120 @@ def test_evaluate_scores_the_pretrained_model_on_the_test_set():
         "Most confident mistakes",
         "Most confused pairs",
         "A few it gets right",
+        "Compare with another model",
     ]
+
+
+def test_evaluate_shows_the_images_of_a_chosen_cell():
+    sample_as_mnist()
+    sample, predicted = pretrained_on_sample()
+    app = open_page("app_pages/evaluate.py")
+    for true, guess in [(4, 9), (7, 7), (0, 1)]:
+        by_label(app.selectbox, "True class").set_value(true)
+        by_label(app.selectbox, "Predicted as").set_value(guess).run()
+        count = int(((sample.test_y == true) & (predicted == guess)).sum())
+        heading = f"True {true}, predicted {guess}: {count} images"
+        assert any(m.value.startswith(f"**{heading}") for m in app.markdown), heading
+
+
+def test_evaluate_compares_two_models_on_the_same_images():
+    sample_as_mnist()
+    app = open_page("app_pages/train.py")
+    quick_training(app, epochs=1, limit=1000)
+    start(app)
+    wait_until(app, ended)
+    app.switch_page("app_pages/evaluate.py").run()
+    by_label(app.selectbox, "Model").set_value("pretrained").run()
+    by_label(app.toggle, "Compare two models on the same test images").set_value(True).run()
+    second = by_label(app.selectbox, "Second model")
+    from playground.runs import list_runs
+
+    second.set_value(str(list_runs()[0].path)).run()
+    assert not app.exception, app.exception
+    accuracies = [m for m in app.metric if m.label.startswith("Accuracy: ")]
+    assert len(accuracies) == 2
+    table = app.dataframe[-1].value  # the last table: which model gets what right
+    assert int(table["count"].sum()) == 2000
+    first = float(accuracies[0].value.rstrip("%")) / 100
+    both, only_first = int(table["count"][0]), int(table["count"][1])
+    assert both + only_first == round(first * 2000)
 
 
 # --- Inspect ------------------------------------------------------------------------------
 
 
-def test_inspect_shows_every_layer_saliency_and_filters_for_a_test_image():
+def test_inspect_shows_every_layer_saliency_filters_and_statistics_for_a_test_image():
     sample_as_mnist()
     app = open_page("app_pages/inspect.py")
     assert metric(app, "The model says") in [str(d) for d in range(10)]
-    charts = app.get("plotly_chart")
-    assert len(charts) == 2 + 17 + 1  # saliency and Grad-CAM, one per bn-cnn layer, filters
+    assert [t.label for t in app.tabs] == [
+        "Feature maps",
+        "Saliency",
+        "Filters",
+        "Layer statistics",
+    ]
+    charts = keyed(app.get("plotly_chart"), "inspect-")
+    keys = [c.key for c in charts]
+    assert sum(k.startswith("inspect-map-") for k in keys) == 17  # one per bn-cnn layer
+    for key in ("inspect-saliency", "inspect-gradcam", "inspect-filters", "inspect-stats"):
+        assert key in keys, key
     by_label(app.radio, "Input").set_value("A mistake").run()
     assert not app.exception
+
+
+def test_inspect_picks_a_random_image_of_a_chosen_class():
+    sample_as_mnist()
+    app = open_page("app_pages/inspect.py")
+    by_label(app.radio, "Input").set_value("A random test image").run()
+    by_label(app.selectbox, "Of class").set_value(7).run()
+    for _ in range(3):
+        assert by_label(app.metric, "The model says").delta == "true: 7"
+        by_label(app.button, "Another one").click().run()
+
+
+def test_inspect_shows_deeper_kernels_per_output_channel():
+    sample_as_mnist()
+    app = open_page("app_pages/inspect.py")
+    conv = by_label(app.selectbox, "Conv layer")
+    assert len(conv.options) == 4  # bn-cnn's conv layers
+    conv.select_index(1).run()
+    assert by_label(app.number_input, "Output channel").value == 1
+    by_label(app.number_input, "Output channel").set_value(5).run()
+    assert any("Output channel 5 sums" in c.value for c in app.caption)
+
+
+def test_inspect_takes_the_last_drawing_from_draw():
+    sample_as_mnist()
+    sample = data.load("mnist-sample")
+    app = open_page("app_pages/inspect.py")
+    by_label(app.radio, "Input").set_value("My drawing on Draw").run()
+    assert "Nothing drawn yet" in " ".join(i.value for i in app.info)
+    digit = sample.test_x[0, 0].float().numpy() / 255  # what Draw keeps: 28x28, 0-1
+    app.session_state["draw-last"] = digit
+    app.run()
+    assert metric(app, "The model says") == str(int(sample.test_y[0]))
+    assert by_label(app.metric, "The model says").delta in (None, "")
+
+
+def test_inspect_and_evaluate_follow_the_job_training_now():
+    sample_as_mnist()
+    app = open_page("app_pages/train.py")
+    quick_training(app, epochs=50, limit=3000)
+    start(app)
+    wait_until(app, lambda a: a.metric and metric(a, "Train loss") != "-")
+    app.switch_page("app_pages/inspect.py").run()
+    by_label(app.selectbox, "Model").set_value("live").run()
+    assert not app.exception, app.exception
+    assert any("Following the job" in c.value for c in app.caption)
+    assert metric(app, "The model says") in [str(d) for d in range(10)]
+    time.sleep(1.5)
+    wait_until(app, lambda a: "inspect-std-history" in [c.key for c in a.get("plotly_chart")])
+    app.switch_page("app_pages/evaluate.py").run()
+    by_label(app.selectbox, "Model").set_value("live").run()
+    assert not app.exception, app.exception
+    assert metric(app, "Test images") == "2,000"
+    from playground.ui import state
+
+    job = state.manager().jobs()[0]
+    job.stop()
+    job.wait(60)

@@ -1,11 +1,23 @@
 """Canvas drawings prepared like MNIST: against known shapes and against MNIST's own digits."""
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
 from playground import data
-from playground.drawing import BOX, CENTRE, SIZE, Steps, centre_of_mass, ink_of, prepare
+from playground.drawing import (
+    BOX,
+    CENTRE,
+    MAX_UPLOAD_BYTES,
+    SIZE,
+    ImageError,
+    Steps,
+    centre_of_mass,
+    ink_of,
+    prepare,
+    read_image,
+)
 
 
 def canvas(size: int = 280) -> np.ndarray:
@@ -89,3 +101,93 @@ def test_ink_on_a_transparent_background_counts_and_the_tensor_is_normalised():
     x = prepare(rgba).tensor(mean=0.1307, std=0.3081)
     assert x.shape == (1, 1, SIZE, SIZE)
     assert torch.isclose(x.min(), torch.tensor(-0.1307 / 0.3081))
+
+
+# --- Uploaded images ------------------------------------------------------------------------
+
+
+def encoded(image: np.ndarray, fmt: str, mode: str | None = None) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.fromarray(image, mode).save(out, format=fmt)
+    return out.getvalue()
+
+
+def mnist_digits(n: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    sample = data.load("mnist-sample")
+    return sample.test_x[:n, 0].numpy(), sample.test_y[:n].numpy()
+
+
+def photo_of(digit: np.ndarray) -> np.ndarray:
+    """An MNIST digit as dark ink on grey-white paper, 10x larger, off centre (uint8 grey)."""
+    big = np.kron(digit.astype(np.float32) / 255, np.ones((10, 10), np.float32))
+    page = np.full((400, 360), 0.9, np.float32)
+    page[40 : 40 + 280, 60 : 60 + 280] -= 0.75 * big
+    return (page * 255).round().astype(np.uint8)
+
+
+def test_a_photo_of_dark_ink_on_paper_comes_back_as_the_mnist_digit():
+    digits, _ = mnist_digits()
+    for digit in digits:
+        for fmt in ("PNG", "JPEG"):
+            result = prepare(read_image(encoded(photo_of(digit), fmt)))
+            assert not result.empty
+            shifts = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+            best = max(
+                similarity(np.roll(result.image, s, axis=(0, 1)), digit / 255.0) for s in shifts
+            )
+            assert best > 0.85, (fmt, best)
+
+
+def test_light_ink_on_black_and_ink_on_a_transparent_background_are_read_as_ink():
+    digit = mnist_digits(1)[0][0]
+    big = np.kron(digit, np.ones((6, 6), np.uint8))
+    light = read_image(encoded(big, "PNG"))
+    assert light.shape == big.shape and similarity(light, big / 255.0) > 0.99
+    rgba = np.zeros((*big.shape, 4), np.uint8)  # black ink, opaque only where it is drawn
+    rgba[..., 3] = big
+    transparent = read_image(encoded(rgba, "PNG", "RGBA"))
+    assert similarity(transparent, big / 255.0) > 0.99
+
+
+def test_a_large_photo_is_shrunk_before_it_is_prepared():
+    digit = mnist_digits(1)[0][0]
+    huge = np.kron(photo_of(digit), np.ones((8, 8), np.uint8))  # 3200x2880
+    grey = read_image(encoded(huge, "PNG"))
+    assert max(grey.shape) <= 280
+    assert not prepare(grey).empty
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"hello, not an image", "not an image that can be read"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "not an image that can be read"),
+        ("gif", "This is a GIF image: upload a PNG or JPEG."),
+        (b"x" * (MAX_UPLOAD_BYTES + 1), "images up to 10 MB"),
+    ],
+)
+def test_a_file_that_is_not_a_usable_image_gets_a_message(content, says):
+    if content == "gif":
+        content = encoded(np.zeros((28, 28), np.uint8), "GIF")
+    with pytest.raises(ImageError, match=says):
+        read_image(content)
+
+
+def test_an_image_too_large_in_pixels_gets_a_message():
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("L", (8000, 6000)).save(out, format="PNG")  # 48 MP of one colour: a small file
+    with pytest.raises(ImageError, match="8000x6000 pixels: too large"):
+        read_image(out.getvalue())
+
+
+def test_a_blank_page_has_no_digit():
+    page = np.full((200, 200), 230, np.uint8)
+    assert prepare(read_image(encoded(page, "JPEG"))).empty

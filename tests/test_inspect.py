@@ -100,3 +100,14 @@ def test_test_probabilities_match_the_model_batch_by_batch(bn_cnn):
     with torch.no_grad():
         expected = torch.softmax(bn_cnn.eval()((x.float() / 255 - 0.1307) / 0.3081), dim=1)
     torch.testing.assert_close(p, expected)
+
+
+def test_agreement_splits_the_images_by_which_model_gets_them_right():
+    truth = torch.tensor([0, 1, 2, 3, 4, 5])
+    first = torch.tensor([0, 1, 9, 3, 9, 9])
+    second = torch.tensor([0, 9, 2, 3, 9, 5])
+    split = inspect.agreement(truth, first, second)
+    assert split.both_right.tolist() == [0, 3]
+    assert split.only_first.tolist() == [1]
+    assert split.only_second.tolist() == [2, 5]
+    assert split.both_wrong.tolist() == [4]

@@ -58,3 +58,37 @@ def test_compare_puts_runs_with_different_batch_sizes_on_one_epoch_axis():
     big = [StepRecord(i, 1 + (i - 1) // 5, 1.0, 0.5, 1e-3, 1.0, 1.0) for i in range(1, 11)]
     fig = plots.compare_figure({"small": (small, []), "big": (big, [])})
     assert math.isclose(fig.data[0].x[-1], 2.0) and math.isclose(fig.data[2].x[-1], 2.0)
+
+
+def test_each_confusion_cell_can_be_clicked_and_says_which_cell_it_is():
+    matrix = [[5, 1, 0], [2, 7, 0], [0, 3, 9]]
+    fig = plots.confusion_figure(matrix, ["a", "b", "c"])
+    heat, cells = fig.data
+    assert heat.type == "heatmap" and [list(r) for r in heat.z] == matrix
+    assert cells.type == "scatter" and len(cells.x) == 9
+    for x, y, (t, p, n) in zip(cells.x, cells.y, cells.customdata, strict=True):
+        assert (y, x) == ("abc"[t], "abc"[p]) and n == matrix[t][p]
+    assert fig.layout.clickmode == "event+select"
+
+
+def test_layer_statistics_figure_puts_dead_relus_on_their_own_axis():
+    fig = plots.statistics_figure(["1 conv", "2 pool"], [0.5, 0.2], [1.0, 0.8], [0.25, None])
+    mean, std, dead = fig.data
+    assert list(mean.y) == [0.5, 0.2] and list(std.y) == [1.0, 0.8]
+    assert list(dead.y) == [0.25, None] and dead.yaxis == "y2"
+
+
+def test_feature_maps_are_tiled_in_one_heatmap_with_gaps_and_real_values_on_hover():
+    import numpy as np
+
+    maps = np.arange(3 * 2 * 2, dtype=np.float32).reshape(3, 2, 2)  # 3 channels of 2x2
+    fig = plots.maps_figure(maps, "t", columns=2)
+    (heat,) = fig.data
+    z, info = np.asarray(heat.z), np.asarray(heat.customdata)
+    assert z.shape == (5, 5)  # 2 rows and 2 columns of 2x2 maps, 1-pixel gaps
+    assert np.array_equal(z[0:2, 0:2], maps[0]) and np.array_equal(z[0:2, 3:5], maps[1])
+    assert np.array_equal(z[3:5, 0:2], maps[2])
+    assert np.isnan(z[2]).all() and np.isnan(z[:, 2]).all() and np.isnan(z[3:5, 3:5]).all()
+    assert info[3, 1, 0] == 3 and info[3, 1, 1] == maps[2, 0, 1]  # channel 3 and its value
+    own = np.asarray(plots.maps_figure(maps, "t", columns=2, shared_scale=False).data[0].z)
+    assert np.allclose(own[0:2, 0:2], [[0, 1 / 3], [2 / 3, 1]])  # each map on its own range

@@ -10,6 +10,8 @@ from playground.drawing import Prepared, Steps
 from playground.predict import Answer, probabilities
 from playground.ui.model_picker import Choice
 
+LAST_DRAWING = "draw-last"  # session key: the last digit drawn, 28x28 (0-1), shown on Inspect
+
 _TOGGLES = {  # Steps field: (label, widget key)
     "crop": ("Crop to the ink", "draw-crop"),
     "keep_aspect": ("Fit in 20 px, keep shape", "draw-aspect"),

@@ -12,17 +12,32 @@ from playground import inspect, plots
 from playground.data import DataError, Dataset, load
 from playground.ui.model_picker import Choice
 
+LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
+
+
+def _run(dataset: str, choice: Choice) -> tuple[Dataset, torch.Tensor]:
+    data = load(dataset)
+    info = choice.dataset
+    return data, inspect.test_probabilities(choice.model, data.test_x, info.mean, info.std)
+
 
 @st.cache_resource(max_entries=6, show_spinner="Running the test set through the model...")
 def _probabilities(version: str, dataset: str, _choice: Choice) -> tuple[Dataset, torch.Tensor]:
-    data = load(dataset)
-    info = _choice.dataset
-    return data, inspect.test_probabilities(_choice.model, data.test_x, info.mean, info.std)
+    return _run(dataset, _choice)
 
 
-def results(choice: Choice) -> tuple[Dataset, torch.Tensor] | None:
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _live_probabilities(version: str, dataset: str, _choice: Choice):
+    """A training job's snapshots, kept apart so that they do not push the others out."""
+    return _run(dataset, _choice)
+
+
+def results(choice: Choice, dataset: str | None = None) -> tuple[Dataset, torch.Tensor] | None:
+    """The test set of `dataset` (default: the model's own) and the model's probabilities for
+    it, computed once per model version."""
+    cached = _live_probabilities if choice.live else _probabilities
     try:
-        return _probabilities(choice.version, choice.dataset.name, choice)
+        return cached(choice.version, dataset or choice.dataset.name, choice)
     except DataError as e:
         st.error(str(e))
         return None
@@ -65,25 +80,41 @@ def summary(data: Dataset, probs: torch.Tensor) -> torch.Tensor:
 
 
 def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
-    """The matrix, and the images of one of its cells (the most confused pair to start with)."""
+    """The matrix; a click on a cell (or the two pickers) shows that cell's images, the most
+    confused pair to start with."""
     classes = data.info.classes
-    st.plotly_chart(plots.confusion_figure(matrix.tolist(), classes), key="eval-confusion")
-    off = matrix.clone().fill_diagonal_(0)
-    worst = int(off.argmax())
-    cols = st.columns(2)
     k = len(classes)
+    st.caption("Click a cell to see its images.")
+    event = st.plotly_chart(
+        plots.confusion_figure(matrix.tolist(), classes),
+        key="eval-confusion",
+        on_select="rerun",
+        selection_mode="points",
+    )
+    points = event.selection.points if event is not None else []
+    if points and points[0].get("x") in classes and points[0].get("y") in classes:
+        cell = (classes.index(points[0]["y"]), classes.index(points[0]["x"]))
+        if st.session_state.get("eval-cell") != cell:  # a new click moves the pickers
+            st.session_state["eval-cell"] = cell
+            st.session_state["eval-true"], st.session_state["eval-guess"] = cell
+    if "eval-true" not in st.session_state or st.session_state["eval-true"] >= k:
+        worst = int(matrix.clone().fill_diagonal_(0).argmax())
+        st.session_state["eval-true"], st.session_state["eval-guess"] = worst // k, worst % k
+    cols = st.columns(2)
     true = cols[0].selectbox(
-        "True class", range(k), index=worst // k, format_func=lambda i: classes[i], key="eval-true"
+        "True class", range(k), format_func=lambda i: classes[i], key="eval-true"
     )
     guess = cols[1].selectbox(
-        "Predicted as",
-        range(k),
-        index=worst % k,
-        format_func=lambda i: classes[i],
-        key="eval-guess",
+        "Predicted as", range(k), format_func=lambda i: classes[i], key="eval-guess"
     )
     chosen = ((data.test_y == true) & (probs.argmax(dim=1) == guess)).nonzero().flatten()
-    st.markdown(f"**True {classes[true]}, predicted {classes[guess]}: {len(chosen)} images**")
+    confidence = probs[chosen, guess]
+    chosen = chosen[confidence.argsort(descending=True)]  # the surest first
+    shown = f" (the {min(24, len(chosen))} surest)" if len(chosen) > 24 else ""
+    st.markdown(
+        f"**True {classes[true]}, predicted {classes[guess]}: {len(chosen)} "
+        f"image{'' if len(chosen) == 1 else 's'}{shown}**"
+    )
     gallery(data, probs, chosen[:24].tolist())
 
 
@@ -126,3 +157,47 @@ def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
             caption=f"#{i}: true {classes[int(data.test_y[i])]}, says {classes[label]} "
             f"({float(p[label]):.0%})",
         )
+
+
+def compare(data: Dataset, probs: torch.Tensor, first: Choice, second: Choice) -> None:
+    """Two models on the same test images: which ones each gets right and the other not."""
+    if second.model is None:
+        st.info("The job has no weights yet: they appear after its first steps.")
+        return
+    if (
+        second.dataset.classes != first.dataset.classes
+        or second.spec.input_shape != first.spec.input_shape
+    ):
+        st.warning(
+            f"{second.label} was trained on {second.dataset.label}, {first.label} on "
+            f"{first.dataset.label}: pick two models for the same kind of images."
+        )
+        return
+    found = results(second, data.info.name)  # the first model's test set, through the second
+    if found is None:
+        return
+    other = found[1]
+    split = inspect.agreement(data.test_y, probs.argmax(dim=1), other.argmax(dim=1))
+    n = len(data.test_y)
+    cols = st.columns(2)
+    for col, choice, p in ((cols[0], first, probs), (cols[1], second, other)):
+        accuracy = (p.argmax(dim=1) == data.test_y).float().mean().item()
+        col.metric(f"Accuracy: {choice.label}", f"{accuracy:.2%}")
+    st.dataframe(
+        [
+            {"images": "both right", "count": len(split.both_right)},
+            {"images": f"only {first.label} right", "count": len(split.only_first)},
+            {"images": f"only {second.label} right", "count": len(split.only_second)},
+            {"images": "both wrong", "count": len(split.both_wrong)},
+        ],
+        hide_index=True,
+        column_config={"count": st.column_config.NumberColumn(help=f"of {n:,} test images")},
+        key="eval-agreement",
+    )
+    for title, only, wrong in (
+        (f"Only {first.label} gets these right", split.only_first, other),
+        (f"Only {second.label} gets these right", split.only_second, probs),
+    ):
+        st.markdown(f"**{title}** ({len(only)}; as the other model answers them)")
+        surest = only[wrong[only].max(dim=1).values.argsort(descending=True)][:12]
+        gallery(data, wrong, surest.tolist())

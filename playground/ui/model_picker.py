@@ -26,6 +26,17 @@ class Choice:
     model: nn.Module | None  # None: no weights yet (a live job before its first snapshot)
     note: str = ""
     version: str = ""  # changes whenever the weights do: a key for cached results
+    value: str = ""  # the picker's value it was loaded from
+    live: bool = False  # its weights change: a job that is training now
+
+    def refreshed(self) -> Choice:
+        """A live model's newest snapshot (itself when not live, or when the job has gone)."""
+        if not self.live:
+            return self
+        try:
+            return load(self.value)
+        except SpecError:
+            return self
 
 
 @st.cache_resource(max_entries=8)
@@ -61,13 +72,13 @@ def options() -> dict[str, str]:
     return found
 
 
-def pick(key: str) -> Choice | None:
+def pick(key: str, label: str = "Model") -> Choice | None:
     """A selectbox of the models, defaulting to the session's own model when it has one;
     returns the chosen model ready for CPU inference, or None with a message shown."""
     found = options()
     default = SESSION if SESSION in found else PRETRAINED
     value = st.selectbox(
-        "Model",
+        label,
         list(found),
         index=list(found).index(default),
         format_func=found.get,
@@ -84,8 +95,9 @@ def load(value: str) -> Choice:
     if value == PRETRAINED:
         run = pretrained.run()
         return Choice(
-            "Pretrained", run.spec, _info(run.config.dataset), _pretrained(), version="pretrained"
-        )
+            "Pretrained", run.spec, _info(run.config.dataset), _pretrained(), "",
+            "pretrained", value,
+        )  # fmt: skip
     if value == LIVE:
         job = state.job()
         if job is None:
@@ -97,6 +109,8 @@ def load(value: str) -> Choice:
             job.inference_model(),
             "It follows the job's newest weights.",
             _job_version(job),
+            value,
+            job.active,
         )
     if value == SESSION:
         source = _session_source()
@@ -110,6 +124,8 @@ def load(value: str) -> Choice:
                 _info(job.config.dataset),
                 job.inference_model(),
                 version=_job_version(job),
+                value=SESSION,
+                live=job.active,
             )
         value = source
     path = Path(value)
@@ -117,7 +133,12 @@ def load(value: str) -> Choice:
     mtime = (path / WEIGHTS).stat().st_mtime
     model = _run_model(str(path), mtime)
     return Choice(
-        f"Run {run.name}", run.spec, _info(run.config.dataset), model, version=f"{path}:{mtime}"
+        f"Run {run.name}",
+        run.spec,
+        _info(run.config.dataset),
+        model,
+        version=f"{path}:{mtime}",
+        value=value,
     )
 
 

@@ -1,0 +1,295 @@
+"""The Inspect page's pieces: which input to look at, and what the model does with it (feature
+maps, saliency, filters, layer statistics)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from playground import inspect, plots
+from playground.data import Dataset
+from playground.drawing import ImageError, prepare, read_image
+from playground.ui import evaluate_view, state
+from playground.ui.draw_view import LAST_DRAWING
+from playground.ui.model_picker import Choice
+
+SOURCES = [
+    "A test image by number",
+    "A random test image",
+    "A mistake",
+    "My drawing on Draw",
+    "An image file",
+]
+MAX_CHANNELS = 32  # feature maps drawn per layer
+STATS_IMAGES = 256  # test images the layer statistics are computed over
+LIVE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Input:
+    image: np.ndarray  # (H, W) 0-1, for display (the first channel)
+    pixels: torch.Tensor  # (1, C, H, W) 0-1, before normalisation
+    truth: int | None  # the true class, when known
+    title: str
+
+    def tensor(self, choice: Choice) -> torch.Tensor:
+        return (self.pixels - choice.dataset.mean) / choice.dataset.std
+
+
+def choose(choice: Choice, data: Dataset) -> Input | None:
+    """The input picker; None (with a message shown) when the chosen source has no input yet."""
+    how = st.radio("Input", SOURCES, horizontal=True, key="inspect-how")
+    if how == "A test image by number":
+        index = st.number_input("Test image", 0, len(data.test_y) - 1, 0, key="inspect-index")
+        return _test_image(data, int(index))
+    if how in ("A random test image", "A mistake"):
+        return _random(choice, data, how == "A mistake")
+    if tuple(choice.spec.input_shape) != (1, 28, 28):
+        st.info(
+            "Drawings and image files are 28x28 grey digits: this model takes "
+            f"{list(choice.spec.input_shape)}. Pick a test image instead."
+        )
+        return None
+    if how == "My drawing on Draw":
+        image = st.session_state.get(LAST_DRAWING)
+        if image is None:
+            st.info("Nothing drawn yet: draw a digit on Draw, then come back.")
+            st.page_link("app_pages/draw.py", label="Draw a digit", icon=":material/draw:")
+            return None
+        return _drawn(image, "Your drawing")
+    upload = st.file_uploader(
+        "Image file (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="inspect-upload"
+    )
+    if upload is None:
+        st.caption("A digit, dark on light paper or light on dark: it is prepared like a drawing.")
+        return None
+    try:
+        prepared = prepare(read_image(upload.getvalue()))
+    except ImageError as e:
+        st.error(str(e), icon=":material/error:")
+        return None
+    if prepared.empty:
+        st.warning("No digit found in this image: it needs a clear stroke on a plain background.")
+        return None
+    return _drawn(prepared.image, upload.name)
+
+
+def _test_image(data: Dataset, index: int) -> Input:
+    pixels = data.test_x[index : index + 1].float() / 255
+    return Input(pixels[0, 0].numpy(), pixels, int(data.test_y[index]), f"Test image #{index}")
+
+
+def _drawn(image: np.ndarray, title: str) -> Input:
+    pixels = torch.from_numpy(np.asarray(image, np.float32))[None, None]
+    return Input(np.asarray(image), pixels, None, title)
+
+
+def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
+    classes = choice.dataset.classes
+    cols = st.columns([2, 1])
+    of = cols[0].selectbox(
+        "Of class",
+        [None, *range(len(classes))],
+        format_func=lambda c: "any" if c is None else classes[c],
+        key="inspect-of",
+    )
+    cols[1].button("Another one", key="inspect-next", icon=":material/casino:")
+    pool = torch.ones(len(data.test_y), dtype=torch.bool)
+    if of is not None:
+        pool &= data.test_y == of
+    if mistake:
+        found = evaluate_view.results(choice)  # the test-set pass Evaluate caches
+        if found is not None:
+            pool &= found[1].argmax(dim=1) != data.test_y
+    indices = pool.nonzero().flatten()
+    picked = st.session_state.get("inspect-pick")
+    wanted = (mistake, of)
+    # a new pick on "Another one", or when the filter changed, or when the old one is no longer
+    # in the pool (a live model that has learned it since)
+    if (
+        st.session_state.get("inspect-next")
+        or st.session_state.get("inspect-wanted") != wanted
+        or picked is None
+        or picked >= len(pool)
+        or not pool[picked]
+    ):
+        picked = int(indices[torch.randint(len(indices), ())]) if len(indices) else None
+        st.session_state["inspect-pick"], st.session_state["inspect-wanted"] = picked, wanted
+    if picked is None:
+        what = "mistakes" if mistake else "test images"
+        st.info(f"No {what}{'' if of is None else ' of class ' + classes[of]} in the test set.")
+        picked = 0
+    return _test_image(data, picked)
+
+
+def panels(choice: Choice, source: Input, data: Dataset) -> None:
+    """The answer, then each view in its own tab."""
+    classes = choice.dataset.classes
+    x = source.tensor(choice)
+    maps = inspect.feature_maps(choice.model, x)
+    p = torch.softmax(maps[-1][0], dim=0)
+    top = int(p.argmax())
+    cols = st.columns([1, 1, 2])
+    cols[0].image(_show(source.image), caption=source.title, width=112)
+    cols[1].metric(
+        "The model says",
+        classes[top],
+        f"true: {classes[source.truth]}" if source.truth is not None else None,
+        delta_color="off",
+        delta_arrow="off",
+    )
+    cols[1].caption(f"{float(p[top]):.1%} sure")
+    with cols[2]:
+        st.plotly_chart(
+            plots.probabilities_figure(p.tolist(), classes),
+            key="inspect-probabilities", config={"displayModeBar": False},
+        )  # fmt: skip
+    tabs = st.tabs(["Feature maps", "Saliency", "Filters", "Layer statistics"])
+    with tabs[0]:
+        feature_maps(choice, maps)
+    with tabs[1]:
+        saliency(choice, source, x, top)
+    with tabs[2]:
+        filters(choice)
+    with tabs[3]:
+        statistics(choice, data)
+
+
+def feature_maps(choice: Choice, maps: list[torch.Tensor]) -> None:
+    shared = st.toggle("One colour scale per layer", True, key="inspect-shared")
+    st.caption(
+        "What each layer outputs for this input: conv and pooling layers as one small map per "
+        f"channel (the first {MAX_CHANNELS}), dense layers as one bar per unit. Hover for values."
+    )
+    for i, (layer, out) in enumerate(zip(choice.spec.layers, maps, strict=True)):
+        title = f"Layer {i + 1}: {layer.label} -> {'x'.join(map(str, out.shape[1:]))}"
+        if out.dim() == 4:
+            figure = plots.maps_figure(out[0][:MAX_CHANNELS], title, shared_scale=shared)
+        else:
+            figure = plots.bars_figure(out[0].tolist(), title)
+        st.plotly_chart(figure, key=f"inspect-map-{i}")
+
+
+def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
+    classes = choice.dataset.classes
+    target = st.selectbox(
+        "For class",
+        range(len(classes)),
+        index=top,
+        format_func=lambda i: classes[i] + (" (its answer)" if i == top else ""),
+        key="inspect-class",
+    )
+    st.caption(
+        "Which pixels the score of this class depends on. Gradient x input: how much each "
+        "pixel pushes the score up. Grad-CAM: where the last conv layer's maps that matter for "
+        "the class are active."
+    )
+    cols = st.columns(2)
+    grads = inspect.gradient_x_input(choice.model, x, target).abs()
+    heat = (grads / grads.max().clamp_min(1e-12)).numpy()
+    cols[0].plotly_chart(
+        plots.overlay_figure(source.image, heat, "Gradient x input"), key="inspect-saliency"
+    )
+    if inspect.conv_layers(choice.model):
+        cam = inspect.grad_cam(choice.model, x, target)
+        cols[1].plotly_chart(
+            plots.overlay_figure(source.image, cam.numpy(), "Grad-CAM (last conv layer)"),
+            key="inspect-gradcam",
+        )
+    else:
+        cols[1].caption("Grad-CAM needs a conv layer: this model has none.")
+
+
+def filters(choice: Choice) -> None:
+    convs = inspect.conv_layers(choice.model)
+    if not convs:
+        st.caption("This model has no conv layers, so no filters to show.")
+        return
+    cols = st.columns(2)
+    layer = cols[0].selectbox(
+        "Conv layer",
+        convs,
+        format_func=lambda i: f"Layer {i + 1}: {choice.spec.layers[i].label}",
+        key="inspect-conv",
+    )
+    kernels = inspect.filters(choice.model, layer)  # (out, in, k, k)
+    if kernels.shape[1] == 1:
+        st.caption(
+            f"The {kernels.shape[0]} kernels of this layer, one per output channel: each slides "
+            "over the input and lights up where the input looks like it."
+        )
+        shown, title = kernels[:, 0], "Kernels (one per output channel)"
+    else:
+        channel = cols[1].number_input(
+            "Output channel", 1, kernels.shape[0], 1, key="inspect-channel"
+        )
+        st.caption(
+            f"Output channel {channel} sums {kernels.shape[1]} kernels, one per input channel "
+            "(the previous layer's maps)."
+        )
+        shown, title = kernels[channel - 1], f"Kernels of output channel {channel}"
+    st.plotly_chart(plots.maps_figure(shown[:64], title, shared_scale=True), key="inspect-filters")
+
+
+@st.cache_resource(max_entries=8)
+def _statistics(version: str, _choice: Choice, _x: torch.Tensor) -> list[inspect.LayerStats]:
+    return inspect.layer_statistics(_choice.model, _x)
+
+
+def statistics(choice: Choice, data: Dataset) -> None:
+    x = (data.test_x[:STATS_IMAGES].float() / 255 - choice.dataset.mean) / choice.dataset.std
+    stats = _statistics(choice.version, choice, x)
+    names = [f"{i + 1} {layer.label}" for i, layer in enumerate(choice.spec.layers)]
+    st.caption(
+        f"Over the first {STATS_IMAGES} test images. A dead ReLU outputs 0 for every one of them: "
+        "it passes no gradient and stops learning. Means and spreads far from 0 and 1 make "
+        "training harder (what batch norm fixes)."
+    )
+    st.plotly_chart(
+        plots.statistics_figure(
+            names, [s.mean for s in stats], [s.std for s in stats], [s.dead for s in stats]
+        ),
+        key="inspect-stats",
+    )
+    if choice.live:
+        _history(choice, names, stats)
+
+
+def _history(choice: Choice, names: list[str], stats: list[inspect.LayerStats]) -> None:
+    """How the statistics change while the job trains (recorded while this page is open)."""
+    job = state.job()
+    if job is None:
+        return
+    key = f"inspect-history-{job.id}"
+    history: list[tuple[int, str, list[inspect.LayerStats]]] = st.session_state.setdefault(key, [])
+    if not history or history[-1][1] != choice.version:
+        last = job.log.last_step()
+        history.append((last.step if last else 0, choice.version, stats))
+    if len(history) < 2:
+        st.caption("Over training: recorded while this page is open; more appears as it trains.")
+        return
+    steps = [h[0] for h in history]
+    relu = [i for i, s in enumerate(stats) if s.dead is not None]
+    if relu:
+        st.plotly_chart(
+            plots.statistics_history_figure(
+                steps, {names[i]: [h[2][i].dead for h in history] for i in relu},
+                "Dead ReLUs over training (share of units)",
+            ),
+            key="inspect-dead-history",
+        )  # fmt: skip
+    st.plotly_chart(
+        plots.statistics_history_figure(
+            steps, {names[i]: [h[2][i].std for h in history] for i in range(len(names))},
+            "Spread (std) of each layer's outputs over training",
+        ),
+        key="inspect-std-history",
+    )  # fmt: skip
+
+
+def _show(image: np.ndarray) -> np.ndarray:
+    big = np.kron(np.clip(image, 0, 1), np.ones((4, 4), np.float32))
+    return (big * 255).astype(np.uint8)
