@@ -411,23 +411,32 @@ def test_evaluate_shows_the_images_of_a_chosen_cell():
         by_label(app.selectbox, "True class").set_value(true)
         by_label(app.selectbox, "Predicted as").set_value(guess).run()
         count = int(((sample.test_y == true) & (predicted == guess)).sum())
-        heading = f"True {true}, predicted {guess}: {count} images"
+        heading = f"True {true}, predicted {guess}: {count} image"
         assert any(m.value.startswith(f"**{heading}") for m in app.markdown), heading
 
 
-def test_evaluate_compares_two_models_on_the_same_images():
+def test_a_trained_model_and_its_run_on_inspect_and_evaluate_and_two_models_compared():
     sample_as_mnist()
     app = open_page("app_pages/train.py")
     quick_training(app, epochs=1, limit=1000)
     start(app)
     wait_until(app, ended)
-    app.switch_page("app_pages/evaluate.py").run()
+    from playground.runs import list_runs
+
+    run = str(list_runs()[0].path)
+    for page in ("app_pages/inspect.py", "app_pages/evaluate.py"):
+        app.switch_page(page).run()
+        model = by_label(app.selectbox, "Model")
+        assert model.value == "session"  # the session's own model comes first
+        for value in ("session", run):
+            model.set_value(value).run()
+            assert not app.exception, app.exception
+            label = "The model says" if "inspect" in page else "Test images"
+            assert metric(app, label) in [*map(str, range(10)), "2,000"]
     by_label(app.selectbox, "Model").set_value("pretrained").run()
     by_label(app.toggle, "Compare two models on the same test images").set_value(True).run()
     second = by_label(app.selectbox, "Second model")
-    from playground.runs import list_runs
-
-    second.set_value(str(list_runs()[0].path)).run()
+    second.set_value(run).run()
     assert not app.exception, app.exception
     accuracies = [m for m in app.metric if m.label.startswith("Accuracy: ")]
     assert len(accuracies) == 2
