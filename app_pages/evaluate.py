@@ -6,9 +6,8 @@ st.title("Evaluate")
 st.caption("How a model does on the whole test set, and where it goes wrong.")
 choice = model_picker.pick("eval-model")
 if choice is not None and choice.model is None:
-    st.info("The job has no weights yet: they appear after its first steps.")
-    st.stop()
-if choice is None:
+    model_picker.no_weights_yet(choice)
+if choice is None or choice.model is None:
     st.stop()
 if choice.live:
     st.caption(

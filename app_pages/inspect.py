@@ -7,7 +7,7 @@ st.title("Inspect")
 st.caption("What each layer computes for one input, and which pixels the answer depends on.")
 choice = model_picker.pick("inspect-model")
 if choice is not None and choice.model is None:
-    st.info("The job has no weights yet: they appear after its first steps.")
+    model_picker.no_weights_yet(choice)
 if choice is None or choice.model is None:
     st.stop()
 try:

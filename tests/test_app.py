@@ -512,6 +512,7 @@ def test_inspect_and_evaluate_follow_the_job_training_now():
     app.switch_page("app_pages/inspect.py").run()
     by_label(app.selectbox, "Model").set_value("live").run()
     assert not app.exception, app.exception
+    wait_until(app, lambda a: not a.info)  # until the job's first weight snapshot
     assert any("Following the job" in c.value for c in app.caption)
     assert metric(app, "The model says") in [str(d) for d in range(10)]
     time.sleep(1.5)

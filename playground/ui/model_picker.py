@@ -91,6 +91,18 @@ def pick(key: str, label: str = "Model") -> Choice | None:
         return None
 
 
+def no_weights_yet(choice: Choice) -> None:
+    """Says a job has no weights yet and, while it trains, reruns the page once it has."""
+    st.info("The job has no weights yet: they appear after its first steps.")
+
+    def check() -> None:
+        if choice.refreshed().model is not None:
+            st.rerun(scope="app")
+
+    if choice.live:
+        st.fragment(check, run_every=1.0)()
+
+
 def load(value: str) -> Choice:
     if value == PRETRAINED:
         run = pretrained.run()
