@@ -29,6 +29,12 @@ page = st.navigation(
             icon=":material/fact_check:",
             url_path="evaluate",
         ),
+        st.Page(
+            "app_pages/concepts.py",
+            title="Concepts",
+            icon=":material/school:",
+            url_path="concepts",
+        ),
     ]
 )
 page.run()

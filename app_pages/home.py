@@ -36,6 +36,11 @@ for name, what in [
     ("app_pages/draw.py", "draw a digit; the model's answer and what it sees"),
     ("app_pages/inspect.py", "feature maps, filters, saliency and Grad-CAM for one input"),
     ("app_pages/evaluate.py", "the whole test set: scores, confusion matrix, mistakes"),
+    (
+        "app_pages/concepts.py",
+        "the theory, computed live: activations, losses, optimizers, "
+        "backpropagation, regularisation",
+    ),
 ]:
     st.page_link(name, label=f"{name.split('/')[1][:-3].title()}: {what}")
 with st.expander("Datasets"):

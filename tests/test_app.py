@@ -16,7 +16,7 @@ from playground import data
 from playground.specs import ModelSpec
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PAGES = ["app_pages/home.py", "app_pages/build.py", "app_pages/train.py"]
+PAGES = ["app_pages/home.py", "app_pages/build.py", "app_pages/train.py", "app_pages/concepts.py"]
 
 
 def open_page(page: str) -> AppTest:
@@ -526,3 +526,57 @@ def test_inspect_and_evaluate_follow_the_job_training_now():
     job = state.manager().jobs()[0]
     job.stop()
     job.wait(60)
+
+
+# --- Concepts -----------------------------------------------------------------------------
+
+
+def test_concepts_has_five_labs_and_the_worked_example_is_right():
+    app = open_page("app_pages/concepts.py")
+    assert [t.label for t in app.tabs] == [
+        "Activation functions",
+        "Loss functions",
+        "Optimizers",
+        "Backpropagation",
+        "Regularisation",
+    ]
+    assert metric(app, "Loss") == "2.3026"
+    assert metric(app, "Gradient dL/dz") == "0.9000"
+    assert metric(app, "New θ") == "0.4100"
+    by_label(app.selectbox, "Label y").set_value(1)
+    by_label(app.number_input, "Prediction p").set_value(0.1).run()
+    assert metric(app, "Loss") == "2.3026"
+    assert metric(app, "Gradient dL/dz") == "-0.9000"
+    assert metric(app, "New θ") == "0.5900"
+    assert "2.3026" in " ".join(x.value for x in app.get("latex"))
+
+
+def test_concepts_activation_lab_shades_saturation_and_checks_bad_logits():
+    app = open_page("app_pages/concepts.py")
+    by_label(app.selectbox, "Activation function").set_value("relu").run()
+    assert any("ReLU" in x.value for x in app.get("latex"))
+    by_label(app.text_input, "Logits z (comma-separated)").input("2, one, 3").run()
+    assert "Type numbers separated by commas" in errors(app)
+    assert not app.exception
+
+
+def test_concepts_optimizer_race_says_when_a_learning_rate_is_too_high():
+    app = open_page("app_pages/concepts.py")
+    assert "SGD reached the minimum" in " ".join(c.value for c in app.caption)
+    by_label(app.number_input, "lr: SGD").set_value(0.5).run()
+    assert "SGD diverged at step" in " ".join(w.value for w in app.warning)
+    by_label(app.selectbox, "Surface").set_value("rosenbrock").run()
+    assert not app.exception
+    by_label(app.slider, "Step t").set_value(5).run()
+    table = next(d.value for d in app.dataframe if "quantity" in d.value.columns)
+    assert len(table) == 6
+
+
+def test_concepts_backpropagation_agrees_with_autograd_and_regularisation_renders():
+    app = open_page("app_pages/concepts.py")
+    assert "agree on every gradient" in " ".join(s.value for s in app.success)
+    by_label(app.number_input, "w2[1]").set_value(-1.3).run()
+    assert "agree on every gradient" in " ".join(s.value for s in app.success)
+    assert float(metric(app, "Loss after one step")) >= 0
+    by_label(app.slider, "Dropout rate p").set_value(0.8).run()
+    assert any("multiplied by 1 / (1 - p) = 5.00" in c.value for c in app.caption)

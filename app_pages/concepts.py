@@ -1,0 +1,22 @@
+import streamlit as st
+
+from playground.ui import concepts_view
+
+st.title("Concepts")
+st.caption(
+    "The ideas training is built on, each as a small lab. Every number here is computed by "
+    "PyTorch as you change the inputs: its layers, autograd and optimizers."
+)
+labs = st.tabs(
+    ["Activation functions", "Loss functions", "Optimizers", "Backpropagation", "Regularisation"]
+)
+with labs[0]:
+    concepts_view.activations()
+with labs[1]:
+    concepts_view.loss_functions()
+with labs[2]:
+    concepts_view.optimizer_race()
+with labs[3]:
+    concepts_view.backpropagation()
+with labs[4]:
+    concepts_view.regularisation_lab()
