@@ -35,6 +35,12 @@ page = st.navigation(
             icon=":material/school:",
             url_path="concepts",
         ),
+        st.Page(
+            "app_pages/playground2d.py",
+            title="Playground 2-D",
+            icon=":material/scatter_plot:",
+            url_path="playground2d",
+        ),
     ]
 )
 page.run()

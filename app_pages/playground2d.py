@@ -1,0 +1,47 @@
+import streamlit as st
+
+from playground.toy.experiment import CUSTOM, ExperimentError
+from playground.ui import toy_view
+
+st.title("Playground 2-D")
+st.caption(
+    "Teach a small network to split points in the plane, and watch its boundary bend as it "
+    "learns. Every setting is in the page's address: copy it to share this experiment."
+)
+if "toy-link-error" in st.session_state:
+    st.warning(st.session_state.pop("toy-link-error"), icon=":material/link_off:")
+toy_view.lessons()
+exp = toy_view.experiment()
+settings, board = st.columns([1, 3])
+with settings:
+    new = toy_view.data_settings(exp)
+    new = toy_view.feature_settings(new)
+with board:
+    new = toy_view.network_settings(new)
+    pts = toy_view.points(new)
+    new = toy_view.training_settings(new, pts.kind)
+try:
+    new.validate(pts.kind)
+except ExperimentError as e:
+    st.error(str(e), icon=":material/error:")
+    st.stop()
+if new != exp:
+    st.session_state[toy_view._EXP] = new
+toy_view.sync_url(new)
+if new.dataset == CUSTOM:
+    st.caption("Your own points are kept in this session only: the link does not carry them.")
+run = toy_view.trainer(new, pts)
+
+with board:
+    toy_view.controls(run)
+    label = toy_view.click_to_add(pts.kind)
+    chart = "toy-boundary"
+    clicked = toy_view.added_point(chart, label)
+    if clicked is not None:
+        toy_view.replace(new.replace(dataset=CUSTOM), pts.with_point(*clicked, label))
+        st.rerun()
+    show_test = st.toggle("Show test points", False, key="toy-show-test")
+    playing = run.snapshot().playing
+    st.fragment(toy_view.live, run_every=toy_view.REFRESH_SECONDS if playing else None)(
+        run, show_test, chart, playing
+    )

@@ -1,0 +1,227 @@
+"""Toy datasets in the plane [-6, 6]^2, their input features, and a user's own CSV of points.
+
+Classification labels are 0 and 1; regression targets lie in [-1, 1]. The definitions follow
+TensorFlow Playground's `dataset.ts` (noise is a share, 0-0.5, as its 0-50% slider).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+LIMIT = 6.0  # the plane is [-LIMIT, LIMIT]^2
+CLASSIFICATION, REGRESSION = "classification", "regression"
+MAX_POINTS = 5000
+
+
+@dataclass(frozen=True)
+class Points:
+    x: torch.Tensor  # (N, 2) float32 coordinates
+    y: torch.Tensor  # (N,) float32: 0/1 labels, or regression targets in [-1, 1]
+    train: torch.Tensor  # (N,) bool: in the training split (the rest is the test split)
+    kind: str  # CLASSIFICATION or REGRESSION
+    note: str = ""  # e.g. how a CSV was scaled to fit the plane
+
+    def split(self, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        mask = self.train if train else ~self.train
+        return self.x[mask], self.y[mask]
+
+    def with_point(self, x1: float, x2: float, label: float) -> Points:
+        """These points plus one more, in the training split."""
+        return Points(
+            torch.cat([self.x, torch.tensor([[x1, x2]], dtype=torch.float32)]),
+            torch.cat([self.y, torch.tensor([label], dtype=torch.float32)]),
+            torch.cat([self.train, torch.tensor([True])]),
+            self.kind,
+            self.note,
+        )
+
+
+def _uniform(g: torch.Generator, n: int, low: float, high: float) -> torch.Tensor:
+    return low + (high - low) * torch.rand(n, generator=g, dtype=torch.float64)
+
+
+def circle(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Half the points inside radius 2.5 (label 1), half in the ring 3.5-5 (label 0); noise
+    moves the point used for the label, so labels near the edge flip."""
+    radius = 5.0
+    inner, outer = n // 2, n - n // 2
+    r = torch.cat([_uniform(g, inner, 0, radius * 0.5), _uniform(g, outer, radius * 0.7, radius)])
+    angle = _uniform(g, n, 0, 2 * math.pi)
+    x = torch.stack([r * torch.sin(angle), r * torch.cos(angle)], dim=1)
+    shifted = x + _uniform(g, 2 * n, -radius, radius).reshape(n, 2) * noise
+    return x, (shifted.norm(dim=1) < radius * 0.5).double()
+
+
+def xor(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Points away from the axes; label 1 where x1 and x2 have the same sign."""
+    x = _uniform(g, 2 * n, -5, 5).reshape(n, 2)
+    x = x + torch.where(x > 0, 0.3, -0.3)  # a gap along the axes
+    shifted = x + _uniform(g, 2 * n, -5, 5).reshape(n, 2) * noise
+    return x, (shifted[:, 0] * shifted[:, 1] >= 0).double()
+
+
+def gaussians(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two blobs: around (2, 2) with label 1 and around (-2, -2) with label 0; noise widens
+    them (variance 0.5 at no noise to 4 at 50%)."""
+    std = math.sqrt(0.5 + 7 * noise)
+    half = n // 2
+    centres = torch.tensor([[2.0, 2.0]] * half + [[-2.0, -2.0]] * (n - half), dtype=torch.float64)
+    x = centres + std * torch.randn(n, 2, generator=g, dtype=torch.float64)
+    return x, torch.cat([torch.ones(half), torch.zeros(n - half)]).double()
+
+
+def spiral(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two interleaved spirals of 1.75 turns out to radius 5, label 1 and label 0."""
+    parts, labels = [], []
+    for label, delta, count in ((1.0, 0.0, n // 2), (0.0, math.pi, n - n // 2)):
+        i = torch.arange(count, dtype=torch.float64) / max(count, 1)
+        r, t = 5 * i, 1.75 * i * 2 * math.pi + delta
+        xy = torch.stack([r * torch.sin(t), r * torch.cos(t)], dim=1)
+        parts.append(xy + _uniform(g, 2 * count, -1, 1).reshape(count, 2) * noise)
+        labels.append(torch.full((count,), label, dtype=torch.float64))
+    return torch.cat(parts), torch.cat(labels)
+
+
+def plane(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Regression: the target rises linearly along x1 + x2, from -1 to 1."""
+    x = _uniform(g, 2 * n, -LIMIT, LIMIT).reshape(n, 2)
+    shifted = x + _uniform(g, 2 * n, -LIMIT, LIMIT).reshape(n, 2) * noise
+    return x, (shifted.sum(dim=1) / (2 * LIMIT)).clamp(-1, 1)
+
+
+_BUMPS = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]
+
+
+def bumps(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Regression: six bumps, up and down in a checkerboard; the target falls from +-1 at a
+    bump's centre to 0 at distance 2."""
+    x = _uniform(g, 2 * n, -LIMIT, LIMIT).reshape(n, 2)
+    shifted = x + _uniform(g, 2 * n, -LIMIT, LIMIT).reshape(n, 2) * noise
+    target = torch.zeros(n, dtype=torch.float64)
+    for cx, cy, sign in _BUMPS:
+        d = (shifted - torch.tensor([cx, cy], dtype=torch.float64)).norm(dim=1)
+        value = sign * (1 - d / 2).clamp(min=0)
+        target = torch.where(value.abs() > target.abs(), value, target)
+    return x, target
+
+
+@dataclass(frozen=True)
+class ToyDataset:
+    name: str
+    label: str
+    kind: str
+    make: Callable[[int, float, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+
+
+DATASETS: dict[str, ToyDataset] = {
+    d.name: d
+    for d in [
+        ToyDataset("circle", "Circle", CLASSIFICATION, circle),
+        ToyDataset("xor", "Exclusive or", CLASSIFICATION, xor),
+        ToyDataset("gaussians", "Two gaussians", CLASSIFICATION, gaussians),
+        ToyDataset("spiral", "Spiral", CLASSIFICATION, spiral),
+        ToyDataset("plane", "Plane (regression)", REGRESSION, plane),
+        ToyDataset("bumps", "Six bumps (regression)", REGRESSION, bumps),
+    ]
+}
+
+
+def generate(name: str, points: int, noise: float, train_ratio: float, seed: int) -> Points:
+    """`points` points of a dataset, shuffled and split with `seed`."""
+    if name not in DATASETS:
+        raise ValueError(f"There is no dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+    g = torch.Generator().manual_seed(seed)
+    x, y = DATASETS[name].make(points, noise, g)
+    return _split(x, y, DATASETS[name].kind, train_ratio, g)
+
+
+def _split(x, y, kind: str, train_ratio: float, g: torch.Generator, note: str = "") -> Points:
+    order = torch.randperm(len(x), generator=g)
+    train = torch.zeros(len(x), dtype=torch.bool)
+    train[order[: max(1, round(len(x) * train_ratio))]] = True
+    return Points(x.float(), y.float(), train, kind, note)
+
+
+# --- Features -------------------------------------------------------------------------------
+
+FEATURES: dict[str, tuple[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]]] = {
+    "x1": ("x1", lambda a, b: a),
+    "x2": ("x2", lambda a, b: b),
+    "x1sq": ("x1²", lambda a, b: a * a),
+    "x2sq": ("x2²", lambda a, b: b * b),
+    "x1x2": ("x1·x2", lambda a, b: a * b),
+    "sinx1": ("sin(x1)", lambda a, b: torch.sin(a)),
+    "sinx2": ("sin(x2)", lambda a, b: torch.sin(b)),
+}
+
+
+def features(x: torch.Tensor, names: tuple[str, ...]) -> torch.Tensor:
+    """(N, 2) points -> (N, len(names)) inputs for the network, in FEATURES' order."""
+    a, b = x[:, 0], x[:, 1]
+    return torch.stack([FEATURES[n][1](a, b) for n in names], dim=1)
+
+
+# --- A user's own points --------------------------------------------------------------------
+
+
+class PointsError(ValueError):
+    """A CSV of points that cannot be used, with a message for the user."""
+
+
+def read_csv(text: str, train_ratio: float = 0.5, seed: int = 0) -> Points:
+    """Rows of x1, x2, label (a header row is allowed). Labels that are all 0/1 (or -1/1) make
+    a classification problem, any other numbers a regression (scaled to [-1, 1]). Points are
+    scaled to fit the plane when they do not."""
+    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    if rows and not any(_number(c) for c in rows[0]):
+        rows = rows[1:]  # a header: no numbers at all
+    if len(rows) < 4:
+        raise PointsError("The file needs at least 4 rows of x1, x2, label.")
+    if len(rows) > MAX_POINTS:
+        raise PointsError(f"The file has {len(rows):,} rows; up to {MAX_POINTS:,} are taken.")
+    values = []
+    for number, row in enumerate(rows, start=1):
+        if len(row) != 3 or not _numeric(row):
+            raise PointsError(
+                f"Row {number} is {','.join(row)!r}: each row needs three numbers, x1, x2, label."
+            )
+        values.append([float(c) for c in row])
+    data = torch.tensor(values, dtype=torch.float64)
+    x, y = data[:, :2], data[:, 2]
+    labels = set(y.tolist())
+    note = []
+    if labels <= {0.0, 1.0} or labels <= {-1.0, 1.0}:
+        kind = CLASSIFICATION
+        y = (y > 0).double()
+        if len(labels) < 2:
+            raise PointsError("All points have the same label: a classifier needs both 0 and 1.")
+    else:
+        kind = REGRESSION
+        top = y.abs().max().item()
+        if top > 1:
+            y = y / top
+            note.append(f"targets divided by {top:g} to lie in [-1, 1]")
+    reach = x.abs().max().item()
+    if reach > LIMIT:
+        x = x * (LIMIT / reach)
+        note.append(f"points scaled by {LIMIT / reach:.3g} to fit the plane")
+    g = torch.Generator().manual_seed(seed)
+    return _split(x, y, kind, train_ratio, g, "; ".join(note))
+
+
+def _number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric(row: list[str]) -> bool:
+    return all(_number(c) and math.isfinite(float(c)) for c in row)

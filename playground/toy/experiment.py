@@ -1,0 +1,233 @@
+"""A whole Playground 2-D experiment as one frozen dataclass: data settings, features, network,
+hyper-parameters and seed. It round-trips through JSON and through a page URL's query
+parameters, so a link rebuilds the same experiment; `validate` explains what is wrong."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from playground.catalog import OPTIMIZERS
+from playground.toy.data import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
+
+MAX_LAYERS, MAX_NEURONS = 6, 16
+# Activations offered per hidden layer (from the layer registry); "none" is shown as "linear".
+ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "none", "leaky_relu", "elu", "gelu", "silu")
+REGULARIZATIONS = {"none": "None", "l1": "L1", "l2": "L2"}
+LOSSES = {"mse": "Mean squared error", "cross_entropy": "Cross-entropy"}
+CUSTOM = "custom"  # the dataset name of a user's own points (a CSV, or points added by clicks)
+
+
+class ExperimentError(ValueError):
+    """An experiment that cannot run, with a message for the user."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    dataset: str = "circle"  # a name in toy.data.DATASETS, or CUSTOM
+    noise: float = 0.0  # share of the plane the points are jittered by, 0-0.5
+    points: int = 500
+    train_ratio: float = 0.5  # share of the points used for training; the rest test
+    seed: int = 0  # data, split, initial weights and batch order all follow it
+    features: tuple[str, ...] = ("x1", "x2")  # names in toy.data.FEATURES
+    hidden: tuple[int, ...] = (4, 2)  # neurons per hidden layer
+    activations: tuple[str, ...] = ("tanh", "tanh")  # one per hidden layer
+    regularization: str = "none"  # none, l1 or l2, on the weights
+    reg_rate: float = 0.0
+    dropout: float = 0.0  # after every hidden layer, while training
+    loss: str = "mse"  # mse or cross_entropy (classification only)
+    optimizer: str = "sgd"  # a name in catalog.OPTIMIZERS
+    lr: float = 0.03
+    batch_size: int = 10
+
+    def validate(self, kind: str | None = None) -> None:
+        """Raises ExperimentError, in the user's words, for the first thing that cannot work.
+        `kind` is the problem of the points (CLASSIFICATION or REGRESSION) for CUSTOM data."""
+        if self.dataset != CUSTOM and self.dataset not in DATASETS:
+            _fail(f"There is no dataset {self.dataset!r}: pick one of {', '.join(DATASETS)}.")
+        if not 0 <= self.noise <= 0.5:
+            _fail("Noise goes from 0% to 50%.")
+        if not 10 <= self.points <= 2000:
+            _fail("Use between 10 and 2,000 points.")
+        if not 0.1 <= self.train_ratio <= 0.9:
+            _fail("The training share goes from 10% to 90%.")
+        if not self.features:
+            _fail("Switch on at least one feature: the network needs an input.")
+        unknown = [f for f in self.features if f not in FEATURES]
+        if unknown:
+            _fail(f"Unknown feature {unknown[0]!r}: use {', '.join(FEATURES)}.")
+        if len(self.hidden) > MAX_LAYERS:
+            _fail(f"Up to {MAX_LAYERS} hidden layers.")
+        if any(not 1 <= n <= MAX_NEURONS for n in self.hidden):
+            _fail(f"Each hidden layer has 1 to {MAX_NEURONS} neurons.")
+        if len(self.activations) != len(self.hidden):
+            _fail("Each hidden layer needs one activation.")
+        bad = [a for a in self.activations if a not in ACTIVATION_CHOICES]
+        if bad:
+            _fail(f"Unknown activation {bad[0]!r}: use {', '.join(ACTIVATION_CHOICES)}.")
+        if self.regularization not in REGULARIZATIONS:
+            _fail("Regularisation is none, l1 or l2.")
+        if not (0 <= self.reg_rate <= 10 and math.isfinite(self.reg_rate)):
+            _fail("The regularisation rate goes from 0 to 10.")
+        if not 0 <= self.dropout <= 0.9:
+            _fail("Dropout goes from 0 to 0.9.")
+        if self.loss not in LOSSES:
+            _fail("The loss is mse or cross_entropy.")
+        if self.optimizer not in OPTIMIZERS:
+            _fail(f"Unknown optimizer {self.optimizer!r}: use {', '.join(OPTIMIZERS)}.")
+        if not (0 < self.lr <= 10 and math.isfinite(self.lr)):
+            _fail("The learning rate must be above 0 and at most 10.")
+        if not 1 <= self.batch_size <= 100:
+            _fail("The batch size goes from 1 to 100.")
+        if self.loss == "cross_entropy" and self.problem(kind) == REGRESSION:
+            _fail(
+                "Cross-entropy needs classes: this is a regression problem. Use mean squared "
+                "error, or pick a classification dataset."
+            )
+
+    def problem(self, kind: str | None = None) -> str:
+        if self.dataset == CUSTOM:
+            return kind or CLASSIFICATION
+        return DATASETS[self.dataset].kind
+
+    def replace(self, **changes) -> Experiment:
+        return dataclasses.replace(self, **changes)
+
+    # --- JSON -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Experiment:
+        if not isinstance(d, dict):
+            _fail("An experiment is a mapping of settings to values.")
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - set(names))
+        if unknown:
+            _fail(f"Unknown setting {unknown[0]!r}.")
+        values = {}
+        for key, value in d.items():
+            default = getattr(cls(), key)
+            try:
+                if isinstance(default, tuple):
+                    kind = type(default[0]) if default else str
+                    values[key] = tuple(kind(v) for v in value)
+                else:
+                    values[key] = type(default)(value)
+            except (TypeError, ValueError):
+                _fail(f"The setting {key} = {value!r} is not a {type(default).__name__}.")
+        return cls(**values)
+
+    # --- URL --------------------------------------------------------------------------------
+
+    def to_query(self) -> dict[str, str]:
+        """Short query parameters for the settings that differ from the defaults."""
+        default, out = Experiment(), {}
+        for name, key in _QUERY.items():
+            value = getattr(self, name)
+            if value != getattr(default, name):
+                out[key] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        return out
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> Experiment:
+        """The experiment a URL describes (defaults for what it leaves out); raises
+        ExperimentError for a value that cannot be read or cannot work."""
+        d = {}
+        for name, key in _QUERY.items():
+            if key not in query:
+                continue
+            text = str(query[key])
+            if isinstance(getattr(cls(), name), tuple):
+                d[name] = [v for v in text.split(",") if v] if text else []
+            else:
+                d[name] = text
+        try:
+            exp = cls.from_dict(d)
+        except ExperimentError as e:
+            raise ExperimentError(f"The link's settings could not be read: {e}") from None
+        exp.validate()
+        return exp
+
+
+_QUERY = {  # field -> query parameter
+    "dataset": "data",
+    "noise": "noise",
+    "points": "n",
+    "train_ratio": "train",
+    "seed": "seed",
+    "features": "f",
+    "hidden": "h",
+    "activations": "act",
+    "regularization": "reg",
+    "reg_rate": "rr",
+    "dropout": "drop",
+    "loss": "loss",
+    "optimizer": "opt",
+    "lr": "lr",
+    "batch_size": "bs",
+}
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _fail(message: str):
+    raise ExperimentError(message)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    title: str
+    text: str
+    experiment: Experiment
+
+
+LESSONS: list[Lesson] = [
+    Lesson(
+        "XOR needs a hidden layer",
+        "With no hidden layer the network draws one straight line, and no line splits XOR. "
+        "Train it, then add a hidden layer of 4 neurons (or the x1·x2 feature) and train again.",
+        Experiment(dataset="xor", hidden=(), activations=(), lr=0.03),
+    ),
+    Lesson(
+        "Features can replace layers",
+        "x1² and x2² make the circle a straight-line problem: no hidden layer is needed.",
+        Experiment(dataset="circle", features=("x1sq", "x2sq"), hidden=(), activations=()),
+    ),
+    Lesson(
+        "The spiral needs depth or features",
+        "With x1 and x2 alone and one small layer the spiral is out of reach; this network has "
+        "more layers and the sine features. Try taking some away.",
+        Experiment(
+            dataset="spiral",
+            features=("x1", "x2", "sinx1", "sinx2"),
+            hidden=(8, 8, 6),
+            activations=("tanh", "tanh", "tanh"),
+            noise=0.0,
+            lr=0.03,
+            batch_size=10,
+        ),
+    ),
+    Lesson(
+        "Too high a learning rate",
+        "Regression on a plane at learning rate 1: each step overshoots and the loss explodes "
+        "within a few epochs. Lower the rate to 0.03, Reset, and play again.",
+        Experiment(dataset="plane", lr=1.0),
+    ),
+    Lesson(
+        "Regularisation against noise",
+        "Noisy labels and a big network: the boundary bends around single points (the test "
+        "loss rises). Set L2 at rate 0.01 and compare the test loss.",
+        Experiment(
+            dataset="circle",
+            noise=0.35,
+            hidden=(16, 16),
+            activations=("relu", "relu"),
+            train_ratio=0.3,
+        ),
+    ),
+]

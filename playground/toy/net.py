@@ -1,0 +1,97 @@
+"""The Playground 2-D network: features in, hidden layers from the experiment, one output.
+Its loss (with L1 / L2 on the weights), its output over the plane, and what every neuron
+computes over the plane."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from playground.layers import ACTIVATIONS
+from playground.toy.data import CLASSIFICATION, LIMIT, features
+from playground.toy.experiment import Experiment
+
+
+def build(exp: Experiment) -> nn.Sequential:
+    """Linear + activation (+ dropout) per hidden layer, then a Linear to one output (a logit
+    for classification). Weights start from the experiment's seed (Xavier uniform), not the
+    global random state, so two sessions never disturb each other."""
+    g = torch.Generator().manual_seed(exp.seed)
+    layers: list[nn.Module] = []
+    width = len(exp.features)
+    for units, activation in zip(exp.hidden, exp.activations, strict=True):
+        layers += [_linear(width, units, g), ACTIVATIONS[activation].make()]
+        if exp.dropout > 0:
+            layers.append(nn.Dropout(exp.dropout))
+        width = units
+    layers.append(_linear(width, 1, g))
+    return nn.Sequential(*layers)
+
+
+def _linear(inputs: int, outputs: int, g: torch.Generator) -> nn.Linear:
+    layer = nn.Linear(inputs, outputs)
+    nn.init.xavier_uniform_(layer.weight, generator=g)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+def output(model: nn.Module, exp: Experiment, x: torch.Tensor, kind: str) -> torch.Tensor:
+    """(N,) predictions for points x (N, 2): the probability of class 1, or the target."""
+    out = model(features(x, exp.features))[:, 0]
+    return torch.sigmoid(out) if kind == CLASSIFICATION else out
+
+
+def loss(model: nn.Module, exp: Experiment, x, y, kind: str, penalty: bool = True):
+    """The data loss on points (x, y), plus the weight penalty while training."""
+    out = model(features(x, exp.features))[:, 0]
+    if kind == CLASSIFICATION and exp.loss == "cross_entropy":
+        value = F.binary_cross_entropy_with_logits(out, y)
+    elif kind == CLASSIFICATION:
+        value = F.mse_loss(torch.sigmoid(out), y)
+    else:
+        value = F.mse_loss(out, y)
+    if penalty and exp.regularization != "none" and exp.reg_rate > 0:
+        weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
+        if exp.regularization == "l1":
+            value = value + exp.reg_rate * sum(w.abs().sum() for w in weights)
+        else:
+            value = value + exp.reg_rate * sum((w * w).sum() for w in weights) / 2
+    return value
+
+
+def plane_grid(resolution: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The coordinates along one side (R,) and all grid points (R * R, 2), rows along x2."""
+    side = torch.linspace(-LIMIT, LIMIT, resolution)
+    g2, g1 = torch.meshgrid(side, side, indexing="ij")
+    return side, torch.stack([g1.flatten(), g2.flatten()], dim=1)
+
+
+@torch.no_grad()
+def over_plane(model: nn.Module, exp: Experiment, kind: str, resolution: int = 50):
+    """The output at every point of a resolution x resolution grid (rows along x2)."""
+    model.eval()
+    _, grid = plane_grid(resolution)
+    return output(model, exp, grid, kind).reshape(resolution, resolution)
+
+
+@torch.no_grad()
+def neurons_over_plane(model: nn.Sequential, exp: Experiment, kind: str, resolution: int = 20):
+    """Every feature's, hidden neuron's and the output's value over the plane: one (units, R, R)
+    tensor per column of the network diagram (features, each hidden layer, the output)."""
+    model.eval()
+    _, grid = plane_grid(resolution)
+    x = features(grid, exp.features)
+    columns = [x.T.reshape(-1, resolution, resolution)]
+    for module in model:
+        x = module(x)
+        if not isinstance(module, (nn.Linear, nn.Dropout)):  # after each activation
+            columns.append(x.T.reshape(-1, resolution, resolution))
+    out = torch.sigmoid(x) if kind == CLASSIFICATION else x  # x: the last Linear's output
+    columns.append(out.T.reshape(-1, resolution, resolution))
+    return columns
+
+
+def weights(model: nn.Sequential) -> list[torch.Tensor]:
+    """Each Linear layer's weight matrix (outputs, inputs), detached copies."""
+    return [m.weight.detach().clone() for m in model if isinstance(m, nn.Linear)]

@@ -1,0 +1,188 @@
+"""Training a Playground 2-D network in a background thread: play, pause, one step (one epoch)
+and reset, with the loss of every epoch and the newest weights for the page to read.
+
+The thread never touches Streamlit. The page reads `snapshot()` (plain data under a lock); the
+thread owns the model and the optimizer. A trainer nobody has read for IDLE_SECONDS pauses
+itself, so a closed tab does not keep a core busy.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from playground.catalog import OPTIMIZERS
+from playground.toy import net
+from playground.toy.data import Points
+from playground.toy.experiment import Experiment
+
+IDLE_SECONDS = 30.0
+# Settings that apply to the running network; any other change starts a fresh one.
+LIVE_SETTINGS = {"lr", "batch_size", "regularization", "reg_rate"}
+MAX_EPOCHS = 100_000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    epoch: int
+    playing: bool
+    train_loss: list[float]  # one per epoch, epoch 0 being the untrained network
+    test_loss: list[float]
+    model: nn.Sequential  # a copy of the newest weights, in eval mode
+    message: str = ""  # why training stopped (divergence), in words
+    epochs_per_second: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+class ToyTrainer:
+    def __init__(self, exp: Experiment, points: Points):
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._playing = False
+        self._pending = 0  # epochs asked for by "one step"
+        self._closed = False
+        self._read = time.monotonic()
+        self._thread = threading.Thread(target=self._loop, name="toy-trainer", daemon=True)
+        self.reset(exp, points)
+        self._thread.start()
+
+    # --- control (any thread) -------------------------------------------------------------
+
+    def reset(self, exp: Experiment, points: Points) -> None:
+        """A fresh network for this experiment and these points, paused at epoch 0."""
+        model = net.build(exp)
+        with self._lock:
+            self.exp, self.points, self._model = exp, points, model
+            self._optimizer = OPTIMIZERS[exp.optimizer].make(model.parameters(), exp.lr, 0.0)
+            self._batches = torch.Generator().manual_seed(exp.seed)
+            self._playing, self._pending, self._message = False, 0, ""
+            self._epoch = 0
+            self._rate = 0.0
+            train, test = self._losses()
+            self._train_loss, self._test_loss = [train], [test]
+            self._published = _copy(model)
+
+    def update(self, exp: Experiment, points: Points) -> bool:
+        """Take new settings: learning rate, batch size and regularisation apply from the next
+        batch on; anything else (data, features, network, loss, optimizer) resets. Returns
+        whether it reset."""
+        with self._lock:
+            changed = {k for k, v in exp.to_dict().items() if v != self.exp.to_dict()[k]}
+            live = points is self.points and changed <= LIVE_SETTINGS
+            if live:
+                self.exp = exp
+                for group in self._optimizer.param_groups:
+                    group["lr"] = exp.lr
+                return False
+        self.reset(exp, points)
+        return True
+
+    def play(self) -> None:
+        with self._lock:
+            if self._message:  # diverged: reset first
+                return
+            self._playing = True
+        self._wake.set()
+
+    def pause(self) -> None:
+        with self._lock:
+            self._playing = False
+
+    def step(self) -> None:
+        """One more epoch, while paused."""
+        with self._lock:
+            if self._message:
+                return
+            self._pending += 1
+        self._wake.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            self._read = time.monotonic()
+            return Snapshot(
+                self._epoch,
+                self._playing,
+                list(self._train_loss),
+                list(self._test_loss),
+                self._published,
+                self._message,
+                self._rate,
+            )
+
+    # --- the thread -----------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        started, count = time.monotonic(), 0
+        while not self._closed:
+            self._wake.wait(0.5)
+            with self._lock:
+                if time.monotonic() - self._read > IDLE_SECONDS:
+                    self._playing = False  # nobody is watching
+                go = (self._playing or self._pending > 0) and not self._message
+                if not go:
+                    self._wake.clear()
+                    started, count = time.monotonic(), 0
+                    continue
+                self._pending = max(0, self._pending - 1)
+                self._epoch_once()
+                count += 1
+                elapsed = time.monotonic() - started
+                if elapsed > 0.5:
+                    self._rate, started, count = count / elapsed, time.monotonic(), 0
+                if self._epoch >= MAX_EPOCHS:
+                    self._playing = False
+            time.sleep(0)  # let the page take the GIL and the lock between epochs
+
+    def _epoch_once(self) -> None:
+        """One pass over the training points in shuffled batches (the lock is held)."""
+        exp, model = self.exp, self._model
+        x, y = self.points.split(train=True)
+        kind = self.points.kind
+        model.train()
+        order = torch.randperm(len(x), generator=self._batches)
+        for start in range(0, len(x), exp.batch_size):
+            batch = order[start : start + exp.batch_size]
+            self._optimizer.zero_grad()
+            loss = net.loss(model, exp, x[batch], y[batch], kind)
+            loss.backward()
+            self._optimizer.step()
+        self._epoch += 1
+        train, test = self._losses()
+        self._train_loss.append(train)
+        self._test_loss.append(test)
+        if not (math.isfinite(train) and math.isfinite(test)):
+            self._playing, self._pending = False, 0
+            self._message = (
+                f"Training diverged at epoch {self._epoch}: the loss became infinite or not a "
+                f"number. The learning rate {exp.lr:g} is too high for {exp.optimizer}: lower it "
+                "(try a tenth), then Reset."
+            )
+        self._published = _copy(model)
+
+    @torch.no_grad()
+    def _losses(self) -> tuple[float, float]:
+        self._model.eval()
+        out = []
+        for train in (True, False):
+            x, y = self.points.split(train)
+            if len(x) == 0:
+                out.append(float("nan"))
+                continue
+            out.append(
+                net.loss(self._model, self.exp, x, y, self.points.kind, penalty=False).item()
+            )
+        return out[0], out[1]
+
+
+def _copy(model: nn.Sequential) -> nn.Sequential:
+    return copy.deepcopy(model).eval()

@@ -1,0 +1,196 @@
+"""Plotly figures for Playground 2-D: the decision boundary with the points, the loss curves,
+and the network with every neuron's output over the plane. Data in, go.Figure out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.toy.data import CLASSIFICATION, LIMIT, Points
+
+# TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1.
+SCALE = [[0.0, "#f59322"], [0.5, "#e8eaeb"], [1.0, "#0877bd"]]
+_TRAIN, _TEST = "#1f77b4", "#ff7f0e"
+CLICK_GRID = 30  # invisible markers per side that make the plane clickable
+
+
+def _range(kind: str) -> tuple[float, float]:
+    return (0.0, 1.0) if kind == CLASSIFICATION else (-1.0, 1.0)
+
+
+def boundary_figure(
+    side: Sequence[float], values, points: Points, show_test: bool, title: str
+) -> go.Figure:
+    """The network's output over the plane as a heatmap, with the training points (white edge)
+    and, if asked, the test points (black edge); a click anywhere selects a grid point."""
+    low, high = _range(points.kind)
+    side = list(side)
+    fig = go.Figure(
+        go.Heatmap(
+            x=side,
+            y=side,
+            z=np.asarray(values, np.float32),
+            zmin=low,
+            zmax=high,
+            colorscale=SCALE,
+            showscale=False,
+            hovertemplate="(%{x:.2f}, %{y:.2f}): %{z:.3f}<extra>network</extra>",
+        )
+    )
+    step = np.linspace(-LIMIT, LIMIT, CLICK_GRID)
+    gx, gy = np.meshgrid(step, step)
+    fig.add_scatter(
+        x=gx.ravel(),
+        y=gy.ravel(),
+        mode="markers",
+        showlegend=False,
+        hoverinfo="skip",
+        marker=dict(size=16, color="rgba(0,0,0,0)"),
+        name="click",
+        selected=dict(marker=dict(color="rgba(0,0,0,0)")),
+        unselected=dict(marker=dict(opacity=0)),
+    )
+    for train in (True, False) if show_test else (True,):
+        x, y = points.split(train)
+        fig.add_scatter(
+            x=x[:, 0].numpy(),
+            y=x[:, 1].numpy(),
+            mode="markers",
+            name="training points" if train else "test points",
+            marker=dict(
+                size=7,
+                color=y.numpy(),
+                colorscale=SCALE,
+                cmin=low,
+                cmax=high,
+                line=dict(color="white" if train else "black", width=1),
+            ),
+            hovertemplate="(%{x:.2f}, %{y:.2f}): label %{marker.color:.2f}<extra></extra>",
+        )
+    fig.update_xaxes(range=[-LIMIT, LIMIT], title="x1", constrain="domain")
+    fig.update_yaxes(range=[-LIMIT, LIMIT], title="x2", scaleanchor="x", constrain="domain")
+    fig.update_layout(
+        title=title,
+        height=480,
+        margin=dict(l=10, r=10, t=40, b=10),
+        clickmode="event+select",
+        dragmode=False,
+        legend=dict(orientation="h", y=-0.12),
+    )
+    return fig
+
+
+def loss_figure(train: Sequence[float], test: Sequence[float], limit: int = 500) -> go.Figure:
+    """Train and test loss per epoch (thinned to `limit` points)."""
+    every = max(1, len(train) // limit)
+    epochs = list(range(0, len(train), every))
+    fig = go.Figure()
+    fig.add_scatter(x=epochs, y=[train[i] for i in epochs], name="train loss", line_color=_TRAIN)
+    fig.add_scatter(x=epochs, y=[test[i] for i in epochs], name="test loss", line_color=_TEST)
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(title="loss", rangemode="tozero")
+    fig.update_layout(
+        height=240,
+        margin=dict(l=10, r=10, t=30, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+    )
+    return fig
+
+
+def network_figure(
+    columns: Sequence, weights: Sequence, names: Sequence[str], kind: str
+) -> go.Figure:
+    """Each feature, hidden neuron and the output as a small heatmap of its value over the
+    plane, in columns; edges between them coloured by the weight's sign (blue +, orange -) and
+    as thick as its size. Hover on an edge's middle for its weight."""
+    gap, size = 3.0, 1.0
+    tallest = max(len(c) for c in columns)
+    places = []  # per column: the (x, y) centre of each unit
+    for i, column in enumerate(columns):
+        n = len(column)
+        places.append([(i * gap, (n - 1) / 2 * 1.25 - j * 1.25) for j in range(n)])
+    fig = go.Figure()
+    largest = max(
+        [float(np.abs(np.asarray(w)).max()) for w in weights if np.asarray(w).size] + [1e-9]
+    )
+    buckets: dict[tuple[str, int], list] = {}
+    mids_x, mids_y, mids_text = [], [], []
+    for layer, w in enumerate(weights):
+        w = np.asarray(w)
+        for j, (xb, yb) in enumerate(places[layer + 1]):
+            for k, (xa, ya) in enumerate(places[layer]):
+                value = float(w[j, k])
+                width = 1 + int(4 * abs(value) / largest)
+                key = ("#0877bd" if value >= 0 else "#f59322", width)
+                buckets.setdefault(key, []).extend(
+                    [(xa + size / 2, ya), (xb - size / 2, yb), (None, None)]
+                )
+                mids_x.append((xa + xb) / 2)
+                mids_y.append((ya + yb) / 2)
+                source = names[k] if layer == 0 else f"neuron {k + 1} of layer {layer}"
+                target = (
+                    "the output"
+                    if layer == len(weights) - 1
+                    else (f"neuron {j + 1} of layer {layer + 1}")
+                )
+                mids_text.append(f"{value:+.3f}: {source} -> {target}")
+    for (colour, width), segment in buckets.items():
+        fig.add_scatter(
+            x=[p[0] for p in segment],
+            y=[p[1] for p in segment],
+            mode="lines",
+            line=dict(color=colour, width=width),
+            opacity=0.6,
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    fig.add_scatter(
+        x=mids_x,
+        y=mids_y,
+        mode="markers",
+        marker=dict(size=8, color="rgba(0,0,0,0)"),
+        text=mids_text,
+        hovertemplate="weight %{text}<extra></extra>",
+        showlegend=False,
+    )
+    out_low, out_high = _range(kind)
+    for i, column in enumerate(columns):
+        last = i == len(columns) - 1
+        for j, (x, y) in enumerate(places[i]):
+            z = np.asarray(column[j], np.float32)
+            if last:
+                low, high = out_low, out_high
+            else:
+                top = float(np.abs(z).max()) or 1.0
+                low, high = -top, top
+            label = names[j] if i == 0 else ("output" if last else f"layer {i}, neuron {j + 1}")
+            r = z.shape[0]
+            fig.add_heatmap(
+                z=z,
+                x0=x - size / 2,
+                dx=size / r,
+                y0=y - size / 2,
+                dy=size / r,
+                zmin=low,
+                zmax=high,
+                colorscale=SCALE,
+                showscale=False,
+                hovertemplate=f"{label}: %{{z:.3f}}<extra></extra>",
+            )
+        title = "features" if i == 0 else ("output" if i == len(columns) - 1 else f"layer {i}")
+        fig.add_annotation(x=i * gap, y=(tallest - 1) / 2 * 1.25 + 1.0, text=title, showarrow=False)
+        if i == 0:
+            for j, (x, y) in enumerate(places[0]):
+                fig.add_annotation(
+                    x=x - size / 2 - 0.1, y=y, text=names[j], showarrow=False, xanchor="right"
+                )
+    fig.update_xaxes(visible=False, range=[-2.2, (len(columns) - 1) * gap + 0.8])
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_layout(
+        height=int(max(260, 34 * 1.25 * tallest + 90)),
+        margin=dict(l=5, r=5, t=10, b=5),
+        plot_bgcolor="white",
+    )
+    return fig

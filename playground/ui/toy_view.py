@@ -1,0 +1,357 @@
+"""The Playground 2-D page's pieces: the experiment's settings (kept in the session and in the
+URL), the points, the trainer thread, and the live view of the boundary, the losses and the
+network."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground import toy_plots
+from playground.catalog import OPTIMIZERS
+from playground.layers import ACTIVATIONS
+from playground.toy import data, net
+from playground.toy.data import CLASSIFICATION, FEATURES, Points, PointsError
+from playground.toy.experiment import (
+    ACTIVATION_CHOICES,
+    CUSTOM,
+    LESSONS,
+    LOSSES,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    REGULARIZATIONS,
+    Experiment,
+    ExperimentError,
+)
+from playground.toy.trainer import ToyTrainer
+
+REFRESH_SECONDS = 0.4  # the boundary is redrawn this often while training
+LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+_EXP, _CUSTOM, _TRAINER, _VERSION = "toy-exp", "toy-custom", "toy-trainer", "toy-version"
+
+
+# --- the experiment, in the session and in the URL --------------------------------------------
+
+
+def experiment() -> Experiment:
+    """The session's experiment; on the first run, the one the URL describes (if any)."""
+    if _EXP not in st.session_state:
+        exp = Experiment()
+        if st.query_params:
+            try:
+                exp = Experiment.from_query(st.query_params.to_dict())
+            except ExperimentError as e:
+                st.session_state["toy-link-error"] = str(e)
+        st.session_state[_EXP] = exp
+    return st.session_state[_EXP]
+
+
+def replace(exp: Experiment, custom: Points | None = None) -> None:
+    """A new experiment from outside the widgets (a lesson, a file, a click): the widgets are
+    redrawn from it."""
+    st.session_state[_EXP] = exp
+    if custom is not None:
+        st.session_state[_CUSTOM] = custom
+    st.session_state[_VERSION] = st.session_state.get(_VERSION, 0) + 1
+
+
+def _key(name: str) -> str:
+    return f"toy-{name}-{st.session_state.get(_VERSION, 0)}"
+
+
+def points(exp: Experiment) -> Points:
+    if exp.dataset == CUSTOM and _CUSTOM in st.session_state:
+        return st.session_state[_CUSTOM]
+    return _generated(exp.dataset, exp.points, exp.noise, exp.train_ratio, exp.seed)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _generated(name: str, n: int, noise: float, ratio: float, seed: int) -> Points:
+    # cached as a resource: the same Points object for the same settings, so the trainer can
+    # tell "same points" by identity
+    return data.generate(name, n, noise, ratio, seed)
+
+
+def trainer(exp: Experiment, pts: Points) -> ToyTrainer:
+    """The session's trainer, brought up to date with the experiment."""
+    current = st.session_state.get(_TRAINER)
+    if current is None:
+        current = st.session_state[_TRAINER] = ToyTrainer(exp, pts)
+    elif current.exp != exp or current.points is not pts:
+        current.update(exp, pts)
+    return current
+
+
+def sync_url(exp: Experiment) -> None:
+    query = exp.to_query()
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def lessons() -> None:
+    with st.expander("Lessons: ready-made experiments", icon=":material/school:"):
+        for i, lesson in enumerate(LESSONS):
+            cols = st.columns([3, 1])
+            cols[0].markdown(f"**{lesson.title}**: {lesson.text}")
+            if cols[1].button("Load", key=f"toy-lesson-{i}"):
+                replace(lesson.experiment)
+                st.rerun()
+
+
+def data_settings(exp: Experiment) -> Experiment:
+    st.markdown("**Data**")
+    names = list(data.DATASETS) + ([CUSTOM] if _CUSTOM in st.session_state else [])
+    dataset = st.selectbox(
+        "Dataset",
+        names,
+        index=names.index(exp.dataset) if exp.dataset in names else 0,
+        format_func=lambda n: "Your own points" if n == CUSTOM else data.DATASETS[n].label,
+        key=_key("dataset"),
+    )
+    generated = dataset != CUSTOM
+    noise = st.slider(
+        "Noise (%)", 0, 50, round(exp.noise * 100), 5, key=_key("noise"), disabled=not generated
+    )
+    n = st.slider("Points", 10, 2000, exp.points, 10, key=_key("points"), disabled=not generated)
+    ratio = st.slider(
+        "Training share (%)", 10, 90, round(exp.train_ratio * 100), 10, key=_key("ratio")
+    )
+    seed = exp.seed
+    if st.button(
+        "Regenerate",
+        key="toy-regenerate",
+        icon=":material/refresh:",
+        disabled=not generated,
+        help="New random points (the next seed)",
+    ):
+        seed += 1
+    exp = exp.replace(
+        dataset=dataset, noise=noise / 100, points=n, train_ratio=ratio / 100, seed=seed
+    )
+    upload = st.file_uploader(
+        "Your points (CSV: x1, x2, label)", type=["csv", "txt"], key=_key("csv")
+    )
+    if upload is not None and st.session_state.get("toy-csv-seen") != upload.file_id:
+        st.session_state["toy-csv-seen"] = upload.file_id
+        try:
+            custom = data.read_csv(
+                upload.getvalue().decode("utf-8", "replace"), exp.train_ratio, exp.seed
+            )
+        except PointsError as e:
+            st.session_state["toy-csv-error"] = str(e)
+        else:
+            st.session_state.pop("toy-csv-error", None)
+            loss = exp.loss if custom.kind == CLASSIFICATION else "mse"
+            replace(exp.replace(dataset=CUSTOM, loss=loss), custom)
+            st.rerun()
+    if "toy-csv-error" in st.session_state:
+        st.error(st.session_state["toy-csv-error"], icon=":material/error:")
+    return exp
+
+
+def feature_settings(exp: Experiment) -> Experiment:
+    st.markdown("**Features**")
+    chosen = tuple(
+        name
+        for name, (label, _) in FEATURES.items()
+        if st.checkbox(label, name in exp.features, key=_key(f"feature-{name}"))
+    )
+    return exp.replace(features=chosen)
+
+
+def network_settings(exp: Experiment) -> Experiment:
+    st.markdown("**Hidden layers**")
+    layers = st.number_input(
+        "Hidden layers",
+        0,
+        MAX_LAYERS,
+        len(exp.hidden),
+        key=_key("layers"),
+        label_visibility="collapsed",
+    )
+    hidden, activations = [], []
+    cols = st.columns(max(1, layers)) if layers else []
+    for i in range(layers):
+        units = exp.hidden[i] if i < len(exp.hidden) else 4
+        act = exp.activations[i] if i < len(exp.activations) else "tanh"
+        with cols[i]:
+            hidden.append(
+                st.number_input(f"Layer {i + 1}", 1, MAX_NEURONS, units, key=_key(f"units-{i}"))
+            )
+            activations.append(
+                st.selectbox(
+                    f"Activation {i + 1}",
+                    ACTIVATION_CHOICES,
+                    index=ACTIVATION_CHOICES.index(act),
+                    key=_key(f"act-{i}"),
+                    format_func=lambda a: "Linear" if a == "none" else ACTIVATIONS[a].label,
+                    label_visibility="collapsed",
+                )
+            )
+    return exp.replace(hidden=tuple(hidden), activations=tuple(activations))
+
+
+def training_settings(exp: Experiment, kind: str) -> Experiment:
+    cols = st.columns(6)
+    lr = cols[0].select_slider(
+        "Learning rate", LEARNING_RATES, _nearest(exp.lr, LEARNING_RATES), key=_key("lr")
+    )
+    optimizer = cols[1].selectbox(
+        "Optimizer",
+        list(OPTIMIZERS),
+        index=list(OPTIMIZERS).index(exp.optimizer),
+        format_func=lambda o: OPTIMIZERS[o].label,
+        key=_key("opt"),
+    )
+    losses = list(LOSSES) if kind == CLASSIFICATION else ["mse"]
+    loss = cols[2].selectbox(
+        "Loss",
+        losses,
+        index=losses.index(exp.loss) if exp.loss in losses else 0,
+        format_func=LOSSES.get,
+        key=_key("loss"),
+    )
+    reg = cols[3].selectbox(
+        "Regularisation",
+        list(REGULARIZATIONS),
+        index=list(REGULARIZATIONS).index(exp.regularization),
+        format_func=REGULARIZATIONS.get,
+        key=_key("reg"),
+    )
+    rate = cols[4].select_slider(
+        "Regularisation rate", REG_RATES, _nearest(exp.reg_rate, REG_RATES), key=_key("rate")
+    )
+    batch = cols[5].slider("Batch size", 1, 100, exp.batch_size, key=_key("batch"))
+    dropout = cols[5].slider("Dropout", 0.0, 0.9, exp.dropout, 0.05, key=_key("dropout"))
+    return exp.replace(
+        lr=lr,
+        optimizer=optimizer,
+        loss=loss,
+        regularization=reg,
+        reg_rate=rate,
+        batch_size=batch,
+        dropout=dropout,
+    )
+
+
+def _nearest(value: float, choices: list[float]) -> float:
+    return min(choices, key=lambda c: abs(c - value))
+
+
+# --- controls and the live view -------------------------------------------------------------
+
+
+def controls(run: ToyTrainer) -> None:
+    snap = run.snapshot()
+    row = st.container(horizontal=True)
+    cols = [row, row, row]
+    if snap.playing:
+        if cols[0].button("Pause", key="toy-pause", icon=":material/pause:", type="primary"):
+            run.pause()
+            st.rerun()
+    elif cols[0].button(
+        "Play",
+        key="toy-play",
+        icon=":material/play_arrow:",
+        type="primary",
+        disabled=bool(snap.message),
+    ):
+        run.play()
+        st.rerun()
+    if cols[1].button(
+        "One step",
+        key="toy-step",
+        icon=":material/skip_next:",
+        disabled=snap.playing or bool(snap.message),
+        help="Train one epoch",
+    ):
+        run.step()
+    if cols[2].button(
+        "Reset",
+        key="toy-reset",
+        icon=":material/restart_alt:",
+        help="A fresh network with new starting weights from the seed",
+    ):
+        run.reset(run.exp, run.points)
+        st.rerun()
+
+
+def click_to_add(kind: str) -> float | None:
+    """What a click on the plot adds: nothing, or a point with this label."""
+    if kind == CLASSIFICATION:
+        choice = st.radio(
+            "A click on the plot adds",
+            ["nothing", "class 0 (orange)", "class 1 (blue)"],
+            horizontal=True,
+            key="toy-click",
+        )
+        return None if choice == "nothing" else float(choice.startswith("class 1"))
+    if not st.toggle("A click on the plot adds a point", key="toy-click-regression"):
+        return None
+    return st.slider("with the value", -1.0, 1.0, 1.0, 0.1, key="toy-click-value")
+
+
+def added_point(chart_key: str, label: float | None) -> tuple[float, float] | None:
+    """A new click on the boundary chart (read from its selection state), if points are being
+    added."""
+    event = st.session_state.get(chart_key)
+    found = event.get("selection", {}).get("points", []) if event else []
+    if label is None or not found:
+        return None
+    point = (round(float(found[0]["x"]), 3), round(float(found[0]["y"]), 3))
+    if st.session_state.get("toy-last-click") == point:
+        return None
+    st.session_state["toy-last-click"] = point
+    return point
+
+
+def live(run: ToyTrainer, show_test: bool, chart_key: str, playing: bool) -> None:
+    """Epoch, losses, the boundary and the network, from the trainer's newest snapshot."""
+    snap = run.snapshot()
+    if snap.playing != playing:  # it stopped by itself (diverged, or nobody watched)
+        st.rerun(scope="app")
+    exp, pts = run.exp, run.points
+    cols = st.columns(4)
+    cols[0].metric("Epoch", f"{snap.epoch:,}")
+    cols[1].metric("Train loss", f"{snap.train_loss[-1]:.4f}")
+    cols[2].metric("Test loss", f"{snap.test_loss[-1]:.4f}")
+    cols[3].metric("Epochs/s", f"{snap.epochs_per_second:.0f}" if snap.playing else "-")
+    if snap.message:
+        st.error(snap.message, icon=":material/trending_up:")
+    left, right = st.columns([1, 1])
+    side, _ = net.plane_grid(50)
+    with left:
+        st.plotly_chart(
+            toy_plots.boundary_figure(
+                side.tolist(), net.over_plane(snap.model, exp, pts.kind), pts, show_test, "Output"
+            ),
+            key=chart_key,
+            on_select="rerun",
+            selection_mode="points",
+            config={"displayModeBar": False},
+        )
+        st.plotly_chart(
+            toy_plots.loss_figure(snap.train_loss, snap.test_loss),
+            key="toy-loss",
+            config={"displayModeBar": False},
+        )
+    with right:
+        names = [FEATURES[n][0] for n in exp.features]
+        st.plotly_chart(
+            toy_plots.network_figure(
+                net.neurons_over_plane(snap.model, exp, pts.kind),
+                net.weights(snap.model),
+                names,
+                pts.kind,
+            ),
+            key="toy-network",
+            config={"displayModeBar": False},
+        )
+        st.caption(
+            "Each square is what that neuron outputs over the whole plane (blue positive, orange "
+            "negative); lines are weights, blue positive, orange negative, thicker for larger. "
+            "Hover for values."
+        )
