@@ -8,10 +8,13 @@ st.caption(
     "Teach a small network to split points in the plane, and watch its boundary bend as it "
     "learns. Every setting is in the page's address: copy it to share this experiment."
 )
-if "toy-link-error" in st.session_state:
-    st.warning(st.session_state.pop("toy-link-error"), icon=":material/link_off:")
-toy_view.lessons()
 exp = toy_view.experiment()
+if "toy-link-error" in st.session_state:
+    st.warning(
+        st.session_state.pop("toy-link-error") + " The default experiment is shown instead.",
+        icon=":material/link_off:",
+    )
+toy_view.lessons()
 settings, board = st.columns([1, 3])
 with settings:
     new = toy_view.data_settings(exp)
@@ -35,13 +38,8 @@ run = toy_view.trainer(new, pts)
 with board:
     toy_view.controls(run)
     label = toy_view.click_to_add(pts.kind)
-    chart = "toy-boundary"
-    clicked = toy_view.added_point(chart, label)
-    if clicked is not None:
-        toy_view.replace(new.replace(dataset=CUSTOM), pts.with_point(*clicked, label))
-        st.rerun()
     show_test = st.toggle("Show test points", False, key="toy-show-test")
     playing = run.snapshot().playing
     st.fragment(toy_view.live, run_every=toy_view.REFRESH_SECONDS if playing else None)(
-        run, show_test, chart, playing
+        run, show_test, label, playing
     )

@@ -121,7 +121,7 @@ def network_figure(
         w = np.asarray(w)
         for j, (xb, yb) in enumerate(places[layer + 1]):
             for k, (xa, ya) in enumerate(places[layer]):
-                value = float(w[j, k])
+                value = float(np.nan_to_num(w[j, k]))
                 width = 1 + int(4 * abs(value) / largest)
                 key = ("#0877bd" if value >= 0 else "#f59322", width)
                 buckets.setdefault(key, []).extend(

@@ -580,3 +580,97 @@ def test_concepts_backpropagation_agrees_with_autograd_and_regularisation_render
     assert float(metric(app, "Loss after one step")) >= 0
     by_label(app.slider, "Dropout rate p").set_value(0.8).run()
     assert any("multiplied by 1 / (1 - p) = 5.00" in c.value for c in app.caption)
+
+
+# --- Playground 2-D -----------------------------------------------------------------------
+
+
+def open_playground(query: dict | None = None) -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    app.switch_page("app_pages/playground2d.py").run()  # as a link opens it
+    assert not app.exception, app.exception
+    return app
+
+
+def stop_toy(app: AppTest) -> None:
+    app.session_state["toy-trainer"].close()
+
+
+def test_playground2d_plays_steps_pauses_and_resets():
+    app = open_playground()
+    try:
+        assert metric(app, "Epoch") == "0"
+        assert [b.label for b in app.button if b.key and b.key.startswith("toy-")][-3:] == [
+            "Play",
+            "One step",
+            "Reset",
+        ]
+        by_label(app.button, "One step").click().run()
+        wait_until(app, lambda a: metric(a, "Epoch") == "1", timeout=20)
+        by_label(app.button, "Play").click().run()
+        wait_until(app, lambda a: int(metric(a, "Epoch").replace(",", "")) > 20, timeout=30)
+        assert float(metric(app, "Train loss")) < 0.25
+        by_label(app.button, "Pause").click().run()
+        by_label(app.button, "Reset").click().run()
+        assert metric(app, "Epoch") == "0"
+        keys = [c.key for c in app.get("plotly_chart")]
+        assert keys == ["toy-boundary", "toy-loss", "toy-network"]
+    finally:
+        stop_toy(app)
+
+
+def test_playground2d_settings_go_into_the_url_and_a_link_rebuilds_them():
+    app = open_playground()
+    try:
+        by_label(app.selectbox, "Dataset").set_value("xor").run()
+        by_label(app.checkbox, "x1·x2").check().run()
+        by_label(app.number_input, "Hidden layers").set_value(1).run()
+        assert not app.exception, app.exception
+        query = dict(app.query_params)
+        assert query["data"] == ["xor"] or query["data"] == "xor"
+    finally:
+        stop_toy(app)
+    flat = {k: v[0] if isinstance(v, list) else v for k, v in query.items()}
+    shared = open_playground(flat)
+    try:
+        assert by_label(shared.selectbox, "Dataset").value == "xor"
+        assert by_label(shared.checkbox, "x1·x2").value is True
+        assert by_label(shared.number_input, "Hidden layers").value == 1
+    finally:
+        stop_toy(shared)
+
+
+def test_playground2d_a_bad_link_is_explained_and_the_defaults_are_used():
+    app = open_playground({"h": "40", "act": "tanh"})
+    try:
+        assert "1 to 16 neurons" in " ".join(w.value for w in app.warning)
+        assert by_label(app.number_input, "Hidden layers").value == 2
+    finally:
+        stop_toy(app)
+
+
+def test_playground2d_lessons_load_and_cross_entropy_is_refused_for_regression():
+    app = open_playground()
+    try:
+        app.button(key="toy-lesson-0").click().run()  # XOR needs a hidden layer
+        assert by_label(app.selectbox, "Dataset").value == "xor"
+        assert by_label(app.number_input, "Hidden layers").value == 0
+        by_label(app.selectbox, "Dataset").set_value("plane").run()
+        assert by_label(app.selectbox, "Loss").options == ["Mean squared error"]
+        assert not app.exception
+    finally:
+        stop_toy(app)
+
+
+def test_playground2d_divergence_is_a_message_with_advice():
+    app = open_playground()
+    try:
+        app.button(key="toy-lesson-3").click().run()  # too high a learning rate
+        by_label(app.button, "Play").click().run()
+        wait_until(app, lambda a: any("diverged" in e.value for e in a.error), timeout=30)
+        assert "too high" in errors(app)
+        assert by_label(app.button, "Play").disabled
+    finally:
+        stop_toy(app)

@@ -167,6 +167,7 @@ class ToyTrainer:
                 f"number. The learning rate {exp.lr:g} is too high for {exp.optimizer}: lower it "
                 "(try a tenth), then Reset."
             )
+            return  # the page keeps showing the last weights that were numbers
         self._published = _copy(model)
 
     @torch.no_grad()

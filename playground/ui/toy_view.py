@@ -24,6 +24,7 @@ from playground.toy.experiment import (
 )
 from playground.toy.trainer import ToyTrainer
 
+BOUNDARY = "toy-boundary"  # the boundary chart's key: its selection holds a click
 REFRESH_SECONDS = 0.4  # the boundary is redrawn this often while training
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -294,10 +295,10 @@ def click_to_add(kind: str) -> float | None:
     return st.slider("with the value", -1.0, 1.0, 1.0, 0.1, key="toy-click-value")
 
 
-def added_point(chart_key: str, label: float | None) -> tuple[float, float] | None:
+def _added_point(label: float | None) -> tuple[float, float] | None:
     """A new click on the boundary chart (read from its selection state), if points are being
     added."""
-    event = st.session_state.get(chart_key)
+    event = st.session_state.get(BOUNDARY)
     found = event.get("selection", {}).get("points", []) if event else []
     if label is None or not found:
         return None
@@ -308,8 +309,13 @@ def added_point(chart_key: str, label: float | None) -> tuple[float, float] | No
     return point
 
 
-def live(run: ToyTrainer, show_test: bool, chart_key: str, playing: bool) -> None:
-    """Epoch, losses, the boundary and the network, from the trainer's newest snapshot."""
+def live(run: ToyTrainer, show_test: bool, label: float | None, playing: bool) -> None:
+    """Epoch, losses, the boundary and the network, from the trainer's newest snapshot. A click
+    on the boundary (a rerun of this fragment only) adds a point with `label`, if given."""
+    clicked = _added_point(label)
+    if clicked is not None:
+        replace(run.exp.replace(dataset=CUSTOM), run.points.with_point(*clicked, label))
+        st.rerun(scope="app")
     snap = run.snapshot()
     if snap.playing != playing:  # it stopped by itself (diverged, or nobody watched)
         st.rerun(scope="app")
@@ -318,7 +324,11 @@ def live(run: ToyTrainer, show_test: bool, chart_key: str, playing: bool) -> Non
     cols[0].metric("Epoch", f"{snap.epoch:,}")
     cols[1].metric("Train loss", f"{snap.train_loss[-1]:.4f}")
     cols[2].metric("Test loss", f"{snap.test_loss[-1]:.4f}")
-    cols[3].metric("Epochs/s", f"{snap.epochs_per_second:.0f}" if snap.playing else "-")
+    cols[3].metric(
+        "Training speed",
+        f"{snap.epochs_per_second:.0f} per second" if snap.playing else "-",
+        help="Epochs trained per second",
+    )
     if snap.message:
         st.error(snap.message, icon=":material/trending_up:")
     left, right = st.columns([1, 1])
@@ -328,7 +338,7 @@ def live(run: ToyTrainer, show_test: bool, chart_key: str, playing: bool) -> Non
             toy_plots.boundary_figure(
                 side.tolist(), net.over_plane(snap.model, exp, pts.kind), pts, show_test, "Output"
             ),
-            key=chart_key,
+            key=BOUNDARY,
             on_select="rerun",
             selection_mode="points",
             config={"displayModeBar": False},

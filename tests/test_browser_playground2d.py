@@ -1,0 +1,112 @@
+"""In a real Chromium: Playground 2-D trains live, and takes points from clicks and from CSV."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import streamlit_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
+        yield url
+
+
+def metric(page, label: str):
+    return (
+        page.locator("[data-testid=stMetric]")
+        .filter(has_text=label)
+        .locator("[data-testid=stMetricValue]")
+    )
+
+
+def boundary(page):
+    return page.locator(".st-key-toy-boundary .js-plotly-plot").last
+
+
+def read_chart(page, script: str):
+    """A value computed from the newest boundary chart's plotly data (while a rerun draws a new
+    one, the old one is still in the page), retried until plotly has drawn it."""
+    deadline = time.monotonic() + 10
+    while True:
+        value = page.evaluate(
+            "() => { const all = document.querySelectorAll('.st-key-toy-boundary "
+            ".js-plotly-plot'); const gd = all[all.length - 1]; "
+            f"try {{ return {script}; }} catch (e) {{ return null; }} }}"
+        )
+        if value is not None:
+            return value
+        assert time.monotonic() < deadline, f"the boundary chart never answered {script}"
+        page.wait_for_timeout(100)
+
+
+def drawn_boundary(page) -> str:
+    """The boundary heatmap as the browser drew it: plotly paints it as one image (data URL)."""
+    image = "gd.querySelector('.hm image')"
+    return read_chart(page, f"{image}.getAttribute('xlink:href') || {image}.getAttribute('href')")
+
+
+def training_points(page) -> int:
+    return read_chart(page, "gd._fullData.find(t => t.name === 'training points').x.length")
+
+
+def idle(page) -> None:
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)
+
+
+def test_training_redraws_the_boundary_and_the_settings_go_into_the_url(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{app_url}/playground2d")
+    expect(metric(page, "Epoch")).to_have_text("0", timeout=30_000)
+    expect(boundary(page)).to_be_visible()
+    before = drawn_boundary(page)
+    page.get_by_role("button", name="Play").click()
+    expect(metric(page, "Epoch")).not_to_have_text("0", timeout=10_000)
+    seen = {drawn_boundary(page)}
+    for _ in range(10):  # the boundary keeps changing while it trains
+        page.wait_for_timeout(300)
+        seen.add(drawn_boundary(page))
+    assert len(seen - {before}) >= 4
+    page.get_by_role("button", name="Pause").click()
+    idle(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Dataset").first.click()
+    page.get_by_role("option", name="Exclusive or").click()
+    expect(page).to_have_url(re.compile(r"data=xor"), timeout=10_000)
+    expect(metric(page, "Epoch")).to_have_text("0")  # new data: a fresh network
+    page.close()
+
+
+def test_a_click_adds_a_point_and_a_csv_brings_the_users_own(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{app_url}/playground2d")
+    expect(boundary(page)).to_be_visible(timeout=30_000)
+    count = training_points(page)
+    page.get_by_text("class 1 (blue)").click()
+    idle(page)
+    grid = boundary(page).locator(".scatterlayer .trace").first.locator(".point")
+    grid.nth(15 * 30 + 15).click(force=True)
+    expect(page.get_by_text("Your own points are kept in this session only")).to_be_visible(
+        timeout=10_000
+    )
+    idle(page)
+    assert training_points(page) == count + 1
+    csv = "x1,x2,label\n" + "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 2}" for i in range(40))
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    idle(page)
+    deadline = time.monotonic() + 10
+    while training_points(page) != 20:  # half of the 40 rows train
+        assert time.monotonic() < deadline, training_points(page)
+        page.wait_for_timeout(200)
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": b"1,2,3\nfour,5,6\n"}]
+    )
+    expect(page.get_by_text("at least 4 rows")).to_be_visible(timeout=10_000)
+    page.close()
