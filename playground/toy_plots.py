@@ -21,10 +21,17 @@ def _range(kind: str) -> tuple[float, float]:
 
 
 def boundary_figure(
-    side: Sequence[float], values, points: Points, show_test: bool, title: str
+    side: Sequence[float],
+    values,
+    points: Points,
+    show_test: bool,
+    title: str,
+    clickable: bool = False,
 ) -> go.Figure:
     """The network's output over the plane as a heatmap, with the training points (white edge)
-    and, if asked, the test points (black edge); a click anywhere selects a grid point."""
+    and, if asked, the test points (black edge). With `clickable`, an invisible grid of markers
+    makes any place selectable (plotly reports no points for a heatmap's cells); it is left out
+    otherwise, as it is most of what the browser redraws."""
     low, high = _range(points.kind)
     side = list(side)
     fig = go.Figure(
@@ -42,6 +49,7 @@ def boundary_figure(
     step = np.linspace(-LIMIT, LIMIT, CLICK_GRID)
     gx, gy = np.meshgrid(step, step)
     fig.add_scatter(
+        visible=clickable,
         x=gx.ravel(),
         y=gy.ravel(),
         mode="markers",

@@ -25,7 +25,7 @@ from playground.toy.experiment import (
 from playground.toy.trainer import ToyTrainer
 
 BOUNDARY = "toy-boundary"  # the boundary chart's key: its selection holds a click
-REFRESH_SECONDS = 0.4  # the boundary is redrawn this often while training
+REFRESH_SECONDS = 0.3  # the boundary is redrawn this often while training
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 _EXP, _CUSTOM, _TRAINER, _VERSION = "toy-exp", "toy-custom", "toy-trainer", "toy-version"
@@ -316,7 +316,11 @@ def live(run: ToyTrainer, show_test: bool, label: float | None, playing: bool) -
     if clicked is not None:
         replace(run.exp.replace(dataset=CUSTOM), run.points.with_point(*clicked, label))
         st.rerun(scope="app")
-    snap = run.snapshot()
+    with run.held() as snap:
+        _draw(run, snap, show_test, playing, label is not None)
+
+
+def _draw(run: ToyTrainer, snap, show_test: bool, playing: bool, clickable: bool) -> None:
     if snap.playing != playing:  # it stopped by itself (diverged, or nobody watched)
         st.rerun(scope="app")
     exp, pts = run.exp, run.points
@@ -336,7 +340,12 @@ def live(run: ToyTrainer, show_test: bool, label: float | None, playing: bool) -
     with left:
         st.plotly_chart(
             toy_plots.boundary_figure(
-                side.tolist(), net.over_plane(snap.model, exp, pts.kind), pts, show_test, "Output"
+                side.tolist(),
+                net.over_plane(snap.model, exp, pts.kind),
+                pts,
+                show_test,
+                "Output",
+                clickable,
             ),
             key=BOUNDARY,
             on_select="rerun",

@@ -1,0 +1,120 @@
+"""Playground 2-D on this CPU: training speed of the default 4-2 network on 500 points, alone
+and with the page open and redrawing in Chromium, and how often the boundary is redrawn in the
+browser while it trains.
+
+    python -m benchmarks.bench_toy [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from benchmarks.report import table, write_section
+from playground.toy import data
+from playground.toy.experiment import Experiment
+from playground.toy.trainer import ToyTrainer
+from tests.browser import chromium_or_skip, streamlit_server
+
+# The newest boundary chart's heatmap as drawn (plotly paints it as one image).
+DRAWN = (
+    "() => { const all = document.querySelectorAll('.st-key-toy-boundary .js-plotly-plot');"
+    " const image = all.length ? all[all.length - 1].querySelector('.hm image') : null;"
+    " return image ? (image.getAttribute('xlink:href') || image.getAttribute('href')) : null; }"
+)
+
+
+def alone(seconds: float) -> float:
+    """Epochs per second of the trainer thread with nothing else running."""
+    exp = Experiment()
+    trainer = ToyTrainer(exp, data.generate(exp.dataset, exp.points, exp.noise, exp.train_ratio, 0))
+    try:
+        trainer.play()
+        time.sleep(1)  # warm-up
+        start, epoch = time.monotonic(), trainer.snapshot().epoch
+        time.sleep(seconds)
+        return (trainer.snapshot().epoch - epoch) / (time.monotonic() - start)
+    finally:
+        trainer.close()
+
+
+def epoch_of(page) -> int:
+    text = (
+        page.locator("[data-testid=stMetric]")
+        .filter(has=page.get_by_text("Epoch", exact=True))
+        .locator("[data-testid=stMetricValue]")
+        .inner_text()
+    )
+    return int(text.replace(",", ""))
+
+
+def in_browser(page, url: str, seconds: float) -> tuple[float, float, list[float]]:
+    """(epochs per second, boundary frames per second, seconds between frames) with the page
+    open and training."""
+    page.goto(f"{url}/playground2d")
+    page.get_by_role("button", name="Play").wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)  # plotly.js loaded, first charts drawn
+    page.get_by_role("button", name="Play").click()
+    page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)  # warm-up
+    start, epoch = time.monotonic(), epoch_of(page)
+    last, changes = page.evaluate(DRAWN), []
+    while time.monotonic() - start < seconds:
+        page.wait_for_timeout(50)
+        now = page.evaluate(DRAWN)
+        if now is not None and now != last:
+            changes.append(time.monotonic())
+            last = now
+    elapsed = time.monotonic() - start
+    epochs = (epoch_of(page) - epoch) / elapsed
+    page.get_by_role("button", name="Pause").click()
+    gaps = [b - a for a, b in itertools.pairwise(changes)]
+    return epochs, len(changes) / elapsed, gaps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    rates = [alone(args.seconds / 2) for _ in range(3)]
+    sync_playwright, launch = chromium_or_skip()
+    with (
+        tempfile.TemporaryDirectory() as work,
+        streamlit_server(Path(work)) as url,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(**launch)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        epochs, fps, gaps = in_browser(page, url, args.seconds)
+        browser.close()
+    rows = [
+        ["trainer alone (median of 3)", f"{statistics.median(rates):.0f}", "-"],
+        ["page open in Chromium, redrawing", f"{epochs:.0f}", f"{fps:.1f}"],
+    ]
+    body = f"""
+The default network (features x1, x2; hidden layers of 4 and 2 tanh units; SGD, lr 0.03, batch
+10) on the circle's 500 points (250 train), {args.seconds:g} s per measurement after a warm-up.
+Frames are changes of the boundary heatmap as Chromium drew it, sampled every 50 ms on the same
+2 cores as the server and the trainer.
+
+{table(rows, ["setting", "epochs / s", "boundary frames / s"])}
+
+Seconds between boundary frames: median {statistics.median(gaps):.2f}, longest {max(gaps):.2f}.
+The page asks for a redraw every 0.3 s; each redraw builds the boundary (50x50), the loss curves
+and the network with every neuron over the plane (20x20 each).
+
+Targets: at least 20 epochs / s and at least 2 boundary frames / s.
+"""
+    write_section("toy-speed", "Playground 2-D: speed", "python -m benchmarks.bench_toy", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
