@@ -30,19 +30,18 @@ for col, (title, text, page, label, icon) in zip(st.columns(3), QUICK_START, str
         st.page_link(page, label=label, icon=icon)
 
 st.subheader("What is here")
-for name, what in [
-    ("app_pages/build.py", "the layer stack editor, with shapes, parameters and a diagram"),
-    ("app_pages/train.py", "training settings, live curves, and every run so far"),
-    ("app_pages/draw.py", "draw a digit; the model's answer and what it sees"),
-    ("app_pages/inspect.py", "feature maps, filters, saliency and Grad-CAM for one input"),
-    ("app_pages/evaluate.py", "the whole test set: scores, confusion matrix, mistakes"),
-    (
-        "app_pages/concepts.py",
-        "the theory, computed live: activations, losses, optimizers, "
-        "backpropagation, regularisation",
-    ),
-]:
-    st.page_link(name, label=f"{name.split('/')[1][:-3].title()}: {what}")
+for name, title, what in [
+    ("build", "Build", "the layer stack editor, with shapes, parameters and a diagram"),
+    ("train", "Train", "training settings, live curves, and every run so far"),
+    ("draw", "Draw", "draw a digit; the model's answer and what it sees"),
+    ("inspect", "Inspect", "feature maps, filters, saliency and Grad-CAM for one input"),
+    ("evaluate", "Evaluate", "the whole test set: scores, confusion matrix, mistakes"),
+    ("concepts", "Concepts", "the theory, computed live: activations, losses, optimizers, "
+     "backpropagation, regularisation"),
+    ("playground2d", "Playground 2-D", "points in the plane and a small network bending its "
+     "boundary as it learns; share an experiment by its link"),
+]:  # fmt: skip
+    st.page_link(f"app_pages/{name}.py", label=f"{title}: {what}")
 with st.expander("Datasets"):
     for info in catalog.DATASETS.values():
         st.markdown(f"**{info.label}**: {info.description} {info.credit}")

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from playground import data
@@ -640,6 +641,19 @@ def test_playground2d_settings_go_into_the_url_and_a_link_rebuilds_them():
         assert by_label(shared.number_input, "Hidden layers").value == 1
     finally:
         stop_toy(shared)
+
+
+def test_playground2d_regenerate_moves_to_the_next_seed():
+    app = open_playground()
+    try:
+        before = app.session_state["toy-trainer"].points
+        by_label(app.button, "Regenerate").click().run()
+        assert by_label(app.number_input, "Seed").value == 1
+        assert app.query_params["seed"] in ("1", ["1"])
+        after = app.session_state["toy-trainer"].points
+        assert not torch.equal(before.x, after.x) and metric(app, "Epoch") == "0"
+    finally:
+        stop_toy(app)
 
 
 def test_playground2d_a_bad_link_is_explained_and_the_defaults_are_used():

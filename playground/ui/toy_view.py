@@ -120,18 +120,27 @@ def data_settings(exp: Experiment) -> Experiment:
     ratio = st.slider(
         "Training share (%)", 10, 90, round(exp.train_ratio * 100), 10, key=_key("ratio")
     )
-    seed = exp.seed
-    if st.button(
+    cols = st.columns([3, 2], vertical_alignment="bottom")
+    seed = cols[0].number_input(
+        "Seed",
+        0,
+        1_000_000,
+        exp.seed,
+        key=_key("seed"),
+        help="The points, the split, the starting weights and the batch order all follow it.",
+    )
+    exp = exp.replace(
+        dataset=dataset, noise=noise / 100, points=n, train_ratio=ratio / 100, seed=int(seed)
+    )
+    if cols[1].button(
         "Regenerate",
         key="toy-regenerate",
         icon=":material/refresh:",
         disabled=not generated,
-        help="New random points (the next seed)",
+        help="New random points: the next seed",
     ):
-        seed += 1
-    exp = exp.replace(
-        dataset=dataset, noise=noise / 100, points=n, train_ratio=ratio / 100, seed=seed
-    )
+        replace(exp.replace(seed=exp.seed + 1))
+        st.rerun()
     upload = st.file_uploader(
         "Your points (CSV: x1, x2, label)", type=["csv", "txt"], key=_key("csv")
     )
@@ -274,7 +283,7 @@ def controls(run: ToyTrainer) -> None:
         "Reset",
         key="toy-reset",
         icon=":material/restart_alt:",
-        help="A fresh network with new starting weights from the seed",
+        help="Back to epoch 0: the starting weights the seed gives",
     ):
         run.reset(run.exp, run.points)
         st.rerun()
