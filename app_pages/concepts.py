@@ -1,6 +1,6 @@
 import streamlit as st
 
-from playground.ui import concepts_view
+from playground.ui import concepts_view, optimizer_race
 
 st.title("Concepts")
 st.caption(
@@ -15,7 +15,7 @@ with labs[0]:
 with labs[1]:
     concepts_view.loss_functions()
 with labs[2]:
-    concepts_view.optimizer_race()
+    optimizer_race.race()
 with labs[3]:
     concepts_view.backpropagation()
 with labs[4]:
