@@ -9,11 +9,7 @@ st.caption(
     "learns. Every setting is in the page's address: copy it to share this experiment."
 )
 exp = toy_view.experiment()
-if "toy-link-error" in st.session_state:
-    st.warning(
-        st.session_state.pop("toy-link-error") + " The default experiment is shown instead.",
-        icon=":material/link_off:",
-    )
+toy_view.link_warning()
 toy_view.lessons()
 settings, board = st.columns([1, 3])
 with settings:
@@ -26,10 +22,9 @@ with board:
 try:
     new.validate(pts.kind)
 except ExperimentError as e:
-    st.error(str(e), icon=":material/error:")
+    toy_view.cannot_run(e)
     st.stop()
-if new != exp:
-    st.session_state[toy_view._EXP] = new
+toy_view.keep(new)
 toy_view.sync_url(new)
 if new.dataset == CUSTOM:
     st.caption("Your own points are kept in this session only: the link does not carry them.")

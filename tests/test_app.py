@@ -688,3 +688,17 @@ def test_playground2d_divergence_is_a_message_with_advice():
         assert by_label(app.button, "Play").disabled
     finally:
         stop_toy(app)
+
+
+def test_playground2d_settings_that_cannot_work_are_explained_and_training_pauses():
+    app = open_playground()
+    try:
+        by_label(app.button, "Play").click().run()
+        for name in ("x1", "x2"):
+            by_label(app.checkbox, name).uncheck().run()
+        assert "Switch on at least one feature" in errors(app)
+        assert not app.session_state["toy-trainer"].snapshot().playing
+        by_label(app.checkbox, "x1").check().run()
+        assert not errors(app) and metric(app, "Epoch") == "0"  # a new network: new inputs
+    finally:
+        stop_toy(app)

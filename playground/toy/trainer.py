@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -39,7 +39,6 @@ class Snapshot:
     model: nn.Sequential  # a copy of the newest weights, in eval mode
     message: str = ""  # why training stopped (divergence), in words
     epochs_per_second: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 class ToyTrainer:

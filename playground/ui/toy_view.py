@@ -47,6 +47,28 @@ def experiment() -> Experiment:
     return st.session_state[_EXP]
 
 
+def link_warning() -> None:
+    """Says why the link's settings could not be used, once."""
+    if "toy-link-error" in st.session_state:
+        st.warning(
+            st.session_state.pop("toy-link-error") + " The default experiment is shown instead.",
+            icon=":material/link_off:",
+        )
+
+
+def cannot_run(error: ExperimentError) -> None:
+    """Settings that cannot work: say why, and pause the network that was training."""
+    st.error(str(error), icon=":material/error:")
+    current = st.session_state.get(_TRAINER)
+    if current is not None:
+        current.pause()
+
+
+def keep(exp: Experiment) -> None:
+    """The experiment as the widgets now have it."""
+    st.session_state[_EXP] = exp
+
+
 def replace(exp: Experiment, custom: Points | None = None) -> None:
     """A new experiment from outside the widgets (a lesson, a file, a click): the widgets are
     redrawn from it."""
