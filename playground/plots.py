@@ -252,15 +252,22 @@ def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str])
     return _layout(fig, "Probabilities", height=280)
 
 
-def confusion_figure(matrix: Sequence[Sequence[int]], classes: Sequence[str]) -> go.Figure:
-    """Counts of true (rows) against predicted (columns) classes. Each cell also carries an
-    invisible square marker, so that a click selects it (plotly reports no points for a
-    heatmap's cells); a selected point's customdata is [true, predicted]."""
+def confusion_figure(
+    matrix: Sequence[Sequence[int]], classes: Sequence[str], mistakes_only: bool = False
+) -> go.Figure:
+    """Counts of true (rows) against predicted (columns) classes. With `mistakes_only` the
+    diagonal is left uncoloured, so that the colours show the mistakes (its counts still show).
+    Each cell also carries an invisible square marker, so that a click selects it (plotly
+    reports no points for a heatmap's cells); a selected point's customdata is [true,
+    predicted, count]."""
     labels = list(classes)
     k = len(labels)
+    colours = [
+        [None if mistakes_only and t == p else matrix[t][p] for p in range(k)] for t in range(k)
+    ]
     fig = go.Figure(
         go.Heatmap(
-            z=[list(row) for row in matrix],
+            z=colours,
             x=labels,
             y=labels,
             colorscale="Blues",

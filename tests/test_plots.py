@@ -69,6 +69,9 @@ def test_each_confusion_cell_can_be_clicked_and_says_which_cell_it_is():
     for x, y, (t, p, n) in zip(cells.x, cells.y, cells.customdata, strict=True):
         assert (y, x) == ("abc"[t], "abc"[p]) and n == matrix[t][p]
     assert fig.layout.clickmode == "event+select"
+    mistakes = plots.confusion_figure(matrix, ["a", "b", "c"], mistakes_only=True).data[0]
+    assert [list(r) for r in mistakes.z] == [[None, 1, 0], [2, None, 0], [0, 3, None]]
+    assert [list(r) for r in mistakes.text] == [["5", "1", "0"], ["2", "7", "0"], ["0", "3", "9"]]
 
 
 def test_layer_statistics_figure_puts_dead_relus_on_their_own_axis():

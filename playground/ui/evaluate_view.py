@@ -84,9 +84,16 @@ def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
     confused pair to start with."""
     classes = data.info.classes
     k = len(classes)
-    st.caption("Click a cell to see its images.")
+    cols = st.columns([3, 2])
+    cols[0].caption("Click a cell to see its images.")
+    mistakes_only = cols[1].toggle(
+        "Colour the mistakes only",
+        True,
+        key="eval-mistakes-only",
+        help="The diagonal (right answers) dwarfs the mistakes; leave it uncoloured.",
+    )
     event = st.plotly_chart(
-        plots.confusion_figure(matrix.tolist(), classes),
+        plots.confusion_figure(matrix.tolist(), classes, mistakes_only),
         key="eval-confusion",
         on_select="rerun",
         selection_mode="points",
