@@ -20,7 +20,7 @@ from benchmarks.report import table, write_section
 from playground.toy import data
 from playground.toy.experiment import Experiment
 from playground.toy.trainer import ToyTrainer
-from tests.browser import chromium_or_skip, streamlit_server
+from tests.browser import chromium_or_skip, metric, streamlit_server
 
 # The newest boundary chart's heatmap as drawn (plotly paints it as one image).
 DRAWN = (
@@ -45,13 +45,7 @@ def alone(seconds: float) -> float:
 
 
 def epoch_of(page) -> int:
-    text = (
-        page.locator("[data-testid=stMetric]")
-        .filter(has=page.get_by_text("Epoch", exact=True))
-        .locator("[data-testid=stMetricValue]")
-        .inner_text()
-    )
-    return int(text.replace(",", ""))
+    return int(metric(page, "Epoch").inner_text().replace(",", ""))
 
 
 def in_browser(page, url: str, seconds: float) -> tuple[float, float, list[float]]:

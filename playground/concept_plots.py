@@ -12,19 +12,10 @@ from playground.concepts.activations import Curve
 from playground.concepts.backprop import Pass, TinyNet
 from playground.concepts.losses import LossCurve
 from playground.concepts.optimizers import Path, Surface
+from playground.plots import layout, probabilities_figure
 
 _F, _DF, _HOT = "#1f77b4", "#ff7f0e", "rgba(214,39,40,0.12)"
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
-
-
-def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        height=height,
-        margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
-    )
-    return fig
 
 
 def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
@@ -50,22 +41,13 @@ def activation_figure(curve: Curve, label: str) -> go.Figure:
     title = f"{label} and its derivative" + (
         " (shaded: derivative < 0.01, the gradient vanishes)" if any(curve.saturated) else ""
     )
-    return _layout(fig, title)
+    return layout(fig, title)
 
 
 def softmax_figure(logits: Sequence[float], probabilities: Sequence[float], t: float):
     names = [f"z{i + 1} = {v:g}" for i, v in enumerate(logits)]
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=list(probabilities),
-            marker_color=_F,
-            text=[f"{p:.1%}" for p in probabilities],
-            textposition="outside",
-        )
-    )
-    fig.update_yaxes(range=[0, 1.15], tickformat=".0%")
-    return _layout(fig, f"Softmax at temperature {t:g}", height=300)
+    fig = probabilities_figure(probabilities, names)
+    return fig.update_layout(title=f"Softmax at temperature {t:g}", height=300)
 
 
 def loss_figure(curves: dict[str, LossCurve], label: str) -> go.Figure:
@@ -79,7 +61,7 @@ def loss_figure(curves: dict[str, LossCurve], label: str) -> go.Figure:
             x=c.p, y=c.grad_logit, name=name, line_color=colour, showlegend=False, row=1, col=2
         )
     fig.update_xaxes(title="predicted probability p", range=[0, 1])
-    return _layout(fig, label, height=340)
+    return layout(fig, label, height=340)
 
 
 def surface_figure(
@@ -152,7 +134,7 @@ def surface_figure(
     fig.update_xaxes(range=list(surface.x_range), title="x")
     fig.update_yaxes(range=list(surface.y_range), title="y")
     fig.update_layout(clickmode="event+select", dragmode=False)
-    return _layout(fig, f"{surface.label}: click to start somewhere else", height=520)
+    return layout(fig, f"{surface.label}: click to start somewhere else", height=520)
 
 
 def race_loss_figure(paths: Sequence[Path], labels: dict[str, str]) -> go.Figure:
@@ -167,7 +149,7 @@ def race_loss_figure(paths: Sequence[Path], labels: dict[str, str]) -> go.Figure
         )
     fig.update_xaxes(title="step")
     fig.update_yaxes(title="f(x, y)", type="log" if positive else "linear")
-    return _layout(fig, "Loss over steps", height=320)
+    return layout(fig, "Loss over steps", height=320)
 
 
 def tiny_net_figure(net: TinyNet, values: Pass) -> go.Figure:
@@ -217,7 +199,7 @@ def tiny_net_figure(net: TinyNet, values: Pass) -> go.Figure:
     )
     fig.update_xaxes(visible=False, range=[-0.3, 2.3])
     fig.update_yaxes(visible=False, range=[-0.35, 1.25])
-    return _layout(fig, f"Forward values and gradients (loss {values.loss:.6f})", height=380)
+    return layout(fig, f"Forward values and gradients (loss {values.loss:.6f})", height=380)
 
 
 def histogram_figure(series: dict[str, Sequence[float]], title: str) -> go.Figure:
@@ -231,7 +213,7 @@ def histogram_figure(series: dict[str, Sequence[float]], title: str) -> go.Figur
             marker_color=COLOURS[i % len(COLOURS)],
         )
     fig.update_layout(barmode="overlay")
-    return _layout(fig, title, height=300)
+    return layout(fig, title, height=300)
 
 
 def units_figure(series: dict[str, Sequence[float]], title: str) -> go.Figure:
@@ -241,4 +223,4 @@ def units_figure(series: dict[str, Sequence[float]], title: str) -> go.Figure:
         fig.add_bar(y=list(values), name=name, marker_color=COLOURS[i % len(COLOURS)])
     fig.update_xaxes(title="unit")
     fig.update_layout(barmode="group")
-    return _layout(fig, title, height=300)
+    return layout(fig, title, height=300)

@@ -37,7 +37,8 @@ def _thin(xs: Sequence, ys: Sequence, limit: int = MAX_POINTS) -> tuple[list, li
     return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
-def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+def layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+    """The app's chart frame: a title, small margins, the legend on top at the right."""
     fig.update_layout(
         title=title,
         height=height,
@@ -79,7 +80,7 @@ def step_loss_figure(steps: Sequence[StepRecord], smoothing: float = 0.9) -> go.
             exponentformat="power",
         ),
     )
-    return _layout(fig, "Training loss and learning rate per step")
+    return layout(fig, "Training loss and learning rate per step")
 
 
 def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
@@ -112,7 +113,7 @@ def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
         yaxis=dict(title="loss", rangemode="tozero"),
         yaxis2=dict(title="accuracy", anchor="x2", tickformat=".1%"),
     )
-    return _layout(fig, "Loss and accuracy per epoch")
+    return layout(fig, "Loss and accuracy per epoch")
 
 
 def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9) -> go.Figure:
@@ -154,7 +155,7 @@ def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9)
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".1%", row=1, col=2)
-    return _layout(fig, "", height=360)
+    return layout(fig, "", height=360)
 
 
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
@@ -249,7 +250,7 @@ def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str])
     )
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="probability")
-    return _layout(fig, "Probabilities", height=280)
+    return layout(fig, "Probabilities", height=280)
 
 
 def confusion_figure(
@@ -340,7 +341,7 @@ def bars_figure(values, title: str) -> go.Figure:
         )
     )
     fig.update_xaxes(title="unit")
-    return _layout(fig, title, height=200)
+    return layout(fig, title, height=200)
 
 
 def overlay_figure(image, heat, title: str) -> go.Figure:
@@ -384,7 +385,7 @@ def statistics_figure(names: Sequence[str], means, stds, dead) -> go.Figure:
                     title="dead ReLUs", showgrid=False),
     )  # fmt: skip
     fig.update_xaxes(type="category")
-    return _layout(fig, "Layer statistics over a batch of test images", height=340)
+    return layout(fig, "Layer statistics over a batch of test images", height=340)
 
 
 def statistics_history_figure(steps: Sequence[int], series: dict[str, Sequence], title: str):
@@ -393,4 +394,4 @@ def statistics_history_figure(steps: Sequence[int], series: dict[str, Sequence],
     for name, values in series.items():
         fig.add_scatter(x=list(steps), y=list(values), name=name, mode="lines+markers")
     fig.update_xaxes(title="step")
-    return _layout(fig, title, height=300)
+    return layout(fig, title, height=300)

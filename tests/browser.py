@@ -86,3 +86,20 @@ def chromium_or_skip():
     from playwright.sync_api import sync_playwright
 
     return sync_playwright, {"executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+def metric(page, label: str):
+    """The value of the st.metric whose label is exactly `label` (so "Epoch" is not "Epochs")."""
+    return (
+        page.locator("[data-testid=stMetric]")
+        .filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+        .locator("[data-testid=stMetricValue]")
+    )
+
+
+def idle(page) -> None:
+    """Wait until the app has finished its rerun (the running indicator is gone)."""
+    from playwright.sync_api import expect
+
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)

@@ -43,3 +43,12 @@ def browser():
 
 # A closed port on this machine: a download from it fails at once, as it does offline.
 OFFLINE_MIRROR = "http://127.0.0.1:9/"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """`streamlit run app.py` with empty data and runs folders, one server per test module."""
+    from tests.browser import streamlit_server
+
+    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
+        yield url

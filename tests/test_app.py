@@ -7,6 +7,8 @@ seconds; AppTest never fires `run_every`, so a test calls `.run()` again to see 
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -586,22 +588,24 @@ def test_concepts_backpropagation_agrees_with_autograd_and_regularisation_render
 # --- Playground 2-D -----------------------------------------------------------------------
 
 
-def open_playground(query: dict | None = None) -> AppTest:
+@contextmanager
+def playground(query: dict | None = None) -> Iterator[AppTest]:
+    """/playground2d opened the way a link with these query parameters opens it; its trainer
+    thread is closed at the end."""
     app = AppTest.from_file(str(APP), default_timeout=30)
     for key, value in (query or {}).items():
         app.query_params[key] = value
-    app.switch_page("app_pages/playground2d.py").run()  # as a link opens it
-    assert not app.exception, app.exception
-    return app
-
-
-def stop_toy(app: AppTest) -> None:
-    app.session_state["toy-trainer"].close()
+    app.switch_page("app_pages/playground2d.py").run()
+    try:
+        assert not app.exception, app.exception
+        yield app
+    finally:
+        if "toy-trainer" in app.session_state:
+            app.session_state["toy-trainer"].close()
 
 
 def test_playground2d_plays_steps_pauses_and_resets():
-    app = open_playground()
-    try:
+    with playground() as app:
         assert metric(app, "Epoch") == "0"
         assert [b.label for b in app.button if b.key and b.key.startswith("toy-")][-3:] == [
             "Play",
@@ -619,81 +623,60 @@ def test_playground2d_plays_steps_pauses_and_resets():
         assert metric(app, "Epoch") == "0"
         keys = [c.key for c in app.get("plotly_chart")]
         assert keys == ["toy-boundary", "toy-loss", "toy-network"]
-    finally:
-        stop_toy(app)
 
 
 def test_playground2d_settings_go_into_the_url_and_a_link_rebuilds_them():
-    app = open_playground()
-    try:
+    with playground() as app:
         by_label(app.selectbox, "Dataset").set_value("xor").run()
         by_label(app.checkbox, "x1·x2").check().run()
         by_label(app.number_input, "Hidden layers").set_value(1).run()
         assert not app.exception, app.exception
         query = dict(app.query_params)
         assert query["data"] == ["xor"] or query["data"] == "xor"
-    finally:
-        stop_toy(app)
     flat = {k: v[0] if isinstance(v, list) else v for k, v in query.items()}
-    shared = open_playground(flat)
-    try:
+    with playground(flat) as shared:
         assert by_label(shared.selectbox, "Dataset").value == "xor"
         assert by_label(shared.checkbox, "x1·x2").value is True
         assert by_label(shared.number_input, "Hidden layers").value == 1
-    finally:
-        stop_toy(shared)
 
 
 def test_playground2d_regenerate_moves_to_the_next_seed():
-    app = open_playground()
-    try:
+    with playground() as app:
         before = app.session_state["toy-trainer"].points
         by_label(app.button, "Regenerate").click().run()
         assert by_label(app.number_input, "Seed").value == 1
         assert app.query_params["seed"] in ("1", ["1"])
         after = app.session_state["toy-trainer"].points
         assert not torch.equal(before.x, after.x) and metric(app, "Epoch") == "0"
-    finally:
-        stop_toy(app)
 
 
 def test_playground2d_a_bad_link_is_explained_and_the_defaults_are_used():
-    app = open_playground({"h": "40", "act": "tanh"})
-    try:
+    with playground({"h": "40", "act": "tanh"}) as app:
         assert "1 to 16 neurons" in " ".join(w.value for w in app.warning)
         assert by_label(app.number_input, "Hidden layers").value == 2
-    finally:
-        stop_toy(app)
 
 
 def test_playground2d_lessons_load_and_cross_entropy_is_refused_for_regression():
-    app = open_playground()
-    try:
+    with playground() as app:
         app.button(key="toy-lesson-0").click().run()  # XOR needs a hidden layer
         assert by_label(app.selectbox, "Dataset").value == "xor"
         assert by_label(app.number_input, "Hidden layers").value == 0
         by_label(app.selectbox, "Dataset").set_value("plane").run()
         assert by_label(app.selectbox, "Loss").options == ["Mean squared error"]
         assert not app.exception
-    finally:
-        stop_toy(app)
 
 
 def test_playground2d_divergence_is_a_message_with_advice():
-    app = open_playground()
-    try:
+    with playground() as app:
         app.button(key="toy-lesson-3").click().run()  # too high a learning rate
         by_label(app.button, "Play").click().run()
         wait_until(app, lambda a: any("diverged" in e.value for e in a.error), timeout=30)
         assert "too high" in errors(app)
         assert by_label(app.button, "Play").disabled
-    finally:
-        stop_toy(app)
 
 
 def test_playground2d_settings_that_cannot_work_are_explained_and_training_pauses():
-    app = open_playground()
-    try:
+    with playground() as app:
         by_label(app.button, "Play").click().run()
         for name in ("x1", "x2"):
             by_label(app.checkbox, name).uncheck().run()
@@ -701,5 +684,3 @@ def test_playground2d_settings_that_cannot_work_are_explained_and_training_pause
         assert not app.session_state["toy-trainer"].snapshot().playing
         by_label(app.checkbox, "x1").check().run()
         assert not errors(app) and metric(app, "Epoch") == "0"  # a new network: new inputs
-    finally:
-        stop_toy(app)

@@ -3,15 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import streamlit_server
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
-        yield url
 
 
 def test_a_click_on_the_surface_moves_the_start_and_reruns_the_race(browser, app_url):

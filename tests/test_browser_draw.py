@@ -3,25 +3,15 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import streamlit_server
+from tests.browser import metric
 from tests.drawn_digits import DIGITS
 
 pytestmark = pytest.mark.browser
 CANVAS = "[data-testid=stBidiComponentIsolated] canvas.upper-canvas"
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
-        yield url
-
-
 def prediction(page):
-    return (
-        page.locator("[data-testid=stMetric]")
-        .filter(has_text="Prediction")
-        .locator("[data-testid=stMetricValue]")
-    )
+    return metric(page, "Prediction")
 
 
 def draw(page, strokes) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import streamlit_server
+from tests.browser import idle, metric, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -21,19 +21,6 @@ def app_url(tmp_path_factory, mnist_dir):
         (raw / f.name).symlink_to(f)
     with streamlit_server(workdir) as url:
         yield url
-
-
-def metric(page, label: str):
-    return (
-        page.locator("[data-testid=stMetric]")
-        .filter(has_text=label)
-        .locator("[data-testid=stMetricValue]")
-    )
-
-
-def idle(page) -> None:
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)
 
 
 def test_inspect_shows_the_feature_maps_of_a_test_image_and_of_an_uploaded_photo(browser, app_url):

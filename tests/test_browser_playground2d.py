@@ -6,23 +6,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import streamlit_server
+from tests.browser import idle, metric
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
-        yield url
-
-
-def metric(page, label: str):
-    return (
-        page.locator("[data-testid=stMetric]")
-        .filter(has_text=label)
-        .locator("[data-testid=stMetricValue]")
-    )
 
 
 def boundary(page):
@@ -53,11 +39,6 @@ def drawn_boundary(page) -> str:
 
 def training_points(page) -> int:
     return read_chart(page, "gd._fullData.find(t => t.name === 'training points').x.length")
-
-
-def idle(page) -> None:
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)
 
 
 def test_training_redraws_the_boundary_and_the_settings_go_into_the_url(browser, app_url):

@@ -5,23 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import streamlit_server
+from tests.browser import metric
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    with streamlit_server(tmp_path_factory.mktemp("server")) as url:
-        yield url
-
-
-def metric(page, label: str):
-    return (
-        page.locator("[data-testid=stMetric]")
-        .filter(has_text=label)
-        .locator("[data-testid=stMetricValue]")
-    )
 
 
 def choose(page, label: str, option: str) -> None:

@@ -74,7 +74,8 @@ class ToyTrainer:
         batch on; anything else (data, features, network, loss, optimizer) resets. Returns
         whether it reset."""
         with self._lock:
-            changed = {k for k, v in exp.to_dict().items() if v != self.exp.to_dict()[k]}
+            before = self.exp.to_dict()
+            changed = {k for k, v in exp.to_dict().items() if v != before[k]}
             live = points is self.points and changed <= LIVE_SETTINGS
             if live:
                 self.exp = exp

@@ -70,11 +70,11 @@ def what_the_model_sees(prepared: Prepared) -> None:
          ("Scaled", prepared.scaled), ("28x28 input", prepared.image)],
         strict=True,
     ):  # fmt: skip
-        col.image(_show(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})",
+        col.image(enlarged(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})",
                   width=110)  # fmt: skip
 
 
-def _show(image: np.ndarray) -> np.ndarray:
+def enlarged(image: np.ndarray) -> np.ndarray:
     """A small grey image drawn large with visible pixels (nearest neighbour)."""
     scale = max(1, 112 // max(image.shape))
     big = np.kron(np.clip(image, 0, 1), np.ones((scale, scale), np.float32))

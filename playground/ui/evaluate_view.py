@@ -10,7 +10,8 @@ import torch
 
 from playground import inspect, plots
 from playground.data import DataError, Dataset, load
-from playground.ui.model_picker import Choice
+from playground.ui.chart_clicks import new_click
+from playground.ui.model_picker import Choice, no_weights_yet
 
 LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
 
@@ -92,18 +93,16 @@ def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
         key="eval-mistakes-only",
         help="The diagonal (right answers) dwarfs the mistakes; leave it uncoloured.",
     )
-    event = st.plotly_chart(
+    st.plotly_chart(
         plots.confusion_figure(matrix.tolist(), classes, mistakes_only),
         key="eval-confusion",
         on_select="rerun",
         selection_mode="points",
     )
-    points = event.selection.points if event is not None else []
-    if points and points[0].get("x") in classes and points[0].get("y") in classes:
-        cell = (classes.index(points[0]["y"]), classes.index(points[0]["x"]))
-        if st.session_state.get("eval-cell") != cell:  # a new click moves the pickers
-            st.session_state["eval-cell"] = cell
-            st.session_state["eval-true"], st.session_state["eval-guess"] = cell
+    cell = new_click("eval-confusion")
+    if cell and cell.get("x") in classes and cell.get("y") in classes:  # the pickers follow
+        st.session_state["eval-true"] = classes.index(cell["y"])
+        st.session_state["eval-guess"] = classes.index(cell["x"])
     if "eval-true" not in st.session_state or st.session_state["eval-true"] >= k:
         worst = int(matrix.clone().fill_diagonal_(0).argmax())
         st.session_state["eval-true"], st.session_state["eval-guess"] = worst // k, worst % k
@@ -169,7 +168,7 @@ def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
 def compare(data: Dataset, probs: torch.Tensor, first: Choice, second: Choice) -> None:
     """Two models on the same test images: which ones each gets right and the other not."""
     if second.model is None:
-        st.info("The job has no weights yet: they appear after its first steps.")
+        no_weights_yet(second)
         return
     if (
         second.dataset.classes != first.dataset.classes

@@ -13,7 +13,7 @@ from playground import inspect, plots
 from playground.data import Dataset
 from playground.drawing import ImageError, prepare, read_image
 from playground.ui import evaluate_view, state
-from playground.ui.draw_view import LAST_DRAWING
+from playground.ui.draw_view import LAST_DRAWING, enlarged
 from playground.ui.model_picker import Choice
 
 SOURCES = [
@@ -96,7 +96,7 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
         format_func=lambda c: "any" if c is None else classes[c],
         key="inspect-of",
     )
-    cols[1].button("Another one", key="inspect-next", icon=":material/casino:")
+    another = cols[1].button("Another one", key="inspect-next", icon=":material/casino:")
     pool = torch.ones(len(data.test_y), dtype=torch.bool)
     if of is not None:
         pool &= data.test_y == of
@@ -110,7 +110,7 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
     # a new pick on "Another one", or when the filter changed, or when the old one is no longer
     # in the pool (a live model that has learned it since)
     if (
-        st.session_state.get("inspect-next")
+        another
         or st.session_state.get("inspect-wanted") != wanted
         or picked is None
         or picked >= len(pool)
@@ -133,7 +133,7 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
     p = torch.softmax(maps[-1][0], dim=0)
     top = int(p.argmax())
     cols = st.columns([1, 1, 2])
-    cols[0].image(_show(source.image), caption=source.title, width=112)
+    cols[0].image(enlarged(source.image), caption=source.title, width=112)
     cols[1].metric(
         "The model says",
         classes[top],
@@ -288,8 +288,3 @@ def _history(choice: Choice, names: list[str], stats: list[inspect.LayerStats]) 
         ),
         key="inspect-std-history",
     )  # fmt: skip
-
-
-def _show(image: np.ndarray) -> np.ndarray:
-    big = np.kron(np.clip(image, 0, 1), np.ones((4, 4), np.float32))
-    return (big * 255).astype(np.uint8)

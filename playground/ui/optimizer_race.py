@@ -9,6 +9,7 @@ import streamlit as st
 from playground import concept_plots as plots
 from playground.catalog import OPTIMIZERS
 from playground.concepts import optimizers
+from playground.ui.chart_clicks import new_click
 
 
 def race() -> None:
@@ -79,14 +80,10 @@ def _start(surface: optimizers.Surface) -> tuple[float, float]:
     keys = f"concepts-x0-{surface.name}", f"concepts-y0-{surface.name}"
     for key, value in zip(keys, surface.start, strict=True):
         st.session_state.setdefault(key, float(value))
-    event = st.session_state.get(_chart_key(surface))
-    points = event.get("selection", {}).get("points", []) if event else []
-    if points:
-        clicked = tuple(round(float(points[0][axis]) / 0.05) * 0.05 for axis in ("x", "y"))
-        seen = f"concepts-click-{surface.name}"
-        if st.session_state.get(seen) != clicked:  # a new click, not the last one again
-            st.session_state[seen] = clicked
-            st.session_state[keys[0]], st.session_state[keys[1]] = clicked
+    clicked = new_click(_chart_key(surface))
+    if clicked:
+        for key, axis in zip(keys, ("x", "y"), strict=True):
+            st.session_state[key] = round(float(clicked[axis]) / 0.05) * 0.05
     cols = st.columns(2)
     x0 = cols[0].slider("Start x", *map(float, surface.x_range), step=0.05, key=keys[0])
     y0 = cols[1].slider("Start y", *map(float, surface.y_range), step=0.05, key=keys[1])

@@ -23,6 +23,7 @@ from playground.toy.experiment import (
     ExperimentError,
 )
 from playground.toy.trainer import ToyTrainer
+from playground.ui.chart_clicks import new_click
 
 BOUNDARY = "toy-boundary"  # the boundary chart's key: its selection holds a click
 REFRESH_SECONDS = 0.3  # the boundary is redrawn this often while training
@@ -327,17 +328,9 @@ def click_to_add(kind: str) -> float | None:
 
 
 def _added_point(label: float | None) -> tuple[float, float] | None:
-    """A new click on the boundary chart (read from its selection state), if points are being
-    added."""
-    event = st.session_state.get(BOUNDARY)
-    found = event.get("selection", {}).get("points", []) if event else []
-    if label is None or not found:
-        return None
-    point = (round(float(found[0]["x"]), 3), round(float(found[0]["y"]), 3))
-    if st.session_state.get("toy-last-click") == point:
-        return None
-    st.session_state["toy-last-click"] = point
-    return point
+    """Where a new click on the boundary chart adds a point, if points are being added."""
+    clicked = new_click(BOUNDARY) if label is not None else None
+    return (round(float(clicked["x"]), 3), round(float(clicked["y"]), 3)) if clicked else None
 
 
 def live(run: ToyTrainer, show_test: bool, label: float | None, playing: bool) -> None:
