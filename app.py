@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground.ui import sidebar
+from playground.ui import identity, sidebar
 
 st.set_page_config(
     page_title="Deep Learning Playground", page_icon=":material/neurology:", layout="wide"
@@ -43,5 +43,7 @@ page = st.navigation(
         ),
     ]
 )
+with st.sidebar:
+    identity.remember()  # before the page, which may end the run early (st.stop)
 page.run()
 sidebar.render(page_is_live=page.url_path == "train")

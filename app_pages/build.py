@@ -2,6 +2,7 @@ import streamlit as st
 
 from playground import catalog
 from playground.ui import layer_editor, state
+from playground.ui.text import plain
 
 st.title("Build a model")
 cols = st.columns([3, 1], vertical_alignment="bottom")
@@ -37,4 +38,4 @@ with right:
     layer_editor.summary_table_and_diagram()
     with st.expander("Import / export", expanded=False):
         layer_editor.import_export()
-    st.caption(f"Current model: {state.spec().name}")
+    st.caption(f"Current model: {plain(state.spec().name)}")

@@ -1,9 +1,19 @@
 import streamlit as st
 
 from playground.specs import SpecError
-from playground.ui import layer_editor, live, runs_view, state, train_form
+from playground.ui import layer_editor, live, runs_view, share, state, train_form, watch
+from playground.ui.text import plain
 
 st.title("Train")
+if token := share.token():  # a watch link: someone's job or run, read-only
+    watch.page(token)
+    st.stop()
+if state.linked_job_is_not_yours():
+    st.warning(
+        "The job in this link belongs to someone else: ask its owner to share it (Share gives "
+        "a link to watch it). Here you can train your own.",
+        icon=":material/lock:",
+    )
 job = state.job()
 if job is not None:  # the job first: it is what the user came back for
     st.query_params["job"] = job.id
@@ -12,9 +22,9 @@ if job is not None:  # the job first: it is what the user came back for
     st.subheader("Settings for the next run")
 
 spec = state.spec()
-st.caption(f"Model: {spec.name} ({len(spec.layers)} layers). Change it on the Build page.")
+st.caption(f"Model: {plain(spec.name)} ({len(spec.layers)} layers). Change it on the Build page.")
 config = train_form.form()
-busy = job is not None and job.active
+busy = state.busy_reason()
 problem = layer_editor.problem()
 if problem is not None:
     st.error(f"This model cannot be trained: {problem.message}", icon=":material/error:")
@@ -23,16 +33,18 @@ if st.button(
     "Start training",
     type="primary",
     icon=":material/play_arrow:",
-    disabled=busy or problem is not None,
+    disabled=busy is not None or problem is not None,
     key="job-start",
-    help="Stop the current job to start another." if busy else None,
+    help=busy,
 ):
     try:
         state.start_job(spec, config)
     except SpecError as e:
-        st.error(e.message, icon=":material/error:")
+        st.error(plain(e.message), icon=":material/error:")
     else:
         st.rerun()
+if busy is not None:
+    st.caption(busy)
 
 st.header("Runs")
 runs_view.runs_table()

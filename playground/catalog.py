@@ -114,6 +114,7 @@ class Optimizer:
     description: str
     lr: float
     make: Callable[[Iterable, float, float], torch.optim.Optimizer]  # (params, lr, weight decay)
+    state_per_weight: int = 0  # numbers it keeps per weight (Adam: m and v), for memory budgets
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
@@ -132,6 +133,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Keeps 90% of the last step, so it rolls through small bumps and narrow valleys.",
             0.02,
             lambda p, lr, wd: torch.optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd),
+            state_per_weight=1,
         ),
         Optimizer(
             "nesterov",
@@ -141,6 +143,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             lambda p, lr, wd: torch.optim.SGD(
                 p, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd
             ),
+            state_per_weight=1,
         ),
         Optimizer(
             "adam",
@@ -148,6 +151,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Momentum plus a per-weight step size from recent squared gradients.",
             1e-3,
             lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd),
+            state_per_weight=2,
         ),
         Optimizer(
             "adamw",
@@ -155,6 +159,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Adam with weight decay applied to the weights directly, not through the gradient.",
             1e-3,
             lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd),
+            state_per_weight=2,
         ),
         Optimizer(
             "rmsprop",
@@ -162,6 +167,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Divides each step by a running average of squared gradients.",
             1e-3,
             lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, weight_decay=wd),
+            state_per_weight=1,
         ),
         Optimizer(
             "adagrad",
@@ -169,6 +175,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Step sizes shrink for weights that have had large gradients so far.",
             1e-2,
             lambda p, lr, wd: torch.optim.Adagrad(p, lr=lr, weight_decay=wd),
+            state_per_weight=1,
         ),
         Optimizer(
             "adadelta",
@@ -176,6 +183,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Adagrad without the ever-shrinking step; its lr is usually 1.",
             1.0,
             lambda p, lr, wd: torch.optim.Adadelta(p, lr=lr, weight_decay=wd),
+            state_per_weight=2,
         ),
     ]
 }
@@ -266,6 +274,7 @@ class DatasetInfo:
     raw_folder: str  # torchvision's folder under the data folder: <data>/<raw_folder>/raw
     fallback: str | None = None  # dataset used when this one is unavailable offline
     credit: str = ""
+    train_images: int = 60_000  # in its training file, before validation is held out
 
 
 _DIGITS = tuple(str(d) for d in range(10))
@@ -298,6 +307,7 @@ DATASETS: dict[str, DatasetInfo] = {
             None,
             "MNIST",
             credit=_MNIST_CREDIT,
+            train_images=10_000,
         ),
         DatasetInfo(
             "fashion-mnist",

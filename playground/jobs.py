@@ -1,4 +1,4 @@
-"""Training in the background: one TrainingJob per daemon thread, and a JobManager over them.
+"""Training in the background: one TrainingJob per daemon thread (manager.py runs them).
 
 The thread never touches Streamlit. Pages and the CLI read `job.log` (a MetricsLog), `job.status`
 and `job.latest_weights()`, and steer through `pause()`, `resume()`, `stop()` and `set_lr()`.
@@ -18,11 +18,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from playground import models
+from playground import models, owners
 from playground.data import DataError, load
+from playground.fit import check_fit
 from playground.metrics import MetricsLog, Status
-from playground.runs import RunWriter
-from playground.specs import ModelSpec, SpecError, TrainConfig, check_fit
+from playground.runs import RunWriter, write_access
+from playground.specs import ModelSpec, SpecError, TrainConfig
 from playground.training import (
     Controls,
     device_name,
@@ -51,16 +52,20 @@ class TrainingJob:
         mirrors: Sequence[str] | None = None,
         initial_weights: dict[str, torch.Tensor] | None = None,
         extra: tuple[torch.Tensor, torch.Tensor, int] | None = None,
+        owner: str | None = None,
     ):
         """`initial_weights` (a state dict of `spec`) starts from a trained model instead of
         fresh weights: fine-tuning. `extra` = (images uint8 (N, C, H, W), labels (N,), repeat)
-        adds the user's own examples to the training split."""
+        adds the user's own examples to the training split. `owner` (owners.py) is who may
+        control it; None for the CLI's own jobs."""
         check_fit(spec, config)  # a bad spec fails here, before any thread exists
         self.id = uuid.uuid4().hex[:10]
         self.spec, self.config = spec, config
         self.name = name or spec.name
         self.data_dir, self.runs_dir, self.mirrors = data_dir, runs_dir, mirrors
         self.initial_weights, self.extra = initial_weights, extra
+        self.owner = owner
+        self.share_token: str | None = None  # set by share()
         self.log = MetricsLog()
         self.controls = Controls()
         self.created = time.time()
@@ -147,7 +152,7 @@ class TrainingJob:
         with self._lock:
             queued = self._status is Status.QUEUED and self._thread is None
             if queued:
-                self._status, self._message = Status.STOPPED, "Stopped before it started."
+                self._status, self._message = Status.STOPPED, "Cancelled before it started."
         if queued:
             self._ended()
 
@@ -157,6 +162,16 @@ class TrainingJob:
     def on_end(self, callback: Callable[[TrainingJob], None]) -> None:
         self._on_end.append(callback)
 
+    def share(self) -> str:
+        """The token of this job's watch link (made once), also kept in its run folder so that
+        the link shows the run once the job has ended."""
+        with self._lock:
+            if self.share_token is None:
+                self.share_token = owners.new_token()
+                if self.run_dir is not None:
+                    write_access(self.run_dir, self.owner, self.share_token)
+            return self.share_token
+
     # --- the thread -------------------------------------------------------------------------
 
     def _set(self, status: Status, message: str) -> None:
@@ -165,6 +180,7 @@ class TrainingJob:
 
     def _run(self) -> None:
         try:
+            self.controls.start_clock()
             self._set(Status.RUNNING, "Loading the data.")
             self._train()
         except (SpecError, DataError) as e:
@@ -230,9 +246,14 @@ class TrainingJob:
                 ) from None
         model = prepare(model, device, config.channels_last)
         runner = torch.compile(model) if config.compile else model
-        writer = RunWriter(self.runs_dir, self.name, self.spec, config) if self.runs_dir else None
+        writer = None
+        if self.runs_dir:
+            with self._lock:  # share() writes through to the folder from here on
+                writer = RunWriter(
+                    self.runs_dir, self.name, self.spec, config, self.owner, self.share_token
+                )
+                self.run_dir = writer.path
         self._writer = writer
-        self.run_dir = writer.path if writer else None
         written = [0, 0]  # step and epoch records already in metrics.jsonl
 
         def publish(_: nn.Module) -> None:
@@ -285,58 +306,3 @@ class TrainingJob:
                 callback(self)
             except Exception:
                 logger.exception("on_end callback of job %s failed", self.id)
-
-
-class JobManager:
-    """All jobs of the process: ids, at most `max_running` at once (others queue), clean-up."""
-
-    def __init__(self, max_running: int = 1, keep_ended: int = 20):
-        self.max_running = max_running
-        self.keep_ended = keep_ended
-        self._lock = threading.Lock()
-        self._jobs: dict[str, TrainingJob] = {}
-        self._queue: list[TrainingJob] = []
-
-    def submit(self, job: TrainingJob) -> str:
-        job.on_end(self._job_ended)
-        with self._lock:
-            self._jobs[job.id] = job
-            self._queue.append(job)
-        self._pump()
-        return job.id
-
-    def get(self, job_id: str | None) -> TrainingJob | None:
-        with self._lock:
-            return self._jobs.get(job_id) if job_id else None
-
-    def jobs(self) -> list[TrainingJob]:
-        """All known jobs, newest first."""
-        with self._lock:
-            return sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
-
-    def queued(self) -> list[TrainingJob]:
-        with self._lock:
-            return list(self._queue)
-
-    def _pump(self) -> None:
-        with self._lock:
-            self._queue = [j for j in self._queue if j.status is Status.QUEUED]
-            busy = sum(1 for j in self._jobs.values() if j.active)
-            starting = []
-            while self._queue and busy < self.max_running:
-                starting.append(self._queue.pop(0))
-                busy += 1
-        for job in starting:
-            job.start()
-
-    def _job_ended(self, job: TrainingJob) -> None:
-        self._cleanup()
-        self._pump()
-
-    def _cleanup(self) -> None:
-        with self._lock:
-            ended = sorted(
-                (j for j in self._jobs.values() if j.status.ended), key=lambda j: j.created
-            )
-            for job in ended[: max(0, len(ended) - self.keep_ended)]:
-                del self._jobs[job.id]

@@ -1,8 +1,9 @@
 """Run folders on disk, so a training run outlives the server.
 
 runs/<YYYYmmdd-HHMMSS>-<name>/ holds spec.json, config.json, metrics.jsonl (one record a line,
-appended while training), weights.safetensors and summary.json. Everything read back is
-validated; nothing in a run folder is ever executed.
+appended while training), weights.safetensors, summary.json and access.json (its owner and share
+token). Everything read back is validated; nothing in a run folder is ever executed. A run with
+no owner (made by the CLI, or before runs had owners) is a read-only example for everyone.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from playground import metrics, models
+from playground import metrics, models, owners
 from playground.data import ROOT
+from playground.owners import NotAllowed
 from playground.specs import ModelSpec, SpecError, TrainConfig
 
 WEIGHTS = "weights.safetensors"
+ACCESS = "access.json"
 
 
 def default_runs_dir() -> Path:
@@ -34,32 +37,82 @@ def default_runs_dir() -> Path:
 class RunWriter:
     """Creates a run folder and fills it as a job trains."""
 
-    def __init__(self, root: str | Path, name: str, spec: ModelSpec, config: TrainConfig):
-        root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
-        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:40] or "run"
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path, n = root / f"{stamp}-{slug}", 1
-        while True:
-            try:
-                path.mkdir()
-                break
-            except FileExistsError:
-                n += 1
-                path = root / f"{stamp}-{slug}-{n}"
-        self.path = path
-        (path / "spec.json").write_text(spec.to_json())
-        (path / "config.json").write_text(config.to_json())
+    def __init__(
+        self,
+        root: str | Path,
+        name: str,
+        spec: ModelSpec,
+        config: TrainConfig,
+        owner: str | None = None,
+        share: str | None = None,
+    ):
+        self.path = new_run_folder(root, name)
+        write_atomic(self.path / "spec.json", spec.to_json())
+        write_atomic(self.path / "config.json", config.to_json())
+        if owner is not None or share is not None:  # the CLI's runs are examples: no file
+            write_access(self.path, owner, share)
 
     def append(self, records: list) -> None:
         with open(self.path / "metrics.jsonl", "a") as f:
             f.writelines(json.dumps(metrics.to_dict(r)) + "\n" for r in records)
 
     def save_weights(self, state: dict[str, torch.Tensor]) -> None:
-        save_file({k: v.contiguous() for k, v in state.items()}, str(self.path / WEIGHTS))
+        save_weights(self.path, state)
 
     def finish(self, summary: dict) -> None:
-        (self.path / "summary.json").write_text(json.dumps(summary, indent=2))
+        write_atomic(self.path / "summary.json", json.dumps(summary, indent=2))
+
+
+def new_run_folder(root: str | Path, name: str) -> Path:
+    """An empty folder <root>/<time>-<name as a slug>, never one that exists already."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:40] or "run"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, n = root / f"{stamp}-{slug}", 1
+    while True:
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            n += 1
+            path = root / f"{stamp}-{slug}-{n}"
+
+
+def write_atomic(file: Path, content: str | bytes) -> None:
+    """Write to a temporary name, then rename into place: a crash leaves the old file or the
+    new one, never half of one."""
+    temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    if isinstance(content, str):
+        temporary.write_text(content)
+    else:
+        temporary.write_bytes(content)
+    os.replace(temporary, file)
+
+
+def save_weights(folder: Path, state: dict[str, torch.Tensor]) -> None:
+    temporary = folder / f".{WEIGHTS}.{os.getpid()}.tmp"
+    save_file({k: v.contiguous() for k, v in state.items()}, str(temporary))
+    os.replace(temporary, folder / WEIGHTS)
+
+
+def write_access(folder: Path, owner: str | None, share: str | None) -> None:
+    write_atomic(folder / ACCESS, json.dumps({"owner": owner, "share": share}))
+
+
+def _read_access(folder: Path) -> tuple[str | None, str | None]:
+    """(owner, share token) of a run folder; (None, None) for a run from before owners."""
+    try:
+        data = json.loads((folder / ACCESS).read_text())
+    except (OSError, ValueError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    owner, share = data.get("owner"), data.get("share")
+    return (
+        owner if isinstance(owner, str) and owner else None,
+        share if owners.is_token(share) else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -68,10 +121,23 @@ class Run:
     spec: ModelSpec
     config: TrainConfig
     summary: dict  # empty while the run is still training (or if it died)
+    owner: str | None = None  # None: an example that everyone sees and nobody changes
+    share: str | None = None  # the token of its watch link, once its owner has shared it
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def has_weights(self) -> bool:
+        return (self.path / WEIGHTS).exists()
+
+    def visible_to(self, owner: str | None) -> bool:
+        """Its owner sees it, and everyone sees an example (a run with no owner)."""
+        return self.owner is None or self.owner == owner
+
+    def editable_by(self, owner: str | None) -> bool:
+        return self.owner is not None and self.owner == owner
 
     def metrics(self) -> list:
         """The run's step and epoch records; lines that cannot be read are skipped."""
@@ -133,7 +199,7 @@ def load_run(path: str | Path) -> Run:
             summary = {}
         if not isinstance(summary, dict):
             summary = {}
-    return Run(path, spec, config, summary)
+    return Run(path, spec, config, summary, *_read_access(path))
 
 
 def list_runs(root: str | Path | None = None) -> list[Run]:
@@ -151,8 +217,85 @@ def list_runs(root: str | Path | None = None) -> list[Run]:
     return runs
 
 
-def delete_run(run: Run) -> None:
+def visible_runs(owner: str | None, root: str | Path | None = None) -> list[Run]:
+    """`owner`'s runs and the examples, newest first."""
+    return [r for r in list_runs(root) if r.visible_to(owner)]
+
+
+def delete_run(run: Run, owner: str | None) -> None:
+    """Delete a run of `owner`'s; NotAllowed for anyone else's, and for examples."""
+    if not run.editable_by(owner):
+        raise _not_yours(run)
     shutil.rmtree(run.path)
+
+
+def share_run(run: Run, owner: str | None) -> str:
+    """The token of the run's watch link, made on the first share; NotAllowed if not `owner`'s."""
+    if not run.editable_by(owner):
+        raise _not_yours(run)
+    if run.share:
+        return run.share
+    token = owners.new_token()
+    write_access(run.path, run.owner, token)
+    return token
+
+
+def find_shared(token: str, root: str | Path | None = None) -> Run | None:
+    """The run whose watch link has `token`, if any."""
+    if not owners.is_token(token):
+        return None
+    return next((r for r in list_runs(root) if r.share == token), None)
+
+
+def copy_run(
+    run: Run,
+    owner: str | None,
+    root: str | Path | None = None,
+    weights: dict[str, torch.Tensor] | None = None,
+) -> Run:
+    """A copy of `run` (with `weights` instead of its own, e.g. a live job's newest) in a new
+    folder that `owner` owns and has not shared."""
+    if weights is None and not run.has_weights:
+        raise SpecError(f"Run {run.name} has no saved weights to copy.")
+    path = new_run_folder(root or default_runs_dir(), f"copy-of-{run.spec.name}")
+    for file in ("spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS):
+        if (run.path / file).exists() and not (weights is not None and file == WEIGHTS):
+            shutil.copyfile(run.path / file, path / file)
+    if weights is not None:
+        save_weights(path, weights)
+    write_access(path, owner, None)
+    return load_run(path)
+
+
+def disk_usage(owner: str, root: str | Path | None = None) -> int:
+    """Bytes of the run folders `owner` owns."""
+    return sum(folder_size(r.path) for r in list_runs(root) if r.owner == owner)
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def expire_runs(days: float, root: str | Path | None = None, keep: set = frozenset()) -> list[str]:
+    """Delete the owned runs older than `days` (examples stay, and runs in `keep`); return the
+    names deleted."""
+    cutoff = time.time() - days * 86400
+    gone = []
+    for run in list_runs(root):
+        if run.owner is None or run.path in keep:
+            continue
+        if (run.path / "config.json").stat().st_mtime < cutoff:
+            shutil.rmtree(run.path, ignore_errors=True)
+            gone.append(run.name)
+    return gone
+
+
+def _not_yours(run: Run) -> NotAllowed:
+    if run.owner is None:
+        return NotAllowed(
+            f"Run {run.name} is an example that everyone shares: it cannot be changed."
+        )
+    return owners.not_yours("run")
 
 
 def table_row(run: Run) -> dict:

@@ -1,9 +1,9 @@
 """What the user chose, as frozen dataclasses that round-trip through JSON.
 
 `ModelSpec.validate()` runs shape inference layer by layer and raises `SpecError` naming the
-layer and the fix; `TrainConfig.validate()` checks the recipe; `check_fit()` checks that a model,
-a dataset and a loss go together. Whatever arrives (a file, a URL, a form), nothing but
-`SpecError` escapes from `from_json` / `from_dict` / `validate`.
+layer and the fix; `TrainConfig.validate()` checks the recipe (fit.py checks that a model, a
+dataset, a loss and the memory budget go together). Whatever arrives (a file, a URL, a form),
+nothing but `SpecError` escapes from `from_json` / `from_dict` / `validate`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from playground import catalog
-from playground.layers import LayerProblem, Shape, describe
+from playground.layers import LayerProblem, Shape
 
 MAX_PARAMETERS = 20_000_000  # beyond this a CPU session runs out of patience or memory
 
@@ -327,31 +327,6 @@ _RANGES = {  # name: (low, high, why) - inclusive
     "snapshot_every": (1, 1_000_000, "steps"),
 }
 _TYPE_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
-
-
-def check_fit(spec: ModelSpec, config: TrainConfig) -> tuple[Shape, ...]:
-    """Check that the model, the dataset and the loss work together; return layer shapes."""
-    config.validate()
-    data = catalog.DATASETS[config.dataset]
-    shapes = spec.validate(data.input_shape)
-    out = shapes[-1]
-    last = f"The last layer (layer {len(shapes)}, {spec.layers[-1].label})"
-    if len(out) != 1:
-        raise SpecError(
-            f"{last} gives {describe(out)}, but a classifier must end with scores for the "
-            f"{len(data.classes)} classes: add Flatten and a Linear layer of "
-            f"{len(data.classes)} units.",
-            layer=len(shapes) - 1,
-        )
-    loss = catalog.LOSSES[config.loss]
-    problem = loss.fits(out[0], len(data.classes))
-    if problem:
-        raise SpecError(
-            f"{loss.label} {problem}: set the last Linear layer to {len(data.classes)} units.",
-            layer=len(shapes) - 1,
-            field="loss",
-        )
-    return shapes
 
 
 # --- Helpers --------------------------------------------------------------------------------

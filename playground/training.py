@@ -23,15 +23,26 @@ from playground.specs import SpecError, TrainConfig
 
 
 class Controls:
-    """Flags set from any thread and read by the loop between batches."""
+    """Flags set from any thread and read by the loop between batches, and the server's limits:
+    a wall-clock limit from `start_clock()` on, and how long a pause may hold the job."""
 
-    def __init__(self) -> None:
+    def __init__(self, time_limit: float | None = None, pause_limit: float | None = None) -> None:
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
         self._lr: float | None = None
+        self._reason = ""
+        self.time_limit, self.pause_limit = time_limit, pause_limit  # seconds; None: no limit
+        self._deadline: float | None = None
 
-    def stop(self) -> None:
+    def start_clock(self) -> None:
+        if self.time_limit is not None:
+            self._deadline = time.monotonic() + self.time_limit
+
+    def stop(self, reason: str = "") -> None:
+        """Stop; `reason` says why when it was not the user's choice."""
+        if not self._stop.is_set():
+            self._reason = reason
         self._stop.set()
         self._running.set()  # wake a paused loop so it can see the stop
 
@@ -53,6 +64,10 @@ class Controls:
         return self._stop.is_set()
 
     @property
+    def reason(self) -> str:
+        return self._reason
+
+    @property
     def paused(self) -> bool:
         return not self._running.is_set()
 
@@ -60,13 +75,49 @@ class Controls:
     def lr(self) -> float | None:
         return self._lr
 
+    def seconds_left(self) -> float | None:
+        """Until the time limit stops the job; None without a limit or before it started."""
+        return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+
+    def check_limits(self) -> None:
+        """Stop if the wall-clock limit has passed."""
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            self.stop(f"time limit (this server allows {duration_text(self.time_limit)} a job)")
+
     def wait_while_paused(self) -> float:
-        """Block while paused; return the seconds spent waiting."""
+        """Block while paused, but not past the pause limit or the time limit; return the
+        seconds spent waiting."""
         if self._running.is_set():
             return 0.0
-        start = time.perf_counter()
-        self._running.wait()
-        return time.perf_counter() - start
+        start = time.monotonic()
+        give_up = start + self.pause_limit if self.pause_limit is not None else math.inf
+        while True:
+            end = min(give_up, self._deadline or math.inf)
+            if self._running.wait(None if end == math.inf else max(0.0, end - time.monotonic())):
+                break
+            self.check_limits()
+            if time.monotonic() >= give_up:
+                self.stop(
+                    f"paused for {duration_text(self.pause_limit)}, so its slot went to the "
+                    "next job"
+                )
+        return time.monotonic() - start
+
+    def stopped_message(self, step: int) -> str:
+        if self._reason:
+            return f"Stopped: {self._reason}, at step {step:,}. Its run and weights are kept."
+        return f"Stopped at step {step}."
+
+
+def duration_text(seconds: float) -> str:
+    """'45 s', '3 min 20 s', '2 h 5 min'."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 @dataclass(frozen=True)
@@ -107,6 +158,13 @@ def device_name(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+def gpu_memory() -> int | None:
+    """Bytes of memory on the GPU that 'auto' trains on, or None without CUDA."""
+    if not torch.cuda.is_available():
+        return None
+    return torch.cuda.get_device_properties(0).total_memory
 
 
 def devices() -> list[str]:
@@ -213,9 +271,10 @@ def train(
             channels_last=config.channels_last,
         ):
             paused += controls.wait_while_paused()
+            controls.check_limits()
             if controls.stopped:
                 seconds += time.perf_counter() - epoch_start - paused
-                return outcome(Status.STOPPED, f"Stopped at step {step}.", epoch - 1)
+                return outcome(Status.STOPPED, controls.stopped_message(step), epoch - 1)
             base = controls.lr or config.lr
             lr = catalog.lr_at(
                 config.schedule,

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from playground import models
-from playground.jobs import JobManager, TrainingJob
+from playground.jobs import TrainingJob
+from playground.manager import JobManager
 from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.runs import list_runs, load_run
 from playground.specs import ModelSpec, SpecError, TrainConfig
@@ -163,7 +164,7 @@ def test_weight_snapshots_are_published_while_training():
 
 
 def test_the_manager_queues_beyond_its_limit_and_cleans_up():
-    manager = JobManager(max_running=1, keep_ended=2)
+    manager = JobManager(keep_ended=2)
     long = TrainConfig(**{**QUICK.to_dict(), "epochs": 50})
     first, second, third = job_of(long), job_of(), job_of()
     for job in (first, second, third):

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playground import catalog, models
-from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig, check_fit
+from playground.fit import check_fit
+from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig
 
 
 def spec_of(*layers, input_shape=(1, 28, 28)):

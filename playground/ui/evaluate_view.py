@@ -12,6 +12,7 @@ from playground import inspect, plots
 from playground.data import DataError, Dataset, load
 from playground.ui.chart_clicks import new_click
 from playground.ui.model_picker import Choice, no_weights_yet
+from playground.ui.text import plain
 
 LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
 
@@ -175,7 +176,7 @@ def compare(data: Dataset, probs: torch.Tensor, first: Choice, second: Choice) -
         or second.spec.input_shape != first.spec.input_shape
     ):
         st.warning(
-            f"{second.label} was trained on {second.dataset.label}, {first.label} on "
+            f"{plain(second.label)} was trained on {second.dataset.label}, {plain(first.label)} on "
             f"{first.dataset.label}: pick two models for the same kind of images."
         )
         return
@@ -188,7 +189,7 @@ def compare(data: Dataset, probs: torch.Tensor, first: Choice, second: Choice) -
     cols = st.columns(2)
     for col, choice, p in ((cols[0], first, probs), (cols[1], second, other)):
         accuracy = (p.argmax(dim=1) == data.test_y).float().mean().item()
-        col.metric(f"Accuracy: {choice.label}", f"{accuracy:.2%}")
+        col.metric(f"Accuracy: {plain(choice.label)}", f"{accuracy:.2%}")
     st.dataframe(
         [
             {"images": "both right", "count": len(split.both_right)},
@@ -201,8 +202,8 @@ def compare(data: Dataset, probs: torch.Tensor, first: Choice, second: Choice) -
         key="eval-agreement",
     )
     for title, only, wrong in (
-        (f"Only {first.label} gets these right", split.only_first, other),
-        (f"Only {second.label} gets these right", split.only_second, probs),
+        (f"Only {plain(first.label)} gets these right", split.only_first, other),
+        (f"Only {plain(second.label)} gets these right", split.only_second, probs),
     ):
         st.markdown(f"**{title}** ({len(only)}; as the other model answers them)")
         surest = only[wrong[only].max(dim=1).values.argsort(descending=True)][:12]

@@ -13,8 +13,9 @@ import dataclasses
 import streamlit as st
 
 from playground import catalog, models, plots
+from playground.fit import check_fit, estimate_memory, size_text
 from playground.layers import Param, describe
-from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig, check_fit
+from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig
 from playground.ui import state
 
 _NEW_KIND = "linear"
@@ -105,7 +106,7 @@ def load_preset(key: str) -> None:
 def problem() -> SpecError | None:
     """Why the current model cannot be trained as it stands, or None."""
     try:
-        check_fit(state.spec(), state.config())
+        check_fit(state.spec(), state.config(), state.manager().settings.memory_budget_bytes)
     except SpecError as e:
         return e
     return None
@@ -254,6 +255,8 @@ def summary_table_and_diagram() -> None:
         return
     good = dataclasses.replace(spec, layers=spec.layers[: len(shapes)])
     summary = models.summarize(good)
+    config = state.config()
+    memory = estimate_memory(good, config.batch_size, config.optimizer)
     rows = [
         {
             "#": str(r.index),
@@ -261,8 +264,9 @@ def summary_table_and_diagram() -> None:
             "output shape": " x ".join(map(str, r.output_shape)),
             "parameters": r.params,
             "MACs": r.macs,
+            "memory": size_text(m.saved_per_image * config.batch_size),
         }
-        for r in summary.layers
+        for r, m in zip(summary.layers, memory.layers, strict=True)
     ]
     rows.append(
         {
@@ -271,22 +275,36 @@ def summary_table_and_diagram() -> None:
             "output shape": "",
             "parameters": summary.total_params,
             "MACs": summary.total_macs,
+            "memory": size_text(memory.total),
         }
     )
     st.dataframe(
         rows,
         hide_index=True,
         column_config={
-            "#": st.column_config.TextColumn(width=40),
+            "#": st.column_config.TextColumn(width=30),
             "parameters": st.column_config.NumberColumn(format="localized"),
             "MACs": st.column_config.NumberColumn(
                 format="compact", help="multiply-accumulates per image"
+            ),
+            "memory": st.column_config.TextColumn(
+                help=f"What each layer keeps for the backward pass with a batch of "
+                f"{config.batch_size}; the total is one whole training step (see below)."
             ),
         },
         key=f"summary-{state.version('build')}-{len(rows)}",
     )
     if len(shapes) < len(spec.layers):
         st.caption(f"Layers {len(shapes) + 1} on are left out until the error above is fixed.")
+    optimizer = catalog.OPTIMIZERS[memory.optimizer].label
+    budget = state.manager().settings.memory_budget_bytes
+    st.caption(
+        f"One training step with a batch of {memory.batch_size} and {optimizer} needs about "
+        f"{size_text(memory.total)}: {size_text(memory.activations)} of activations kept for "
+        f"the backward pass, {size_text(memory.backward_extra)} for the gradients flowing "
+        f"back, and {size_text(memory.fixed)} for the weights, their gradients and "
+        f"{optimizer}'s state. This server allows {size_text(budget)} per job."
+    )
     st.plotly_chart(
         plots.network_figure(summary), key="network-diagram", config={"displayModeBar": False}
     )

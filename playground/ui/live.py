@@ -11,35 +11,80 @@ import streamlit as st
 
 from playground import catalog, plots
 from playground.jobs import TrainingJob
+from playground.manager import QueueSpot, WatchedJob
 from playground.metrics import Status
+from playground.owners import NotAllowed
 from playground.specs import SpecError
-from playground.training import stall_advice
+from playground.training import duration_text, stall_advice
+from playground.ui import share, state
 from playground.ui.sidebar import badge
+from playground.ui.text import plain
 
 POLL_SECONDS = 0.9
+_NOTE = "live.note"  # a control that was refused, shown on the next run
 
 
 def controls(job: TrainingJob) -> None:
-    """Pause / Resume, Stop, and a new learning rate for the running job."""
-    if not job.active:
-        return
-    cols = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
-    if job.status is Status.PAUSED:
+    """For your own job: Pause / Resume, Stop and a new learning rate while it trains, Cancel
+    while it waits, and Share. Each press checks again, on the server, that the job is yours."""
+    if note := st.session_state.pop(_NOTE, None):
+        st.error(note, icon=":material/block:")
+    if job.status is Status.QUEUED:
+        cols = st.columns([1, 1, 4], vertical_alignment="bottom")
         cols[0].button(
-            "Resume", key="job-resume", on_click=job.resume, icon=":material/play_arrow:"
+            "Cancel", key="job-cancel", on_click=_act, args=(job.id, "stop"),
+            icon=":material/cancel:", help="Leave the queue; nothing is saved.",
+        )  # fmt: skip
+        _share_button(cols[1], job)
+    elif job.active:
+        cols = st.columns([1, 1, 2, 1, 1], vertical_alignment="bottom")
+        if job.status is Status.PAUSED:
+            cols[0].button(
+                "Resume", key="job-resume", on_click=_act, args=(job.id, "resume"),
+                icon=":material/play_arrow:",
+            )  # fmt: skip
+        else:
+            cols[0].button(
+                "Pause", key="job-pause", on_click=_act, args=(job.id, "pause"),
+                icon=":material/pause:",
+            )  # fmt: skip
+        cols[1].button(
+            "Stop", key="job-stop", on_click=_act, args=(job.id, "stop"), icon=":material/stop:"
         )
+        _learning_rate(job, cols[2], cols[3])
+        _share_button(cols[4], job)
     else:
-        cols[0].button(
-            "Pause",
-            key="job-pause",
-            on_click=job.pause,
-            icon=":material/pause:",
-            disabled=job.status is Status.QUEUED,
-        )
-    cols[1].button("Stop", key="job-stop", on_click=job.stop, icon=":material/stop:")
+        _share_button(st, job)
+    if job.share_token:
+        share.share_box(job.share_token, "job")
+
+
+def _act(job_id: str, action: str) -> None:
+    try:
+        getattr(state.manager().control(state.owner(), job_id), action)()
+    except NotAllowed as e:
+        st.session_state[_NOTE] = str(e)
+
+
+def _share(job_id: str) -> None:
+    try:
+        state.manager().share(state.owner(), job_id)
+    except NotAllowed as e:
+        st.session_state[_NOTE] = str(e)
+
+
+def _share_button(where, job: TrainingJob) -> None:
+    where.button(
+        "Share", key="job-share", on_click=_share, args=(job.id,), icon=":material/share:",
+        disabled=job.share_token is not None,
+        help="A link for others to watch this job live, read-only.",
+    )  # fmt: skip
+
+
+def _learning_rate(job: TrainingJob, field, apply) -> None:
     last = job.log.last_step()
     current = job.controls.lr or job.config.lr
-    new_lr = cols[2].number_input(
+    new_lr = field.number_input(
         "Learning rate of the running job",
         min_value=1e-6,
         max_value=100.0,
@@ -49,20 +94,20 @@ def controls(job: TrainingJob) -> None:
         key=f"live-lr-{job.id}",
         help="Changes apply from the next step (the schedule then follows the new value).",
     )
-    if cols[3].button("Apply", key="job-apply-lr", disabled=new_lr == current):
+    if apply.button("Apply", key="job-apply-lr", disabled=new_lr == current):
         try:
-            job.set_lr(new_lr)
-        except SpecError as e:
-            st.error(e.message)
+            state.manager().control(state.owner(), job.id).set_lr(new_lr)
+        except (SpecError, NotAllowed) as e:
+            st.error(str(e))
         else:
             now = f" (now {last.lr:.3g} at step {last.step})" if last else ""
             st.toast(f"Learning rate set to {new_lr:g}{now}; it applies from the next step.")
             st.rerun()
 
 
-def view(job: TrainingJob) -> None:
-    """Metrics, progress and charts; live while the job is active."""
-    every = POLL_SECONDS if job.active else None
+def view(job: TrainingJob | WatchedJob) -> None:
+    """Metrics, progress and charts; live until the job ends (also while it waits to start)."""
+    every = None if job.status.ended else POLL_SECONDS
 
     @st.fragment(run_every=every)
     def live() -> None:
@@ -73,10 +118,13 @@ def view(job: TrainingJob) -> None:
     live()
 
 
-def _draw(job: TrainingJob) -> None:
+def _draw(job: TrainingJob | WatchedJob) -> None:
     steps, epochs = job.log.steps(), job.log.epochs()
     last = steps[-1] if steps else None
-    st.markdown(f"**{job.name}** {badge(job)} {job.message}")
+    st.markdown(f"**{plain(job.name)}** {badge(job)} {plain(job.message)}")
+    if job.status is Status.QUEUED:
+        st.info(queue_text(state.manager().spot(job)), icon=":material/hourglass_top:")
+        return
     if job.data_note:
         st.info(job.data_note, icon=":material/info:")
     cols = st.columns(4)
@@ -98,7 +146,7 @@ def _draw(job: TrainingJob) -> None:
         text = f"Step {done:,} of {total:,}" if total else "Loading the data"
         if last and total and done < total:
             eta = (total - done) * last.seconds / done
-            text += f" · about {_duration(eta)} left"
+            text += f" · about {duration_text(eta)} left"
         st.progress(min(1.0, done / total) if total else 0.0, text=text)
     else:
         _ending(job)
@@ -122,7 +170,7 @@ def _epoch_figure(job_id: str, epochs: list) -> dict:
 def _ending(job: TrainingJob) -> None:
     s = job.summary
     took = s.get("train_seconds")
-    took_text = f" in {_duration(took)}" if took is not None else ""
+    took_text = f" in {duration_text(took)}" if took is not None else ""
     status = job.status
     if status is Status.FINISHED:
         test = s.get("test_accuracy")
@@ -131,26 +179,29 @@ def _ending(job: TrainingJob) -> None:
         done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
         st.success(f"Finished {done}{took_text}{acc}.", icon=":material/check:")
     elif status is Status.STOPPED:
-        trained = f" Trained for {_duration(took)}." if took is not None else ""
-        st.info(f"{job.message}{trained}", icon=":material/stop_circle:")
+        trained = f" Trained for {duration_text(took)}." if took is not None else ""
+        st.info(f"{plain(job.message)}{trained}", icon=":material/stop_circle:")
     elif status is Status.DIVERGED:
-        st.error(f"Diverged. {job.message}", icon=":material/warning:")
+        st.error(f"Diverged. {plain(job.message)}", icon=":material/warning:")
     else:
-        st.error(f"Failed. {job.message}", icon=":material/error:")
+        st.error(f"Failed. {plain(job.message)}", icon=":material/error:")
     if status in (Status.FINISHED, Status.STOPPED):
         classes = len(catalog.DATASETS[job.config.dataset].classes)
         advice = stall_advice(job.config, job.log.epochs(), classes)
         if advice:
             st.warning(advice, icon=":material/trending_flat:")
     if job.run_dir is not None:
-        st.caption(f"Saved as run {job.run_dir.name}.")
+        st.caption(f"Saved as run {plain(job.run_dir.name)}.")
 
 
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s"
-    return f"{minutes // 60} h {minutes % 60} min"
+def queue_text(spot: QueueSpot | None) -> str:
+    """'Position 2 in the queue: it starts in about 4 min.'"""
+    if spot is None:
+        return "Starting."
+    where = "Next in the queue" if spot.position == 1 else f"Position {spot.position} in the queue"
+    if spot.seconds is None:
+        return f"{where}: the start time is not known yet."
+    if spot.seconds < 1:
+        return f"{where}: it starts in a moment."
+    words = "at the latest in" if spot.at_most else "in about"
+    return f"{where}: it starts {words} {duration_text(spot.seconds)}."

@@ -1,6 +1,6 @@
-"""Which model a page uses: the pretrained one, the session's own, a saved run, or the job
-training now (its newest weight snapshot). Pages infer with CPU copies, never the training
-module."""
+"""Which model a page uses: the pretrained one, the session's own, one of your saved runs or an
+example, or your job training now (its newest weight snapshot). Other people's runs and jobs are
+never offered, nor loaded by name. Pages infer with CPU copies, never the training module."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 import streamlit as st
 from torch import nn
 
-from playground import catalog, pretrained
-from playground.runs import WEIGHTS, list_runs, load_run
+from playground import catalog, owners, pretrained
+from playground.runs import WEIGHTS, load_run, visible_runs
 from playground.specs import ModelSpec, SpecError
 from playground.ui import runs_view, state
+from playground.ui.text import plain
 
 PRETRAINED, SESSION, LIVE = "pretrained", "session", "live"
 
@@ -65,10 +66,11 @@ def options() -> dict[str, str]:
         found[SESSION] = f"This session's model ({state.spec().name})"
     job = state.job()
     if job is not None and job.active:
-        found[LIVE] = f"Live: the job training now ({job.name})"
-    for run in list_runs():
-        if (run.path / WEIGHTS).exists():
-            found[str(run.path)] = f"Run {run.name}"
+        found[LIVE] = f"Live: your job training now ({job.name})"
+    for run in visible_runs(state.owner()):
+        if run.has_weights:
+            mine = "" if run.owner else " (example)"
+            found[str(run.path)] = f"Run {run.name}{mine}"
     return found
 
 
@@ -87,7 +89,7 @@ def pick(key: str, label: str = "Model") -> Choice | None:
     try:
         return load(value)
     except SpecError as e:
-        st.error(e.message, icon=":material/error:")
+        st.error(plain(e.message), icon=":material/error:")
         return None
 
 
@@ -113,7 +115,7 @@ def load(value: str) -> Choice:
     if value == LIVE:
         job = state.job()
         if job is None:
-            raise SpecError("No job is training now: pick another model.")
+            raise SpecError("You have no job training now: pick another model.")
         return Choice(
             f"Live: {job.name}",
             job.spec,
@@ -142,6 +144,8 @@ def load(value: str) -> Choice:
         value = source
     path = Path(value)
     run = load_run(path)
+    if not run.visible_to(state.owner()):
+        raise SpecError(str(owners.not_yours("run")))
     mtime = (path / WEIGHTS).stat().st_mtime
     model = _run_model(str(path), mtime)
     return Choice(

@@ -1,5 +1,6 @@
-"""The runs table: every saved run, curves of the selected ones overlaid, the settings that
-differ highlighted, and for one run: use its model, download it, delete it."""
+"""The runs table: your runs and the examples, curves of the selected ones overlaid, the settings
+that differ highlighted, and for one run: use its model, download it, share it, delete it. Other
+people's runs are not listed; only your own can be shared or deleted."""
 
 from __future__ import annotations
 
@@ -7,10 +8,24 @@ import pandas as pd
 import streamlit as st
 
 from playground import metrics, plots
-from playground.runs import WEIGHTS, Run, delete_run, differences, list_runs, settings, table_row
-from playground.ui import state
+from playground.fit import size_text
+from playground.owners import NotAllowed
+from playground.runs import (
+    WEIGHTS,
+    Run,
+    delete_run,
+    differences,
+    disk_usage,
+    settings,
+    share_run,
+    table_row,
+    visible_runs,
+)
+from playground.ui import share, state
+from playground.ui.text import plain
 
 _MODEL_RUN = "model_run"  # the run whose weights are the session's current model, if any
+_NOTE = "runs.note"  # what the last action did, shown above the table
 
 
 def model_run() -> str | None:
@@ -18,35 +33,49 @@ def model_run() -> str | None:
     return st.session_state.get(_MODEL_RUN)
 
 
-def _use(run: Run) -> None:
+def use(run: Run) -> None:
+    """Make a run's model and settings the session's current ones."""
     state.set_spec(run.spec)
     state.set_config(run.config)
     st.session_state[_MODEL_RUN] = str(run.path)
-    st.session_state["runs.note"] = (
+    st.session_state[_NOTE] = (
         f"{run.name} is now the current model (its layers on Build, its settings here)."
     )
 
 
 def _delete(run: Run) -> None:
-    delete_run(run)
+    try:
+        delete_run(run, state.owner())
+    except NotAllowed as e:
+        st.session_state[_NOTE] = str(e)
+        return
     if model_run() == str(run.path):
         del st.session_state[_MODEL_RUN]
-    st.session_state["runs.note"] = f"Deleted run {run.name}."
+    st.session_state[_NOTE] = f"Deleted run {run.name}."
     state.bump("runs")  # a new table: the old selection pointed at rows that moved
 
 
+def _share(run: Run) -> None:
+    try:
+        share_run(run, state.owner())
+    except NotAllowed as e:
+        st.session_state[_NOTE] = str(e)
+
+
 def runs_table() -> None:
-    runs = list_runs()
+    me = state.owner()
+    runs = visible_runs(me)
     note = st.empty()  # always there, so the elements below keep their places
-    if text := st.session_state.pop("runs.note", None):
-        note.info(text)
+    if text := st.session_state.pop(_NOTE, None):
+        note.info(plain(text))
+    _disk_note(me)
     if not runs:
         st.caption("No runs yet: each training job is saved here as a run when it ends.")
         return
     training = {str(j.run_dir) for j in state.manager().jobs() if j.active and j.run_dir}
     rows = []
     for run in runs:
-        row = table_row(run)
+        row = {"owner": "you" if run.owner == me else "example", **table_row(run)}
         if str(run.path) in training:
             row["status"] = "training"
         rows.append(row)
@@ -69,7 +98,19 @@ def runs_table() -> None:
         return
     _compare(chosen)
     if len(chosen) == 1:
-        _actions(chosen[0], active=str(chosen[0].path) in training)
+        _actions(chosen[0], active=str(chosen[0].path) in training, mine=chosen[0].owner == me)
+
+
+def _disk_note(me: str) -> None:
+    quota = state.manager().settings.disk_quota_bytes
+    if quota is None:
+        return
+    used = disk_usage(me)
+    text = f"Your runs take {size_text(used)} of the {size_text(quota)} you may keep here."
+    if used >= quota:
+        st.warning(text + " Delete some to train again.", icon=":material/storage:")
+    elif used:
+        st.caption(text)
 
 
 def _compare(runs: list[Run]) -> None:
@@ -99,12 +140,12 @@ def _compare(runs: list[Run]) -> None:
     )
 
 
-def _actions(run: Run, active: bool) -> None:
-    cols = st.columns(4, vertical_alignment="bottom")
+def _actions(run: Run, active: bool, mine: bool) -> None:
+    cols = st.columns(5, vertical_alignment="bottom")
     cols[0].button(
         "Use this model",
         key="run-use",
-        on_click=_use,
+        on_click=use,
         args=(run,),
         help="Its layers become the current model and its settings the recipe.",
         icon=":material/input:",
@@ -128,14 +169,23 @@ def _actions(run: Run, active: bool) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
-    with cols[3].popover("Delete", icon=":material/delete:", disabled=active):
-        st.write(f"Delete {run.name} and its weights from disk?")
+    if not mine:
+        st.caption("An example run: everyone can use and download it, nobody can change it.")
+        return
+    cols[3].button(
+        "Share", key="run-share", on_click=_share, args=(run,), icon=":material/share:",
+        disabled=run.share is not None, help="A link for others to see this run, read-only.",
+    )  # fmt: skip
+    with cols[4].popover("Delete", icon=":material/delete:", disabled=active):
+        st.write(f"Delete {plain(run.name)} and its weights from disk?")
         st.button(
             "Delete for good", key="run-delete", on_click=_delete, args=(run,), type="primary"
         )
+    if run.share:
+        share.share_box(run.share, "run")
     if active:
         st.caption("This run is still training: stop it before deleting it.")
     elif not run.summary:
         st.caption("This run has no summary: the server stopped while it was training.")
     elif run.summary.get("status") in ("failed", "diverged"):
-        st.warning(run.summary.get("message", "This run did not finish."))
+        st.warning(plain(run.summary.get("message", "This run did not finish.")))

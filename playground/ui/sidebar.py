@@ -8,7 +8,8 @@ from playground import catalog, models
 from playground.jobs import TrainingJob
 from playground.metrics import Status
 from playground.specs import SpecError
-from playground.ui import state
+from playground.ui import identity, state
+from playground.ui.text import plain
 
 POLL_SECONDS = 2.0
 
@@ -33,24 +34,25 @@ def render(page_is_live: bool = False) -> None:
             model = f"{len(spec.layers)} layers, {total:,} parameters"
         except SpecError:
             model = "does not validate yet: see Build"
-        st.markdown(f"**Model:** {spec.name}  \n{model}")
+        st.markdown(f"**Model:** {plain(spec.name)}  \n{model}")
         st.markdown(f"**Dataset:** {catalog.DATASETS[config.dataset].label}")
         device = state.machine_device() if config.device == "auto" else config.device
         st.markdown(f"**Device:** {device}")
         job = state.job()
         if job is not None:
-            poll = job.active and not page_is_live
+            poll = not job.status.ended and not page_is_live
             _job_status(job.id, POLL_SECONDS if poll else None, page_is_live)
+        identity.account()
 
 
 def _job_status(job_id: str, every: float | None, page_is_live: bool) -> None:
     @st.fragment(run_every=every)
     def show() -> None:
-        job = state.manager().get(job_id)
+        job = state.manager().owned(state.owner(), job_id)
         if job is None:
             return
         progress = "live on this page" if page_is_live and job.active else progress_text(job)
-        st.markdown(f"**Job:** {job.name}  \n{badge(job)}  \n{progress}")
+        st.markdown(f"**Job:** {plain(job.name)}  \n{badge(job)}  \n{progress}")
         if every and job.status.ended:
             st.rerun()  # one full run to switch polling off everywhere
 

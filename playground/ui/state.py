@@ -1,5 +1,5 @@
-"""What a browser session holds: the current model and recipe, its training job, and the
-process-wide JobManager. Pages read and change these only through the functions here."""
+"""What a browser session holds: who it is, the current model and recipe, its training job, and
+the process-wide JobManager. Pages read and change these only through the functions here."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import sys
 
 import streamlit as st
 
-from playground import catalog
+from playground import catalog, settings
 from playground.data import default_data_dir
-from playground.jobs import JobManager, TrainingJob
+from playground.jobs import TrainingJob
+from playground.manager import JobManager
 from playground.runs import default_runs_dir
-from playground.specs import ModelSpec, TrainConfig
-from playground.training import device_name, pick_device
+from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.training import device_name, gpu_memory, pick_device
+from playground.ui import identity
 
 _SPEC, _CONFIG, _JOB, _OWN = "model_spec", "train_config", "job_id", "own_jobs"
 DEFAULT_PRESET = "seed-cnn"
@@ -24,12 +26,17 @@ GIL_SWITCH_SECONDS = 0.001
 
 @st.cache_resource
 def manager() -> JobManager:
-    """One per server process: every session's jobs, one training at a time (others queue)."""
+    """One per server process: every session's jobs, their queue and the server's limits."""
     # The training thread needs the GIL back after every torch op; while a page is being drawn
     # it would wait up to Python's default 5 ms for each. A shorter interval hands it back
     # sooner (measured in benchmarks/bench_app.py).
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    return JobManager(max_running=1)
+    try:
+        limits = settings.load()
+    except SpecError as e:
+        st.error(f"The server's settings cannot be used: {e}", icon=":material/error:")
+        st.stop()
+    return JobManager(limits, gpu_memory=gpu_memory(), runs_dir=default_runs_dir())
 
 
 @st.cache_resource
@@ -82,17 +89,23 @@ def bump(name: str) -> None:
     st.session_state[f"version.{name}"] = version(name) + 1
 
 
+def owner() -> str:
+    """Who this session is: the logged-in user, or this browser."""
+    return identity.owner()
+
+
 def job() -> TrainingJob | None:
-    """The session's job: the one it started, the one named in the URL (?job=...), or else
-    the job training now (after a reload of the tab, the session is new but the job is not)."""
-    jobs = manager()
-    mine = jobs.get(st.session_state.get(_JOB))
+    """The session's job: the one it started, the one named in the URL (?job=..., if it is
+    yours), or else your newest job still queued or training (after a reload of the tab, the
+    session is new but the job is not)."""
+    jobs, me = manager(), owner()
+    mine = jobs.owned(me, st.session_state.get(_JOB))
     if mine is not None:
         return mine
-    found = jobs.get(st.query_params.get("job"))
+    found = jobs.owned(me, st.query_params.get("job"))
     if found is None:
         own = st.session_state.get(_OWN, set())  # e.g. a fine-tune from Draw: not a reload
-        found = next((j for j in jobs.jobs() if j.active and j.id not in own), None)
+        found = next((j for j in jobs.jobs_of(me) if not j.status.ended and j.id not in own), None)
     if found is not None:
         st.session_state[_JOB] = found.id
         if _untouched():  # a reloaded tab: show the job's model and settings again
@@ -100,6 +113,12 @@ def job() -> TrainingJob | None:
             set_config(found.config)
             st.rerun()
     return found
+
+
+def linked_job_is_not_yours() -> bool:
+    """True when the URL names a job (?job=...) that exists but belongs to someone else."""
+    linked = st.query_params.get("job")
+    return manager().get(linked) is not None and manager().owned(owner(), linked) is None
 
 
 def _untouched() -> bool:
@@ -110,17 +129,29 @@ def _untouched() -> bool:
     )
 
 
+def busy_reason() -> str | None:
+    """Why this person cannot start a job now (they have one queued or training), or None."""
+    return manager().busy_reason(owner())
+
+
 def submit(job: TrainingJob) -> None:
-    """Queue a job that this session started for a purpose of its own (not its main job)."""
-    st.session_state.setdefault(_OWN, set()).add(job.id)
+    """Queue a job that this session started for a purpose of its own (not its main job);
+    Refused (a SpecError) if it cannot join the queue."""
     manager().submit(job)
+    st.session_state.setdefault(_OWN, set()).add(job.id)
+
+
+def new_job(model: ModelSpec, recipe: TrainConfig, **kwargs) -> TrainingJob:
+    """A job of this session's owner, saved with the server's runs."""
+    return TrainingJob(
+        model, recipe, data_dir=default_data_dir(), runs_dir=default_runs_dir(), owner=owner(),
+        **kwargs,
+    )  # fmt: skip
 
 
 def start_job(model: ModelSpec, recipe: TrainConfig) -> TrainingJob:
-    """Queue a job for `model` and `recipe` (validated here; SpecError if they do not fit)."""
-    new = TrainingJob(
-        model, recipe, name=model.name, data_dir=default_data_dir(), runs_dir=default_runs_dir()
-    )
+    """Queue a job for `model` and `recipe`; SpecError (Refused among them) if it cannot."""
+    new = new_job(model, recipe, name=model.name)
     manager().submit(new)
     st.session_state[_JOB] = new.id
     return new

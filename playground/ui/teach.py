@@ -9,16 +9,15 @@ import streamlit as st
 import torch
 
 from playground import catalog, inspect
-from playground.data import default_data_dir
 from playground.drawing import Prepared
 from playground.jobs import TrainingJob
 from playground.metrics import Status
 from playground.predict import Answer
-from playground.runs import default_runs_dir
 from playground.specs import SpecError, TrainConfig
-from playground.ui import state
+from playground.ui import live, state
 from playground.ui.model_picker import Choice
 from playground.ui.sidebar import badge, progress_text
+from playground.ui.text import plain
 
 _SET, _JOB, _BEFORE, _AFTER = "teach.set", "teach.job", "teach.before", "teach.after"
 MIX_REPEAT = 20  # each drawing appears this often per epoch, each time augmented anew
@@ -70,12 +69,18 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
     cols = st.columns(min(len(mine), 8))
     for i, (image, label) in enumerate(mine[-8:]):
         cols[i].image(image, caption=classes[label], width=48)
-    job = state.manager().get(st.session_state.get(_JOB))
-    busy = job is not None and job.active
+    job = state.manager().owned(state.owner(), st.session_state.get(_JOB))
+    busy = job is not None and not job.status.ended
+    reason = state.busy_reason()
     c1, c2 = st.columns(2)
-    if c1.button("Fine-tune on my set", key="teach-start", disabled=busy, type="primary"):
-        _start(choice, mine)
+    start = c1.button(
+        "Fine-tune on my set", key="teach-start", disabled=reason is not None, type="primary",
+        help=reason,
+    )  # fmt: skip
+    if start and _start(choice, mine):
         st.rerun()
+    if reason is not None and not busy:
+        st.caption(reason)
     if c2.button("Clear my set", key="teach-clear", disabled=busy):
         mine.clear()
         st.rerun()
@@ -83,27 +88,26 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
         _progress(job, classes)
 
 
-def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> None:
+def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> bool:
     x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]  # (N, 1, 28, 28)
     y = torch.tensor([label for _, label in mine])
     info = choice.dataset
     config = TrainConfig.from_dict({**FINE_TUNE, "dataset": info.name})
     try:
-        job = TrainingJob(
+        job = state.new_job(
             choice.spec,
             config,
             name=f"{choice.spec.name}-my-handwriting",
-            data_dir=default_data_dir(),
-            runs_dir=default_runs_dir(),
             initial_weights={k: v.clone() for k, v in choice.model.state_dict().items()},
             extra=(x, y, MIX_REPEAT),
         )
+        state.submit(job)
     except SpecError as e:
-        st.error(e.message)
-        return
-    state.submit(job)
+        st.error(plain(e.message))
+        return False
     st.session_state[_JOB] = job.id
     st.session_state[_BEFORE] = _answers(choice.model, x, info)
+    return True
 
 
 def _answers(model, x: torch.Tensor, info: catalog.DatasetInfo) -> list[int]:
@@ -111,11 +115,13 @@ def _answers(model, x: torch.Tensor, info: catalog.DatasetInfo) -> list[int]:
 
 
 def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
-    every = 1.0 if job.active else None
+    every = None if job.status.ended else 1.0
 
     @st.fragment(run_every=every)
     def show() -> None:
         st.markdown(f"**Fine-tuning** {badge(job)} {progress_text(job)}")
+        if job.status is Status.QUEUED:
+            st.caption(live.queue_text(state.manager().spot(job)))
         if every and job.status.ended:
             st.rerun()
         if not job.status.ended:
@@ -142,7 +148,7 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         if test is not None:
             text += f", and {test:.2%} of the test digits"
         if job.run_dir is not None:
-            text += f'. Pick "Run {job.run_dir.name}" under Model to draw with it'
+            text += f'. Pick "Run {plain(job.run_dir.name)}" under Model to draw with it'
         st.success(text + ".")
 
     show()

@@ -1,0 +1,29 @@
+"""Watch links: `?watch=<token>` on the Train page shows a shared job or run, read-only."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+PARAM = "watch"
+
+
+def token() -> str | None:
+    """The watch token in this page's address, if any."""
+    return st.query_params.get(PARAM) or None
+
+
+def link(token: str) -> str:
+    """The full address of the Train page with `token` (a relative one where the browser's
+    address is not known, as in tests)."""
+    page = (st.context.url or "").split("?")[0].split("#")[0] or "/train"
+    return f"{page}?{PARAM}={token}"
+
+
+def share_box(token: str, what: str) -> None:
+    """The link, as text to copy, and what it gives."""
+    st.code(link(token), language=None)
+    st.caption(
+        f"Anyone with this link can watch this {what}'s curves"
+        + (" live" if what == "job" else "")
+        + " and copy its model into their own runs; nobody but you can change it."
+    )
