@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground.ui import identity, sidebar
+from playground.ui import identity, sidebar, visibility
 
 st.set_page_config(
     page_title="Deep Learning Playground", page_icon=":material/neurology:", layout="wide"
@@ -43,7 +43,8 @@ page = st.navigation(
         ),
     ]
 )
-with st.sidebar:
-    identity.remember()  # before the page, which may end the run early (st.stop)
+with st.sidebar:  # before the page, which may end the run early (st.stop)
+    identity.remember()
+    visibility.watch()
 page.run()
 sidebar.render(page_is_live=page.url_path == "train")

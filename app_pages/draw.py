@@ -4,7 +4,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from playground.drawing import prepare
 from playground.specs import SpecError
-from playground.ui import draw_view, model_picker, teach
+from playground.ui import draw_view, model_picker, teach, visibility
 
 LIVE_SECONDS = 2.0
 
@@ -60,4 +60,4 @@ def board() -> None:
 # A stroke reruns only this part of the page, so the answer comes sooner. With the live job
 # chosen it also reruns every few seconds: the same drawing, answered by newer weights.
 live = st.session_state.get("draw-model") == model_picker.LIVE and choice is not None
-st.fragment(board, run_every=LIVE_SECONDS if live else None)()
+st.fragment(board, run_every=visibility.every(LIVE_SECONDS) if live else None)()

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from playground.ui import evaluate_view, model_picker
+from playground.ui import evaluate_view, model_picker, visibility
 
 st.title("Evaluate")
 st.caption("How a model does on the whole test set, and where it goes wrong.")
@@ -32,4 +32,4 @@ def view() -> None:
             evaluate_view.compare(data, probs, current, second.refreshed())
 
 
-st.fragment(view, run_every=evaluate_view.LIVE_SECONDS if choice.live else None)()
+st.fragment(view, run_every=visibility.every(evaluate_view.LIVE_SECONDS) if choice.live else None)()

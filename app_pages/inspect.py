@@ -1,7 +1,7 @@
 import streamlit as st
 
 from playground.data import DataError, load
-from playground.ui import inspect_view, model_picker
+from playground.ui import inspect_view, model_picker, visibility
 
 st.title("Inspect")
 st.caption("What each layer computes for one input, and which pixels the answer depends on.")
@@ -29,4 +29,4 @@ def view() -> None:
     inspect_view.panels(choice.refreshed(), source, data)
 
 
-st.fragment(view, run_every=inspect_view.LIVE_SECONDS if choice.live else None)()
+st.fragment(view, run_every=visibility.every(inspect_view.LIVE_SECONDS) if choice.live else None)()

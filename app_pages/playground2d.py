@@ -1,7 +1,7 @@
 import streamlit as st
 
 from playground.toy.experiment import CUSTOM, ExperimentError
-from playground.ui import toy_view
+from playground.ui import toy_view, visibility
 
 st.title("Playground 2-D")
 st.caption(
@@ -35,6 +35,6 @@ with board:
     label = toy_view.click_to_add(pts.kind)
     show_test = st.toggle("Show test points", False, key="toy-show-test")
     playing = run.snapshot().playing
-    st.fragment(toy_view.live, run_every=toy_view.REFRESH_SECONDS if playing else None)(
-        run, show_test, label, playing
-    )
+    st.fragment(
+        toy_view.live, run_every=visibility.every(toy_view.REFRESH_SECONDS) if playing else None
+    )(run, show_test, label, playing)

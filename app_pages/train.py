@@ -8,6 +8,8 @@ st.title("Train")
 if token := share.token():  # a watch link: someone's job or run, read-only
     watch.page(token)
     st.stop()
+for note in state.restart_notes():
+    st.warning(plain(note), icon=":material/restart_alt:")
 if state.linked_job_is_not_yours():
     st.warning(
         "The job in this link belongs to someone else: ask its owner to share it (Share gives "

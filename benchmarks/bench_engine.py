@@ -122,7 +122,8 @@ def job_throughput(folder: Path, steps: int) -> float:
     def reader():  # a page polling twice a second
         seen = 0
         while not stop.is_set():
-            seen += len(job.log.steps(seen))
+            new = job.log.steps_after(seen)
+            seen = new[-1].step if new else seen
             job.log.epochs()
             job.latest_weights()
             time.sleep(0.5)

@@ -66,7 +66,7 @@ class TrainingJob:
         self.initial_weights, self.extra = initial_weights, extra
         self.owner = owner
         self.share_token: str | None = None  # set by share()
-        self.log = MetricsLog()
+        self.log = MetricsLog(sink=self._write_records)
         self.controls = Controls()
         self.created = time.time()
         self.device: str = ""
@@ -82,6 +82,7 @@ class TrainingJob:
         self._weights_version = 0
         self._thread: threading.Thread | None = None
         self._on_end: list[Callable[[TrainingJob], None]] = []
+        self._on_status: list[Callable[[TrainingJob], None]] = []
 
     # --- what readers see -------------------------------------------------------------------
 
@@ -162,6 +163,10 @@ class TrainingJob:
     def on_end(self, callback: Callable[[TrainingJob], None]) -> None:
         self._on_end.append(callback)
 
+    def on_status(self, callback: Callable[[TrainingJob], None]) -> None:
+        """Call `callback(job)` after each change of status or message, from the job's thread."""
+        self._on_status.append(callback)
+
     def share(self) -> str:
         """The token of this job's watch link (made once), also kept in its run folder so that
         the link shows the run once the job has ended."""
@@ -177,6 +182,11 @@ class TrainingJob:
     def _set(self, status: Status, message: str) -> None:
         with self._lock:
             self._status, self._message = status, message
+        for callback in self._on_status:
+            try:
+                callback(self)
+            except Exception:
+                logger.exception("on_status callback of job %s failed", self.id)
 
     def _run(self) -> None:
         try:
@@ -204,6 +214,10 @@ class TrainingJob:
         """A run folder whose job failed still says so, and why, in its summary."""
         if self._writer is None or self.summary or self.status is not Status.FAILED:
             return
+        try:
+            self.log.flush()  # the records up to the failure
+        except OSError:
+            logger.exception("could not write the last records of failed job %s", self.id)
         self.summary = {
             "name": self.name,
             "model": self.spec.name,
@@ -254,17 +268,17 @@ class TrainingJob:
                 )
                 self.run_dir = writer.path
         self._writer = writer
-        written = [0, 0]  # step and epoch records already in metrics.jsonl
+        saved_epochs = [0]
 
         def publish(_: nn.Module) -> None:
             state = weights_copy(model)
             with self._lock:
                 self._weights, self._weights_version = state, self._weights_version + 1
-            if writer:
-                steps, epochs = self.log.steps(written[0]), self.log.epochs()[written[1] :]
-                writer.append(steps + epochs)
-                written[0] += len(steps)
-                written[1] += len(epochs)
+            self.log.flush()
+            epochs = len(self.log.epochs())
+            if writer and epochs > saved_epochs[0]:  # each epoch's weights survive a crash
+                writer.save_weights(state)
+                saved_epochs[0] = epochs
 
         self._set(Status.RUNNING, "Training.")
         started = time.time()
@@ -299,6 +313,10 @@ class TrainingJob:
             writer.finish(summary)
         self.summary = summary
         self._set(outcome.status, outcome.message)
+
+    def _write_records(self, records: list) -> None:
+        if self._writer is not None:
+            self._writer.append(records)
 
     def _ended(self) -> None:
         for callback in self._on_end:

@@ -47,6 +47,9 @@ class Param:
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise LayerProblem(f"{self.name} must be a number, not {value!r}")
+        if isinstance(value, int) and abs(value) > 2**53:
+            digits = len(str(abs(value)))
+            raise LayerProblem(f"{self.name} is a {digits}-digit number: far too large")
         if not math.isfinite(value):
             raise LayerProblem(f"{self.name} must be a finite number, not {value}")
         if self.kind is int:

@@ -11,13 +11,14 @@ a `WatchedJob`, which can be read but not steered.
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from playground import catalog, runs
+from playground import catalog, journal, runs
 from playground.fit import check_fit, size_text
 from playground.jobs import TrainingJob
 from playground.metrics import Status
@@ -26,6 +27,7 @@ from playground.settings import ServerSettings
 from playground.specs import SpecError
 
 RETENTION_CHECK_SECONDS = 3600.0
+logger = logging.getLogger(__name__)
 
 
 class Refused(SpecError):
@@ -80,7 +82,25 @@ class JobManager:
         self._queue: list[TrainingJob] = []
         self._speed: float | None = None  # training samples/s of the last job that trained here
         self._retention_checked = -math.inf
+        self._journal_lock = threading.Lock()
+        self._notes = journal.recover(self._runs_root)  # what the last restart did, per owner
         self._expire_old_runs()
+
+    @property
+    def _runs_root(self) -> Path:
+        return Path(self.runs_dir or runs.default_runs_dir())
+
+    def restart_notes(self, owner: str | None) -> list[str]:
+        """What the last restart did to `owner`'s jobs, said once."""
+        with self._lock:
+            return self._notes.pop(owner, []) if owner else []
+
+    def _save_journal(self, _job: TrainingJob | None = None) -> None:
+        with self._journal_lock:
+            try:
+                journal.write(self._runs_root, self.jobs())
+            except OSError:  # it only helps to explain a restart: training goes on without it
+                logger.warning("could not write the jobs journal", exc_info=True)
 
     # --- joining the queue ------------------------------------------------------------------
 
@@ -91,6 +111,7 @@ class JobManager:
         job.controls.time_limit = self.settings.job_seconds
         job.controls.pause_limit = self.settings.pause_seconds
         job.on_end(self._job_ended)
+        job.on_status(self._save_journal)
         with self._lock:
             busy = self._busy(job.owner)
             if busy is not None:
@@ -103,6 +124,7 @@ class JobManager:
                 )
             self._jobs[job.id] = job
             self._queue.append(job)
+        self._save_journal()
         self._pump()
         return job.id
 
@@ -239,6 +261,7 @@ class JobManager:
             self._speed = float(speed)
         self._cleanup()
         self._pump()
+        self._save_journal()
         self._expire_old_runs()
 
     def _cleanup(self) -> None:

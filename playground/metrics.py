@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
@@ -47,28 +48,145 @@ def to_dict(record: StepRecord | EpochRecord) -> dict:
     return {"type": "step" if isinstance(record, StepRecord) else "epoch", **asdict(record)}
 
 
-def from_dict(data: dict) -> StepRecord | EpochRecord:
-    kind = data.get("type")
+def from_dict(data: object) -> StepRecord | EpochRecord:
+    """The record a line of metrics.jsonl holds; ValueError if it is not exactly one."""
+    if not isinstance(data, dict):
+        raise ValueError("not a record")
+    kind = StepRecord if data.get("type") == "step" else EpochRecord
+    if data.get("type") not in ("step", "epoch"):
+        raise ValueError("not a step or epoch record")
     fields = {k: v for k, v in data.items() if k != "type"}
-    return StepRecord(**fields) if kind == "step" else EpochRecord(**fields)
+    if set(fields) != set(kind.__dataclass_fields__):
+        raise ValueError("not the fields of a record")
+    for name, value in fields.items():
+        optional = name in ("val_loss", "val_accuracy") and value is None
+        whole = name in ("step", "epoch")
+        if not optional and (
+            isinstance(value, bool)
+            or not isinstance(value, int if whole else (int, float))
+            or (whole and not 0 <= value < 2**62)
+        ):
+            raise ValueError(f"{name} is not a number")
+    return kind(**fields)
+
+
+CHART_POINTS = 500  # a chart is ~700 px wide: more points are slower to send, not clearer
+RECENT = 2048  # the newest step records, kept exactly
+SPANS = 1024  # older steps, folded into at most this many spans
+FLUSH_EVERY = 256  # step records handed to the sink (the run's file) at a time
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Consecutive steps folded into one point: their mean loss and its range, and the
+    learning rate at the last of them. A chart of a long run draws these."""
+
+    first: int  # first step
+    last: int
+    loss: float  # mean over the steps
+    loss_min: float
+    loss_max: float
+    lr: float  # at the last step
+    epoch: int  # of the last step
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    @classmethod
+    def of(cls, step: StepRecord) -> Span:
+        return cls(step.step, step.step, step.loss, step.loss, step.loss, step.lr, step.epoch)
+
+    @classmethod
+    def merged(cls, spans: Sequence[Span]) -> Span:
+        total = sum(s.count for s in spans)
+        mean = sum(s.loss * s.count for s in spans) / total
+        low, high = min(s.loss_min for s in spans), max(s.loss_max for s in spans)
+        return cls(spans[0].first, spans[-1].last, mean, low, high, spans[-1].lr, spans[-1].epoch)
+
+
+def bucketed(spans: Sequence[Span], width: int) -> list[Span]:
+    """Spans merged wherever they fall in the same run of `width` steps (1-`width`,
+    `width`+1-2`width`, ...); spans wider than that stay as they are."""
+    out: list[Span] = []
+    group: list[Span] = []
+    for span in spans:
+        if group and (span.first - 1) // width != (group[0].first - 1) // width:
+            out.append(Span.merged(group))
+            group = []
+        group.append(span)
+    if group:
+        out.append(Span.merged(group))
+    return out
 
 
 class MetricsLog:
-    """Records appended by the training thread and read, as copies, by any other thread."""
+    """Records appended by the training thread and read, as copies, by any other thread.
 
-    def __init__(self) -> None:
+    Memory stays bounded however long a job trains: the newest RECENT steps are kept exactly,
+    older ones folded into at most SPANS spans of equal width (mean, min and max of their loss;
+    the width doubles when they would be more), and epochs
+    (at most a thousand) are all kept. With a `sink`, every step and epoch record is also handed
+    on, exactly and in order, FLUSH_EVERY steps at a time and at each `flush()`.
+    """
+
+    def __init__(self, sink: Callable[[list], None] | None = None) -> None:
         self._lock = threading.Lock()
-        self._steps: list[StepRecord] = []
+        self._recent: list[StepRecord] = []
+        self._spans: list[Span] = []
+        self._width = 1  # steps per span
         self._epochs: list[EpochRecord] = []
+        self._pending: list = []
+        self._sink = sink
+        self._count = 0
+        self.skipped = 0  # lines that were not records, when read from a file (runs.read_log)
+        self.version = 0  # changes with every record: a key for what is drawn from the log
 
     def add(self, record: StepRecord | EpochRecord) -> None:
         with self._lock:
-            (self._steps if isinstance(record, StepRecord) else self._epochs).append(record)
+            if isinstance(record, StepRecord):
+                self._recent.append(record)
+                self._count += 1
+                if len(self._recent) >= 2 * RECENT:
+                    self._fold()
+            else:
+                self._epochs.append(record)
+            self.version += 1
+            if self._sink is not None:
+                self._pending.append(record)
+                due = len(self._pending) >= FLUSH_EVERY or isinstance(record, EpochRecord)
+        if self._sink is not None and due:
+            self.flush()
 
-    def steps(self, start: int = 0) -> list[StepRecord]:
-        """Step records from index `start` on (pass the count you have to get only new ones)."""
+    def flush(self) -> None:
+        """Hand the records not yet handed on to the sink."""
         with self._lock:
-            return self._steps[start:]
+            pending, self._pending = self._pending, []
+        if pending and self._sink is not None:
+            self._sink(pending)
+
+    def _fold(self) -> None:
+        old, self._recent = self._recent[:RECENT], self._recent[RECENT:]
+        self._spans = bucketed(self._spans + [Span.of(s) for s in old], self._width)
+        while len(self._spans) > SPANS:
+            self._width *= 2
+            self._spans = bucketed(self._spans, self._width)
+
+    @property
+    def count(self) -> int:
+        """Step records added so far."""
+        with self._lock:
+            return self._count
+
+    def steps(self) -> list[StepRecord]:
+        """The newest step records, exactly (every step of a run of up to RECENT steps)."""
+        with self._lock:
+            return list(self._recent)
+
+    def steps_after(self, step: int) -> list[StepRecord]:
+        """The kept step records after step number `step`."""
+        with self._lock:
+            return [s for s in self._recent if s.step > step]
 
     def epochs(self) -> list[EpochRecord]:
         with self._lock:
@@ -76,4 +194,15 @@ class MetricsLog:
 
     def last_step(self) -> StepRecord | None:
         with self._lock:
-            return self._steps[-1] if self._steps else None
+            return self._recent[-1] if self._recent else None
+
+    def points(self, limit: int = CHART_POINTS) -> list[Span]:
+        """The whole run as about `limit` points of equal width (or the spans already kept,
+        where those are wider), oldest first, for a chart."""
+        with self._lock:
+            spans, recent, kept = list(self._spans), list(self._recent), self._width
+        everything = spans + [Span.of(s) for s in recent]
+        if len(everything) <= limit:
+            return everything
+        width = -(-everything[-1].last // limit)
+        return bucketed(everything, -(-width // kept) * kept)  # whole spans in each point

@@ -10,31 +10,23 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.layers import describe
-from playground.metrics import EpochRecord, StepRecord
+from playground.metrics import EpochRecord, Span
 from playground.models import Summary
 
-MAX_POINTS = 500  # per line: a chart is ~700 px wide; more points are slower, not clearer
 _TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
+_BAND = "rgba(31,119,180,0.12)"
 
 
-def smooth(values: Sequence[float], weight: float = 0.9) -> list[float]:
-    """Exponential moving average with bias correction (TensorBoard's smoothing)."""
-    out, avg = [], 0.0
-    for i, v in enumerate(values, start=1):
-        avg = weight * avg + (1 - weight) * v
-        out.append(avg / (1 - weight**i))
+def smooth(values: Sequence[float], weight: float = 0.9, counts: Sequence[int] = ()) -> list:
+    """Exponential moving average with bias correction (TensorBoard's smoothing); a value that
+    stands for `counts[i]` steps (a folded span) is weighted as that many steps."""
+    out, avg, kept = [], 0.0, 1.0
+    for i, v in enumerate(values):
+        w = weight ** (counts[i] if counts else 1)
+        avg = w * avg + (1 - w) * v
+        kept *= w
+        out.append(avg / (1 - kept))
     return out
-
-
-def _thin(xs: Sequence, ys: Sequence, limit: int = MAX_POINTS) -> tuple[list, list]:
-    """Every k-th point, the last one always kept, so a line has at most ~`limit` points."""
-    if len(xs) <= limit:
-        return list(xs), list(ys)
-    k = math.ceil(len(xs) / limit)
-    keep = list(range(0, len(xs), k))
-    if keep[-1] != len(xs) - 1:
-        keep.append(len(xs) - 1)
-    return [xs[i] for i in keep], [ys[i] for i in keep]
 
 
 def layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
@@ -49,20 +41,26 @@ def layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
     return fig
 
 
-def step_loss_figure(steps: Sequence[StepRecord], smoothing: float = 0.9) -> go.Figure:
-    """Training loss of every batch (faint), its smoothed line, and the learning rate used at
-    each step (right axis), against the step: one chart, so a live page redraws one."""
+def step_loss_figure(points: Sequence[Span], smoothing: float = 0.9) -> go.Figure:
+    """Training loss per step (faint; where steps are folded into one point, their mean, with
+    their range shaded), its smoothed line, and the learning rate (right axis), against the
+    step: one chart, so a live page redraws one."""
     fig = go.Figure()
-    x = [s.step for s in steps]
-    loss = [s.loss for s in steps]
-    rx, ry = _thin(x, loss)
-    fig.add_scatter(x=rx, y=ry, mode="lines", name="batch loss", line=dict(color=_RAW, width=1))
-    sx, sy = _thin(x, smooth(loss, smoothing))
-    fig.add_scatter(x=sx, y=sy, mode="lines", name="smoothed", line=dict(color=_TRAIN, width=2))
-    lx, ly = _thin(x, [s.lr for s in steps])
+    x = [p.last for p in points]
+    loss = [p.loss for p in points]
+    if any(p.count > 1 for p in points):
+        fig.add_scatter(x=x, y=[p.loss_max for p in points], mode="lines", line=dict(width=0),
+                        showlegend=False, hoverinfo="skip")  # fmt: skip
+        fig.add_scatter(x=x, y=[p.loss_min for p in points], mode="lines", line=dict(width=0),
+                        fill="tonexty", fillcolor=_BAND, name="range")  # fmt: skip
+    fig.add_scatter(x=x, y=loss, mode="lines", name="batch loss", line=dict(color=_RAW, width=1))
+    smoothed = smooth(loss, smoothing, [p.count for p in points])
     fig.add_scatter(
-        x=lx,
-        y=ly,
+        x=x, y=smoothed, mode="lines", name="smoothed", line=dict(color=_TRAIN, width=2)
+    )
+    fig.add_scatter(
+        x=x,
+        y=[p.lr for p in points],
         mode="lines",
         name="learning rate",
         yaxis="y2",
@@ -119,19 +117,19 @@ def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
 def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9) -> go.Figure:
     """Runs overlaid: smoothed training loss per epoch-fraction, validation accuracy per epoch.
 
-    `curves` maps a run's name to (step records, epoch records). Steps are put on an epoch axis
-    so runs with different batch sizes line up.
+    `curves` maps a run's name to (its chart points, as MetricsLog.points gives them, and its
+    epoch records). Steps are put on an epoch axis so runs with different batch sizes line up.
     """
     fig = make_subplots(
         rows=1, cols=2, subplot_titles=("Training loss (smoothed)", "Validation accuracy")
     )
-    for i, (name, (steps, epochs)) in enumerate(curves.items()):
+    for i, (name, (points, epochs)) in enumerate(curves.items()):
         color = _PALETTE[i % len(_PALETTE)]
-        if steps:
-            per_epoch = max(1, sum(1 for s in steps if s.epoch == 1))
-            x, y = _thin([s.step / per_epoch for s in steps], smooth([s.loss for s in steps]))
+        if points:
+            per_epoch = max((p.last for p in points if p.epoch == 1), default=1)
+            y = smooth([p.loss for p in points], smoothing, [p.count for p in points])
             fig.add_scatter(
-                x=x,
+                x=[p.last / per_epoch for p in points],
                 y=y,
                 mode="lines",
                 name=name,
@@ -147,7 +145,7 @@ def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9)
             mode="lines+markers",
             name=name,
             legendgroup=name,
-            showlegend=not steps,
+            showlegend=not points,
             line=dict(color=color),
             row=1,
             col=2,

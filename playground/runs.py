@@ -8,10 +8,12 @@ no owner (made by the CLI, or before runs had owners) is a read-only example for
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from torch import nn
 
 from playground import metrics, models, owners
 from playground.data import ROOT
+from playground.metrics import MetricsLog
 from playground.owners import NotAllowed
 from playground.specs import ModelSpec, SpecError, TrainConfig
 
@@ -47,10 +50,10 @@ class RunWriter:
         share: str | None = None,
     ):
         self.path = new_run_folder(root, name)
+        if owner is not None or share is not None:  # the CLI's runs are examples: no file
+            write_access(self.path, owner, share)  # first: a crash never leaves it ownerless
         write_atomic(self.path / "spec.json", spec.to_json())
         write_atomic(self.path / "config.json", config.to_json())
-        if owner is not None or share is not None:  # the CLI's runs are examples: no file
-            write_access(self.path, owner, share)
 
     def append(self, records: list) -> None:
         with open(self.path / "metrics.jsonl", "a") as f:
@@ -82,7 +85,7 @@ def new_run_folder(root: str | Path, name: str) -> Path:
 def write_atomic(file: Path, content: str | bytes) -> None:
     """Write to a temporary name, then rename into place: a crash leaves the old file or the
     new one, never half of one."""
-    temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    temporary = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     if isinstance(content, str):
         temporary.write_text(content)
     else:
@@ -91,7 +94,7 @@ def write_atomic(file: Path, content: str | bytes) -> None:
 
 
 def save_weights(folder: Path, state: dict[str, torch.Tensor]) -> None:
-    temporary = folder / f".{WEIGHTS}.{os.getpid()}.tmp"
+    temporary = folder / f".{WEIGHTS}.{os.getpid()}.{threading.get_ident()}.tmp"
     save_file({k: v.contiguous() for k, v in state.items()}, str(temporary))
     os.replace(temporary, folder / WEIGHTS)
 
@@ -139,17 +142,19 @@ class Run:
     def editable_by(self, owner: str | None) -> bool:
         return self.owner is not None and self.owner == owner
 
-    def metrics(self) -> list:
-        """The run's step and epoch records; lines that cannot be read are skipped."""
-        records = []
-        file = self.path / "metrics.jsonl"
-        if file.exists():
-            for line in file.read_text().splitlines():
-                try:
-                    records.append(metrics.from_dict(json.loads(line)))
-                except (ValueError, TypeError):
-                    continue  # a line cut short by a crash
-        return records
+    def log(self) -> MetricsLog:
+        """The run's step and epoch records, bounded as a live job's are (read_log)."""
+        return read_log(self.path / "metrics.jsonl")
+
+    @property
+    def damage(self) -> str | None:
+        """What is wrong with a finished run's files, in words, or None."""
+        if not self.summary:
+            return None  # still being written (or cut short: its summary says nothing yet)
+        bad = self.log().skipped
+        if bad:
+            return f"{bad:,} line(s) of metrics.jsonl could not be read"
+        return None
 
     def weights(self) -> dict[str, torch.Tensor]:
         file = self.path / WEIGHTS
@@ -163,6 +168,37 @@ class Run:
     def model(self) -> nn.Module:
         """The run's model on the CPU with its saved weights, in eval mode."""
         return load_model(self.spec, self.weights(), self.name)
+
+
+MAX_LINE = 64 * 1024  # a metrics record is ~200 bytes; a longer line is damage
+
+
+def read_log(file: Path) -> MetricsLog:
+    """A metrics.jsonl file as a MetricsLog: streamed line by line into the log's bounded
+    memory, lines that are not records counted in `.skipped`; read again only when the file
+    changes."""
+    try:
+        stat = file.stat()
+    except OSError:
+        return MetricsLog()
+    return _read_log(str(file), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_log(file: str, _size: int, _mtime: int) -> MetricsLog:
+    log = MetricsLog()
+    with open(file, "rb") as f:
+        while line := f.readline(MAX_LINE):
+            if not line.endswith(b"\n") and len(line) == MAX_LINE:
+                while (rest := f.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                    pass  # the rest of an overlong line
+                log.skipped += 1
+                continue
+            try:
+                log.add(metrics.from_dict(json.loads(line)))
+            except (ValueError, TypeError, RecursionError):
+                log.skipped += 1  # a line cut short by a crash, or not a record at all
+    return log
 
 
 def load_model(
@@ -179,42 +215,78 @@ def load_model(
 
 
 def load_run(path: str | Path) -> Run:
-    """Read and validate a run folder; SpecError if it is not one."""
+    """Read and validate a run folder; SpecError, saying what is wrong, if it is not one."""
     path = Path(path)
     try:
-        spec = ModelSpec.from_json((path / "spec.json").read_bytes())
+        spec = ModelSpec.from_json(_read(path / "spec.json"))
         spec.validate()
-        config = TrainConfig.from_json((path / "config.json").read_bytes())
+        config = TrainConfig.from_json(_read(path / "config.json"))
     except FileNotFoundError as e:
         raise SpecError(
             f"{path.name} is not a run folder (it has no {Path(e.filename).name})."
         ) from None
     except OSError as e:
-        raise SpecError(f"{path.name} cannot be read ({e}).") from None
+        raise SpecError(f"{path.name} cannot be read ({e.strerror or e}).") from None
     summary = {}
     if (path / "summary.json").exists():
         try:
-            summary = json.loads((path / "summary.json").read_text())
-        except ValueError:
+            summary = json.loads(_read(path / "summary.json"))
+        except (ValueError, RecursionError, OSError):
             summary = {}
         if not isinstance(summary, dict):
             summary = {}
     return Run(path, spec, config, summary, *_read_access(path))
 
 
+def _read(file: Path) -> bytes:
+    if file.stat().st_size > MAX_JSON:
+        raise SpecError(f"{file.name} is larger than {MAX_JSON // 1024} KB: not one we wrote.")
+    return file.read_bytes()
+
+
+MAX_JSON = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class DamagedRun:
+    """A folder in the runs folder that cannot be read as a run, and why."""
+
+    path: Path
+    why: str
+    owner: str | None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
 def list_runs(root: str | Path | None = None) -> list[Run]:
     """All readable runs under `root`, newest first."""
+    return _scan(root)[0]
+
+
+def damaged_runs(root: str | Path | None = None) -> list[DamagedRun]:
+    """The folders under `root` that should be runs but cannot be read, newest first."""
+    return _scan(root)[1]
+
+
+def _scan(root: str | Path | None) -> tuple[list[Run], list[DamagedRun]]:
     root = Path(root or default_runs_dir())
     if not root.is_dir():
-        return []
-    runs = []
+        return [], []
+    runs, damaged = [], []
     for path in sorted(root.iterdir(), reverse=True):
-        if path.is_dir():
-            try:
-                runs.append(load_run(path))
-            except SpecError:
-                continue  # not a run folder, or one from a broken version
-    return runs
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        if not (path / "spec.json").exists() and not (path / ACCESS).exists():
+            continue  # not a run folder at all
+        try:
+            runs.append(load_run(path))
+        except SpecError as e:
+            damaged.append(DamagedRun(path, e.message, _read_access(path)[0]))
+        except Exception as e:  # one bad folder never breaks the list
+            damaged.append(DamagedRun(path, f"{type(e).__name__}: {e}", _read_access(path)[0]))
+    return runs, damaged
 
 
 def visible_runs(owner: str | None, root: str | Path | None = None) -> list[Run]:
@@ -222,11 +294,15 @@ def visible_runs(owner: str | None, root: str | Path | None = None) -> list[Run]
     return [r for r in list_runs(root) if r.visible_to(owner)]
 
 
-def delete_run(run: Run, owner: str | None) -> None:
-    """Delete a run of `owner`'s; NotAllowed for anyone else's, and for examples."""
-    if not run.editable_by(owner):
+def delete_run(run: Run | DamagedRun, owner: str | None) -> None:
+    """Delete a run of `owner`'s (or a damaged folder of theirs); NotAllowed for anyone
+    else's, for examples, and for a run that is already gone."""
+    if run.owner is None or run.owner != owner:
         raise _not_yours(run)
-    shutil.rmtree(run.path)
+    try:
+        shutil.rmtree(run.path)
+    except FileNotFoundError:
+        raise NotAllowed(f"Run {run.name} was already deleted.") from None
 
 
 def share_run(run: Run, owner: str | None) -> str:
@@ -290,12 +366,20 @@ def expire_runs(days: float, root: str | Path | None = None, keep: set = frozens
     return gone
 
 
-def _not_yours(run: Run) -> NotAllowed:
+def _not_yours(run: Run | DamagedRun) -> NotAllowed:
     if run.owner is None:
         return NotAllowed(
             f"Run {run.name} is an example that everyone shares: it cannot be changed."
         )
     return owners.not_yours("run")
+
+
+def mark_interrupted(path: Path, message: str) -> None:
+    """Say in a run folder with no summary that the server stopped while it trained."""
+    if path.is_dir() and not (path / "summary.json").exists():
+        write_atomic(
+            path / "summary.json", json.dumps({"status": "interrupted", "message": message})
+        )
 
 
 def table_row(run: Run) -> dict:

@@ -108,7 +108,7 @@ def _number(name: str, value: object, kind: type) -> int | float:
             raise ValueError
         if kind is float and isinstance(number, int):
             number = float(number)
-        if not isinstance(number, kind):
+        if not isinstance(number, kind) or not abs(number) < 1e15:  # nan fails too
             raise ValueError
     except (ValueError, TypeError, OverflowError):
         what = "a whole number" if kind is int else "a number"

@@ -209,7 +209,7 @@ def parameter_count(kind: catalog.LayerKind, shape: Shape, params: dict) -> int:
 def _check_input_shape(shape: tuple) -> None:
     if len(shape) not in (1, 3) or not all(_is_int(s) and 1 <= s <= 4096 for s in shape):
         raise SpecError(
-            f"The input shape {list(shape)} is not one the playground takes: use "
+            f"The input shape {_short(list(shape))} is not one the playground takes: use "
             "[channels, height, width] for images (like [1, 28, 28]) or [features] (like [2])."
         )
 
@@ -288,6 +288,8 @@ class TrainConfig:
         values = {}
         for name, value in data.items():
             want = hints[name]
+            if _is_int(value) and abs(value) > 2**63:
+                raise SpecError(f"'{name}' is {_short(value)}: far too large.", field=name)
             if want is float and _is_int(value):
                 value = float(value)
             if type(value) is not want:
@@ -361,8 +363,13 @@ def _is_int(value: Any) -> bool:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else None
-    if text is None:
+    plain = isinstance(value, (str, int, float, bool, type(None)))
+    if plain or (isinstance(value, list) and len(value) <= 8):
+        try:
+            text = json.dumps(value)
+        except (ValueError, TypeError, RecursionError):
+            text = "a list"
+    else:
         text = {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
     return text if len(text) <= 40 else text[:37] + "..."
 

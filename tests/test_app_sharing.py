@@ -2,6 +2,7 @@
 owner key), so two of them are two people. A "reload" is a new session with the same key."""
 
 import re
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -254,3 +255,31 @@ def test_names_people_type_are_shown_as_plain_text(server):
     app.text_input[0].input(name).run()
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
     assert r"\*\*bold\*\* \[link\]\(http\:" in sidebar and r"\<b\>html\</b\>" in sidebar
+
+
+def test_many_watchers_share_one_view_of_the_job_built_once_per_new_data(server):
+    from playground import live_view
+
+    ada = open_page("app_pages/train.py")
+    training(ada)
+    by_label(ada.button, "Share").click().run()
+    token = re.search(r"\?watch=([A-Za-z0-9_-]+)$", ada.code[0].value).group(1)
+    watchers = [opened("app_pages/train.py", {"watch": token}) for _ in range(4)]
+    by_label(ada.button, "Pause").click().run()  # no new data from here on
+    watchers[0].run()
+    built = live_view.VIEWS.builds
+    for _ in range(3):
+        for page in [ada, *watchers]:
+            page.run()
+            assert metric(page, "Epoch") == metric(ada, "Epoch")
+    assert live_view.VIEWS.builds == built  # fifteen polls, no new data: nothing built
+    by_label(ada.button, "Resume").click().run()
+    before = live_view.VIEWS.builds
+    started = time.monotonic()
+    rounds = 0
+    while time.monotonic() - started < 3:
+        for page in watchers:
+            page.run()
+        rounds += 1
+    # at most one build per refresh interval, however many watchers polled
+    assert live_view.VIEWS.builds - before <= 3 / live_view.REFRESH_SECONDS + 2 < rounds * 4

@@ -223,3 +223,21 @@ def test_retention_deletes_old_runs_of_people_and_keeps_examples(tmp_path):
         os.utime(run.path / "config.json", (long_ago, long_ago))
     assert runs.expire_runs(7, tmp_path) == [old.name]
     assert example.path.exists() and new.path.exists()
+
+
+def test_a_restart_says_what_happened_to_waiting_and_training_jobs(server, tmp_path):
+    manager = server()
+    ada, bob = job_of(ADA, runs_dir=tmp_path), job_of(BOB, runs_dir=tmp_path)
+    manager.submit(ada)
+    manager.submit(bob)
+    wait_for(lambda: len(ada.log.epochs()) >= 1 and (ada.run_dir / runs.WEIGHTS).exists())
+    # the server stops here; the next one starts with the same runs folder
+    again = JobManager(ServerSettings(), runs_dir=tmp_path)
+    (training,) = again.restart_notes(ADA)
+    assert "while your job mlp was training" in training and "last finished epoch" in training
+    (waiting,) = again.restart_notes(BOB)
+    assert "was waiting in the queue, and the queue was lost: start it again" in waiting
+    assert again.restart_notes(ADA) == [] and again.restart_notes(CY) == []  # said once
+    run = runs.load_run(ada.run_dir)
+    assert run.summary["status"] == "interrupted" and run.has_weights
+    assert JobManager(ServerSettings(), runs_dir=tmp_path).restart_notes(ADA) == []

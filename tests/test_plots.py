@@ -5,7 +5,7 @@ import math
 import pytest
 
 from playground import models, plots
-from playground.metrics import EpochRecord, StepRecord
+from playground.metrics import CHART_POINTS, EpochRecord, MetricsLog, StepRecord
 from playground.specs import ModelSpec
 
 
@@ -20,14 +20,31 @@ def test_smoothing_is_the_bias_corrected_moving_average():
     assert plots.smooth([4.0] * 50) == pytest.approx([4.0] * 50)  # a constant stays put
 
 
-def test_long_curves_are_thinned_but_keep_their_last_point():
-    fig = plots.step_loss_figure(steps(10_000))
-    raw, smoothed, lr = fig.data
-    assert len(lr.x) == len(raw.x)
-    assert len(raw.x) <= plots.MAX_POINTS + 1 and raw.x[-1] == 10_000
-    assert smoothed.y[-1] == pytest.approx(plots.smooth([2.0 / i for i in range(1, 10_001)])[-1])
-    short = plots.step_loss_figure(steps(30))
-    assert list(short.data[0].y) == [2.0 / i for i in range(1, 31)]
+def points(records: list[StepRecord]) -> list:
+    log = MetricsLog()
+    for record in records:
+        log.add(record)
+    return log.points()
+
+
+def test_a_long_curve_is_drawn_from_its_folded_points_with_their_range():
+    folded = points(steps(10_000))
+    high, low, raw, smoothed, lr = plots.step_loss_figure(folded).data
+    assert low.fill == "tonexty" and len(lr.x) == len(raw.x) <= CHART_POINTS
+    first = folded[0].last  # the first point: steps 1 to `first`, loss 2 / step
+    assert raw.x[-1] == 10_000 and high.y[0] == 2.0 and low.y[0] == pytest.approx(2.0 / first)
+    assert raw.y[0] == pytest.approx(sum(2.0 / i for i in range(1, first + 1)) / first)
+    # the smoothed line weighs a folded point as the steps it stands for
+    exact = plots.smooth([2.0 / i for i in range(1, 10_001)])[-1]
+    assert smoothed.y[-1] == pytest.approx(exact, rel=0.02)
+    short = plots.step_loss_figure(points(steps(30)))
+    assert len(short.data) == 3 and list(short.data[0].y) == [2.0 / i for i in range(1, 31)]
+
+
+def test_smoothing_a_folded_point_is_smoothing_the_steps_it_stands_for():
+    assert plots.smooth([1.0, 1.0, 3.0], 0.9)[-1] == pytest.approx(
+        plots.smooth([1.0, 3.0], 0.9, [2, 1])[-1]
+    )
 
 
 def test_the_epoch_figure_has_train_and_validation_loss_and_accuracy():
@@ -39,7 +56,7 @@ def test_the_epoch_figure_has_train_and_validation_loss_and_accuracy():
 
 
 def test_the_learning_rate_shares_the_step_chart_on_its_own_axis():
-    lr = plots.step_loss_figure(steps(5)).data[2]
+    lr = plots.step_loss_figure(points(steps(5))).data[2]
     assert lr.yaxis == "y2" and list(lr.y) == pytest.approx([1e-3 * i for i in range(1, 6)])
 
 
@@ -56,7 +73,7 @@ def test_the_network_diagram_labels_every_layer_with_its_output_shape():
 def test_compare_puts_runs_with_different_batch_sizes_on_one_epoch_axis():
     small = [StepRecord(i, 1 + (i - 1) // 10, 1.0, 0.5, 1e-3, 1.0, 1.0) for i in range(1, 21)]
     big = [StepRecord(i, 1 + (i - 1) // 5, 1.0, 0.5, 1e-3, 1.0, 1.0) for i in range(1, 11)]
-    fig = plots.compare_figure({"small": (small, []), "big": (big, [])})
+    fig = plots.compare_figure({"small": (points(small), []), "big": (points(big), [])})
     assert math.isclose(fig.data[0].x[-1], 2.0) and math.isclose(fig.data[2].x[-1], 2.0)
 
 

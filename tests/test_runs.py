@@ -1,11 +1,13 @@
 """Run folders read back: validated, never executed, broken ones refused in words."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
 
 from playground import models
+from playground.metrics import StepRecord
 from playground.runs import RunWriter, differences, list_runs, load_model, load_run, table_row
 from playground.specs import ModelSpec, SpecError, TrainConfig
 
@@ -42,7 +44,7 @@ def test_broken_run_folders_are_refused_and_skipped_in_listings(tmp_path):
     (good / "summary.json").write_text("[1, 2]")
     assert load_run(good).summary == {}
     (good / "metrics.jsonl").write_text(json.dumps({"type": "step"})[:-3] + "\n")
-    assert load_run(good).metrics() == []
+    assert load_run(good).log().steps() == [] and load_run(good).log().skipped == 1
     with pytest.raises(SpecError, match="has no saved weights"):
         load_run(good).weights()
     (good / "weights.safetensors").write_bytes(b"not a safetensors file")
@@ -75,3 +77,90 @@ def test_table_rows_and_the_settings_that_differ(tmp_path):
     assert set(differ) == {"model", "layers", "lr", "epochs"}
     assert differ["lr"] == [0.01, TrainConfig().lr] and differ["model"] == ["mlp", "seed-cnn"]
     assert differences([a]) == {}
+
+
+def damaged_copy(tmp_path, name: str, change) -> Path:
+    run = RunWriter(tmp_path, name, SPEC, TrainConfig(), owner="browser:" + "a" * 32)
+    run.finish({"status": "finished"})
+    change(run.path)
+    return run.path
+
+
+DAMAGES = {
+    "truncated spec": lambda p: (p / "spec.json").write_text(SPEC.to_json()[:40]),
+    "400-digit seed": lambda p: (p / "config.json").write_text('{"seed": ' + "9" * 400 + "}"),
+    "400-digit layer": lambda p: (p / "spec.json").write_text(
+        '{"layers": [{"kind": "linear", "params": {"out_features": ' + "7" * 400 + "}}]}"
+    ),
+    "no config": lambda p: (p / "config.json").unlink(),
+    "spec of 2 MB": lambda p: (p / "spec.json").write_text(" " * 2_000_000),
+    "spec is a folder": lambda p: ((p / "spec.json").unlink(), (p / "spec.json").mkdir()),
+    "config not text": lambda p: (p / "config.json").write_bytes(b"\xff\xfe\x00"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_run_folder_is_listed_as_damaged_with_why_and_can_be_deleted(tmp_path, damage):
+    from playground.runs import damaged_runs, delete_run
+
+    good = RunWriter(tmp_path, "good", SPEC, TrainConfig()).path
+    bad = damaged_copy(tmp_path, "bad", DAMAGES[damage])
+    assert [r.path for r in list_runs(tmp_path)] == [good]
+    (folder,) = damaged_runs(tmp_path)
+    assert folder.path == bad and folder.why and folder.owner.startswith("browser:")
+    assert "Traceback" not in folder.why
+    delete_run(folder, folder.owner)
+    assert not bad.exists() and damaged_runs(tmp_path) == []
+
+
+def test_a_null_line_in_the_metrics_marks_a_finished_run_damaged(tmp_path):
+    run = RunWriter(tmp_path, "r", SPEC, TrainConfig())
+    run.append([StepRecord(1, 1, 0.5, 0.5, 1e-3, 1.0, 1.0)])
+    with open(run.path / "metrics.jsonl", "a") as f:
+        f.write("null\n" + "x" * 200_000 + "\n")
+    run.append([StepRecord(2, 1, 0.4, 0.5, 1e-3, 1.0, 1.0)])
+    assert load_run(run.path).damage is None  # still training: not judged yet
+    run.finish({"status": "finished"})
+    loaded = load_run(run.path)
+    assert loaded.damage == "2 line(s) of metrics.jsonl could not be read"
+    assert [s.step for s in loaded.log().steps()] == [1, 2]
+
+
+def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
+    from playground import runs
+
+    writer = RunWriter(tmp_path, "r", SPEC, TrainConfig())
+    writer.finish({"status": "first"})
+    writer.save_weights(models.build(SPEC).state_dict())
+    before = (writer.path / runs.WEIGHTS).read_bytes()
+
+    def crash(*args):
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(runs.os, "replace", crash)
+    with pytest.raises(OSError):
+        writer.finish({"status": "second"})
+    with pytest.raises(OSError):
+        writer.save_weights({k: v + 1 for k, v in models.build(SPEC).state_dict().items()})
+    assert load_run(writer.path).summary == {"status": "first"}
+    assert (writer.path / runs.WEIGHTS).read_bytes() == before
+
+
+def test_deleting_a_run_twice_is_a_message(tmp_path):
+    from playground.owners import NotAllowed
+    from playground.runs import delete_run
+
+    owner = "browser:" + "b" * 32
+    run = load_run(RunWriter(tmp_path, "r", SPEC, TrainConfig(), owner=owner).path)
+    delete_run(run, owner)
+    with pytest.raises(NotAllowed, match="was already deleted"):
+        delete_run(run, owner)
+
+
+def test_reading_a_runs_metrics_again_reads_the_file_only_when_it_changed(tmp_path):
+    run = RunWriter(tmp_path, "r", SPEC, TrainConfig())
+    run.append([StepRecord(1, 1, 0.5, 0.5, 1e-3, 1.0, 1.0)])
+    first = load_run(run.path).log()
+    assert load_run(run.path).log() is first
+    run.append([StepRecord(2, 1, 0.4, 0.5, 1e-3, 1.0, 1.0)])
+    assert load_run(run.path).log() is not first and load_run(run.path).log().count == 2

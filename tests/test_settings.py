@@ -30,7 +30,7 @@ def test_a_file_sets_limits_and_the_environment_overrides_it(tmp_path):
         ("", {"PLAYGROUND_JOB_MINUTES": "soon"}, "job_minutes is 'soon': it must be a number"),
         ("", {"PLAYGROUND_QUEUE_CAP": "2.5"}, "must be a whole number"),
         ("", {"PLAYGROUND_PAUSE_MINUTES": "-1"}, "it must be a number from 0"),
-        ("", {"PLAYGROUND_MEMORY_BUDGET_MB": "nan"}, "it must be a number from 0"),
+        ("", {"PLAYGROUND_MEMORY_BUDGET_MB": "nan"}, "is 'nan': it must be a number"),
         ("", {"PLAYGROUND_QUEUE_CAP": "0"}, "queue_cap must be at least 1"),
         ("queue_cap = true", {}, "must be a whole number"),
         ("jobs = 3", {}, "unknown setting 'jobs'"),

@@ -2,6 +2,7 @@
 experiment's JSON and URL round trips, the network, and the trainer."""
 
 import math
+import threading
 import time
 
 import pytest
@@ -253,3 +254,49 @@ def test_every_neuron_is_drawn_over_the_plane():
     assert torch.allclose(columns[1][2].flatten(), hidden[:, 2])
     assert torch.allclose(columns[-1][0], net.over_plane(model, exp, CLASSIFICATION, 12))
     assert CUSTOM == "custom"
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_trainer_has_a_thread_only_while_it_trains_and_an_abandoned_one_ends(monkeypatch):
+    from playground.toy import trainer as module
+
+    monkeypatch.setattr(module, "IDLE_SECONDS", 0.5)
+    points = data.generate("circle", 200, 0.0, 0.5, 0)
+    trainer = ToyTrainer(Experiment(), points)
+    assert not trainer.running  # a paused network needs no thread
+    trainer.play()
+    assert trainer.running
+    wait_until(lambda: not trainer.running)  # nobody reads it: it pauses, its thread ends
+    assert not trainer.snapshot().playing and trainer.snapshot().epoch > 0
+    trainer.play()  # the page is back: training goes on from there
+    epoch = trainer.snapshot().epoch
+    wait_until(lambda: trainer.snapshot().epoch > epoch + 3)
+    trainer.pause()
+    wait_until(lambda: not trainer.running)
+
+
+def test_the_server_trains_a_bounded_number_of_networks_at_once(monkeypatch):
+    from playground.toy import trainer as module
+
+    monkeypatch.setattr(module, "_slots", threading.BoundedSemaphore(2))
+    points = data.generate("circle", 200, 0.0, 0.5, 0)
+    first, second, third = (ToyTrainer(Experiment(), points) for _ in range(3))
+    try:
+        first.play()
+        second.step()
+        with pytest.raises(module.TrainersBusy, match="the most it takes at once"):
+            third.play()
+        assert not third.running and not third.snapshot().playing
+        first.pause()
+        wait_until(lambda: not first.running and not second.running)
+        third.play()
+        assert third.running
+    finally:
+        for t in (first, second, third):
+            t.close()

@@ -11,6 +11,7 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 
 import torch
 
@@ -174,11 +175,25 @@ class PointsError(ValueError):
     """A CSV of points that cannot be used, with a message for the user."""
 
 
-def read_csv(text: str, train_ratio: float = 0.5, seed: int = 0) -> Points:
-    """Rows of x1, x2, label (a header row is allowed). Labels that are all 0/1 (or -1/1) make
-    a classification problem, any other numbers a regression (scaled to [-1, 1]). Points are
-    scaled to fit the plane when they do not."""
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+def read_csv(source: str | IO[str], train_ratio: float = 0.5, seed: int = 0) -> Points:
+    """Rows of x1, x2, label (a header row is allowed), from text or a text file. Labels that are
+    all 0/1 (or -1/1) make a classification problem, any other numbers a regression (scaled to
+    [-1, 1]). Points are scaled to fit the plane when they do not. Only the rows up to the
+    limit are read: a huge file costs no more than a full one."""
+    stream = io.StringIO(source) if isinstance(source, str) else source
+    rows = []
+    try:
+        for row in csv.reader(stream):
+            if any(c.strip() for c in row):
+                rows.append(row)
+            if len(rows) > MAX_POINTS + 1:  # a header and the most points taken
+                raise PointsError(
+                    f"The file has more than {MAX_POINTS:,} rows; up to {MAX_POINTS:,} are taken."
+                )
+    except csv.Error as e:
+        raise PointsError(
+            f"Row {len(rows) + 1} could not be read as CSV ({e}): is it a CSV of x1, x2, label?"
+        ) from None
     if rows and not any(_number(c) for c in rows[0]):
         rows = rows[1:]  # a header: no numbers at all
     if len(rows) < 4:
@@ -188,8 +203,10 @@ def read_csv(text: str, train_ratio: float = 0.5, seed: int = 0) -> Points:
     values = []
     for number, row in enumerate(rows, start=1):
         if len(row) != 3 or not _numeric(row):
+            shown = ",".join(row)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
             raise PointsError(
-                f"Row {number} is {','.join(row)!r}: each row needs three numbers, x1, x2, label."
+                f"Row {number} is {shown!r}: each row needs three numbers, x1, x2, label."
             )
         values.append([float(c) for c in row])
     data = torch.tensor(values, dtype=torch.float64)

@@ -12,6 +12,7 @@ from playground.catalog import OPTIMIZERS
 from playground.toy.data import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
 
 MAX_LAYERS, MAX_NEURONS = 6, 16
+MAX_SEED = 1_000_000
 # Activations offered per hidden layer (from the layer registry); "none" is shown as "linear".
 ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "none", "leaky_relu", "elu", "gelu", "silu")
 REGULARIZATIONS = {"none": "None", "l1": "L1", "l2": "L2"}
@@ -29,7 +30,7 @@ class Experiment:
     noise: float = 0.0  # share of the plane the points are jittered by, 0-0.5
     points: int = 500
     train_ratio: float = 0.5  # share of the points used for training; the rest test
-    seed: int = 0  # data, split, initial weights and batch order all follow it
+    seed: int = 0  # data, split, initial weights and batch order all follow it (0-MAX_SEED)
     features: tuple[str, ...] = ("x1", "x2")  # names in toy.data.FEATURES
     hidden: tuple[int, ...] = (4, 2)  # neurons per hidden layer
     activations: tuple[str, ...] = ("tanh", "tanh")  # one per hidden layer
@@ -52,6 +53,8 @@ class Experiment:
             _fail("Use between 10 and 2,000 points.")
         if not 0.1 <= self.train_ratio <= 0.9:
             _fail("The training share goes from 10% to 90%.")
+        if not 0 <= self.seed <= MAX_SEED:
+            _fail(f"The seed is a whole number from 0 to {MAX_SEED:,}.")
         if not self.features:
             _fail("Switch on at least one feature: the network needs an input.")
         unknown = [f for f in self.features if f not in FEATURES]

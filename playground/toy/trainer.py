@@ -2,9 +2,11 @@
 and reset, with the loss of every epoch and the newest weights for the page to read.
 
 The thread never touches Streamlit. The page reads `snapshot()` (plain data under a lock); the
-thread owns the model and the optimizer. A trainer nobody has read for IDLE_SECONDS pauses
-itself, so a closed tab does not keep a core busy; while the page draws (`held`), training
-waits.
+thread owns the model and the optimizer. A thread runs only while there is training to do: it
+ends when training pauses, and a trainer nobody has read for IDLE_SECONDS pauses itself, so a
+page that is gone leaves no thread behind. At most MAX_RUNNING trainers train at once in a
+server; `play()` and `step()` raise TrainersBusy beyond that. While the page draws (`held`),
+training waits.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ from playground.toy.data import Points
 from playground.toy.experiment import Experiment
 
 IDLE_SECONDS = 30.0
+MAX_RUNNING = 16  # trainers training at once, over all the server's pages
+_slots = threading.BoundedSemaphore(MAX_RUNNING)
+
+
+class TrainersBusy(RuntimeError):
+    """Every training slot of the server is taken; `str()` says so in words."""
+
+
 # Settings that apply to the running network; any other change starts a fresh one.
 LIVE_SETTINGS = {"lr", "batch_size", "regularization", "reg_rate"}
 MAX_EPOCHS = 100_000
@@ -49,9 +59,8 @@ class ToyTrainer:
         self._pending = 0  # epochs asked for by "one step"
         self._closed = False
         self._read = time.monotonic()
-        self._thread = threading.Thread(target=self._loop, name="toy-trainer", daemon=True)
+        self._thread: threading.Thread | None = None  # only while training
         self.reset(exp, points)
-        self._thread.start()
 
     # --- control (any thread) -------------------------------------------------------------
 
@@ -89,6 +98,7 @@ class ToyTrainer:
         with self._lock:
             if self._message:  # diverged: reset first
                 return
+            self._start_thread()
             self._playing = True
         self._wake.set()
 
@@ -101,6 +111,7 @@ class ToyTrainer:
         with self._lock:
             if self._message:
                 return
+            self._start_thread()
             self._pending += 1
         self._wake.set()
 
@@ -115,6 +126,29 @@ class ToyTrainer:
     def close(self) -> None:
         self._closed = True
         self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        """Whether a thread trains for this trainer now."""
+        with self._lock:
+            return self._thread is not None
+
+    def _start_thread(self) -> None:
+        """A thread to train in, if there is none (the lock is held)."""
+        if self._thread is not None or self._closed:
+            return
+        slots = _slots
+        if not slots.acquire(blocking=False):
+            raise TrainersBusy(
+                f"The server is training {MAX_RUNNING} Playground 2-D networks for other "
+                "pages, the most it takes at once: try again in a minute (a network nobody "
+                f"watches stops after {IDLE_SECONDS:.0f} s)."
+            )
+        self._read = time.monotonic()
+        self._thread = threading.Thread(
+            target=self._loop, args=(slots,), name="toy-trainer", daemon=True
+        )
+        self._thread.start()
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -131,27 +165,30 @@ class ToyTrainer:
 
     # --- the thread -----------------------------------------------------------------------
 
-    def _loop(self) -> None:
+    def _loop(self, slots: threading.BoundedSemaphore) -> None:
+        """Train while there is training to do; then end, giving the slot back."""
         started, count = time.monotonic(), 0
-        while not self._closed:
-            self._wake.wait(0.5)
-            with self._lock:
-                if time.monotonic() - self._read > IDLE_SECONDS:
-                    self._playing = False  # nobody is watching
-                go = (self._playing or self._pending > 0) and not self._message
-                if not go:
-                    self._wake.clear()
-                    started, count = time.monotonic(), 0
-                    continue
-                self._pending = max(0, self._pending - 1)
-                self._epoch_once()
-                count += 1
-                elapsed = time.monotonic() - started
-                if elapsed > 0.5:
-                    self._rate, started, count = count / elapsed, time.monotonic(), 0
-                if self._epoch >= MAX_EPOCHS:
-                    self._playing = False
-            time.sleep(0)  # let the page take the GIL and the lock between epochs
+        try:
+            while True:
+                self._wake.wait(0.5)
+                with self._lock:
+                    if time.monotonic() - self._read > IDLE_SECONDS:
+                        self._playing = False  # nobody is watching
+                    go = (self._playing or self._pending > 0) and not self._message
+                    if not go or self._closed:
+                        self._thread = None
+                        return
+                    self._pending = max(0, self._pending - 1)
+                    self._epoch_once()
+                    count += 1
+                    elapsed = time.monotonic() - started
+                    if elapsed > 0.5:
+                        self._rate, started, count = count / elapsed, time.monotonic(), 0
+                    if self._epoch >= MAX_EPOCHS:
+                        self._playing = False
+                time.sleep(0)  # let the page take the GIL and the lock between epochs
+        finally:
+            slots.release()
 
     def _epoch_once(self) -> None:
         """One pass over the training points in shuffled batches (the lock is held)."""

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import catalog, plots
+from playground import catalog
 from playground.jobs import TrainingJob
+from playground.live_view import view_of
 from playground.manager import QueueSpot, WatchedJob
 from playground.metrics import Status
 from playground.owners import NotAllowed
 from playground.specs import SpecError
 from playground.training import duration_text, stall_advice
-from playground.ui import share, state
+from playground.ui import share, state, visibility
 from playground.ui.sidebar import badge
 from playground.ui.text import plain
 
@@ -107,7 +108,7 @@ def _learning_rate(job: TrainingJob, field, apply) -> None:
 
 def view(job: TrainingJob | WatchedJob) -> None:
     """Metrics, progress and charts; live until the job ends (also while it waits to start)."""
-    every = None if job.status.ended else POLL_SECONDS
+    every = None if job.status.ended else visibility.every(POLL_SECONDS)
 
     @st.fragment(run_every=every)
     def live() -> None:
@@ -119,52 +120,28 @@ def view(job: TrainingJob | WatchedJob) -> None:
 
 
 def _draw(job: TrainingJob | WatchedJob) -> None:
-    steps, epochs = job.log.steps(), job.log.epochs()
-    last = steps[-1] if steps else None
+    """The job's view as it is now: built once per new data for everyone who watches
+    (live_view.py), only placed here."""
     st.markdown(f"**{plain(job.name)}** {badge(job)} {plain(job.message)}")
     if job.status is Status.QUEUED:
         st.info(queue_text(state.manager().spot(job)), icon=":material/hourglass_top:")
         return
     if job.data_note:
         st.info(job.data_note, icon=":material/info:")
+    view = view_of(job)
     cols = st.columns(4)
-    epoch = last.epoch if last else 0
-    cols[0].metric("Epoch", f"{epoch} / {job.config.epochs}")
-    smoothed = plots.smooth([s.loss for s in steps[-200:]])[-1] if steps else None
-    cols[1].metric(
-        "Train loss",
-        "-" if smoothed is None else f"{smoothed:.4f}",
-        help="Smoothed over the last batches.",
-    )
-    vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
-    delta = f"{vals[-1] - vals[-2]:+.2%}" if len(vals) > 1 else None
-    cols[2].metric("Val accuracy", f"{vals[-1]:.2%}" if vals else "-", delta)
-    cols[3].metric("Samples/s", f"{last.samples_per_second:,.0f}" if last else "-")
-    if not job.status.ended:
-        total = job.total_steps
-        done = last.step if last else 0
-        text = f"Step {done:,} of {total:,}" if total else "Loading the data"
-        if last and total and done < total:
-            eta = (total - done) * last.seconds / done
-            text += f" · about {duration_text(eta)} left"
-        st.progress(min(1.0, done / total) if total else 0.0, text=text)
+    cols[0].metric("Epoch", view.epoch)
+    cols[1].metric("Train loss", view.train_loss, help="Smoothed over the last batches.")
+    cols[2].metric("Val accuracy", view.val_accuracy, view.val_delta)
+    cols[3].metric("Samples/s", view.samples_per_second)
+    if view.progress is not None:
+        st.progress(view.progress[0], text=view.progress[1])
     else:
         _ending(job)
-    if steps:
-        st.plotly_chart(plots.step_loss_figure(steps), key="chart-loss")
-    if epochs:
-        st.plotly_chart(_epoch_figure(job.id, epochs), key="chart-epochs")
-
-
-def _epoch_figure(job_id: str, epochs: list) -> dict:
-    """The per-epoch figure, built once per new epoch: between epochs every poll sends the
-    same figure, which the browser then need not redraw."""
-    cache = st.session_state.setdefault("live.epoch_figure", {})
-    key = (job_id, len(epochs))
-    if key not in cache:
-        cache.clear()
-        cache[key] = plots.epoch_figure(epochs)
-    return cache[key]
+    if view.step_figure is not None:
+        st.plotly_chart(view.step_figure, key="chart-loss")
+    if view.epoch_figure is not None:
+        st.plotly_chart(view.epoch_figure, key="chart-epochs")
 
 
 def _ending(job: TrainingJob) -> None:

@@ -13,7 +13,7 @@ from torch import nn
 from playground import catalog, owners, pretrained
 from playground.runs import WEIGHTS, load_run, visible_runs
 from playground.specs import ModelSpec, SpecError
-from playground.ui import runs_view, state
+from playground.ui import runs_view, state, visibility
 from playground.ui.text import plain
 
 PRETRAINED, SESSION, LIVE = "pretrained", "session", "live"
@@ -102,7 +102,7 @@ def no_weights_yet(choice: Choice) -> None:
             st.rerun(scope="app")
 
     if choice.live:
-        st.fragment(check, run_every=1.0)()
+        st.fragment(check, run_every=visibility.every(1.0))()
 
 
 def load(value: str) -> Choice:

@@ -7,15 +7,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from playground import metrics, plots
+from playground import plots
 from playground.fit import size_text
 from playground.owners import NotAllowed
 from playground.runs import (
     WEIGHTS,
+    DamagedRun,
     Run,
+    damaged_runs,
     delete_run,
     differences,
-    disk_usage,
+    folder_size,
     settings,
     share_run,
     table_row,
@@ -34,16 +36,24 @@ def model_run() -> str | None:
 
 
 def use(run: Run) -> None:
-    """Make a run's model and settings the session's current ones."""
+    """Make a run's model and settings the session's current ones (its weights too, if it
+    has any)."""
     state.set_spec(run.spec)
     state.set_config(run.config)
+    if not run.has_weights:
+        st.session_state.pop(_MODEL_RUN, None)
+        st.session_state[_NOTE] = (
+            f"{run.name} has no saved weights (it ended before any were saved): its layers and "
+            "settings are now the current ones; train it to get a model that answers."
+        )
+        return
     st.session_state[_MODEL_RUN] = str(run.path)
     st.session_state[_NOTE] = (
         f"{run.name} is now the current model (its layers on Build, its settings here)."
     )
 
 
-def _delete(run: Run) -> None:
+def _delete(run: Run | DamagedRun) -> None:
     try:
         delete_run(run, state.owner())
     except NotAllowed as e:
@@ -65,11 +75,12 @@ def _share(run: Run) -> None:
 def runs_table() -> None:
     me = state.owner()
     runs = visible_runs(me)
+    damaged = [d for d in damaged_runs() if d.owner is None or d.owner == me]
     note = st.empty()  # always there, so the elements below keep their places
     if text := st.session_state.pop(_NOTE, None):
         note.info(plain(text))
-    _disk_note(me)
-    if not runs:
+    _disk_note([r for r in runs if r.owner == me])
+    if not runs and not damaged:
         st.caption("No runs yet: each training job is saved here as a run when it ends.")
         return
     training = {str(j.run_dir) for j in state.manager().jobs() if j.active and j.run_dir}
@@ -78,7 +89,12 @@ def runs_table() -> None:
         row = {"owner": "you" if run.owner == me else "example", **table_row(run)}
         if str(run.path) in training:
             row["status"] = "training"
+        elif run.damage:
+            row["status"] = f"damaged: {run.damage}"
         rows.append(row)
+    for folder in damaged:
+        rows.append({"owner": "you" if folder.owner == me else "example", "run": folder.name,
+                     "name": folder.name, "status": f"damaged: {folder.why}"})  # fmt: skip
     event = st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
@@ -92,7 +108,12 @@ def runs_table() -> None:
             "test accuracy": st.column_config.NumberColumn(format="percent"),
         },
     )
-    chosen = [runs[i] for i in event.selection.rows]
+    rows_chosen = [i for i in event.selection.rows if i < len(rows)]
+    broken = [damaged[i - len(runs)] for i in rows_chosen if i >= len(runs)]
+    chosen = [runs[i] for i in rows_chosen if i < len(runs)]
+    if broken:
+        _damaged_actions(broken[0], mine=broken[0].owner == me)
+        return
     if not chosen:
         st.caption("Select runs (the boxes on the left) to compare their curves or use one.")
         return
@@ -101,11 +122,22 @@ def runs_table() -> None:
         _actions(chosen[0], active=str(chosen[0].path) in training, mine=chosen[0].owner == me)
 
 
-def _disk_note(me: str) -> None:
+def _damaged_actions(folder: DamagedRun, mine: bool) -> None:
+    st.warning(
+        f"{plain(folder.name)} cannot be read: {plain(folder.why)}", icon=":material/warning:"
+    )
+    if mine:
+        st.button(
+            "Delete this damaged run", key="run-delete-damaged", on_click=_delete,
+            args=(folder,), icon=":material/delete:",
+        )  # fmt: skip
+
+
+def _disk_note(mine: list[Run]) -> None:
     quota = state.manager().settings.disk_quota_bytes
     if quota is None:
         return
-    used = disk_usage(me)
+    used = sum(folder_size(r.path) for r in mine)
     text = f"Your runs take {size_text(used)} of the {size_text(quota)} you may keep here."
     if used >= quota:
         st.warning(text + " Delete some to train again.", icon=":material/storage:")
@@ -116,10 +148,8 @@ def _disk_note(me: str) -> None:
 def _compare(runs: list[Run]) -> None:
     curves = {}
     for run in runs:
-        records = run.metrics()
-        steps = [r for r in records if isinstance(r, metrics.StepRecord)]
-        epochs = [r for r in records if isinstance(r, metrics.EpochRecord)]
-        curves[run.name] = (steps, epochs)
+        log = run.log()
+        curves[run.name] = (log.points(), log.epochs())
     st.plotly_chart(plots.compare_figure(curves), key="chart-compare")
     table = pd.DataFrame({run.name: {k: str(v) for k, v in settings(run).items()} for run in runs})
     differ = set(differences(runs))

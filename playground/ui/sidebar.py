@@ -8,7 +8,7 @@ from playground import catalog, models
 from playground.jobs import TrainingJob
 from playground.metrics import Status
 from playground.specs import SpecError
-from playground.ui import identity, state
+from playground.ui import identity, state, visibility
 from playground.ui.text import plain
 
 POLL_SECONDS = 2.0
@@ -41,7 +41,7 @@ def render(page_is_live: bool = False) -> None:
         job = state.job()
         if job is not None:
             poll = not job.status.ended and not page_is_live
-            _job_status(job.id, POLL_SECONDS if poll else None, page_is_live)
+            _job_status(job.id, visibility.every(POLL_SECONDS) if poll else None, page_is_live)
         identity.account()
 
 

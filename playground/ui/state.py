@@ -129,6 +129,13 @@ def _untouched() -> bool:
     )
 
 
+def restart_notes() -> list[str]:
+    """What the server's last restart did to this person's jobs (shown for the session)."""
+    if "restart_notes" not in st.session_state:
+        st.session_state["restart_notes"] = manager().restart_notes(owner())
+    return st.session_state["restart_notes"]
+
+
 def busy_reason() -> str | None:
     """Why this person cannot start a job now (they have one queued or training), or None."""
     return manager().busy_reason(owner())

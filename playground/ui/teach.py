@@ -14,7 +14,7 @@ from playground.jobs import TrainingJob
 from playground.metrics import Status
 from playground.predict import Answer
 from playground.specs import SpecError, TrainConfig
-from playground.ui import live, state
+from playground.ui import live, state, visibility
 from playground.ui.model_picker import Choice
 from playground.ui.sidebar import badge, progress_text
 from playground.ui.text import plain
@@ -115,7 +115,7 @@ def _answers(model, x: torch.Tensor, info: catalog.DatasetInfo) -> list[int]:
 
 
 def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
-    every = None if job.status.ended else 1.0
+    every = None if job.status.ended else visibility.every(1.0)
 
     @st.fragment(run_every=every)
     def show() -> None:

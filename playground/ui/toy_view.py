@@ -4,6 +4,8 @@ network."""
 
 from __future__ import annotations
 
+import io
+
 import streamlit as st
 
 from playground import toy_plots
@@ -18,11 +20,12 @@ from playground.toy.experiment import (
     LOSSES,
     MAX_LAYERS,
     MAX_NEURONS,
+    MAX_SEED,
     REGULARIZATIONS,
     Experiment,
     ExperimentError,
 )
-from playground.toy.trainer import ToyTrainer
+from playground.toy.trainer import ToyTrainer, TrainersBusy
 from playground.ui.chart_clicks import new_click
 
 BOUNDARY = "toy-boundary"  # the boundary chart's key: its selection holds a click
@@ -30,6 +33,7 @@ REFRESH_SECONDS = 0.3  # the boundary is redrawn this often while training
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 _EXP, _CUSTOM, _TRAINER, _VERSION = "toy-exp", "toy-custom", "toy-trainer", "toy-version"
+_BUSY = "toy-busy"  # the message of a Play refused because the server was full
 
 
 # --- the experiment, in the session and in the URL --------------------------------------------
@@ -147,7 +151,7 @@ def data_settings(exp: Experiment) -> Experiment:
     seed = cols[0].number_input(
         "Seed",
         0,
-        1_000_000,
+        MAX_SEED,
         exp.seed,
         key=_key("seed"),
         help="The points, the split, the starting weights and the batch order all follow it.",
@@ -162,7 +166,7 @@ def data_settings(exp: Experiment) -> Experiment:
         disabled=not generated,
         help="New random points: the next seed",
     ):
-        replace(exp.replace(seed=exp.seed + 1))
+        replace(exp.replace(seed=(exp.seed + 1) % (MAX_SEED + 1)))
         st.rerun()
     upload = st.file_uploader(
         "Your points (CSV: x1, x2, label)", type=["csv", "txt"], key=_key("csv")
@@ -170,9 +174,11 @@ def data_settings(exp: Experiment) -> Experiment:
     if upload is not None and st.session_state.get("toy-csv-seen") != upload.file_id:
         st.session_state["toy-csv-seen"] = upload.file_id
         try:
-            custom = data.read_csv(
-                upload.getvalue().decode("utf-8", "replace"), exp.train_ratio, exp.seed
-            )
+            text = io.TextIOWrapper(upload, encoding="utf-8", errors="replace", newline="")
+            try:  # read as far as the row limit, not the whole file
+                custom = data.read_csv(text, exp.train_ratio, exp.seed)
+            finally:
+                text.detach()  # the upload stays open for Streamlit
         except PointsError as e:
             st.session_state["toy-csv-error"] = str(e)
         else:
@@ -278,6 +284,8 @@ def _nearest(value: float, choices: list[float]) -> float:
 
 
 def controls(run: ToyTrainer) -> None:
+    if note := st.session_state.pop(_BUSY, None):
+        st.warning(note, icon=":material/hourglass_top:")
     snap = run.snapshot()
     row = st.container(horizontal=True)
     cols = [row, row, row]
@@ -292,8 +300,7 @@ def controls(run: ToyTrainer) -> None:
         type="primary",
         disabled=bool(snap.message),
     ):
-        run.play()
-        st.rerun()
+        _start(run.play)
     if cols[1].button(
         "One step",
         key="toy-step",
@@ -301,7 +308,7 @@ def controls(run: ToyTrainer) -> None:
         disabled=snap.playing or bool(snap.message),
         help="Train one epoch",
     ):
-        run.step()
+        _start(run.step)
     if cols[2].button(
         "Reset",
         key="toy-reset",
@@ -310,6 +317,15 @@ def controls(run: ToyTrainer) -> None:
     ):
         run.reset(run.exp, run.points)
         st.rerun()
+
+
+def _start(action) -> None:
+    """Play or step, then draw again; a message if the server trains all it takes at once."""
+    try:
+        action()
+    except TrainersBusy as e:
+        st.session_state[_BUSY] = str(e)
+    st.rerun()
 
 
 def click_to_add(kind: str) -> float | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import metrics, plots, runs
+from playground import plots, runs
 from playground.manager import WatchedJob
 from playground.owners import NotAllowed
 from playground.specs import SpecError
@@ -50,11 +50,10 @@ def _run(run: runs.Run) -> None:
     cols[1].metric("Epochs", f"{s.get('epochs', '?')} / {run.config.epochs}")
     seconds = s.get("train_seconds")
     cols[2].metric("Training time (s)", f"{seconds:.1f}" if isinstance(seconds, float) else "-")
-    records = run.metrics()
-    steps = [r for r in records if isinstance(r, metrics.StepRecord)]
-    epochs = [r for r in records if isinstance(r, metrics.EpochRecord)]
-    if steps:
-        st.plotly_chart(plots.step_loss_figure(steps), key="watch-loss")
+    log = run.log()
+    points, epochs = log.points(), log.epochs()
+    if points:
+        st.plotly_chart(plots.step_loss_figure(points), key="watch-loss")
     if epochs:
         st.plotly_chart(plots.epoch_figure(epochs), key="watch-epochs")
 
