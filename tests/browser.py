@@ -34,9 +34,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(workdir: Path, env: dict | None = None):
+def streamlit_server(workdir: Path, env: dict | None = None, prefix: tuple = ()):
     """`streamlit run app.py` on a free port, with its own data and runs folders; yields the
-    base URL once /_stcore/health answers, and stops the server by its process id at the end."""
+    base URL once /_stcore/health answers, and stops the server by its process id at the end.
+    `prefix` goes before the command (e.g. taskset, for a benchmark)."""
     port = _free_port()
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed in finally
     server_env = {
@@ -46,7 +47,7 @@ def streamlit_server(workdir: Path, env: dict | None = None):
         **(env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [*prefix, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
