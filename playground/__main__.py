@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
     t.add_argument("--no-save", action="store_true", help="do not write a run folder")
     t.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="train on a Ray cluster: auto, ray://host:10001, or local (one started here)",
+    )
+    t.add_argument(
         "--json", action="store_true", help="print a JSON object per epoch and a summary"
     )
     t.set_defaults(run=_train)
@@ -127,7 +132,9 @@ def _train(args: argparse.Namespace) -> int:
     config = build_config(args, spec)
     pick_device(config.device)  # a missing GPU is a usage error, said before anything starts
     runs_dir = None if args.no_save else (args.out or default_runs_dir())
-    job = TrainingJob(spec, config, name=args.name, data_dir=args.data_dir, runs_dir=runs_dir)
+    job = _job_class(args.ray)(
+        spec, config, name=args.name, data_dir=args.data_dir, runs_dir=runs_dir
+    )
     progress = _Progress(job, as_json=args.json)
     job.start()
     try:
@@ -148,6 +155,19 @@ def _train(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary)
     return 0 if job.status in (Status.FINISHED, Status.STOPPED) else 1
+
+
+def _job_class(ray_address: str | None) -> type[TrainingJob]:
+    """A thread here, or (--ray) an actor on the cluster, reported the same way."""
+    if not ray_address:
+        return TrainingJob
+    from playground import ray_jobs  # Ray only when asked for
+
+    try:
+        ray_jobs.connect(ray_address)
+    except ray_jobs.ClusterUnavailable as e:
+        raise SpecError(str(e)) from None
+    return ray_jobs.RayJob
 
 
 class _Progress:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from playground import models, owners
-from playground.data import DataError, load
+from playground.data import DataError, Dataset, load
 from playground.fit import check_fit
 from playground.metrics import MetricsLog, Status
 from playground.runs import RunWriter, write_access
@@ -35,6 +35,12 @@ from playground.training import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class JobFailed(RuntimeError):
+    """A job cannot go on (e.g. the worker that trained it went away); `str()` says why."""
+
+
 _seed_lock = threading.Lock()  # the global RNG is shared: seed and build one model at a time
 
 
@@ -53,17 +59,20 @@ class TrainingJob:
         initial_weights: dict[str, torch.Tensor] | None = None,
         extra: tuple[torch.Tensor, torch.Tensor, int] | None = None,
         owner: str | None = None,
+        dataset: Dataset | None = None,
     ):
         """`initial_weights` (a state dict of `spec`) starts from a trained model instead of
         fresh weights: fine-tuning. `extra` = (images uint8 (N, C, H, W), labels (N,), repeat)
         adds the user's own examples to the training split. `owner` (owners.py) is who may
-        control it; None for the CLI's own jobs."""
+        control it; None for the CLI's own jobs. `dataset`, already loaded, is used instead of
+        loading the config's (a worker of a Ray cluster gets it from the app)."""
         check_fit(spec, config)  # a bad spec fails here, before any thread exists
         self.id = uuid.uuid4().hex[:10]
         self.spec, self.config = spec, config
         self.name = name or spec.name
         self.data_dir, self.runs_dir, self.mirrors = data_dir, runs_dir, mirrors
         self.initial_weights, self.extra = initial_weights, extra
+        self.dataset = dataset
         self.owner = owner
         self.share_token: str | None = None  # set by share()
         self.log = MetricsLog(sink=self._write_records)
@@ -160,6 +169,19 @@ class TrainingJob:
     def set_lr(self, lr: float) -> None:
         self.controls.set_lr(lr)
 
+    @property
+    def lr(self) -> float:
+        """The base learning rate it trains with now (the schedule follows it)."""
+        return self.controls.lr or self.config.lr
+
+    def set_limits(self, time_limit: float | None, pause_limit: float | None) -> None:
+        """The server's limits, in seconds (None: none): set before the job starts."""
+        self.controls.time_limit, self.controls.pause_limit = time_limit, pause_limit
+
+    def seconds_left(self) -> float | None:
+        """Until the time limit stops it; None without a limit or before it started."""
+        return self.controls.seconds_left()
+
     def on_end(self, callback: Callable[[TrainingJob], None]) -> None:
         self._on_end.append(callback)
 
@@ -193,7 +215,7 @@ class TrainingJob:
             self.controls.start_clock()
             self._set(Status.RUNNING, "Loading the data.")
             self._train()
-        except (SpecError, DataError) as e:
+        except (SpecError, DataError, JobFailed) as e:
             self._set(Status.FAILED, str(e))
         except torch.OutOfMemoryError:
             self._set(
@@ -232,11 +254,11 @@ class TrainingJob:
         except OSError:
             logger.exception("could not write the summary of failed job %s", self.id)
 
-    def _train(self) -> None:
+    def _load(self, device: torch.device | str) -> Dataset:
+        """The job's data (the dataset it was given, or loaded as its config says), with the
+        user's own examples added."""
         config = self.config
-        device = pick_device(config.device)
-        self.device = device_name(device)
-        data = load(
+        data = self.dataset or load(
             config.dataset,
             self.data_dir,
             val_fraction=config.val_fraction,
@@ -248,6 +270,39 @@ class TrainingJob:
         if self.extra is not None:
             data = data.with_extra(*self.extra)
         self.steps_per_epoch = -(-len(data.train_x) // config.batch_size)
+        return data.to(device)
+
+    def _open_run(self) -> RunWriter | None:
+        """The job's run folder, from here on filled by the log's records."""
+        if not self.runs_dir:
+            return None
+        with self._lock:  # share() writes through to the folder from here on
+            self._writer = RunWriter(
+                self.runs_dir, self.name, self.spec, self.config, self.owner, self.share_token
+            )
+            self.run_dir = self._writer.path
+        return self._writer
+
+    def _finish_run(self, summary: dict, weights: dict[str, torch.Tensor] | None) -> None:
+        """Save the last weights and the summary; then the job has ended as it says."""
+        summary["best_val_accuracy"] = max(
+            (e.val_accuracy for e in self.log.epochs() if e.val_accuracy is not None),
+            default=None,
+        )
+        summary["ended"] = time.time()
+        self.log.flush()
+        if self._writer:
+            if weights is not None:
+                self._writer.save_weights(weights)
+            self._writer.finish(summary)
+        self.summary = summary
+        self._set(Status(summary["status"]), summary["message"])
+
+    def _train(self) -> None:
+        config = self.config
+        device = pick_device(config.device)
+        self.device = device_name(device)
+        data = self._load(device)
         with _seed_lock:
             torch.manual_seed(config.seed)  # weights, then dropout, follow the seed
             model = models.build(self.spec)
@@ -260,14 +315,7 @@ class TrainingJob:
                 ) from None
         model = prepare(model, device, config.channels_last)
         runner = torch.compile(model) if config.compile else model
-        writer = None
-        if self.runs_dir:
-            with self._lock:  # share() writes through to the folder from here on
-                writer = RunWriter(
-                    self.runs_dir, self.name, self.spec, config, self.owner, self.share_token
-                )
-                self.run_dir = writer.path
-        self._writer = writer
+        writer = self._open_run()
         saved_epochs = [0]
 
         def publish(_: nn.Module) -> None:
@@ -295,10 +343,6 @@ class TrainingJob:
             "train_seconds": round(outcome.train_seconds, 3),
             "samples_per_second": round(outcome.samples_per_second, 1),
             "device": self.device,
-            "best_val_accuracy": max(
-                (e.val_accuracy for e in self.log.epochs() if e.val_accuracy is not None),
-                default=None,
-            ),
             "started": started,
         }
         if outcome.status is Status.FINISHED:
@@ -307,12 +351,7 @@ class TrainingJob:
                 channels_last=config.channels_last,
             )  # fmt: skip
             summary.update(test_loss=loss, test_accuracy=accuracy)
-        summary["ended"] = time.time()
-        if writer:
-            writer.save_weights(weights_copy(model))
-            writer.finish(summary)
-        self.summary = summary
-        self._set(outcome.status, outcome.message)
+        self._finish_run(summary, weights_copy(model))
 
     def _write_records(self, records: list) -> None:
         if self._writer is not None:

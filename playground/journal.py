@@ -20,7 +20,7 @@ FILE = ".jobs.json"
 def write(folder: str | Path, jobs: list) -> None:
     """Record the jobs that are waiting or training (TrainingJob objects)."""
     entries = [
-        {"owner": j.owner, "name": j.name, "status": j.status.value,
+        {"id": j.id, "owner": j.owner, "name": j.name, "status": j.status.value,
          "run_dir": str(j.run_dir) if j.run_dir else None}
         for j in jobs
         if not j.status.ended
@@ -30,8 +30,9 @@ def write(folder: str | Path, jobs: list) -> None:
     runs.write_atomic(folder / FILE, json.dumps(entries))
 
 
-def recover(folder: str | Path) -> dict[str, list[str]]:
-    """After a restart: mark interrupted runs, empty the journal, and return owner -> notes."""
+def recover(folder: str | Path, alive: set = frozenset()) -> dict[str, list[str]]:
+    """After a restart: mark interrupted runs, empty the journal, and return owner -> notes.
+    Jobs whose ids are in `alive` (on a cluster, found again) were not interrupted."""
     file = Path(folder) / FILE
     try:
         entries = json.loads(file.read_text())
@@ -41,6 +42,8 @@ def recover(folder: str | Path) -> dict[str, list[str]]:
     notes: dict[str, list[str]] = {}
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("owner"), str):
+            continue
+        if entry.get("id") in alive:
             continue
         name = str(entry.get("name", "a job"))[:100]
         restarted = f"The server restarted (after {when}) while your job {name} was"
@@ -55,5 +58,4 @@ def recover(folder: str | Path) -> dict[str, list[str]]:
             if isinstance(run_dir, str) and Path(run_dir).parent == Path(folder):
                 runs.mark_interrupted(Path(run_dir), note)
         notes.setdefault(entry["owner"], []).append(note)
-    write(folder, [])
     return notes

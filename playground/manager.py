@@ -47,7 +47,7 @@ class WatchedJob:
     _READ = frozenset(
         {"id", "name", "spec", "config", "status", "message", "active", "log", "summary",
          "data_note", "device", "total_steps", "run_dir", "created", "latest_weights",
-         "inference_model"}
+         "inference_model", "lr"}
     )  # fmt: skip
 
     def __init__(self, job: TrainingJob):
@@ -72,9 +72,13 @@ class JobManager:
         gpu_memory: int | None = None,
         runs_dir: str | Path | None = None,
         keep_ended: int = 20,
+        ray_address: str | None = None,
     ):
+        """`ray_address` (PLAYGROUND_RAY_ADDRESS) trains on a Ray cluster instead of in this
+        process's threads; ray_jobs.ClusterUnavailable says so if it cannot be reached."""
         self.settings = settings or ServerSettings()
         self.max_running = self.settings.running_limit(gpu_memory)
+        self.ray_address = ray_address
         self.runs_dir = runs_dir
         self.keep_ended = keep_ended
         self._lock = threading.Lock()
@@ -83,8 +87,39 @@ class JobManager:
         self._speed: float | None = None  # training samples/s of the last job that trained here
         self._retention_checked = -math.inf
         self._journal_lock = threading.Lock()
-        self._notes = journal.recover(self._runs_root)  # what the last restart did, per owner
+        if ray_address:
+            self._join_cluster(ray_address)  # jobs still on the cluster are found again
+        alive = {j.id for j in self.jobs()}
+        self._notes = journal.recover(self._runs_root, alive)  # the last restart, per owner
+        self._save_journal()
         self._expire_old_runs()
+
+    def _join_cluster(self, address: str) -> None:
+        from playground import ray_jobs  # Ray is imported only when a cluster is asked for
+
+        ray_jobs.connect(address)
+        resources = self._resources()
+        self.max_running = self.settings.jobs_at_once or ray_jobs.capacity(*resources.values())
+        for job in ray_jobs.reattach(self._runs_root, **resources):  # after a restart
+            self._watch(job)
+            with self._lock:
+                self._jobs[job.id] = job
+            job.start()
+
+    def _resources(self) -> dict:
+        return {"cpus": self.settings.ray_cpus_per_job, "gpus": self.settings.ray_gpus_per_job}
+
+    def new_job(self, spec, config, **kwargs) -> TrainingJob:
+        """A job for this server's executor: a thread here, or an actor on the cluster."""
+        if self.ray_address:
+            from playground.ray_jobs import RayJob
+
+            return RayJob(spec, config, **kwargs, **self._resources())
+        return TrainingJob(spec, config, **kwargs)
+
+    def _watch(self, job: TrainingJob) -> None:
+        job.on_end(self._job_ended)
+        job.on_status(self._save_journal)
 
     @property
     def _runs_root(self) -> Path:
@@ -108,10 +143,8 @@ class JobManager:
         """Queue `job`; Refused (a sentence) if it cannot join now."""
         check_fit(job.spec, job.config, self.settings.memory_budget_bytes)
         self._check_disk(job)
-        job.controls.time_limit = self.settings.job_seconds
-        job.controls.pause_limit = self.settings.pause_seconds
-        job.on_end(self._job_ended)
-        job.on_status(self._save_journal)
+        job.set_limits(self.settings.job_seconds, self.settings.pause_seconds)
+        self._watch(job)
         with self._lock:
             busy = self._busy(job.owner)
             if busy is not None:
@@ -198,12 +231,20 @@ class JobManager:
             return [j for j in self._queue if j.status is Status.QUEUED]
 
     def spot(self, job: TrainingJob | WatchedJob) -> QueueSpot | None:
-        """Where a queued job stands and about when it starts; None if it is not queued."""
+        """Where a queued job stands and about when it starts; None if it is not queued. On a
+        cluster, jobs that have started but wait for a worker come first, start unknown."""
+        started = [j for j in self.jobs() if j.active]
+        for_worker = sorted((j for j in started if j.status is Status.QUEUED),
+                            key=lambda j: j.created)  # fmt: skip
+        if job.id in (ids := [j.id for j in for_worker]):
+            return QueueSpot(ids.index(job.id) + 1, None)
         queue = self.queued()
         ids = [j.id for j in queue]
         if job.id not in ids:
             return None
-        running = [j for j in self.jobs() if j.active]
+        if for_worker:
+            return QueueSpot(len(for_worker) + ids.index(job.id) + 1, None)
+        running = started
         free = [self._remaining(j) for j in running]
         free += [(0.0, False)] * max(0, self.max_running - len(running))
         heap = [(seconds, at_most) for seconds, at_most in free if seconds is not None]
@@ -225,7 +266,7 @@ class JobManager:
         last, total = job.log.last_step(), job.total_steps
         if last is not None and total and last.step:
             left = (total - last.step) * last.seconds / last.step
-            limit = job.controls.seconds_left()
+            limit = job.seconds_left()
             return (min(left, limit), False) if limit is not None else (left, False)
         return self._duration(job)
 

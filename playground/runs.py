@@ -55,6 +55,13 @@ class RunWriter:
         write_atomic(self.path / "spec.json", spec.to_json())
         write_atomic(self.path / "config.json", config.to_json())
 
+    @classmethod
+    def reopen(cls, path: Path) -> RunWriter:
+        """A writer that goes on filling an existing run folder (a job found after a restart)."""
+        writer = cls.__new__(cls)
+        writer.path = path
+        return writer
+
     def append(self, records: list) -> None:
         with open(self.path / "metrics.jsonl", "a") as f:
             f.writelines(json.dumps(metrics.to_dict(r)) + "\n" for r in records)

@@ -33,14 +33,18 @@ class ServerSettings:
     memory_budget_mb: float = 2048.0  # the most one batch of one job may need (see fit.py)
     disk_quota_mb: float = 500.0  # runs one person may keep on disk (0: no quota)
     retention_days: float = 0.0  # people's runs older than this are deleted (0: kept forever)
+    ray_cpus_per_job: float = 2.0  # on a Ray cluster (PLAYGROUND_RAY_ADDRESS): CPUs a job asks for
+    ray_gpus_per_job: float = 0.0  # ... or a share of a GPU (0.25: four jobs to a GPU)
 
     def validate(self) -> ServerSettings:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if not math.isfinite(value) or value < 0:
                 raise SpecError(f"The setting {f.name} is {value}: it must be a number from 0.")
-        if self.queue_cap < 1 or self.memory_budget_mb <= 0:
-            raise SpecError("queue_cap must be at least 1 and memory_budget_mb above 0.")
+        if self.queue_cap < 1 or self.memory_budget_mb <= 0 or self.ray_cpus_per_job <= 0:
+            raise SpecError(
+                "queue_cap must be at least 1, memory_budget_mb and ray_cpus_per_job above 0."
+            )
         return self
 
     @property

@@ -52,3 +52,17 @@ def app_url(tmp_path_factory):
 
     with streamlit_server(tmp_path_factory.mktemp("server")) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray cluster for the whole test session (2 CPUs); yields the RayJob class."""
+    try:
+        from playground import ray_jobs
+    except ImportError as e:  # pragma: no cover - ray is in requirements.txt
+        pytest.fail(f"Ray is needed for these tests: {e}")
+    ray_jobs.connect("local")
+    yield ray_jobs.RayJob
+    import ray
+
+    ray.shutdown()

@@ -110,3 +110,37 @@ def test_a_name_with_markdown_is_shown_as_typed(browser, app_url):
     expect(sidebar.locator("strong", has_text="bold")).to_have_count(0)
     expect(sidebar.locator("a", has_text="link")).to_have_count(0)
     page.context.close()
+
+
+def set_visibility(page, state: str) -> None:
+    page.evaluate(
+        """(state) => {
+            Object.defineProperty(document, 'visibilityState', {value: state, configurable: true});
+            document.dispatchEvent(new Event('visibilitychange'));
+        }""",
+        state,
+    )
+
+
+def test_a_page_in_a_hidden_tab_does_not_poll(browser, app_url):
+    page = person(browser)
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(1)))
+    page.goto(f"{app_url}/train")
+    start_training(page, "40")
+    metric(page, "Epoch").wait_for(timeout=60_000)
+    page.wait_for_timeout(3000)
+    before = len(frames)
+    page.wait_for_timeout(3000)
+    assert len(frames) - before >= 2  # in view: it polls
+    set_visibility(page, "hidden")
+    page.wait_for_timeout(2000)  # the rerun that switches polling off
+    before = len(frames)
+    page.wait_for_timeout(4000)
+    assert len(frames) == before  # hidden: not one message in 4 s
+    set_visibility(page, "visible")
+    page.wait_for_timeout(3000)
+    assert len(frames) > before  # back in view: polling again
+    button(page, "Stop").click()
+    page.get_by_text("Stopped", exact=False).first.wait_for(timeout=30_000)
+    page.context.close()

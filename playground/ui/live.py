@@ -84,7 +84,7 @@ def _share_button(where, job: TrainingJob) -> None:
 
 def _learning_rate(job: TrainingJob, field, apply) -> None:
     last = job.log.last_step()
-    current = job.controls.lr or job.config.lr
+    current = job.lr
     new_lr = field.number_input(
         "Learning rate of the running job",
         min_value=1e-6,

@@ -4,6 +4,7 @@ the process-wide JobManager. Pages read and change these only through the functi
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 
 import streamlit as st
@@ -33,10 +34,13 @@ def manager() -> JobManager:
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     try:
         limits = settings.load()
-    except SpecError as e:
-        st.error(f"The server's settings cannot be used: {e}", icon=":material/error:")
+        return JobManager(
+            limits, gpu_memory=gpu_memory(), runs_dir=default_runs_dir(),
+            ray_address=os.environ.get("PLAYGROUND_RAY_ADDRESS") or None,
+        )  # fmt: skip
+    except (SpecError, RuntimeError) as e:  # bad settings, or a cluster that cannot be reached
+        st.error(f"The server cannot start training: {e}", icon=":material/error:")
         st.stop()
-    return JobManager(limits, gpu_memory=gpu_memory(), runs_dir=default_runs_dir())
 
 
 @st.cache_resource
@@ -150,7 +154,7 @@ def submit(job: TrainingJob) -> None:
 
 def new_job(model: ModelSpec, recipe: TrainConfig, **kwargs) -> TrainingJob:
     """A job of this session's owner, saved with the server's runs."""
-    return TrainingJob(
+    return manager().new_job(
         model, recipe, data_dir=default_data_dir(), runs_dir=default_runs_dir(), owner=owner(),
         **kwargs,
     )  # fmt: skip
