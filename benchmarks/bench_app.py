@@ -69,12 +69,12 @@ def cli_samples_per_second(data_dir: Path, runs_dir: Path) -> float:
     return summary["samples_per_second"]
 
 
-def open_train_page(page, url: str) -> None:
+def open_train_page(page, url: str, epochs: int = EPOCHS) -> None:
     page.goto(f"{url}/train")
     page.get_by_role("button", name="Start training", exact=True).wait_for()
-    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
-    epochs.fill(str(EPOCHS))
-    epochs.press("Enter")
+    field = page.get_by_role("spinbutton", name="Epochs", exact=True)
+    field.fill(str(epochs))
+    field.press("Enter")
     page.wait_for_timeout(500)
 
 

@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_app import open_train_page
 from benchmarks.report import table, write_section
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, idle, streamlit_server
 
@@ -56,12 +57,7 @@ def browser_on_core_1(folder: Path) -> str:
 def start_paused(page, url: str, epochs: int) -> str:
     """Start a seed-cnn job from the owner's Train page and pause it at once (so that the
     watchers can arrive before it trains); return its watch link."""
-    page.goto(f"{url}/train")
-    page.get_by_role("button", name="Start training", exact=True).wait_for()
-    field = page.get_by_role("spinbutton", name="Epochs", exact=True)
-    field.fill(str(epochs))
-    field.press("Enter")
-    page.wait_for_timeout(800)
+    open_train_page(page, url, epochs)
     page.get_by_role("button", name="Start training", exact=True).click()
     page.get_by_role("button", name="Pause", exact=True).click(timeout=60_000)
     page.get_by_role("button", name="Resume", exact=True).wait_for()

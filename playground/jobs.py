@@ -8,6 +8,7 @@ Every way a job can end is a status with a message: the thread never dies silent
 from __future__ import annotations
 
 import logging
+import platform
 import threading
 import time
 import traceback
@@ -343,6 +344,7 @@ class TrainingJob:
             "train_seconds": round(outcome.train_seconds, 3),
             "samples_per_second": round(outcome.samples_per_second, 1),
             "device": self.device,
+            "node": platform.node(),  # this machine; on a cluster, the worker's
             "started": started,
         }
         if outcome.status is Status.FINISHED:

@@ -104,3 +104,16 @@ def idle(page) -> None:
 
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)
+
+
+def progress_advances(page, timeout: float = 60_000) -> None:
+    """Wait until the job's progress text (its step) changes: it trains, and the page shows it."""
+    before = page.get_by_test_id("stProgress").first.inner_text()
+    page.wait_for_function(
+        """(before) => {
+            const bar = document.querySelector('[data-testid=stProgress]');
+            return bar && bar.innerText !== before;
+        }""",
+        arg=before,
+        timeout=timeout,
+    )

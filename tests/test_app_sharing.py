@@ -172,12 +172,18 @@ def test_the_queue_cap_says_the_queue_is_full(server):
     assert not labels(cy) & set(CONTROLS)
 
 
-def test_the_time_limit_stops_a_job_and_keeps_its_run(server):
-    server(job_minutes=0.03)
+def trained_to_the_end(epochs: int, limit: int) -> AppTest:
+    """A new person's Train page after a job of theirs has ended."""
     app = open_page("app_pages/train.py")
-    quick_training(app, epochs=50, limit=3000)
+    quick_training(app, epochs=epochs, limit=limit)
     start(app)
     wait_until(app, ended)
+    return app
+
+
+def test_the_time_limit_stops_a_job_and_keeps_its_run(server):
+    server(job_minutes=0.03)
+    app = trained_to_the_end(50, 3000)
     assert "Stopped: time limit (this server allows 2 s a job)" in texts(app.info)
     (run,) = runs.list_runs()
     assert run.has_weights and run.summary["status"] == "stopped"
@@ -212,10 +218,7 @@ def test_build_shows_the_memory_of_a_training_step():
 
 def test_a_full_disk_quota_is_a_message(server):
     server(disk_quota_mb=0.001)
-    app = open_page("app_pages/train.py")
-    quick_training(app, epochs=1, limit=500)
-    start(app)
-    wait_until(app, ended)
+    app = trained_to_the_end(1, 500)
     app.run()
     assert "Delete some to train again" in texts(app.warning)
     start(app)

@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import metric, streamlit_server
-from tests.test_browser_sharing import button, person, progress_text, start_training
+from tests.browser import metric, progress_advances, streamlit_server
+from tests.test_browser_sharing import button, person, start_training
 
 pytestmark = pytest.mark.browser
 
@@ -22,15 +22,7 @@ def test_the_train_page_trains_on_a_cluster_watches_the_curves_and_stops(
         start_training(page, "30")
         metric(page, "Epoch").wait_for(timeout=180_000)  # a worker starts: torch is imported
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-        before = progress_text(page)
-        page.wait_for_function(
-            """(before) => {
-                const bar = document.querySelector('[data-testid=stProgress]');
-                return bar && bar.innerText !== before;
-            }""",
-            arg=before,
-            timeout=60_000,
-        )
+        progress_advances(page)
         button(page, "Stop").click()
         expect(page.get_by_text("Stopped", exact=False).first).to_be_visible(timeout=60_000)
         expect(page.get_by_text("Saved as run")).to_be_visible()

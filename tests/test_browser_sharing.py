@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import idle, metric
+from tests.browser import idle, metric, progress_advances
 from tests.test_browser_train import choose
 
 pytestmark = pytest.mark.browser
@@ -35,10 +35,6 @@ def start_training(page, epochs: str) -> None:
     idle(page)
     set_number(page, "Epochs", epochs)
     button(page, "Start training").click()
-
-
-def progress_text(page) -> str:
-    return page.get_by_test_id("stProgress").first.inner_text()
 
 
 def test_two_people_train_queue_share_and_watch(browser, app_url):
@@ -75,15 +71,7 @@ def test_two_people_train_queue_share_and_watch(browser, app_url):
     metric(watcher, "Epoch").wait_for(timeout=30_000)
     ada_chart = watcher.locator(".js-plotly-plot").first
     ada_chart.wait_for(timeout=30_000)
-    before = progress_text(watcher)
-    watcher.wait_for_function(
-        """(before) => {
-            const bar = document.querySelector('[data-testid=stProgress]');
-            return bar && bar.innerText !== before;
-        }""",
-        arg=before,
-        timeout=60_000,
-    )
+    progress_advances(watcher)
     for name in CONTROLS:
         expect(button(watcher, name)).to_have_count(0)
     expect(button(watcher, "Use this model")).to_have_count(1)

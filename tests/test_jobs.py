@@ -85,7 +85,7 @@ def test_pause_holds_the_steps_and_resume_continues(executor):
     wait_for(lambda: len(job.log.steps()) >= 3)
     job.pause()
     assert job.status is Status.PAUSED
-    time.sleep(0.3)
+    time.sleep(0.3 + lag_seconds(executor))  # what trained before the pause has arrived
     held = len(job.log.steps())
     time.sleep(0.5)
     assert len(job.log.steps()) == held
@@ -107,15 +107,20 @@ def test_stop_takes_effect_within_one_batch(executor):
     assert len(job.log.steps()) <= at_stop + 1 + steps_behind(job, executor)
 
 
-def steps_behind(job, executor) -> int:
-    """How far the app's view of a job on a cluster may lag its worker: the steps of two polls
-    (a thread's view does not lag)."""
+def lag_seconds(executor) -> float:
+    """How long the app's view of a job may lag what trains: two polls on a cluster, nothing
+    in a thread."""
     if executor == "thread":
-        return 0
+        return 0.0
     from playground.ray_jobs import POLL_SECONDS
 
+    return 2 * POLL_SECONDS
+
+
+def steps_behind(job, executor) -> int:
+    """The steps a job trains in `lag_seconds`."""
     last = job.log.last_step()
-    return int(2 * POLL_SECONDS * last.step / last.seconds) + 1
+    return int(lag_seconds(executor) * last.step / last.seconds) + 1 if lag_seconds(executor) else 0
 
 
 def test_a_paused_job_can_be_stopped(executor):
@@ -220,9 +225,12 @@ def test_the_metrics_log_is_safe_to_read_while_written():
     writer.start()
     seen = 0
     while writer.is_alive():
-        new = log.steps_after(seen)
-        assert [s.step for s in new] == list(range(seen + 1, seen + len(new) + 1))
-        seen = new[-1].step if new else seen
+        new = [s.step for s in log.steps_after(seen)]
+        # in order, none twice (a reader that falls behind by RECENT steps misses the ones
+        # folded meanwhile: the run file, fed by the sink, never does)
+        assert new == list(range(new[0], new[0] + len(new))) if new else True
+        assert not new or new[0] > seen
+        seen = new[-1] if new else seen
     writer.join()
     assert log.count == 5000 and log.steps()[-1].step == 5000
 
