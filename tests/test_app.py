@@ -600,14 +600,16 @@ def playground(query: dict | None = None) -> Iterator[AppTest]:
         assert not app.exception, app.exception
         yield app
     finally:
-        if "toy-trainer" in app.session_state:
-            app.session_state["toy-trainer"].close()
+        if "playground2d-trainer" in app.session_state:
+            app.session_state["playground2d-trainer"].close()
 
 
 def test_playground2d_plays_steps_pauses_and_resets():
     with playground() as app:
         assert metric(app, "Epoch") == "0"
-        assert [b.label for b in app.button if b.key and b.key.startswith("toy-")][-3:] == [
+        assert [b.label for b in app.button if b.key and b.key.startswith("playground2d-")][
+            -3:
+        ] == [
             "Play",
             "One step",
             "Reset",
@@ -622,7 +624,7 @@ def test_playground2d_plays_steps_pauses_and_resets():
         by_label(app.button, "Reset").click().run()
         assert metric(app, "Epoch") == "0"
         keys = [c.key for c in app.get("plotly_chart")]
-        assert keys == ["toy-boundary", "toy-loss", "toy-network"]
+        assert keys == ["playground2d-boundary", "playground2d-loss", "playground2d-network"]
 
 
 def test_playground2d_settings_go_into_the_url_and_a_link_rebuilds_them():
@@ -642,11 +644,11 @@ def test_playground2d_settings_go_into_the_url_and_a_link_rebuilds_them():
 
 def test_playground2d_regenerate_moves_to_the_next_seed():
     with playground() as app:
-        before = app.session_state["toy-trainer"].points
+        before = app.session_state["playground2d-trainer"].points
         by_label(app.button, "Regenerate").click().run()
         assert by_label(app.number_input, "Seed").value == 1
         assert app.query_params["seed"] in ("1", ["1"])
-        after = app.session_state["toy-trainer"].points
+        after = app.session_state["playground2d-trainer"].points
         assert not torch.equal(before.x, after.x) and metric(app, "Epoch") == "0"
 
 
@@ -658,7 +660,7 @@ def test_playground2d_a_bad_link_is_explained_and_the_defaults_are_used():
 
 def test_playground2d_lessons_load_and_cross_entropy_is_refused_for_regression():
     with playground() as app:
-        app.button(key="toy-lesson-0").click().run()  # XOR needs a hidden layer
+        app.button(key="playground2d-lesson-0").click().run()  # XOR needs a hidden layer
         assert by_label(app.selectbox, "Dataset").value == "xor"
         assert by_label(app.number_input, "Hidden layers").value == 0
         by_label(app.selectbox, "Dataset").set_value("plane").run()
@@ -668,7 +670,7 @@ def test_playground2d_lessons_load_and_cross_entropy_is_refused_for_regression()
 
 def test_playground2d_divergence_is_a_message_with_advice():
     with playground() as app:
-        app.button(key="toy-lesson-3").click().run()  # too high a learning rate
+        app.button(key="playground2d-lesson-3").click().run()  # too high a learning rate
         by_label(app.button, "Play").click().run()
         wait_until(app, lambda a: any("diverged" in e.value for e in a.error), timeout=30)
         assert "too high" in errors(app)
@@ -681,6 +683,6 @@ def test_playground2d_settings_that_cannot_work_are_explained_and_training_pause
         for name in ("x1", "x2"):
             by_label(app.checkbox, name).uncheck().run()
         assert "Switch on at least one feature" in errors(app)
-        assert not app.session_state["toy-trainer"].snapshot().playing
+        assert not app.session_state["playground2d-trainer"].snapshot().playing
         by_label(app.checkbox, "x1").check().run()
         assert not errors(app) and metric(app, "Epoch") == "0"  # a new network: new inputs

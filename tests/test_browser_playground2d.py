@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def boundary(page):
-    return page.locator(".st-key-toy-boundary .js-plotly-plot").last
+    return page.locator(".st-key-playground2d-boundary .js-plotly-plot").last
 
 
 def read_chart(page, script: str):
@@ -21,7 +21,7 @@ def read_chart(page, script: str):
     deadline = time.monotonic() + 10
     while True:
         value = page.evaluate(
-            "() => { const all = document.querySelectorAll('.st-key-toy-boundary "
+            "() => { const all = document.querySelectorAll('.st-key-playground2d-boundary "
             ".js-plotly-plot'); const gd = all[all.length - 1]; "
             f"try {{ return {script}; }} catch (e) {{ return null; }} }}"
         )

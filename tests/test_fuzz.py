@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 from playground import metrics, runs
 from playground import settings as server_settings
 from playground.drawing import ImageError, read_image
+from playground.playground2d.data import PointsError, read_csv
+from playground.playground2d.experiment import Experiment, ExperimentError
 from playground.specs import ModelSpec, SpecError, TrainConfig
-from playground.toy.data import PointsError, read_csv
-from playground.toy.experiment import Experiment, ExperimentError
 from playground.ui.layer_editor import read_spec
 from tests.test_app import APP
 
@@ -146,5 +146,5 @@ def test_any_link_to_a_page_ends_in_the_page_or_a_message(page, query):
         app.query_params[key] = value
     app.switch_page(page).run()
     assert not app.exception, (query, app.exception)
-    if "toy-trainer" in app.session_state:
-        app.session_state["toy-trainer"].close()
+    if "playground2d-trainer" in app.session_state:
+        app.session_state["playground2d-trainer"].close()

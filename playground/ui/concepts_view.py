@@ -1,6 +1,6 @@
 """The Concepts page's labs (the optimizer race has its own module, optimizer_race.py). Each
 takes its numbers from playground.concepts (PyTorch's own modules, autograd and optimizers) and
-its figures from concept_plots; here they are only placed."""
+its figures from concepts/plots.py; here they are only placed."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from playground import concept_plots as plots
 from playground.concepts import activations as act
-from playground.concepts import backprop, losses, regularisation
+from playground.concepts import backprop, losses, plots, regularisation
 from playground.layers import ACTIVATIONS
 
 

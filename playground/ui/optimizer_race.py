@@ -6,9 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from playground import concept_plots as plots
 from playground.catalog import OPTIMIZERS
-from playground.concepts import optimizers
+from playground.concepts import optimizers, plots
 from playground.ui.chart_clicks import new_click
 
 

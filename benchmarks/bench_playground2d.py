@@ -2,7 +2,7 @@
 and with the page open and redrawing in Chromium, and how often the boundary is redrawn in the
 browser while it trains.
 
-    python -m benchmarks.bench_toy [--seconds 10]
+    python -m benchmarks.bench_playground2d [--seconds 10]
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ from pathlib import Path
 import torch
 
 from benchmarks.report import table, write_section
-from playground.toy import data
-from playground.toy.experiment import Experiment
-from playground.toy.trainer import ToyTrainer
+from playground.playground2d import data
+from playground.playground2d.experiment import Experiment
+from playground.playground2d.trainer import Trainer
 from tests.browser import chromium_or_skip, metric, streamlit_server
 
 # The newest boundary chart's heatmap as drawn (plotly paints it as one image).
 DRAWN = (
-    "() => { const all = document.querySelectorAll('.st-key-toy-boundary .js-plotly-plot');"
+    "() => { const all = document.querySelectorAll("
+    "'.st-key-playground2d-boundary .js-plotly-plot');"
     " const image = all.length ? all[all.length - 1].querySelector('.hm image') : null;"
     " return image ? (image.getAttribute('xlink:href') || image.getAttribute('href')) : null; }"
 )
@@ -33,7 +34,7 @@ DRAWN = (
 def alone(seconds: float) -> float:
     """Epochs per second of the trainer thread with nothing else running."""
     exp = Experiment()
-    trainer = ToyTrainer(exp, data.generate(exp.dataset, exp.points, exp.noise, exp.train_ratio, 0))
+    trainer = Trainer(exp, data.generate(exp.dataset, exp.points, exp.noise, exp.train_ratio, 0))
     try:
         trainer.play()
         time.sleep(1)  # warm-up
@@ -106,7 +107,12 @@ and the network with every neuron over the plane (20x20 each).
 
 Targets: at least 20 epochs / s and at least 2 boundary frames / s.
 """
-    write_section("toy-speed", "Playground 2-D: speed", "python -m benchmarks.bench_toy", body)
+    write_section(
+        "playground2d-speed",
+        "Playground 2-D: speed",
+        "python -m benchmarks.bench_playground2d",
+        body,
+    )
     print(body)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.toy.data import CLASSIFICATION, LIMIT, Points
+from playground.playground2d.data import CLASSIFICATION, LIMIT, Points
 
 # TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1.
 SCALE = [[0.0, "#f59322"], [0.5, "#e8eaeb"], [1.0, "#0877bd"]]

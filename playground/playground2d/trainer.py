@@ -22,9 +22,9 @@ import torch
 from torch import nn
 
 from playground.catalog import OPTIMIZERS
-from playground.toy import net
-from playground.toy.data import Points
-from playground.toy.experiment import Experiment
+from playground.playground2d import net
+from playground.playground2d.data import Points
+from playground.playground2d.experiment import Experiment
 
 IDLE_SECONDS = 30.0
 MAX_RUNNING = 16  # trainers training at once, over all the server's pages
@@ -51,7 +51,7 @@ class Snapshot:
     epochs_per_second: float = 0.0
 
 
-class ToyTrainer:
+class Trainer:
     def __init__(self, exp: Experiment, points: Points):
         self._lock = threading.RLock()
         self._wake = threading.Event()
@@ -146,7 +146,7 @@ class ToyTrainer:
             )
         self._read = time.monotonic()
         self._thread = threading.Thread(
-            target=self._loop, args=(slots,), name="toy-trainer", daemon=True
+            target=self._loop, args=(slots,), name="playground2d-trainer", daemon=True
         )
         self._thread.start()
 

@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from playground.layers import ACTIVATIONS
-from playground.toy.data import CLASSIFICATION, LIMIT, features
-from playground.toy.experiment import Experiment
+from playground.playground2d.data import CLASSIFICATION, LIMIT, features
+from playground.playground2d.experiment import Experiment
 
 
 def build(exp: Experiment) -> nn.Sequential:

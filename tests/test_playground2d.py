@@ -8,10 +8,10 @@ import time
 import pytest
 import torch
 
-from playground.toy import data, net
-from playground.toy.data import CLASSIFICATION, REGRESSION, PointsError
-from playground.toy.experiment import CUSTOM, LESSONS, Experiment, ExperimentError
-from playground.toy.trainer import ToyTrainer
+from playground.playground2d import data, net
+from playground.playground2d.data import CLASSIFICATION, REGRESSION, PointsError
+from playground.playground2d.experiment import CUSTOM, LESSONS, Experiment, ExperimentError
+from playground.playground2d.trainer import Trainer
 
 # --- datasets -------------------------------------------------------------------------------
 
@@ -162,8 +162,8 @@ def test_lessons_are_valid_experiments():
 # --- the network and its trainer ------------------------------------------------------------
 
 
-def train_epochs(exp: Experiment, points, epochs: int) -> ToyTrainer:
-    trainer = ToyTrainer(exp, points)
+def train_epochs(exp: Experiment, points, epochs: int) -> Trainer:
+    trainer = Trainer(exp, points)
     for _ in range(epochs):
         trainer.step()
     deadline = time.monotonic() + 60
@@ -173,7 +173,7 @@ def train_epochs(exp: Experiment, points, epochs: int) -> ToyTrainer:
     return trainer
 
 
-def accuracy(trainer: ToyTrainer) -> float:
+def accuracy(trainer: Trainer) -> float:
     snap = trainer.snapshot()
     x, y = trainer.points.split(train=False)
     with torch.no_grad():
@@ -229,7 +229,7 @@ def test_a_new_learning_rate_applies_live_and_a_new_network_resets():
 def test_divergence_stops_training_with_advice():
     lesson = next(x for x in LESSONS if x.title == "Too high a learning rate").experiment
     points = data.generate(lesson.dataset, lesson.points, lesson.noise, lesson.train_ratio, 0)
-    trainer = ToyTrainer(lesson, points)
+    trainer = Trainer(lesson, points)
     try:
         trainer.play()
         deadline = time.monotonic() + 30
@@ -264,11 +264,11 @@ def wait_until(condition, timeout=30.0):
 
 
 def test_a_trainer_has_a_thread_only_while_it_trains_and_an_abandoned_one_ends(monkeypatch):
-    from playground.toy import trainer as module
+    from playground.playground2d import trainer as module
 
     monkeypatch.setattr(module, "IDLE_SECONDS", 0.5)
     points = data.generate("circle", 200, 0.0, 0.5, 0)
-    trainer = ToyTrainer(Experiment(), points)
+    trainer = Trainer(Experiment(), points)
     assert not trainer.running  # a paused network needs no thread
     trainer.play()
     assert trainer.running
@@ -282,11 +282,11 @@ def test_a_trainer_has_a_thread_only_while_it_trains_and_an_abandoned_one_ends(m
 
 
 def test_the_server_trains_a_bounded_number_of_networks_at_once(monkeypatch):
-    from playground.toy import trainer as module
+    from playground.playground2d import trainer as module
 
     monkeypatch.setattr(module, "_slots", threading.BoundedSemaphore(2))
     points = data.generate("circle", 200, 0.0, 0.5, 0)
-    first, second, third = (ToyTrainer(Experiment(), points) for _ in range(3))
+    first, second, third = (Trainer(Experiment(), points) for _ in range(3))
     try:
         first.play()
         second.step()

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from playground.catalog import OPTIMIZERS
-from playground.toy.data import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
+from playground.playground2d.data import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
 
 MAX_LAYERS, MAX_NEURONS = 6, 16
 MAX_SEED = 1_000_000
@@ -26,12 +26,12 @@ class ExperimentError(ValueError):
 
 @dataclass(frozen=True)
 class Experiment:
-    dataset: str = "circle"  # a name in toy.data.DATASETS, or CUSTOM
+    dataset: str = "circle"  # a name in playground2d.data.DATASETS, or CUSTOM
     noise: float = 0.0  # share of the plane the points are jittered by, 0-0.5
     points: int = 500
     train_ratio: float = 0.5  # share of the points used for training; the rest test
     seed: int = 0  # data, split, initial weights and batch order all follow it (0-MAX_SEED)
-    features: tuple[str, ...] = ("x1", "x2")  # names in toy.data.FEATURES
+    features: tuple[str, ...] = ("x1", "x2")  # names in playground2d.data.FEATURES
     hidden: tuple[int, ...] = (4, 2)  # neurons per hidden layer
     activations: tuple[str, ...] = ("tanh", "tanh")  # one per hidden layer
     regularization: str = "none"  # none, l1 or l2, on the weights

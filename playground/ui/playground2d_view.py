@@ -8,12 +8,12 @@ import io
 
 import streamlit as st
 
-from playground import toy_plots
 from playground.catalog import OPTIMIZERS
 from playground.layers import ACTIVATIONS
-from playground.toy import data, net
-from playground.toy.data import CLASSIFICATION, FEATURES, Points, PointsError
-from playground.toy.experiment import (
+from playground.playground2d import data, net
+from playground.playground2d import plots as playground2d_plots
+from playground.playground2d.data import CLASSIFICATION, FEATURES, Points, PointsError
+from playground.playground2d.experiment import (
     ACTIVATION_CHOICES,
     CUSTOM,
     LESSONS,
@@ -25,15 +25,20 @@ from playground.toy.experiment import (
     Experiment,
     ExperimentError,
 )
-from playground.toy.trainer import ToyTrainer, TrainersBusy
+from playground.playground2d.trainer import Trainer, TrainersBusy
 from playground.ui.chart_clicks import new_click
 
-BOUNDARY = "toy-boundary"  # the boundary chart's key: its selection holds a click
+BOUNDARY = "playground2d-boundary"  # the boundary chart's key: its selection holds a click
 REFRESH_SECONDS = 0.3  # the boundary is redrawn this often while training
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-_EXP, _CUSTOM, _TRAINER, _VERSION = "toy-exp", "toy-custom", "toy-trainer", "toy-version"
-_BUSY = "toy-busy"  # the message of a Play refused because the server was full
+_EXP, _CUSTOM, _TRAINER, _VERSION = (
+    "playground2d-exp",
+    "playground2d-custom",
+    "playground2d-trainer",
+    "playground2d-version",
+)
+_BUSY = "playground2d-busy"  # the message of a Play refused because the server was full
 
 
 # --- the experiment, in the session and in the URL --------------------------------------------
@@ -47,16 +52,17 @@ def experiment() -> Experiment:
             try:
                 exp = Experiment.from_query(st.query_params.to_dict())
             except ExperimentError as e:
-                st.session_state["toy-link-error"] = str(e)
+                st.session_state["playground2d-link-error"] = str(e)
         st.session_state[_EXP] = exp
     return st.session_state[_EXP]
 
 
 def link_warning() -> None:
     """Says why the link's settings could not be used, once."""
-    if "toy-link-error" in st.session_state:
+    if "playground2d-link-error" in st.session_state:
         st.warning(
-            st.session_state.pop("toy-link-error") + " The default experiment is shown instead.",
+            st.session_state.pop("playground2d-link-error")
+            + " The default experiment is shown instead.",
             icon=":material/link_off:",
         )
 
@@ -84,7 +90,7 @@ def replace(exp: Experiment, custom: Points | None = None) -> None:
 
 
 def _key(name: str) -> str:
-    return f"toy-{name}-{st.session_state.get(_VERSION, 0)}"
+    return f"playground2d-{name}-{st.session_state.get(_VERSION, 0)}"
 
 
 def points(exp: Experiment) -> Points:
@@ -100,11 +106,11 @@ def _generated(name: str, n: int, noise: float, ratio: float, seed: int) -> Poin
     return data.generate(name, n, noise, ratio, seed)
 
 
-def trainer(exp: Experiment, pts: Points) -> ToyTrainer:
+def trainer(exp: Experiment, pts: Points) -> Trainer:
     """The session's trainer, brought up to date with the experiment."""
     current = st.session_state.get(_TRAINER)
     if current is None:
-        current = st.session_state[_TRAINER] = ToyTrainer(exp, pts)
+        current = st.session_state[_TRAINER] = Trainer(exp, pts)
     elif current.exp != exp or current.points is not pts:
         current.update(exp, pts)
     return current
@@ -124,7 +130,7 @@ def lessons() -> None:
         for i, lesson in enumerate(LESSONS):
             cols = st.columns([3, 1])
             cols[0].markdown(f"**{lesson.title}**: {lesson.text}")
-            if cols[1].button("Load", key=f"toy-lesson-{i}"):
+            if cols[1].button("Load", key=f"playground2d-lesson-{i}"):
                 replace(lesson.experiment)
                 st.rerun()
 
@@ -161,7 +167,7 @@ def data_settings(exp: Experiment) -> Experiment:
     )
     if cols[1].button(
         "Regenerate",
-        key="toy-regenerate",
+        key="playground2d-regenerate",
         icon=":material/refresh:",
         disabled=not generated,
         help="New random points: the next seed",
@@ -171,8 +177,8 @@ def data_settings(exp: Experiment) -> Experiment:
     upload = st.file_uploader(
         "Your points (CSV: x1, x2, label)", type=["csv", "txt"], key=_key("csv")
     )
-    if upload is not None and st.session_state.get("toy-csv-seen") != upload.file_id:
-        st.session_state["toy-csv-seen"] = upload.file_id
+    if upload is not None and st.session_state.get("playground2d-csv-seen") != upload.file_id:
+        st.session_state["playground2d-csv-seen"] = upload.file_id
         try:
             text = io.TextIOWrapper(upload, encoding="utf-8", errors="replace", newline="")
             try:  # read as far as the row limit, not the whole file
@@ -180,14 +186,14 @@ def data_settings(exp: Experiment) -> Experiment:
             finally:
                 text.detach()  # the upload stays open for Streamlit
         except PointsError as e:
-            st.session_state["toy-csv-error"] = str(e)
+            st.session_state["playground2d-csv-error"] = str(e)
         else:
-            st.session_state.pop("toy-csv-error", None)
+            st.session_state.pop("playground2d-csv-error", None)
             loss = exp.loss if custom.kind == CLASSIFICATION else "mse"
             replace(exp.replace(dataset=CUSTOM, loss=loss), custom)
             st.rerun()
-    if "toy-csv-error" in st.session_state:
-        st.error(st.session_state["toy-csv-error"], icon=":material/error:")
+    if "playground2d-csv-error" in st.session_state:
+        st.error(st.session_state["playground2d-csv-error"], icon=":material/error:")
     return exp
 
 
@@ -283,19 +289,21 @@ def _nearest(value: float, choices: list[float]) -> float:
 # --- controls and the live view -------------------------------------------------------------
 
 
-def controls(run: ToyTrainer) -> None:
+def controls(run: Trainer) -> None:
     if note := st.session_state.pop(_BUSY, None):
         st.warning(note, icon=":material/hourglass_top:")
     snap = run.snapshot()
     row = st.container(horizontal=True)
     cols = [row, row, row]
     if snap.playing:
-        if cols[0].button("Pause", key="toy-pause", icon=":material/pause:", type="primary"):
+        if cols[0].button(
+            "Pause", key="playground2d-pause", icon=":material/pause:", type="primary"
+        ):
             run.pause()
             st.rerun()
     elif cols[0].button(
         "Play",
-        key="toy-play",
+        key="playground2d-play",
         icon=":material/play_arrow:",
         type="primary",
         disabled=bool(snap.message),
@@ -303,7 +311,7 @@ def controls(run: ToyTrainer) -> None:
         _start(run.play)
     if cols[1].button(
         "One step",
-        key="toy-step",
+        key="playground2d-step",
         icon=":material/skip_next:",
         disabled=snap.playing or bool(snap.message),
         help="Train one epoch",
@@ -311,7 +319,7 @@ def controls(run: ToyTrainer) -> None:
         _start(run.step)
     if cols[2].button(
         "Reset",
-        key="toy-reset",
+        key="playground2d-reset",
         icon=":material/restart_alt:",
         help="Back to epoch 0: the starting weights the seed gives",
     ):
@@ -335,12 +343,12 @@ def click_to_add(kind: str) -> float | None:
             "A click on the plot adds",
             ["nothing", "class 0 (orange)", "class 1 (blue)"],
             horizontal=True,
-            key="toy-click",
+            key="playground2d-click",
         )
         return None if choice == "nothing" else float(choice.startswith("class 1"))
-    if not st.toggle("A click on the plot adds a point", key="toy-click-regression"):
+    if not st.toggle("A click on the plot adds a point", key="playground2d-click-regression"):
         return None
-    return st.slider("with the value", -1.0, 1.0, 1.0, 0.1, key="toy-click-value")
+    return st.slider("with the value", -1.0, 1.0, 1.0, 0.1, key="playground2d-click-value")
 
 
 def _added_point(label: float | None) -> tuple[float, float] | None:
@@ -349,7 +357,7 @@ def _added_point(label: float | None) -> tuple[float, float] | None:
     return (round(float(clicked["x"]), 3), round(float(clicked["y"]), 3)) if clicked else None
 
 
-def live(run: ToyTrainer, show_test: bool, label: float | None, playing: bool) -> None:
+def live(run: Trainer, show_test: bool, label: float | None, playing: bool) -> None:
     """Epoch, losses, the boundary and the network, from the trainer's newest snapshot. A click
     on the boundary (a rerun of this fragment only) adds a point with `label`, if given."""
     clicked = _added_point(label)
@@ -360,7 +368,7 @@ def live(run: ToyTrainer, show_test: bool, label: float | None, playing: bool) -
         _draw(run, snap, show_test, playing, label is not None)
 
 
-def _draw(run: ToyTrainer, snap, show_test: bool, playing: bool, clickable: bool) -> None:
+def _draw(run: Trainer, snap, show_test: bool, playing: bool, clickable: bool) -> None:
     if snap.playing != playing:  # it stopped by itself (diverged, or nobody watched)
         st.rerun(scope="app")
     exp, pts = run.exp, run.points
@@ -379,7 +387,7 @@ def _draw(run: ToyTrainer, snap, show_test: bool, playing: bool, clickable: bool
     side, _ = net.plane_grid(50)
     with left:
         st.plotly_chart(
-            toy_plots.boundary_figure(
+            playground2d_plots.boundary_figure(
                 side.tolist(),
                 net.over_plane(snap.model, exp, pts.kind),
                 pts,
@@ -393,20 +401,20 @@ def _draw(run: ToyTrainer, snap, show_test: bool, playing: bool, clickable: bool
             config={"displayModeBar": False},
         )
         st.plotly_chart(
-            toy_plots.loss_figure(snap.train_loss, snap.test_loss),
-            key="toy-loss",
+            playground2d_plots.loss_figure(snap.train_loss, snap.test_loss),
+            key="playground2d-loss",
             config={"displayModeBar": False},
         )
     with right:
         names = [FEATURES[n][0] for n in exp.features]
         st.plotly_chart(
-            toy_plots.network_figure(
+            playground2d_plots.network_figure(
                 net.neurons_over_plane(snap.model, exp, pts.kind),
                 net.weights(snap.model),
                 names,
                 pts.kind,
             ),
-            key="toy-network",
+            key="playground2d-network",
             config={"displayModeBar": False},
         )
         st.caption(
