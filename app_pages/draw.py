@@ -4,7 +4,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from playground.drawing import prepare
 from playground.specs import SpecError
-from playground.ui import draw_view, model_picker, teach, visibility
+from playground.ui import draw_view, last_drawing, model_picker, teach, visibility
 
 LIVE_SECONDS = 2.0
 
@@ -46,7 +46,7 @@ def board() -> None:
         answer = draw_view.prediction(current, prepared)
     draw_view.step_toggles()
     if prepared is not None and not prepared.empty:
-        st.session_state[draw_view.LAST_DRAWING] = prepared.image  # for Inspect
+        last_drawing.keep(prepared.image)  # for Inspect
         st.subheader("What the model sees")
         draw_view.what_the_model_sees(prepared)
         st.page_link(

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from playground.ui import evaluate_view, model_picker, visibility
+from playground.ui import evaluate_view, model_picker, test_pass, visibility
 
 st.title("Evaluate")
 st.caption("How a model does on the whole test set, and where it goes wrong.")
@@ -18,18 +18,18 @@ if choice.live:
 
 def view() -> None:
     current = choice.refreshed()
-    found = evaluate_view.results(current)
+    found = test_pass.results(current)
     if found is None:
         return
-    data, probs = found
-    matrix = evaluate_view.summary(data, probs)
-    evaluate_view.confusion(data, probs, matrix)
-    evaluate_view.mistakes(data, probs, matrix)
+    data, scores = found
+    matrix = evaluate_view.summary(data, scores)
+    evaluate_view.confusion(data, scores.probabilities, matrix)
+    evaluate_view.mistakes(data, scores.probabilities, matrix)
     st.subheader("Compare with another model")
     if st.toggle("Compare two models on the same test images", key="eval-compare"):
         second = model_picker.pick("eval-second", label="Second model")
         if second is not None:
-            evaluate_view.compare(data, probs, current, second.refreshed())
+            evaluate_view.compare(data, scores, current, second.refreshed())
 
 
 st.fragment(view, run_every=visibility.every(evaluate_view.LIVE_SECONDS) if choice.live else None)()

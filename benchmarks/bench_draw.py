@@ -12,9 +12,8 @@ import numpy as np
 import torch
 
 from benchmarks.report import table, write_section
-from playground import catalog, pretrained
+from playground import catalog, evaluation, pretrained
 from playground.drawing import prepare
-from playground.predict import probabilities
 
 REPEATS = 200
 
@@ -116,7 +115,7 @@ def main() -> None:
         t0 = time.perf_counter()
         prepared = prepare(canvas)
         t1 = time.perf_counter()
-        p = probabilities(model, prepared.tensor(info.mean, info.std))
+        p = evaluation.answer(model, prepared.pixels(), info, "cross_entropy").probabilities
         t2 = time.perf_counter()
         timings["prepare"].append(t1 - t0)
         timings["infer"].append(t2 - t1)

@@ -13,7 +13,7 @@ import time
 import torch
 
 from benchmarks.report import table, write_section
-from playground import catalog, inspect, models, plots, pretrained
+from playground import catalog, evaluation, explain, models, plots, pretrained
 from playground.data import load
 from playground.specs import ModelSpec
 
@@ -40,7 +40,7 @@ def main() -> None:
     batch = (data.test_x[:256].float() / 255 - info.mean) / info.std
 
     def charts(net) -> None:  # what the Inspect page draws for one input, every layer
-        for out in inspect.feature_maps(net, x):
+        for out in explain.feature_maps(net, x):
             if out.dim() == 4:
                 plots.maps_figure(out[0][:32], "t").to_json()
             else:
@@ -48,18 +48,18 @@ def main() -> None:
 
     rows = []
     for what, fn, repeats in [
-        ("feature maps of one input", lambda: inspect.feature_maps(model, x), 50),
-        ("Grad-CAM of one input", lambda: inspect.grad_cam(model, x, 3), 50),
+        ("feature maps of one input", lambda: explain.feature_maps(model, x), 50),
+        ("Grad-CAM of one input", lambda: explain.grad_cam(model, x, 3), 50),
         ("feature maps + their charts, every layer", lambda: charts(model), 10),
         ("the same for the pretrained bn-cnn (17 layers)", lambda: charts(bn_cnn), 10),
         (
             "layer statistics over 256 test images",
-            lambda: inspect.layer_statistics(model, batch),
+            lambda: explain.layer_statistics(model, batch),
             10,
         ),
         (
             f"the {len(data.test_y):,} test images",
-            lambda: inspect.test_probabilities(model, data.test_x, info.mean, info.std),
+            lambda: evaluation.outputs_of(model, data.test_x, info),
             5,
         ),
     ]:

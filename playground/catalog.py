@@ -1,11 +1,11 @@
 """Registries behind every picker: layers, activations, losses, optimizers, schedules, datasets,
 presets. The UI, the CLI and the JSON specs all list the same names from here; adding an option
-is one entry.
+is one entry. (Layer kinds live in layers.py and schedules, with their arithmetic, in
+schedules.py; they are listed here too.)
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from playground.layers import ACTIVATIONS, LAYERS, Activation, LayerKind
+from playground.schedules import SCHEDULES, Schedule
 
 __all__ = [
     "ACTIVATIONS",
@@ -24,7 +25,7 @@ __all__ = [
     "SCHEDULES",
     "Activation",
     "LayerKind",
-    "lr_at",
+    "Schedule",
 ]
 
 # --- Losses ---------------------------------------------------------------------------------
@@ -32,13 +33,23 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss: how it scores outputs (B, K) against integer labels (B,), and what K it needs."""
+    """A loss: how it scores outputs (B, K) against integer labels (B,), what K it needs, and
+    what its outputs mean as class probabilities (B, K), for every page that shows them."""
 
     name: str
     label: str
     description: str
     compute: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor]
     fits: Callable[[int, int], str | None]  # (outputs, classes) -> problem in words, or None
+    probabilities: Callable[[torch.Tensor], torch.Tensor] = lambda out: torch.softmax(out, 1)
+
+
+def _sigmoids(out: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy's outputs: each a yes/no sigmoid; one output is class 1's chance."""
+    if out.shape[1] == 1:
+        p1 = torch.sigmoid(out)
+        return torch.cat([1 - p1, p1], dim=1)
+    return torch.sigmoid(out)
 
 
 def _one_output_per_class(outputs: int, classes: int) -> str | None:
@@ -90,16 +101,10 @@ LOSSES: dict[str, Loss] = {
             "Each output is a yes/no sigmoid: one output for two classes, or one per class.",
             _bce,
             _bce_fits,
+            _sigmoids,
         ),
     ]
 }
-
-
-def predict(outputs: torch.Tensor) -> torch.Tensor:
-    """Class predicted for each row of outputs (B, K); one output means 'class 1 if > 0'."""
-    if outputs.shape[1] == 1:
-        return (outputs[:, 0] > 0).long()
-    return outputs.argmax(dim=1)
 
 
 # --- Optimizers -----------------------------------------------------------------------------
@@ -187,74 +192,6 @@ OPTIMIZERS: dict[str, Optimizer] = {
         ),
     ]
 }
-
-# --- Learning-rate schedules ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Schedule:
-    name: str
-    label: str
-    description: str
-
-
-SCHEDULES: dict[str, Schedule] = {
-    s.name: s
-    for s in [
-        Schedule("constant", "Constant", "The same learning rate throughout."),
-        Schedule("step", "Step", "Multiplied by gamma every few epochs."),
-        Schedule("cosine", "Cosine", "Falls from lr to 0 along half a cosine."),
-        Schedule(
-            "one_cycle",
-            "One-cycle",
-            "Rises from lr/25 to lr over the first 30% of steps, then falls to almost 0.",
-        ),
-    ]
-}
-
-
-def lr_at(
-    schedule: str,
-    step: int,
-    total_steps: int,
-    lr: float,
-    *,
-    warmup_steps: int = 0,
-    step_every: int = 1,
-    gamma: float = 0.5,
-) -> float:
-    """Learning rate for optimizer step `step` (0-based) of `total_steps`.
-
-    Matches torch.optim.lr_scheduler's StepLR(step_every, gamma), CosineAnnealingLR(total_steps)
-    and OneCycleLR(lr, total_steps) defaults; a warm-up multiplies it by (step + 1) / warmup_steps
-    until that reaches 1. Computed as a function so a running job can change lr at any step.
-    """
-    if schedule == "constant":
-        value = lr
-    elif schedule == "step":
-        value = lr * gamma ** (step // max(1, step_every))
-    elif schedule == "cosine":
-        value = lr * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / max(1, total_steps)))
-    elif schedule == "one_cycle":
-        value = _one_cycle(step, total_steps, lr)
-    else:
-        raise ValueError(f"unknown schedule {schedule!r}")
-    if warmup_steps > 0 and step < warmup_steps:
-        value *= (step + 1) / warmup_steps
-    return value
-
-
-def _one_cycle(step: int, total_steps: int, max_lr: float) -> float:
-    # torch's OneCycleLR: cos annealing, pct_start 0.3, div_factor 25, final_div_factor 1e4
-    start, peak = max_lr / 25, max_lr
-    end = start / 1e4
-    rise_end = 0.3 * total_steps - 1
-    if step <= rise_end:
-        pct, a, b = step / rise_end, start, peak
-    else:
-        pct, a, b = (step - rise_end) / (total_steps - 1 - rise_end), peak, end
-    return b + (a - b) / 2 * (math.cos(math.pi * min(pct, 1.0)) + 1)
-
 
 # --- Datasets -------------------------------------------------------------------------------
 

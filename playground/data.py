@@ -187,8 +187,12 @@ class Augment:
 
 
 def normalise(x: torch.Tensor, mean: float, std: float) -> torch.Tensor:
-    """uint8 pixels (B, C, H, W) -> floats with the dataset's mean 0 and std 1."""
-    return x.float().mul_(1 / (255 * std)).sub_(mean / std)
+    """Pixels (uint8 0-255, or floats 0-1) -> floats with the dataset's mean 0 and std 1: the
+    one way every image, from the dataset, a drawing or a file, reaches a model."""
+    scale = 1 / ((255 if x.dtype == torch.uint8 else 1) * std)
+    y = x.float()
+    y = y.mul(scale) if y is x else y.mul_(scale)  # never change the caller's floats
+    return y.sub_(mean / std)
 
 
 def augment(x: torch.Tensor, aug: Augment, generator: torch.Generator) -> torch.Tensor:

@@ -41,10 +41,9 @@ class Prepared:
     image: np.ndarray  # (28, 28): what the model sees, before normalisation
     empty: bool
 
-    def tensor(self, mean: float, std: float) -> torch.Tensor:
-        """(1, 1, 28, 28) float input, normalised as in training."""
-        x = torch.from_numpy(self.image).float()[None, None]
-        return (x - mean) / std
+    def pixels(self) -> torch.Tensor:
+        """The model's input (1, 1, 28, 28), floats 0-1, before normalisation."""
+        return torch.from_numpy(self.image).float()[None, None]
 
 
 def ink_of(rgba: np.ndarray) -> np.ndarray:

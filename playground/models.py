@@ -1,7 +1,9 @@
-"""Turn a ModelSpec into a PyTorch module, and describe it layer by layer."""
+"""Turn a ModelSpec into a PyTorch module, describe it layer by layer, and run it in eval mode."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from torch import nn
@@ -28,6 +30,18 @@ def build(spec: ModelSpec, input_shape: Shape | None = None) -> nn.Sequential:
         blocks.append(module)
         shape = out
     return nn.Sequential(*blocks)
+
+
+@contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """The model in eval mode for the block, then back in the mode it was in (dropout and
+    batch norm behave as for inference; a training job's model is left as it was)."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ from torch import nn
 
 from playground import catalog
 from playground.data import Augment, Dataset, batch_count, batches
+from playground.evaluation import predictions
 from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
+from playground.models import eval_mode
+from playground.schedules import lr_at
 from playground.specs import SpecError, TrainConfig
 
 
@@ -200,10 +203,8 @@ def evaluate(
     batch_size: int = 1000,
     channels_last: bool = False,
 ) -> tuple[float, float]:
-    """(mean loss, accuracy) of the model on uint8 images x and labels y; restores train mode."""
-    was_training = model.training
-    model.eval()
-    try:
+    """(mean loss, accuracy) of the model on uint8 images x and labels y, in eval mode."""
+    with eval_mode(model):
         total_loss = torch.zeros((), device=x.device)
         correct = torch.zeros((), device=x.device, dtype=torch.long)
         compute = catalog.LOSSES[loss].compute
@@ -212,11 +213,9 @@ def evaluate(
         ):
             out = model(xb)
             total_loss += compute(out, yb, len(info.classes), 0.0) * len(yb)
-            correct += (catalog.predict(out) == yb).sum()
+            correct += (predictions(out, loss) == yb).sum()
         n = max(1, len(y))
         return total_loss.item() / n, correct.item() / n
-    finally:
-        model.train(was_training)
 
 
 def train(
@@ -276,7 +275,7 @@ def train(
                 seconds += time.perf_counter() - epoch_start - paused
                 return outcome(Status.STOPPED, controls.stopped_message(step), epoch - 1)
             base = controls.lr or config.lr
-            lr = catalog.lr_at(
+            lr = lr_at(
                 config.schedule,
                 step,
                 total_steps,
@@ -296,7 +295,7 @@ def train(
 
             # one device sync per step for both numbers
             loss_value, correct = torch.stack(
-                [loss.detach().float(), (catalog.predict(out) == yb).sum().float()]
+                [loss.detach().float(), (predictions(out, config.loss) == yb).sum().float()]
             ).tolist()
             step += 1
             samples += len(yb)

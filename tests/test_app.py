@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground import data
 from playground.specs import ModelSpec
+from playground.ui import last_drawing
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGES = ["app_pages/home.py", "app_pages/build.py", "app_pages/train.py", "app_pages/concepts.py"]
@@ -343,7 +344,7 @@ def test_draw_fine_tunes_on_my_set_and_shows_before_and_after():
     sample_as_mnist()
     sample = data.load("mnist-sample")
     app = AppTest.from_file(str(APP), default_timeout=60)
-    app.session_state["teach.set"] = [
+    app.session_state["teach-set"] = [
         (sample.test_x[i, 0].numpy(), int(sample.test_y[i])) for i in range(4)
     ]
     app.run()
@@ -380,11 +381,11 @@ def test_draw_follows_the_job_training_now():
 
 def pretrained_on_sample():
     """The oracle: the pretrained model's answers on the sample, computed here directly."""
-    from playground import catalog, inspect, pretrained
+    from playground import catalog, evaluation, pretrained
 
     sample, info = data.load("mnist-sample"), catalog.DATASETS["mnist"]
-    probs = inspect.test_probabilities(pretrained.model(), sample.test_x, info.mean, info.std)
-    return sample, probs.argmax(dim=1)
+    out = evaluation.outputs_of(pretrained.model(), sample.test_x, info)
+    return sample, out.argmax(dim=1)
 
 
 def test_evaluate_scores_the_pretrained_model_on_the_test_set():
@@ -500,7 +501,7 @@ def test_inspect_takes_the_last_drawing_from_draw():
     by_label(app.radio, "Input").set_value("My drawing on Draw").run()
     assert "Nothing drawn yet" in " ".join(i.value for i in app.info)
     digit = sample.test_x[0, 0].float().numpy() / 255  # what Draw keeps: 28x28, 0-1
-    app.session_state["draw-last"] = digit
+    app.session_state[last_drawing.KEY] = digit
     app.run()
     assert metric(app, "The model says") == str(int(sample.test_y[0]))
     assert by_label(app.metric, "The model says").delta in (None, "")

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from playground import data
+from playground.data import normalise
 from playground.drawing import (
     BOX,
     CENTRE,
@@ -94,13 +95,16 @@ def test_each_step_can_be_switched_off():
     assert abs(centre_of_mass(by_mass)[1] - CENTRE) <= 0.5
 
 
-def test_ink_on_a_transparent_background_counts_and_the_tensor_is_normalised():
+def test_ink_on_a_transparent_background_counts_and_is_normalised_like_the_dataset():
     rgba = np.zeros((100, 100, 4), np.uint8)
     rgba[20:80, 40:60] = (255, 255, 255, 255)
     assert ink_of(rgba).max() == 1.0 and ink_of(rgba)[0, 0] == 0.0
-    x = prepare(rgba).tensor(mean=0.1307, std=0.3081)
-    assert x.shape == (1, 1, SIZE, SIZE)
+    pixels = prepare(rgba).pixels()
+    assert pixels.shape == (1, 1, SIZE, SIZE) and pixels.min() == 0 and pixels.max() <= 1
+    x = normalise(pixels, mean=0.1307, std=0.3081)  # as a dataset's uint8 pixels would be
     assert torch.isclose(x.min(), torch.tensor(-0.1307 / 0.3081))
+    as_bytes = (pixels * 255).round().to(torch.uint8)
+    torch.testing.assert_close(normalise(as_bytes, 0.1307, 0.3081), x, atol=0.01, rtol=0)
 
 
 # --- Uploaded images ------------------------------------------------------------------------

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from playground import plots
+from playground import evaluation, plots
 from playground.drawing import Prepared, Steps
-from playground.predict import Answer, probabilities
+from playground.evaluation import Answer
+from playground.ui.images import enlarged
 from playground.ui.model_picker import Choice
-
-LAST_DRAWING = "draw-last"  # session key: the last digit drawn, 28x28 (0-1), shown on Inspect
 
 _TOGGLES = {  # Steps field: (label, widget key)
     "crop": ("Crop to the ink", "draw-crop"),
@@ -34,8 +32,7 @@ def step_toggles() -> None:
 
 
 def answer_for(choice: Choice, prepared: Prepared) -> Answer:
-    x = prepared.tensor(choice.dataset.mean, choice.dataset.std)
-    return Answer.of(probabilities(choice.model, x), choice.dataset.classes)
+    return evaluation.answer(choice.model, prepared.pixels(), choice.dataset, choice.loss)
 
 
 def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | None:
@@ -72,10 +69,3 @@ def what_the_model_sees(prepared: Prepared) -> None:
     ):  # fmt: skip
         col.image(enlarged(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})",
                   width=110)  # fmt: skip
-
-
-def enlarged(image: np.ndarray) -> np.ndarray:
-    """A small grey image drawn large with visible pixels (nearest neighbour)."""
-    scale = max(1, 112 // max(image.shape))
-    big = np.kron(np.clip(image, 0, 1), np.ones((scale, scale), np.float32))
-    return (big * 255).astype(np.uint8)

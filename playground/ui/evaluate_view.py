@@ -1,5 +1,5 @@
-"""The Evaluate page's pieces: the test set through a model (cached per model version), the
-scores, the confusion matrix with drill-down, and the mistakes."""
+"""The Evaluate page's pieces: the scores, the confusion matrix with drill-down, the mistakes,
+and two models compared (the test-set pass itself is test_pass.py's)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from playground import inspect, plots
-from playground.data import DataError, Dataset, load
+from playground import evaluation, plots
+from playground.data import Dataset
+from playground.ui import test_pass
 from playground.ui.chart_clicks import new_click
 from playground.ui.model_picker import Choice, no_weights_yet
 from playground.ui.text import plain
@@ -17,47 +18,17 @@ from playground.ui.text import plain
 LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
 
 
-def _run(dataset: str, choice: Choice) -> tuple[Dataset, torch.Tensor]:
-    data = load(dataset)
-    info = choice.dataset
-    return data, inspect.test_probabilities(choice.model, data.test_x, info.mean, info.std)
-
-
-@st.cache_resource(max_entries=6, show_spinner="Running the test set through the model...")
-def _probabilities(version: str, dataset: str, _choice: Choice) -> tuple[Dataset, torch.Tensor]:
-    return _run(dataset, _choice)
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _live_probabilities(version: str, dataset: str, _choice: Choice):
-    """A training job's snapshots, kept apart so that they do not push the others out."""
-    return _run(dataset, _choice)
-
-
-def results(choice: Choice, dataset: str | None = None) -> tuple[Dataset, torch.Tensor] | None:
-    """The test set of `dataset` (default: the model's own) and the model's probabilities for
-    it, computed once per model version."""
-    cached = _live_probabilities if choice.live else _probabilities
-    try:
-        return cached(choice.version, dataset or choice.dataset.name, choice)
-    except DataError as e:
-        st.error(str(e))
-        return None
-
-
-def summary(data: Dataset, probs: torch.Tensor) -> torch.Tensor:
+def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
     """Accuracy, loss and per-class scores; returns the confusion matrix."""
     classes = data.info.classes
-    truth, predicted = data.test_y, probs.argmax(dim=1)
-    loss = -torch.log(probs[torch.arange(len(truth)), truth].clamp_min(1e-12)).mean().item()
     cols = st.columns(3)
-    cols[0].metric("Test accuracy", f"{(predicted == truth).float().mean().item():.2%}")
-    cols[1].metric("Test loss", f"{loss:.4f}")
-    cols[2].metric("Test images", f"{len(truth):,}")
+    cols[0].metric("Test accuracy", f"{test.accuracy:.2%}")
+    cols[1].metric("Test loss", f"{test.loss:.4f}", help="As the model's own loss computes it.")
+    cols[2].metric("Test images", f"{len(data.test_y):,}")
     if data.note:
         st.info(data.note)
-    matrix = inspect.confusion_matrix(truth, predicted, len(classes))
-    scores = inspect.class_scores(matrix)
+    matrix = evaluation.confusion_matrix(data.test_y, test.predicted, len(classes))
+    scores = evaluation.class_scores(matrix)
     st.dataframe(
         pd.DataFrame(
             [
@@ -166,8 +137,9 @@ def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
         )
 
 
-def compare(data: Dataset, probs: torch.Tensor, first: Choice, second: Choice) -> None:
+def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: Choice) -> None:
     """Two models on the same test images: which ones each gets right and the other not."""
+    probs, mine = test.probabilities, test.accuracy
     if second.model is None:
         no_weights_yet(second)
         return
@@ -180,15 +152,14 @@ def compare(data: Dataset, probs: torch.Tensor, first: Choice, second: Choice) -
             f"{first.dataset.label}: pick two models for the same kind of images."
         )
         return
-    found = results(second, data.info.name)  # the first model's test set, through the second
+    found = test_pass.results(second, data.info.name)  # the first one's test set, through it
     if found is None:
         return
-    other = found[1]
-    split = inspect.agreement(data.test_y, probs.argmax(dim=1), other.argmax(dim=1))
+    other = found[1].probabilities
+    split = evaluation.agreement(data.test_y, probs.argmax(dim=1), other.argmax(dim=1))
     n = len(data.test_y)
     cols = st.columns(2)
-    for col, choice, p in ((cols[0], first, probs), (cols[1], second, other)):
-        accuracy = (p.argmax(dim=1) == data.test_y).float().mean().item()
+    for col, choice, accuracy in ((cols[0], first, mine), (cols[1], second, found[1].accuracy)):
         col.metric(f"Accuracy: {plain(choice.label)}", f"{accuracy:.2%}")
     st.dataframe(
         [

@@ -16,7 +16,7 @@ from playground import owners
 from playground.ui.text import plain
 
 COOKIE = "dlp_owner"
-KEY = "identity.key"  # the browser key this session uses
+KEY = "identity-key"  # the browser key this session uses
 _KEEPER_JS = """
 export default function ({ data, setStateValue }) {
   const found = document.cookie.split("; ").find((c) => c.startsWith(data.name + "="));

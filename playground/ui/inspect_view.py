@@ -9,11 +9,11 @@ import numpy as np
 import streamlit as st
 import torch
 
-from playground import inspect, plots
-from playground.data import Dataset
+from playground import evaluation, explain, plots
+from playground.data import Dataset, normalise
 from playground.drawing import ImageError, prepare, read_image
-from playground.ui import evaluate_view, state
-from playground.ui.draw_view import LAST_DRAWING, enlarged
+from playground.ui import last_drawing, state, test_pass
+from playground.ui.images import enlarged
 from playground.ui.model_picker import Choice
 
 SOURCES = [
@@ -36,7 +36,8 @@ class Input:
     title: str
 
     def tensor(self, choice: Choice) -> torch.Tensor:
-        return (self.pixels - choice.dataset.mean) / choice.dataset.std
+        """The model's input: normalised as the model was trained."""
+        return normalise(self.pixels, choice.dataset.mean, choice.dataset.std)
 
 
 def choose(choice: Choice, data: Dataset) -> Input | None:
@@ -54,7 +55,7 @@ def choose(choice: Choice, data: Dataset) -> Input | None:
         )
         return None
     if how == "My drawing on Draw":
-        image = st.session_state.get(LAST_DRAWING)
+        image = last_drawing.get()
         if image is None:
             st.info("Nothing drawn yet: draw a digit on Draw, then come back.")
             st.page_link("app_pages/draw.py", label="Draw a digit", icon=":material/draw:")
@@ -101,9 +102,9 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
     if of is not None:
         pool &= data.test_y == of
     if mistake:
-        found = evaluate_view.results(choice)  # the test-set pass Evaluate caches
+        found = test_pass.results(choice)  # the test-set pass Evaluate shows
         if found is not None:
-            pool &= found[1].argmax(dim=1) != data.test_y
+            pool &= found[1].predicted != data.test_y
     indices = pool.nonzero().flatten()
     picked = st.session_state.get("inspect-pick")
     wanted = (mistake, of)
@@ -129,8 +130,8 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
     """The answer, then each view in its own tab."""
     classes = choice.dataset.classes
     x = source.tensor(choice)
-    maps = inspect.feature_maps(choice.model, x)
-    p = torch.softmax(maps[-1][0], dim=0)
+    maps = explain.feature_maps(choice.model, x)
+    p = evaluation.probabilities(maps[-1], choice.loss)[0]
     top = int(p.argmax())
     cols = st.columns([1, 1, 2])
     cols[0].image(enlarged(source.image), caption=source.title, width=112)
@@ -188,13 +189,13 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
         "the class are active."
     )
     cols = st.columns(2)
-    grads = inspect.gradient_x_input(choice.model, x, target).abs()
+    grads = explain.gradient_x_input(choice.model, x, target).abs()
     heat = (grads / grads.max().clamp_min(1e-12)).numpy()
     cols[0].plotly_chart(
         plots.overlay_figure(source.image, heat, "Gradient x input"), key="inspect-saliency"
     )
-    if inspect.conv_layers(choice.model):
-        cam = inspect.grad_cam(choice.model, x, target)
+    if explain.conv_layers(choice.model):
+        cam = explain.grad_cam(choice.model, x, target)
         cols[1].plotly_chart(
             plots.overlay_figure(source.image, cam.numpy(), "Grad-CAM (last conv layer)"),
             key="inspect-gradcam",
@@ -204,7 +205,7 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
 
 
 def filters(choice: Choice) -> None:
-    convs = inspect.conv_layers(choice.model)
+    convs = explain.conv_layers(choice.model)
     if not convs:
         st.caption("This model has no conv layers, so no filters to show.")
         return
@@ -215,7 +216,7 @@ def filters(choice: Choice) -> None:
         format_func=lambda i: f"Layer {i + 1}: {choice.spec.layers[i].label}",
         key="inspect-conv",
     )
-    kernels = inspect.filters(choice.model, layer)  # (out, in, k, k)
+    kernels = explain.filters(choice.model, layer)  # (out, in, k, k)
     if kernels.shape[1] == 1:
         st.caption(
             f"The {kernels.shape[0]} kernels of this layer, one per output channel: each slides "
@@ -235,12 +236,12 @@ def filters(choice: Choice) -> None:
 
 
 @st.cache_resource(max_entries=8)
-def _statistics(version: str, _choice: Choice, _x: torch.Tensor) -> list[inspect.LayerStats]:
-    return inspect.layer_statistics(_choice.model, _x)
+def _statistics(version: str, _choice: Choice, _x: torch.Tensor) -> list[explain.LayerStats]:
+    return explain.layer_statistics(_choice.model, _x)
 
 
 def statistics(choice: Choice, data: Dataset) -> None:
-    x = (data.test_x[:STATS_IMAGES].float() / 255 - choice.dataset.mean) / choice.dataset.std
+    x = normalise(data.test_x[:STATS_IMAGES], choice.dataset.mean, choice.dataset.std)
     stats = _statistics(choice.version, choice, x)
     names = [f"{i + 1} {layer.label}" for i, layer in enumerate(choice.spec.layers)]
     st.caption(
@@ -258,13 +259,13 @@ def statistics(choice: Choice, data: Dataset) -> None:
         _history(choice, names, stats)
 
 
-def _history(choice: Choice, names: list[str], stats: list[inspect.LayerStats]) -> None:
+def _history(choice: Choice, names: list[str], stats: list[explain.LayerStats]) -> None:
     """How the statistics change while the job trains (recorded while this page is open)."""
     job = state.job()
     if job is None:
         return
     key = f"inspect-history-{job.id}"
-    history: list[tuple[int, str, list[inspect.LayerStats]]] = st.session_state.setdefault(key, [])
+    history: list[tuple[int, str, list[explain.LayerStats]]] = st.session_state.setdefault(key, [])
     if not history or history[-1][1] != choice.version:
         last = job.log.last_step()
         history.append((last.step if last else 0, choice.version, stats))

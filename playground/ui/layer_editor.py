@@ -19,6 +19,8 @@ from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig
 from playground.ui import state
 
 _NEW_KIND = "linear"
+_NOTES = "build-notes"  # what the last change did, shown above the editor
+_IMPORTED = "build-imported"  # (file id, error) of the last spec file read
 EMPTY = "empty"  # the "Start from" choice of no layers at all
 
 
@@ -82,7 +84,7 @@ def _rename(key: str) -> None:
 def _fix_flatten() -> None:
     fixed, notes = state.spec().with_flatten_inserted()
     state.set_spec(fixed)
-    st.session_state["build.notes"] = notes
+    st.session_state[_NOTES] = notes
 
 
 def load_preset(key: str) -> None:
@@ -98,9 +100,7 @@ def load_preset(key: str) -> None:
     state.set_config(dataclasses.replace(state.config(), **{**defaults, **recipe}))
     if recipe:
         words = ", ".join(f"{k} = {v}" for k, v in recipe.items())
-        st.session_state["build.notes"] = [
-            f"Training settings follow the preset's recipe: {words}."
-        ]
+        st.session_state[_NOTES] = [f"Training settings follow the preset's recipe: {words}."]
 
 
 def problem() -> SpecError | None:
@@ -132,7 +132,7 @@ def editor() -> None:
                     )
     if error is not None and error.layer is None:
         st.error(error.message, icon=":material/error:")
-    for note in st.session_state.pop("build.notes", []):
+    for note in st.session_state.pop(_NOTES, []):
         st.info(note)
     _add_row(spec, v)
 
@@ -323,7 +323,7 @@ def import_export() -> None:
     upload = st.file_uploader("Import a spec (JSON)", type=["json"], key="spec-upload")
     if upload is None:
         return
-    done = st.session_state.get("build.imported")  # (file id, error) of the last upload read
+    done = st.session_state.get(_IMPORTED)  # (file id, error) of the last upload read
     if done is None or done[0] != upload.file_id:
         try:
             imported = read_spec(upload.getvalue())
@@ -331,10 +331,10 @@ def import_export() -> None:
             done = (upload.file_id, f"{upload.name} was not imported: {e}")
         else:
             state.set_spec(imported)
-            st.session_state["build.notes"] = [f"Imported {imported.name} from {upload.name}."]
-            st.session_state["build.imported"] = (upload.file_id, None)
+            st.session_state[_NOTES] = [f"Imported {imported.name} from {upload.name}."]
+            st.session_state[_IMPORTED] = (upload.file_id, None)
             st.rerun()  # draw the editor again, from the imported model
-        st.session_state["build.imported"] = done
+        st.session_state[_IMPORTED] = done
     if done[1]:
         st.error(done[1], icon=":material/error:")
 

@@ -12,17 +12,17 @@ import streamlit as st
 from playground import catalog
 from playground.jobs import TrainingJob
 from playground.live_view import view_of
-from playground.manager import QueueSpot, WatchedJob
+from playground.manager import WatchedJob
 from playground.metrics import Status
 from playground.owners import NotAllowed
 from playground.specs import SpecError
 from playground.training import duration_text, stall_advice
 from playground.ui import share, state, visibility
-from playground.ui.sidebar import badge
+from playground.ui.job_status import badge, queue_text
 from playground.ui.text import plain
 
 POLL_SECONDS = 0.9
-_NOTE = "live.note"  # a control that was refused, shown on the next run
+_NOTE = "live-note"  # a control that was refused, shown on the next run
 
 
 def controls(job: TrainingJob) -> None:
@@ -169,16 +169,3 @@ def _ending(job: TrainingJob) -> None:
             st.warning(advice, icon=":material/trending_flat:")
     if job.run_dir is not None:
         st.caption(f"Saved as run {plain(job.run_dir.name)}.")
-
-
-def queue_text(spot: QueueSpot | None) -> str:
-    """'Position 2 in the queue: it starts in about 4 min.'"""
-    if spot is None:
-        return "Starting."
-    where = "Next in the queue" if spot.position == 1 else f"Position {spot.position} in the queue"
-    if spot.seconds is None:
-        return f"{where}: the start time is not known yet."
-    if spot.seconds < 1:
-        return f"{where}: it starts in a moment."
-    words = "at the latest in" if spot.at_most else "in about"
-    return f"{where}: it starts {words} {duration_text(spot.seconds)}."

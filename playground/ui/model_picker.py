@@ -24,6 +24,7 @@ class Choice:
     label: str
     spec: ModelSpec
     dataset: catalog.DatasetInfo  # what it was trained on: classes, pixel statistics
+    loss: str  # what it was trained with: it says what its outputs mean (evaluation.py)
     model: nn.Module | None  # None: no weights yet (a live job before its first snapshot)
     note: str = ""
     version: str = ""  # changes whenever the weights do: a key for cached results
@@ -109,8 +110,8 @@ def load(value: str) -> Choice:
     if value == PRETRAINED:
         run = pretrained.run()
         return Choice(
-            "Pretrained", run.spec, _info(run.config.dataset), _pretrained(), "",
-            "pretrained", value,
+            "Pretrained", run.spec, _info(run.config.dataset), run.config.loss, _pretrained(),
+            "", "pretrained", value,
         )  # fmt: skip
     if value == LIVE:
         job = state.job()
@@ -120,6 +121,7 @@ def load(value: str) -> Choice:
             f"Live: {job.name}",
             job.spec,
             _info(job.config.dataset),
+            job.config.loss,
             job.inference_model(),
             "It follows the job's newest weights.",
             _job_version(job),
@@ -136,6 +138,7 @@ def load(value: str) -> Choice:
                 f"This session's {job.name}",
                 job.spec,
                 _info(job.config.dataset),
+                job.config.loss,
                 job.inference_model(),
                 version=_job_version(job),
                 value=SESSION,
@@ -152,6 +155,7 @@ def load(value: str) -> Choice:
         f"Run {run.name}",
         run.spec,
         _info(run.config.dataset),
+        run.config.loss,
         model,
         version=f"{path}:{mtime}",
         value=value,

@@ -26,8 +26,8 @@ from playground.runs import (
 from playground.ui import share, state
 from playground.ui.text import plain
 
-_MODEL_RUN = "model_run"  # the run whose weights are the session's current model, if any
-_NOTE = "runs.note"  # what the last action did, shown above the table
+_MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
+_NOTE = "runs-note"  # what the last action did, shown above the table
 
 
 def model_run() -> str | None:

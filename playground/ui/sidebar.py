@@ -5,23 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from playground import catalog, models
-from playground.jobs import TrainingJob
-from playground.metrics import Status
 from playground.specs import SpecError
 from playground.ui import identity, state, visibility
+from playground.ui.job_status import badge, progress_text
 from playground.ui.text import plain
 
 POLL_SECONDS = 2.0
-
-_BADGES = {
-    Status.QUEUED: ("gray", "queued"),
-    Status.RUNNING: ("blue", "training"),
-    Status.PAUSED: ("orange", "paused"),
-    Status.FINISHED: ("green", "finished"),
-    Status.STOPPED: ("gray", "stopped"),
-    Status.DIVERGED: ("red", "diverged"),
-    Status.FAILED: ("red", "failed"),
-}
 
 
 def render(page_is_live: bool = False) -> None:
@@ -57,23 +46,3 @@ def _job_status(job_id: str, every: float | None, page_is_live: bool) -> None:
             st.rerun()  # one full run to switch polling off everywhere
 
     show()
-
-
-def badge(job: TrainingJob) -> str:
-    color, word = _BADGES[job.status]
-    return f":{color}-badge[{word}]"
-
-
-def progress_text(job: TrainingJob) -> str:
-    """'epoch 2 / 3 · val accuracy 98.7%' from the job's records."""
-    last, epochs = job.log.last_step(), job.log.epochs()
-    parts = []
-    if last is not None:
-        parts.append(f"epoch {last.epoch} / {job.config.epochs}")
-    vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
-    if vals:
-        parts.append(f"val accuracy {vals[-1]:.1%}")
-    test = job.summary.get("test_accuracy")
-    if test is not None:
-        parts.append(f"test accuracy {test:.2%}")
-    return " · ".join(parts)

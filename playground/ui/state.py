@@ -18,7 +18,9 @@ from playground.specs import ModelSpec, SpecError, TrainConfig
 from playground.training import device_name, gpu_memory, pick_device
 from playground.ui import identity
 
-_SPEC, _CONFIG, _JOB, _OWN = "model_spec", "train_config", "job_id", "own_jobs"
+# session keys: one spelling (area-thing), each named here where it is owned
+_SPEC, _CONFIG, _JOB, _OWN = "session-model", "session-recipe", "session-job", "session-own-jobs"
+_RESTART_NOTES = "session-restart-notes"
 DEFAULT_PRESET = "seed-cnn"
 
 
@@ -86,11 +88,11 @@ def set_config(new: TrainConfig, *, refresh: bool = True) -> None:
 
 def version(name: str) -> int:
     """A counter that widget keys include, so widgets re-read their values after `bump`."""
-    return st.session_state.get(f"version.{name}", 0)
+    return st.session_state.get(f"version-{name}", 0)
 
 
 def bump(name: str) -> None:
-    st.session_state[f"version.{name}"] = version(name) + 1
+    st.session_state[f"version-{name}"] = version(name) + 1
 
 
 def owner() -> str:
@@ -135,9 +137,9 @@ def _untouched() -> bool:
 
 def restart_notes() -> list[str]:
     """What the server's last restart did to this person's jobs (shown for the session)."""
-    if "restart_notes" not in st.session_state:
-        st.session_state["restart_notes"] = manager().restart_notes(owner())
-    return st.session_state["restart_notes"]
+    if _RESTART_NOTES not in st.session_state:
+        st.session_state[_RESTART_NOTES] = manager().restart_notes(owner())
+    return st.session_state[_RESTART_NOTES]
 
 
 def busy_reason() -> str | None:

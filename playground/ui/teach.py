@@ -8,18 +8,18 @@ import numpy as np
 import streamlit as st
 import torch
 
-from playground import catalog, inspect
+from playground import catalog, evaluation
 from playground.drawing import Prepared
+from playground.evaluation import Answer
 from playground.jobs import TrainingJob
 from playground.metrics import Status
-from playground.predict import Answer
 from playground.specs import SpecError, TrainConfig
-from playground.ui import live, state, visibility
+from playground.ui import state, visibility
+from playground.ui.job_status import badge, progress_text, queue_text
 from playground.ui.model_picker import Choice
-from playground.ui.sidebar import badge, progress_text
 from playground.ui.text import plain
 
-_SET, _JOB, _BEFORE, _AFTER = "teach.set", "teach.job", "teach.before", "teach.after"
+_SET, _JOB, _BEFORE, _AFTER = "teach-set", "teach-job", "teach-before", "teach-after"
 MIX_REPEAT = 20  # each drawing appears this often per epoch, each time augmented anew
 FINE_TUNE = {  # a short, gentle run: a low lr so that what the model knew stays
     "dataset": "mnist",
@@ -106,12 +106,12 @@ def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> bool:
         st.error(plain(e.message))
         return False
     st.session_state[_JOB] = job.id
-    st.session_state[_BEFORE] = _answers(choice.model, x, info)
+    st.session_state[_BEFORE] = _answers(choice.model, x, info, choice.loss)
     return True
 
 
-def _answers(model, x: torch.Tensor, info: catalog.DatasetInfo) -> list[int]:
-    return inspect.test_probabilities(model, x, info.mean, info.std).argmax(dim=1).tolist()
+def _answers(model, x: torch.Tensor, info: catalog.DatasetInfo, loss: str) -> list[int]:
+    return evaluation.predictions(evaluation.outputs_of(model, x, info), loss).tolist()
 
 
 def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
@@ -121,7 +121,7 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
     def show() -> None:
         st.markdown(f"**Fine-tuning** {badge(job)} {progress_text(job)}")
         if job.status is Status.QUEUED:
-            st.caption(live.queue_text(state.manager().spot(job)))
+            st.caption(queue_text(state.manager().spot(job)))
         if every and job.status.ended:
             st.rerun()
         if not job.status.ended:
@@ -135,7 +135,8 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         if after is None or after[0] != job.id:  # once per job, not on every stroke
             x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]
             info = catalog.DATASETS[job.config.dataset]
-            after = st.session_state[_AFTER] = (job.id, _answers(job.inference_model(), x, info))
+            answers = _answers(job.inference_model(), x, info, job.config.loss)
+            after = st.session_state[_AFTER] = (job.id, answers)
         after = after[1]
         rows = [
             {"right answer": classes[label], "before": classes[b], "after": classes[a]}

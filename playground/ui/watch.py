@@ -15,7 +15,7 @@ from playground.specs import SpecError
 from playground.ui import live, runs_view, state
 from playground.ui.text import plain
 
-_NOTE = "watch.note"
+_NOTE = "watch-note"
 
 
 def page(token: str) -> None:

@@ -1,31 +1,21 @@
-"""Looking inside a model: what each layer computes for an input, its filters, which pixels an
-answer depends on, and how the whole model does on a test set.
+"""Looking inside a model: what each layer computes for an input, its filters, and which pixels
+an answer depends on.
 
-Forward hooks are registered under no_grad and removed in `finally`, and the model's training
-flag is restored, as torchinfo does: inspecting never changes the model. Models are the
+Forward hooks are registered under no_grad and removed in `finally`, and the model runs in
+`models.eval_mode`, as torchinfo does: looking inside never changes the model. Models are the
 nn.Sequential that `models.build` makes, one child per layer of the spec, so layer i here is
 layer i + 1 in the editor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-@contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[nn.Module]:
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
+from playground.models import eval_mode
 
 
 @torch.no_grad()
@@ -37,7 +27,7 @@ def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor]:
         for layer in model.children()
     ]
     try:
-        with _eval_mode(model):
+        with eval_mode(model):
             model(x)
     finally:
         for hook in hooks:
@@ -66,7 +56,7 @@ def filters(model: nn.Sequential, layer: int) -> torch.Tensor:
 def gradient_x_input(model: nn.Module, x: torch.Tensor, target: int) -> torch.Tensor:
     """Saliency (H, W): the gradient of class `target`'s score with respect to the input, times
     the input, summed over channels."""
-    with _eval_mode(model):
+    with eval_mode(model):
         x = x.detach().clone().requires_grad_(True)
         score = model(x)[0, target]
         (grad,) = torch.autograd.grad(score, x)
@@ -84,7 +74,7 @@ def grad_cam(model: nn.Sequential, x: torch.Tensor, target: int, layer: int | No
 
     hook = model[layer].register_forward_hook(keep)
     try:
-        with _eval_mode(model):
+        with eval_mode(model):
             score = model(x.detach())[0, target]
             (grads,) = torch.autograd.grad(score, kept["maps"])
     finally:
@@ -116,64 +106,3 @@ def layer_statistics(model: nn.Sequential, x: torch.Tensor) -> list[LayerStats]:
         dead = (out == 0).all(dim=0).float().mean().item() if relu else None
         stats.append(LayerStats(i, out.mean().item(), out.std().item(), dead))
     return stats
-
-
-@dataclass(frozen=True)
-class ClassScores:
-    precision: float
-    recall: float
-    f1: float
-    support: int  # true examples of the class
-
-
-def confusion_matrix(truth: torch.Tensor, predicted: torch.Tensor, classes: int) -> torch.Tensor:
-    """(classes, classes) counts: row = true class, column = predicted class."""
-    index = truth.long() * classes + predicted.long()
-    return torch.bincount(index, minlength=classes * classes).reshape(classes, classes)
-
-
-def class_scores(matrix: torch.Tensor) -> list[ClassScores]:
-    """Precision, recall and F1 of each class from a confusion matrix (0 where undefined)."""
-    matrix = matrix.double()
-    hits = matrix.diag()
-    predicted, actual = matrix.sum(dim=0), matrix.sum(dim=1)
-    scores = []
-    for k in range(len(hits)):
-        p = (hits[k] / predicted[k]).item() if predicted[k] > 0 else 0.0
-        r = (hits[k] / actual[k]).item() if actual[k] > 0 else 0.0
-        f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
-        scores.append(ClassScores(p, r, f1, int(actual[k].item())))
-    return scores
-
-
-@torch.no_grad()
-def test_probabilities(
-    model: nn.Module, x: torch.Tensor, mean: float, std: float, batch_size: int = 1000
-) -> torch.Tensor:
-    """Class probabilities (N, K) for uint8 images x (N, C, H, W), normalised as in training."""
-    parts = []
-    with _eval_mode(model):
-        for start in range(0, len(x), batch_size):
-            xb = (x[start : start + batch_size].float() / 255 - mean) / std
-            parts.append(torch.softmax(model(xb), dim=1))
-    return torch.cat(parts)
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """Test images split by which of two models gets them right (index tensors)."""
-
-    both_right: torch.Tensor
-    only_first: torch.Tensor
-    only_second: torch.Tensor
-    both_wrong: torch.Tensor
-
-
-def agreement(truth: torch.Tensor, first: torch.Tensor, second: torch.Tensor) -> Agreement:
-    """Which images each of two models' predictions (N,) gets right and the other does not."""
-    a, b = first == truth, second == truth
-
-    def where(mask: torch.Tensor) -> torch.Tensor:
-        return mask.nonzero().flatten()
-
-    return Agreement(where(a & b), where(a & ~b), where(~a & b), where(~a & ~b))
