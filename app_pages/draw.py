@@ -3,7 +3,6 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from playground.drawing import prepare
-from playground.specs import SpecError
 from playground.ui import draw_view, last_drawing, model_picker, teach, visibility
 
 LIVE_SECONDS = 2.0
@@ -20,12 +19,7 @@ if choice is not None and tuple(choice.spec.input_shape) != (1, 28, 28):
 
 
 def board() -> None:
-    current = choice
-    if live:  # the newest snapshot of the training job's weights
-        try:
-            current = model_picker.load(model_picker.LIVE)
-        except SpecError as e:
-            st.warning(e.message)
+    current = choice.refreshed() if choice is not None else None  # a live job's newest weights
     left, right = st.columns([1, 1])
     with left:
         stroke = st.slider("Stroke width", 8, 40, 22, key="draw-stroke")
@@ -59,5 +53,5 @@ def board() -> None:
 
 # A stroke reruns only this part of the page, so the answer comes sooner. With the live job
 # chosen it also reruns every few seconds: the same drawing, answered by newer weights.
-live = st.session_state.get("draw-model") == model_picker.LIVE and choice is not None
+live = choice is not None and choice.live
 st.fragment(board, run_every=visibility.every(LIVE_SECONDS) if live else None)()

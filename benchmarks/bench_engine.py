@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from benchmarks.report import table, write_section
 from playground import catalog, data, models
 from playground.jobs import TrainingJob
-from playground.specs import ModelSpec, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import ModelSpec
 
 BATCH = 128
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from benchmarks.report import table, write_section
 from playground.jobs import TrainingJob
-from playground.specs import ModelSpec, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import ModelSpec
 
 SEED_CNN = ModelSpec.from_preset("seed-cnn")
 SMALL = TrainConfig(dataset="mnist-sample", epochs=2, train_limit=4000, batch_size=64)

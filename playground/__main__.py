@@ -19,8 +19,9 @@ from playground import catalog, idx
 from playground.data import DataError, default_data_dir, load
 from playground.jobs import TrainingJob
 from playground.metrics import EpochRecord, Status
+from playground.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
 from playground.runs import default_runs_dir, load_run
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.specs import ModelSpec, SpecError
 from playground.training import evaluate, pick_device, prepare
 
 
@@ -48,24 +49,11 @@ def _parser() -> argparse.ArgumentParser:
         "--spec", type=Path, help="a model spec JSON file (as the Build page exports)"
     )
     t.add_argument("--config", type=Path, help="a training config JSON file; flags override it")
-    t.add_argument("--dataset", choices=catalog.DATASETS)
     t.add_argument(
         "--data-dir", type=Path, help=f"folder of datasets (default {default_data_dir()})"
     )
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float, help="learning rate (the peak for one_cycle)")
-    t.add_argument("--optimizer", choices=catalog.OPTIMIZERS)
-    t.add_argument("--loss", choices=catalog.LOSSES)
-    t.add_argument("--schedule", choices=catalog.SCHEDULES)
-    t.add_argument("--warmup-epochs", type=float)
-    t.add_argument("--weight-decay", type=float)
-    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
-    t.add_argument("--val-fraction", type=float)
-    t.add_argument("--train-limit", type=int, help="train on only this many images")
-    t.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None)
+    for setting in SETTINGS:  # one flag per training setting: recipe.py's table
+        t.add_argument(setting.flag, **_flag_options(setting))
     t.add_argument("--name", help="the run's name (default: the model's)")
     t.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
     t.add_argument("--no-save", action="store_true", help="do not write a run folder")
@@ -106,10 +94,18 @@ def _parser() -> argparse.ArgumentParser:
 
 # --- train ----------------------------------------------------------------------------------
 
-_FLAGS = (
-    "dataset", "epochs", "batch_size", "lr", "optimizer", "loss", "schedule", "warmup_epochs",
-    "weight_decay", "augment", "val_fraction", "train_limit", "device", "seed", "compile",
-)  # fmt: skip
+
+def _flag_options(s: Setting) -> dict:
+    """argparse's options for a setting's flag: its type, choices, and help with its range."""
+    if s.kind is bool:
+        return {"action": argparse.BooleanOptionalAction, "default": None, "help": s.help}
+    text = s.help
+    if s.low is not None:
+        text += f" ({s.range_text}, default {s.default})"
+    elif s.choices == "devices":
+        text += " (auto, cpu, cuda, cuda:N or mps)"
+    choices = list(REGISTRIES[s.choices]) if s.choices in REGISTRIES else None
+    return {"type": s.kind, "choices": choices, "help": text.replace("%", "%%")}
 
 
 def build_config(args: argparse.Namespace, spec: ModelSpec) -> TrainConfig:
@@ -117,7 +113,7 @@ def build_config(args: argparse.Namespace, spec: ModelSpec) -> TrainConfig:
     values = dict(catalog.PRESETS[spec.name].recipe) if spec.name in catalog.PRESETS else {}
     if args.config:
         values.update(TrainConfig.from_json(_read(args.config, "training config")).to_dict())
-    flags = {k: getattr(args, k) for k in _FLAGS if getattr(args, k) is not None}
+    flags = {s.name: getattr(args, s.name) for s in SETTINGS if getattr(args, s.name) is not None}
     if "optimizer" in flags and "lr" not in flags:  # a new optimizer comes with its usual lr
         flags["lr"] = catalog.OPTIMIZERS[flags["optimizer"]].lr
     values.update(flags)

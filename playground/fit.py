@@ -17,7 +17,8 @@ import torch
 
 from playground import catalog, models
 from playground.layers import Shape, describe
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import ModelSpec, SpecError
 
 FLOAT_BYTES = 4  # weights, gradients, optimizer state and activations are float32
 

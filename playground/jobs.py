@@ -23,8 +23,9 @@ from playground import models, owners
 from playground.data import DataError, Dataset, load
 from playground.fit import check_fit
 from playground.metrics import MetricsLog, Status
+from playground.recipe import TrainConfig
 from playground.runs import RunWriter, write_access
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.specs import ModelSpec, SpecError
 from playground.training import (
     Controls,
     device_name,

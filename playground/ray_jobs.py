@@ -34,8 +34,9 @@ from playground import data as data_module
 from playground.data import Dataset
 from playground.jobs import JobFailed, TrainingJob
 from playground.metrics import Status
+from playground.recipe import TrainConfig
 from playground.runs import RunWriter, load_run
-from playground.specs import ModelSpec, TrainConfig
+from playground.specs import ModelSpec
 
 NAMESPACE = "playground"
 POLL_SECONDS = 0.5

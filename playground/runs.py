@@ -26,7 +26,8 @@ from playground import metrics, models, owners
 from playground.data import ROOT
 from playground.metrics import MetricsLog
 from playground.owners import NotAllowed
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import ModelSpec, SpecError
 
 WEIGHTS = "weights.safetensors"
 ACCESS = "access.json"

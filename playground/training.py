@@ -21,8 +21,9 @@ from playground.data import Augment, Dataset, batch_count, batches
 from playground.evaluation import predictions
 from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.models import eval_mode
+from playground.recipe import TrainConfig
 from playground.schedules import lr_at
-from playground.specs import SpecError, TrainConfig
+from playground.specs import SpecError
 
 
 class Controls:

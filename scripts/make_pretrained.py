@@ -18,8 +18,9 @@ from pathlib import Path
 
 from playground.jobs import TrainingJob
 from playground.pretrained import FOLDER
+from playground.recipe import TrainConfig
 from playground.runs import WEIGHTS, load_run
-from playground.specs import ModelSpec, TrainConfig
+from playground.specs import ModelSpec
 
 FILES = ("spec.json", "config.json", WEIGHTS, "summary.json")
 MIN_ACCURACY = 0.993

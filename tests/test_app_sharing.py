@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground import models, runs
-from playground.specs import ModelSpec, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import ModelSpec
 from playground.ui import identity, state
 from tests.test_app import (
     APP,

@@ -7,8 +7,9 @@ import torch
 
 from playground import catalog, models
 from playground.fit import check_fit, estimate_memory, size_text
+from playground.recipe import TrainConfig
 from playground.settings import ServerSettings
-from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig
+from playground.specs import LayerSpec, ModelSpec, SpecError
 
 # A few KB of JSON and about 6,500 parameters, but every 1x1 conv pads its map by 8 pixels a
 # side: the maps grow to 1628x1628 before two poolings shrink them again.

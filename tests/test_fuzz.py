@@ -16,7 +16,8 @@ from playground import settings as server_settings
 from playground.drawing import ImageError, read_image
 from playground.playground2d.data import PointsError, read_csv
 from playground.playground2d.experiment import Experiment, ExperimentError
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import ModelSpec, SpecError
 from playground.ui.layer_editor import read_spec
 from tests.test_app import APP
 

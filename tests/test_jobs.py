@@ -14,8 +14,9 @@ from playground import models
 from playground.jobs import TrainingJob
 from playground.manager import JobManager
 from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
+from playground.recipe import TrainConfig
 from playground.runs import list_runs, load_run
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.specs import ModelSpec, SpecError
 from tests.conftest import OFFLINE_MIRROR
 
 MLP = ModelSpec.from_preset("mlp")
@@ -249,7 +250,7 @@ def test_a_job_that_fails_after_its_run_folder_exists_says_so_on_disk(tmp_path, 
 def test_fine_tuning_starts_from_given_weights_and_trains_on_extra_examples(executor):
     torch.manual_seed(5)
     start = {k: v.clone() for k, v in models.build(MLP).state_dict().items()}
-    config = TrainConfig(**{**QUICK.to_dict(), "lr": 1e-12, "train_limit": 256})
+    config = TrainConfig(**{**QUICK.to_dict(), "lr": 1e-6, "train_limit": 256})
     extra = (torch.full((10, 1, 28, 28), 255, dtype=torch.uint8), torch.full((10,), 3), 4)
     job = run(job_of(config, initial_weights=start, extra=extra))
     assert job.status is Status.FINISHED

@@ -11,8 +11,9 @@ from playground.jobs import TrainingJob
 from playground.manager import JobManager, Refused, WatchedJob
 from playground.metrics import Status
 from playground.owners import NotAllowed
+from playground.recipe import TrainConfig
 from playground.settings import ServerSettings
-from playground.specs import SpecError, TrainConfig
+from playground.specs import SpecError
 from tests.test_fit import GROWING
 from tests.test_jobs import MLP, QUICK, wait_for
 

@@ -10,8 +10,8 @@ import time
 from playground import owners, runs
 from playground.manager import JobManager
 from playground.metrics import Status
+from playground.recipe import TrainConfig
 from playground.settings import ServerSettings
-from playground.specs import TrainConfig
 from tests.test_jobs import MLP, QUICK, wait_for
 
 LONG = TrainConfig(**{**QUICK.to_dict(), "epochs": 200})

@@ -8,8 +8,9 @@ import torch
 
 from playground import models
 from playground.metrics import StepRecord
+from playground.recipe import TrainConfig
 from playground.runs import RunWriter, differences, list_runs, load_model, load_run, table_row
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.specs import ModelSpec, SpecError
 
 SPEC = ModelSpec.from_preset("mlp")
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from playground import catalog, models
 from playground.fit import check_fit
-from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import LayerSpec, ModelSpec, SpecError
 
 
 def spec_of(*layers, input_shape=(1, 28, 28)):

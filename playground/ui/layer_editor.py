@@ -15,7 +15,8 @@ import streamlit as st
 from playground import catalog, models, plots
 from playground.fit import check_fit, estimate_memory, size_text
 from playground.layers import Param, describe
-from playground.specs import LayerSpec, ModelSpec, SpecError, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import LayerSpec, ModelSpec, SpecError
 from playground.ui import state
 
 _NEW_KIND = "linear"

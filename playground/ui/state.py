@@ -13,8 +13,9 @@ from playground import catalog, settings
 from playground.data import default_data_dir
 from playground.jobs import TrainingJob
 from playground.manager import JobManager
+from playground.recipe import TrainConfig
 from playground.runs import default_runs_dir
-from playground.specs import ModelSpec, SpecError, TrainConfig
+from playground.specs import ModelSpec, SpecError
 from playground.training import device_name, gpu_memory, pick_device
 from playground.ui import identity
 

@@ -13,7 +13,8 @@ from playground.drawing import Prepared
 from playground.evaluation import Answer
 from playground.jobs import TrainingJob
 from playground.metrics import Status
-from playground.specs import SpecError, TrainConfig
+from playground.recipe import TrainConfig
+from playground.specs import SpecError
 from playground.ui import state, visibility
 from playground.ui.job_status import badge, progress_text, queue_text
 from playground.ui.model_picker import Choice

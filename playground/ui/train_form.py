@@ -1,4 +1,6 @@
-"""The Train page's settings: every TrainConfig field as a widget, read back into a TrainConfig.
+"""The Train page's settings: one widget per row of recipe.SETTINGS, read back into a
+TrainConfig. Each widget takes its range, choices, label, help and place from its row, so the
+form accepts exactly what TrainConfig does.
 
 Widgets take their values from the session's TrainConfig, so the settings survive a page switch;
 their keys carry a version so that a preset's recipe or a changed optimizer re-creates them.
@@ -12,11 +14,12 @@ import streamlit as st
 
 from playground import catalog
 from playground.data import available, default_data_dir
-from playground.specs import SpecError, TrainConfig
+from playground.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
+from playground.specs import SpecError
 from playground.training import devices
 from playground.ui import state
 
-BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048]
+MORE = "More settings"
 
 
 def _on_optimizer(key: str) -> None:
@@ -26,179 +29,20 @@ def _on_optimizer(key: str) -> None:
     state.set_config(new)
 
 
-def _pick(label: str, registry: dict, current: str, key: str, **kwargs) -> str:
-    """A selectbox over a catalog registry, showing labels, with the chosen entry's description
-    as its help."""
-    return st.selectbox(
-        label,
-        list(registry),
-        index=list(registry).index(current),
-        format_func=lambda name: registry[name].label,
-        key=key,
-        help=registry[current].description,
-        **kwargs,
-    )
-
-
 def form() -> TrainConfig:
     """Draw the settings; return the TrainConfig they describe (also stored in the session)."""
     c, v = state.config(), state.version("train")
-
-    def k(name: str) -> str:
-        return f"train-{v}-{name}"
-
-    values: dict = {}
-    cols = st.columns(3)
-    with cols[0]:
-        values["dataset"] = _pick("Dataset", catalog.DATASETS, c.dataset, k("dataset"))
-        values["loss"] = _pick("Loss", catalog.LOSSES, c.loss, k("loss"))
-        values["epochs"] = st.number_input("Epochs", 1, 1000, c.epochs, key=k("epochs"))
-        values["batch_size"] = st.select_slider(
-            "Batch size",
-            sorted({*BATCH_SIZES, c.batch_size}),
-            c.batch_size,
-            key=k("batch_size"),
-        )
-    with cols[1]:
-        opt_key = k("optimizer")
-        values["optimizer"] = _pick(
-            "Optimizer",
-            catalog.OPTIMIZERS,
-            c.optimizer,
-            opt_key,
-            on_change=_on_optimizer,
-            args=(opt_key,),
-        )
-        values["lr"] = st.number_input(
-            "Learning rate",
-            min_value=1e-6,
-            max_value=100.0,
-            value=c.lr,
-            step=1e-4,
-            format="%.6g",
-            key=k("lr"),
-            help=f"{catalog.OPTIMIZERS[c.optimizer].label} usually works with "
-            f"{catalog.OPTIMIZERS[c.optimizer].lr:g}. The peak for one-cycle.",
-        )
-        values["schedule"] = _pick("Schedule", catalog.SCHEDULES, c.schedule, k("schedule"))
-        values["weight_decay"] = st.number_input(
-            "Weight decay",
-            0.0,
-            1.0,
-            c.weight_decay,
-            step=1e-4,
-            format="%.6g",
-            key=k("weight_decay"),
-        )
-    with cols[2]:
-        values["val_fraction"] = st.slider(
-            "Validation split",
-            0.0,
-            0.5,
-            c.val_fraction,
-            0.05,
-            key=k("val_fraction"),
-            help="Share of the training images held out to measure validation accuracy.",
-        )
-        values["seed"] = st.number_input("Seed", 0, 2**31 - 1, c.seed, key=k("seed"))
-        choices = devices()
-        device = c.device if c.device in choices else "auto"
-        values["device"] = st.selectbox(
-            "Device",
-            choices,
-            index=choices.index(device),
-            key=k("device"),
-            help=f"auto trains on {state.machine_device()} here.",
-        )
-        values["augment"] = st.toggle(
-            "Augment (random rotation, scale, shift)", c.augment, key=k("augment")
-        )
-    with st.expander("More settings"):
+    columns = st.columns(3)
+    with st.expander(MORE):
         more = st.columns(3)
-        values["train_limit"] = more[0].number_input(
-            "Train on at most N images (0: all)",
-            0,
-            10_000_000,
-            c.train_limit,
-            step=1000,
-            key=k("train_limit"),
-            help="A quick experiment on part of the data.",
-        )
-        values["warmup_epochs"] = more[0].number_input(
-            "Warm-up epochs", 0.0, 1000.0, c.warmup_epochs, 0.5, key=k("warmup_epochs")
-        )
-        values["label_smoothing"] = more[0].slider(
-            "Label smoothing",
-            0.0,
-            0.5,
-            c.label_smoothing,
-            0.05,
-            key=k("label_smoothing"),
-            disabled=values["loss"] != "cross_entropy",
-            help="Cross-entropy only.",
-        )
-        values["step_every_epochs"] = more[1].number_input(
-            "Step schedule: every N epochs",
-            1,
-            1000,
-            c.step_every_epochs,
-            key=k("step_every_epochs"),
-            disabled=values["schedule"] != "step",
-        )
-        values["step_gamma"] = more[1].slider(
-            "Step schedule: multiply lr by",
-            0.0,
-            1.0,
-            c.step_gamma,
-            0.05,
-            key=k("step_gamma"),
-            disabled=values["schedule"] != "step",
-        )
-        values["snapshot_every"] = more[1].number_input(
-            "Weight snapshot every N steps",
-            1,
-            1_000_000,
-            c.snapshot_every,
-            key=k("snapshot_every"),
-            help="How often pages that draw see newer weights.",
-        )
-        aug = not values["augment"]
-        values["augment_rotation"] = more[2].slider(
-            "Rotation (degrees)",
-            0.0,
-            45.0,
-            c.augment_rotation,
-            1.0,
-            key=k("augment_rotation"),
-            disabled=aug,
-        )
-        values["augment_scale"] = more[2].slider(
-            "Scale", 0.0, 0.5, c.augment_scale, 0.05, key=k("augment_scale"), disabled=aug
-        )
-        values["augment_shift"] = more[2].slider(
-            "Shift", 0.0, 0.3, c.augment_shift, 0.02, key=k("augment_shift"), disabled=aug
-        )
-        values["augment_thicken"] = more[2].slider(
-            "Thicken strokes (share)",
-            0.0,
-            1.0,
-            c.augment_thicken,
-            0.1,
-            key=k("augment_thicken"),
-            disabled=aug,
-        )
-        values["channels_last"] = more[0].toggle(
-            "Channels-last memory layout",
-            c.channels_last,
-            key=k("channels_last"),
-            help="Faster for conv nets on CPU and GPU.",
-        )
-        values["compile"] = more[0].toggle(
-            "torch.compile",
-            c.compile,
-            key=k("compile"),
-            help="Can be faster on a GPU after a slow start (30 s or more).",
-        )
+    places = {"data": columns[0], "optimizer": columns[1], "run": columns[2],
+              "more-1": more[0], "more-2": more[1], "more-3": more[2]}  # fmt: skip
+    values: dict = {}
+    for setting in SETTINGS:
+        key = f"train-{v}-{setting.name}"
+        on = setting.needs is None or values[setting.needs[0]] == setting.needs[1]
+        values[setting.name] = widget(places[setting.place], setting, getattr(c, setting.name),
+                                      key, disabled=not on)  # fmt: skip
     try:
         new = TrainConfig.from_dict({**c.to_dict(), **values})
     except SpecError as e:
@@ -207,6 +51,41 @@ def form() -> TrainConfig:
     state.set_config(new, refresh=False)
     _data_note(new.dataset)
     return new
+
+
+def widget(where, s: Setting, value, key: str, disabled: bool = False):
+    """The widget of one setting, in `where`, showing `value`; returns what it holds."""
+    extra: dict = {"key": key, "disabled": disabled, "help": s.help or None}
+    if s.widget == "toggle":
+        return where.toggle(s.label, value, **extra)
+    if s.widget == "select":
+        options, labels = _choices(s)
+        if s.name == "optimizer":
+            extra.update(on_change=_on_optimizer, args=(key,))
+        if s.choices in REGISTRIES:
+            extra["help"] = REGISTRIES[s.choices][value].description
+        if s.choices == "devices":
+            extra["help"] = f"{s.help} auto trains on {state.machine_device()} here."
+        index = options.index(value) if value in options else 0  # e.g. a GPU run, here on a CPU
+        return where.selectbox(s.label, options, index=index, format_func=labels.get, **extra)
+    if s.name == "lr":
+        usual = catalog.OPTIMIZERS[state.config().optimizer]
+        extra["help"] = f"{s.help} {usual.label} usually works with {usual.lr:g}."
+    low, high = s.kind(s.low), s.kind(s.high)
+    if s.widget == "slider":
+        return where.slider(s.label, low, high, value, s.kind(s.step), **extra)
+    if s.kind is float:
+        extra["format"] = "%.6g"
+    return where.number_input(s.label, low, high, value, s.kind(s.step or 1), **extra)
+
+
+def _choices(s: Setting) -> tuple[list, dict]:
+    """(values, value -> label) of a setting with choices."""
+    if s.choices == "devices":
+        found = devices()
+        return found, {d: d for d in found}
+    registry = REGISTRIES[s.choices]
+    return list(registry), {name: entry.label for name, entry in registry.items()}
 
 
 def _data_note(name: str) -> None:
