@@ -1,7 +1,7 @@
 import streamlit as st
 
 from playground.playground2d.experiment import CUSTOM, ExperimentError
-from playground.ui import playground2d_view, visibility
+from playground.ui import playground2d_settings, playground2d_view, visibility
 
 st.title("Playground 2-D")
 st.caption(
@@ -10,15 +10,15 @@ st.caption(
 )
 exp = playground2d_view.experiment()
 playground2d_view.link_warning()
-playground2d_view.lessons()
+playground2d_settings.lessons()
 settings, board = st.columns([1, 3])
 with settings:
-    new = playground2d_view.data_settings(exp)
-    new = playground2d_view.feature_settings(new)
+    new = playground2d_settings.data_settings(exp)
+    new = playground2d_settings.feature_settings(new)
 with board:
-    new = playground2d_view.network_settings(new)
+    new = playground2d_settings.network_settings(new)
     pts = playground2d_view.points(new)
-    new = playground2d_view.training_settings(new, pts.kind)
+    new = playground2d_settings.training_settings(new, pts.kind)
 try:
     new.validate(pts.kind)
 except ExperimentError as e:

@@ -24,7 +24,7 @@ from playground.data import DataError, Dataset, load
 from playground.fit import check_fit
 from playground.metrics import MetricsLog, Status
 from playground.recipe import TrainConfig
-from playground.runs import RunWriter, write_access
+from playground.run_files import RunWriter, write_access
 from playground.specs import ModelSpec, SpecError
 from playground.training import (
     Controls,

@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from playground import runs
+from playground import run_files
 
 FILE = ".jobs.json"
 
@@ -27,7 +27,7 @@ def write(folder: str | Path, jobs: list) -> None:
     ]  # fmt: skip
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    runs.write_atomic(folder / FILE, json.dumps(entries))
+    run_files.write_atomic(folder / FILE, json.dumps(entries))
 
 
 def recover(folder: str | Path, alive: set = frozenset()) -> dict[str, list[str]]:
@@ -56,6 +56,6 @@ def recover(folder: str | Path, alive: set = frozenset()) -> dict[str, list[str]
             )
             run_dir = entry.get("run_dir")
             if isinstance(run_dir, str) and Path(run_dir).parent == Path(folder):
-                runs.mark_interrupted(Path(run_dir), note)
+                run_files.mark_interrupted(Path(run_dir), note)
         notes.setdefault(entry["owner"], []).append(note)
     return notes

@@ -62,8 +62,7 @@ class Setting:
                 )
         elif self.low is not None and not self._in_range(value):
             raise SpecError(
-                f"{words.capitalize()} is {value}, but must be from {self.range_text}: "
-                f"{self.why}.",
+                f"{words.capitalize()} is {value}, but must be from {self.range_text}: {self.why}.",
                 field=self.name,
             )
 

@@ -1,4 +1,4 @@
-"""Run folders on disk, so a training run outlives the server.
+"""Run folders on disk, read back: so a training run outlives the server.
 
 runs/<YYYYmmdd-HHMMSS>-<name>/ holds spec.json, config.json, metrics.jsonl (one record a line,
 appended while training), weights.safetensors, summary.json and access.json (its owner and share
@@ -11,15 +11,13 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import shutil
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from playground import metrics, models, owners
@@ -27,103 +25,20 @@ from playground.data import ROOT
 from playground.metrics import MetricsLog
 from playground.owners import NotAllowed
 from playground.recipe import TrainConfig
+from playground.run_files import (
+    ACCESS,
+    WEIGHTS,
+    new_run_folder,
+    read_access,
+    save_weights,
+    write_access,
+)
 from playground.specs import ModelSpec, SpecError
-
-WEIGHTS = "weights.safetensors"
-ACCESS = "access.json"
 
 
 def default_runs_dir() -> Path:
     """Where runs are kept: $PLAYGROUND_RUNS_DIR, else runs/ beside the app."""
     return Path(os.environ.get("PLAYGROUND_RUNS_DIR") or ROOT / "runs")
-
-
-class RunWriter:
-    """Creates a run folder and fills it as a job trains."""
-
-    def __init__(
-        self,
-        root: str | Path,
-        name: str,
-        spec: ModelSpec,
-        config: TrainConfig,
-        owner: str | None = None,
-        share: str | None = None,
-    ):
-        self.path = new_run_folder(root, name)
-        if owner is not None or share is not None:  # the CLI's runs are examples: no file
-            write_access(self.path, owner, share)  # first: a crash never leaves it ownerless
-        write_atomic(self.path / "spec.json", spec.to_json())
-        write_atomic(self.path / "config.json", config.to_json())
-
-    @classmethod
-    def reopen(cls, path: Path) -> RunWriter:
-        """A writer that goes on filling an existing run folder (a job found after a restart)."""
-        writer = cls.__new__(cls)
-        writer.path = path
-        return writer
-
-    def append(self, records: list) -> None:
-        with open(self.path / "metrics.jsonl", "a") as f:
-            f.writelines(json.dumps(metrics.to_dict(r)) + "\n" for r in records)
-
-    def save_weights(self, state: dict[str, torch.Tensor]) -> None:
-        save_weights(self.path, state)
-
-    def finish(self, summary: dict) -> None:
-        write_atomic(self.path / "summary.json", json.dumps(summary, indent=2))
-
-
-def new_run_folder(root: str | Path, name: str) -> Path:
-    """An empty folder <root>/<time>-<name as a slug>, never one that exists already."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:40] or "run"
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path, n = root / f"{stamp}-{slug}", 1
-    while True:
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            n += 1
-            path = root / f"{stamp}-{slug}-{n}"
-
-
-def write_atomic(file: Path, content: str | bytes) -> None:
-    """Write to a temporary name, then rename into place: a crash leaves the old file or the
-    new one, never half of one."""
-    temporary = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    if isinstance(content, str):
-        temporary.write_text(content)
-    else:
-        temporary.write_bytes(content)
-    os.replace(temporary, file)
-
-
-def save_weights(folder: Path, state: dict[str, torch.Tensor]) -> None:
-    temporary = folder / f".{WEIGHTS}.{os.getpid()}.{threading.get_ident()}.tmp"
-    save_file({k: v.contiguous() for k, v in state.items()}, str(temporary))
-    os.replace(temporary, folder / WEIGHTS)
-
-
-def write_access(folder: Path, owner: str | None, share: str | None) -> None:
-    write_atomic(folder / ACCESS, json.dumps({"owner": owner, "share": share}))
-
-
-def _read_access(folder: Path) -> tuple[str | None, str | None]:
-    """(owner, share token) of a run folder; (None, None) for a run from before owners."""
-    try:
-        data = json.loads((folder / ACCESS).read_text())
-    except (OSError, ValueError):
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    owner, share = data.get("owner"), data.get("share")
-    return (
-        owner if isinstance(owner, str) and owner else None,
-        share if owners.is_token(share) else None,
-    )
 
 
 @dataclass(frozen=True)
@@ -243,7 +158,7 @@ def load_run(path: str | Path) -> Run:
             summary = {}
         if not isinstance(summary, dict):
             summary = {}
-    return Run(path, spec, config, summary, *_read_access(path))
+    return Run(path, spec, config, summary, *read_access(path))
 
 
 def _read(file: Path) -> bytes:
@@ -291,9 +206,9 @@ def _scan(root: str | Path | None) -> tuple[list[Run], list[DamagedRun]]:
         try:
             runs.append(load_run(path))
         except SpecError as e:
-            damaged.append(DamagedRun(path, e.message, _read_access(path)[0]))
+            damaged.append(DamagedRun(path, e.message, read_access(path)[0]))
         except Exception as e:  # one bad folder never breaks the list
-            damaged.append(DamagedRun(path, f"{type(e).__name__}: {e}", _read_access(path)[0]))
+            damaged.append(DamagedRun(path, f"{type(e).__name__}: {e}", read_access(path)[0]))
     return runs, damaged
 
 
@@ -380,50 +295,3 @@ def _not_yours(run: Run | DamagedRun) -> NotAllowed:
             f"Run {run.name} is an example that everyone shares: it cannot be changed."
         )
     return owners.not_yours("run")
-
-
-def mark_interrupted(path: Path, message: str) -> None:
-    """Say in a run folder with no summary that the server stopped while it trained."""
-    if path.is_dir() and not (path / "summary.json").exists():
-        write_atomic(
-            path / "summary.json", json.dumps({"status": "interrupted", "message": message})
-        )
-
-
-def table_row(run: Run) -> dict:
-    """One line of the runs table, in the words the table shows."""
-    s, c = run.summary, run.config
-    best = s.get("best_val_accuracy")
-    seconds = s.get("train_seconds")
-    return {
-        "run": run.name,
-        "name": s.get("name", run.spec.name),
-        "preset": run.spec.name,
-        "dataset": s.get("dataset", c.dataset),
-        "optimizer": c.optimizer,
-        "lr": c.lr,
-        "epochs": f"{s.get('epochs', 0)} / {c.epochs}" if s else f"? / {c.epochs}",
-        "best val accuracy": best if isinstance(best, (int, float)) else None,
-        "test accuracy": s.get("test_accuracy"),
-        "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
-        "status": s.get("status", "unfinished"),
-    }
-
-
-def settings(run: Run) -> dict:
-    """What a run was made with: its model, its layers in words, then each TrainConfig field."""
-    return {"model": run.spec.name, "layers": _layers(run.spec), **run.config.to_dict()}
-
-
-def differences(runs: list[Run]) -> dict[str, list]:
-    """The settings whose values differ between runs: name -> one value per run."""
-    if len(runs) < 2:
-        return {}
-    each = [settings(r) for r in runs]
-    columns = {k: [s[k] for s in each] for k in each[0]}
-    return {k: v for k, v in columns.items() if len({json.dumps(x) for x in v}) > 1}
-
-
-def _layers(spec: ModelSpec) -> str:
-    return " > ".join(models.layer_label(x.kind, x.resolved_params(), x.activation) for x in
-                      spec.layers)  # fmt: skip

@@ -19,7 +19,8 @@ from pathlib import Path
 from playground.jobs import TrainingJob
 from playground.pretrained import FOLDER
 from playground.recipe import TrainConfig
-from playground.runs import WEIGHTS, load_run
+from playground.run_files import WEIGHTS
+from playground.runs import load_run
 from playground.specs import ModelSpec
 
 FILES = ("spec.json", "config.json", WEIGHTS, "summary.json")

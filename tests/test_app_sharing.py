@@ -7,7 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import models, runs
+from playground import models, run_files, runs
 from playground.recipe import TrainConfig
 from playground.specs import ModelSpec
 from playground.ui import identity, state
@@ -228,8 +228,10 @@ def test_a_full_disk_quota_is_a_message(server):
 
 
 def test_runs_without_an_owner_are_examples_for_everyone(server):
-    writer = runs.RunWriter(runs.default_runs_dir(), "from-the-cli", ModelSpec.from_preset("mlp"),
-                            TrainConfig(dataset="mnist-sample"))  # fmt: skip
+    mlp = ModelSpec.from_preset("mlp")
+    writer = run_files.RunWriter(
+        runs.default_runs_dir(), "from-the-cli", mlp, TrainConfig(dataset="mnist-sample")
+    )
     writer.save_weights(models.build(ModelSpec.from_preset("mlp")).state_dict())
     writer.finish({"status": "finished"})
     for _ in range(2):

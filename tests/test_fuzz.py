@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from playground import metrics, runs
+from playground import metrics, run_files, runs
 from playground import settings as server_settings
 from playground.drawing import ImageError, read_image
 from playground.playground2d.data import PointsError, read_csv
@@ -120,7 +120,7 @@ RUN_FILES = ["spec.json", "config.json", "summary.json", "metrics.jsonl", "acces
     lambda d: json.dumps(d).encode())))  # fmt: skip
 def test_any_bytes_in_a_run_folder_never_break_the_runs_list(tmp_path_factory, files):
     root = tmp_path_factory.mktemp("runs")
-    good = runs.RunWriter(root, "good", ModelSpec.from_preset("mlp"), TrainConfig()).path
+    good = run_files.RunWriter(root, "good", ModelSpec.from_preset("mlp"), TrainConfig()).path
     folder = root / "20260101-000000-fuzzed"
     folder.mkdir()
     (folder / "spec.json").write_text(ModelSpec.from_preset("mlp").to_json())

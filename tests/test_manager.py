@@ -6,7 +6,7 @@ import time
 import pytest
 import torch
 
-from playground import models, owners, runs
+from playground import models, owners, run_files, runs
 from playground.jobs import TrainingJob
 from playground.manager import JobManager, Refused, WatchedJob
 from playground.metrics import Status
@@ -148,7 +148,7 @@ def test_the_memory_budget_refuses_a_job_before_it_queues(server):
 
 def test_a_full_disk_quota_refuses_a_new_job_and_deletes_nothing(server, tmp_path):
     manager = server(disk_quota_mb=0.01)  # about 10 KB
-    old = runs.RunWriter(tmp_path, "old", MLP, QUICK, owner=ADA)
+    old = run_files.RunWriter(tmp_path, "old", MLP, QUICK, owner=ADA)
     old.save_weights(models.build(MLP).state_dict())
     with pytest.raises(Refused, match=r"Your runs take .* of the 10 KB each person may keep"):
         manager.submit(job_of(ADA, runs_dir=tmp_path))
@@ -170,7 +170,7 @@ def test_jobs_at_once_follow_the_gpu_memory_and_the_cap():
 
 
 def finished_run(root, owner, name="r"):
-    writer = runs.RunWriter(root, name, MLP, QUICK, owner=owner)
+    writer = run_files.RunWriter(root, name, MLP, QUICK, owner=owner)
     writer.save_weights(models.build(MLP).state_dict())
     writer.finish({"status": "finished"})
     return runs.load_run(writer.path)
@@ -193,7 +193,7 @@ def test_people_see_their_own_runs_and_the_examples(tmp_path):
 
 def test_a_run_made_before_owners_is_an_example(tmp_path):
     run = finished_run(tmp_path, ADA)
-    (run.path / runs.ACCESS).unlink()
+    (run.path / run_files.ACCESS).unlink()
     assert runs.load_run(run.path).owner is None
 
 
@@ -231,7 +231,7 @@ def test_a_restart_says_what_happened_to_waiting_and_training_jobs(server, tmp_p
     ada, bob = job_of(ADA, runs_dir=tmp_path), job_of(BOB, runs_dir=tmp_path)
     manager.submit(ada)
     manager.submit(bob)
-    wait_for(lambda: len(ada.log.epochs()) >= 1 and (ada.run_dir / runs.WEIGHTS).exists())
+    wait_for(lambda: len(ada.log.epochs()) >= 1 and (ada.run_dir / run_files.WEIGHTS).exists())
     # the server stops here; the next one starts with the same runs folder
     again = JobManager(ServerSettings(), runs_dir=tmp_path)
     (training,) = again.restart_notes(ADA)

@@ -7,7 +7,7 @@ import sys
 import textwrap
 import time
 
-from playground import owners, runs
+from playground import owners, run_files, runs
 from playground.manager import JobManager
 from playground.metrics import Status
 from playground.recipe import TrainConfig
@@ -25,7 +25,7 @@ def test_a_dead_worker_fails_its_job_keeps_its_run_and_spares_the_other(ray_clus
     other = ray_cluster(MLP, TrainConfig(**{**QUICK.to_dict(), "epochs": 3}), cpus=1)
     victim.start()
     other.start()
-    wait_for(lambda: victim.run_dir and (victim.run_dir / runs.WEIGHTS).exists(), timeout=120)
+    wait_for(lambda: victim.run_dir and (victim.run_dir / run_files.WEIGHTS).exists(), timeout=120)
     ray.kill(victim._actor)  # the worker's process dies
     assert victim.wait(60) and victim.status is Status.FAILED
     assert "The worker training this job went away" in victim.message

@@ -9,7 +9,9 @@ import torch
 from playground import models
 from playground.metrics import StepRecord
 from playground.recipe import TrainConfig
-from playground.runs import RunWriter, differences, list_runs, load_model, load_run, table_row
+from playground.run_files import RunWriter
+from playground.run_table import differences, table_row
+from playground.runs import list_runs, load_model, load_run
 from playground.specs import ModelSpec, SpecError
 
 SPEC = ModelSpec.from_preset("mlp")
@@ -128,7 +130,7 @@ def test_a_null_line_in_the_metrics_marks_a_finished_run_damaged(tmp_path):
 
 
 def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
-    from playground import runs
+    from playground import run_files as runs
 
     writer = RunWriter(tmp_path, "r", SPEC, TrainConfig())
     writer.finish({"status": "first"})

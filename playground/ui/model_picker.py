@@ -11,7 +11,8 @@ import streamlit as st
 from torch import nn
 
 from playground import catalog, owners, pretrained
-from playground.runs import WEIGHTS, load_run, visible_runs
+from playground.run_files import WEIGHTS
+from playground.runs import load_run, visible_runs
 from playground.specs import ModelSpec, SpecError
 from playground.ui import runs_view, state, visibility
 from playground.ui.text import plain

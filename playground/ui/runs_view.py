@@ -10,17 +10,15 @@ import streamlit as st
 from playground import plots
 from playground.fit import size_text
 from playground.owners import NotAllowed
+from playground.run_files import WEIGHTS
+from playground.run_table import differences, settings, table_row
 from playground.runs import (
-    WEIGHTS,
     DamagedRun,
     Run,
     damaged_runs,
     delete_run,
-    differences,
     folder_size,
-    settings,
     share_run,
-    table_row,
     visible_runs,
 )
 from playground.ui import share, state

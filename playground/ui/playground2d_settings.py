@@ -1,0 +1,190 @@
+"""The Playground 2-D page's settings: lessons, data (generated, a CSV, clicked points),
+features, the network and training, each read back into the Experiment."""
+
+from __future__ import annotations
+
+import io
+
+import streamlit as st
+
+from playground.catalog import OPTIMIZERS
+from playground.layers import ACTIVATIONS
+from playground.playground2d import data
+from playground.playground2d.data import CLASSIFICATION, FEATURES, PointsError
+from playground.playground2d.experiment import (
+    ACTIVATION_CHOICES,
+    CUSTOM,
+    LESSONS,
+    LOSSES,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    MAX_SEED,
+    REGULARIZATIONS,
+    Experiment,
+)
+from playground.ui.playground2d_view import has_own_points, key, replace
+
+LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+_CSV_SEEN, _CSV_ERROR = "playground2d-csv-seen", "playground2d-csv-error"
+
+
+def lessons() -> None:
+    with st.expander("Lessons: ready-made experiments", icon=":material/school:"):
+        for i, lesson in enumerate(LESSONS):
+            cols = st.columns([3, 1])
+            cols[0].markdown(f"**{lesson.title}**: {lesson.text}")
+            if cols[1].button("Load", key=f"playground2d-lesson-{i}"):
+                replace(lesson.experiment)
+                st.rerun()
+
+
+def data_settings(exp: Experiment) -> Experiment:
+    st.markdown("**Data**")
+    names = list(data.DATASETS) + ([CUSTOM] if has_own_points() else [])
+    dataset = st.selectbox(
+        "Dataset",
+        names,
+        index=names.index(exp.dataset) if exp.dataset in names else 0,
+        format_func=lambda n: "Your own points" if n == CUSTOM else data.DATASETS[n].label,
+        key=key("dataset"),
+    )
+    generated = dataset != CUSTOM
+    noise = st.slider(
+        "Noise (%)", 0, 50, round(exp.noise * 100), 5, key=key("noise"), disabled=not generated
+    )
+    n = st.slider("Points", 10, 2000, exp.points, 10, key=key("points"), disabled=not generated)
+    ratio = st.slider(
+        "Training share (%)", 10, 90, round(exp.train_ratio * 100), 10, key=key("ratio")
+    )
+    cols = st.columns([3, 2], vertical_alignment="bottom")
+    seed = cols[0].number_input(
+        "Seed",
+        0,
+        MAX_SEED,
+        exp.seed,
+        key=key("seed"),
+        help="The points, the split, the starting weights and the batch order all follow it.",
+    )
+    exp = exp.replace(
+        dataset=dataset, noise=noise / 100, points=n, train_ratio=ratio / 100, seed=int(seed)
+    )
+    if cols[1].button(
+        "Regenerate",
+        key="playground2d-regenerate",
+        icon=":material/refresh:",
+        disabled=not generated,
+        help="New random points: the next seed",
+    ):
+        replace(exp.replace(seed=(exp.seed + 1) % (MAX_SEED + 1)))
+        st.rerun()
+    upload = st.file_uploader(
+        "Your points (CSV: x1, x2, label)", type=["csv", "txt"], key=key("csv")
+    )
+    if upload is not None and st.session_state.get(_CSV_SEEN) != upload.file_id:
+        st.session_state[_CSV_SEEN] = upload.file_id
+        try:
+            text = io.TextIOWrapper(upload, encoding="utf-8", errors="replace", newline="")
+            try:  # read as far as the row limit, not the whole file
+                custom = data.read_csv(text, exp.train_ratio, exp.seed)
+            finally:
+                text.detach()  # the upload stays open for Streamlit
+        except PointsError as e:
+            st.session_state[_CSV_ERROR] = str(e)
+        else:
+            st.session_state.pop(_CSV_ERROR, None)
+            loss = exp.loss if custom.kind == CLASSIFICATION else "mse"
+            replace(exp.replace(dataset=CUSTOM, loss=loss), custom)
+            st.rerun()
+    if _CSV_ERROR in st.session_state:
+        st.error(st.session_state[_CSV_ERROR], icon=":material/error:")
+    return exp
+
+
+def feature_settings(exp: Experiment) -> Experiment:
+    st.markdown("**Features**")
+    chosen = tuple(
+        name
+        for name, (label, _) in FEATURES.items()
+        if st.checkbox(label, name in exp.features, key=key(f"feature-{name}"))
+    )
+    return exp.replace(features=chosen)
+
+
+def network_settings(exp: Experiment) -> Experiment:
+    st.markdown("**Hidden layers**")
+    layers = st.number_input(
+        "Hidden layers",
+        0,
+        MAX_LAYERS,
+        len(exp.hidden),
+        key=key("layers"),
+        label_visibility="collapsed",
+    )
+    hidden, activations = [], []
+    cols = st.columns(max(1, layers)) if layers else []
+    for i in range(layers):
+        units = exp.hidden[i] if i < len(exp.hidden) else 4
+        act = exp.activations[i] if i < len(exp.activations) else "tanh"
+        with cols[i]:
+            hidden.append(
+                st.number_input(f"Layer {i + 1}", 1, MAX_NEURONS, units, key=key(f"units-{i}"))
+            )
+            activations.append(
+                st.selectbox(
+                    f"Activation {i + 1}",
+                    ACTIVATION_CHOICES,
+                    index=ACTIVATION_CHOICES.index(act),
+                    key=key(f"act-{i}"),
+                    format_func=lambda a: "Linear" if a == "none" else ACTIVATIONS[a].label,
+                    label_visibility="collapsed",
+                )
+            )
+    return exp.replace(hidden=tuple(hidden), activations=tuple(activations))
+
+
+def training_settings(exp: Experiment, kind: str) -> Experiment:
+    cols = st.columns(6)
+    lr = cols[0].select_slider(
+        "Learning rate", LEARNING_RATES, _nearest(exp.lr, LEARNING_RATES), key=key("lr")
+    )
+    optimizer = cols[1].selectbox(
+        "Optimizer",
+        list(OPTIMIZERS),
+        index=list(OPTIMIZERS).index(exp.optimizer),
+        format_func=lambda o: OPTIMIZERS[o].label,
+        key=key("opt"),
+    )
+    losses = list(LOSSES) if kind == CLASSIFICATION else ["mse"]
+    loss = cols[2].selectbox(
+        "Loss",
+        losses,
+        index=losses.index(exp.loss) if exp.loss in losses else 0,
+        format_func=LOSSES.get,
+        key=key("loss"),
+    )
+    reg = cols[3].selectbox(
+        "Regularisation",
+        list(REGULARIZATIONS),
+        index=list(REGULARIZATIONS).index(exp.regularization),
+        format_func=REGULARIZATIONS.get,
+        key=key("reg"),
+    )
+    rate = cols[4].select_slider(
+        "Regularisation rate", REG_RATES, _nearest(exp.reg_rate, REG_RATES), key=key("rate")
+    )
+    batch = cols[5].slider("Batch size", 1, 100, exp.batch_size, key=key("batch"))
+    dropout = cols[5].slider("Dropout", 0.0, 0.9, exp.dropout, 0.05, key=key("dropout"))
+    return exp.replace(
+        lr=lr,
+        optimizer=optimizer,
+        loss=loss,
+        regularization=reg,
+        reg_rate=rate,
+        batch_size=batch,
+        dropout=dropout,
+    )
+
+
+def _nearest(value: float, choices: list[float]) -> float:
+    return min(choices, key=lambda c: abs(c - value))
