@@ -117,3 +117,19 @@ def progress_advances(page, timeout: float = 60_000) -> None:
         arg=before,
         timeout=timeout,
     )
+
+
+ROW = 35  # px: the height of the header and of each row of Streamlit's data grid
+
+
+def grid_row(page, grid, showing: str) -> None:
+    """Tick the selection box of a data grid's row, found by a cell that shows `showing`.
+
+    The grid draws on a canvas; its accessibility table (hidden) holds the cells' text and each
+    row's index, which places the click on the row's box."""
+    cell = grid.get_by_role("gridcell", name=showing, exact=True, include_hidden=True).first
+    cell.wait_for(state="attached")
+    index = int(cell.locator("xpath=..").get_attribute("aria-rowindex")) - 1  # 1: the header
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW * index + ROW // 2)

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import metric
+from tests.browser import idle, metric
 from tests.drawn_digits import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -34,8 +34,7 @@ def test_drawn_digits_are_read_by_the_pretrained_model(browser, app_url):
     for digit, strokes in DIGITS:
         draw(page, strokes)
         expect(prediction(page)).not_to_have_text("-", timeout=10_000)
-        page.wait_for_timeout(300)
-        expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
+        idle(page)
         answers[digit] = prediction(page).inner_text().strip()
         page.get_by_role("button", name="Reset canvas & history").click()
         expect(prediction(page)).to_have_text("-", timeout=10_000)
@@ -56,3 +55,29 @@ def test_on_a_phone_the_answer_sits_right_under_the_canvas(browser, app_url):
     assert canvas_box["x"] + canvas_box["width"] <= 390  # the canvas fits the screen
     assert canvas_box["y"] + canvas_box["height"] <= answer_box["y"] < toggle_box["y"]
     page.close()
+
+
+def test_with_the_job_training_now_the_same_drawing_is_answered_by_newer_weights(
+    browser, app_url
+):
+    from tests.test_browser_sharing import button, person, start_training
+
+    page = person(browser)
+    page.goto(f"{app_url}/train")
+    start_training(page, "40")
+    metric(page, "Epoch").wait_for(timeout=60_000)
+    page.get_by_role("link", name="Draw").first.click()
+    page.locator(CANVAS).first.wait_for()
+    page.locator("[data-testid=stSelectbox]").filter(has_text="Model").click()
+    page.get_by_role("option", name="Live: your job training now (seed-cnn)").click()
+    idle(page)
+    draw(page, DIGITS[7][1])
+    expect(prediction(page)).not_to_have_text("-", timeout=10_000)
+    confidence = metric(page, "Confidence")
+    first = confidence.inner_text()
+    # nothing is drawn again: the page answers the same drawing with the job's newer weights
+    expect(confidence).not_to_have_text(first, timeout=30_000)
+    page.get_by_role("link", name="Train").first.click()
+    button(page, "Stop").click()
+    expect(page.get_by_text("Stopped", exact=False).first).to_be_visible(timeout=30_000)
+    page.context.close()

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import metric
+from tests.browser import grid_row, idle, metric
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def test_train_watch_reload_and_stop(browser, app_url):
     epochs = page.get_by_label("Epochs", exact=True)
     epochs.fill("30")
     epochs.press("Enter")
-    page.wait_for_timeout(500)
+    idle(page)
     page.get_by_role("button", name="Start training", exact=True).click()
 
     # the loss chart appears and the epoch counter moves while we watch
@@ -71,18 +71,15 @@ def train_once(page, lr: str) -> None:
         field = page.get_by_role("spinbutton", name=label, exact=True)
         field.fill(value)
         field.press("Enter")
-        page.wait_for_timeout(300)
+        idle(page)
     page.get_by_role("button", name="Start training", exact=True).click()
     page.get_by_text("Finished 1 epoch in").first.wait_for(timeout=60_000)
 
 
-def select_row(page, grid, row: int) -> None:
-    """Tick a row's selection box in Streamlit's canvas data grid (35 px header and rows)."""
-    page.wait_for_timeout(500)  # let the last rerun finish drawing the grid
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 16, box["y"] + 35 * row + 52)
+def select_row(page, grid, showing: str) -> None:
+    """Tick the selection box of the grid's row that has a cell showing `showing`."""
+    idle(page)
+    grid_row(page, grid, showing)
 
 
 def test_runs_compare_and_use(browser, app_url):
@@ -99,15 +96,15 @@ def test_runs_compare_and_use(browser, app_url):
     train_once(page, "0.0005")
 
     grid = page.locator("[data-testid=stDataFrame]").first
-    select_row(page, grid, 0)
+    select_row(page, grid, "0.0005")  # the second run, by its learning rate
     page.get_by_role("button", name="Use this model").wait_for(timeout=10_000)
-    select_row(page, grid, 1)
+    select_row(page, grid, "0.003")
     page.get_by_text("Settings that differ are highlighted").wait_for(timeout=10_000)
     differ = page.get_by_text("Settings that differ are highlighted").inner_text()
     assert "lr" in differ
     expect(page.locator(".js-plotly-plot").filter(has_text="Validation accuracy")).to_have_count(1)
 
-    select_row(page, grid, 1)  # back to one run: it can be used as the current model
+    select_row(page, grid, "0.003")  # back to one run: it can be used as the current model
     page.get_by_role("button", name="Use this model").click(timeout=10_000)
     page.get_by_text("is now the current model").wait_for()
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden()

@@ -10,7 +10,7 @@ import torch
 
 from playground.playground2d import data, net
 from playground.playground2d.data import CLASSIFICATION, REGRESSION, PointsError
-from playground.playground2d.experiment import CUSTOM, LESSONS, Experiment, ExperimentError
+from playground.playground2d.experiment import LESSONS, Experiment, ExperimentError
 from playground.playground2d.trainer import Trainer
 
 # --- datasets -------------------------------------------------------------------------------
@@ -253,7 +253,6 @@ def test_every_neuron_is_drawn_over_the_plane():
         hidden = torch.relu(model[0](data.features(grid, exp.features)))
     assert torch.allclose(columns[1][2].flatten(), hidden[:, 2])
     assert torch.allclose(columns[-1][0], net.over_plane(model, exp, CLASSIFICATION, 12))
-    assert CUSTOM == "custom"
 
 
 def wait_until(condition, timeout=30.0):
