@@ -1,3 +1,6 @@
+"""The Build page: a model from a preset or from nothing, layer by layer, with its shapes,
+size, memory and diagram."""
+
 import streamlit as st
 
 from playground import catalog

@@ -1,3 +1,5 @@
+"""The Concepts page: the theory behind training, computed live in five labs."""
+
 import streamlit as st
 
 from playground.ui import concepts_view, optimizer_race

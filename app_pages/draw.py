@@ -1,3 +1,5 @@
+"""The Draw page: draw a digit and see a model read it; teach it your handwriting."""
+
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas

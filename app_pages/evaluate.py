@@ -1,3 +1,5 @@
+"""The Evaluate page: a model on the whole test set, and where it goes wrong."""
+
 import streamlit as st
 
 from playground.ui import evaluate_view, model_picker, test_pass, visibility

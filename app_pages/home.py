@@ -1,3 +1,5 @@
+"""The Home page: what this is, where training runs, and a quick start."""
+
 import streamlit as st
 
 from playground import catalog

@@ -1,3 +1,5 @@
+"""The Inspect page: what each layer computes for one input, and what the answer rests on."""
+
 import streamlit as st
 
 from playground.data import DataError, load

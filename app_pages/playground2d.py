@@ -1,3 +1,5 @@
+"""The Playground 2-D page: points in the plane and a small network bending its boundary."""
+
 import streamlit as st
 
 from playground.playground2d.experiment import CUSTOM, ExperimentError

@@ -1,3 +1,6 @@
+"""The Train page: your job (or a shared one, through ?watch=), the next run's settings,
+and your runs."""
+
 import streamlit as st
 
 from playground.specs import SpecError

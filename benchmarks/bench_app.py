@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.report import table, write_section
+from benchmarks.report import mnist_dir, table, write_section
 from tests.browser import chromium_or_skip, streamlit_server
 
 EPOCHS = 1
@@ -111,9 +111,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--switches", type=int, default=5)
     args = parser.parse_args()
-    mnist = os.environ.get("PLAYGROUND_MNIST_DIR")
-    if not mnist or not Path(mnist).is_dir():
-        sys.exit("set PLAYGROUND_MNIST_DIR to a folder with the MNIST IDX files")
+    mnist = mnist_dir()
     sync_playwright, launch = chromium_or_skip()
     work = Path(tempfile.mkdtemp(prefix="bench-app-"))
     runs_dir = work / "runs"

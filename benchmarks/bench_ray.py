@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
 import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-from benchmarks.report import table, write_section
+from benchmarks.report import mnist_dir, table, write_section
 from playground.jobs import TrainingJob
 from playground.recipe import TrainConfig
 from playground.specs import ModelSpec
@@ -54,9 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    mnist = os.environ.get("PLAYGROUND_MNIST_DIR")
-    if not mnist or not Path(mnist).is_dir():
-        sys.exit("set PLAYGROUND_MNIST_DIR to a folder with the MNIST IDX files")
+    mnist = mnist_dir()
     import ray
 
     from playground import ray_jobs

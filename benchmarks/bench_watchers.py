@@ -20,13 +20,12 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks.bench_app import open_train_page
-from benchmarks.report import table, write_section
+from benchmarks.report import mnist_dir, table, write_section
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, idle, streamlit_server
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -166,9 +165,7 @@ def main() -> None:
     parser.add_argument("--memory-minutes", type=float, default=10.0)
     parser.add_argument("--memory-watchers", type=int, default=4)
     args = parser.parse_args()
-    mnist = os.environ.get("PLAYGROUND_MNIST_DIR")
-    if not mnist or not Path(mnist).is_dir():
-        sys.exit("set PLAYGROUND_MNIST_DIR to a folder with the MNIST IDX files")
+    mnist = mnist_dir()
     from playwright.sync_api import sync_playwright
 
     counts = [int(n) for n in args.watchers.split(",")]

@@ -1,7 +1,9 @@
 """Write one benchmark's section of BENCHMARKS.md, leaving the other sections as they are."""
 
+import os
 import platform
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +15,14 @@ HEADER = """# Benchmarks
 Measured by the scripts in `benchmarks/`; each section says the command that wrote it, and when.
 Numbers come from one run on the machine named in the section: rerun the command to check them.
 """
+
+
+def mnist_dir() -> str:
+    """The folder of real MNIST ($PLAYGROUND_MNIST_DIR); without it the benchmark stops."""
+    folder = os.environ.get("PLAYGROUND_MNIST_DIR")
+    if not folder or not Path(folder).is_dir():
+        sys.exit("set PLAYGROUND_MNIST_DIR to a folder with the MNIST IDX files")
+    return folder
 
 
 def machine() -> str:

@@ -1,0 +1,1 @@
+"""Deep Learning Playground's library: everything but the pages (no Streamlit outside ui/)."""

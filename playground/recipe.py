@@ -7,14 +7,13 @@ the CLI's flags (__main__.py). Adding a setting is adding a row.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import typing
 from dataclasses import dataclass
 from typing import Any
 
 from playground import catalog
-from playground.specs import SpecError, is_int, no_unknown_keys, parse_json, short
+from playground.specs import JsonRecord, SpecError, is_int, no_unknown_keys, short
 
 MAX_SEED = 2**53 - 1  # the largest whole number a browser's number field holds exactly
 REGISTRIES = {
@@ -156,8 +155,10 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
-class _Recipe:
+class _Recipe(JsonRecord):
     """What TrainConfig does besides holding its settings."""
+
+    WHAT = "training config"
 
     def validate(self) -> TrainConfig:
         """Return self, or raise SpecError naming the first setting out of range."""
@@ -167,9 +168,6 @@ class _Recipe:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
     def from_dict(cls, data: Any) -> TrainConfig:
@@ -191,10 +189,6 @@ class _Recipe:
                 )
             values[name] = value
         return cls(**values).validate()
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> TrainConfig:
-        return cls.from_dict(parse_json(text, "training config"))
 
 
 _TYPE_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}

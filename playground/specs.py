@@ -31,6 +31,20 @@ class SpecError(ValueError):
         self.field = field  # name of the offending TrainConfig field, if one is to blame
 
 
+class JsonRecord:
+    """`to_json` and `from_json` around a class's `to_dict` and `from_dict`; `WHAT` names it in
+    messages ("The model spec is not valid JSON ...")."""
+
+    WHAT = "record"
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str | bytes):
+        return cls.from_dict(parse_json(text, cls.WHAT))
+
+
 # --- Layers and models ----------------------------------------------------------------------
 
 
@@ -86,8 +100,10 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class ModelSpec(JsonRecord):
     """A network as an ordered stack of layers, for inputs of `input_shape` (no batch)."""
+
+    WHAT = "model spec"
 
     layers: tuple[LayerSpec, ...]
     name: str = "custom"
@@ -164,9 +180,6 @@ class ModelSpec:
             "layers": [layer.to_dict() for layer in self.layers],
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
     @classmethod
     def from_dict(cls, data: Any) -> ModelSpec:
         if not isinstance(data, dict):
@@ -192,10 +205,6 @@ class ModelSpec:
         )
         _check_input_shape(spec.input_shape)
         return spec
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> ModelSpec:
-        return cls.from_dict(parse_json(text, "model spec"))
 
 
 def parameter_count(kind: catalog.LayerKind, shape: Shape, params: dict) -> int:

@@ -57,9 +57,7 @@ def test_on_a_phone_the_answer_sits_right_under_the_canvas(browser, app_url):
     page.close()
 
 
-def test_with_the_job_training_now_the_same_drawing_is_answered_by_newer_weights(
-    browser, app_url
-):
+def test_with_the_job_training_now_the_same_drawing_is_answered_by_newer_weights(browser, app_url):
     from tests.test_browser_sharing import button, person, start_training
 
     page = person(browser)

@@ -15,6 +15,8 @@ from playground.concepts.optimizers import Path, Surface
 from playground.plots import layout, probabilities_figure
 
 _F, _DF, _HOT = "#1f77b4", "#ff7f0e", "rgba(214,39,40,0.12)"
+_CONTOURS = dict(colorscale="Blues", reversescale=True, showscale=False, ncontours=30,
+                 hoverinfo="skip")  # fmt: skip
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 
 
@@ -75,18 +77,7 @@ def surface_figure(
     grid of markers makes any point of the plane clickable (to choose a new start)."""
     xs, ys, zs = grid
     z = [[math.log10(1 + v) for v in row] for row in zs] if surface.log_scale else zs
-    fig = go.Figure(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=z,
-            colorscale="Blues",
-            reversescale=True,
-            showscale=False,
-            ncontours=30,
-            hoverinfo="skip",
-        )
-    )
+    fig = go.Figure(go.Contour(x=xs, y=ys, z=z, **_CONTOURS))
     step_x, step_y = xs[:: max(1, len(xs) // 30)], ys[:: max(1, len(ys) // 30)]
     fig.add_scatter(
         x=[x for y in step_y for x in step_x],
