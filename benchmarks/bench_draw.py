@@ -115,7 +115,7 @@ def main() -> None:
         t0 = time.perf_counter()
         prepared = prepare(canvas)
         t1 = time.perf_counter()
-        p = evaluation.answer(model, prepared.pixels(), info, "cross_entropy").probabilities
+        answer = evaluation.answer(model, prepared.pixels(), info, "cross_entropy")
         t2 = time.perf_counter()
         timings["prepare"].append(t1 - t0)
         timings["infer"].append(t2 - t1)
@@ -125,7 +125,7 @@ def main() -> None:
         for what, t in timings.items()
     ]
     body = f"""
-One 280x280 canvas (a drawn 7, predicted {int(p.argmax())}), the pretrained model
+One 280x280 canvas (a drawn 7, predicted {answer.label}), the pretrained model
 ({pretrained.run().spec.name}) on the CPU, {REPEATS} repeats after 10 warm-up runs:
 
 {table(rows, ["step", "median (ms)", "max (ms)"])}

@@ -81,7 +81,8 @@ TWO_NODES = textwrap.dedent(
     import json
     from ray.cluster_utils import Cluster
     from playground import ray_jobs
-    from playground.specs import ModelSpec, TrainConfig
+    from playground.recipe import TrainConfig
+    from playground.specs import ModelSpec
 
     head = {"num_cpus": 1, "resources": {"head": 1}}
     cluster = Cluster(initialize_head=True, head_node_args=head)
