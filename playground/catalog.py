@@ -112,32 +112,42 @@ LOSSES: dict[str, Loss] = {
 
 @dataclass(frozen=True)
 class Optimizer:
-    """An optimizer with the learning rate it works well with on MNIST-sized problems."""
+    """An optimizer: a torch.optim class with fixed options, and the learning rate it works well
+    with on MNIST-sized problems. The app builds it with `make`; a standalone script writes the
+    same call out (`code`)."""
 
     name: str
     label: str
     description: str
     lr: float
-    make: Callable[[Iterable, float, float], torch.optim.Optimizer]  # (params, lr, weight decay)
+    cls: type[torch.optim.Optimizer]
+    options: dict = field(default_factory=dict)  # besides lr and weight_decay
     state_per_weight: int = 0  # numbers it keeps per weight (Adam: m and v), for memory budgets
+
+    def make(self, params: Iterable, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+        return self.cls(params, lr=lr, **self.options, weight_decay=weight_decay)
+
+    def code(self, params: str, lr: str, weight_decay: str) -> str:
+        """The same call as Python source, one argument a line: 'torch.optim.SGD(\\n    p,\\n
+        lr=LR,\\n    momentum=0.9,\\n    weight_decay=WD,\\n)'."""
+        args = [params, f"lr={lr}", *(f"{k}={v!r}" for k, v in self.options.items())]
+        args.append(f"weight_decay={weight_decay}")
+        return f"torch.optim.{self.cls.__name__}(\n" + "".join(f"    {a},\n" for a in args) + ")"
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in [
         Optimizer(
-            "sgd",
-            "SGD",
-            "Plain gradient descent: step = -lr x gradient.",
-            0.05,
-            lambda p, lr, wd: torch.optim.SGD(p, lr=lr, weight_decay=wd),
+            "sgd", "SGD", "Plain gradient descent: step = -lr x gradient.", 0.05, torch.optim.SGD
         ),
         Optimizer(
             "momentum",
             "SGD with momentum",
             "Keeps 90% of the last step, so it rolls through small bumps and narrow valleys.",
             0.02,
-            lambda p, lr, wd: torch.optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd),
+            torch.optim.SGD,
+            {"momentum": 0.9},
             state_per_weight=1,
         ),
         Optimizer(
@@ -145,9 +155,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Nesterov momentum",
             "Momentum that looks ahead: the gradient is taken where the step will land.",
             0.02,
-            lambda p, lr, wd: torch.optim.SGD(
-                p, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd
-            ),
+            torch.optim.SGD,
+            {"momentum": 0.9, "nesterov": True},
             state_per_weight=1,
         ),
         Optimizer(
@@ -155,7 +164,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Adam",
             "Momentum plus a per-weight step size from recent squared gradients.",
             1e-3,
-            lambda p, lr, wd: torch.optim.Adam(p, lr=lr, weight_decay=wd),
+            torch.optim.Adam,
             state_per_weight=2,
         ),
         Optimizer(
@@ -163,7 +172,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "AdamW",
             "Adam with weight decay applied to the weights directly, not through the gradient.",
             1e-3,
-            lambda p, lr, wd: torch.optim.AdamW(p, lr=lr, weight_decay=wd),
+            torch.optim.AdamW,
             state_per_weight=2,
         ),
         Optimizer(
@@ -171,7 +180,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "RMSprop",
             "Divides each step by a running average of squared gradients.",
             1e-3,
-            lambda p, lr, wd: torch.optim.RMSprop(p, lr=lr, weight_decay=wd),
+            torch.optim.RMSprop,
             state_per_weight=1,
         ),
         Optimizer(
@@ -179,7 +188,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Adagrad",
             "Step sizes shrink for weights that have had large gradients so far.",
             1e-2,
-            lambda p, lr, wd: torch.optim.Adagrad(p, lr=lr, weight_decay=wd),
+            torch.optim.Adagrad,
             state_per_weight=1,
         ),
         Optimizer(
@@ -187,7 +196,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             "Adadelta",
             "Adagrad without the ever-shrinking step; its lr is usually 1.",
             1.0,
-            lambda p, lr, wd: torch.optim.Adadelta(p, lr=lr, weight_decay=wd),
+            torch.optim.Adadelta,
             state_per_weight=2,
         ),
     ]
