@@ -123,14 +123,10 @@ def _settings(spec, config, info, model) -> str:
     if config.loss == "cross_entropy":
         lines.append(f"LABEL_SMOOTHING = {config.label_smoothing!r}")
     if config.augment:
-        lines.append(
-            'AUGMENT = {{"rotation": {!r}, "scale": {!r}, "shift": {!r}, "thicken": {!r}}}'.format(
-                config.augment_rotation,
-                config.augment_scale,
-                config.augment_shift,
-                config.augment_thicken,
-            )
-        )
+        values = (config.augment_rotation, config.augment_scale, config.augment_shift,
+                  config.augment_thicken)  # fmt: skip
+        pairs = ", ".join(f'"{k}": {v!r}' for k, v in zip(_AUGMENT_KEYS, values, strict=True))
+        lines.append(f"AUGMENT = {{{pairs}}}")
     has_conv = any(p.dim() == 4 for p in model.parameters())
     lines.append(
         f"CHANNELS_LAST = {config.channels_last and has_conv}  # a faster memory layout for convs"
@@ -140,11 +136,12 @@ def _settings(spec, config, info, model) -> str:
     else:
         lines.append(
             f"DATASET = None  # {info.label}: only the playground has it; pass --data-dir "
-            "(the app's playground/assets/mnist-sample), or set DATASET = \"MNIST\""
+            '(the app\'s playground/assets/mnist-sample), or set DATASET = "MNIST"'
         )
     return "\n".join(lines)
 
 
+_AUGMENT_KEYS = ("rotation", "scale", "shift", "thicken")
 _LR_NOTES = {
     "constant": "the same for every step",
     "step": "multiplied by STEP_GAMMA every STEP_EVERY_EPOCHS",

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from playground import catalog, data, models, standalone
-from playground.data import Augment, SAMPLE_DIR
+from playground.data import SAMPLE_DIR, Augment
 from playground.metrics import MetricsLog
 from playground.recipe import TrainConfig
 from playground.schedules import lr_at
@@ -142,10 +142,9 @@ def test_scripts_are_formatted_and_lint_clean(tmp_path):
         name, schedule, loss = names[i % 5], schedules[i % 4], losses[i % 4]
         config = recipe(name, optimizer=optimizer, schedule=schedule, loss=loss,
                         augment=bool(i % 2), warmup_epochs=float(i % 3))  # fmt: skip
-        (tmp_path / f"script{i}.py").write_text(
-            standalone.script(SPECS[name], config, origin="run 20261201-120000-x",
-                              summary={"test_accuracy": 0.99, "epochs": 3})  # fmt: skip
-        )
+        summary = {"test_accuracy": 0.99, "epochs": 3}
+        text = standalone.script(SPECS[name], config, origin="run 2026-x", summary=summary)
+        (tmp_path / f"script{i}.py").write_text(text)
     for command in (["format", "--check"], ["check"]):
         out = subprocess.run(["ruff", *command, "--isolated", "."], cwd=tmp_path,
                              capture_output=True, text=True)  # fmt: skip
