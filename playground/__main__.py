@@ -1,8 +1,10 @@
-"""Command line: python -m playground train | data | eval.
+"""Command line: python -m playground train | data | eval | export | import.
 
 python -m playground train --preset seed-cnn --dataset mnist --json
 python -m playground data import ~/Downloads/mnist
 python -m playground eval runs/20260101-120000-seed-cnn
+python -m playground export runs/20260101-120000-seed-cnn --format bundle -o seed-cnn.zip
+python -m playground import seed-cnn.zip
 """
 
 from __future__ import annotations
@@ -89,6 +91,17 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="auto")
     e.add_argument("--json", action="store_true")
     e.set_defaults(run=_eval)
+
+    x = sub.add_parser("export", help="a run as ONNX, a standalone training script, or a bundle")
+    x.add_argument("run_dir", type=Path, help="a run folder (or playground/assets/pretrained)")
+    x.add_argument("--format", choices=("onnx", "script", "bundle"), default="bundle")
+    x.add_argument("-o", "--output", type=Path, help="the file to write (default: a name here)")
+    x.set_defaults(run=_export)
+
+    i = sub.add_parser("import", help="a run bundle (.zip) into the runs folder")
+    i.add_argument("bundle", type=Path)
+    i.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
+    i.set_defaults(run=_import)
     return parser
 
 
@@ -299,6 +312,46 @@ def _eval(args: argparse.Namespace) -> int:
         if data.note:
             print(f"note: {data.note}", file=sys.stderr)
         print(f"{run.name} on {data.info.label}: accuracy {accuracy:.4f}, loss {loss:.4f}")
+    return 0
+
+
+# --- export and import ----------------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace) -> int:
+    from playground import bundles, onnx_export, standalone  # onnx is slow to import
+
+    run = load_run(args.run_dir)
+    check = ""
+    if args.format == "onnx":
+        exported = onnx_export.export_run(run)
+        content, default = exported.data, f"{run.name}.onnx"
+        check = exported.check_text
+    elif args.format == "script":
+        content = standalone.script(run.spec, run.config, origin=f"run {run.name}",
+                                    summary=run.summary)  # fmt: skip
+        default = standalone.file_name(run.spec)
+    else:
+        content, default = bundles.make_bundle(run), bundles.file_name(run)
+    out = args.output or Path(default)
+    try:
+        out.write_bytes(content) if isinstance(content, bytes) else out.write_text(content)
+    except OSError as e:
+        raise SpecError(f"{out} cannot be written ({e.strerror or e}).") from None
+    print(f"Wrote {out} ({len(content):,} bytes).")
+    if check:
+        print(check + f" It opens in Netron ({onnx_export.NETRON}).")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from playground import bundles
+
+    raw = _read(args.bundle, "bundle")
+    run = bundles.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
+    accuracy = run.summary.get("test_accuracy")
+    found = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, float) else ""
+    print(f"Imported {args.bundle.name} as {run.path}{found}.")
     return 0
 
 
