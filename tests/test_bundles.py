@@ -88,15 +88,11 @@ def other_weights(trained) -> bytes:
 BAD = {
     "not a zip": (lambda t: b"PK\x03\x04 this is not really a zip", "is not a zip file"),
     "missing files": (
-        lambda t: zip_of(
-            {k: v for k, v in files_of(t[1]).items() if not k.endswith("weights.safetensors")}
-        ),  # fmt: skip
+        lambda t: zip_of(without(files_of(t[1]), WEIGHTS)),
         "has no weights.safetensors",
     ),
     "wrong shapes": (
-        lambda t: zip_of(
-            {**files_of(t[1]), f"{t[0].name}/weights.safetensors": other_weights(t)}
-        ),  # fmt: skip
+        lambda t: zip_of({**files_of(t[1]), f"{t[0].name}/{WEIGHTS}": other_weights(t)}),
         "do not fit its model",
     ),
     "a pickle inside": (
