@@ -4,11 +4,13 @@ size, memory and diagram."""
 import streamlit as st
 
 from playground import catalog
-from playground.ui import layer_editor, state
+from playground.ui import experiment_link, layer_editor, state
 from playground.ui.text import plain
 
 st.title("Build a model")
-cols = st.columns([3, 1], vertical_alignment="bottom")
+experiment_link.apply(train=False)
+experiment_link.warning()
+cols = st.columns([6, 2, 2], vertical_alignment="bottom")
 cols[0].selectbox(
     "Start from",
     [*catalog.PRESETS, layer_editor.EMPTY],
@@ -27,6 +29,7 @@ cols[1].button(
     help="Replaces the current model.",
     icon=":material/restart_alt:",
 )
+experiment_link.copy_link(train=False, where=cols[2])
 
 left, right = st.columns([5, 4])
 with left:

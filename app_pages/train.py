@@ -3,14 +3,26 @@ and your runs."""
 
 import streamlit as st
 
+from playground import standalone
 from playground.specs import SpecError
-from playground.ui import layer_editor, live, runs_view, share, state, train_form, watch
+from playground.ui import (
+    experiment_link,
+    layer_editor,
+    live,
+    runs_view,
+    share,
+    state,
+    train_form,
+    watch,
+)
 from playground.ui.text import plain
 
 st.title("Train")
 if token := share.token():  # a watch link: someone's job or run, read-only
     watch.page(token)
     st.stop()
+experiment_link.apply(train=True)
+experiment_link.warning()
 for note in state.restart_notes():
     st.warning(plain(note), icon=":material/restart_alt:")
 if state.linked_job_is_not_yours():
@@ -34,7 +46,8 @@ problem = layer_editor.problem()
 if problem is not None:
     st.error(f"This model cannot be trained: {problem.message}", icon=":material/error:")
     st.page_link("app_pages/build.py", label="Fix it on Build", icon=":material/construction:")
-if st.button(
+buttons = st.container(horizontal=True, vertical_alignment="bottom")
+if buttons.button(
     "Start training",
     type="primary",
     icon=":material/play_arrow:",
@@ -48,6 +61,19 @@ if st.button(
         st.error(plain(e.message), icon=":material/error:")
     else:
         st.rerun()
+experiment_link.copy_link(train=True, where=buttons)
+buttons.download_button(
+    "Training script",
+    lambda: standalone.script(spec, config),  # written when clicked
+    file_name=standalone.file_name(spec),
+    mime="text/x-python",
+    key="train-script",
+    icon=":material/code:",
+    on_click="ignore",
+    disabled=problem is not None,
+    help="One Python file, needing only torch and torchvision, that trains this model with "
+    "these settings.",
+)
 if busy is not None:
     st.caption(busy)
 

@@ -21,7 +21,7 @@ from playground.runs import (
     share_run,
     visible_runs,
 )
-from playground.ui import share, state
+from playground.ui import run_export, share, state
 from playground.ui.text import plain
 
 _MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
@@ -78,6 +78,10 @@ def runs_table() -> None:
     if text := st.session_state.pop(_NOTE, None):
         note.info(plain(text))
     _disk_note([r for r in runs if r.owner == me])
+    with st.expander("Import a run bundle"):
+        if text := run_export.import_box():
+            note.info(plain(text))
+            runs = visible_runs(me)
     if not runs and not damaged:
         st.caption("No runs yet: each training job is saved here as a run when it ends.")
         return
@@ -197,6 +201,7 @@ def _actions(run: Run, active: bool, mine: bool) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
+    run_export.take_away(run)
     if not mine:
         st.caption("An example run: everyone can use and download it, nobody can change it.")
         return
