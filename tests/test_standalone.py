@@ -37,6 +37,13 @@ EVERY_KIND = ModelSpec(
     ),
     name="every kind",
 )
+
+
+def test_the_hand_built_model_has_every_layer_kind_and_activation():
+    assert {x.kind for x in EVERY_KIND.layers} == set(catalog.LAYERS)
+    assert {x.activation for x in EVERY_KIND.layers} == set(catalog.ACTIVATIONS)
+
+
 SPECS = {name: ModelSpec.from_preset(name) for name in catalog.PRESETS} | {"every": EVERY_KIND}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import bundles, onnx_export, standalone
+from playground import bundles, onnx_export, pretrained, standalone
 from playground.fit import size_text
 from playground.run_files import WEIGHTS
 from playground.runs import Run, default_runs_dir, disk_usage
@@ -44,8 +44,8 @@ def _version(run: Run) -> float:
     return file.stat().st_mtime if file.exists() else 0.0
 
 
-def take_away(run: Run) -> None:
-    """The export buttons of one run."""
+def take_away(run: Run, key: str = "run") -> None:
+    """The export buttons of one run (`key` tells two sets on one page apart)."""
     st.caption("Take it with you")
     row = st.container(horizontal=True, vertical_alignment="bottom")
 
@@ -58,7 +58,7 @@ def take_away(run: Run) -> None:
         script,
         file_name=standalone.file_name(run.spec),
         mime="text/x-python",
-        key="run-script",
+        key=f"{key}-script",
         icon=":material/code:",
         on_click="ignore",
         help="One Python file, needing only torch and torchvision, that trains this model "
@@ -68,18 +68,26 @@ def take_away(run: Run) -> None:
         st.caption("ONNX and bundles need saved weights: this run has none yet.")
         return
     for kind, label in (("onnx", "Export to ONNX"), ("bundle", "Make a bundle")):
-        row.button(label, key=f"run-make-{kind}", on_click=_ask, args=(run, kind),
+        row.button(label, key=f"{key}-make-{kind}", on_click=_ask, args=(run, kind),
                    icon=":material/package_2:")  # fmt: skip
     asked = st.session_state.get(_MADE, ())
     if asked and asked[0] == str(run.path):
-        _offer(run, asked[1])
+        _offer(run, asked[1], key)
+
+
+def pretrained_box() -> None:
+    """The pretrained model, to take away like a run."""
+    run = pretrained.run()
+    with st.expander(f"Take the pretrained model with you ({run.spec.name}, "
+                     f"{pretrained.test_accuracy():.2%} on MNIST)"):  # fmt: skip
+        take_away(run, key="pretrained")
 
 
 def _ask(run: Run, kind: str) -> None:
     st.session_state[_MADE] = (str(run.path), kind)
 
 
-def _offer(run: Run, kind: str) -> None:
+def _offer(run: Run, kind: str, key: str) -> None:
     with st.spinner("Exporting and checking (a few seconds)..."):
         made = (_onnx if kind == "onnx" else _bundle)(str(run.path), _version(run))
     content, words = made
@@ -88,13 +96,13 @@ def _offer(run: Run, kind: str) -> None:
         return
     if kind == "onnx":
         st.download_button(
-            "Download ONNX", content, file_name=f"{run.name}.onnx", key="run-onnx",
+            "Download ONNX", content, file_name=f"{run.name}.onnx", key=f"{key}-onnx",
             mime="application/octet-stream", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
         st.caption(f"{words} It opens in Netron ({onnx_export.NETRON}) and in onnxruntime.")
     else:
         st.download_button(
-            "Download bundle", content, file_name=bundles.file_name(run), key="run-bundle",
+            "Download bundle", content, file_name=bundles.file_name(run), key=f"{key}-bundle",
             mime="application/zip", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
         st.caption(

@@ -82,6 +82,7 @@ def runs_table() -> None:
         if text := run_export.import_box():
             note.info(plain(text))
             runs = visible_runs(me)
+    run_export.pretrained_box()
     if not runs and not damaged:
         st.caption("No runs yet: each training job is saved here as a run when it ends.")
         return
