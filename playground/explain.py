@@ -1,5 +1,6 @@
-"""Looking inside a model: what each layer computes for an input, its filters, and which pixels
-an answer depends on.
+"""Looking inside a model: what each layer computes for an input, its filters, one value of a
+feature map worked out by hand, and layer statistics. (Which pixels an answer depends on:
+attributions.py.)
 
 Forward hooks are registered under no_grad and removed in `finally`, and the model runs in
 `models.eval_mode`, as torchinfo does: looking inside never changes the model. Models are the
@@ -53,39 +54,63 @@ def filters(model: nn.Sequential, layer: int) -> torch.Tensor:
     return conv.weight.detach().clone()
 
 
-def gradient_x_input(model: nn.Module, x: torch.Tensor, target: int) -> torch.Tensor:
-    """Saliency (H, W): the gradient of class `target`'s score with respect to the input, times
-    the input, summed over channels."""
-    with eval_mode(model):
-        x = x.detach().clone().requires_grad_(True)
-        score = model(x)[0, target]
-        (grad,) = torch.autograd.grad(score, x)
-    return (grad * x).detach()[0].sum(dim=0)
+@dataclass(frozen=True)
+class WorkedConvolution:
+    """How one value of a conv layer's feature map is made, as CNN Explainer shows it: the
+    input patch under the kernel, the kernel, their element-wise products, the sum, the bias,
+    and the activation that gives the value on the map."""
+
+    layer: int  # 0-based child index
+    channel: int  # output channel
+    row: int
+    col: int
+    patch: torch.Tensor  # (C_in, k, k): the layer's input under the kernel (zeros: padding)
+    kernel: torch.Tensor  # (C_in, k, k)
+    products: torch.Tensor  # patch * kernel
+    total: float  # the sum of the products
+    bias: float
+    activation: str  # the activation's name, or "none"
+    value: float  # the feature map's value: activation(total + bias)
+    map_value: float  # the same value, as the model's own forward pass computed it
+
+    @property
+    def pre_activation(self) -> float:
+        return self.total + self.bias
 
 
-def grad_cam(model: nn.Sequential, x: torch.Tensor, target: int, layer: int | None = None):
-    """Grad-CAM (H, W) of class `target` at conv layer `layer` (default: the last conv layer),
-    upsampled to the input's size and scaled to 0-1 (all zeros if nothing is positive)."""
-    layer = conv_layers(model)[-1] if layer is None else layer
-    kept: dict[str, torch.Tensor] = {}
-
-    def keep(_module, _inputs, out):
-        kept["maps"] = out
-
-    hook = model[layer].register_forward_hook(keep)
-    try:
-        with eval_mode(model):
-            score = model(x.detach())[0, target]
-            (grads,) = torch.autograd.grad(score, kept["maps"])
-    finally:
-        hook.remove()
-    maps = kept["maps"].detach()[0]  # (C, h, w)
-    weights = grads[0].mean(dim=(1, 2))  # (C,): how much each map matters for the class
-    cam = F.relu((weights[:, None, None] * maps).sum(dim=0))
-    cam = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False)
-    cam = cam[0, 0]
-    top = cam.max()
-    return cam / top if top > 0 else cam
+@torch.no_grad()
+def worked_convolution(
+    model: nn.Sequential, x: torch.Tensor, layer: int, channel: int, row: int, col: int
+) -> WorkedConvolution:
+    """Value (row, col) of output channel `channel` of conv layer `layer` for input x (1, C, H,
+    W), worked out by hand from the layer's input and weights. ValueError if out of range."""
+    child = model[layer]
+    conv = _core(child)
+    if not isinstance(conv, nn.Conv2d):
+        raise ValueError(f"layer {layer + 1} is not a convolution")
+    maps = feature_maps(model, x)
+    before = x if layer == 0 else maps[layer - 1]
+    out = maps[layer]
+    if not (0 <= channel < out.shape[1] and 0 <= row < out.shape[2] and 0 <= col < out.shape[3]):
+        raise ValueError(f"({channel}, {row}, {col}) is outside the {tuple(out.shape[1:])} maps")
+    k, stride, pad = conv.kernel_size[0], conv.stride[0], conv.padding[0]
+    padded = F.pad(before[0], (pad, pad, pad, pad))
+    top, left = row * stride, col * stride
+    patch = padded[:, top : top + k, left : left + k].clone()
+    kernel = conv.weight[channel].detach().clone()
+    products = patch * kernel
+    bias = float(conv.bias[channel]) if conv.bias is not None else 0.0
+    total = float(products.double().sum())
+    activation, value = "none", total + bias
+    if isinstance(child, nn.Sequential) and len(child) > 1:
+        act = child[1]
+        activation = type(act).__name__
+        # the whole column of pre-activations at this place, for activations across channels
+        column = F.conv2d(patch[None], conv.weight, conv.bias)  # (1, C_out, 1, 1)
+        column[0, channel, 0, 0] = value
+        value = float(act(column)[0, channel, 0, 0])
+    return WorkedConvolution(layer, channel, row, col, patch, kernel, products, total, bias,
+                             activation, value, float(out[0, channel, row, col]))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from playground import models, owners
+from playground import history, models, owners
 from playground.data import DataError, Dataset, load
 from playground.fit import check_fit
+from playground.history import EARLY_STEPS, WeightHistory
 from playground.metrics import MetricsLog, Status
 from playground.recipe import TrainConfig
 from playground.run_files import RunWriter, write_access
@@ -78,6 +79,7 @@ class TrainingJob:
         self.owner = owner
         self.share_token: str | None = None  # set by share()
         self.log = MetricsLog(sink=self._write_records)
+        self.history = WeightHistory()  # weights at a few moments, to replay its learning
         self.controls = Controls()
         self.created = time.time()
         self.device: str = ""
@@ -319,6 +321,7 @@ class TrainingJob:
         runner = torch.compile(model) if config.compile else model
         writer = self._open_run()
         saved_epochs = [0]
+        self.history.add(0, 0, weights_copy(model), epoch_end=False)
 
         def publish(_: nn.Module) -> None:
             state = weights_copy(model)
@@ -326,14 +329,23 @@ class TrainingJob:
                 self._weights, self._weights_version = state, self._weights_version + 1
             self.log.flush()
             epochs = len(self.log.epochs())
+            last = self.log.last_step()
+            step = last.step if last else 0
+            if epochs > saved_epochs[0]:
+                self.history.add(step, epochs, state, epoch_end=True)
+            elif step in EARLY_STEPS:
+                self.history.add(step, epochs, state, epoch_end=False)
             if writer and epochs > saved_epochs[0]:  # each epoch's weights survive a crash
                 writer.save_weights(state)
-                saved_epochs[0] = epochs
+                history.save(self.history, writer.path)
+            saved_epochs[0] = epochs
 
         self._set(Status.RUNNING, "Training.")
         started = time.time()
         outcome = train(runner, data, config, self.log, self.controls, publish)
         publish(model)
+        if writer:
+            history.save(self.history, writer.path)
         summary = {
             "name": self.name,
             "model": self.spec.name,

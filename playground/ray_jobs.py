@@ -30,6 +30,7 @@ from typing import Any
 import torch
 
 from playground import data as data_module
+from playground import history
 from playground.jobs import JobFailed, TrainingJob
 from playground.metrics import Status
 from playground.ray_worker import Trainer
@@ -264,10 +265,13 @@ class RayJob(TrainingJob):
             )  # fmt: skip
             self._remote_version = state["weights_version"]
             epochs = len(self.log.epochs())
-            if epochs > saved_epochs and writer:  # each epoch's weights survive a lost worker
+            if epochs > saved_epochs:  # each epoch's weights survive a lost worker
                 weights = self._fetch_weights()
                 if weights is not None:
-                    writer.save_weights(weights)
+                    self.history.add(last_step, epochs, weights, epoch_end=True)
+                    if writer:
+                        writer.save_weights(weights)
+                        history.save(self.history, writer.path)
                     saved_epochs = epochs
             status = Status(state["status"])
             if status.ended:

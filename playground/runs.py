@@ -20,7 +20,7 @@ import torch
 from safetensors.torch import load_file
 from torch import nn
 
-from playground import metrics, models, owners
+from playground import history, metrics, models, owners
 from playground.data import ROOT
 from playground.metrics import MetricsLog
 from playground.owners import NotAllowed
@@ -91,6 +91,10 @@ class Run:
     def model(self) -> nn.Module:
         """The run's model on the CPU with its saved weights, in eval mode."""
         return load_model(self.spec, self.weights(), self.name)
+
+    def history(self) -> list[history.Snapshot]:
+        """Its weights at a few moments of training (history.py), oldest first."""
+        return history.load(self.path)
 
 
 MAX_LINE = 64 * 1024  # a metrics record is ~200 bytes; a longer line is damage
@@ -257,7 +261,8 @@ def copy_run(
     if weights is None and not run.has_weights:
         raise SpecError(f"Run {run.name} has no saved weights to copy.")
     path = new_run_folder(root or default_runs_dir(), f"copy-of-{run.spec.name}")
-    for file in ("spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS):
+    for file in ("spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS,
+                 history.FILE):  # fmt: skip
         if (run.path / file).exists() and not (weights is not None and file == WEIGHTS):
             shutil.copyfile(run.path / file, path / file)
     if weights is not None:

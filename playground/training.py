@@ -19,6 +19,7 @@ from torch import nn
 from playground import catalog
 from playground.data import Augment, Dataset, batch_count, batches
 from playground.evaluation import predictions
+from playground.history import EARLY_STEPS
 from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.models import eval_mode
 from playground.recipe import TrainConfig
@@ -314,8 +315,8 @@ def train(
             loss_sum += loss_value * len(yb)
             correct_sum += int(correct)
             seen += len(yb)
-            if step % config.snapshot_every == 0:
-                publish(model)
+            if step % config.snapshot_every == 0 or step in EARLY_STEPS:
+                publish(model)  # and early steps, for the job's history (history.py)
 
         val_loss = val_acc = None
         if len(data.val_y):

@@ -37,33 +37,36 @@ def test_filters_are_a_copy_of_the_conv_weights(bn_cnn):
         explain.filters(bn_cnn, 1)
 
 
-def known_model() -> nn.Sequential:
-    """conv 1x1 (channel 0 = x, channel 1 = 2x), then a Linear whose class 0 sums channel 0."""
-    conv = nn.Conv2d(1, 2, 1)
-    linear = nn.Linear(32, 2)
-    with torch.no_grad():
-        conv.weight[:] = torch.tensor([1.0, 2.0]).reshape(2, 1, 1, 1)
-        conv.bias.zero_()
-        linear.weight.zero_()
-        linear.weight[0, :16] = 1.0  # class 0: the sum of channel 0
-        linear.bias.zero_()
-    return nn.Sequential(conv, nn.Flatten(), linear)
+@pytest.mark.parametrize("name", ["seed-cnn", "lenet5", "bn-cnn", "every"])
+def test_a_worked_convolution_adds_up_to_the_feature_maps_value(name):
+    from tests.test_standalone import EVERY_KIND
+
+    torch.manual_seed(3)
+    spec = EVERY_KIND if name == "every" else ModelSpec.from_preset(name)
+    model = models.build(spec).eval()
+    x = torch.randn(1, 1, 28, 28)
+    g = torch.Generator().manual_seed(0)
+    for layer in explain.conv_layers(model):
+        maps = explain.feature_maps(model, x)[layer]
+        for _ in range(5):
+            c, h, w = (int(torch.randint(n, (), generator=g)) for n in maps.shape[1:])
+            worked = explain.worked_convolution(model, x, layer, c, h, w)
+            assert abs(worked.value - worked.map_value) <= 1e-5
+            assert worked.products.shape == worked.kernel.shape == worked.patch.shape
+            torch.testing.assert_close(worked.products, worked.patch * worked.kernel)
+            assert worked.total == pytest.approx(float(worked.products.sum()), abs=1e-5)
+            if worked.activation == "none":
+                assert worked.value == pytest.approx(worked.pre_activation, abs=1e-5)
 
 
-def test_grad_cam_of_known_weights_is_the_input_scaled_to_one():
-    x = torch.rand(1, 1, 4, 4)
-    # d score / d channel 0 = 1 everywhere, channel 1 = 0: the map is channel 0 = x itself
-    cam = explain.grad_cam(known_model(), x, target=0, layer=0)
-    torch.testing.assert_close(cam, x[0, 0] / x.max())
-    assert explain.grad_cam(known_model(), x, target=1, layer=0).eq(0).all()  # nothing counts
-
-
-def test_gradient_times_input_of_a_linear_model_is_its_weights_times_the_input():
-    torch.manual_seed(1)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
-    x = torch.rand(1, 1, 4, 4)
-    saliency = explain.gradient_x_input(model, x, target=2)
-    torch.testing.assert_close(saliency, model[1].weight[2].detach().reshape(4, 4) * x[0, 0])
+def test_a_worked_convolution_at_the_border_uses_the_padding_zeros():
+    torch.manual_seed(0)
+    model = models.build(ModelSpec.from_preset("lenet5")).eval()  # 5x5 kernels, padding 2
+    worked = explain.worked_convolution(model, torch.rand(1, 1, 28, 28), 0, 0, 0, 0)
+    assert worked.patch[:, :2, :].eq(0).all() and worked.patch[:, :, :2].eq(0).all()
+    assert worked.activation == "Tanh"
+    with pytest.raises(ValueError, match="outside"):
+        explain.worked_convolution(model, torch.rand(1, 1, 28, 28), 0, 6, 0, 0)
 
 
 def test_dead_relus_are_counted():
