@@ -3,8 +3,8 @@ first step, after a few early steps (where kernels change most) and at each epoc
 
 Bounded: at most MAX_SNAPSHOTS and MAX_BYTES of weights per job; when full, the moment whose
 neighbours are closest is dropped (never the first or the newest), so the history stays spread
-over the whole run. Saved with the run as history.safetensors (one tensor per snapshot and weight, the moments
-in its metadata): loading it runs no code.
+over the whole run. Saved with the run as history.safetensors (one tensor per snapshot and
+weight, the moments in its metadata): loading it runs no code.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """A job's weight history: the moments it keeps (before training, early steps, each epoch),
 bounded in memory, saved with the run and read back as it was; for a live job and a run."""
 
+import itertools
+
 import pytest
 import torch
 
@@ -38,7 +40,7 @@ def test_the_history_is_bounded_and_stays_spread_over_the_run():
     kept = h.snapshots()
     assert len(kept) <= history.MAX_SNAPSHOTS
     assert kept[0].epoch == 1 and kept[-1].epoch == 200
-    gaps = [b.epoch - a.epoch for a, b in zip(kept, kept[1:], strict=False)]
+    gaps = [b.epoch - a.epoch for a, b in itertools.pairwise(kept)]
     assert max(gaps) <= 4 * min(gaps)
 
 
