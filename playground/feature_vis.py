@@ -78,7 +78,7 @@ def maximise(
             with torch.no_grad():
                 x.clamp_(low, high)
             if step % 16 == 0 or step == steps - 1:
-                curve.append(float(activation))
+                curve.append(float(activation.detach()))
                 progress((step + 1) / steps)
         with torch.no_grad():
             final = float(target.of(model, x)[0])

@@ -1,0 +1,55 @@
+"""What a channel looks for: the optimised input excites its target far more than where it
+started and than the typical test image; for an output class, the pretrained model reads it as
+that class; the top images are the ones that excite the target most."""
+
+import pytest
+import torch
+
+from playground import catalog, data, pretrained
+from playground.feature_vis import Target, maximise, top_images
+
+INFO = catalog.DATASETS["mnist"]
+LOW, HIGH = (0 - INFO.mean) / INFO.std, (1 - INFO.mean) / INFO.std
+
+
+@pytest.fixture(scope="module")
+def test_images():
+    return data.normalise(data.load("mnist-sample").test_x[:500], INFO.mean, INFO.std)
+
+
+@pytest.mark.parametrize("digit", [0, 3, 7])
+def test_an_input_made_for_a_class_is_read_as_that_class(digit):
+    model = pretrained.model()
+    seen = []
+    made = maximise(model, Target(None, digit), (1, 28, 28), LOW, HIGH, progress=seen.append)
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    assert made.image.min() >= LOW - 1e-6 and made.image.max() <= HIGH + 1e-6
+    with torch.no_grad():
+        assert int(model.eval()(made.image[None]).argmax()) == digit
+    assert made.activation > made.curve[0]
+
+
+def test_a_channel_is_excited_more_than_by_typical_test_images(test_images):
+    model = pretrained.model()
+    target = Target(6, 5)  # the third conv layer's channel 5
+    made = maximise(model, target, (1, 28, 28), LOW, HIGH)
+    with torch.no_grad():
+        typical = target.of(model.eval(), test_images).median()
+    assert made.activation > typical
+
+
+def test_top_images_are_the_most_exciting_ones(test_images):
+    model = pretrained.model()
+    target = Target(2, 7)
+    indices, values = top_images(model, target, test_images, k=8)
+    with torch.no_grad():
+        everything = target.of(model.eval(), test_images)
+    assert torch.equal(values, everything.sort(descending=True).values[:8])
+    assert torch.equal(everything[indices], values)
+
+
+def test_the_same_model_gives_the_same_picture():
+    model = pretrained.model()
+    a = maximise(model, Target(None, 1), (1, 28, 28), LOW, HIGH, steps=32)
+    b = maximise(model, Target(None, 1), (1, 28, 28), LOW, HIGH, steps=32)
+    assert torch.equal(a.image, b.image)
