@@ -53,7 +53,9 @@ class WeightHistory:
         limit = max(2, min(MAX_SNAPSHOTS, MAX_BYTES // max(1, size)))
         with self._lock:
             if self._snapshots and self._snapshots[-1].step == step:
-                self._snapshots[-1] = snapshot  # an epoch's end at a step kept already
+                if epoch_end:  # an epoch's end at a step kept already: say so
+                    self._snapshots[-1] = snapshot
+                return
             else:
                 self._snapshots.append(snapshot)
             while len(self._snapshots) > limit:

@@ -468,14 +468,18 @@ def test_inspect_shows_every_layer_saliency_filters_and_statistics_for_a_test_im
     assert metric(app, "The model says") in [str(d) for d in range(10)]
     assert [t.label for t in app.tabs] == [
         "Feature maps",
-        "Saliency",
+        "Worked convolution",
+        "Attributions",
         "Filters",
+        "What a channel looks for",
+        "Replay training",
         "Layer statistics",
     ]
     charts = keyed(app.get("plotly_chart"), "inspect-")
     keys = [c.key for c in charts]
     assert sum(k.startswith("inspect-map-") for k in keys) == 17  # one per bn-cnn layer
-    for key in ("inspect-saliency", "inspect-gradcam", "inspect-filters", "inspect-stats"):
+    for key in ("inspect-attr-integrated_gradients", "inspect-attr-grad_cam", "inspect-filters",
+                "inspect-stats", "inspect-worked-map", "inspect-worked-figure"):  # fmt: skip
         assert key in keys, key
     by_label(app.radio, "Input").set_value("A mistake").run()
     assert not app.exception
@@ -494,7 +498,7 @@ def test_inspect_picks_a_random_image_of_a_chosen_class():
 def test_inspect_shows_deeper_kernels_per_output_channel():
     sample_as_mnist()
     app = open_page("app_pages/inspect.py")
-    conv = by_label(app.selectbox, "Conv layer")
+    (conv,) = keyed(app.selectbox, "inspect-conv")
     assert len(conv.options) == 4  # bn-cnn's conv layers
     conv.select_index(1).run()
     assert by_label(app.number_input, "Output channel").value == 1

@@ -1,18 +1,20 @@
 """The Inspect page's pieces: which input to look at, and what the model does with it (feature
-maps, saliency, filters, layer statistics)."""
+maps, a worked convolution, attributions, filters, what a channel looks for, training replayed,
+layer statistics)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 import torch
 
-from playground import evaluation, explain, plots
+from playground import attributions, evaluation, explain, plots
 from playground.data import Dataset, normalise
 from playground.drawing import ImageError, prepare, read_image
-from playground.ui import last_drawing, state, test_pass
+from playground.ui import inspect_learned, inspect_worked, last_drawing, state, test_pass
 from playground.ui.images import enlarged
 from playground.ui.model_picker import Choice
 
@@ -148,14 +150,21 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
             plots.probabilities_figure(p.tolist(), classes),
             key="inspect-probabilities", config={"displayModeBar": False},
         )  # fmt: skip
-    tabs = st.tabs(["Feature maps", "Saliency", "Filters", "Layer statistics"])
+    tabs = st.tabs(["Feature maps", "Worked convolution", "Attributions", "Filters",
+                    "What a channel looks for", "Replay training", "Layer statistics"])  # fmt: skip
     with tabs[0]:
         feature_maps(choice, maps)
     with tabs[1]:
-        saliency(choice, source, x, top)
+        inspect_worked.worked(choice, x, maps)
     with tabs[2]:
-        filters(choice)
+        saliency(choice, source, x, top)
     with tabs[3]:
+        filters(choice)
+    with tabs[4]:
+        inspect_learned.looks_for(choice, data)
+    with tabs[5]:
+        inspect_learned.replay(choice, source, x)
+    with tabs[6]:
         statistics(choice, data)
 
 
@@ -175,6 +184,7 @@ def feature_maps(choice: Choice, maps: list[torch.Tensor]) -> None:
 
 
 def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
+    """The four attributions of captum side by side, each with its time and its question."""
     classes = choice.dataset.classes
     target = st.selectbox(
         "For class",
@@ -183,25 +193,35 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
         format_func=lambda i: classes[i] + (" (its answer)" if i == top else ""),
         key="inspect-class",
     )
-    st.caption(
-        "Which pixels the score of this class depends on. Gradient x input: how much each "
-        "pixel pushes the score up. Grad-CAM: where the last conv layer's maps that matter for "
-        "the class are active."
-    )
-    cols = st.columns(2)
-    grads = explain.gradient_x_input(choice.model, x, target).abs()
-    heat = (grads / grads.max().clamp_min(1e-12)).numpy()
-    cols[0].plotly_chart(
-        plots.overlay_figure(source.image, heat, "Gradient x input"), key="inspect-saliency"
-    )
-    if explain.conv_layers(choice.model):
-        cam = explain.grad_cam(choice.model, x, target)
-        cols[1].plotly_chart(
-            plots.overlay_figure(source.image, cam.numpy(), "Grad-CAM (last conv layer)"),
-            key="inspect-gradcam",
-        )
-    else:
-        cols[1].caption("Grad-CAM needs a conv layer: this model has none.")
+    st.caption("Which pixels the score of this class rests on, four ways (by captum).")
+    cols = st.columns(len(attributions.METHODS))
+    for col, method in zip(cols, attributions.METHODS.values(), strict=True):
+        with col:
+            try:
+                found = _attribution(choice.version, _input_key(source), target, method.name,
+                                     choice.model, x)  # fmt: skip
+            except ValueError as e:
+                st.markdown(f"**{method.label}**")
+                st.caption(str(e))
+                continue
+            st.plotly_chart(
+                plots.overlay_figure(source.image, found.heat().numpy(), method.label),
+                key=f"inspect-attr-{method.name}",
+            )
+            extra = ""
+            if found.delta is not None:
+                extra = f"; its parts add up to the change of the score within {found.delta:.2g}"
+            st.caption(f"{method.answers} ({found.seconds * 1000:.0f} ms{extra})")
+
+
+def _input_key(source: Input) -> str:
+    return source.title + hashlib.sha1(source.pixels.numpy().tobytes()).hexdigest()[:16]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _attribution(version: str, input_key: str, target: int, method: str, _model, _x):
+    """One attribution, once per model version, input, class and method."""
+    return attributions.attribute(_model, _x, target, method)
 
 
 def filters(choice: Choice) -> None:
