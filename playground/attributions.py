@@ -20,6 +20,7 @@ from playground.models import eval_mode
 IG_STEPS = 50
 IG_MAX_STEPS = 1600
 IG_TOLERANCE = 0.01  # of the change of the score from the baseline to the input
+IG_SMALL_CHANGE = 0.1  # a change of the score below this is held to 1% of this instead
 SMOOTHGRAD_SAMPLES = 25
 SMOOTHGRAD_NOISE = 0.15  # of the input's range
 OCCLUSION_WINDOW, OCCLUSION_STRIDE = 4, 2
@@ -66,7 +67,7 @@ def _integrated_gradients(model, x, target, baseline):
             return_convergence_delta=True,
         )  # fmt: skip
         delta = float(delta.abs().item())
-        if delta <= IG_TOLERANCE * abs(change) + 1e-6 or steps >= IG_MAX_STEPS:
+        if delta <= IG_TOLERANCE * max(abs(change), IG_SMALL_CHANGE) or steps >= IG_MAX_STEPS:
             return values[0].sum(dim=0), delta
         steps *= 2
 

@@ -71,9 +71,17 @@ class Answer:
         return cls(tuple(p), top, p[top], second, warning)
 
 
-def answer(model: nn.Module, x: torch.Tensor, info: catalog.DatasetInfo, loss: str) -> Answer:
-    """The model's answer to one image x (1, C, H, W), uint8 or floats 0-1."""
-    return Answer.of(probabilities(outputs_of(model, x, info), loss)[0], info.classes)
+def answer(
+    model: nn.Module,
+    x: torch.Tensor,
+    info: catalog.DatasetInfo,
+    loss: str,
+    temperature: float = 1.0,
+) -> Answer:
+    """The model's answer to one image x (1, C, H, W), uint8 or floats 0-1; its outputs divided
+    by `temperature` first (calibration.py: a calibrated confidence, the same answer)."""
+    outputs = outputs_of(model, x, info) / temperature
+    return Answer.of(probabilities(outputs, loss)[0], info.classes)
 
 
 @dataclass(frozen=True)

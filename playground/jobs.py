@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from playground import history, models, owners
+from playground import calibration, evaluation, history, models, owners
 from playground.data import DataError, Dataset, load
 from playground.fit import check_fit
 from playground.history import EARLY_STEPS, WeightHistory
@@ -366,6 +366,7 @@ class TrainingJob:
                 channels_last=config.channels_last,
             )  # fmt: skip
             summary.update(test_loss=loss, test_accuracy=accuracy)
+            summary.update(_calibration(model, data, config))
         self._finish_run(summary, weights_copy(model))
 
     def _write_records(self, records: list) -> None:
@@ -378,3 +379,12 @@ class TrainingJob:
                 callback(self)
             except Exception:
                 logger.exception("on_end callback of job %s failed", self.id)
+
+
+def _calibration(model: nn.Module, data: Dataset, config: TrainConfig) -> dict:
+    """The temperature that makes a softmax model's confidence honest on the validation split,
+    and its calibration error before and after (calibration.py); {} where that does not apply."""
+    if not len(data.val_y) or config.loss not in calibration.SOFTMAX_LOSSES:
+        return {}
+    outputs = evaluation.outputs_of(model, data.val_x, data.info).float().cpu()
+    return calibration.calibrate(outputs, data.val_y.cpu())

@@ -81,7 +81,7 @@ def test_occluding_what_is_already_black_changes_nothing(digits):
         # a pixel every window over which is black: dilate the ink by a window either way
         near_ink = F.max_pool2d(ink, 2 * window - 1, stride=1, padding=window - 1)[0, 0] > 0
         assert (~near_ink).any()
-        assert found[~near_ink].abs().max() == 0
+        assert found[~near_ink].abs().max() <= 1e-5  # 0, but for batched float arithmetic
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -36,6 +36,7 @@ def test_drawn_digits_are_read_by_the_pretrained_model(browser, app_url):
         expect(prediction(page)).not_to_have_text("-", timeout=10_000)
         idle(page)
         answers[digit] = prediction(page).inner_text().strip()
+        expect(page.get_by_text("Calibrated: its outputs are divided by 1.13")).to_be_visible()
         page.get_by_role("button", name="Reset canvas & history").click()
         expect(prediction(page)).to_have_text("-", timeout=10_000)
     right = [d for d, a in answers.items() if d == a]

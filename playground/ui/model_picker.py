@@ -31,6 +31,7 @@ class Choice:
     version: str = ""  # changes whenever the weights do: a key for cached results
     value: str = ""  # the picker's value it was loaded from
     live: bool = False  # its weights change: a job that is training now
+    temperature: float = 1.0  # divides its outputs for a calibrated confidence (1: not fitted)
 
     def refreshed(self) -> Choice:
         """A live model's newest snapshot (itself when not live, or when the job has gone)."""
@@ -112,7 +113,7 @@ def load(value: str) -> Choice:
         run = pretrained.run()
         return Choice(
             "Pretrained", run.spec, _info(run.config.dataset), run.config.loss, _pretrained(),
-            "", "pretrained", value,
+            "", "pretrained", value, temperature=temperature_of(run.summary),
         )  # fmt: skip
     if value == LIVE:
         job = state.job()
@@ -144,6 +145,7 @@ def load(value: str) -> Choice:
                 version=_job_version(job),
                 value=SESSION,
                 live=job.active,
+                temperature=temperature_of(job.summary),
             )
         value = source
     path = Path(value)
@@ -160,7 +162,15 @@ def load(value: str) -> Choice:
         model,
         version=f"{path}:{mtime}",
         value=value,
+        temperature=temperature_of(run.summary),
     )
+
+
+def temperature_of(summary: dict) -> float:
+    """The temperature a finished run was calibrated with (1.0 where it was not, or where the
+    number is not one we wrote)."""
+    t = summary.get("temperature")
+    return float(t) if isinstance(t, (int, float)) and 0.01 < t < 100 else 1.0
 
 
 def _job_version(job) -> str:
