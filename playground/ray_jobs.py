@@ -256,6 +256,9 @@ class RayJob(TrainingJob):
                 raise JobFailed(_lost("went away (its process or machine stopped)")) from None
             except _ray.exceptions.RaySystemError as e:
                 raise JobFailed(f"The Ray cluster went away ({e}).") from None
+            status = Status(state["status"])
+            if not status.ended and (status, state["message"]) != (self._status, self._message):
+                self._set(status, state["message"])  # before the records: readers see both
             for record in state["steps"] + state["epochs"]:
                 self.log.add(record)
             if state["steps"]:
@@ -273,12 +276,9 @@ class RayJob(TrainingJob):
                         writer.save_weights(weights)
                         history.save(self.history, writer.path)
                     saved_epochs = epochs
-            status = Status(state["status"])
             if status.ended:
                 self._finish_remote(state)
                 return
-            if (status, state["message"]) != (self._status, self._message):
-                self._set(status, state["message"])
             time.sleep(POLL_SECONDS)
 
     def _finish_remote(self, state: dict) -> None:

@@ -36,6 +36,7 @@ def test_train_prints_epochs_and_a_summary_then_eval_agrees(tmp_path):
     run_dir = Path(summary["run_dir"])
     assert {p.name for p in run_dir.iterdir()} == {
         "spec.json", "config.json", "metrics.jsonl", "weights.safetensors", "summary.json",
+        "history.safetensors",
     }  # fmt: skip
     evaluated = cli("eval", run_dir, "--json")
     assert evaluated.returncode == 0, evaluated.stderr
