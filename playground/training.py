@@ -7,6 +7,7 @@ threads. It reports through a MetricsLog, publishes weight copies through a call
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -227,8 +228,10 @@ def train(
     log: MetricsLog,
     controls: Controls,
     publish: Callable[[nn.Module], None] = lambda model: None,
+    fast: FastPath | None = None,
 ) -> Outcome:
     """Train `model` (already on the data's device) as `config` says; report to `log`.
+    `fast` (default: what the device allows, FastPath.for_device) is for tests.
 
     Returns when the epochs are done, `controls` says stop (within one batch), or the loss
     stops being finite.
@@ -252,15 +255,38 @@ def train(
             config.augment_thicken,
         )
     step, samples, seconds = 0, 0, 0.0
+    if fast is None:
+        fast = FastPath.for_device(data.train_x.device) if config.gpu_fast_path else FastPath()
+    pending: list[_Pending] = []  # steps whose loss and accuracy are still on the device
+    sums = [0.0, 0, 0]  # this epoch's loss x images, right answers, images
 
     def outcome(status: Status, message: str, epochs: int) -> Outcome:
         return Outcome(status, message, epochs, step, seconds, samples / max(seconds, 1e-9))
+
+    def read_back() -> _Pending | None:
+        """Log the pending steps with one host synchronisation; the first step whose loss is
+        not finite, if any (nothing after it is logged)."""
+        if not pending:
+            return None
+        values = torch.stack([p.values for p in pending]).tolist()
+        try:
+            for p, (loss_value, correct) in zip(pending, values, strict=True):
+                if not math.isfinite(loss_value):
+                    return p
+                log.add(StepRecord(p.step, p.epoch, loss_value, correct / p.images, p.lr,
+                                   p.samples / p.elapsed, p.elapsed))  # fmt: skip
+                sums[0] += loss_value * p.images
+                sums[1] += int(correct)
+                sums[2] += p.images
+            return None
+        finally:
+            pending.clear()
 
     for epoch in range(1, config.epochs + 1):
         model.train()
         epoch_start = time.perf_counter()
         paused = 0.0
-        loss_sum, correct_sum, seen = 0.0, 0, 0
+        sums[:] = [0.0, 0, 0]
         for xb, yb in batches(
             data.train_x,
             data.train_y,
@@ -274,6 +300,7 @@ def train(
             paused += controls.wait_while_paused()
             controls.check_limits()
             if controls.stopped:
+                read_back()  # what trained before the stop is kept; a NaN in it no longer matters
                 seconds += time.perf_counter() - epoch_start - paused
                 return outcome(Status.STOPPED, controls.stopped_message(step), epoch - 1)
             base = controls.lr or config.lr
@@ -290,34 +317,33 @@ def train(
                 group["lr"] = lr
 
             optimizer.zero_grad(set_to_none=True)
-            out = model(xb)
-            loss = loss_fn(out, yb, classes, config.label_smoothing)
+            with fast.autocast_context(xb.device):
+                out = model(xb)
+                loss = loss_fn(out, yb, classes, config.label_smoothing)
             loss.backward()
             optimizer.step()
 
-            # one device sync per step for both numbers
-            loss_value, correct = torch.stack(
-                [loss.detach().float(), (predictions(out, config.loss) == yb).sum().float()]
-            ).tolist()
             step += 1
             samples += len(yb)
             elapsed = seconds + time.perf_counter() - epoch_start - paused
-            if not math.isfinite(loss_value):
-                seconds = elapsed
-                return outcome(
-                    Status.DIVERGED, divergence_advice(config, lr, step, epoch), epoch - 1
-                )
-            log.add(
-                StepRecord(
-                    step, epoch, loss_value, correct / len(yb), lr, samples / elapsed, elapsed
-                )
-            )
-            loss_sum += loss_value * len(yb)
-            correct_sum += int(correct)
-            seen += len(yb)
-            if step % config.snapshot_every == 0 or step in EARLY_STEPS:
+            right = (predictions(out.detach().float(), config.loss) == yb).sum().float()
+            pending.append(_Pending(step, epoch, torch.stack([loss.detach().float(), right]),
+                                    len(yb), lr, samples, elapsed))  # fmt: skip
+            snapshot = step % config.snapshot_every == 0 or step in EARLY_STEPS
+            if len(pending) >= fast.read_every or snapshot:
+                bad = read_back()
+                if bad is not None:
+                    step, samples, seconds = bad.step, bad.samples, bad.elapsed
+                    advice = divergence_advice(config, bad.lr, bad.step, bad.epoch)
+                    return outcome(Status.DIVERGED, advice, epoch - 1)
+            if snapshot:
                 publish(model)  # and early steps, for the job's history (history.py)
 
+        bad = read_back()
+        if bad is not None:  # where the loss stopped being finite, as if read at once
+            step, samples, seconds = bad.step, bad.samples, bad.elapsed
+            advice = divergence_advice(config, bad.lr, bad.step, bad.epoch)
+            return outcome(Status.DIVERGED, advice, epoch - 1)
         val_loss = val_acc = None
         if len(data.val_y):
             val_loss, val_acc = evaluate(
@@ -327,12 +353,52 @@ def train(
         seconds += epoch_seconds
         log.add(
             EpochRecord(
-                epoch, loss_sum / seen, correct_sum / seen, val_loss, val_acc, epoch_seconds, lr
+                epoch, sums[0] / sums[2], sums[1] / sums[2], val_loss, val_acc, epoch_seconds, lr
             )
         )
         publish(model)
     done = f"{config.epochs} epoch" + ("s" if config.epochs != 1 else "")
     return outcome(Status.FINISHED, f"Finished {done}.", config.epochs)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A step whose loss and right answers (`values`, on the device) are not read back yet."""
+
+    step: int
+    epoch: int
+    values: torch.Tensor  # (2,): loss, right answers
+    images: int
+    lr: float
+    samples: int
+    elapsed: float
+
+
+READ_EVERY_GPU = 8  # steps between host synchronisations for the metrics on a GPU
+
+
+@dataclass(frozen=True)
+class FastPath:
+    """What a job does to go fast where it can: bf16 autocast and reading the loss and
+    accuracy back every few steps (the same records, a little later). Off on the CPU and on
+    Apple's GPUs (no gain, or no bf16 autocast there); on a CUDA GPU by default, bf16 only
+    where the GPU has it."""
+
+    autocast: torch.dtype | None = None
+    read_every: int = 1
+
+    @classmethod
+    def for_device(cls, device: torch.device, bf16: bool | None = None) -> FastPath:
+        if device.type != "cuda":
+            return cls()
+        if bf16 is None:
+            bf16 = torch.cuda.is_bf16_supported()
+        return cls(torch.bfloat16 if bf16 else None, READ_EVERY_GPU)
+
+    def autocast_context(self, device: torch.device):
+        if self.autocast is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device.type, dtype=self.autocast)
 
 
 def divergence_advice(config: TrainConfig, lr: float, step: int, epoch: int) -> str:

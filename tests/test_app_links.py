@@ -61,6 +61,7 @@ def test_a_bad_link_is_explained_and_the_defaults_are_kept():
 def test_the_address_follows_the_model_and_settings():
     app = opened_at("app_pages/train.py", {})
     by_label(app.number_input, "Epochs").set_value(7).run()
-    assert query_of(app) == {"model": "seed-cnn", "epochs": "7"}
+    wanted = {"model": "seed-cnn", "epochs": "7", "lr": "0.005"}  # the seed CNN's own lr
+    assert query_of(app) == wanted
     link = app.code[0].value  # the Copy link box
-    assert dict(parse_qsl(link.split("?", 1)[1])) == {"model": "seed-cnn", "epochs": "7"}
+    assert dict(parse_qsl(link.split("?", 1)[1])) == wanted

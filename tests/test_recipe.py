@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground import __main__ as cli
+from playground import catalog
 from playground.recipe import REGISTRIES, SETTINGS, TrainConfig
 from playground.specs import SpecError
 from tests.test_app import APP
@@ -81,10 +82,11 @@ def test_the_train_form_has_one_widget_per_row_with_the_rows_range_and_choices()
     widgets = {w.label: w for kind in ("number_input", "slider", "selectbox", "toggle")
                for w in app.get(kind) if w.key and w.key.startswith("train-")}  # fmt: skip
     assert sorted(widgets) == sorted(s.label for s in SETTINGS)
+    first = {**TrainConfig().to_dict(), **catalog.PRESETS["seed-cnn"].recipe}  # the page's model
     for s in NUMBERS:
         w = widgets[s.label]
         assert (w.min, w.max) == (s.low, s.high), s.name
-        assert w.value == s.default
+        assert w.value == first[s.name]
     for s in CHOICES:
         entries = REGISTRIES[s.choices]
         assert widgets[s.label].options == [e.label for e in entries.values()], s.name
