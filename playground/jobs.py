@@ -355,6 +355,7 @@ class TrainingJob:
             "epochs": outcome.epochs,
             "steps": outcome.steps,
             "train_seconds": round(outcome.train_seconds, 3),
+            "validation_seconds": round(outcome.validation_seconds, 3),
             "samples_per_second": round(outcome.samples_per_second, 1),
             "device": self.device,
             "node": platform.node(),  # this machine; on a cluster, the worker's

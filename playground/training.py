@@ -134,6 +134,7 @@ class Outcome:
     steps: int
     train_seconds: float  # training time, per-epoch validation included, pauses excluded
     samples_per_second: float
+    validation_seconds: float = 0.0  # the part of train_seconds spent on validation
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -260,8 +261,11 @@ def train(
     pending: list[_Pending] = []  # steps whose loss and accuracy are still on the device
     sums = [0.0, 0, 0]  # this epoch's loss x images, right answers, images
 
+    validating = 0.0
+
     def outcome(status: Status, message: str, epochs: int) -> Outcome:
-        return Outcome(status, message, epochs, step, seconds, samples / max(seconds, 1e-9))
+        return Outcome(status, message, epochs, step, seconds, samples / max(seconds, 1e-9),
+                       validating)  # fmt: skip
 
     def read_back() -> _Pending | None:
         """Log the pending steps with one host synchronisation; the first step whose loss is
@@ -346,9 +350,11 @@ def train(
             return outcome(Status.DIVERGED, advice, epoch - 1)
         val_loss = val_acc = None
         if len(data.val_y):
+            started = time.perf_counter()
             val_loss, val_acc = evaluate(
                 model, data.val_x, data.val_y, config.loss, info, channels_last=config.channels_last
             )
+            validating += time.perf_counter() - started
         epoch_seconds = time.perf_counter() - epoch_start - paused
         seconds += epoch_seconds
         log.add(
