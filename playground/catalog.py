@@ -381,7 +381,8 @@ PRESETS: dict[str, Preset] = {
             "fast-cnn",
             "Fast CNN",
             "What speed means: two 5x5 conv + pool stages and one Linear layer, 2 epochs: "
-            "99.1% on MNIST in about 7 s of training on a 2-core CPU.",
+            "99.1% on MNIST in about 8 s of training on a 2-core CPU (3 seeds: 99.08% on "
+            "average, none below 98.98%).",
             (
                 ("conv2d", {"out_channels": 16, "kernel_size": 5}, "relu"),  # 16x24x24
                 ("maxpool2d", {"kernel_size": 2}, "none"),  # 16x12x12
