@@ -54,8 +54,8 @@ def test_a_bad_link_is_explained_and_the_defaults_are_kept():
     assert "The link's Learning rate is 'fast'" in warning.value
     assert "default model and settings are shown instead" in warning.value
     assert "Model: seed-cnn" in captions(app)
-    assert by_label(app.number_input, "Learning rate").value == TrainConfig().lr
-    assert "lr" not in query_of(app)
+    assert by_label(app.number_input, "Learning rate").value == 5e-3  # the seed CNN's own
+    assert query_of(app) == {"model": "seed-cnn", "epochs": "2", "lr": "0.005"}  # the defaults
 
 
 def test_the_address_follows_the_model_and_settings():

@@ -44,6 +44,12 @@ def hand_written(name: str) -> nn.Module:
             nn.Flatten(), nn.Linear(1024, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Dropout(0.3),
             nn.Linear(128, 10),
         )  # fmt: skip
+    if name == "fast-cnn":
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * 4 * 4, 10),
+        )  # fmt: skip
     raise KeyError(name)
 
 
