@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from playground import calibration, evaluation, history, models, owners
+from playground.controls import Controls
 from playground.data import DataError, Dataset, load
 from playground.fit import check_fit
 from playground.history import EARLY_STEPS, WeightHistory
@@ -28,7 +29,6 @@ from playground.recipe import TrainConfig
 from playground.run_files import RunWriter, write_access
 from playground.specs import ModelSpec, SpecError
 from playground.training import (
-    Controls,
     device_name,
     evaluate,
     pick_device,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from playground import plots
-from playground.training import duration_text
+from playground.controls import duration_text
 
 REFRESH_SECONDS = 0.5  # newer records wait this long at most before the view shows them
 KEEP = 64  # views of this many jobs are kept

@@ -3,7 +3,7 @@
 Jobs wait in one first-come queue across owners and start as slots free up
 (`ServerSettings.running_limit`). Before a job joins the queue it must fit the memory budget,
 its owner must have no other job waiting or training and room left on disk, and the queue must
-have room. The time and pause limits travel with the job (training.Controls). Controls go
+have room. The time and pause limits travel with the job (controls.Controls). Controls go
 through `control(owner, job_id)`, which refuses anyone but the owner; a watch link's holder gets
 a `WatchedJob`, which can be read but not steered.
 """

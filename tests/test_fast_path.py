@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from playground import data, models
+from playground.controls import Controls
 from playground.metrics import MetricsLog, Status
 from playground.recipe import TrainConfig
 from playground.specs import ModelSpec
-from playground.training import READ_EVERY_GPU, Controls, FastPath, evaluate, train
+from playground.training import READ_EVERY_GPU, FastPath, evaluate, train
 
 QUICK = TrainConfig(dataset="mnist-sample", epochs=2, batch_size=64, train_limit=1500, seed=3)
 

@@ -12,12 +12,13 @@ import pytest
 import torch
 
 from playground import catalog, data, models, standalone
+from playground.controls import Controls
 from playground.data import SAMPLE_DIR, Augment
 from playground.metrics import MetricsLog
 from playground.recipe import TrainConfig
 from playground.schedules import lr_at
 from playground.specs import LayerSpec, ModelSpec
-from playground.training import Controls, prepare, train
+from playground.training import prepare, train
 
 # every layer kind, every activation, and the parameters that change the code written
 EVERY_KIND = ModelSpec(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import streamlit as st
 
 from playground import catalog
+from playground.controls import duration_text
 from playground.jobs import TrainingJob
 from playground.live_view import view_of
 from playground.manager import WatchedJob
 from playground.metrics import Status
 from playground.owners import NotAllowed
 from playground.specs import SpecError
-from playground.training import duration_text, stall_advice
+from playground.training import stall_advice
 from playground.ui import share, state, visibility
 from playground.ui.job_status import badge, queue_text
 from playground.ui.text import plain
