@@ -90,10 +90,11 @@ def spiral(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torc
 
 
 def plane(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Regression: the target rises linearly along x1 + x2, from -1 to 1."""
+    """Regression: the target is (x1 + x2) / 10, as TensorFlow Playground's (-1.2 to 1.2 over
+    the plane, not clamped); noise moves the point the label is read at."""
     x = _uniform(g, 2 * n, -LIMIT, LIMIT).reshape(n, 2)
     shifted = x + _uniform(g, 2 * n, -LIMIT, LIMIT).reshape(n, 2) * noise
-    return x, (shifted.sum(dim=1) / (2 * LIMIT)).clamp(-1, 1)
+    return x, shifted.sum(dim=1) / 10
 
 
 _BUMPS = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]

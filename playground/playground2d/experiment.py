@@ -17,6 +17,7 @@ MAX_SEED = 1_000_000
 ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "none", "leaky_relu", "elu", "gelu", "silu")
 REGULARIZATIONS = {"none": "None", "l1": "L1", "l2": "L2"}
 LOSSES = {"mse": "Mean squared error", "cross_entropy": "Cross-entropy"}
+INITS = {"xavier": "Random (Xavier)", "zero": "All zeros"}
 CUSTOM = "custom"  # the dataset name of a user's own points (a CSV, or points added by clicks)
 
 
@@ -41,6 +42,9 @@ class Experiment:
     optimizer: str = "sgd"  # a name in catalog.OPTIMIZERS
     lr: float = 0.03
     batch_size: int = 10
+    init: str = "xavier"  # xavier (random, from the seed) or zero (every weight 0)
+    stop_loss: float = 0.0  # pause when the test loss falls to this (0: never)
+    stop_epochs: int = 0  # pause after this many epochs (0: never)
 
     def validate(self, kind: str | None = None) -> None:
         """Raises ExperimentError, in the user's words, for the first thing that cannot work.
@@ -83,6 +87,12 @@ class Experiment:
             _fail("The learning rate must be above 0 and at most 10.")
         if not 1 <= self.batch_size <= 100:
             _fail("The batch size goes from 1 to 100.")
+        if self.init not in INITS:
+            _fail(f"Initialisation is {' or '.join(INITS)}.")
+        if not (0 <= self.stop_loss <= 10 and math.isfinite(self.stop_loss)):
+            _fail("The target test loss goes from 0 (none) to 10.")
+        if not 0 <= self.stop_epochs <= 100_000:
+            _fail("Stop after 0 (never) to 100,000 epochs.")
         if self.loss == "cross_entropy" and self.problem(kind) == REGRESSION:
             _fail(
                 "Cross-entropy needs classes: this is a regression problem. Use mean squared "
@@ -171,6 +181,9 @@ _QUERY = {  # field -> query parameter
     "optimizer": "opt",
     "lr": "lr",
     "batch_size": "bs",
+    "init": "init",
+    "stop_loss": "stoploss",
+    "stop_epochs": "stopepochs",
 }
 
 

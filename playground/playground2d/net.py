@@ -10,30 +10,101 @@ from torch import nn
 
 from playground.layers import ACTIVATIONS
 from playground.playground2d.data import CLASSIFICATION, LIMIT, features
-from playground.playground2d.experiment import Experiment
+from playground.playground2d.experiment import Experiment, ExperimentError
 
 
 def build(exp: Experiment) -> nn.Sequential:
     """Linear + activation (+ dropout) per hidden layer, then a Linear to one output (a logit
     for classification). Weights start from the experiment's seed (Xavier uniform), not the
-    global random state, so two sessions never disturb each other."""
+    global random state, so two sessions never disturb each other; or all at zero (`init`
+    "zero"), to show why a network needs random weights: every neuron of a layer then gets the
+    same gradient and they stay the same."""
     g = torch.Generator().manual_seed(exp.seed)
     layers: list[nn.Module] = []
     width = len(exp.features)
+    zero = exp.init == "zero"
     for units, activation in zip(exp.hidden, exp.activations, strict=True):
-        layers += [_linear(width, units, g), ACTIVATIONS[activation].make()]
+        layers += [_linear(width, units, g, zero), ACTIVATIONS[activation].make()]
         if exp.dropout > 0:
             layers.append(nn.Dropout(exp.dropout))
         width = units
-    layers.append(_linear(width, 1, g))
+    layers.append(_linear(width, 1, g, zero))
     return nn.Sequential(*layers)
 
 
-def _linear(inputs: int, outputs: int, g: torch.Generator) -> nn.Linear:
+def _linear(inputs: int, outputs: int, g: torch.Generator, zero: bool = False) -> nn.Linear:
     layer = nn.Linear(inputs, outputs)
-    nn.init.xavier_uniform_(layer.weight, generator=g)
+    if zero:
+        nn.init.zeros_(layer.weight)
+    else:
+        nn.init.xavier_uniform_(layer.weight, generator=g)
     nn.init.zeros_(layer.bias)
     return layer
+
+
+def linears(model: nn.Sequential) -> list[nn.Linear]:
+    return [m for m in model if isinstance(m, nn.Linear)]
+
+
+@torch.no_grad()
+def prune_crossed(model: nn.Sequential, before: list[torch.Tensor], dead: list[torch.Tensor]):
+    """TensorFlow Playground's L1 pruning: a weight that the step moved across zero becomes 0
+    and its link is dropped for good (`dead`, one bool mask per Linear, is updated)."""
+    for layer, old, mask in zip(linears(model), before, dead, strict=True):
+        mask |= (old * layer.weight) < 0
+        layer.weight[mask] = 0.0
+
+
+@torch.no_grad()
+def score(model: nn.Module, exp: Experiment, x, y, kind: str) -> float:
+    """Accuracy (classification: the output's side of 0.5 against the label) or R² (regression:
+    1 - residual sum of squares / total sum of squares) on points (x, y); nan without points."""
+    if len(x) == 0:
+        return float("nan")
+    model.eval()
+    p = output(model, exp, x, kind)
+    if kind == CLASSIFICATION:
+        return ((p > 0.5).to(y.dtype) == y).double().mean().item()
+    total = ((y - y.mean()) ** 2).sum()
+    residual = ((y - p) ** 2).sum()
+    return (1 - residual / total).item() if total > 0 else float("nan")
+
+
+def to_json(model: nn.Sequential) -> dict:
+    """Every layer's weights (outputs x inputs) and biases, as plain lists."""
+    return {"layers": [{"weight": m.weight.tolist(), "bias": m.bias.tolist()}
+                       for m in linears(model)]}  # fmt: skip
+
+
+@torch.no_grad()
+def load_json(model: nn.Sequential, data) -> None:
+    """Set the model's weights and biases from `to_json`'s form; ExperimentError (nothing
+    changed) if they do not fit this network."""
+    layers = linears(model)
+    try:
+        given = data["layers"]
+        tensors = [(torch.tensor(d["weight"], dtype=torch.float32),
+                    torch.tensor(d["bias"], dtype=torch.float32)) for d in given]  # fmt: skip
+    except (TypeError, KeyError, ValueError, RuntimeError):
+        raise ExperimentError(
+            'Weights are a JSON object {"layers": [{"weight": [[...]], "bias": [...]}, ...]}.'
+        ) from None
+    if len(tensors) != len(layers):
+        raise ExperimentError(
+            f"These weights have {len(tensors)} layers; this network has {len(layers)} (its "
+            "hidden layers and the output)."
+        )
+    for i, (layer, (w, b)) in enumerate(zip(layers, tensors, strict=True)):
+        if w.shape != layer.weight.shape or b.shape != layer.bias.shape:
+            raise ExperimentError(
+                f"Layer {i + 1}'s weights are {tuple(w.shape)} with {tuple(b.shape)} biases; "
+                f"this network's are {tuple(layer.weight.shape)} with {tuple(layer.bias.shape)}."
+            )
+        if not (torch.isfinite(w).all() and torch.isfinite(b).all()):
+            raise ExperimentError(f"Layer {i + 1} has a weight that is not a finite number.")
+    for layer, (w, b) in zip(layers, tensors, strict=True):
+        layer.weight.copy_(w)
+        layer.bias.copy_(b)
 
 
 def output(model: nn.Module, exp: Experiment, x: torch.Tensor, kind: str) -> torch.Tensor:

@@ -12,6 +12,7 @@ training waits.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import threading
 import time
@@ -36,7 +37,7 @@ class TrainersBusy(RuntimeError):
 
 
 # Settings that apply to the running network; any other change starts a fresh one.
-LIVE_SETTINGS = {"lr", "batch_size", "regularization", "reg_rate"}
+LIVE_SETTINGS = {"lr", "batch_size", "regularization", "reg_rate", "stop_loss", "stop_epochs"}
 MAX_EPOCHS = 100_000
 
 
@@ -49,6 +50,10 @@ class Snapshot:
     model: nn.Sequential  # a copy of the newest weights, in eval mode
     message: str = ""  # why training stopped (divergence), in words
     epochs_per_second: float = 0.0
+    train_score: list[float] = dataclasses.field(default_factory=list)  # accuracy, or R²
+    test_score: list[float] = dataclasses.field(default_factory=list)
+    note: str = ""  # why it paused by itself (a stop condition met), in words
+    pruned: int = 0  # weights L1 has dropped
 
 
 class Trainer:
@@ -71,11 +76,12 @@ class Trainer:
             self.exp, self.points, self._model = exp, points, model
             self._optimizer = OPTIMIZERS[exp.optimizer].make(model.parameters(), exp.lr, 0.0)
             self._batches = torch.Generator().manual_seed(exp.seed)
-            self._playing, self._pending, self._message = False, 0, ""
+            self._playing, self._pending, self._message, self._note = False, 0, "", ""
             self._epoch = 0
             self._rate = 0.0
-            train, test = self._losses()
-            self._train_loss, self._test_loss = [train], [test]
+            self._dead = [torch.zeros_like(m.weight, dtype=torch.bool) for m in net.linears(model)]
+            self._train_loss, self._test_loss, self._train_score, self._test_score = [], [], [], []
+            self._measure()
             self._published = _copy(model)
 
     def update(self, exp: Experiment, points: Points) -> bool:
@@ -98,6 +104,7 @@ class Trainer:
         with self._lock:
             if self._message:  # diverged: reset first
                 return
+            self._note = ""
             self._start_thread()
             self._playing = True
         self._wake.set()
@@ -161,6 +168,10 @@ class Trainer:
                 self._published,
                 self._message,
                 self._rate,
+                list(self._train_score),
+                list(self._test_score),
+                self._note,
+                int(sum(int(d.sum()) for d in self._dead)),
             )
 
     # --- the thread -----------------------------------------------------------------------
@@ -202,11 +213,18 @@ class Trainer:
             self._optimizer.zero_grad()
             loss = net.loss(model, exp, x[batch], y[batch], kind)
             loss.backward()
+            l1 = exp.regularization == "l1" and exp.reg_rate > 0
+            before = [m.weight.detach().clone() for m in net.linears(model)] if l1 else None
             self._optimizer.step()
+            if l1:
+                net.prune_crossed(model, before, self._dead)
+            elif any(d.any() for d in self._dead):  # dropped links stay dropped
+                with torch.no_grad():
+                    for m, d in zip(net.linears(model), self._dead, strict=True):
+                        m.weight[d] = 0.0
         self._epoch += 1
-        train, test = self._losses()
-        self._train_loss.append(train)
-        self._test_loss.append(test)
+        train, test = self._measure()
+        self._check_stop(test)
         if not (math.isfinite(train) and math.isfinite(test)):
             self._playing, self._pending = False, 0
             self._message = (
@@ -217,19 +235,54 @@ class Trainer:
             return  # the page keeps showing the last weights that were numbers
         self._published = _copy(model)
 
-    @torch.no_grad()
-    def _losses(self) -> tuple[float, float]:
-        self._model.eval()
-        out = []
-        for train in (True, False):
-            x, y = self.points.split(train)
-            if len(x) == 0:
-                out.append(float("nan"))
-                continue
-            out.append(
-                net.loss(self._model, self.exp, x, y, self.points.kind, penalty=False).item()
+    def _check_stop(self, test: float) -> None:
+        """Pause when the epochs set are done or the test loss first reaches the target (Play
+        goes on from there)."""
+        exp = self.exp
+        if not self._playing:
+            return
+        if exp.stop_epochs and self._epoch == exp.stop_epochs:
+            self._playing = False
+            self._note = f"Paused after {self._epoch} epochs, as set."
+        elif exp.stop_loss and test <= exp.stop_loss < self._test_loss[-2]:
+            self._playing = False
+            self._note = (
+                f"Paused at epoch {self._epoch}: the test loss {test:.4f} reached the target "
+                f"{exp.stop_loss:g}."
             )
-        return out[0], out[1]
+
+    @torch.no_grad()
+    def _measure(self) -> tuple[float, float]:
+        """Record the losses and scores (accuracy or R²) on the train and test points; return
+        the two losses."""
+        self._model.eval()
+        losses = []
+        for train, scores in ((True, self._train_score), (False, self._test_score)):
+            x, y = self.points.split(train)
+            kind = self.points.kind
+            if len(x) == 0:
+                losses.append(float("nan"))
+            else:
+                losses.append(net.loss(self._model, self.exp, x, y, kind, penalty=False).item())
+            scores.append(net.score(self._model, self.exp, x, y, kind))
+        self._train_loss.append(losses[0])
+        self._test_loss.append(losses[1])
+        return losses[0], losses[1]
+
+    def set_weights(self, data) -> None:
+        """Weights and biases typed or loaded by the user (net.load_json's form); training
+        goes on from them. ExperimentError, nothing changed, if they do not fit."""
+        with self._lock:
+            net.load_json(self._model, data)
+            for d in self._dead:
+                d.zero_()
+            self._message = ""
+            self._train_loss.pop()
+            self._test_loss.pop()
+            self._train_score.pop()
+            self._test_score.pop()
+            self._measure()
+            self._published = _copy(self._model)
 
 
 def _copy(model: nn.Sequential) -> nn.Sequential:

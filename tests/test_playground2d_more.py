@@ -1,0 +1,130 @@
+"""Playground 2-D's TensorFlow Playground parity, part one: zero initialisation leaves neurons
+identical, L1 prunes weights that cross zero for good, accuracy and R² against their closed
+forms, the stop conditions, and a network's weights out as JSON and back in (typed by hand: the
+weights that solve XOR)."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from playground.playground2d import data, net
+from playground.playground2d.data import CLASSIFICATION, REGRESSION
+from playground.playground2d.experiment import Experiment, ExperimentError
+from tests.test_playground2d import accuracy, train_epochs, wait_until
+
+
+def test_zero_initialisation_leaves_every_neuron_of_a_layer_the_same():
+    points = data.generate("circle", 200, 0.0, 0.5, 0)
+    exp = Experiment(dataset="circle", hidden=(4, 3), activations=("tanh", "tanh"), init="zero",
+                     lr=0.1)  # fmt: skip
+    trainer = train_epochs(exp, points, 20)
+    try:
+        for layer in net.linears(trainer.snapshot().model)[:-1]:
+            w, b = layer.weight, layer.bias
+            assert torch.equal(w, w[:1].expand_as(w)) and torch.equal(b, b[:1].expand_as(b))
+        assert accuracy(trainer) < 0.8  # so it cannot learn the circle
+    finally:
+        trainer.close()
+
+
+def test_l1_drops_weights_that_cross_zero_and_they_stay_dropped():
+    points = data.generate("gaussians", 200, 0.0, 0.5, 0)
+    exp = Experiment(dataset="gaussians", hidden=(8,), activations=("tanh",),
+                     regularization="l1", reg_rate=0.01, lr=0.1)  # fmt: skip
+    trainer = train_epochs(exp, points, 30)
+    try:
+        snap = trainer.snapshot()
+        zeros = [(m.weight == 0) for m in net.linears(snap.model)]
+        assert snap.pruned > 0 and sum(int(z.sum()) for z in zeros) == snap.pruned
+        trainer.step()
+        wait_until(lambda: trainer.snapshot().epoch == 31)
+        later = [(m.weight == 0) for m in net.linears(trainer.snapshot().model)]
+        assert all((z <= w).all() for z, w in zip(zeros, later, strict=True))  # still 0
+    finally:
+        trainer.close()
+
+
+def test_accuracy_and_r2_are_their_closed_forms():
+    exp = Experiment(dataset="plane", hidden=(), activations=())
+    model = net.build(exp)
+    with torch.no_grad():
+        net.linears(model)[0].weight[:] = torch.tensor([[0.1, 0.1]])  # (x1 + x2) / 10 exactly
+    points = data.generate("plane", 300, 0.0, 0.5, 0)
+    x, y = points.split(True)
+    assert net.score(model, exp, x, y, REGRESSION) == pytest.approx(1.0)
+    with torch.no_grad():
+        net.linears(model)[0].weight.zero_()
+        net.linears(model)[0].bias.fill_(float(y.mean()))
+    assert net.score(model, exp, x, y, REGRESSION) == pytest.approx(0.0, abs=1e-6)
+    labels = torch.tensor([1.0, 0.0, 1.0, 0.0])
+    xs = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0], [-1.0, 1.0]])
+    cls = Experiment(features=("x1x2",), hidden=(), activations=())
+    m = net.build(cls)
+    with torch.no_grad():
+        net.linears(m)[0].weight[:] = torch.tensor([[5.0]])
+    assert net.score(m, cls, xs, labels, CLASSIFICATION) == 1.0
+
+
+def test_the_stop_conditions_pause_training_and_say_why():
+    points = data.generate("xor", 200, 0.0, 0.5, 0)
+    exp = Experiment(dataset="xor", hidden=(4,), activations=("tanh",), lr=0.1, stop_epochs=7)
+    from playground.playground2d.trainer import Trainer
+
+    trainer = Trainer(exp, points)
+    try:
+        trainer.play()
+        wait_until(lambda: not trainer.snapshot().playing)
+        snap = trainer.snapshot()
+        assert snap.epoch == 7 and snap.note == "Paused after 7 epochs, as set."
+        assert len(snap.train_score) == len(snap.test_score) == 8  # epoch 0 too
+        assert 0 <= snap.test_score[-1] <= 1
+        trainer.update(exp.replace(stop_epochs=0, stop_loss=0.2), points)
+        trainer.play()
+        wait_until(lambda: not trainer.snapshot().playing, timeout=60)
+        snap = trainer.snapshot()
+        assert snap.test_loss[-1] <= 0.2 < snap.test_loss[-2] and "reached the target" in snap.note
+    finally:
+        trainer.close()
+
+
+def test_weights_go_out_as_json_and_back_in_and_typed_weights_solve_xor():
+    exp = Experiment(dataset="xor", features=("x1", "x2"), hidden=(2,), activations=("tanh",))
+    points = data.generate("xor", 400, 0.0, 0.5, 0)
+    from playground.playground2d.trainer import Trainer
+
+    trainer = Trainer(exp, points)
+    try:
+        typed = {"layers": [  # h1 = tanh(5 (x1 + x2)), h2 = tanh(5 (x1 - x2)); out = -h1 h2 in sign
+            {"weight": [[5.0, 5.0], [5.0, -5.0]], "bias": [0.0, 0.0]},
+            {"weight": [[0.0, 0.0]], "bias": [0.0]},
+        ]}  # fmt: skip
+        trainer.set_weights(json.loads(json.dumps(typed)))
+        assert net.to_json(trainer.snapshot().model) == typed
+        with pytest.raises(ExperimentError, match="this network has 2"):
+            trainer.set_weights({"layers": typed["layers"][:1]})
+        with pytest.raises(ExperimentError, match=r"this network.s are \(2, 2\) with \(2,\)"):
+            trainer.set_weights(
+                {"layers": [{"weight": [[1.0]], "bias": [0.0]}, typed["layers"][1]]}
+            )
+        with pytest.raises(ExperimentError, match="JSON object"):
+            trainer.set_weights({"weights": []})
+        assert net.to_json(trainer.snapshot().model) == typed  # nothing changed
+    finally:
+        trainer.close()
+    # with the x1·x2 feature one weight is enough: a learner can type it
+    solved = Experiment(dataset="xor", features=("x1x2",), hidden=(), activations=())
+    t = Trainer(solved, points)
+    try:
+        t.set_weights({"layers": [{"weight": [[3.0]], "bias": [0.0]}]})  # class 1: x1 x2 > 0
+        assert t.snapshot().test_score[-1] > 0.95 and math.isfinite(t.snapshot().test_loss[-1])
+    finally:
+        t.close()
+
+
+def test_new_settings_travel_in_the_link():
+    exp = Experiment(init="zero", stop_loss=0.05, stop_epochs=100)
+    assert Experiment.from_query(exp.to_query()) == exp
+    with pytest.raises(ExperimentError, match="Initialisation"):
+        Experiment.from_query({"init": "ones"})
