@@ -21,6 +21,7 @@ with board:
     new = playground2d_settings.network_settings(new)
     pts = playground2d_view.points(new)
     new = playground2d_settings.training_settings(new, pts.kind)
+    new = playground2d_settings.more_settings(new)
 try:
     new.validate(pts.kind)
 except ExperimentError as e:
@@ -36,6 +37,7 @@ with board:
     playground2d_view.controls(run)
     label = playground2d_view.click_to_add(pts.kind)
     show_test = st.toggle("Show test points", False, key="playground2d-show-test")
+    playground2d_view.weights_box(run)
     playing = run.snapshot().playing
     st.fragment(
         playground2d_view.live,

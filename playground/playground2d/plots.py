@@ -132,6 +132,8 @@ def network_figure(
                 value = float(np.nan_to_num(w[j, k]))
                 width = 1 + int(4 * abs(value) / largest)
                 key = ("#0877bd" if value >= 0 else "#f59322", width)
+                if value == 0:  # exactly 0: a dropped link (L1 pruning), or all-zero weights
+                    key = ("#bbbbbb", 0)
                 buckets.setdefault(key, []).extend(
                     [(xa + size / 2, ya), (xb - size / 2, yb), (None, None)]
                 )
@@ -149,7 +151,7 @@ def network_figure(
             x=[p[0] for p in segment],
             y=[p[1] for p in segment],
             mode="lines",
-            line=dict(color=colour, width=width),
+            line=dict(color=colour, width=width or 1, dash="dot" if width == 0 else "solid"),
             opacity=0.6,
             hoverinfo="skip",
             showlegend=False,

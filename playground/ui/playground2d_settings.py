@@ -14,6 +14,7 @@ from playground.playground2d.data import CLASSIFICATION, FEATURES, PointsError
 from playground.playground2d.experiment import (
     ACTIVATION_CHOICES,
     CUSTOM,
+    INITS,
     LESSONS,
     LOSSES,
     MAX_LAYERS,
@@ -184,6 +185,27 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
         batch_size=batch,
         dropout=dropout,
     )
+
+
+def more_settings(exp: Experiment) -> Experiment:
+    """Initialisation and when to stop, out of the way in an expander."""
+    with st.expander("Initialisation and when to stop"):
+        cols = st.columns(3)
+        init = cols[0].selectbox(
+            "Initial weights", list(INITS), index=list(INITS).index(exp.init),
+            format_func=INITS.get, key=key("init"),
+            help="All zeros: every neuron of a layer computes the same and gets the same "
+            "gradient, so they stay the same: the network is as good as one neuron a layer.",
+        )  # fmt: skip
+        stop_loss = cols[1].number_input(
+            "Pause at test loss", 0.0, 10.0, exp.stop_loss, 0.01, format="%.3f",
+            key=key("stop-loss"), help="Pause when the test loss first falls to this (0: never).",
+        )  # fmt: skip
+        stop_epochs = cols[2].number_input(
+            "Pause after epochs", 0, 100_000, exp.stop_epochs, 10, key=key("stop-epochs"),
+            help="Pause when this many epochs are done (0: never).",
+        )  # fmt: skip
+    return exp.replace(init=init, stop_loss=float(stop_loss), stop_epochs=int(stop_epochs))
 
 
 def _nearest(value: float, choices: list[float]) -> float:

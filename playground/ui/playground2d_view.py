@@ -4,6 +4,8 @@ settings' widgets are playground2d_settings.py's."""
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from playground.playground2d import data, net
@@ -156,6 +158,40 @@ def controls(run: Trainer) -> None:
         st.rerun()
 
 
+def _score(value: float, kind: str) -> str:
+    if value != value:  # nan: no points
+        return "-"
+    return f"{value:.1%}" if kind == CLASSIFICATION else f"{value:.3f}"
+
+
+def weights_box(run: Trainer) -> None:
+    """The network's weights and biases as JSON, out and back in (typed by hand, or from an
+    earlier download)."""
+    with st.expander("Weights and biases (JSON)"):
+        snap = run.snapshot()
+        text = json.dumps(net.to_json(snap.model), indent=1)
+        st.download_button(
+            "Download weights", text, file_name="playground2d-weights.json",
+            mime="application/json", key="playground2d-weights-out", on_click="ignore",
+            icon=":material/download:",
+        )  # fmt: skip
+        typed = st.text_area(
+            "Load weights", placeholder='{"layers": [{"weight": [[...]], "bias": [...]}, ...]}',
+            key="playground2d-weights-in", height=120,
+            help="Paste weights downloaded here, or type your own: one entry per layer (the "
+            "hidden layers, then the output), weight as rows of outputs by inputs.",
+        )  # fmt: skip
+        if st.button("Use these weights", key="playground2d-weights-use"):
+            try:
+                run.set_weights(json.loads(typed))
+            except json.JSONDecodeError as e:
+                st.error(f"That is not JSON: {e.msg} (line {e.lineno}).", icon=":material/error:")
+            except ExperimentError as e:
+                st.error(str(e), icon=":material/error:")
+            else:
+                st.rerun()
+
+
 def _start(action) -> None:
     """Play or step, then draw again; a message if the server trains all it takes at once."""
     try:
@@ -201,17 +237,29 @@ def _draw(run: Trainer, snap, show_test: bool, playing: bool, clickable: bool) -
     if snap.playing != playing:  # it stopped by itself (diverged, or nobody watched)
         st.rerun(scope="app")
     exp, pts = run.exp, run.points
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].metric("Epoch", f"{snap.epoch:,}")
     cols[1].metric("Train loss", f"{snap.train_loss[-1]:.4f}")
     cols[2].metric("Test loss", f"{snap.test_loss[-1]:.4f}")
+    what = "accuracy" if pts.kind == CLASSIFICATION else "R²"
     cols[3].metric(
+        f"Test {what}", _score(snap.test_score[-1], pts.kind),
+        f"train {_score(snap.train_score[-1], pts.kind)}", delta_color="off", delta_arrow="off",
+        help="Share of points on the right side of 0.5" if pts.kind == CLASSIFICATION else
+        "1 - (squared error) / (spread of the targets): 1 is perfect, 0 no better than the mean",
+    )  # fmt: skip
+    cols[4].metric(
         "Training speed",
         f"{snap.epochs_per_second:.0f} per second" if snap.playing else "-",
         help="Epochs trained per second",
     )
     if snap.message:
         st.error(snap.message, icon=":material/trending_up:")
+    if snap.note:
+        st.info(snap.note, icon=":material/flag:")
+    if snap.pruned:
+        st.caption(f"L1 has dropped {snap.pruned} weight(s) that crossed zero: dashed in the "
+                   "network, they stay 0.")  # fmt: skip
     left, right = st.columns([1, 1])
     side, _ = net.plane_grid(50)
     with left:
