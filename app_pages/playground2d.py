@@ -22,6 +22,7 @@ with board:
     pts = playground2d_view.points(new)
     new = playground2d_settings.training_settings(new, pts.kind)
     new = playground2d_settings.more_settings(new)
+    new = playground2d_settings.view_settings(new)
 try:
     new.validate(pts.kind)
 except ExperimentError as e:
@@ -36,10 +37,9 @@ run = playground2d_view.trainer(new, pts)
 with board:
     playground2d_view.controls(run)
     label = playground2d_view.click_to_add(pts.kind)
-    show_test = st.toggle("Show test points", False, key="playground2d-show-test")
     playground2d_view.weights_box(run)
     playing = run.snapshot().playing
     st.fragment(
         playground2d_view.live,
         run_every=visibility.every(playground2d_view.REFRESH_SECONDS) if playing else None,
-    )(run, show_test, label, playing)
+    )(run, label, playing)

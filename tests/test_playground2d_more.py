@@ -128,3 +128,49 @@ def test_new_settings_travel_in_the_link():
     assert Experiment.from_query(exp.to_query()) == exp
     with pytest.raises(ExperimentError, match="Initialisation"):
         Experiment.from_query({"init": "ones"})
+
+
+def test_discretize_draws_the_boundary_in_two_colours():
+    from playground.playground2d import plots
+
+    points = data.generate("circle", 100, 0.0, 0.5, 0)
+    exp = Experiment()
+    model = net.build(exp)
+    side, _ = net.plane_grid(20)
+    values = net.over_plane(model, exp, CLASSIFICATION, 20)
+    smooth = plots.boundary_figure(side.tolist(), values, points, False, "t")
+    two = plots.boundary_figure(side.tolist(), values, points, False, "t", discretize=True)
+    assert len(set(map(float, smooth.data[0].z.ravel()))) > 2
+    assert set(map(float, two.data[0].z.ravel())) <= {0.0, 1.0}
+    assert ((two.data[0].z == 1) == (values.numpy() >= 0.5)).all()
+
+
+def test_one_fixed_scale_with_a_legend_and_every_bias_shown_as_the_forward_pass_has_it():
+    from playground.playground2d import plots
+
+    exp = Experiment(hidden=(2,), activations=("tanh",))
+    model = net.build(exp)
+    net.load_json(model, {"layers": [
+        {"weight": [[0.5, 0.0], [2.0, -1.0]], "bias": [0.25, -0.75]},
+        {"weight": [[0.1, -3.0]], "bias": [0.4]},
+    ]})  # fmt: skip
+    columns = net.neurons_over_plane(model, exp, CLASSIFICATION, resolution=5)
+    _, grid = net.plane_grid(5)
+    by_hand = torch.tanh(
+        grid @ torch.tensor([[0.5, 0.0], [2.0, -1.0]]).T + torch.tensor([0.25, -0.75])
+    )
+    assert torch.allclose(columns[1], by_hand.T.reshape(2, 5, 5), atol=1e-6)  # biases count
+    fig = plots.network_figure(columns, net.weights(model), ["x1", "x2"], CLASSIFICATION,
+                               net.biases(model))  # fmt: skip
+    thumbs = [t for t in fig.data if t.type == "heatmap" and t.opacity != 0]
+    hidden = thumbs[2:4]  # after the two features
+    assert all((t.zmin, t.zmax) == (-1, 1) for t in hidden)  # not each its own maximum
+    bias = [t for t in fig.data if t.name == "bias"]
+    assert [c for b in bias for c in b.marker.color] == pytest.approx([0.25, -0.75, 0.4])
+    assert all((b.marker.cmin, b.marker.cmax) == (-1, 1) for b in bias)
+    widths = {
+        round(float(t.line.width)) for t in fig.data if t.type == "scatter" and t.mode == "lines"
+    }
+    assert widths == {1, 3, 5}  # |w| 0.1 -> 1, 0.5 -> 3, 1 or more -> 5: a fixed scale
+    legend = [t for t in fig.data if t.type == "heatmap" and t.opacity == 0]
+    assert len(legend) == 1 and list(legend[0].colorbar.tickvals) == [-1, 0, 1]

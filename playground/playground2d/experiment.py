@@ -45,6 +45,8 @@ class Experiment:
     init: str = "xavier"  # xavier (random, from the seed) or zero (every weight 0)
     stop_loss: float = 0.0  # pause when the test loss falls to this (0: never)
     stop_epochs: int = 0  # pause after this many epochs (0: never)
+    discretize: bool = False  # the boundary in two colours (a view setting, kept in the link)
+    show_test: bool = False  # the test points on the boundary (a view setting, too)
 
     def validate(self, kind: str | None = None) -> None:
         """Raises ExperimentError, in the user's words, for the first thing that cannot work.
@@ -124,13 +126,16 @@ class Experiment:
         for key, value in d.items():
             default = getattr(cls(), key)
             try:
-                if isinstance(default, tuple):
+                if isinstance(default, bool):
+                    values[key] = _switch(value)
+                elif isinstance(default, tuple):
                     kind = type(default[0]) if default else str
                     values[key] = tuple(kind(v) for v in value)
                 else:
                     values[key] = type(default)(value)
             except (TypeError, ValueError):
-                _fail(f"The setting {key} = {value!r} is not a {type(default).__name__}.")
+                what = "true or false" if isinstance(default, bool) else type(default).__name__
+                _fail(f"The setting {key} = {value!r} is not a {what}.")
         return cls(**values)
 
     # --- URL --------------------------------------------------------------------------------
@@ -184,7 +189,19 @@ _QUERY = {  # field -> query parameter
     "init": "init",
     "stop_loss": "stoploss",
     "stop_epochs": "stopepochs",
+    "discretize": "discretize",
+    "show_test": "showtest",
 }
+
+
+def _switch(value) -> bool:
+    """true / false, as a link or JSON says it."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false", "1", "0"):
+        raise ValueError(value)
+    return text in ("true", "1")
 
 
 def _plain(value):

@@ -163,6 +163,11 @@ def neurons_over_plane(model: nn.Sequential, exp: Experiment, kind: str, resolut
     return columns
 
 
+def biases(model: nn.Sequential) -> list[torch.Tensor]:
+    """Each Linear layer's biases (outputs,), detached copies."""
+    return [m.bias.detach().clone() for m in model if isinstance(m, nn.Linear)]
+
+
 def weights(model: nn.Sequential) -> list[torch.Tensor]:
     """Each Linear layer's weight matrix (outputs, inputs), detached copies."""
     return [m.weight.detach().clone() for m in model if isinstance(m, nn.Linear)]

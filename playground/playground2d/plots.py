@@ -27,18 +27,23 @@ def boundary_figure(
     show_test: bool,
     title: str,
     clickable: bool = False,
+    discretize: bool = False,
 ) -> go.Figure:
-    """The network's output over the plane as a heatmap, with the training points (white edge)
-    and, if asked, the test points (black edge). With `clickable`, an invisible grid of markers
+    """The network's output over the plane as a heatmap (with `discretize`, in two colours: the
+    side of the middle it is on), with the training points (white edge) and, if asked, the test
+    points (black edge). With `clickable`, an invisible grid of markers
     makes any place selectable (plotly reports no points for a heatmap's cells); it is left out
     otherwise, as it is most of what the browser redraws."""
     low, high = _range(points.kind)
     side = list(side)
+    z = np.asarray(values, np.float32)
+    if discretize:  # two colours: which side of the middle the output is on
+        z = np.where(z >= (low + high) / 2, high, low).astype(np.float32)
     fig = go.Figure(
         go.Heatmap(
             x=side,
             y=side,
-            z=np.asarray(values, np.float32),
+            z=z,
             zmin=low,
             zmax=high,
             colorscale=SCALE,
@@ -90,6 +95,30 @@ def boundary_figure(
     return fig
 
 
+def _bias_squares(fig: go.Figure, places, bias, size: float, last: bool, column: int) -> None:
+    """Each neuron's bias: a small square at its lower left, coloured on the fixed scale."""
+    bias = np.asarray(bias, np.float64).ravel()
+    what = ["output" if last else f"layer {column}, neuron {j + 1}" for j in range(len(bias))]
+    fig.add_scatter(
+        x=[x - size / 2 - 0.12 for x, _ in places],
+        y=[y - size / 2 + 0.05 for _, y in places],
+        mode="markers",
+        marker=dict(
+            symbol="square",
+            size=9,
+            color=bias.tolist(),
+            colorscale=SCALE,
+            cmin=-1,
+            cmax=1,
+            line=dict(color="#555", width=1),
+        ),
+        customdata=what,
+        hovertemplate="bias of %{customdata}: %{marker.color:+.3f}<extra></extra>",
+        showlegend=False,
+        name="bias",
+    )
+
+
 def loss_figure(train: Sequence[float], test: Sequence[float], limit: int = 500) -> go.Figure:
     """Train and test loss per epoch (thinned to `limit` points)."""
     every = max(1, len(train) // limit)
@@ -108,11 +137,17 @@ def loss_figure(train: Sequence[float], test: Sequence[float], limit: int = 500)
 
 
 def network_figure(
-    columns: Sequence, weights: Sequence, names: Sequence[str], kind: str
+    columns: Sequence,
+    weights: Sequence,
+    names: Sequence[str],
+    kind: str,
+    biases: Sequence = (),
 ) -> go.Figure:
     """Each feature, hidden neuron and the output as a small heatmap of its value over the
     plane, in columns; edges between them coloured by the weight's sign (blue +, orange -) and
-    as thick as its size. Hover on an edge's middle for its weight."""
+    as thick as its size; each neuron's bias a small square at its lower left. Thumbnails, edges
+    and biases share one fixed scale, -1 to 1 (the output: its own range), with a legend, so two
+    neurons compare by eye. Hover on an edge's middle for its weight, on a square for its bias."""
     gap, size = 3.0, 1.0
     tallest = max(len(c) for c in columns)
     places = []  # per column: the (x, y) centre of each unit
@@ -120,9 +155,7 @@ def network_figure(
         n = len(column)
         places.append([(i * gap, (n - 1) / 2 * 1.25 - j * 1.25) for j in range(n)])
     fig = go.Figure()
-    largest = max(
-        [float(np.abs(np.asarray(w)).max()) for w in weights if np.asarray(w).size] + [1e-9]
-    )
+    largest = 1.0  # the fixed scale: |weight| 1 or more is the thickest edge
     buckets: dict[tuple[str, int], list] = {}
     mids_x, mids_y, mids_text = [], [], []
     for layer, w in enumerate(weights):
@@ -130,7 +163,7 @@ def network_figure(
         for j, (xb, yb) in enumerate(places[layer + 1]):
             for k, (xa, ya) in enumerate(places[layer]):
                 value = float(np.nan_to_num(w[j, k]))
-                width = 1 + int(4 * abs(value) / largest)
+                width = 1 + int(4 * min(abs(value), largest) / largest)
                 key = ("#0877bd" if value >= 0 else "#f59322", width)
                 if value == 0:  # exactly 0: a dropped link (L1 pruning), or all-zero weights
                     key = ("#bbbbbb", 0)
@@ -170,11 +203,7 @@ def network_figure(
         last = i == len(columns) - 1
         for j, (x, y) in enumerate(places[i]):
             z = np.asarray(column[j], np.float32)
-            if last:
-                low, high = out_low, out_high
-            else:
-                top = float(np.abs(z).max()) or 1.0
-                low, high = -top, top
+            low, high = (out_low, out_high) if last else (-1.0, 1.0)
             label = names[j] if i == 0 else ("output" if last else f"layer {i}, neuron {j + 1}")
             r = z.shape[0]
             fig.add_heatmap(
@@ -189,6 +218,8 @@ def network_figure(
                 showscale=False,
                 hovertemplate=f"{label}: %{{z:.3f}}<extra></extra>",
             )
+        if i > 0 and i - 1 < len(biases):
+            _bias_squares(fig, places[i], biases[i - 1], size, last, i)
         title = "features" if i == 0 else ("output" if i == len(columns) - 1 else f"layer {i}")
         fig.add_annotation(x=i * gap, y=(tallest - 1) / 2 * 1.25 + 1.0, text=title, showarrow=False)
         if i == 0:
@@ -196,6 +227,11 @@ def network_figure(
                 fig.add_annotation(
                     x=x - size / 2 - 0.1, y=y, text=names[j], showarrow=False, xanchor="right"
                 )
+    fig.add_heatmap(  # the legend: one colour bar for every thumbnail, edge and bias
+        z=[[-1.0, 1.0]], x=[0, 0], y=[0, 0], opacity=0, zmin=-1, zmax=1, colorscale=SCALE,
+        hoverinfo="skip", colorbar=dict(thickness=10, len=0.6, title=dict(text="value"),
+                                        tickvals=[-1, 0, 1]),
+    )  # fmt: skip
     fig.update_xaxes(visible=False, range=[-2.2, (len(columns) - 1) * gap + 0.8])
     fig.update_yaxes(visible=False, scaleanchor="x")
     fig.update_layout(

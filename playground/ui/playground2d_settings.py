@@ -187,6 +187,16 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
     )
 
 
+def view_settings(exp: Experiment) -> Experiment:
+    """How the boundary is drawn (kept in the link, as TensorFlow Playground keeps them)."""
+    row = st.container(horizontal=True)
+    show_test = row.toggle("Show test points", exp.show_test, key=key("show-test"))
+    discretize = row.toggle("Discretize output", exp.discretize, key=key("discretize"),
+                            help="The boundary in two colours: which side of the middle the "
+                            "output is on.")  # fmt: skip
+    return exp.replace(show_test=show_test, discretize=discretize)
+
+
 def more_settings(exp: Experiment) -> Experiment:
     """Initialisation and when to stop, out of the way in an expander."""
     with st.expander("Initialisation and when to stop"):

@@ -222,7 +222,7 @@ def _added_point(label: float | None) -> tuple[float, float] | None:
     return (round(float(clicked["x"]), 3), round(float(clicked["y"]), 3)) if clicked else None
 
 
-def live(run: Trainer, show_test: bool, label: float | None, playing: bool) -> None:
+def live(run: Trainer, label: float | None, playing: bool) -> None:
     """Epoch, losses, the boundary and the network, from the trainer's newest snapshot. A click
     on the boundary (a rerun of this fragment only) adds a point with `label`, if given."""
     clicked = _added_point(label)
@@ -230,10 +230,10 @@ def live(run: Trainer, show_test: bool, label: float | None, playing: bool) -> N
         replace(run.exp.replace(dataset=CUSTOM), run.points.with_point(*clicked, label))
         st.rerun(scope="app")
     with run.held() as snap:
-        _draw(run, snap, show_test, playing, label is not None)
+        _draw(run, snap, playing, label is not None)
 
 
-def _draw(run: Trainer, snap, show_test: bool, playing: bool, clickable: bool) -> None:
+def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
     if snap.playing != playing:  # it stopped by itself (diverged, or nobody watched)
         st.rerun(scope="app")
     exp, pts = run.exp, run.points
@@ -268,9 +268,10 @@ def _draw(run: Trainer, snap, show_test: bool, playing: bool, clickable: bool) -
                 side.tolist(),
                 net.over_plane(snap.model, exp, pts.kind),
                 pts,
-                show_test,
+                exp.show_test,
                 "Output",
                 clickable,
+                exp.discretize,
             ),
             key=BOUNDARY,
             on_select="rerun",
@@ -290,12 +291,15 @@ def _draw(run: Trainer, snap, show_test: bool, playing: bool, clickable: bool) -
                 net.weights(snap.model),
                 names,
                 pts.kind,
+                net.biases(snap.model),
             ),
             key="playground2d-network",
             config={"displayModeBar": False},
         )
         st.caption(
             "Each square is what that neuron outputs over the whole plane (blue positive, orange "
-            "negative); lines are weights, blue positive, orange negative, thicker for larger. "
-            "Hover for values."
+            "negative); lines are weights, blue positive, orange negative, thicker for larger; "
+            "the small square at a neuron's lower left is its bias, the number added before "
+            "its activation, which lets it fire without any input. One scale, -1 to 1, for all "
+            "of them. Hover for values."
         )
