@@ -16,6 +16,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from playground import data
+from playground.playground2d import net
 from playground.specs import ModelSpec
 from playground.ui import last_drawing
 
@@ -649,14 +650,28 @@ def test_playground2d_settings_go_into_the_url_and_a_link_rebuilds_them():
         assert by_label(shared.number_input, "Hidden layers").value == 1
 
 
-def test_playground2d_regenerate_moves_to_the_next_seed():
+def test_playground2d_regenerate_draws_new_points_and_keeps_the_network():
     with playground() as app:
-        before = app.session_state["playground2d-trainer"].points
+        by_label(app.button, "One step").click().run()
+        wait_until(app, lambda a: metric(a, "Epoch") == "1", timeout=20)
+        trainer = app.session_state["playground2d-trainer"]
+        before, weights = trainer.points, net.to_json(trainer.snapshot().model)
         by_label(app.button, "Regenerate").click().run()
-        assert by_label(app.number_input, "Seed").value == 1
-        assert app.query_params["seed"] in ("1", ["1"])
+        assert by_label(app.number_input, "Seed").value == 0
+        assert app.query_params["dseed"] in ("1", ["1"])
         after = app.session_state["playground2d-trainer"].points
-        assert not torch.equal(before.x, after.x) and metric(app, "Epoch") == "0"
+        assert not torch.equal(before.x, after.x) and metric(app, "Epoch") == "1"
+        assert net.to_json(trainer.snapshot().model) == weights  # as TensorFlow Playground
+
+
+def test_playground2d_problem_type_switches_datasets_and_defaults():
+    with playground() as app:
+        app.segmented_control[0].set_value("regression").run()
+        assert by_label(app.selectbox, "Dataset").value == "plane"
+        assert by_label(app.selectbox, "Dataset").options == ["Plane (regression)",
+                                                              "Six bumps (regression)"]  # fmt: skip
+        assert by_label(app.slider, "Points").value == 1200
+        assert "Test R²" in [m.label for m in app.metric]
 
 
 def test_playground2d_a_bad_link_is_explained_and_the_defaults_are_used():
@@ -670,7 +685,8 @@ def test_playground2d_lessons_load_and_cross_entropy_is_refused_for_regression()
         app.button(key="playground2d-lesson-0").click().run()  # XOR needs a hidden layer
         assert by_label(app.selectbox, "Dataset").value == "xor"
         assert by_label(app.number_input, "Hidden layers").value == 0
-        by_label(app.selectbox, "Dataset").set_value("plane").run()
+        app.segmented_control[0].set_value("regression").run()
+        assert by_label(app.selectbox, "Dataset").value == "plane"
         assert by_label(app.selectbox, "Loss").options == ["Mean squared error"]
         assert not app.exception
 

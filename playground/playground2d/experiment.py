@@ -45,6 +45,7 @@ class Experiment:
     init: str = "xavier"  # xavier (random, from the seed) or zero (every weight 0)
     stop_loss: float = 0.0  # pause when the test loss falls to this (0: never)
     stop_epochs: int = 0  # pause after this many epochs (0: never)
+    data_seed: int = 0  # "Regenerate": new points from the same seed, the network kept
     discretize: bool = False  # the boundary in two colours (a view setting, kept in the link)
     show_test: bool = False  # the test points on the boundary (a view setting, too)
 
@@ -89,6 +90,8 @@ class Experiment:
             _fail("The learning rate must be above 0 and at most 10.")
         if not 1 <= self.batch_size <= 100:
             _fail("The batch size goes from 1 to 100.")
+        if not 0 <= self.data_seed <= MAX_SEED:
+            _fail(f"The data seed is a whole number from 0 to {MAX_SEED:,}.")
         if self.init not in INITS:
             _fail(f"Initialisation is {' or '.join(INITS)}.")
         if not (0 <= self.stop_loss <= 10 and math.isfinite(self.stop_loss)):
@@ -105,6 +108,12 @@ class Experiment:
         if self.dataset == CUSTOM:
             return kind or CLASSIFICATION
         return DATASETS[self.dataset].kind
+
+    @property
+    def points_seed(self) -> int:
+        """What the points are drawn with: the seed, or (after Regenerate) the seed and how
+        many times the points were drawn again."""
+        return self.seed if self.data_seed == 0 else self.seed * 1_000_003 + self.data_seed
 
     def replace(self, **changes) -> Experiment:
         return dataclasses.replace(self, **changes)
@@ -189,6 +198,7 @@ _QUERY = {  # field -> query parameter
     "init": "init",
     "stop_loss": "stoploss",
     "stop_epochs": "stopepochs",
+    "data_seed": "dseed",
     "discretize": "discretize",
     "show_test": "showtest",
 }

@@ -86,17 +86,25 @@ class Trainer:
             self._published = _copy(model)
 
     def update(self, exp: Experiment, points: Points) -> bool:
-        """Take new settings: learning rate, batch size and regularisation apply from the next
-        batch on; anything else (data, features, network, loss, optimizer) resets. Returns
+        """Take new settings: learning rate, batch size, regularisation, the stop conditions and
+        the view apply from the next batch on, and new points drawn by Regenerate keep the
+        network; anything else (data, features, network, loss, optimizer) resets. Returns
         whether it reset."""
         with self._lock:
             before = self.exp.to_dict()
             changed = {k for k, v in exp.to_dict().items() if v != before[k]}
-            live = points is self.points and changed <= LIVE_SETTINGS
+            redrawn = "data_seed" in changed  # Regenerate: new points, the same network
+            live = (points is self.points or redrawn) and changed <= LIVE_SETTINGS | {"data_seed"}
             if live:
                 self.exp = exp
                 for group in self._optimizer.param_groups:
                     group["lr"] = exp.lr
+                if redrawn:
+                    self.points = points
+                    for history in (self._train_loss, self._test_loss, self._train_score,
+                                    self._test_score):  # fmt: skip
+                        history.pop()
+                    self._measure()  # this epoch's numbers, on the new points
                 return False
         self.reset(exp, points)
         return True

@@ -10,7 +10,7 @@ import streamlit as st
 from playground.catalog import OPTIMIZERS
 from playground.layers import ACTIVATIONS
 from playground.playground2d import data
-from playground.playground2d.data import CLASSIFICATION, FEATURES, PointsError
+from playground.playground2d.data import CLASSIFICATION, FEATURES, REGRESSION, PointsError
 from playground.playground2d.experiment import (
     ACTIVATION_CHOICES,
     CUSTOM,
@@ -23,7 +23,7 @@ from playground.playground2d.experiment import (
     REGULARIZATIONS,
     Experiment,
 )
-from playground.ui.playground2d_view import has_own_points, key, replace
+from playground.ui.playground2d_view import has_own_points, key, own_kind, replace
 
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -42,7 +42,18 @@ def lessons() -> None:
 
 def data_settings(exp: Experiment) -> Experiment:
     st.markdown("**Data**")
-    names = list(data.DATASETS) + ([CUSTOM] if has_own_points() else [])
+    problems = {CLASSIFICATION: "Classification", REGRESSION: "Regression"}
+    kind = exp.problem(own_kind())
+    chosen = st.segmented_control("Problem type", list(problems), default=kind,
+                                  format_func=problems.get, key=key("problem"))  # fmt: skip
+    if chosen is not None and chosen != kind and exp.dataset != CUSTOM:
+        first = next(n for n, d in data.DATASETS.items() if d.kind == chosen)
+        points = 1200 if chosen == REGRESSION else 500  # as TensorFlow Playground's
+        replace(exp.replace(dataset=first, points=points, loss="mse", data_seed=0))
+        st.rerun()
+    kind = chosen or kind
+    names = [n for n, d in data.DATASETS.items() if d.kind == kind]
+    names += [CUSTOM] if has_own_points() else []
     dataset = st.selectbox(
         "Dataset",
         names,
@@ -75,9 +86,9 @@ def data_settings(exp: Experiment) -> Experiment:
         key="playground2d-regenerate",
         icon=":material/refresh:",
         disabled=not generated,
-        help="New random points: the next seed",
+        help="New random points; the network keeps its weights",
     ):
-        replace(exp.replace(seed=(exp.seed + 1) % (MAX_SEED + 1)))
+        replace(exp.replace(data_seed=(exp.data_seed + 1) % (MAX_SEED + 1)))
         st.rerun()
     upload = st.file_uploader(
         "Your points (CSV: x1, x2, label)", type=["csv", "txt"], key=key("csv")

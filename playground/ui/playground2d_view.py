@@ -88,10 +88,15 @@ def has_own_points() -> bool:
     return _CUSTOM in st.session_state
 
 
+def own_kind() -> str | None:
+    """The problem of the user's own points (a CSV or clicks), if there are any."""
+    return st.session_state[_CUSTOM].kind if _CUSTOM in st.session_state else None
+
+
 def points(exp: Experiment) -> Points:
     if exp.dataset == CUSTOM and _CUSTOM in st.session_state:
         return st.session_state[_CUSTOM]
-    return _generated(exp.dataset, exp.points, exp.noise, exp.train_ratio, exp.seed)
+    return _generated(exp.dataset, exp.points, exp.noise, exp.train_ratio, exp.points_seed)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
