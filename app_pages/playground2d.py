@@ -6,13 +6,15 @@ from playground.playground2d.experiment import CUSTOM, ExperimentError
 from playground.ui import playground2d_settings, playground2d_view, visibility
 
 st.title("Playground 2-D")
-st.caption(
-    "Teach a small network to split points in the plane, and watch its boundary bend as it "
-    "learns. Every setting is in the page's address: copy it to share this experiment."
-)
 exp = playground2d_view.experiment()
+if "text" not in exp.hide:
+    st.caption(
+        "Teach a small network to split points in the plane, and watch its boundary bend as it "
+        "learns. Every setting is in the page's address: copy it to share this experiment."
+    )
 playground2d_view.link_warning()
-playground2d_settings.lessons()
+playground2d_settings.lessons(exp)
+playground2d_settings.tf_link(exp)
 settings, board = st.columns([1, 3])
 with settings:
     new = playground2d_settings.data_settings(exp)
@@ -30,14 +32,15 @@ except ExperimentError as e:
     st.stop()
 playground2d_view.keep(new)
 playground2d_view.sync_url(new)
-if new.dataset == CUSTOM:
+if new.dataset == CUSTOM and "text" not in new.hide:
     st.caption("Your own points are kept in this session only: the link does not carry them.")
 run = playground2d_view.trainer(new, pts)
 
 with board:
     playground2d_view.controls(run)
-    label = playground2d_view.click_to_add(pts.kind)
-    playground2d_view.weights_box(run)
+    label = playground2d_view.click_to_add(pts.kind) if "points" not in new.hide else None
+    if "weights" not in new.hide:
+        playground2d_view.weights_box(run)
     playing = run.snapshot().playing
     st.fragment(
         playground2d_view.live,

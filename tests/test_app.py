@@ -709,3 +709,18 @@ def test_playground2d_settings_that_cannot_work_are_explained_and_training_pause
         assert not app.session_state["playground2d-trainer"].snapshot().playing
         by_label(app.checkbox, "x1").check().run()
         assert not errors(app) and metric(app, "Epoch") == "0"  # a new network: new inputs
+
+
+def test_playground2d_a_classroom_link_leaves_only_the_learning_rate():
+    everything_but_lr = (
+        "lessons,text,data,features,network,optimizer,loss,regularization,"
+        "batch,more,view,points,weights,tf"
+    )
+    with playground({"hide": everything_but_lr, "data": "xor", "lr": "0.1"}) as app:
+        assert [s.label for s in app.select_slider] == ["Learning rate"]
+        assert not app.selectbox and not app.checkbox and not app.caption
+        assert [b.label for b in app.button] == ["Play", "One step", "Reset"]
+        app.select_slider[0].set_value(0.3).run()
+        assert app.session_state["playground2d-trainer"].exp.lr == 0.3
+        assert app.session_state["playground2d-trainer"].exp.dataset == "xor"
+        assert app.query_params["hide"] in (everything_but_lr, [everything_but_lr])

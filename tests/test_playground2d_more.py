@@ -174,3 +174,66 @@ def test_one_fixed_scale_with_a_legend_and_every_bias_shown_as_the_forward_pass_
     assert widths == {1, 3, 5}  # |w| 0.1 -> 1, 0.5 -> 3, 1 or more -> 5: a fixed scale
     legend = [t for t in fig.data if t.type == "heatmap" and t.opacity == 0]
     assert len(legend) == 1 and list(legend[0].colorbar.tickvals) == [-1, 0, 1]
+
+
+TF = "https://playground.tensorflow.org/#"
+TF_DEFAULT = (  # TensorFlow Playground's own default state, as its address shows it
+    "activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&learningRate=0.03&"
+    "regularizationRate=0&noise=0&networkShape=4,2&seed=0.52749&showTestData=false&"
+    "discretize=false&percTrainData=50&x=true&y=true&xTimesY=false&xSquared=false&"
+    "ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&collectStats=false&"
+    "problem=classification&initZero=false&hideText=false"
+)
+
+
+def tf(**changes) -> str:
+    from urllib.parse import parse_qsl, urlencode
+
+    state = dict(parse_qsl(TF_DEFAULT)) | {k: str(v).lower() if isinstance(v, bool) else str(v)
+                                          for k, v in changes.items()}  # fmt: skip
+    return TF + urlencode(state, safe=",")
+
+
+def test_tensorflow_playgrounds_own_links_open_here():
+    from playground.playground2d.tf_links import from_tf_link
+
+    exp, notes = from_tf_link(TF + TF_DEFAULT)
+    assert (exp.dataset, exp.hidden, exp.activations, exp.lr, exp.batch_size) == (
+        "circle", (4, 2), ("tanh", "tanh"), 0.03, 10)  # fmt: skip
+    assert exp.features == ("x1", "x2") and exp.train_ratio == 0.5 and exp.loss == "mse"
+    assert notes == [] and exp.hide == ()
+    assert from_tf_link(TF_DEFAULT)[0] == exp  # the part after # alone
+    xor, _ = from_tf_link(tf(dataset="xor", networkShape="", x="false", y="false",
+                             xTimesY="true", noise=25, percTrainData=70))  # fmt: skip
+    assert (xor.dataset, xor.hidden, xor.features, xor.noise, xor.train_ratio) == (
+        "xor", (), ("x1x2",), 0.25, 0.7)  # fmt: skip
+    spiral, notes = from_tf_link(tf(dataset="spiral", networkShape="8,8,5", activation="relu",
+                                    regularization="L2", regularizationRate=0.003,
+                                    sinX="true", cosX="true", initZero="true",
+                                    discretize="true", showTestData="true"))  # fmt: skip
+    assert spiral.activations == ("relu",) * 3 and spiral.regularization == "l2"
+    assert spiral.features == ("x1", "x2", "sinx1") and spiral.init == "zero"
+    assert spiral.discretize and spiral.show_test
+    assert notes == ["cosX are not features here: left out."]
+    reg, notes = from_tf_link(tf(problem="regression", regDataset="reg-gauss",
+                                 learningRate_hide="false", dataset_hide="true",
+                                 networkShape_hide="true", hideText="true"))  # fmt: skip
+    assert (reg.dataset, reg.points) == ("bumps", 1200)
+    assert reg.hide == ("data", "network", "text")
+    assert "six bumps" in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("link", "says"),
+    [
+        ("https://example.com/#a=1", "not a TensorFlow Playground link"),
+        (tf(networkShape="4,x"), "not a list of whole numbers"),
+        (tf(learningRate="fast"), "it should be a number"),
+        (tf(x="yes"), "true or false"),
+    ],
+)
+def test_a_bad_tensorflow_link_is_explained(link, says):
+    from playground.playground2d.tf_links import from_tf_link
+
+    with pytest.raises(ExperimentError, match=says):
+        from_tf_link(link)

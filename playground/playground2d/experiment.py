@@ -18,6 +18,23 @@ ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "none", "leaky_relu", "elu", "g
 REGULARIZATIONS = {"none": "None", "l1": "L1", "l2": "L2"}
 LOSSES = {"mse": "Mean squared error", "cross_entropy": "Cross-entropy"}
 INITS = {"xavier": "Random (Xavier)", "zero": "All zeros"}
+HIDEABLE = {  # what a link may hide, for a class: name -> what it is
+    "lessons": "the lessons",
+    "text": "the explanations",
+    "data": "the data settings",
+    "features": "the features",
+    "network": "the hidden layers",
+    "lr": "the learning rate",
+    "optimizer": "the optimizer",
+    "loss": "the loss",
+    "regularization": "the regularisation",
+    "batch": "the batch size and dropout",
+    "more": "initialisation and when to stop",
+    "view": "Show test points and Discretize output",
+    "points": "adding points by clicks",
+    "weights": "the weights as JSON",
+    "tf": "opening a TensorFlow Playground link",
+}
 CUSTOM = "custom"  # the dataset name of a user's own points (a CSV, or points added by clicks)
 
 
@@ -48,6 +65,7 @@ class Experiment:
     data_seed: int = 0  # "Regenerate": new points from the same seed, the network kept
     discretize: bool = False  # the boundary in two colours (a view setting, kept in the link)
     show_test: bool = False  # the test points on the boundary (a view setting, too)
+    hide: tuple[str, ...] = ()  # classroom mode: controls the link hides (names in HIDEABLE)
 
     def validate(self, kind: str | None = None) -> None:
         """Raises ExperimentError, in the user's words, for the first thing that cannot work.
@@ -90,6 +108,10 @@ class Experiment:
             _fail("The learning rate must be above 0 and at most 10.")
         if not 1 <= self.batch_size <= 100:
             _fail("The batch size goes from 1 to 100.")
+        odd = [h for h in self.hide if h not in HIDEABLE]
+        if odd:
+            _fail(f"The link hides {odd[0]!r}, which is not a part of this page: use "
+                  f"{', '.join(HIDEABLE)}.")  # fmt: skip
         if not 0 <= self.data_seed <= MAX_SEED:
             _fail(f"The data seed is a whole number from 0 to {MAX_SEED:,}.")
         if self.init not in INITS:
@@ -201,6 +223,7 @@ _QUERY = {  # field -> query parameter
     "data_seed": "dseed",
     "discretize": "discretize",
     "show_test": "showtest",
+    "hide": "hide",
 }
 
 

@@ -38,7 +38,7 @@ class TrainersBusy(RuntimeError):
 
 # Settings that apply to the running network; any other change starts a fresh one.
 LIVE_SETTINGS = {"lr", "batch_size", "regularization", "reg_rate", "stop_loss", "stop_epochs",
-                 "discretize", "show_test"}  # fmt: skip
+                 "discretize", "show_test", "hide"}  # fmt: skip
 MAX_EPOCHS = 100_000
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from playground.catalog import OPTIMIZERS
 from playground.layers import ACTIVATIONS
-from playground.playground2d import data
+from playground.playground2d import data, tf_links
 from playground.playground2d.data import CLASSIFICATION, FEATURES, REGRESSION, PointsError
 from playground.playground2d.experiment import (
     ACTIVATION_CHOICES,
@@ -22,15 +22,19 @@ from playground.playground2d.experiment import (
     MAX_SEED,
     REGULARIZATIONS,
     Experiment,
+    ExperimentError,
 )
 from playground.ui.playground2d_view import has_own_points, key, own_kind, replace
 
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 _CSV_SEEN, _CSV_ERROR = "playground2d-csv-seen", "playground2d-csv-error"
+_TF_NOTES = "playground2d-tf-notes"  # what did not map, from the last TensorFlow link opened
 
 
-def lessons() -> None:
+def lessons(exp: Experiment) -> None:
+    if "lessons" in exp.hide:
+        return
     with st.expander("Lessons: ready-made experiments", icon=":material/school:"):
         for i, lesson in enumerate(LESSONS):
             cols = st.columns([3, 1])
@@ -40,7 +44,33 @@ def lessons() -> None:
                 st.rerun()
 
 
+def tf_link(exp: Experiment) -> None:
+    """Open a TensorFlow Playground link here (their keys and scales), with a note for what
+    does not map."""
+    if "tf" in exp.hide:
+        return
+    with st.expander("Open a TensorFlow Playground link", icon=":material/link:"):
+        text = st.text_input(
+            "TensorFlow Playground link", key="playground2d-tf-link",
+            placeholder="https://playground.tensorflow.org/#activation=tanh&...",
+            help="The whole address, or the part after #.",
+        )  # fmt: skip
+        if st.button("Open it here", key="playground2d-tf-open", disabled=not text):
+            try:
+                opened, notes = tf_links.from_tf_link(text)
+            except ExperimentError as e:
+                st.error(str(e), icon=":material/error:")
+                return
+            st.session_state[_TF_NOTES] = notes or ["Everything in it maps to this page."]
+            replace(opened)
+            st.rerun()
+        for note in st.session_state.get(_TF_NOTES, []):
+            st.caption(note)
+
+
 def data_settings(exp: Experiment) -> Experiment:
+    if "data" in exp.hide:
+        return exp
     st.markdown("**Data**")
     problems = {CLASSIFICATION: "Classification", REGRESSION: "Regression"}
     kind = exp.problem(own_kind())
@@ -114,6 +144,8 @@ def data_settings(exp: Experiment) -> Experiment:
 
 
 def feature_settings(exp: Experiment) -> Experiment:
+    if "features" in exp.hide:
+        return exp
     st.markdown("**Features**")
     chosen = tuple(
         name
@@ -124,6 +156,8 @@ def feature_settings(exp: Experiment) -> Experiment:
 
 
 def network_settings(exp: Experiment) -> Experiment:
+    if "network" in exp.hide:
+        return exp
     st.markdown("**Hidden layers**")
     layers = st.number_input(
         "Hidden layers",
@@ -156,50 +190,53 @@ def network_settings(exp: Experiment) -> Experiment:
 
 
 def training_settings(exp: Experiment, kind: str) -> Experiment:
-    cols = st.columns(6)
-    lr = cols[0].select_slider(
-        "Learning rate", LEARNING_RATES, _nearest(exp.lr, LEARNING_RATES), key=key("lr")
-    )
-    optimizer = cols[1].selectbox(
-        "Optimizer",
-        list(OPTIMIZERS),
-        index=list(OPTIMIZERS).index(exp.optimizer),
-        format_func=lambda o: OPTIMIZERS[o].label,
-        key=key("opt"),
-    )
-    losses = list(LOSSES) if kind == CLASSIFICATION else ["mse"]
-    loss = cols[2].selectbox(
-        "Loss",
-        losses,
-        index=losses.index(exp.loss) if exp.loss in losses else 0,
-        format_func=LOSSES.get,
-        key=key("loss"),
-    )
-    reg = cols[3].selectbox(
-        "Regularisation",
-        list(REGULARIZATIONS),
-        index=list(REGULARIZATIONS).index(exp.regularization),
-        format_func=REGULARIZATIONS.get,
-        key=key("reg"),
-    )
-    rate = cols[4].select_slider(
-        "Regularisation rate", REG_RATES, _nearest(exp.reg_rate, REG_RATES), key=key("rate")
-    )
-    batch = cols[5].slider("Batch size", 1, 100, exp.batch_size, key=key("batch"))
-    dropout = cols[5].slider("Dropout", 0.0, 0.9, exp.dropout, 0.05, key=key("dropout"))
-    return exp.replace(
-        lr=lr,
-        optimizer=optimizer,
-        loss=loss,
-        regularization=reg,
-        reg_rate=rate,
-        batch_size=batch,
-        dropout=dropout,
-    )
+    parts = [p for p in ("lr", "optimizer", "loss", "regularization", "batch") if
+             p not in exp.hide]  # fmt: skip
+    if not parts:
+        return exp.replace(loss="mse") if kind != CLASSIFICATION else exp
+    slots = [q for p in parts for q in ((p, "rate") if p == "regularization" else (p,))]
+    cols = dict(zip(slots, st.columns(len(slots)), strict=True))
+    changes: dict = {}
+    if "lr" in cols:
+        changes["lr"] = cols["lr"].select_slider(
+            "Learning rate", LEARNING_RATES, _nearest(exp.lr, LEARNING_RATES), key=key("lr")
+        )
+    if "optimizer" in cols:
+        changes["optimizer"] = cols["optimizer"].selectbox(
+            "Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(exp.optimizer),
+            format_func=lambda o: OPTIMIZERS[o].label, key=key("opt"),
+        )  # fmt: skip
+    if "loss" in cols:
+        losses = list(LOSSES) if kind == CLASSIFICATION else ["mse"]
+        changes["loss"] = cols["loss"].selectbox(
+            "Loss", losses, index=losses.index(exp.loss) if exp.loss in losses else 0,
+            format_func=LOSSES.get, key=key("loss"),
+        )  # fmt: skip
+    elif kind != CLASSIFICATION:
+        changes["loss"] = "mse"
+    if "regularization" in cols:
+        changes["regularization"] = cols["regularization"].selectbox(
+            "Regularisation", list(REGULARIZATIONS),
+            index=list(REGULARIZATIONS).index(exp.regularization), format_func=REGULARIZATIONS.get,
+            key=key("reg"),
+        )  # fmt: skip
+        changes["reg_rate"] = cols["rate"].select_slider(
+            "Regularisation rate", REG_RATES, _nearest(exp.reg_rate, REG_RATES), key=key("rate")
+        )
+    if "batch" in cols:
+        changes["batch_size"] = cols["batch"].slider(
+            "Batch size", 1, 100, exp.batch_size, key=key("batch")
+        )
+        changes["dropout"] = cols["batch"].slider(
+            "Dropout", 0.0, 0.9, exp.dropout, 0.05, key=key("dropout")
+        )
+    return exp.replace(**changes)
 
 
 def view_settings(exp: Experiment) -> Experiment:
     """How the boundary is drawn (kept in the link, as TensorFlow Playground keeps them)."""
+    if "view" in exp.hide:
+        return exp
     row = st.container(horizontal=True)
     show_test = row.toggle("Show test points", exp.show_test, key=key("show-test"))
     discretize = row.toggle("Discretize output", exp.discretize, key=key("discretize"),
@@ -210,6 +247,8 @@ def view_settings(exp: Experiment) -> Experiment:
 
 def more_settings(exp: Experiment) -> Experiment:
     """Initialisation and when to stop, out of the way in an expander."""
+    if "more" in exp.hide:
+        return exp
     with st.expander("Initialisation and when to stop"):
         cols = st.columns(3)
         init = cols[0].selectbox(

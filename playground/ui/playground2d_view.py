@@ -163,6 +163,14 @@ def controls(run: Trainer) -> None:
         st.rerun()
 
 
+NETWORK_TEXT = (
+    "Each square is what that neuron outputs over the whole plane (blue positive, orange "
+    "negative); lines are weights, blue positive, orange negative, thicker for larger; the small "
+    "square at a neuron's lower left is its bias, the number added before its activation, which "
+    "lets it fire without any input. One scale, -1 to 1, for all of them. Hover for values."
+)
+
+
 def _score(value: float, kind: str) -> str:
     if value != value:  # nan: no points
         return "-"
@@ -301,10 +309,5 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
             key="playground2d-network",
             config={"displayModeBar": False},
         )
-        st.caption(
-            "Each square is what that neuron outputs over the whole plane (blue positive, orange "
-            "negative); lines are weights, blue positive, orange negative, thicker for larger; "
-            "the small square at a neuron's lower left is its bias, the number added before "
-            "its activation, which lets it fire without any input. One scale, -1 to 1, for all "
-            "of them. Hover for values."
-        )
+        if "text" not in exp.hide:
+            st.caption(NETWORK_TEXT)
