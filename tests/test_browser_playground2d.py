@@ -91,3 +91,59 @@ def test_a_click_adds_a_point_and_a_csv_brings_the_users_own(browser, app_url):
     )
     expect(page.get_by_text("at least 4 rows")).to_be_visible(timeout=10_000)
     page.close()
+
+
+def network(page):
+    return page.locator(".st-key-playground2d-network .js-plotly-plot").last
+
+
+def test_a_neuron_goes_to_the_big_view_and_a_typed_weight_changes_the_boundary(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{app_url}/playground2d")
+    expect(network(page)).to_be_visible(timeout=30_000)
+    idle(page)
+    before = drawn_boundary(page)
+    # the first neuron of layer 1: its invisible square in the first "neurons" trace
+    neurons = network(page).locator(".scatterlayer .trace:has(.point)")
+    names = page.evaluate(
+        "() => { const all = document.querySelectorAll('.st-key-playground2d-network "
+        ".js-plotly-plot'); return all[all.length - 1]._fullData.map(t => t.name || ''); }"
+    )
+    scatter = [n for n in names if n in ("links", "bias", "neurons")]
+    first_neurons = scatter.index("neurons")
+    neurons.nth(first_neurons).locator(".point").first.click(force=True)
+    expect(page.get_by_role("button", name="Back to the output")).to_be_visible(timeout=10_000)
+    expect(boundary(page)).to_contain_text("What layer 1, neuron 1 outputs")
+    assert drawn_boundary(page) != before
+    page.get_by_role("button", name="Back to the output").click()
+    expect(page.get_by_role("button", name="Back to the output")).to_have_count(0, timeout=10_000)
+    idle(page)
+    # a link: its middle marker in the "links" trace; type a weight, the boundary changes
+    before = drawn_boundary(page)
+    neurons.nth(scatter.index("links")).locator(".point").first.click(force=True)
+    field = page.get_by_label(re.compile(r"^Weight x1 -> neuron 1 of layer 1"))
+    field.wait_for(timeout=10_000)
+    field.fill("4.5")
+    field.press("Enter")
+    idle(page)
+    page.get_by_role("button", name="Set", exact=True).click()
+    page.wait_for_function(
+        "([old]) => { const all = document.querySelectorAll('.st-key-playground2d-boundary "
+        ".js-plotly-plot'); const img = all[all.length - 1].querySelector('.hm image'); "
+        "return img && (img.getAttribute('xlink:href') || img.getAttribute('href')) !== old; }",
+        arg=[before],
+        timeout=15_000,
+    )
+    page.close()
+
+
+def test_a_classroom_link_hides_the_controls_it_names(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{app_url}/playground2d?hide=data,features,network,optimizer,loss,"
+              "regularization,batch,more,lessons,tf&lr=0.1")  # fmt: skip
+    expect(metric(page, "Epoch")).to_have_text("0", timeout=30_000)
+    expect(page.get_by_text("Learning rate", exact=True)).to_be_visible()
+    main = page.get_by_test_id("stMain")  # the sidebar says the Train page's dataset
+    for gone in ("Dataset", "Optimizer", "Hidden layers", "Batch size", "Lessons: ready-made"):
+        expect(main.get_by_text(gone, exact=False)).to_have_count(0)
+    page.close()

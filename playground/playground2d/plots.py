@@ -28,13 +28,14 @@ def boundary_figure(
     title: str,
     clickable: bool = False,
     discretize: bool = False,
+    value_range: tuple[float, float] | None = None,
 ) -> go.Figure:
     """The network's output over the plane as a heatmap (with `discretize`, in two colours: the
     side of the middle it is on), with the training points (white edge) and, if asked, the test
     points (black edge). With `clickable`, an invisible grid of markers
     makes any place selectable (plotly reports no points for a heatmap's cells); it is left out
     otherwise, as it is most of what the browser redraws."""
-    low, high = _range(points.kind)
+    low, high = value_range or _range(points.kind)  # a hidden neuron's: -1 to 1
     side = list(side)
     z = np.asarray(values, np.float32)
     if discretize:  # two colours: which side of the middle the output is on
@@ -95,6 +96,12 @@ def boundary_figure(
     return fig
 
 
+_INVISIBLE_SELECTION = {  # clicking selects, but nothing fades or changes colour
+    "selected": dict(marker=dict(opacity=1)),
+    "unselected": dict(marker=dict(opacity=1)),
+}
+
+
 def _bias_squares(fig: go.Figure, places, bias, size: float, last: bool, column: int) -> None:
     """Each neuron's bias: a small square at its lower left, coloured on the fixed scale."""
     bias = np.asarray(bias, np.float64).ravel()
@@ -112,10 +119,12 @@ def _bias_squares(fig: go.Figure, places, bias, size: float, last: bool, column:
             cmax=1,
             line=dict(color="#555", width=1),
         ),
-        customdata=what,
-        hovertemplate="bias of %{customdata}: %{marker.color:+.3f}<extra></extra>",
+        customdata=[["bias", column - 1, j, w] for j, w in enumerate(what)],
+        hovertemplate="bias of %{customdata[3]}: %{marker.color:+.3f}<br>click to type a new one"
+        "<extra></extra>",
         showlegend=False,
         name="bias",
+        **_INVISIBLE_SELECTION,
     )
 
 
@@ -157,7 +166,7 @@ def network_figure(
     fig = go.Figure()
     largest = 1.0  # the fixed scale: |weight| 1 or more is the thickest edge
     buckets: dict[tuple[str, int], list] = {}
-    mids_x, mids_y, mids_text = [], [], []
+    mids_x, mids_y, mids_text, mids_data = [], [], [], []
     for layer, w in enumerate(weights):
         w = np.asarray(w)
         for j, (xb, yb) in enumerate(places[layer + 1]):
@@ -179,6 +188,7 @@ def network_figure(
                     else (f"neuron {j + 1} of layer {layer + 1}")
                 )
                 mids_text.append(f"{value:+.3f}: {source} -> {target}")
+                mids_data.append(["link", layer, j, k, f"{source} -> {target}", value])
     for (colour, width), segment in buckets.items():
         fig.add_scatter(
             x=[p[0] for p in segment],
@@ -189,14 +199,17 @@ def network_figure(
             hoverinfo="skip",
             showlegend=False,
         )
-    fig.add_scatter(
+    fig.add_scatter(  # the middle of each link: hover for its weight, click to type one
         x=mids_x,
         y=mids_y,
         mode="markers",
-        marker=dict(size=8, color="rgba(0,0,0,0)"),
+        marker=dict(size=10, color="rgba(0,0,0,0)"),
         text=mids_text,
-        hovertemplate="weight %{text}<extra></extra>",
+        customdata=mids_data,
+        hovertemplate="weight %{text}<br>click to type a new one<extra></extra>",
         showlegend=False,
+        name="links",
+        **_INVISIBLE_SELECTION,
     )
     out_low, out_high = _range(kind)
     for i, column in enumerate(columns):
@@ -220,6 +233,17 @@ def network_figure(
             )
         if i > 0 and i - 1 < len(biases):
             _bias_squares(fig, places[i], biases[i - 1], size, last, i)
+        if i > 0:  # each neuron: a click shows its output in the big view
+            labels = ["the output" if last else f"layer {i}, neuron {j + 1}"
+                      for j in range(len(places[i]))]  # fmt: skip
+            fig.add_scatter(
+                x=[x for x, _ in places[i]], y=[y for _, y in places[i]], mode="markers",
+                marker=dict(symbol="square", size=22, color="rgba(0,0,0,0)"),
+                customdata=[["neuron", i, j, labels[j]] for j in range(len(places[i]))],
+                hovertemplate="%{customdata[3]}<br>click to see it in the big view"
+                "<extra></extra>",
+                showlegend=False, name="neurons", **_INVISIBLE_SELECTION,
+            )  # fmt: skip
         title = "features" if i == 0 else ("output" if i == len(columns) - 1 else f"layer {i}")
         fig.add_annotation(x=i * gap, y=(tallest - 1) / 2 * 1.25 + 1.0, text=title, showarrow=False)
         if i == 0:
@@ -238,5 +262,6 @@ def network_figure(
         height=int(max(260, 34 * 1.25 * tallest + 90)),
         margin=dict(l=5, r=5, t=10, b=5),
         plot_bgcolor="white",
+        clickmode="event+select",
     )
     return fig

@@ -25,7 +25,7 @@ from torch import nn
 from playground.catalog import OPTIMIZERS
 from playground.playground2d import net
 from playground.playground2d.data import Points
-from playground.playground2d.experiment import Experiment
+from playground.playground2d.experiment import Experiment, ExperimentError
 
 IDLE_SECONDS = 30.0
 MAX_RUNNING = 16  # trainers training at once, over all the server's pages
@@ -277,6 +277,24 @@ class Trainer:
         self._train_loss.append(losses[0])
         self._test_loss.append(losses[1])
         return losses[0], losses[1]
+
+    def set_value(self, what: str, layer: int, j: int, k: int, value: float) -> None:
+        """One number typed by the user: the weight from unit k to unit j of Linear `layer`
+        ("link"), or unit j's bias ("bias"); training goes on from it. ExperimentError if it
+        is not a finite number or not in this network."""
+        if not math.isfinite(value) or abs(value) > 100:
+            raise ExperimentError("Type a number from -100 to 100.")
+        with self._lock:
+            weights = net.to_json(self._model)
+            try:
+                entry = weights["layers"][layer]
+                if what == "link":
+                    entry["weight"][j][k] = float(value)
+                else:
+                    entry["bias"][j] = float(value)
+            except (IndexError, KeyError):
+                raise ExperimentError("That link is not in this network any more.") from None
+            self.set_weights(weights)
 
     def set_weights(self, data) -> None:
         """Weights and biases typed or loaded by the user (net.load_json's form); training

@@ -171,6 +171,72 @@ NETWORK_TEXT = (
 )
 
 
+NETWORK = "playground2d-network"
+_FOCUS = "playground2d-focus"  # (column, neuron) shown in the big view, if any
+_EDIT = "playground2d-edit"  # the link or bias clicked, to type a value for
+
+
+def _read_network_click() -> None:
+    """A click on the network: a neuron goes to the big view; a link or a bias to the editor."""
+    clicked = new_click(NETWORK)
+    data = clicked.get("customdata") if clicked else None
+    if not data:
+        return
+    if data[0] == "neuron":
+        st.session_state[_FOCUS] = (int(data[1]), int(data[2]), str(data[3]))
+    elif data[0] in ("link", "bias"):
+        st.session_state[_EDIT] = list(data)
+
+
+def _focus(snap, exp: Experiment, kind: str):
+    """(values over the plane, title, value range) of the neuron clicked, or None."""
+    _read_network_click()
+    found = st.session_state.get(_FOCUS)
+    if found is None:
+        return None
+    column, j, label = found
+    columns = net.neurons_over_plane(snap.model, exp, kind, resolution=50)
+    if column >= len(columns) or j >= len(columns[column]):
+        _unfocus()
+        return None
+    last = column == len(columns) - 1
+    return columns[column][j], f"What {label} outputs", None if last else (-1.0, 1.0)
+
+
+def _unfocus() -> None:
+    st.session_state.pop(_FOCUS, None)
+
+
+def _edit(run: Trainer) -> None:
+    """The number for a clicked link or bias, to type a new one."""
+    found = st.session_state.get(_EDIT)
+    if not found:
+        return
+    what, layer, j = found[0], int(found[1]), int(found[2])
+    k = int(found[3]) if what == "link" else 0
+    name = found[4] if what == "link" else found[3]
+    current = net.to_json(run.snapshot().model)["layers"]
+    try:
+        now = current[layer]["weight"][j][k] if what == "link" else current[layer]["bias"][j]
+    except IndexError:
+        st.session_state.pop(_EDIT, None)
+        return
+    label = f"Weight {name}" if what == "link" else f"Bias of {name}"
+    cols = st.columns([3, 1, 1], vertical_alignment="bottom")
+    value = cols[0].number_input(label, -100.0, 100.0, float(now), 0.1, format="%.3f",
+                                 key=f"playground2d-edit-{what}-{layer}-{j}-{k}")  # fmt: skip
+    if cols[1].button("Set", key="playground2d-edit-set", type="primary"):
+        try:
+            run.set_value(what, layer, j, k, value)
+        except ExperimentError as e:
+            st.error(str(e), icon=":material/error:")
+        else:
+            st.rerun(scope="app")
+    if cols[2].button("Close", key="playground2d-edit-close"):
+        st.session_state.pop(_EDIT, None)
+        st.rerun()
+
+
 def _score(value: float, kind: str) -> str:
     if value != value:  # nan: no points
         return "-"
@@ -275,16 +341,24 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
                    "network, they stay 0.")  # fmt: skip
     left, right = st.columns([1, 1])
     side, _ = net.plane_grid(50)
+    focus = _focus(snap, exp, pts.kind)
     with left:
+        if focus is not None:
+            values, title, limits = focus
+            st.button("Back to the output", key="playground2d-unfocus", on_click=_unfocus,
+                      icon=":material/undo:")  # fmt: skip
+        else:
+            values, title, limits = net.over_plane(snap.model, exp, pts.kind), "Output", None
         st.plotly_chart(
             playground2d_plots.boundary_figure(
                 side.tolist(),
-                net.over_plane(snap.model, exp, pts.kind),
+                values,
                 pts,
                 exp.show_test,
-                "Output",
-                clickable,
-                exp.discretize,
+                title,
+                clickable and focus is None,
+                exp.discretize and focus is None,
+                limits,
             ),
             key=BOUNDARY,
             on_select="rerun",
@@ -306,8 +380,11 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
                 pts.kind,
                 net.biases(snap.model),
             ),
-            key="playground2d-network",
+            key=NETWORK,
+            on_select="rerun",
+            selection_mode="points",
             config={"displayModeBar": False},
         )
+        _edit(run)
         if "text" not in exp.hide:
             st.caption(NETWORK_TEXT)
