@@ -55,19 +55,9 @@ def prune_crossed(model: nn.Sequential, before: list[torch.Tensor], dead: list[t
         layer.weight[mask] = 0.0
 
 
-@torch.no_grad()
 def score(model: nn.Module, exp: Experiment, x, y, kind: str) -> float:
-    """Accuracy (classification: the output's side of 0.5 against the label) or R² (regression:
-    1 - residual sum of squares / total sum of squares) on points (x, y); nan without points."""
-    if len(x) == 0:
-        return float("nan")
-    model.eval()
-    p = output(model, exp, x, kind)
-    if kind == CLASSIFICATION:
-        return ((p > 0.5).to(y.dtype) == y).double().mean().item()
-    total = ((y - y.mean()) ** 2).sum()
-    residual = ((y - p) ** 2).sum()
-    return (1 - residual / total).item() if total > 0 else float("nan")
+    """Accuracy or R² on points (x, y) (see `measure`)."""
+    return measure(model, exp, x, y, kind)[1]
 
 
 def to_json(model: nn.Sequential) -> dict:
@@ -115,13 +105,7 @@ def output(model: nn.Module, exp: Experiment, x: torch.Tensor, kind: str) -> tor
 
 def loss(model: nn.Module, exp: Experiment, x, y, kind: str, penalty: bool = True):
     """The data loss on points (x, y), plus the weight penalty while training."""
-    out = model(features(x, exp.features))[:, 0]
-    if kind == CLASSIFICATION and exp.loss == "cross_entropy":
-        value = F.binary_cross_entropy_with_logits(out, y)
-    elif kind == CLASSIFICATION:
-        value = F.mse_loss(torch.sigmoid(out), y)
-    else:
-        value = F.mse_loss(out, y)
+    value = _data_loss(model(features(x, exp.features))[:, 0], exp, y, kind)
     if penalty and exp.regularization != "none" and exp.reg_rate > 0:
         weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
         if exp.regularization == "l1":
@@ -129,6 +113,31 @@ def loss(model: nn.Module, exp: Experiment, x, y, kind: str, penalty: bool = Tru
         else:
             value = value + exp.reg_rate * sum((w * w).sum() for w in weights) / 2
     return value
+
+
+def _data_loss(out: torch.Tensor, exp: Experiment, y, kind: str) -> torch.Tensor:
+    if kind == CLASSIFICATION and exp.loss == "cross_entropy":
+        return F.binary_cross_entropy_with_logits(out, y)
+    if kind == CLASSIFICATION:
+        return F.mse_loss(torch.sigmoid(out), y)
+    return F.mse_loss(out, y)
+
+
+@torch.no_grad()
+def measure(model: nn.Module, exp: Experiment, x, y, kind: str) -> tuple[float, float]:
+    """(data loss, score) on points (x, y) from one forward pass: the score is accuracy
+    (classification: the output's side of 0.5 against the label) or R² (regression: 1 -
+    residual sum of squares / total sum of squares); nan for both without points."""
+    if len(x) == 0:
+        return float("nan"), float("nan")
+    model.eval()
+    out = model(features(x, exp.features))[:, 0]
+    value = _data_loss(out, exp, y, kind).item()
+    if kind == CLASSIFICATION:
+        return value, ((out > 0).to(y.dtype) == y).double().mean().item()
+    total = ((y - y.mean()) ** 2).sum()
+    residual = ((y - out) ** 2).sum()
+    return value, (1 - residual / total).item() if total > 0 else float("nan")
 
 
 def plane_grid(resolution: int) -> tuple[torch.Tensor, torch.Tensor]:

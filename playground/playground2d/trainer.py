@@ -81,6 +81,7 @@ class Trainer:
             self._epoch = 0
             self._rate = 0.0
             self._dead = [torch.zeros_like(m.weight, dtype=torch.bool) for m in net.linears(model)]
+            self._any_dead = False
             self._train_loss, self._test_loss, self._train_score, self._test_score = [], [], [], []
             self._measure()
             self._published = _copy(model)
@@ -227,7 +228,8 @@ class Trainer:
             self._optimizer.step()
             if l1:
                 net.prune_crossed(model, before, self._dead)
-            elif any(d.any() for d in self._dead):  # dropped links stay dropped
+                self._any_dead = self._any_dead or any(bool(d.any()) for d in self._dead)
+            elif self._any_dead:  # dropped links stay dropped
                 with torch.no_grad():
                     for m, d in zip(net.linears(model), self._dead, strict=True):
                         m.weight[d] = 0.0
@@ -268,12 +270,9 @@ class Trainer:
         losses = []
         for train, scores in ((True, self._train_score), (False, self._test_score)):
             x, y = self.points.split(train)
-            kind = self.points.kind
-            if len(x) == 0:
-                losses.append(float("nan"))
-            else:
-                losses.append(net.loss(self._model, self.exp, x, y, kind, penalty=False).item())
-            scores.append(net.score(self._model, self.exp, x, y, kind))
+            value, score = net.measure(self._model, self.exp, x, y, self.points.kind)
+            losses.append(value)
+            scores.append(score)
         self._train_loss.append(losses[0])
         self._test_loss.append(losses[1])
         return losses[0], losses[1]
@@ -303,6 +302,7 @@ class Trainer:
             net.load_json(self._model, data)
             for d in self._dead:
                 d.zero_()
+            self._any_dead = False
             self._message = ""
             self._train_loss.pop()
             self._test_loss.pop()
