@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.playground2d import data
 from playground.playground2d.experiment import CUSTOM, ExperimentError
 from playground.ui import playground2d_settings, playground2d_view, visibility
 
@@ -31,9 +32,13 @@ except ExperimentError as e:
     playground2d_view.cannot_run(e)
     st.stop()
 playground2d_view.keep(new)
-playground2d_view.sync_url(new)
+playground2d_view.sync_url(new, pts)
 if new.dataset == CUSTOM and "text" not in new.hide:
-    st.caption("Your own points are kept in this session only: the link does not carry them.")
+    if len(pts.y) > data.MAX_LINK_POINTS:
+        st.caption(f"Your {len(pts.y):,} points are kept in this session only: a link carries "
+                   f"up to {data.MAX_LINK_POINTS}.")  # fmt: skip
+    else:
+        st.caption("Your own points travel in the page's address: a link shares them too.")
 run = playground2d_view.trainer(new, pts)
 
 with board:

@@ -724,3 +724,15 @@ def test_playground2d_a_classroom_link_leaves_only_the_learning_rate():
         assert app.session_state["playground2d-trainer"].exp.lr == 0.3
         assert app.session_state["playground2d-trainer"].exp.dataset == "xor"
         assert app.query_params["hide"] in (everything_but_lr, [everything_but_lr])
+
+
+def test_playground2d_a_link_with_points_brings_them():
+    from playground.playground2d import data as points_data
+
+    points = points_data.read_csv("\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 2}" for i in range(40)))
+    with playground({"data": "custom", "pts": points_data.points_to_link(points)}) as app:
+        got = app.session_state["playground2d-trainer"].points
+        assert len(got.y) == 40 and torch.equal(got.train, points.train)
+        assert "travel in the page's address" in " ".join(c.value for c in app.caption)
+    with playground({"data": "custom", "pts": "garbage"}) as app:
+        assert "cannot be read" in " ".join(w.value for w in app.warning)

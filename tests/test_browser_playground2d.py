@@ -72,9 +72,9 @@ def test_a_click_adds_a_point_and_a_csv_brings_the_users_own(browser, app_url):
     idle(page)
     grid = boundary(page).locator(".scatterlayer .trace").first.locator(".point")
     grid.nth(15 * 30 + 15).click(force=True)
-    expect(page.get_by_text("Your own points are kept in this session only")).to_be_visible(
-        timeout=10_000
-    )
+    expect(
+        page.get_by_text(re.compile("Your own points travel in the page.s address"))
+    ).to_be_visible(timeout=10_000)
     idle(page)
     assert training_points(page) == count + 1
     csv = "x1,x2,label\n" + "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 2}" for i in range(40))

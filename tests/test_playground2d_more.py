@@ -237,3 +237,28 @@ def test_a_bad_tensorflow_link_is_explained(link, says):
 
     with pytest.raises(ExperimentError, match=says):
         from_tf_link(link)
+
+
+def test_a_users_points_travel_in_the_link_and_back():
+    points = data.read_csv("x1,x2,label\n" + "\n".join(
+        f"{i % 7 - 3.5},{i % 5 - 2.25},{i % 2}" for i in range(300)))  # fmt: skip
+    text = data.points_to_link(points)
+    assert len(text) < 4000
+    back = data.points_from_link(text)
+    assert torch.allclose(back.x, points.x, atol=0.005) and torch.equal(back.y, points.y)
+    assert torch.equal(back.train, points.train) and back.kind == points.kind
+    many = data.generate("circle", 2000, 0.0, 0.5, 0)
+    assert data.points_to_link(many) is None  # too many for a link
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("%%%", "cut short"),
+        ("eJzLSM3JyVcozy_KSQEAGgQEXQ", "cut short"),  # "hello world": not points
+        ("", "cut short"),
+    ],
+)
+def test_points_in_a_bad_link_are_explained(text, says):
+    with pytest.raises(data.PointsError, match=says):
+        data.points_from_link(text)

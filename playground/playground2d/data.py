@@ -6,9 +6,12 @@ TensorFlow Playground's `dataset.ts` (noise is a share, 0-0.5, as its 0-50% slid
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -243,3 +246,52 @@ def _number(cell: str) -> bool:
 
 def _numeric(row: list[str]) -> bool:
     return all(_number(c) and math.isfinite(float(c)) for c in row)
+
+
+# --- A user's points in a link -------------------------------------------------------------
+
+MAX_LINK_POINTS = 1000  # more points make a link too long to share (about 8 KB at 1,000)
+_LINK_BYTES = 64 * 1024  # what the text of a link's points may unpack to
+
+
+def points_to_link(points: Points) -> str | None:
+    """The points as a short text for a page address (rows of x1, x2, label and 1 for a
+    training point, rounded to 0.01, zlib-compressed, base64url), or None for more than
+    MAX_LINK_POINTS."""
+    if len(points.y) > MAX_LINK_POINTS:
+        return None
+    rows = [
+        f"{x1:.2f},{x2:.2f},{y:.3g},{int(t)}"
+        for (x1, x2), y, t in zip(
+            points.x.tolist(), points.y.tolist(), points.train.tolist(), strict=True
+        )
+    ]
+    text = f"{points.kind[0]};" + ";".join(rows)
+    return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+
+
+def points_from_link(text: str) -> Points:
+    """The points a link carries; PointsError in words if they cannot be read."""
+    try:
+        packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        unpacker = zlib.decompressobj()
+        raw = unpacker.decompress(packed, _LINK_BYTES)
+        if unpacker.unconsumed_tail or not unpacker.eof:
+            raise ValueError
+        kind_letter, *rows = raw.decode().split(";")
+        kind = {"c": CLASSIFICATION, "r": REGRESSION}[kind_letter]
+        values = [[float(v) for v in row.split(",")] for row in rows]
+    except (ValueError, KeyError, binascii.Error, zlib.error, UnicodeDecodeError):
+        raise PointsError(
+            "The points in this link cannot be read: it was probably cut short when copied."
+        ) from None
+    if not 4 <= len(values) <= MAX_LINK_POINTS or any(len(v) != 4 for v in values):
+        raise PointsError(f"A link carries 4 to {MAX_LINK_POINTS} points of x1, x2, label.")
+    data = torch.tensor(values, dtype=torch.float64)
+    if not torch.isfinite(data).all() or data[:, :2].abs().max() > LIMIT:
+        raise PointsError("The points in this link are not all in the plane.")
+    y = data[:, 2]
+    if kind == CLASSIFICATION and not set(y.tolist()) <= {0.0, 1.0}:
+        raise PointsError("A classification link's labels are 0 or 1.")
+    train = data[:, 3] > 0
+    return Points(data[:, :2].float(), y.float(), train, kind, "")

@@ -29,6 +29,7 @@ _EXP, _CUSTOM, _TRAINER, _VERSION = (
 )
 _BUSY = "playground2d-busy"  # the message of a Play refused because the server was full
 _LINK_ERROR = "playground2d-link-error"  # why the page's link could not be used
+POINTS = "pts"  # the query parameter of a user's own points
 
 
 # --- the experiment, in the session and in the URL --------------------------------------------
@@ -39,10 +40,14 @@ def experiment() -> Experiment:
     if _EXP not in st.session_state:
         exp = Experiment()
         if st.query_params:
+            query = st.query_params.to_dict()
             try:
-                exp = Experiment.from_query(st.query_params.to_dict())
-            except ExperimentError as e:
+                exp = Experiment.from_query(query)
+                if exp.dataset == CUSTOM:
+                    st.session_state[_CUSTOM] = data.points_from_link(query.get(POINTS, ""))
+            except (ExperimentError, data.PointsError) as e:
                 st.session_state[_LINK_ERROR] = str(e)
+                exp = Experiment()
         st.session_state[_EXP] = exp
     return st.session_state[_EXP]
 
@@ -116,8 +121,12 @@ def trainer(exp: Experiment, pts: Points) -> Trainer:
     return current
 
 
-def sync_url(exp: Experiment) -> None:
+def sync_url(exp: Experiment, pts: Points) -> None:
+    """The experiment in the page's address, with the user's own points when there are few
+    enough to carry (data.MAX_LINK_POINTS)."""
     query = exp.to_query()
+    if exp.dataset == CUSTOM and (packed := data.points_to_link(pts)) is not None:
+        query[POINTS] = packed
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
