@@ -4,7 +4,7 @@ import streamlit as st
 
 from playground.playground2d import data
 from playground.playground2d.experiment import CUSTOM, ExperimentError
-from playground.ui import playground2d_settings, playground2d_view, visibility
+from playground.ui import playground2d_edit, playground2d_settings, playground2d_view, visibility
 
 st.title("Playground 2-D")
 exp = playground2d_view.experiment()
@@ -43,9 +43,9 @@ run = playground2d_view.trainer(new, pts)
 
 with board:
     playground2d_view.controls(run)
-    label = playground2d_view.click_to_add(pts.kind) if "points" not in new.hide else None
+    label = playground2d_view.click_to_add(pts) if "points" not in new.hide else None
     if "weights" not in new.hide:
-        playground2d_view.weights_box(run)
+        playground2d_edit.weights_box(run)
     playing = run.snapshot().playing
     st.fragment(
         playground2d_view.live,

@@ -26,7 +26,8 @@ def test_every_dataset_has_its_shape_split_and_repeats_with_its_seed(name):
     assert torch.equal(points.x, again.x) and torch.equal(points.train, again.train)
     assert not torch.equal(points.x, other.x)
     if points.kind == CLASSIFICATION:
-        assert set(points.y.tolist()) == {0.0, 1.0}
+        assert set(points.y.tolist()) == set(map(float, range(points.classes)))
+        assert points.classes == data.DATASETS[name].classes
     else:  # bumps: -1 to 1; the plane: (x1 + x2) / 10, read at a point moved by the noise
         reach = 1.0 if name == "bumps" else 2 * data.LIMIT * 1.1 / 10
         assert points.y.abs().max() <= reach

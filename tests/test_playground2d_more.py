@@ -262,3 +262,45 @@ def test_a_users_points_travel_in_the_link_and_back():
 def test_points_in_a_bad_link_are_explained(text, says):
     with pytest.raises(data.PointsError, match=says):
         data.points_from_link(text)
+
+
+@pytest.mark.parametrize(("name", "classes"), [("spiral3", 3), ("gaussians4", 4)])
+def test_more_than_two_classes_train_with_softmax_and_colour_the_boundary_per_class(name, classes):
+    from playground.playground2d import plots
+
+    points = data.generate(name, 600, 0.0, 0.5, 0)
+    assert points.classes == classes
+    hidden = (12, 12) if name == "spiral3" else (4,)
+    exp = Experiment(dataset=name, hidden=hidden, activations=("tanh",) * len(hidden),
+                     loss="cross_entropy", optimizer="adam", lr=0.03)  # fmt: skip
+    trainer = train_epochs(exp, points, 60 if name == "spiral3" else 10)
+    try:
+        snap = trainer.snapshot()
+        assert net.linears(snap.model)[-1].out_features == classes  # one output a class
+        x, y = points.split(False)
+        with torch.no_grad():
+            raw = snap.model(data.features(x, exp.features))
+            by_hand = torch.nn.functional.cross_entropy(raw, y.long()).item()
+            right = (raw.argmax(1).float() == y).double().mean().item()
+        assert snap.test_loss[-1] == pytest.approx(by_hand, rel=1e-5)
+        assert snap.test_score[-1] == pytest.approx(right)
+        assert right > (0.9 if name == "gaussians4" else 0.5)  # chance: 1/4 and 1/3
+        columns = net.neurons_over_plane(snap.model, exp, CLASSIFICATION, 10)
+        assert columns[-1].shape[0] == classes
+        assert torch.allclose(columns[-1].sum(dim=0), torch.ones(10, 10))  # probabilities
+        side, _ = net.plane_grid(30)
+        values = net.over_plane(snap.model, exp, CLASSIFICATION, 30)
+        assert set(values.unique().tolist()) <= set(map(float, range(classes)))
+        fig = plots.boundary_figure(side.tolist(), values, points, True, "t")
+        assert (fig.data[0].zmin, fig.data[0].zmax) == (0, classes - 1)
+        assert len({c for _, c in fig.data[0].colorscale}) == classes  # a colour a class
+    finally:
+        trainer.close()
+
+
+def test_a_csv_with_labels_0_to_2_is_three_classes_and_travels_in_a_link():
+    rows = "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 3}" for i in range(30))
+    points = data.read_csv(rows)
+    assert points.kind == CLASSIFICATION and points.classes == 3
+    back = data.points_from_link(data.points_to_link(points))
+    assert back.classes == 3 and torch.equal(back.y, points.y)

@@ -21,6 +21,7 @@ import torch
 LIMIT = 6.0  # the plane is [-LIMIT, LIMIT]^2
 CLASSIFICATION, REGRESSION = "classification", "regression"
 MAX_POINTS = 5000
+MAX_CLASSES = 6  # a CSV's whole-number labels 0 .. 5 (three or more of them) are classes
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Points:
     train: torch.Tensor  # (N,) bool: in the training split (the rest is the test split)
     kind: str  # CLASSIFICATION or REGRESSION
     note: str = ""  # e.g. how a CSV was scaled to fit the plane
+    classes: int = 2  # classification: labels 0 .. classes - 1
 
     def split(self, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
         mask = self.train if train else ~self.train
@@ -43,6 +45,7 @@ class Points:
             torch.cat([self.train, torch.tensor([True])]),
             self.kind,
             self.note,
+            self.classes,
         )
 
 
@@ -116,12 +119,39 @@ def bumps(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch
     return x, target
 
 
+def spiral3(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three interleaved spiral arms (labels 0, 1, 2), as the spiral's, a third of a turn apart."""
+    parts, labels = [], []
+    for label in range(3):
+        count = n // 3 + (1 if label < n % 3 else 0)
+        i = torch.arange(count, dtype=torch.float64) / max(count, 1)
+        r, t = 5 * i, 1.25 * i * 2 * math.pi + label * 2 * math.pi / 3
+        xy = torch.stack([r * torch.sin(t), r * torch.cos(t)], dim=1)
+        parts.append(xy + _uniform(g, 2 * count, -1, 1).reshape(count, 2) * noise)
+        labels.append(torch.full((count,), float(label), dtype=torch.float64))
+    return torch.cat(parts), torch.cat(labels)
+
+
+_CORNERS = ((2.5, 2.5), (-2.5, 2.5), (-2.5, -2.5), (2.5, -2.5))
+
+
+def gaussians4(n: int, noise: float, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Four blobs, one in each quadrant (labels 0-3 counter-clockwise from (2.5, 2.5)); noise
+    widens them as the two gaussians'."""
+    std = math.sqrt(0.5 + 7 * noise)
+    labels = torch.arange(n) % 4
+    centres = torch.tensor(_CORNERS, dtype=torch.float64)[labels]
+    x = centres + std * torch.randn(n, 2, generator=g, dtype=torch.float64)
+    return x.clamp(-LIMIT, LIMIT), labels.double()
+
+
 @dataclass(frozen=True)
 class ToyDataset:
     name: str
     label: str
     kind: str
     make: Callable[[int, float, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+    classes: int = 2
 
 
 DATASETS: dict[str, ToyDataset] = {
@@ -131,6 +161,8 @@ DATASETS: dict[str, ToyDataset] = {
         ToyDataset("xor", "Exclusive or", CLASSIFICATION, xor),
         ToyDataset("gaussians", "Two gaussians", CLASSIFICATION, gaussians),
         ToyDataset("spiral", "Spiral", CLASSIFICATION, spiral),
+        ToyDataset("spiral3", "Three-arm spiral (3 classes)", CLASSIFICATION, spiral3, 3),
+        ToyDataset("gaussians4", "Four gaussians (4 classes)", CLASSIFICATION, gaussians4, 4),
         ToyDataset("plane", "Plane (regression)", REGRESSION, plane),
         ToyDataset("bumps", "Six bumps (regression)", REGRESSION, bumps),
     ]
@@ -143,14 +175,15 @@ def generate(name: str, points: int, noise: float, train_ratio: float, seed: int
         raise ValueError(f"There is no dataset {name!r}; choose one of {', '.join(DATASETS)}.")
     g = torch.Generator().manual_seed(seed)
     x, y = DATASETS[name].make(points, noise, g)
-    return _split(x, y, DATASETS[name].kind, train_ratio, g)
+    return _split(x, y, DATASETS[name].kind, train_ratio, g, classes=DATASETS[name].classes)
 
 
-def _split(x, y, kind: str, train_ratio: float, g: torch.Generator, note: str = "") -> Points:
+def _split(x, y, kind: str, train_ratio: float, g: torch.Generator, note: str = "",
+           classes: int = 2) -> Points:  # fmt: skip
     order = torch.randperm(len(x), generator=g)
     train = torch.zeros(len(x), dtype=torch.bool)
     train[order[: max(1, round(len(x) * train_ratio))]] = True
-    return Points(x.float(), y.float(), train, kind, note)
+    return Points(x.float(), y.float(), train, kind, note, classes)
 
 
 # --- Features -------------------------------------------------------------------------------
@@ -217,11 +250,14 @@ def read_csv(source: str | IO[str], train_ratio: float = 0.5, seed: int = 0) -> 
     x, y = data[:, :2], data[:, 2]
     labels = set(y.tolist())
     note = []
+    classes = 2
     if labels <= {0.0, 1.0} or labels <= {-1.0, 1.0}:
         kind = CLASSIFICATION
         y = (y > 0).double()
         if len(labels) < 2:
             raise PointsError("All points have the same label: a classifier needs both 0 and 1.")
+    elif len(labels) >= 3 and all(v.is_integer() and 0 <= v < MAX_CLASSES for v in labels):
+        kind, classes = CLASSIFICATION, int(max(labels)) + 1  # labels 0, 1, 2, ...: classes
     else:
         kind = REGRESSION
         top = y.abs().max().item()
@@ -233,7 +269,7 @@ def read_csv(source: str | IO[str], train_ratio: float = 0.5, seed: int = 0) -> 
         x = x * (LIMIT / reach)
         note.append(f"points scaled by {LIMIT / reach:.3g} to fit the plane")
     g = torch.Generator().manual_seed(seed)
-    return _split(x, y, kind, train_ratio, g, "; ".join(note))
+    return _split(x, y, kind, train_ratio, g, "; ".join(note), classes)
 
 
 def _number(cell: str) -> bool:
@@ -266,7 +302,8 @@ def points_to_link(points: Points) -> str | None:
             points.x.tolist(), points.y.tolist(), points.train.tolist(), strict=True
         )
     ]
-    text = f"{points.kind[0]};" + ";".join(rows)
+    head = f"c{points.classes}" if points.kind == CLASSIFICATION else "r"
+    text = f"{head};" + ";".join(rows)
     return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
 
 
@@ -278,8 +315,11 @@ def points_from_link(text: str) -> Points:
         raw = unpacker.decompress(packed, _LINK_BYTES)
         if unpacker.unconsumed_tail or not unpacker.eof:
             raise ValueError
-        kind_letter, *rows = raw.decode().split(";")
-        kind = {"c": CLASSIFICATION, "r": REGRESSION}[kind_letter]
+        head, *rows = raw.decode().split(";")
+        kind = {"c": CLASSIFICATION, "r": REGRESSION}[head[:1]]
+        classes = int(head[1:] or 2) if kind == CLASSIFICATION else 2
+        if not 2 <= classes <= MAX_CLASSES:
+            raise ValueError
         values = [[float(v) for v in row.split(",")] for row in rows]
     except (ValueError, KeyError, binascii.Error, zlib.error, UnicodeDecodeError):
         raise PointsError(
@@ -291,7 +331,7 @@ def points_from_link(text: str) -> Points:
     if not torch.isfinite(data).all() or data[:, :2].abs().max() > LIMIT:
         raise PointsError("The points in this link are not all in the plane.")
     y = data[:, 2]
-    if kind == CLASSIFICATION and not set(y.tolist()) <= {0.0, 1.0}:
-        raise PointsError("A classification link's labels are 0 or 1.")
+    if kind == CLASSIFICATION and not set(y.tolist()) <= set(map(float, range(classes))):
+        raise PointsError(f"A classification link's labels are 0 to {classes - 1}.")
     train = data[:, 3] > 0
-    return Points(data[:, :2].float(), y.float(), train, kind, "")
+    return Points(data[:, :2].float(), y.float(), train, kind, "", classes)

@@ -13,9 +13,10 @@ from playground.playground2d.data import CLASSIFICATION, LIMIT, features
 from playground.playground2d.experiment import Experiment, ExperimentError
 
 
-def build(exp: Experiment) -> nn.Sequential:
+def build(exp: Experiment, classes: int = 2) -> nn.Sequential:
     """Linear + activation (+ dropout) per hidden layer, then a Linear to one output (a logit
-    for classification). Weights start from the experiment's seed (Xavier uniform), not the
+    for two classes, the value for regression) or, for more than two classes, one output per
+    class (softmax logits). Weights start from the experiment's seed (Xavier uniform), not the
     global random state, so two sessions never disturb each other; or all at zero (`init`
     "zero"), to show why a network needs random weights: every neuron of a layer then gets the
     same gradient and they stay the same."""
@@ -28,7 +29,7 @@ def build(exp: Experiment) -> nn.Sequential:
         if exp.dropout > 0:
             layers.append(nn.Dropout(exp.dropout))
         width = units
-    layers.append(_linear(width, 1, g, zero))
+    layers.append(_linear(width, classes if classes > 2 else 1, g, zero))
     return nn.Sequential(*layers)
 
 
@@ -98,14 +99,17 @@ def load_json(model: nn.Sequential, data) -> None:
 
 
 def output(model: nn.Module, exp: Experiment, x: torch.Tensor, kind: str) -> torch.Tensor:
-    """(N,) predictions for points x (N, 2): the probability of class 1, or the target."""
-    out = model(features(x, exp.features))[:, 0]
-    return torch.sigmoid(out) if kind == CLASSIFICATION else out
+    """(N,) predictions for points x (N, 2): the probability of class 1, the most probable
+    class (more than two classes), or the target."""
+    raw = model(features(x, exp.features))
+    if raw.shape[1] > 1:
+        return raw.argmax(dim=1).float()
+    return torch.sigmoid(raw[:, 0]) if kind == CLASSIFICATION else raw[:, 0]
 
 
 def loss(model: nn.Module, exp: Experiment, x, y, kind: str, penalty: bool = True):
     """The data loss on points (x, y), plus the weight penalty while training."""
-    value = _data_loss(model(features(x, exp.features))[:, 0], exp, y, kind)
+    value = _data_loss(model(features(x, exp.features)), exp, y, kind)
     if penalty and exp.regularization != "none" and exp.reg_rate > 0:
         weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
         if exp.regularization == "l1":
@@ -115,7 +119,14 @@ def loss(model: nn.Module, exp: Experiment, x, y, kind: str, penalty: bool = Tru
     return value
 
 
-def _data_loss(out: torch.Tensor, exp: Experiment, y, kind: str) -> torch.Tensor:
+def _data_loss(raw: torch.Tensor, exp: Experiment, y, kind: str) -> torch.Tensor:
+    """raw: (N, outputs). Two classes: one logit; more: softmax over one logit a class."""
+    if raw.shape[1] > 1:  # more than two classes
+        if exp.loss == "cross_entropy":
+            return F.cross_entropy(raw, y.long())
+        target = F.one_hot(y.long(), raw.shape[1]).to(raw.dtype)
+        return F.mse_loss(torch.softmax(raw, dim=1), target)
+    out = raw[:, 0]
     if kind == CLASSIFICATION and exp.loss == "cross_entropy":
         return F.binary_cross_entropy_with_logits(out, y)
     if kind == CLASSIFICATION:
@@ -126,13 +137,17 @@ def _data_loss(out: torch.Tensor, exp: Experiment, y, kind: str) -> torch.Tensor
 @torch.no_grad()
 def measure(model: nn.Module, exp: Experiment, x, y, kind: str) -> tuple[float, float]:
     """(data loss, score) on points (x, y) from one forward pass: the score is accuracy
-    (classification: the output's side of 0.5 against the label) or R² (regression: 1 -
-    residual sum of squares / total sum of squares); nan for both without points."""
+    (classification: the output's side of 0.5, or the most probable class, against the label)
+    or R² (regression: 1 - residual sum of squares / total sum of squares); nan for both
+    without points."""
     if len(x) == 0:
         return float("nan"), float("nan")
     model.eval()
-    out = model(features(x, exp.features))[:, 0]
-    value = _data_loss(out, exp, y, kind).item()
+    raw = model(features(x, exp.features))
+    value = _data_loss(raw, exp, y, kind).item()
+    if raw.shape[1] > 1:
+        return value, (raw.argmax(dim=1).to(y.dtype) == y).double().mean().item()
+    out = raw[:, 0]
     if kind == CLASSIFICATION:
         return value, ((out > 0).to(y.dtype) == y).double().mean().item()
     total = ((y - y.mean()) ** 2).sum()
@@ -167,7 +182,10 @@ def neurons_over_plane(model: nn.Sequential, exp: Experiment, kind: str, resolut
         x = module(x)
         if not isinstance(module, (nn.Linear, nn.Dropout)):  # after each activation
             columns.append(x.T.reshape(-1, resolution, resolution))
-    out = torch.sigmoid(x) if kind == CLASSIFICATION else x  # x: the last Linear's output
+    if x.shape[1] > 1:  # one output a class: their softmax probabilities
+        out = torch.softmax(x, dim=1)
+    else:
+        out = torch.sigmoid(x) if kind == CLASSIFICATION else x  # x: the last Linear's output
     columns.append(out.T.reshape(-1, resolution, resolution))
     return columns
 

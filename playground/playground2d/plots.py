@@ -13,6 +13,18 @@ from playground.playground2d.data import CLASSIFICATION, LIMIT, Points
 # TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1.
 SCALE = [[0.0, "#f59322"], [0.5, "#e8eaeb"], [1.0, "#0877bd"]]
 _TRAIN, _TEST = "#1f77b4", "#ff7f0e"
+# More than two classes: orange and blue first, as above, then green, purple, red and brown.
+CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#d62728", "#8c564b")
+
+
+def class_scale(classes: int) -> list:
+    """A colour scale of `classes` flat bands, for class indices 0 .. classes - 1."""
+    scale = []
+    for k in range(classes):
+        scale += [[k / classes, CLASS_COLOURS[k]], [(k + 1) / classes, CLASS_COLOURS[k]]]
+    return scale
+
+
 CLICK_GRID = 30  # invisible markers per side that make the plane clickable
 
 
@@ -36,9 +48,13 @@ def boundary_figure(
     makes any place selectable (plotly reports no points for a heatmap's cells); it is left out
     otherwise, as it is most of what the browser redraws."""
     low, high = value_range or _range(points.kind)  # a hidden neuron's: -1 to 1
+    scale = SCALE
+    many = points.kind == CLASSIFICATION and points.classes > 2 and value_range is None
+    if many:  # the most probable class at each place, a colour a class
+        low, high, scale = 0, points.classes - 1, class_scale(points.classes)
     side = list(side)
     z = np.asarray(values, np.float32)
-    if discretize:  # two colours: which side of the middle the output is on
+    if discretize and not many:  # two colours: which side of the middle the output is on
         z = np.where(z >= (low + high) / 2, high, low).astype(np.float32)
     fig = go.Figure(
         go.Heatmap(
@@ -47,8 +63,9 @@ def boundary_figure(
             z=z,
             zmin=low,
             zmax=high,
-            colorscale=SCALE,
+            colorscale=scale,
             showscale=False,
+            opacity=0.75 if many else 1.0,
             hovertemplate="(%{x:.2f}, %{y:.2f}): %{z:.3f}<extra>network</extra>",
         )
     )
@@ -76,9 +93,9 @@ def boundary_figure(
             marker=dict(
                 size=7,
                 color=y.numpy(),
-                colorscale=SCALE,
-                cmin=low,
-                cmax=high,
+                colorscale=class_scale(points.classes) if many else SCALE,
+                cmin=0 if many else low,
+                cmax=points.classes - 1 if many else high,
                 line=dict(color="white" if train else "black", width=1),
             ),
             hovertemplate="(%{x:.2f}, %{y:.2f}): label %{marker.color:.2f}<extra></extra>",

@@ -72,7 +72,7 @@ class Trainer:
 
     def reset(self, exp: Experiment, points: Points) -> None:
         """A fresh network for this experiment and these points, paused at epoch 0."""
-        model = net.build(exp)
+        model = net.build(exp, points.classes if points.kind == "classification" else 2)
         with self._lock:
             self.exp, self.points, self._model = exp, points, model
             self._optimizer = OPTIMIZERS[exp.optimizer].make(model.parameters(), exp.lr, 0.0)

@@ -4,8 +4,6 @@ settings' widgets are playground2d_settings.py's."""
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from playground.playground2d import data, net
@@ -17,6 +15,7 @@ from playground.playground2d.experiment import (
     ExperimentError,
 )
 from playground.playground2d.trainer import Trainer, TrainersBusy
+from playground.ui import playground2d_edit
 from playground.ui.chart_clicks import new_click
 
 BOUNDARY = "playground2d-boundary"  # the boundary chart's key: its selection holds a click
@@ -182,7 +181,6 @@ NETWORK_TEXT = (
 
 NETWORK = "playground2d-network"
 _FOCUS = "playground2d-focus"  # (column, neuron) shown in the big view, if any
-_EDIT = "playground2d-edit"  # the link or bias clicked, to type a value for
 
 
 def _read_network_click() -> None:
@@ -194,7 +192,7 @@ def _read_network_click() -> None:
     if data[0] == "neuron":
         st.session_state[_FOCUS] = (int(data[1]), int(data[2]), str(data[3]))
     elif data[0] in ("link", "bias"):
-        st.session_state[_EDIT] = list(data)
+        st.session_state[playground2d_edit.EDIT] = list(data)
 
 
 def _focus(snap, exp: Experiment, kind: str):
@@ -216,68 +214,10 @@ def _unfocus() -> None:
     st.session_state.pop(_FOCUS, None)
 
 
-def _edit(run: Trainer) -> None:
-    """The number for a clicked link or bias, to type a new one."""
-    found = st.session_state.get(_EDIT)
-    if not found:
-        return
-    what, layer, j = found[0], int(found[1]), int(found[2])
-    k = int(found[3]) if what == "link" else 0
-    name = found[4] if what == "link" else found[3]
-    current = net.to_json(run.snapshot().model)["layers"]
-    try:
-        now = current[layer]["weight"][j][k] if what == "link" else current[layer]["bias"][j]
-    except IndexError:
-        st.session_state.pop(_EDIT, None)
-        return
-    label = f"Weight {name}" if what == "link" else f"Bias of {name}"
-    cols = st.columns([3, 1, 1], vertical_alignment="bottom")
-    value = cols[0].number_input(label, -100.0, 100.0, float(now), 0.1, format="%.3f",
-                                 key=f"playground2d-edit-{what}-{layer}-{j}-{k}")  # fmt: skip
-    if cols[1].button("Set", key="playground2d-edit-set", type="primary"):
-        try:
-            run.set_value(what, layer, j, k, value)
-        except ExperimentError as e:
-            st.error(str(e), icon=":material/error:")
-        else:
-            st.rerun(scope="app")
-    if cols[2].button("Close", key="playground2d-edit-close"):
-        st.session_state.pop(_EDIT, None)
-        st.rerun()
-
-
 def _score(value: float, kind: str) -> str:
     if value != value:  # nan: no points
         return "-"
     return f"{value:.1%}" if kind == CLASSIFICATION else f"{value:.3f}"
-
-
-def weights_box(run: Trainer) -> None:
-    """The network's weights and biases as JSON, out and back in (typed by hand, or from an
-    earlier download)."""
-    with st.expander("Weights and biases (JSON)"):
-        snap = run.snapshot()
-        text = json.dumps(net.to_json(snap.model), indent=1)
-        st.download_button(
-            "Download weights", text, file_name="playground2d-weights.json",
-            mime="application/json", key="playground2d-weights-out", on_click="ignore",
-            icon=":material/download:",
-        )  # fmt: skip
-        typed = st.text_area(
-            "Load weights", placeholder='{"layers": [{"weight": [[...]], "bias": [...]}, ...]}',
-            key="playground2d-weights-in", height=120,
-            help="Paste weights downloaded here, or type your own: one entry per layer (the "
-            "hidden layers, then the output), weight as rows of outputs by inputs.",
-        )  # fmt: skip
-        if st.button("Use these weights", key="playground2d-weights-use"):
-            try:
-                run.set_weights(json.loads(typed))
-            except json.JSONDecodeError as e:
-                st.error(f"That is not JSON: {e.msg} (line {e.lineno}).", icon=":material/error:")
-            except ExperimentError as e:
-                st.error(str(e), icon=":material/error:")
-            else:
-                st.rerun()
 
 
 def _start(action) -> None:
@@ -289,16 +229,17 @@ def _start(action) -> None:
     st.rerun()
 
 
-def click_to_add(kind: str) -> float | None:
+_COLOUR_NAMES = ("orange", "blue", "green", "purple", "red", "brown")
+
+
+def click_to_add(pts: Points) -> float | None:
     """What a click on the plot adds: nothing, or a point with this label."""
+    kind = pts.kind
     if kind == CLASSIFICATION:
-        choice = st.radio(
-            "A click on the plot adds",
-            ["nothing", "class 0 (orange)", "class 1 (blue)"],
-            horizontal=True,
-            key="playground2d-click",
-        )
-        return None if choice == "nothing" else float(choice.startswith("class 1"))
+        options = ["nothing"] + [f"class {k} ({_COLOUR_NAMES[k]})" for k in range(pts.classes)]
+        choice = st.radio("A click on the plot adds", options, horizontal=True,
+                          key="playground2d-click")  # fmt: skip
+        return None if choice == "nothing" else float(options.index(choice) - 1)
     if not st.toggle("A click on the plot adds a point", key="playground2d-click-regression"):
         return None
     return st.slider("with the value", -1.0, 1.0, 1.0, 0.1, key="playground2d-click-value")
@@ -394,6 +335,6 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
             selection_mode="points",
             config={"displayModeBar": False},
         )
-        _edit(run)
+        playground2d_edit.edit(run)
         if "text" not in exp.hide:
             st.caption(NETWORK_TEXT)
