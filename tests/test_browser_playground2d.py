@@ -129,7 +129,8 @@ def test_a_neuron_goes_to_the_big_view_and_a_typed_weight_changes_the_boundary(b
     page.get_by_role("button", name="Set", exact=True).click()
     page.wait_for_function(
         "([old]) => { const all = document.querySelectorAll('.st-key-playground2d-boundary "
-        ".js-plotly-plot'); const img = all[all.length - 1].querySelector('.hm image'); "
+        ".js-plotly-plot'); const gd = all[all.length - 1]; if (!gd) return false; "
+        "const img = gd.querySelector('.hm image'); "
         "return img && (img.getAttribute('xlink:href') || img.getAttribute('href')) !== old; }",
         arg=[before],
         timeout=15_000,
