@@ -105,10 +105,14 @@ def test_a_neuron_goes_to_the_big_view_and_a_typed_weight_changes_the_boundary(b
     before = drawn_boundary(page)
     # the first neuron of layer 1: its invisible square in the first "neurons" trace
     neurons = network(page).locator(".scatterlayer .trace:has(.point)")
-    names = page.evaluate(
-        "() => { const all = document.querySelectorAll('.st-key-playground2d-network "
-        ".js-plotly-plot'); return all[all.length - 1]._fullData.map(t => t.name || ''); }"
-    )
+    names = None
+    while not names:  # the newest network chart's traces, once plotly has drawn it
+        names = page.evaluate(
+            "() => { const all = document.querySelectorAll('.st-key-playground2d-network "
+            ".js-plotly-plot'); const gd = all[all.length - 1]; "
+            "return gd && gd._fullData ? gd._fullData.map(t => t.name || '') : null; }"
+        )
+        page.wait_for_timeout(0 if names else 100)
     scatter = [n for n in names if n in ("links", "bias", "neurons")]
     first_neurons = scatter.index("neurons")
     neurons.nth(first_neurons).locator(".point").first.click(force=True)
