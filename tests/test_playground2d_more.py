@@ -304,3 +304,20 @@ def test_a_csv_with_labels_0_to_2_is_three_classes_and_travels_in_a_link():
     assert points.kind == CLASSIFICATION and points.classes == 3
     back = data.points_from_link(data.points_to_link(points))
     assert back.classes == 3 and torch.equal(back.y, points.y)
+
+
+REAL = (  # a TensorFlow Playground link as people share it (from a public notebook's comment)
+    "https://playground.tensorflow.org/#activation=tanh&batchSize=10&dataset=circle&"
+    "regDataset=reg-plane&learningRate=0.03&regularizationRate=0&noise=0&networkShape=5,4&"
+    "seed=0.47617&showTestData=false&discretize=true&percTrainData=70&x=true&y=true&"
+    "xTimesY=false&xSquared=false&ySquared=false&cosX=false&sinX=false&cosY=false&sinY=false&"
+    "collectStats=false&problem=classification&initZero=false&hideText=false"
+)
+
+
+def test_a_link_shared_in_the_wild_opens_as_it_was():
+    from playground.playground2d.tf_links import from_tf_link
+
+    exp, notes = from_tf_link(REAL)
+    assert (exp.hidden, exp.discretize, exp.train_ratio, exp.seed) == ((5, 4), True, 0.7, 476170)
+    assert notes == []
