@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 import safetensors.torch
 
 from playground import catalog, data, evaluation, models, onnx_export, standalone
+from playground.layers import shape_text
 from playground.png_chart import curves_png
 from playground.recipe import BY_NAME, TrainConfig
 from playground.run_files import WEIGHTS, new_run_folder, save_weights, write_access, write_atomic
@@ -97,7 +98,7 @@ def model_card(run: Run, onnx: onnx_export.OnnxFile | None, onnx_note: str = "")
         "",
         f"{len(spec.layers)} layers, {summary.total_params:,} parameters, "
         f"{summary.total_macs:,} multiply-adds per image. Input: images "
-        f"{_shape(spec.input_shape)}, pixels scaled to 0-1, then normalised as "
+        f"{shape_text(spec.input_shape)}, pixels scaled to 0-1, then normalised as "
         f"(x - {info.mean}) / {info.std}. Output: {summary.layers[-1].output_shape[0]} "
         f"numbers per image; {loss.label} trained them "
         f"({'sigmoids' if config.loss == 'bce' else 'softmax'} turns them into probabilities).",
@@ -105,7 +106,7 @@ def model_card(run: Run, onnx: onnx_export.OnnxFile | None, onnx_note: str = "")
         "| # | layer | output | parameters |",
         "| --- | --- | --- | --- |",
         *(
-            f"| {r.index} | {r.label} | {_shape(r.output_shape)} | {r.params:,} |"
+            f"| {r.index} | {r.label} | {shape_text(r.output_shape)} | {r.params:,} |"
             for r in summary.layers
         ),
         "",
@@ -198,10 +199,6 @@ def _per_class(run: Run) -> list[str]:
         *rows,
         "",
     ]
-
-
-def _shape(shape: tuple) -> str:
-    return "x".join(map(str, shape))
 
 
 def _md(text: str) -> str:

@@ -7,6 +7,7 @@ Every page that shows a probability or a prediction gets it from here.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -51,6 +52,7 @@ class Answer:
     confidence: float  # its probability
     runner_up: int
     warning: str | None  # a sentence when the answer should not be trusted
+    raw_confidence: float | None = None  # before calibration, where a temperature was used
 
     @classmethod
     def of(cls, probabilities: torch.Tensor, classes: tuple[str, ...]) -> Answer:
@@ -80,8 +82,12 @@ def answer(
 ) -> Answer:
     """The model's answer to one image x (1, C, H, W), uint8 or floats 0-1; its outputs divided
     by `temperature` first (calibration.py: a calibrated confidence, the same answer)."""
-    outputs = outputs_of(model, x, info) / temperature
-    return Answer.of(probabilities(outputs, loss)[0], info.classes)
+    outputs = outputs_of(model, x, info)
+    found = Answer.of(probabilities(outputs / temperature, loss)[0], info.classes)
+    if temperature == 1.0:
+        return found
+    raw = float(probabilities(outputs, loss)[0].max())  # the same forward pass, uncalibrated
+    return dataclasses.replace(found, raw_confidence=raw)
 
 
 @dataclass(frozen=True)

@@ -80,15 +80,22 @@ class WorkedConvolution:
 
 @torch.no_grad()
 def worked_convolution(
-    model: nn.Sequential, x: torch.Tensor, layer: int, channel: int, row: int, col: int
+    model: nn.Sequential,
+    x: torch.Tensor,
+    layer: int,
+    channel: int,
+    row: int,
+    col: int,
+    maps: list[torch.Tensor] | None = None,
 ) -> WorkedConvolution:
     """Value (row, col) of output channel `channel` of conv layer `layer` for input x (1, C, H,
-    W), worked out by hand from the layer's input and weights. ValueError if out of range."""
+    W), worked out by hand from the layer's input and weights (`maps`: feature_maps of x, where
+    the caller has them). ValueError if out of range."""
     child = model[layer]
     conv = _core(child)
     if not isinstance(conv, nn.Conv2d):
         raise ValueError(f"layer {layer + 1} is not a convolution")
-    maps = feature_maps(model, x)
+    maps = feature_maps(model, x) if maps is None else maps  # the page has them already
     before = x if layer == 0 else maps[layer - 1]
     out = maps[layer]
     if not (0 <= channel < out.shape[1] and 0 <= row < out.shape[2] and 0 <= col < out.shape[3]):

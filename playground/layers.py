@@ -89,10 +89,15 @@ class LayerKind:
         return {p.name: p.default for p in self.params}
 
 
+def shape_text(shape: Shape) -> str:
+    """'32x13x13', '1600'."""
+    return "x".join(map(str, shape))
+
+
 def describe(shape: Shape) -> str:
     """A shape in the words the editor uses: '32x13x13 feature maps' or '64 features'."""
     if len(shape) == 3:
-        return f"{shape[0]}x{shape[1]}x{shape[2]} feature maps"
+        return f"{shape_text(shape)} feature maps"
     return f"{shape[0]} features"
 
 

@@ -20,6 +20,7 @@ from torch import nn
 
 from playground import catalog, data, layers, models
 from playground import standalone_parts as parts
+from playground.layers import shape_text
 from playground.recipe import TrainConfig
 from playground.specs import ModelSpec, SpecError
 
@@ -142,7 +143,7 @@ def _model(spec: ModelSpec, model: nn.Sequential) -> str:
     children = []
     for i, (layer, block, out) in enumerate(zip(spec.layers, model, shapes, strict=True), 1):
         label = models.layer_label(layer.kind, layer.resolved_params(), layer.activation)
-        children.append(f"# {i}. {label}: {_shape(shape)} -> {_shape(out)}")
+        children.append(f"# {i}. {label}: {shape_text(shape)} -> {shape_text(out)}")
         children.append(module_code(block) + ",")
         shape = out
     body = "\n".join(children)
@@ -192,10 +193,6 @@ def module_code(m: nn.Module) -> str:
     if type(m) in simple:
         return f"nn.{type(m).__name__}()"
     raise SpecError(f"A standalone script cannot write out a {type(m).__name__} layer yet.")
-
-
-def _shape(shape: tuple) -> str:
-    return "x".join(map(str, shape))
 
 
 def _text(s: str) -> str:

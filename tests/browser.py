@@ -133,3 +133,18 @@ def grid_row(page, grid, showing: str) -> None:
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + ROW * index + ROW // 2)
+
+
+def example_run(folder: Path, preset: str, epochs: int, train_limit: int) -> Path:
+    """A finished run of `preset` on the bundled sample in folder/runs, with no owner (an
+    example every browser sees, as the CLI makes them); its folder."""
+    from playground.jobs import TrainingJob
+    from playground.recipe import TrainConfig
+    from playground.specs import ModelSpec
+
+    config = TrainConfig(dataset="mnist-sample", epochs=epochs, train_limit=train_limit,
+                         batch_size=100)  # fmt: skip
+    job = TrainingJob(ModelSpec.from_preset(preset), config, runs_dir=folder / "runs")
+    job.start()
+    assert job.wait(120) and job.status.value == "finished", job.message
+    return job.run_dir

@@ -9,10 +9,7 @@ import onnxruntime
 import pytest
 import torch
 
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
-from tests.browser import grid_row, idle, streamlit_server
+from tests.browser import example_run, grid_row, idle, streamlit_server
 from tests.test_browser_train import choose
 
 pytestmark = pytest.mark.browser
@@ -22,12 +19,9 @@ pytestmark = pytest.mark.browser
 def server(tmp_path_factory):
     """A server whose runs folder holds one finished example run (made as the CLI makes one)."""
     folder = tmp_path_factory.mktemp("server")
-    config = TrainConfig(dataset="mnist-sample", epochs=1, train_limit=500, batch_size=100)
-    job = TrainingJob(ModelSpec.from_preset("mlp"), config, runs_dir=folder / "runs")
-    job.start()
-    assert job.wait(120) and job.status.value == "finished", job.message
+    run_dir = example_run(folder, "mlp", epochs=1, train_limit=500)
     with streamlit_server(folder) as url:
-        yield url, job.run_dir
+        yield url, run_dir
 
 
 def test_a_run_downloads_as_onnx_and_as_a_bundle_that_imports_again(browser, server, tmp_path):

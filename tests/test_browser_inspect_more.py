@@ -7,10 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.data import SAMPLE_DIR
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
-from tests.browser import idle, streamlit_server
+from tests.browser import example_run, idle, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -23,12 +20,9 @@ def server(tmp_path_factory):
     raw.mkdir(parents=True)
     for f in SAMPLE_DIR.glob("*-ubyte.gz"):
         (raw / f.name).symlink_to(f)
-    config = TrainConfig(dataset="mnist-sample", epochs=2, train_limit=1000, batch_size=100)
-    job = TrainingJob(ModelSpec.from_preset("seed-cnn"), config, runs_dir=folder / "runs")
-    job.start()
-    assert job.wait(120) and job.status.value == "finished", job.message
+    run_dir = example_run(folder, "seed-cnn", epochs=2, train_limit=1000)
     with streamlit_server(folder) as url:
-        yield url, job.run_dir
+        yield url, run_dir
 
 
 def test_a_clicked_feature_map_pixel_is_worked_out(browser, server):

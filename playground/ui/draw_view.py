@@ -31,23 +31,22 @@ def step_toggles() -> None:
         col.toggle(label, st.session_state.get(key, True), key=key)
 
 
-def answer_for(choice: Choice, prepared: Prepared, calibrated: bool = True) -> Answer:
-    t = choice.temperature if calibrated else 1.0
-    return evaluation.answer(choice.model, prepared.pixels(), choice.dataset, choice.loss, t)
+def answer_for(choice: Choice, prepared: Prepared) -> Answer:
+    return evaluation.answer(choice.model, prepared.pixels(), choice.dataset, choice.loss,
+                             choice.temperature)  # fmt: skip
 
 
-def _calibration_note(choice: Choice, prepared: Prepared, answer: Answer) -> None:
-    if choice.temperature == 1.0:
+def _calibration_note(answer: Answer, temperature: float) -> None:
+    if answer.raw_confidence is None:
         st.caption(
             "Confidence as the model's softmax gives it: this model has no calibration (it is "
             "fitted when a job finishes with a validation split)."
         )
         return
-    raw = answer_for(choice, prepared, calibrated=False).confidence
     st.caption(
-        f"Calibrated: its outputs are divided by {choice.temperature:.3g}, the temperature that "
+        f"Calibrated: its outputs are divided by {temperature:.3g}, the temperature that "
         f"makes its confidence match how often it is right on validation images it never "
-        f"trained on. The raw softmax says {raw:.1%}."
+        f"trained on. The raw softmax says {answer.raw_confidence:.1%}."
     )
 
 
@@ -65,7 +64,7 @@ def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | Non
         else:
             st.caption("Draw a digit: the answer appears when you lift the mouse or finger.")
         return None
-    _calibration_note(choice, prepared, answer)
+    _calibration_note(answer, choice.temperature)
     if answer.warning:
         st.warning(answer.warning, icon=":material/help:")
     st.plotly_chart(

@@ -10,7 +10,7 @@ import streamlit as st
 
 from playground import links
 from playground.recipe import BY_NAME, TrainConfig
-from playground.ui import state
+from playground.ui import share, state
 
 _READ = "link-read"  # the session has looked at the address it was opened with
 _ERROR = "link-error"  # why that address could not be used
@@ -60,7 +60,7 @@ def sync(train: bool) -> dict[str, str]:
 def copy_link(train: bool, where=st) -> None:
     """The "Copy link" popover: the page's address with the experiment in it."""
     query = sync(train)
-    page = (st.context.url or "").split("?")[0].split("#")[0] or ("/train" if train else "/build")
+    page = share.page_url("/train" if train else "/build")
     with where.popover("Copy link", icon=":material/link:"):
         st.code(f"{page}?{urlencode(query)}", language=None, wrap_lines=True)
         st.caption(

@@ -4,6 +4,7 @@ job's weight history, so a learner sees the kernels form."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -11,7 +12,7 @@ import torch
 
 from playground import evaluation, explain, feature_vis, history, models, plots
 from playground.data import Dataset, normalise
-from playground.ui import runs_view, state
+from playground.ui import state
 from playground.ui.images import enlarged
 from playground.ui.model_picker import LIVE, PRETRAINED, SESSION, Choice
 
@@ -20,10 +21,10 @@ MAX_KEPT = 64  # visualisations kept per process
 
 
 @st.cache_resource
-def _made() -> dict:
-    """(model version, layer, index) -> (Visualisation, top indices, top values): shared by
-    every session, as the same model gives the same picture."""
-    return {}
+def _made() -> tuple[dict, threading.Lock]:
+    """(model version, layer, index) -> (Visualisation, top indices, top values), and its lock:
+    shared by every session, as the same model gives the same picture."""
+    return {}, threading.Lock()
 
 
 def looks_for(choice: Choice, data: Dataset) -> None:
@@ -46,8 +47,10 @@ def looks_for(choice: Choice, data: Dataset) -> None:
         index = int(cols[2].number_input("Channel", 1, channels, 1, key="inspect-looks-ch")) - 1
         target, name = feature_vis.Target(layer, index), f"layer {layer + 1}, channel {index + 1}"
     key = (choice.version, target.layer, target.index)
-    store = _made()
-    if key not in store:
+    store, lock = _made()
+    with lock:
+        found = store.get(key)
+    if found is None:
         st.caption(
             f"An input made to excite {name} as much as possible: {feature_vis.STEPS} steps of "
             "gradient ascent on the image, jittered and kept smooth (a second or two)."
@@ -62,11 +65,13 @@ def looks_for(choice: Choice, data: Dataset) -> None:
         made = feature_vis.maximise(model, target, tuple(spec.input_shape), low, high,
                                     progress=lambda done: bar.progress(done))  # fmt: skip
         x = normalise(data.test_x[:TOP_FROM], info.mean, info.std)
-        store[key] = (made, *feature_vis.top_images(model, target, x))
-        while len(store) > MAX_KEPT:
-            store.pop(next(iter(store)))
+        found = (made, *feature_vis.top_images(model, target, x))
+        with lock:
+            store[key] = found
+            while len(store) > MAX_KEPT:
+                store.pop(next(iter(store)))
         bar.empty()
-    made, top, values = store[key]
+    made, top, values = found
     _show(choice, data, name, made, top, values)
 
 
@@ -91,23 +96,15 @@ def _run_history(path: str, _mtime: float) -> list[history.Snapshot]:
 
 
 def snapshots(choice: Choice) -> list[history.Snapshot]:
-    """The weight history behind the chosen model: its job's, or its run's."""
+    """The weight history behind the chosen model: its job's, or its run's (the picker has
+    already turned "this session's model" into the run it came from, where it did)."""
     if choice.value == PRETRAINED:
         return []
-    path = choice.value
-    if choice.value in (LIVE, SESSION):
+    if choice.value in (LIVE, SESSION):  # the session's own job
         job = state.job()
-        if (
-            job is not None
-            and job.spec == choice.spec
-            and (choice.value == LIVE or runs_view.model_run() is None or choice.live)
-        ):
-            return job.history.snapshots()
-        path = runs_view.model_run()
-        if path is None:
-            return []
-    file = Path(path) / history.FILE
-    return _run_history(str(path), file.stat().st_mtime) if file.exists() else []
+        return job.history.snapshots() if job is not None else []
+    file = Path(choice.value) / history.FILE
+    return _run_history(choice.value, file.stat().st_mtime) if file.exists() else []
 
 
 @st.cache_resource(max_entries=16)

@@ -52,7 +52,7 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
         pick[0].number_input("Row", 0, h - 1, key=_ROW)
         pick[1].number_input("Column", 0, w - 1, key=_COL)
     with right:
-        _explain(explain.worked_convolution(model, x, layer, channel, row, col))
+        _explain(explain.worked_convolution(model, x, layer, channel, row, col, maps))
 
 
 def _explain(worked: explain.WorkedConvolution) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 from playground import bundles, onnx_export, pretrained, standalone
 from playground.fit import size_text
 from playground.run_files import WEIGHTS
-from playground.runs import Run, default_runs_dir, disk_usage
+from playground.runs import Run, default_runs_dir, disk_usage, load_run
 from playground.specs import SpecError
 from playground.ui import state
 from playground.ui.text import plain
@@ -20,8 +20,6 @@ _IMPORTED = "runs-imported"  # upload ids already imported, so a rerun does not 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _onnx(path: str, _version: float) -> tuple[bytes | None, str]:
     """(ONNX bytes, the check in words) or (None, why not); once per run and weights file."""
-    from playground.runs import load_run
-
     try:
         exported = onnx_export.export_run(load_run(path))
     except SpecError as e:
@@ -31,8 +29,6 @@ def _onnx(path: str, _version: float) -> tuple[bytes | None, str]:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _bundle(path: str, _version: float) -> tuple[bytes | None, str]:
-    from playground.runs import load_run
-
     try:
         return bundles.make_bundle(load_run(path)), ""
     except SpecError as e:

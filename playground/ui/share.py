@@ -12,11 +12,15 @@ def token() -> str | None:
     return st.query_params.get(PARAM) or None
 
 
+def page_url(fallback: str) -> str:
+    """This page's full address without its query (`fallback`, a relative one, where the
+    browser's address is not known, as in tests)."""
+    return (st.context.url or "").split("?")[0].split("#")[0] or fallback
+
+
 def link(token: str) -> str:
-    """The full address of the Train page with `token` (a relative one where the browser's
-    address is not known, as in tests)."""
-    page = (st.context.url or "").split("?")[0].split("#")[0] or "/train"
-    return f"{page}?{PARAM}={token}"
+    """The full address of the Train page with `token`."""
+    return f"{page_url('/train')}?{PARAM}={token}"
 
 
 def share_box(token: str, what: str) -> None:
