@@ -17,9 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-from playground import catalog, idx
+from playground import catalog, idx, settings
 from playground.data import DataError, default_data_dir, load
 from playground.jobs import TrainingJob
+from playground.memory import pass_batch_size
 from playground.metrics import EpochRecord, Status
 from playground.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
 from playground.runs import default_runs_dir, load_run
@@ -295,6 +296,7 @@ def _eval(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     loss, accuracy = evaluate(
         model, data.test_x, data.test_y, run.config.loss, data.info,
+        batch_size=pass_batch_size(run.spec, settings.load().memory_budget_bytes),
         channels_last=run.config.channels_last,
     )  # fmt: skip
     result = {

@@ -53,7 +53,7 @@ def black(x: torch.Tensor) -> torch.Tensor:
     return torch.full_like(x, float(x.min()))
 
 
-def _integrated_gradients(model, x, target, baseline):
+def _integrated_gradients(model, x, target, baseline, batch):
     """With IG_STEPS steps, doubled until the parts add up to the whole change within 1% (a
     ReLU network's path has kinks that a few steps can miss), at most IG_MAX_STEPS."""
     from captum.attr import IntegratedGradients
@@ -63,8 +63,8 @@ def _integrated_gradients(model, x, target, baseline):
     steps, method = IG_STEPS, IntegratedGradients(model)
     while True:
         values, delta = method.attribute(
-            x, baselines=baseline, target=target, n_steps=steps, internal_batch_size=200,
-            return_convergence_delta=True,
+            x, baselines=baseline, target=target, n_steps=steps,
+            internal_batch_size=min(200, batch), return_convergence_delta=True,
         )  # fmt: skip
         delta = float(delta.abs().item())
         if delta <= IG_TOLERANCE * max(abs(change), IG_SMALL_CHANGE) or steps >= IG_MAX_STEPS:
@@ -72,29 +72,34 @@ def _integrated_gradients(model, x, target, baseline):
         steps *= 2
 
 
-def _smoothgrad(model, x, target, baseline):
+def _smoothgrad(model, x, target, baseline, batch):
     from captum.attr import NoiseTunnel, Saliency
 
     noise = SMOOTHGRAD_NOISE * float(x.max() - x.min())
     values = NoiseTunnel(Saliency(model)).attribute(
-        x, nt_type="smoothgrad", nt_samples=SMOOTHGRAD_SAMPLES, stdevs=noise, target=target
+        x,
+        nt_type="smoothgrad",
+        nt_samples=SMOOTHGRAD_SAMPLES,
+        stdevs=noise,
+        target=target,
+        nt_samples_batch_size=min(SMOOTHGRAD_SAMPLES, batch),
     )
     return values[0].sum(dim=0), None
 
 
-def _occlusion(model, x, target, baseline):
+def _occlusion(model, x, target, baseline, batch):
     from captum.attr import Occlusion
 
     c = x.shape[1]
     values = Occlusion(model).attribute(
         x, sliding_window_shapes=(c, OCCLUSION_WINDOW, OCCLUSION_WINDOW),
         strides=(c, OCCLUSION_STRIDE, OCCLUSION_STRIDE), baselines=baseline, target=target,
-        perturbations_per_eval=64,
+        perturbations_per_eval=min(64, batch),
     )  # fmt: skip
     return values[0].sum(dim=0), None
 
 
-def _grad_cam(model, x, target, baseline):
+def _grad_cam(model, x, target, baseline, batch):
     from captum.attr import LayerAttribution, LayerGradCam
 
     layer = last_conv(model)
@@ -150,12 +155,16 @@ METHODS: dict[str, Method] = {
 }
 
 
-def attribute(model: nn.Sequential, x: torch.Tensor, target: int, method: str) -> Attribution:
-    """The attribution of class `target` for input x (1, C, H, W) by `method` (a METHODS key).
-    ValueError if the method cannot work on this model (Grad-CAM without a conv layer)."""
+def attribute(
+    model: nn.Sequential, x: torch.Tensor, target: int, method: str, batch: int = 200
+) -> Attribution:
+    """The attribution of class `target` for input x (1, C, H, W) by `method` (a METHODS key),
+    running at most `batch` copies of the input at once (what fits the memory budget with
+    gradients: fit.gradient_batch_size). ValueError if the method cannot work on this model
+    (Grad-CAM without a conv layer)."""
     entry = METHODS[method]
     x = x.detach().float()
     start = time.perf_counter()
     with eval_mode(model):
-        values, delta = entry.run(model, x, target, black(x))
+        values, delta = entry.run(model, x, target, black(x), max(1, batch))
     return Attribution(method, values.detach(), time.perf_counter() - start, delta)

@@ -21,6 +21,7 @@ import safetensors.torch
 
 from playground import catalog, data, evaluation, models, onnx_export, standalone
 from playground.layers import shape_text
+from playground.memory import pass_batch_size
 from playground.png_chart import curves_png
 from playground.recipe import BY_NAME, TrainConfig
 from playground.run_files import WEIGHTS, new_run_folder, save_weights, write_access, write_atomic
@@ -52,9 +53,12 @@ def file_name(run: Run) -> str:
     return f"{run.name}.zip"
 
 
-def make_bundle(run: Run, onnx: onnx_export.OnnxFile | None = None) -> bytes:
+def make_bundle(
+    run: Run, onnx: onnx_export.OnnxFile | None = None, memory_budget: int | None = None
+) -> bytes:
     """The run as zip bytes. The ONNX file is exported (and checked) unless given; a model
-    that cannot be exported still gets a bundle, its model card saying why."""
+    that cannot be exported still gets a bundle, its model card saying why. The model card's
+    test pass keeps to `memory_budget` (bytes; None: the default server's)."""
     if not run.has_weights:
         raise BundleError(f"Run {run.name} has no saved weights yet: there is no model to take.")
     onnx_note = ""
@@ -73,7 +77,7 @@ def make_bundle(run: Run, onnx: onnx_export.OnnxFile | None = None) -> bytes:
     if onnx is not None:
         files["model.onnx"] = onnx.data
     files["curves.png"] = curves_png(log)
-    files["README.md"] = model_card(run, onnx, onnx_note)
+    files["README.md"] = model_card(run, onnx, onnx_note, memory_budget)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in files.items():
@@ -81,7 +85,12 @@ def make_bundle(run: Run, onnx: onnx_export.OnnxFile | None = None) -> bytes:
     return out.getvalue()
 
 
-def model_card(run: Run, onnx: onnx_export.OnnxFile | None, onnx_note: str = "") -> str:
+def model_card(
+    run: Run,
+    onnx: onnx_export.OnnxFile | None,
+    onnx_note: str = "",
+    memory_budget: int | None = None,
+) -> str:
     """README.md of a bundle: what the model is, its data, settings, results and how to use it."""
     spec, config, s = run.spec, run.config, run.summary
     info = catalog.DATASETS.get(s.get("dataset", config.dataset), catalog.DATASETS[config.dataset])
@@ -128,7 +137,7 @@ def model_card(run: Run, onnx: onnx_export.OnnxFile | None, onnx_note: str = "")
         "",
         _results(s),
         "",
-        *_per_class(run),
+        *_per_class(run, memory_budget),
         "![Loss and accuracy curves](curves.png)",
         "",
         "## The files",
@@ -174,7 +183,7 @@ def _results(s: dict) -> str:
     )
 
 
-def _per_class(run: Run) -> list[str]:
+def _per_class(run: Run, memory_budget: int | None) -> list[str]:
     """Precision, recall and F1 of each class on the test set, where the data is here."""
     config = run.config
     try:
@@ -182,8 +191,9 @@ def _per_class(run: Run) -> list[str]:
         model = run.model()
     except (data.DataError, SpecError):
         return ["Per-class scores: the test set is not on this server.", ""]
+    batch = pass_batch_size(run.spec, memory_budget)
     scores = evaluation.test_scores(model, dataset.test_x, dataset.test_y, dataset.info,
-                                    config.loss)  # fmt: skip
+                                    config.loss, batch_size=batch)  # fmt: skip
     matrix = evaluation.confusion_matrix(dataset.test_y, scores.predicted,
                                          len(dataset.info.classes))  # fmt: skip
     rows = [

@@ -22,6 +22,7 @@ class Controls:
         self._lr: float | None = None
         self._reason = ""
         self.time_limit, self.pause_limit = time_limit, pause_limit  # seconds; None: no limit
+        self.memory_budget: int | None = None  # bytes a pass may take; None: the default's
         self._deadline: float | None = None
 
     def start_clock(self) -> None:

@@ -35,14 +35,19 @@ def predictions(outputs: torch.Tensor, loss: str) -> torch.Tensor:
 @torch.no_grad()
 def outputs_of(
     model: nn.Module, x: torch.Tensor, info: catalog.DatasetInfo, batch_size: int = 1000
-) -> torch.Tensor:
+) -> torch.Tensor:  # batch_size: fit.pass_batch_size, for passes over many images
     """The model's outputs (N, K) for images x (N, C, H, W), uint8 or floats 0-1, normalised as
     the model was trained; in eval mode, batch by batch."""
-    parts = []
+    found = None  # one tensor for all outputs: small pieces kept between the batches' large
+    # blocks would stop the allocator from reusing them, and the process would grow each batch
     with eval_mode(model):
         for start in range(0, len(x), batch_size):
-            parts.append(model(normalise(x[start : start + batch_size], info.mean, info.std)))
-    return torch.cat(parts) if parts else torch.empty(0)
+            out = model(normalise(x[start : start + batch_size], info.mean, info.std))
+            if found is None:
+                found = out.new_empty((len(x), *out.shape[1:]))
+            found[start : start + len(out)] = out
+            del out
+    return found if found is not None else torch.empty(0)
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,17 @@ class TestScores:
 
 
 def test_scores(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, info: catalog.DatasetInfo, loss: str
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    info: catalog.DatasetInfo,
+    loss: str,
+    *,
+    batch_size: int,
 ) -> TestScores:
-    """The model on images x (N, C, H, W) with labels y (N,)."""
-    out = outputs_of(model, x, info)
+    """The model on images x (N, C, H, W) with labels y (N,), `batch_size` at a time (what
+    fits the memory budget: fit.pass_batch_size)."""
+    out = outputs_of(model, x, info, batch_size)
     p = probabilities(out, loss)
     predicted = p.argmax(dim=1)
     value = catalog.LOSSES[loss].compute(out, y, len(info.classes), 0.0).item() if len(y) else 0

@@ -10,6 +10,7 @@ layer i + 1 in the editor.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -128,13 +129,41 @@ class LayerStats:
     dead: float | None  # share of units that are zero for every input (after a ReLU), else None
 
 
-def layer_statistics(model: nn.Sequential, x: torch.Tensor) -> list[LayerStats]:
-    """Per layer, over a batch x (B, C, H, W): mean and std of its outputs, and the share of
-    dead ReLU units (zero for every input of the batch)."""
+@torch.no_grad()
+def layer_statistics(
+    model: nn.Sequential, x: torch.Tensor, batch_size: int = 1000
+) -> list[LayerStats]:
+    """Per layer, over inputs x (N, C, H, W): mean and std of its outputs, and the share of
+    dead ReLU units (zero for every input). `batch_size` inputs go through at a time and each
+    layer's output is summed up as it is made, so the pass holds what any pass holds
+    (fit.pass_batch_size), not every layer's maps at once."""
+    children = list(model.children())
+    sums = [torch.zeros(3, dtype=torch.float64) for _ in children]  # n, sum, sum of squares
+    alive: list[torch.Tensor | None] = [None] * len(children)  # units nonzero for some input
+
+    def hook(i: int, out: torch.Tensor) -> None:
+        values = out.double()
+        sums[i] += torch.stack([torch.tensor(values.numel()), values.sum(), values.square().sum()])
+        nonzero = (out != 0).any(dim=0)
+        alive[i] = nonzero if alive[i] is None else alive[i] | nonzero
+
+    hooks = [
+        child.register_forward_hook(lambda _m, _i, out, i=i: hook(i, out))
+        for i, child in enumerate(children)
+    ]
+    try:
+        with eval_mode(model):
+            for start in range(0, len(x), batch_size):
+                model(x[start : start + batch_size])
+    finally:
+        for h in hooks:
+            h.remove()
     stats = []
-    outputs = feature_maps(model, x)
-    for i, (child, out) in enumerate(zip(model.children(), outputs, strict=True)):
+    for i, child in enumerate(children):
+        n, total, squares = sums[i].tolist()
+        mean = total / max(n, 1)
+        std = math.sqrt(max(0.0, squares - n * mean * mean) / max(n - 1, 1))
         relu = isinstance(child, nn.Sequential) and any(isinstance(m, nn.ReLU) for m in child)
-        dead = (out == 0).all(dim=0).float().mean().item() if relu else None
-        stats.append(LayerStats(i, out.mean().item(), out.std().item(), dead))
+        dead = 1 - alive[i].float().mean().item() if relu and alive[i] is not None else None
+        stats.append(LayerStats(i, mean, std, dead))
     return stats

@@ -90,7 +90,7 @@ def top_images(
     model: nn.Sequential, target: Target, x: torch.Tensor, k: int = 8, batch: int = 500
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(indices, activations) of the k inputs of x (N, C, H, W), normalised, that excite
-    `target` most, most first."""
+    `target` most, most first; `batch` inputs at a time (fit.pass_batch_size)."""
     with eval_mode(model):
         values = torch.cat([target.of(model, x[i : i + batch]) for i in range(0, len(x), batch)])
     top = values.topk(min(k, len(values)))

@@ -1,7 +1,8 @@
 """A job's weights at a few moments of its training, to replay how a model learned: before the
 first step, after a few early steps (where kernels change most) and at each epoch's end.
 
-Bounded: at most MAX_SNAPSHOTS and MAX_BYTES of weights per job; when full, the moment whose
+Bounded: at most MAX_SNAPSHOTS and MAX_BYTES of weights per job (less under a small memory
+budget: jobs.py); when full, the moment whose
 neighbours are closest is dropped (never the first or the newest), so the history stays spread
 over the whole run. Saved with the run as history.safetensors (one tensor per snapshot and
 weight, the moments in its metadata): loading it runs no code.
@@ -42,15 +43,16 @@ def label_for(step: int, epoch: int, epoch_end: bool) -> str:
 class WeightHistory:
     """Snapshots, lock-guarded: the training thread adds, pages read."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         self._lock = threading.Lock()
         self._snapshots: list[Snapshot] = []
+        self.max_bytes = max_bytes  # of weights kept, over all snapshots
 
     def add(self, step: int, epoch: int, state: dict[str, torch.Tensor], epoch_end: bool) -> None:
         """Keep a copy of `state` (already a CPU copy: it is kept as it is)."""
         snapshot = Snapshot(step, epoch, label_for(step, epoch, epoch_end), state)
         size = sum(t.numel() * t.element_size() for t in state.values())
-        limit = max(2, min(MAX_SNAPSHOTS, MAX_BYTES // max(1, size)))
+        limit = max(2, min(MAX_SNAPSHOTS, self.max_bytes // max(1, size)))
         with self._lock:
             if self._snapshots and self._snapshots[-1].step == step:
                 if epoch_end:  # an epoch's end at a step kept already: say so

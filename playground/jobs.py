@@ -24,6 +24,7 @@ from playground.controls import Controls
 from playground.data import DataError, Dataset, load
 from playground.fit import check_fit
 from playground.history import EARLY_STEPS, WeightHistory
+from playground.memory import history_bytes, job_pass_batch_size
 from playground.metrics import MetricsLog, Status
 from playground.recipe import TrainConfig
 from playground.run_files import RunWriter, write_access
@@ -178,9 +179,18 @@ class TrainingJob:
         """The base learning rate it trains with now (the schedule follows it)."""
         return self.controls.lr or self.config.lr
 
-    def set_limits(self, time_limit: float | None, pause_limit: float | None) -> None:
-        """The server's limits, in seconds (None: none): set before the job starts."""
+    def set_limits(
+        self,
+        time_limit: float | None,
+        pause_limit: float | None,
+        memory_budget: int | None = None,
+    ) -> None:
+        """The server's limits, in seconds (None: none), and the bytes one step or pass may
+        take (None: the default server's): set before the job starts."""
         self.controls.time_limit, self.controls.pause_limit = time_limit, pause_limit
+        self.controls.memory_budget = memory_budget
+        if memory_budget is not None:  # the history is memory the job holds too
+            self.history.max_bytes = min(history.MAX_BYTES, history_bytes(memory_budget))
 
     def seconds_left(self) -> float | None:
         """Until the time limit stops it; None without a limit or before it started."""
@@ -342,7 +352,17 @@ class TrainingJob:
 
         self._set(Status.RUNNING, "Training.")
         started = time.time()
-        outcome = train(runner, data, config, self.log, self.controls, publish)
+        passes = max(
+            1,
+            job_pass_batch_size(
+                self.spec,
+                config.batch_size,
+                config.optimizer,
+                self.controls.memory_budget,
+                data.info.input_shape,
+            ),
+        )
+        outcome = train(runner, data, config, self.log, self.controls, publish, pass_batch=passes)
         publish(model)
         if writer:
             history.save(self.history, writer.path)
@@ -357,17 +377,18 @@ class TrainingJob:
             "train_seconds": round(outcome.train_seconds, 3),
             "validation_seconds": round(outcome.validation_seconds, 3),
             "samples_per_second": round(outcome.samples_per_second, 1),
+            "pass_batch_size": passes,  # images validation and the test took at a time
             "device": self.device,
             "node": platform.node(),  # this machine; on a cluster, the worker's
             "started": started,
         }
         if outcome.status is Status.FINISHED:
             loss, accuracy = evaluate(
-                model, data.test_x, data.test_y, config.loss, data.info,
+                model, data.test_x, data.test_y, config.loss, data.info, batch_size=passes,
                 channels_last=config.channels_last,
             )  # fmt: skip
             summary.update(test_loss=loss, test_accuracy=accuracy)
-            summary.update(_calibration(model, data, config))
+            summary.update(_calibration(model, data, config, passes))
         self._finish_run(summary, weights_copy(model))
 
     def _write_records(self, records: list) -> None:
@@ -382,10 +403,10 @@ class TrainingJob:
                 logger.exception("on_end callback of job %s failed", self.id)
 
 
-def _calibration(model: nn.Module, data: Dataset, config: TrainConfig) -> dict:
+def _calibration(model: nn.Module, data: Dataset, config: TrainConfig, batch_size: int) -> dict:
     """The temperature that makes a softmax model's confidence honest on the validation split,
     and its calibration error before and after (calibration.py); {} where that does not apply."""
     if not len(data.val_y) or config.loss not in calibration.SOFTMAX_LOSSES:
         return {}
-    outputs = evaluation.outputs_of(model, data.val_x, data.info).float().cpu()
+    outputs = evaluation.outputs_of(model, data.val_x, data.info, batch_size).float().cpu()
     return calibration.calibrate(outputs, data.val_y.cpu())

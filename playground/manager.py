@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground import catalog, journal, runs
-from playground.fit import check_fit, size_text
+from playground.fit import check_fit
 from playground.jobs import TrainingJob
+from playground.memory import size_text
 from playground.metrics import Status
 from playground.owners import NotAllowed, not_yours
 from playground.settings import ServerSettings
@@ -143,7 +144,10 @@ class JobManager:
         """Queue `job`; Refused (a sentence) if it cannot join now."""
         check_fit(job.spec, job.config, self.settings.memory_budget_bytes)
         self._check_disk(job)
-        job.set_limits(self.settings.job_seconds, self.settings.pause_seconds)
+        job.set_limits(
+            self.settings.job_seconds, self.settings.pause_seconds,
+            self.settings.memory_budget_bytes,
+        )  # fmt: skip
         self._watch(job)
         with self._lock:
             busy = self._busy(job.owner)

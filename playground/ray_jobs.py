@@ -226,7 +226,7 @@ class RayJob(TrainingJob):
             name=f"job-{self.id}", namespace=NAMESPACE, lifetime="detached",
             num_cpus=self.cpus, num_gpus=self.gpus, max_restarts=0,
         )  # fmt: skip
-        limits = (self.controls.time_limit, self.controls.pause_limit)
+        limits = (self.controls.time_limit, self.controls.pause_limit, self.controls.memory_budget)
         created = actor.remote(about, dataset, self.initial_weights, limits, int(self.cpus) or 1)
         self._set(Status.QUEUED, "Waiting for a worker.")
         return created

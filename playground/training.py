@@ -22,6 +22,7 @@ from playground.controls import Controls
 from playground.data import Augment, Dataset, batch_count, batches
 from playground.evaluation import predictions
 from playground.history import EARLY_STEPS
+from playground.memory import PASS_BATCH_MOST
 from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.models import eval_mode
 from playground.recipe import TrainConfig
@@ -107,7 +108,7 @@ def evaluate(
     y: torch.Tensor,
     loss: str,
     info: catalog.DatasetInfo,
-    batch_size: int = 1000,
+    batch_size: int = PASS_BATCH_MOST,
     channels_last: bool = False,
 ) -> tuple[float, float]:
     """(mean loss, accuracy) of the model on uint8 images x and labels y, in eval mode."""
@@ -133,9 +134,11 @@ def train(
     controls: Controls,
     publish: Callable[[nn.Module], None] = lambda model: None,
     fast: FastPath | None = None,
+    pass_batch: int = PASS_BATCH_MOST,
 ) -> Outcome:
     """Train `model` (already on the data's device) as `config` says; report to `log`.
-    `fast` (default: what the device allows, FastPath.for_device) is for tests.
+    `fast` (default: what the device allows, FastPath.for_device) is for tests. Validation
+    takes `pass_batch` images at a time (fit.pass_batch_size: what fits the memory budget).
 
     Returns when the epochs are done, `controls` says stop (within one batch), or the loss
     stops being finite.
@@ -255,8 +258,9 @@ def train(
         if len(data.val_y):
             started = time.perf_counter()
             val_loss, val_acc = evaluate(
-                model, data.val_x, data.val_y, config.loss, info, channels_last=config.channels_last
-            )
+                model, data.val_x, data.val_y, config.loss, info, batch_size=pass_batch,
+                channels_last=config.channels_last,
+            )  # fmt: skip
             validating += time.perf_counter() - started
         epoch_seconds = time.perf_counter() - epoch_start - paused
         seconds += epoch_seconds

@@ -79,7 +79,7 @@ def test_test_scores_match_the_model_batch_by_batch_and_its_own_loss():
     with torch.no_grad():
         expected = model.eval()((x.float() / 255 - 0.1307) / 0.3081)
     torch.testing.assert_close(out, expected)
-    scores = evaluation.test_scores(model, x, y, MNIST, "cross_entropy")
+    scores = evaluation.test_scores(model, x, y, MNIST, "cross_entropy", batch_size=7)
     torch.testing.assert_close(scores.probabilities, torch.softmax(expected, dim=1))
     assert scores.loss == pytest.approx(F.cross_entropy(expected, y).item(), rel=1e-5)
     assert scores.accuracy == (expected.argmax(1) == y).float().mean().item()

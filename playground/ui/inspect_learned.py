@@ -12,6 +12,7 @@ import torch
 
 from playground import evaluation, explain, feature_vis, history, models, plots
 from playground.data import Dataset, normalise
+from playground.memory import pass_batch_size
 from playground.ui import state
 from playground.ui.images import enlarged
 from playground.ui.model_picker import LIVE, PRETRAINED, SESSION, Choice
@@ -65,7 +66,8 @@ def looks_for(choice: Choice, data: Dataset) -> None:
         made = feature_vis.maximise(model, target, tuple(spec.input_shape), low, high,
                                     progress=lambda done: bar.progress(done))  # fmt: skip
         x = normalise(data.test_x[:TOP_FROM], info.mean, info.std)
-        found = (made, *feature_vis.top_images(model, target, x))
+        batch = pass_batch_size(spec, state.memory_budget())
+        found = (made, *feature_vis.top_images(model, target, x, batch=batch))
         with lock:
             store[key] = found
             while len(store) > MAX_KEPT:

@@ -14,6 +14,7 @@ import torch
 from playground import attributions, evaluation, explain, plots
 from playground.data import Dataset, normalise
 from playground.drawing import ImageError, prepare, read_image
+from playground.memory import gradient_batch_size, pass_batch_size
 from playground.ui import inspect_learned, inspect_worked, last_drawing, state, test_pass
 from playground.ui.images import enlarged
 from playground.ui.model_picker import Choice
@@ -194,12 +195,13 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
         key="inspect-class",
     )
     st.caption("Which pixels the score of this class rests on, four ways (by captum).")
+    batch = gradient_batch_size(choice.spec, state.memory_budget())
     cols = st.columns(len(attributions.METHODS))
     for col, method in zip(cols, attributions.METHODS.values(), strict=True):
         with col:
             try:
                 found = _attribution(choice.version, _input_key(source), target, method.name,
-                                     choice.model, x)  # fmt: skip
+                                     choice.model, x, batch)  # fmt: skip
             except ValueError as e:
                 st.markdown(f"**{method.label}**")
                 st.caption(str(e))
@@ -219,9 +221,9 @@ def _input_key(source: Input) -> str:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _attribution(version: str, input_key: str, target: int, method: str, _model, _x):
+def _attribution(version: str, input_key: str, target: int, method: str, _model, _x, _batch):
     """One attribution, once per model version, input, class and method."""
-    return attributions.attribute(_model, _x, target, method)
+    return attributions.attribute(_model, _x, target, method, _batch)
 
 
 def filters(choice: Choice) -> None:
@@ -257,7 +259,8 @@ def filters(choice: Choice) -> None:
 
 @st.cache_resource(max_entries=8)
 def _statistics(version: str, _choice: Choice, _x: torch.Tensor) -> list[explain.LayerStats]:
-    return explain.layer_statistics(_choice.model, _x)
+    batch = pass_batch_size(_choice.spec, state.memory_budget())
+    return explain.layer_statistics(_choice.model, _x, batch)
 
 
 def statistics(choice: Choice, data: Dataset) -> None:

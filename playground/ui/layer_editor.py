@@ -13,8 +13,9 @@ import dataclasses
 import streamlit as st
 
 from playground import catalog, models, plots
-from playground.fit import check_fit, estimate_memory, size_text
+from playground.fit import check_fit
 from playground.layers import Param, describe
+from playground.memory import PASS_BATCH_MOST, estimate_memory, estimate_pass, size_text
 from playground.recipe import TrainConfig
 from playground.specs import LayerSpec, ModelSpec, SpecError
 from playground.ui import state
@@ -306,6 +307,15 @@ def summary_table_and_diagram() -> None:
         f"back, and {size_text(memory.fixed)} for the weights, their gradients and "
         f"{optimizer}'s state. This server allows {size_text(budget)} per job."
     )
+    passes = estimate_pass(good)
+    batch = passes.largest_batch(budget)
+    if batch:
+        st.caption(
+            f"Validation, the test set and the pages' passes (no gradients) take {batch:,} "
+            f"images at a time, the most that fit (at most {PASS_BATCH_MOST:,}): about "
+            f"{size_text(passes.at(batch))}, {size_text(passes.per_input)} per image at the "
+            "busiest layer."
+        )
     st.plotly_chart(
         plots.network_figure(summary), key="network-diagram", config={"displayModeBar": False}
     )

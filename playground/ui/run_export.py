@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground import bundles, onnx_export, pretrained, standalone
-from playground.fit import size_text
+from playground.memory import size_text
 from playground.run_files import WEIGHTS
 from playground.runs import Run, default_runs_dir, disk_usage, load_run
 from playground.specs import SpecError
@@ -30,7 +30,7 @@ def _onnx(path: str, _version: float) -> tuple[bytes | None, str]:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _bundle(path: str, _version: float) -> tuple[bytes | None, str]:
     try:
-        return bundles.make_bundle(load_run(path)), ""
+        return bundles.make_bundle(load_run(path), memory_budget=state.memory_budget()), ""
     except SpecError as e:
         return None, e.message
 

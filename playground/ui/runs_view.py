@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from playground import plots
-from playground.fit import size_text
+from playground.memory import size_text
 from playground.owners import NotAllowed
 from playground.run_files import WEIGHTS
 from playground.run_table import differences, settings, table_row

@@ -46,6 +46,11 @@ def manager() -> JobManager:
         st.stop()
 
 
+def memory_budget() -> int:
+    """Bytes one step or pass of this server may take (a page's passes keep to it too)."""
+    return manager().settings.memory_budget_bytes
+
+
 @st.cache_resource
 def machine_device() -> str:
     """Where 'auto' trains on this machine, in words: 'cuda (NVIDIA H200)' or 'cpu (2 threads)'."""

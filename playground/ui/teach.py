@@ -12,9 +12,10 @@ from playground import catalog, evaluation
 from playground.drawing import Prepared
 from playground.evaluation import Answer
 from playground.jobs import TrainingJob
+from playground.memory import pass_batch_size
 from playground.metrics import Status
 from playground.recipe import TrainConfig
-from playground.specs import SpecError
+from playground.specs import ModelSpec, SpecError
 from playground.ui import state, visibility
 from playground.ui.job_status import badge, progress_text, queue_text
 from playground.ui.model_picker import Choice
@@ -107,12 +108,14 @@ def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> bool:
         st.error(plain(e.message))
         return False
     st.session_state[_JOB] = job.id
-    st.session_state[_BEFORE] = _answers(choice.model, x, info, choice.loss)
+    st.session_state[_BEFORE] = _answers(choice.model, choice.spec, x, info, choice.loss)
     return True
 
 
-def _answers(model, x: torch.Tensor, info: catalog.DatasetInfo, loss: str) -> list[int]:
-    return evaluation.predictions(evaluation.outputs_of(model, x, info), loss).tolist()
+def _answers(model, spec: ModelSpec, x: torch.Tensor, info: catalog.DatasetInfo, loss: str):
+    """The class the model reads in each of the drawings x, as many at a time as fit."""
+    batch = pass_batch_size(spec, state.memory_budget())
+    return evaluation.predictions(evaluation.outputs_of(model, x, info, batch), loss).tolist()
 
 
 def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
@@ -136,7 +139,7 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         if after is None or after[0] != job.id:  # once per job, not on every stroke
             x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]
             info = catalog.DATASETS[job.config.dataset]
-            answers = _answers(job.inference_model(), x, info, job.config.loss)
+            answers = _answers(job.inference_model(), job.spec, x, info, job.config.loss)
             after = st.session_state[_AFTER] = (job.id, answers)
         after = after[1]
         rows = [

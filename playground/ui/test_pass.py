@@ -7,14 +7,17 @@ import streamlit as st
 
 from playground import evaluation
 from playground.data import DataError, Dataset, load
+from playground.memory import pass_batch_size
+from playground.ui import state
 from playground.ui.model_picker import Choice
 
 
 def _run(dataset: str, choice: Choice) -> tuple[Dataset, evaluation.TestScores]:
     data = load(dataset)
     scores = evaluation.test_scores(
-        choice.model, data.test_x, data.test_y, choice.dataset, choice.loss
-    )
+        choice.model, data.test_x, data.test_y, choice.dataset, choice.loss,
+        batch_size=pass_batch_size(choice.spec, state.memory_budget()),
+    )  # fmt: skip
     return data, scores
 
 
