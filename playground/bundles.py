@@ -12,20 +12,30 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import shutil
 import time
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import safetensors.torch
+import torch
 
-from playground import catalog, data, evaluation, models, onnx_export, standalone
+from playground import catalog, data, evaluation, models, onnx_export, standalone, weights_check
 from playground.layers import shape_text
 from playground.memory import pass_batch_size
 from playground.png_chart import curves_png
 from playground.recipe import BY_NAME, TrainConfig
-from playground.run_files import WEIGHTS, new_run_folder, save_weights, write_access, write_atomic
-from playground.runs import Run, load_model, load_run
+from playground.run_files import (
+    WEIGHTS,
+    clean_summary,
+    new_run_folder,
+    save_weights,
+    write_access,
+    write_atomic,
+)
+from playground.runs import OverQuota, Run, check_room, load_model, load_run
+from playground.settings import ServerSettings
 from playground.specs import ModelSpec, SpecError
 
 KEPT = ("spec.json", "config.json", WEIGHTS, "metrics.jsonl", "summary.json")
@@ -39,6 +49,7 @@ LIMITS = {  # bytes, unpacked
     WEIGHTS: 512 << 20,
 }
 MAX_FILES = 64
+EXTRA_EXAMPLES = 10_000  # examples of one's own a fine-tune may add to the training split
 PICKLES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib", ".npy", ".npz")
 
 
@@ -285,32 +296,56 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int, what:
     try:
         with zf.open(member) as f:
             content = f.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as e:
-        raise BundleError(f"{member.filename} in {what} cannot be unpacked ({e}).") from None
+    except Exception as e:  # zlib.error, a bad CRC, an unknown compression: damage, in words
+        raise BundleError(
+            f"{member.filename} in {what} cannot be unpacked ({type(e).__name__}): the zip is "
+            "damaged. Download the bundle again. Nothing was imported."
+        ) from None
     if len(content) > limit:
         raise too_big
     return content
 
 
-def import_bundle(raw: bytes, root: str | Path, owner: str | None, what: str = "the bundle") -> Run:
+def import_bundle(
+    raw: bytes,
+    root: str | Path,
+    owner: str | None,
+    what: str = "the bundle",
+    limits: ServerSettings | None = None,
+) -> Run:
     """A new run in `root`, owned by `owner`, from a bundle's bytes: validated first (the
-    model, the settings, weights that fit the model); nothing is left behind on failure."""
+    model, the settings, weights that fit the model, read from their header before any tensor
+    is made; room under `limits` for the unpacked files); nothing is left behind on failure."""
     files = read_bundle(raw, what)
     try:
         spec = ModelSpec.from_json(files["spec.json"])
         spec.validate()
-        TrainConfig.from_json(files["config.json"])
+        config = TrainConfig.from_json(files["config.json"])
+        with torch.device("meta"):
+            weights_check.check_fits(files[WEIGHTS], models.build(spec), f"The weights in {what}")
     except SpecError as e:
-        raise BundleError(f"{what}: {e.message}") from None
+        raise BundleError(e.message if e.message.startswith("The weights") else
+                          f"{what}: {e.message}") from None  # fmt: skip
     try:
         state = safetensors.torch.load(files[WEIGHTS])
-    except Exception as e:  # safetensors has its own error types for damaged files
-        raise BundleError(f"The weights in {what} cannot be read ({e}).") from None
-    try:
         load_model(spec, state, what)
     except SpecError as e:
         raise BundleError(e.message) from None
+    except Exception as e:  # safetensors has its own error types for damaged files
+        raise BundleError(f"The weights in {what} cannot be read ({e}).") from None
     summary = _summary(files.get("summary.json"), what)
+    if "metrics.jsonl" in files:
+        files["metrics.jsonl"], cut = _capped_metrics(files["metrics.jsonl"], config)
+        if cut:
+            summary["message"] = (
+                f"{summary['message']} {cut:,} metrics lines beyond what a run of "
+                f"{config.epochs} epoch(s) writes were left out."
+            )
+    try:
+        check_room(owner, sum(map(len, files.values())), limits, root,
+                   f"{what} was not imported")  # fmt: skip
+    except OverQuota as e:
+        raise BundleError(e.message) from None
     path = new_run_folder(root, f"imported-{spec.name}")
     try:
         write_access(path, owner, None)
@@ -326,14 +361,31 @@ def import_bundle(raw: bytes, root: str | Path, owner: str | None, what: str = "
         raise
 
 
+def _capped_metrics(raw: bytes, config: TrainConfig) -> tuple[bytes, int]:
+    """The metrics of a bundle, cut to the lines a run of its settings could have written
+    (one a step, one an epoch, and room for examples added by fine-tuning); (bytes, lines
+    cut)."""
+    info = catalog.DATASETS[config.dataset]
+    images = info.train_images * (1 - config.val_fraction)
+    if config.train_limit:
+        images = min(images, config.train_limit)
+    steps = math.ceil((images + EXTRA_EXAMPLES) / config.batch_size) * config.epochs
+    most = steps + config.epochs + 1
+    lines = raw.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    if len(lines) <= most:
+        return raw, 0
+    return b"\n".join(lines[:most]) + b"\n", len(lines) - most
+
+
 def _summary(raw: bytes | None, what: str) -> dict:
     summary = {}
     if raw is not None:
         try:
-            summary = json.loads(raw)
+            summary = clean_summary(json.loads(raw))
         except (ValueError, RecursionError):
             summary = {}
-        summary = summary if isinstance(summary, dict) else {}
     summary.setdefault("status", "finished" if "test_accuracy" in summary else "imported")
     summary.setdefault("message", f"Imported from {what}.")
     summary["imported_from"] = what

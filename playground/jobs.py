@@ -64,12 +64,14 @@ class TrainingJob:
         extra: tuple[torch.Tensor, torch.Tensor, int] | None = None,
         owner: str | None = None,
         dataset: Dataset | None = None,
+        address: str | None = None,
     ):
         """`initial_weights` (a state dict of `spec`) starts from a trained model instead of
         fresh weights: fine-tuning. `extra` = (images uint8 (N, C, H, W), labels (N,), repeat)
         adds the user's own examples to the training split. `owner` (owners.py) is who may
         control it; None for the CLI's own jobs. `dataset`, already loaded, is used instead of
-        loading the config's (a worker of a Ray cluster gets it from the app)."""
+        loading the config's (a worker of a Ray cluster gets it from the app). `address` is the
+        network address it was started from (the server caps jobs per address)."""
         check_fit(spec, config)  # a bad spec fails here, before any thread exists
         self.id = uuid.uuid4().hex[:10]
         self.spec, self.config = spec, config
@@ -77,7 +79,7 @@ class TrainingJob:
         self.data_dir, self.runs_dir, self.mirrors = data_dir, runs_dir, mirrors
         self.initial_weights, self.extra = initial_weights, extra
         self.dataset = dataset
-        self.owner = owner
+        self.owner, self.address = owner, address
         self.share_token: str | None = None  # set by share()
         self.log = MetricsLog(sink=self._write_records)
         self.history = WeightHistory()  # weights at a few moments, to replay its learning

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from playground import catalog, journal, runs
+from playground import catalog, journal, owners, runs
 from playground.fit import check_fit
 from playground.jobs import TrainingJob
 from playground.memory import size_text
@@ -153,6 +153,15 @@ class JobManager:
             busy = self._busy(job.owner)
             if busy is not None:
                 raise Refused(_busy_message(busy))
+            cap = self.settings.queued_per_address
+            from_there = [j for j in self._jobs.values()
+                          if job.address and j.address == job.address and not j.status.ended]  # fmt: skip
+            if cap and len(from_there) >= cap:
+                raise Refused(
+                    f"{len(from_there)} jobs from your network address are queued or training "
+                    "already, the most this server takes from one address: try again when one "
+                    "of them has ended."
+                )
             waiting = [j for j in self._queue if j.status is Status.QUEUED]
             if len(waiting) >= self.settings.queue_cap:
                 raise Refused(
@@ -167,15 +176,19 @@ class JobManager:
 
     def _check_disk(self, job: TrainingJob) -> None:
         quota = self.settings.disk_quota_bytes
-        if quota is None or job.owner is None or job.runs_dir is None:
+        if job.owner is None or job.runs_dir is None:
             return
-        used = runs.disk_usage(job.owner, job.runs_dir)
-        if used >= quota:
+        used = runs.disk_usage(job.owner, job.runs_dir) if quota is not None else 0
+        if quota is not None and used >= quota:
             raise Refused(
                 f"Your runs take {size_text(used)} of the {size_text(quota)} each person may "
                 "keep on this server: delete some runs (in the runs table on Train) to train "
                 "again. Nothing is deleted for you."
             )
+        try:
+            runs.check_room(job.owner, 0, self.settings, job.runs_dir, "The job was not queued")
+        except runs.OverQuota as e:
+            raise Refused(e.message) from None
 
     def busy_reason(self, owner: str | None) -> str | None:
         """Why `owner` cannot start a job now (one is queued or training), or None."""
@@ -225,7 +238,7 @@ class JobManager:
         """The job whose watch link has `token`, read-only; None if no job here has it."""
         if not token:
             return None
-        job = next((j for j in self.jobs() if j.share_token == token), None)
+        job = next((j for j in self.jobs() if owners.same_token(j.share_token, token)), None)
         return WatchedJob(job) if job is not None else None
 
     # --- the queue --------------------------------------------------------------------------

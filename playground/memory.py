@@ -122,12 +122,15 @@ class MemoryEstimate:
         return max(0, (budget - self.fixed) // per_image)
 
 
-@functools.lru_cache(maxsize=64)  # pages ask again on every rerun; specs are hashable
 def estimate_memory(
     spec: ModelSpec, batch_size: int, optimizer: str, input_shape: Shape | None = None
 ) -> MemoryEstimate:
     """The memory of one training step of `spec` (SpecError if the spec does not validate)."""
-    shape = tuple(input_shape or spec.input_shape)
+    return _estimate_memory(spec, batch_size, optimizer, tuple(input_shape or spec.input_shape))
+
+
+@functools.lru_cache(maxsize=64)  # pages ask again on every rerun; specs are hashable
+def _estimate_memory(spec: ModelSpec, batch_size: int, optimizer: str, shape: Shape):
     summary = models.summarize(spec, shape)
     with torch.device("meta"):
         model = models.build(spec, shape)
@@ -147,10 +150,16 @@ def estimate_memory(
 
 def optimizer_step_scratch(model: nn.Module, optimizer: str) -> int:
     """Bytes an optimizer's step makes besides the weights, gradients and its state (the
-    temporaries of PyTorch's foreach kernels), measured on a meta copy of `model`'s weights."""
-    params = [torch.zeros_like(p, device="meta", requires_grad=True) for p in model.parameters()]
-    if not params:
-        return 0
+    temporaries of PyTorch's foreach kernels): a measured multiple of the weights."""
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    return math.ceil(weights * _scratch_per_weight_byte(optimizer))
+
+
+@functools.cache
+def _scratch_per_weight_byte(optimizer: str) -> float:
+    """Bytes an optimizer's step makes per byte of weights, measured once on meta tensors (the
+    foreach kernels make whole copies of the weights, so it is the same for any model)."""
+    params = [torch.zeros(shape, device="meta", requires_grad=True) for shape in ((64, 32), (64,))]
     for p in params:
         p.grad = torch.zeros_like(p)
     step = catalog.OPTIMIZERS[optimizer].make(params, 1e-3, 1e-4)
@@ -159,7 +168,7 @@ def optimizer_step_scratch(model: nn.Module, optimizer: str) -> int:
     kept += [v for s in step.state.values() for v in s.values() if torch.is_tensor(v)]
     with _LiveBytes({t.untyped_storage()._cdata for t in kept}) as live:
         step.step()
-    return live.peak
+    return live.peak / sum(p.numel() * p.element_size() for p in params)
 
 
 def _saved_per_layer(model: torch.nn.Module, shape: Shape) -> dict[int, int]:
@@ -254,11 +263,14 @@ def peak_of_pass(model: torch.nn.Module, make_input, batch_size: int) -> int:
     return live.peak
 
 
-@functools.lru_cache(maxsize=64)
 def estimate_pass(spec: ModelSpec, input_shape: Shape | None = None) -> PassMemory:
     """The memory of a pass of `spec` without gradients, as the jobs and pages run it: uint8
     images normalised, then the model in eval mode (SpecError if the spec does not validate)."""
-    shape = tuple(input_shape or spec.input_shape)
+    return _estimate_pass(spec, tuple(input_shape or spec.input_shape))
+
+
+@functools.lru_cache(maxsize=64)
+def _estimate_pass(spec: ModelSpec, shape: Shape) -> PassMemory:
     spec.validate(shape)
     with torch.device("meta"):
         model = models.build(spec, shape).eval()
@@ -267,9 +279,9 @@ def estimate_pass(spec: ModelSpec, input_shape: Shape | None = None) -> PassMemo
     def images(batch: int) -> torch.Tensor:
         return normalise(torch.zeros((batch, *shape), dtype=torch.uint8, device="meta"), 0.0, 1.0)
 
-    two, four = peak_of_pass(model, images, 2), peak_of_pass(model, images, 4)
-    per_input = max(1, -(-(four - two) // 2))
-    return PassMemory(weights, per_input, max(0, two - 2 * per_input))
+    # one pass of two images: what does not grow with the batch is counted as if it did, a
+    # little over, and a second pass (twice the time on a deep model) is saved
+    return PassMemory(weights, max(1, -(-peak_of_pass(model, images, 2) // 2)))
 
 
 def pass_batch_size(spec: ModelSpec, budget: int | None, input_shape: Shape | None = None) -> int:

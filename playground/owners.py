@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -35,9 +36,22 @@ def browser_owner(key: str) -> str:
     return "browser:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def user_owner(email: str) -> str:
-    """The owner id of a logged-in user (the same on every device they log in from)."""
-    return "user:" + email.strip().lower()
+def user_owner(claims: Mapping[str, object]) -> str | None:
+    """The owner id of a logged-in user (the same on every device they log in from), from the
+    identity provider's claims: its issuer and subject (`iss`, `sub`), which the provider
+    never gives to anyone else; or else an e-mail address, but only one the provider says is
+    verified, and exactly as it is written. None if the claims say neither."""
+    issuer, subject = claims.get("iss"), claims.get("sub")
+    if isinstance(issuer, str) and issuer and isinstance(subject, str) and subject:
+        return "user:" + _digest(f"iss\n{issuer}\nsub\n{subject}")
+    email = claims.get("email")
+    if claims.get("email_verified") is True and isinstance(email, str) and email:
+        return "user:" + _digest(f"email\n{email}")
+    return None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def new_token() -> str:
@@ -47,6 +61,13 @@ def new_token() -> str:
 
 def is_token(value: object) -> bool:
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
+
+
+def same_token(kept: str | None, given: str | None) -> bool:
+    """True if a share token someone gave is the one kept, compared in constant time."""
+    if not kept or not given:
+        return False
+    return secrets.compare_digest(kept.encode(), given.encode())
 
 
 def not_yours(what: str) -> NotAllowed:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.layers import describe
 from playground.metrics import EpochRecord, Span
-from playground.models import Summary
 
 _TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
 _BAND = "rgba(31,119,180,0.12)"
@@ -157,79 +154,6 @@ def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9)
 
 
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
-_KIND_COLORS = {
-    "conv2d": "#4c78a8",
-    "residual": "#4c78a8",
-    "maxpool2d": "#72b7b2",
-    "avgpool2d": "#72b7b2",
-    "batchnorm": "#eeca3b",
-    "dropout": "#bab0ac",
-    "flatten": "#b279a2",
-    "linear": "#f58518",
-}
-
-
-def network_figure(summary: Summary) -> go.Figure:
-    """The network top to bottom: one bar per layer, its width growing with the size of its
-    output, labelled with the layer and its output shape."""
-    fig = go.Figure()
-    nodes = [("Input", summary.input_shape, "#9d9d9d")]
-    nodes += [(r.label, r.output_shape, _KIND_COLORS.get(r.kind, "#888")) for r in summary.layers]
-    biggest = max(math.log10(math.prod(shape) + 1) for _, shape, _ in nodes)
-    for i, (label, shape, color) in enumerate(nodes):
-        half = 0.1 + 0.9 * math.log10(math.prod(shape) + 1) / biggest
-        fig.add_shape(
-            type="rect",
-            x0=-half,
-            x1=half,
-            y0=-i - 0.3,
-            y1=-i + 0.3,
-            fillcolor=color,
-            line=dict(width=0),
-            opacity=0.85,
-        )
-        if i:
-            fig.add_annotation(
-                x=0,
-                y=-i + 0.3,
-                ax=0,
-                ay=-i + 0.7,
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=2,
-                arrowwidth=1.5,
-                text="",
-            )
-        name = label if i == 0 else f"{i}. {label}"
-        fig.add_annotation(
-            x=1.1,
-            y=-i,
-            text=f"<b>{name}</b>  {'x'.join(map(str, shape))}",
-            showarrow=False,
-            xanchor="left",
-            font=dict(size=12),
-        )
-    # invisible points carry the hover text
-    fig.add_scatter(
-        x=[0] * len(nodes),
-        y=[-i for i in range(len(nodes))],
-        mode="markers",
-        marker=dict(size=24, opacity=0),
-        hovertext=[f"{label}<br>{describe(shape)}" for label, shape, _ in nodes],
-        hoverinfo="text",
-        showlegend=False,
-    )
-    fig.update_xaxes(visible=False, range=[-1.1, 4.5])
-    fig.update_yaxes(visible=False, range=[-len(nodes) + 0.4, 0.6])
-    fig.update_layout(
-        height=40 + 34 * len(nodes),
-        margin=dict(l=5, r=5, t=5, b=5),
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    return fig
 
 
 def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str]) -> go.Figure:

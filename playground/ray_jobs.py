@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -341,6 +342,17 @@ def reattach(runs_dir: str | Path, **resources) -> list[RayJob]:
     return found
 
 
+def _run_folder(runs_dir: Path, name: object) -> Path | None:
+    """The run folder an actor names, taken by its name only and only inside the runs folder
+    (an actor's description comes from the cluster, not from this server)."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,80}", name):
+        return None
+    folder = runs_dir / name
+    if folder.resolve().parent != runs_dir.resolve() or not folder.is_dir():
+        return None
+    return folder
+
+
 def _reattached(about: dict, actor, runs_dir: Path, resources: dict) -> RayJob:
     job = RayJob(
         ModelSpec.from_dict(about["spec"]), TrainConfig.from_dict(about["config"]),
@@ -348,8 +360,9 @@ def _reattached(about: dict, actor, runs_dir: Path, resources: dict) -> RayJob:
     )  # fmt: skip
     job.id, job.created, job.share_token = about["id"], about["created"], about.get("share")
     job._actor, job._attached = actor, about
-    if about.get("run") and (runs_dir / about["run"]).is_dir():
-        run = load_run(runs_dir / about["run"])
+    folder = _run_folder(runs_dir, about.get("run"))
+    if folder is not None:
+        run = load_run(folder)
         for record in run.log().steps() + run.log().epochs():
             job.log.add(record)
         job.log.flush()  # no writer yet: these are in the file already

@@ -9,6 +9,7 @@ and summary.json (at the end). runs.py reads them back.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import threading
@@ -112,6 +113,43 @@ def read_access(folder: Path) -> tuple[str | None, str | None]:
         owner if isinstance(owner, str) and owner else None,
         share if owners.is_token(share) else None,
     )
+
+
+# What a summary holds and the kind of each value: a summary read back from a folder or a
+# bundle keeps only values of the right kind, so nothing that shows a run can trip on a string
+# where a number belongs. Other keys stay if they are plain numbers or short text.
+NUMBERS = frozenset({
+    "test_accuracy", "test_loss", "best_val_accuracy", "train_seconds", "validation_seconds",
+    "samples_per_second", "epochs", "steps", "started", "ended", "imported", "temperature",
+    "ece_before", "ece_after", "pass_batch_size",
+})  # fmt: skip
+TEXTS = frozenset({"name", "model", "dataset", "status", "message", "device", "node",
+                   "imported_from"})  # fmt: skip
+MAX_TEXT = 2000
+
+
+def clean_summary(data: object) -> dict:
+    """A summary as code may rely on: numbers finite, texts short; anything else left out."""
+    if not isinstance(data, dict):
+        return {}
+    clean = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or len(key) > 64:
+            continue
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if number and not math.isfinite(value):
+            continue
+        if key in NUMBERS:
+            if number:
+                clean[key] = value
+        elif key in TEXTS:
+            if isinstance(value, str):
+                clean[key] = value[:MAX_TEXT]
+        elif number or isinstance(value, bool) or value is None:
+            clean[key] = value
+        elif isinstance(value, str):
+            clean[key] = value[:MAX_TEXT]
+    return clean
 
 
 def mark_interrupted(path: Path, message: str) -> None:

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +23,20 @@ from torch import nn
 
 from playground import history, metrics, models, owners
 from playground.data import ROOT
+from playground.memory import size_text
 from playground.metrics import MetricsLog
 from playground.owners import NotAllowed
 from playground.recipe import TrainConfig
 from playground.run_files import (
     ACCESS,
     WEIGHTS,
+    clean_summary,
     new_run_folder,
     read_access,
     save_weights,
     write_access,
 )
+from playground.settings import ServerSettings
 from playground.specs import ModelSpec, SpecError
 
 
@@ -157,10 +161,8 @@ def load_run(path: str | Path) -> Run:
     summary = {}
     if (path / "summary.json").exists():
         try:
-            summary = json.loads(_read(path / "summary.json"))
+            summary = clean_summary(json.loads(_read(path / "summary.json")))
         except (ValueError, RecursionError, OSError):
-            summary = {}
-        if not isinstance(summary, dict):
             summary = {}
     return Run(path, spec, config, summary, *read_access(path))
 
@@ -197,23 +199,59 @@ def damaged_runs(root: str | Path | None = None) -> list[DamagedRun]:
     return _scan(root)[1]
 
 
+RECENT_NS = 2_000_000_000
+_folders: dict[Path, tuple[int, Run | DamagedRun]] = {}  # folder -> (its mtime, what it holds)
+_folders_lock = threading.Lock()
+
+
 def _scan(root: str | Path | None) -> tuple[list[Run], list[DamagedRun]]:
+    """Every run folder under `root`, read again only where the folder changed since the last
+    scan (every file in it is written to a temporary name and renamed into place, which
+    changes the folder's time): a scan of hundreds of runs is a listing and a stat each."""
     root = Path(root or default_runs_dir())
-    if not root.is_dir():
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name, reverse=True)
+    except OSError:
         return [], []
-    runs, damaged = [], []
-    for path in sorted(root.iterdir(), reverse=True):
-        if not path.is_dir() or path.name.startswith("."):
+    runs, damaged, now = [], [], time.time_ns()
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
             continue
-        if not (path / "spec.json").exists() and not (path / ACCESS).exists():
-            continue  # not a run folder at all
+        path = Path(entry.path)
         try:
-            runs.append(load_run(path))
-        except SpecError as e:
-            damaged.append(DamagedRun(path, e.message, read_access(path)[0]))
-        except Exception as e:  # one bad folder never breaks the list
-            damaged.append(DamagedRun(path, f"{type(e).__name__}: {e}", read_access(path)[0]))
+            stamp = entry.stat().st_mtime_ns
+        except OSError:
+            continue  # deleted while listed
+        with _folders_lock:
+            known = _folders.get(path)
+        # a folder changed in the last seconds is read again: a coarse clock may not show a
+        # second change in the same tick
+        if known is None or known[0] != stamp or now - stamp < RECENT_NS:
+            found = _read_folder(path)
+            if found is None:
+                continue
+            known = (stamp, found)
+            with _folders_lock:
+                _folders[path] = known
+        (runs if isinstance(known[1], Run) else damaged).append(known[1])
+    seen = {r.path for r in runs} | {d.path for d in damaged}
+    with _folders_lock:  # forget deleted folders
+        for gone in [p for p in _folders if p.parent == root and p not in seen]:
+            del _folders[gone]
     return runs, damaged
+
+
+def _read_folder(path: Path) -> Run | DamagedRun | None:
+    """The run in a folder, the damage that stops it from being one, or None if the folder is
+    not a run folder at all."""
+    if not (path / "spec.json").exists() and not (path / ACCESS).exists():
+        return None
+    try:
+        return load_run(path)
+    except SpecError as e:
+        return DamagedRun(path, e.message, read_access(path)[0])
+    except Exception as e:  # one bad folder never breaks the list
+        return DamagedRun(path, f"{type(e).__name__}: {e}", read_access(path)[0])
 
 
 def visible_runs(owner: str | None, root: str | Path | None = None) -> list[Run]:
@@ -244,10 +282,13 @@ def share_run(run: Run, owner: str | None) -> str:
 
 
 def find_shared(token: str, root: str | Path | None = None) -> Run | None:
-    """The run whose watch link has `token`, if any."""
+    """The run whose watch link has `token`, if any (compared in constant time)."""
     if not owners.is_token(token):
         return None
-    return next((r for r in list_runs(root) if r.share == token), None)
+    return next((r for r in list_runs(root) if owners.same_token(r.share, token)), None)
+
+
+COPIED = ("spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS, history.FILE)
 
 
 def copy_run(
@@ -255,20 +296,65 @@ def copy_run(
     owner: str | None,
     root: str | Path | None = None,
     weights: dict[str, torch.Tensor] | None = None,
+    limits: ServerSettings | None = None,
 ) -> Run:
     """A copy of `run` (with `weights` instead of its own, e.g. a live job's newest) in a new
-    folder that `owner` owns and has not shared."""
+    folder that `owner` owns and has not shared; OverQuota first if it would not fit `limits`
+    (the owner's quota and the server's disk cap)."""
     if weights is None and not run.has_weights:
         raise SpecError(f"Run {run.name} has no saved weights to copy.")
+    files = [f for f in COPIED if (run.path / f).exists() and not (weights and f == WEIGHTS)]
+    adding = sum((run.path / f).stat().st_size for f in files)
+    adding += sum(t.numel() * t.element_size() for t in (weights or {}).values())
+    check_room(owner, adding, limits, root, f"The copy of {run.name} was not saved")
     path = new_run_folder(root or default_runs_dir(), f"copy-of-{run.spec.name}")
-    for file in ("spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS,
-                 history.FILE):  # fmt: skip
-        if (run.path / file).exists() and not (weights is not None and file == WEIGHTS):
+    try:
+        write_access(path, owner, None)  # first: a crash never leaves an example for everyone
+        for file in files:
             shutil.copyfile(run.path / file, path / file)
-    if weights is not None:
-        save_weights(path, weights)
-    write_access(path, owner, None)
-    return load_run(path)
+        if weights is not None:
+            save_weights(path, weights)
+        return load_run(path)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+class OverQuota(SpecError):
+    """Saving this would pass a disk limit; `str()` says which, and that nothing was deleted."""
+
+
+def check_room(
+    owner: str | None,
+    adding: int,
+    limits: ServerSettings | None,
+    root: str | Path | None = None,
+    refused: str = "It was not saved",
+) -> None:
+    """OverQuota if `adding` more bytes of `owner`'s would pass their quota or the server's
+    cap on all people's runs (`limits`; None: no limits, as for the CLI). `refused` begins the
+    message: "The copy of run X was not saved"."""
+    if limits is None or owner is None:
+        return
+    quota, cap = limits.disk_quota_bytes, limits.disk_total_bytes
+    owned = [r for r in list_runs(root) if r.owner is not None]
+    if quota is not None:
+        used = sum(folder_size(r.path) for r in owned if r.owner == owner)
+        if used + adding > quota:
+            raise OverQuota(
+                f"{refused}: your runs take {size_text(used)}, and with "
+                f"{size_text(adding)} more they would pass the {size_text(quota)} each person "
+                "may keep on this server. Delete some runs (in the runs table on Train) first; "
+                "nothing is deleted for you."
+            )
+    if cap is not None:
+        used = sum(folder_size(r.path) for r in owned)
+        if used + adding > cap:
+            raise OverQuota(
+                f"{refused}: this server's disk for everyone's runs is full "
+                f"({size_text(used)} of {size_text(cap)}). Delete runs you no longer need, or "
+                "ask whoever runs the server for room."
+            )
 
 
 def disk_usage(owner: str, root: str | Path | None = None) -> int:
@@ -277,7 +363,13 @@ def disk_usage(owner: str, root: str | Path | None = None) -> int:
 
 
 def folder_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    """Bytes of the files of a run folder (they are all at its top level)."""
+    total = 0
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                total += entry.stat(follow_symlinks=False).st_size
+    return total
 
 
 def expire_runs(days: float, root: str | Path | None = None, keep: set = frozenset()) -> list[str]:

@@ -32,6 +32,9 @@ class ServerSettings:
     pause_minutes: float = 10.0  # a job paused this long stops and frees its slot (0: never)
     memory_budget_mb: float = 2048.0  # the most one batch of one job may need (see fit.py)
     disk_quota_mb: float = 500.0  # runs one person may keep on disk (0: no quota)
+    disk_total_mb: float = 10240.0  # all people's runs together on this server (0: no cap)
+    queued_per_address: int = 3  # jobs queued or training from one network address (0: any)
+    proxy_hops: int = 0  # proxies in front of the server: the address is that many hops back
     retention_days: float = 0.0  # people's runs older than this are deleted (0: kept forever)
     ray_cpus_per_job: float = 2.0  # on a Ray cluster (PLAYGROUND_RAY_ADDRESS): CPUs a job asks for
     ray_gpus_per_job: float = 0.0  # ... or a share of a GPU (0.25: four jobs to a GPU)
@@ -54,6 +57,10 @@ class ServerSettings:
     @property
     def disk_quota_bytes(self) -> int | None:
         return int(self.disk_quota_mb * 2**20) if self.disk_quota_mb else None
+
+    @property
+    def disk_total_bytes(self) -> int | None:
+        return int(self.disk_total_mb * 2**20) if self.disk_total_mb else None
 
     @property
     def job_seconds(self) -> float | None:

@@ -9,6 +9,7 @@ nothing but `SpecError` escapes from `from_json` / `from_dict` / `validate`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,9 +123,15 @@ class ModelSpec(JsonRecord):
     def validate(self, input_shape: Shape | None = None) -> tuple[Shape, ...]:
         """Output shape of every layer for `input_shape` (default: the spec's own).
 
-        Raises SpecError naming the first layer that cannot work, and why.
+        Raises SpecError naming the first layer that cannot work, and why. The answer is kept
+        per spec and shape (pages ask on every rerun; a deep model takes a while).
         """
-        shape = tuple(input_shape or self.input_shape)
+        shapes, error = _validated(self, tuple(input_shape or self.input_shape))
+        if error is not None:
+            raise SpecError(error.message, error.layer, error.field)
+        return shapes
+
+    def _shapes(self, shape: Shape) -> tuple[Shape, ...]:
         _check_input_shape(shape)
         if not self.layers:
             raise SpecError("The model has no layers yet: add at least one Linear layer.")
@@ -205,6 +212,14 @@ class ModelSpec(JsonRecord):
         )
         _check_input_shape(spec.input_shape)
         return spec
+
+
+@functools.lru_cache(maxsize=256)
+def _validated(spec: ModelSpec, shape: Shape) -> tuple[tuple[Shape, ...], SpecError | None]:
+    try:
+        return spec._shapes(shape), None
+    except SpecError as e:
+        return (), e
 
 
 def parameter_count(kind: catalog.LayerKind, shape: Shape, params: dict) -> int:

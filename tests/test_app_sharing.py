@@ -7,7 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import models, run_files, runs
+from playground import models, owners, run_files, runs
 from playground.recipe import TrainConfig
 from playground.specs import ModelSpec
 from playground.ui import identity, state
@@ -242,17 +242,35 @@ def test_runs_without_an_owner_are_examples_for_everyone(server):
 
 
 def test_a_logged_in_user_owns_jobs_on_every_device(server):
-    user = {"is_logged_in": True, "email": "Ada@example.com", "name": "Ada"}
+    user = {"is_logged_in": True, "iss": "https://id.example.com", "sub": "1001",
+            "email": "Ada@example.com", "email_verified": True, "name": "Ada"}  # fmt: skip
     laptop = opened("app_pages/train.py", user=user)
     training(laptop)
     phone = opened("app_pages/train.py", user=user)  # another session, another browser key
     assert {"Pause", "Stop"} <= labels(phone)
-    stranger = opened("app_pages/train.py", user={**user, "email": "bob@example.com"})
+    stranger = opened("app_pages/train.py", user={**user, "sub": "1002"})  # same e-mail
     assert not labels(stranger) & set(CONTROLS)
     by_label(phone.button, "Stop").click()
     wait_until(phone, ended)
     (run,) = runs.list_runs()
-    assert run.owner == "user:ada@example.com"
+    assert run.owner == owners.user_owner(user)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"email": "ada@example.com", "email_verified": True},  # the case differs
+        {"email": "Ada@example.com"},  # not verified
+        {"email": "Ada@example.com", "email_verified": "true"},  # not the provider's True
+    ],
+    ids=["other-case", "unverified", "verified-as-text"],
+)
+def test_an_e_mail_is_an_owner_only_verified_and_exactly_as_written(server, claims):
+    ada = {"is_logged_in": True, "email": "Ada@example.com", "email_verified": True}
+    training(opened("app_pages/train.py", user=ada))
+    other = opened("app_pages/train.py", user={"is_logged_in": True, **claims})
+    assert not labels(other) & set(CONTROLS)
+    assert owners.user_owner({**claims}) != owners.user_owner(ada)
 
 
 def test_names_people_type_are_shown_as_plain_text(server):

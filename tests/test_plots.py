@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from playground import models, plots
+from playground import diagram, models, plots
 from playground.metrics import CHART_POINTS, EpochRecord, MetricsLog, StepRecord
-from playground.specs import ModelSpec
+from playground.specs import LayerSpec, ModelSpec
 
 
 def steps(n: int) -> list[StepRecord]:
@@ -62,7 +62,7 @@ def test_the_learning_rate_shares_the_step_chart_on_its_own_axis():
 
 def test_the_network_diagram_labels_every_layer_with_its_output_shape():
     summary = models.summarize(ModelSpec.from_preset("seed-cnn"))
-    fig = plots.network_figure(summary)
+    fig = diagram.network_figure(summary)
     texts = [a.text for a in fig.layout.annotations if a.text]
     assert len(texts) == 8  # the input and seven layers
     assert "Input" in texts[0] and "1x28x28" in texts[0]
@@ -112,3 +112,22 @@ def test_feature_maps_are_tiled_in_one_heatmap_with_gaps_and_real_values_on_hove
     assert info[3, 1, 0] == 3 and info[3, 1, 1] == maps[2, 0, 1]  # channel 3 and its value
     own = np.asarray(plots.maps_figure(maps, "t", columns=2, shared_scale=False).data[0].z)
     assert np.allclose(own[0:2, 0:2], [[0, 1 / 3], [2 / 3, 1]])  # each map on its own range
+
+
+def test_a_run_of_identical_layers_is_one_node_that_says_how_many():
+    layers = [LayerSpec("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, "relu")]
+    layers += [LayerSpec("residual", {})] * 200 + [LayerSpec("flatten"), LayerSpec("linear")]
+    fig = diagram.network_figure(models.summarize(ModelSpec(tuple(layers))))
+    texts = [a.text for a in fig.layout.annotations if a.text]
+    assert len(texts) == 5  # input, conv, the 200 blocks, flatten, linear
+    assert "2-201. Residual" in texts[2] and "(x200)" in texts[2]
+
+
+def test_a_very_deep_model_is_drawn_as_one_column_of_bars_with_hover_text():
+    pair = [LayerSpec("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, "relu"),
+            LayerSpec("batchnorm")]  # fmt: skip
+    spec = ModelSpec((*pair * 60, LayerSpec("flatten"), LayerSpec("linear")))
+    fig = diagram.network_figure(models.summarize(spec))
+    (bars,) = fig.data
+    assert bars.type == "bar" and len(bars.y) == 123 and not fig.layout.annotations
+    assert "Batchnorm" in bars.hovertext[2] or "BatchNorm" in bars.hovertext[2]

@@ -32,6 +32,17 @@ export default function ({ data, setStateValue }) {
 _keeper = st.components.v2.component("playground_identity", js=_KEEPER_JS)
 
 
+def address(proxy_hops: int = 0) -> str | None:
+    """This session's network address: the one the server sees, or, behind `proxy_hops`
+    proxies (a setting), the one that many hops back in the X-Forwarded-For header."""
+    if proxy_hops:
+        hops = [h.strip() for h in (st.context.headers.get("X-Forwarded-For") or "").split(",")]
+        hops = [h for h in hops if h]
+        if hops:
+            return hops[-min(proxy_hops, len(hops))]
+    return st.context.ip_address
+
+
 def login_configured() -> bool:
     """True when .streamlit/secrets.toml has an [auth] section for st.login."""
     try:
@@ -41,17 +52,19 @@ def login_configured() -> bool:
 
 
 def logged_in() -> bool:
-    return st.user.get("is_logged_in") is True and bool(_user_id())
+    """True for a session the provider vouches for (owners.user_owner: its issuer and subject,
+    or a verified e-mail)."""
+    return st.user.get("is_logged_in") is True and owners.user_owner(st.user) is not None
 
 
-def _user_id() -> str:
-    return str(st.user.get("email") or st.user.get("sub") or "")
+def _user_name() -> str:
+    return str(st.user.get("email") or st.user.get("name") or st.user.get("sub") or "")
 
 
 def owner() -> str:
     """The owner id of this session (owners.py): the logged-in user's, or this browser's."""
     if logged_in():
-        return owners.user_owner(_user_id())
+        return owners.user_owner(st.user)
     return owners.browser_owner(browser_key())
 
 
@@ -81,7 +94,7 @@ def account() -> None:
     if not login_configured():
         return
     if logged_in():
-        st.caption(f"Logged in as {plain(_user_id())}")
+        st.caption(f"Logged in as {plain(_user_name())}")
         st.button("Log out", on_click=st.logout, key="identity-logout")
     else:
         st.button(

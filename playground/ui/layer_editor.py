@@ -12,7 +12,7 @@ import dataclasses
 
 import streamlit as st
 
-from playground import catalog, models, plots
+from playground import catalog, diagram, models
 from playground.fit import check_fit
 from playground.layers import Param, describe
 from playground.memory import PASS_BATCH_MOST, estimate_memory, estimate_pass, size_text
@@ -22,6 +22,7 @@ from playground.ui import state
 
 _NEW_KIND = "linear"
 _NOTES = "build-notes"  # what the last change did, shown above the editor
+PAGE_ROWS = 20  # layer rows the editor shows at once: each is a dozen widgets
 _IMPORTED = "build-imported"  # (file id, error) of the last spec file read
 EMPTY = "empty"  # the "Start from" choice of no layers at all
 
@@ -123,7 +124,8 @@ def editor() -> None:
     st.text_input("Model name", spec.name, key=key, on_change=_rename, args=(key,))
     if not spec.layers:
         st.info("The model is empty: add a layer below, or start from a preset above.")
-    for i, layer in enumerate(spec.layers):
+    for i in _rows_shown(spec, error):
+        layer = spec.layers[i]
         with st.container(border=True):
             _layer_row(i, layer, len(spec.layers), v, shapes[i] if i < len(shapes) else None)
             if error is not None and error.layer == i:
@@ -137,6 +139,22 @@ def editor() -> None:
     for note in st.session_state.pop(_NOTES, []):
         st.info(note)
     _add_row(spec, v)
+
+
+def _rows_shown(spec: ModelSpec, error: SpecError | None) -> range:
+    """The layers the editor shows: all of them, or for a deep model one page of PAGE_ROWS
+    (the page with the layer at fault first), chosen above the rows."""
+    count = len(spec.layers)
+    if count <= PAGE_ROWS:
+        return range(count)
+    pages = [range(start, min(start + PAGE_ROWS, count)) for start in range(0, count, PAGE_ROWS)]
+    at_fault = error.layer // PAGE_ROWS if error is not None and error.layer is not None else 0
+    page = st.selectbox(
+        f"Layers shown ({count} in all)", range(len(pages)), index=at_fault,
+        format_func=lambda p: f"Layers {pages[p].start + 1}-{pages[p].stop}",
+        key=f"build-page-{state.version('build')}",
+    )  # fmt: skip
+    return pages[page]
 
 
 def _layer_row(i: int, layer: LayerSpec, count: int, v: int, shape: tuple | None) -> None:
@@ -317,7 +335,7 @@ def summary_table_and_diagram() -> None:
             "busiest layer."
         )
     st.plotly_chart(
-        plots.network_figure(summary), key="network-diagram", config={"displayModeBar": False}
+        diagram.network_figure(summary), key="network-diagram", config={"displayModeBar": False}
     )
 
 

@@ -3,17 +3,20 @@ against onnxruntime first) and its bundle; and bring a bundle back in as one of 
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from playground import bundles, onnx_export, pretrained, standalone
 from playground.memory import size_text
 from playground.run_files import WEIGHTS
-from playground.runs import Run, default_runs_dir, disk_usage, load_run
+from playground.runs import Run, default_runs_dir, load_run
 from playground.specs import SpecError
 from playground.ui import state
 from playground.ui.text import plain
 
 _MADE = "runs-export"  # (run path, "onnx" | "bundle") the user asked for
+logger = logging.getLogger(__name__)
 _IMPORTED = "runs-imported"  # upload ids already imported, so a rerun does not import again
 
 
@@ -118,19 +121,16 @@ def import_box() -> str | None:
     done = st.session_state.setdefault(_IMPORTED, {})
     if upload.file_id in done:
         return None
-    me = state.owner()
-    quota = state.manager().settings.disk_quota_bytes
-    if quota is not None and disk_usage(me) + upload.size > quota:
-        done[upload.file_id] = True
-        return (
-            f"{upload.name} was not imported: your runs would take more than the "
-            f"{size_text(quota)} you may keep here. Delete some runs first."
-        )
+    done[upload.file_id] = True  # before reading: an upload that failed is not read again
     try:
-        run = bundles.import_bundle(upload.getvalue(), default_runs_dir(), me, upload.name)
+        run = bundles.import_bundle(
+            upload.getvalue(), default_runs_dir(), state.owner(), upload.name,
+            limits=state.manager().settings,
+        )  # fmt: skip
     except SpecError as e:
-        done[upload.file_id] = True
         return e.message
-    done[upload.file_id] = True
+    except Exception:
+        logger.exception("importing bundle %r failed", upload.name)
+        return f"{upload.name} could not be read as a run bundle. Nothing was imported."
     state.bump("runs")
     return f"Imported {upload.name} as your run {run.name}."

@@ -164,7 +164,7 @@ def new_job(model: ModelSpec, recipe: TrainConfig, **kwargs) -> TrainingJob:
     """A job of this session's owner, saved with the server's runs."""
     return manager().new_job(
         model, recipe, data_dir=default_data_dir(), runs_dir=default_runs_dir(), owner=owner(),
-        **kwargs,
+        address=identity.address(manager().settings.proxy_hops), **kwargs,
     )  # fmt: skip
 
 
