@@ -154,8 +154,10 @@ class JobManager:
             if busy is not None:
                 raise Refused(_busy_message(busy))
             cap = self.settings.queued_per_address
-            from_there = [j for j in self._jobs.values()
-                          if job.address and j.address == job.address and not j.status.ended]  # fmt: skip
+            from_there = [
+                j for j in self._jobs.values()
+                if job.address and j.address == job.address and not j.status.ended
+            ]  # fmt: skip
             if cap and len(from_there) >= cap:
                 raise Refused(
                     f"{len(from_there)} jobs from your network address are queued or training "

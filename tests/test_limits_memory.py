@@ -88,7 +88,7 @@ def test_a_job_validates_beside_what_training_holds():
 
 def test_a_model_whose_passes_cannot_fit_beside_training_is_refused_in_words():
     config = TrainConfig(batch_size=1)
-    with pytest.raises(SpecError, match="One training step needs about 9[0-9] MB"):
+    with pytest.raises(SpecError, match=r"One training step needs about 9\d MB"):
         check_fit(PADDED, config, 64 * MB)  # the step is checked first, and fails first here
     with pytest.raises(SpecError) as refused:  # the weights, their gradients and copies: 50 MB
         check_pass(PADDED, config, 52 * MB)
