@@ -40,7 +40,7 @@ with right:
         st.success("Ready to train.", icon=":material/check:")
         st.page_link("app_pages/train.py", label="Go to Train", icon=":material/monitoring:")
     else:
-        st.warning(f"Cannot be trained yet: {problem.message}", icon=":material/warning:")
+        st.warning(plain(f"Cannot be trained yet: {problem.message}"), icon=":material/warning:")
     layer_editor.summary_table_and_diagram()
     with st.expander("Import / export", expanded=False):
         layer_editor.import_export()

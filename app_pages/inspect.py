@@ -4,6 +4,7 @@ import streamlit as st
 
 from playground.data import DataError, load
 from playground.ui import inspect_view, model_picker, visibility
+from playground.ui.text import plain
 
 st.title("Inspect")
 st.caption("What each layer computes for one input, and which pixels the answer depends on.")
@@ -15,7 +16,7 @@ if choice is None or choice.model is None:
 try:
     data = load(choice.dataset.name)
 except DataError as e:
-    st.error(str(e))
+    st.error(plain(e))
     st.stop()
 source = inspect_view.choose(choice, data)
 if source is None:

@@ -44,7 +44,7 @@ config = train_form.form()
 busy = state.busy_reason()
 problem = layer_editor.problem()
 if problem is not None:
-    st.error(f"This model cannot be trained: {problem.message}", icon=":material/error:")
+    st.error(plain(f"This model cannot be trained: {problem.message}"), icon=":material/error:")
     st.page_link("app_pages/build.py", label="Fix it on Build", icon=":material/construction:")
 buttons = st.container(horizontal=True, vertical_alignment="bottom")
 if buttons.button(
@@ -75,7 +75,7 @@ buttons.download_button(
     "these settings.",
 )
 if busy is not None:
-    st.caption(busy)
+    st.caption(plain(busy))
 
 st.header("Runs")
 runs_view.runs_table()

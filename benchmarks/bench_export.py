@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from benchmarks.report import table, write_section
-from playground import bundles, catalog, models, onnx_export, pretrained, standalone
+from playground import bundle_import, bundles, catalog, models, onnx_export, pretrained, standalone
 from playground.recipe import TrainConfig
 from playground.run_files import RunWriter
 from playground.runs import load_run
@@ -47,7 +47,7 @@ def main() -> None:
         onnx, onnx_s = timed(lambda run=run: onnx_export.export_run(run))
         _, script_s = timed(lambda run=run: standalone.script(run.spec, run.config))
         raw, bundle_s = timed(lambda run=run, onnx=onnx: bundles.make_bundle(run, onnx))
-        _, import_s = timed(lambda raw=raw: bundles.import_bundle(raw, root / "in", "user:x"))
+        _, import_s = timed(lambda raw=raw: bundle_import.import_bundle(raw, root / "in", "user:x"))
         name = "pretrained (bn-cnn)" if run.path == pretrained.FOLDER else run.spec.name
         rows.append([name, f"{onnx_s:.2f}", f"{onnx.max_difference:.1e}",
                      f"{len(onnx.data) / 1e6:.2f}", f"{script_s * 1000:.1f}",

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from playground import catalog, idx, settings
+from playground import bundle_import, catalog, idx, settings
 from playground.data import DataError, default_data_dir, load
 from playground.jobs import TrainingJob
 from playground.memory import pass_batch_size
@@ -347,10 +347,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from playground import bundles
 
     raw = _read(args.bundle, "bundle")
-    run = bundles.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
+    run = bundle_import.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
     accuracy = run.summary.get("test_accuracy")
     found = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, float) else ""
     print(f"Imported {args.bundle.name} as {run.path}{found}.")

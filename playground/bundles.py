@@ -2,41 +2,26 @@
 
 A bundle holds <run>/spec.json, config.json, weights.safetensors, metrics.jsonl, summary.json,
 model.onnx (checked, see onnx_export.py), train.py (standalone.py), curves.png and README.md, a
-short model card. Reading one back takes only the JSON files, the metrics and the safetensors
-weights (the rest is for people), checks every name and size before unpacking anything, and
-never unpickles: a bundle with a pickle in it is refused, as are names that point outside it
-and files that unpack far larger than they said.
+short model card. bundle_import.py reads one back: only the JSON files, the metrics and the
+safetensors weights (the rest is for people), every name and size checked before anything is
+unpacked, and never unpickled.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import math
-import shutil
-import time
 import zipfile
-from pathlib import Path, PurePosixPath
 
-import safetensors.torch
-import torch
-
-from playground import catalog, data, evaluation, models, onnx_export, standalone, weights_check
+from playground import catalog, data, evaluation, models, onnx_export, standalone
 from playground.layers import shape_text
 from playground.memory import pass_batch_size
 from playground.png_chart import curves_png
-from playground.recipe import BY_NAME, TrainConfig
+from playground.recipe import BY_NAME
 from playground.run_files import (
     WEIGHTS,
-    clean_summary,
-    new_run_folder,
-    save_weights,
-    write_access,
-    write_atomic,
 )
-from playground.runs import OverQuota, Run, check_room, load_model, load_run
-from playground.settings import ServerSettings
-from playground.specs import ModelSpec, SpecError
+from playground.runs import Run
+from playground.specs import SpecError
 
 KEPT = ("spec.json", "config.json", WEIGHTS, "metrics.jsonl", "summary.json")
 REQUIRED = ("spec.json", "config.json", WEIGHTS)
@@ -49,7 +34,6 @@ LIMITS = {  # bytes, unpacked
     WEIGHTS: 512 << 20,
 }
 MAX_FILES = 64
-EXTRA_EXAMPLES = 10_000  # examples of one's own a fine-tune may add to the training split
 PICKLES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".joblib", ".npy", ".npz")
 
 
@@ -224,170 +208,3 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
 
 def _md(text: str) -> str:
     return text.replace("\n", " ").replace("|", "/")[:80]
-
-
-# --- Reading a bundle back ----------------------------------------------------------------------
-
-
-def read_bundle(raw: bytes, what: str = "the bundle") -> dict[str, bytes]:
-    """The run files in zip bytes, checked; BundleError says what is wrong."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-        members = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise BundleError(f"{what} is not a zip file: choose a bundle downloaded from the runs "
-                          "table.") from None  # fmt: skip
-    if len(members) > MAX_FILES:
-        raise BundleError(f"{what} holds {len(members):,} files; a bundle holds fewer than "
-                          f"{MAX_FILES}.")  # fmt: skip
-    names = {}
-    for m in members:
-        if m.is_dir():
-            continue
-        _check_name(m.filename, what)
-        names[m.filename] = m
-    prefix = _common_folder(list(names))
-    found: dict[str, zipfile.ZipInfo] = {}
-    for full, m in names.items():
-        name = full[len(prefix) :]
-        if name.lower().endswith(PICKLES):
-            raise BundleError(
-                f"{what} holds {name}, a pickle file, and a pickle runs code when it is loaded: "
-                "bundles carry weights only as safetensors. Nothing was imported."
-            )
-        if name in KEPT:
-            found[name] = m
-    missing = [n for n in REQUIRED if n not in found]
-    if missing:
-        raise BundleError(f"{what} has no {', '.join(missing)}: it is not a run bundle (one "
-                          "comes from the runs table's \"Download bundle\").")  # fmt: skip
-    return {name: _read_member(zf, m, LIMITS[name], what) for name, m in found.items()}
-
-
-def _check_name(name: str, what: str) -> None:
-    path = PurePosixPath(name)
-    if (
-        "\\" in name
-        or name.startswith("/")
-        or ".." in path.parts
-        or (path.parts and ":" in path.parts[0])
-        or any(ord(c) < 32 for c in name)
-    ):
-        raise BundleError(f"{what} holds a file named {name!r} that points outside the bundle; "
-                          "it was refused and nothing was imported.")  # fmt: skip
-
-
-def _common_folder(names: list[str]) -> str:
-    """'run/' when every file is in the same top folder (as bundles are made), else ''."""
-    tops = {n.split("/", 1)[0] for n in names}
-    if len(tops) == 1 and all("/" in n for n in names):
-        return tops.pop() + "/"
-    return ""
-
-
-def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int, what: str) -> bytes:
-    """A member's bytes, never more than `limit`: the size a zip declares is not trusted."""
-    too_big = BundleError(
-        f"{member.filename} in {what} unpacks to more than {limit >> 20 or 1} MB: too large for "
-        "a run (or a zip bomb). Nothing was imported."
-    )
-    if member.file_size > limit:
-        raise too_big
-    try:
-        with zf.open(member) as f:
-            content = f.read(limit + 1)
-    except Exception as e:  # zlib.error, a bad CRC, an unknown compression: damage, in words
-        raise BundleError(
-            f"{member.filename} in {what} cannot be unpacked ({type(e).__name__}): the zip is "
-            "damaged. Download the bundle again. Nothing was imported."
-        ) from None
-    if len(content) > limit:
-        raise too_big
-    return content
-
-
-def import_bundle(
-    raw: bytes,
-    root: str | Path,
-    owner: str | None,
-    what: str = "the bundle",
-    limits: ServerSettings | None = None,
-) -> Run:
-    """A new run in `root`, owned by `owner`, from a bundle's bytes: validated first (the
-    model, the settings, weights that fit the model, read from their header before any tensor
-    is made; room under `limits` for the unpacked files); nothing is left behind on failure."""
-    files = read_bundle(raw, what)
-    try:
-        spec = ModelSpec.from_json(files["spec.json"])
-        spec.validate()
-        config = TrainConfig.from_json(files["config.json"])
-        with torch.device("meta"):
-            weights_check.check_fits(files[WEIGHTS], models.build(spec), f"The weights in {what}")
-    except SpecError as e:
-        raise BundleError(e.message if e.message.startswith("The weights") else
-                          f"{what}: {e.message}") from None  # fmt: skip
-    try:
-        state = safetensors.torch.load(files[WEIGHTS])
-        load_model(spec, state, what)
-    except SpecError as e:
-        raise BundleError(e.message) from None
-    except Exception as e:  # safetensors has its own error types for damaged files
-        raise BundleError(f"The weights in {what} cannot be read ({e}).") from None
-    summary = _summary(files.get("summary.json"), what)
-    if "metrics.jsonl" in files:
-        files["metrics.jsonl"], cut = _capped_metrics(files["metrics.jsonl"], config)
-        if cut:
-            summary["message"] = (
-                f"{summary['message']} {cut:,} metrics lines beyond what a run of "
-                f"{config.epochs} epoch(s) writes were left out."
-            )
-    try:
-        check_room(owner, sum(map(len, files.values())), limits, root,
-                   f"{what} was not imported")  # fmt: skip
-    except OverQuota as e:
-        raise BundleError(e.message) from None
-    path = new_run_folder(root, f"imported-{spec.name}")
-    try:
-        write_access(path, owner, None)
-        write_atomic(path / "spec.json", files["spec.json"])
-        write_atomic(path / "config.json", files["config.json"])
-        save_weights(path, state)
-        if "metrics.jsonl" in files:
-            write_atomic(path / "metrics.jsonl", files["metrics.jsonl"])
-        write_atomic(path / "summary.json", json.dumps(summary, indent=2))
-        return load_run(path)
-    except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-
-
-def _capped_metrics(raw: bytes, config: TrainConfig) -> tuple[bytes, int]:
-    """The metrics of a bundle, cut to the lines a run of its settings could have written
-    (one a step, one an epoch, and room for examples added by fine-tuning); (bytes, lines
-    cut)."""
-    info = catalog.DATASETS[config.dataset]
-    images = info.train_images * (1 - config.val_fraction)
-    if config.train_limit:
-        images = min(images, config.train_limit)
-    steps = math.ceil((images + EXTRA_EXAMPLES) / config.batch_size) * config.epochs
-    most = steps + config.epochs + 1
-    lines = raw.split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    if len(lines) <= most:
-        return raw, 0
-    return b"\n".join(lines[:most]) + b"\n", len(lines) - most
-
-
-def _summary(raw: bytes | None, what: str) -> dict:
-    summary = {}
-    if raw is not None:
-        try:
-            summary = clean_summary(json.loads(raw))
-        except (ValueError, RecursionError):
-            summary = {}
-    summary.setdefault("status", "finished" if "test_accuracy" in summary else "imported")
-    summary.setdefault("message", f"Imported from {what}.")
-    summary["imported_from"] = what
-    summary["imported"] = time.time()
-    return summary

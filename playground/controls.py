@@ -19,6 +19,7 @@ class Controls:
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
+        self._held = threading.Event()  # set while the loop waits in a pause
         self._lr: float | None = None
         self._reason = ""
         self.time_limit, self.pause_limit = time_limit, pause_limit  # seconds; None: no limit
@@ -62,6 +63,12 @@ class Controls:
         return not self._running.is_set()
 
     @property
+    def held(self) -> bool:
+        """True while the loop waits in a pause: no step is under way, and none follows until
+        resume (a pause pressed during a step takes effect when that step ends)."""
+        return self._held.is_set()
+
+    @property
     def lr(self) -> float | None:
         return self._lr
 
@@ -81,16 +88,21 @@ class Controls:
             return 0.0
         start = time.monotonic()
         give_up = start + self.pause_limit if self.pause_limit is not None else math.inf
-        while True:
-            end = min(give_up, self._deadline or math.inf)
-            if self._running.wait(None if end == math.inf else max(0.0, end - time.monotonic())):
-                break
-            self.check_limits()
-            if time.monotonic() >= give_up:
-                self.stop(
-                    f"paused for {duration_text(self.pause_limit)}, so its slot went to the "
-                    "next job"
-                )
+        self._held.set()
+        try:
+            while True:
+                end = min(give_up, self._deadline or math.inf)
+                wait = None if end == math.inf else max(0.0, end - time.monotonic())
+                if self._running.wait(wait):
+                    break
+                self.check_limits()
+                if time.monotonic() >= give_up:
+                    self.stop(
+                        f"paused for {duration_text(self.pause_limit)}, so its slot went to the "
+                        "next job"
+                    )
+        finally:
+            self._held.clear()
         return time.monotonic() - start
 
     def stopped_message(self, step: int) -> str:

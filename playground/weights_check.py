@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+from typing import BinaryIO
 
 import torch
 from torch import nn
@@ -29,28 +30,58 @@ TORCH_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16"
 def header(raw: bytes, what: str = "the weights") -> dict[str, tuple[str, tuple[int, ...]]]:
     """name -> (dtype, shape) of a safetensors file's bytes, from its header alone; SpecError
     if the header or any tensor's byte range does not hold together."""
+    length = _header_length(raw[:8], what)
+    if 8 + length > len(raw):
+        raise SpecError(f"{what} is not a safetensors file: its header is cut short.")
+    return _entries(raw[8 : 8 + length], len(raw) - 8 - length, what)
+
+
+def read_checked(stream: BinaryIO, model: nn.Module, limit: int, what: str) -> bytes:
+    """A safetensors file read from `stream` (an unpacking zip member) that holds exactly
+    `model`'s state, or SpecError: the header is read and checked first, then only the bytes
+    it says the tensors take (at most `limit` in all), so a file that declares more, or other
+    tensors, is refused before it is unpacked."""
+    start = stream.read(8)
+    length = _header_length(start, what)
+    text = stream.read(length)
+    if len(text) < length:
+        raise SpecError(f"{what} is not a safetensors file: its header is cut short.")
+    found = _entries(text, limit, what)  # every range within `limit` for now
+    _compare(found, model, what)
+    body = max((end for _, _, end in found.values()), default=0)
+    if 8 + length + body > limit:
+        raise SpecError(f"{what} would unpack to more than {limit >> 20} MB: not weights we wrote.")
+    rest = stream.read(body + 1)
+    if len(rest) != body:
+        raise SpecError(f"{what} is damaged: its tensors do not fill the file as its header says.")
+    return start + text + rest
+
+
+def _header_length(start: bytes, what: str) -> int:
+    if len(start) < 8:
+        raise SpecError(f"{what} is not a safetensors file (it is {len(start)} bytes long).")
+    (length,) = struct.unpack("<Q", start)
+    if length > MAX_HEADER:
+        raise SpecError(
+            f"{what} is not a safetensors file: its header says it is {length:,} bytes."
+        )
+    return length
+
+
+def _entries(text: bytes, body: int, what: str) -> dict[str, tuple[str, tuple[int, ...], int]]:
+    """name -> (dtype, shape, end of its bytes) from a header's JSON."""
     bad = f"{what} is not a safetensors file"
-    if len(raw) < 8:
-        raise SpecError(f"{bad} (it is {len(raw)} bytes long).")
-    (length,) = struct.unpack("<Q", raw[:8])
-    if length > MAX_HEADER or 8 + length > len(raw):
-        raise SpecError(f"{bad}: its header says it is {length:,} bytes long.")
     try:
-        entries = json.loads(raw[8 : 8 + length])
+        entries = json.loads(text)
     except (ValueError, RecursionError):
         raise SpecError(f"{bad}: its header is not JSON.") from None
     if not isinstance(entries, dict):
         raise SpecError(f"{bad}: its header is not a table of tensors.")
-    body = len(raw) - 8 - length
-    found = {}
-    for name, entry in entries.items():
-        if name == "__metadata__":
-            continue
-        found[name] = _entry(name, entry, body, what)
-    return found
+    return {name: _entry(name, entry, body, what) for name, entry in entries.items()
+            if name != "__metadata__"}  # fmt: skip
 
 
-def _entry(name: str, entry: object, body: int, what: str) -> tuple[str, tuple[int, ...]]:
+def _entry(name: str, entry: object, body: int, what: str) -> tuple[str, tuple[int, ...], int]:
     where = f"{what}: tensor {name[:60]!r}"
     if not isinstance(entry, dict):
         raise SpecError(f"{where} is not described as a tensor.")
@@ -69,13 +100,16 @@ def _entry(name: str, entry: object, body: int, what: str) -> tuple[str, tuple[i
         and offsets[1] - offsets[0] == math.prod(shape) * DTYPES[dtype]
     ):
         raise SpecError(f"{where} does not lie inside the file as its shape says.")
-    return dtype, tuple(shape)
+    return dtype, tuple(shape), offsets[1]
 
 
 def check_fits(raw: bytes, model: nn.Module, what: str = "the weights") -> None:
     """SpecError, naming the first difference, unless the file holds exactly `model`'s state
     (names, shapes and dtypes); `model` may be on the meta device."""
-    found = header(raw, what)
+    _compare(header(raw, what), model, what)
+
+
+def _compare(found: dict, model: nn.Module, what: str) -> None:
     wanted = {k: (TORCH_DTYPES.get(v.dtype, str(v.dtype)), tuple(v.shape))
               for k, v in model.state_dict().items()}  # fmt: skip
     extra = sorted(set(found) - set(wanted))
@@ -85,7 +119,7 @@ def check_fits(raw: bytes, model: nn.Module, what: str = "the weights") -> None:
         has = "has a tensor" if extra else "lacks the tensor"
         raise SpecError(f"{what} do not fit its model: the file {has} {name!r}.")
     for name, (dtype, shape) in wanted.items():
-        if found[name] != (dtype, shape):
+        if found[name][:2] != (dtype, shape):
             got = found[name]
             raise SpecError(
                 f"{what} do not fit its model: {name!r} is {got[0]} {list(got[1])} in the file "

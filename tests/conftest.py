@@ -66,3 +66,23 @@ def ray_cluster():
     import ray
 
     ray.shutdown()
+
+
+QUICK_BUNDLE = {"dataset": "mnist-sample", "epochs": 2, "batch_size": 64, "train_limit": 1000}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A finished run of the MLP (trained as tests/test_bundles.QUICK says), and its bundle."""
+    from playground import bundles, runs
+    from playground.jobs import TrainingJob
+    from playground.recipe import TrainConfig
+    from playground.specs import ModelSpec
+
+    root = tmp_path_factory.mktemp("runs")
+    config = TrainConfig(**QUICK_BUNDLE)
+    job = TrainingJob(ModelSpec.from_preset("mlp"), config, runs_dir=root, owner="browser:a")
+    job.start()
+    assert job.wait(300) and job.status.value == "finished", job.message
+    run = runs.load_run(job.run_dir)
+    return run, bundles.make_bundle(run)

@@ -257,13 +257,8 @@ def test_train_pause_resume_and_stop():
     assert by_label(app.button, "Start training").disabled  # one job at a time
     from playground.ui import state
 
-    job, seen = state.manager().jobs()[0], []
-
-    def settled(_app) -> bool:  # the step in flight when Pause came has ended
-        seen.append(job.log.count)
-        return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]
-
-    wait_until(app, settled)
+    job = state.manager().jobs()[0]
+    wait_until(app, lambda _: job.controls.held)  # the step in flight when Pause came has ended
     steps = metric(app, "Epoch"), app.get("progress")[0].proto.text
     time.sleep(1.0)  # a second in which nothing may train
     app.run()

@@ -289,8 +289,10 @@ def test_many_watchers_share_one_view_of_the_job_built_once_per_new_data(server)
     by_label(ada.button, "Share").click().run()
     token = re.search(r"\?watch=([A-Za-z0-9_-]+)$", ada.code[0].value).group(1)
     watchers = [opened("app_pages/train.py", {"watch": token}) for _ in range(4)]
-    by_label(ada.button, "Pause").click().run()  # no new data from here on
-    watchers[0].run()
+    by_label(ada.button, "Pause").click().run()
+    (job,) = state.manager().jobs()
+    wait_until(ada, lambda _: job.controls.held)  # the step under way when Pause came ended
+    watchers[0].run()  # no new data from here on
     built = live_view.VIEWS.builds
     for _ in range(3):
         for page in [ada, *watchers]:

@@ -12,26 +12,14 @@ import pytest
 import torch
 from PIL import Image
 
-from playground import bundles, data, runs
+from playground import bundle_import, bundles, data, runs
 from playground.bundles import BundleError
-from playground.jobs import TrainingJob
 from playground.recipe import TrainConfig
 from playground.run_files import WEIGHTS
-from playground.specs import ModelSpec
+from tests.conftest import QUICK_BUNDLE
 
 ROOT = Path(__file__).resolve().parent.parent
-QUICK = TrainConfig(dataset="mnist-sample", epochs=2, batch_size=64, train_limit=1000)
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A finished run of the MLP, and its bundle."""
-    root = tmp_path_factory.mktemp("runs")
-    job = TrainingJob(ModelSpec.from_preset("mlp"), QUICK, runs_dir=root, owner="browser:a")
-    job.start()
-    assert job.wait(300) and job.status.value == "finished", job.message
-    run = runs.load_run(job.run_dir)
-    return run, bundles.make_bundle(run)
+QUICK = TrainConfig(**QUICK_BUNDLE)  # how the `trained` fixture (conftest.py) trains
 
 
 def test_a_bundle_holds_the_run_an_onnx_file_a_script_and_a_model_card(trained):
@@ -50,7 +38,7 @@ def test_a_bundle_holds_the_run_an_onnx_file_a_script_and_a_model_card(trained):
 
 def test_a_bundle_comes_back_as_the_uploaders_run_with_the_same_predictions(trained, tmp_path):
     run, raw = trained
-    back = bundles.import_bundle(raw, tmp_path, "browser:b", "mlp.zip")
+    back = bundle_import.import_bundle(raw, tmp_path, "browser:b", "mlp.zip")
     assert back.owner == "browser:b" and back.path.parent == tmp_path
     assert back.spec == run.spec and back.config == run.config
     assert back.summary["test_accuracy"] == run.summary["test_accuracy"]
@@ -127,7 +115,7 @@ def test_a_bad_bundle_gets_a_message_and_leaves_nothing(case, trained, tmp_path)
     make, words = BAD[case]
     raw = make(trained)
     with pytest.raises(BundleError) as e:
-        bundles.import_bundle(raw, tmp_path / "runs", "browser:b")
+        bundle_import.import_bundle(raw, tmp_path / "runs", "browser:b")
     assert words in str(e.value)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
@@ -136,7 +124,7 @@ def test_a_file_over_its_limit_is_refused_by_its_size(trained, tmp_path):
     run, raw = trained
     big = zip_of({**files_of(raw), f"{run.name}/spec.json": b" " * (2 << 20)})
     with pytest.raises(BundleError, match="more than 1 MB"):
-        bundles.import_bundle(big, tmp_path, "browser:b")
+        bundle_import.import_bundle(big, tmp_path, "browser:b")
 
 
 def cli(*args, cwd=ROOT, env=None, timeout=300):

@@ -9,6 +9,7 @@ from playground.drawing import Prepared, Steps
 from playground.evaluation import Answer
 from playground.ui.images import enlarged
 from playground.ui.model_picker import Choice
+from playground.ui.text import plain
 
 _TOGGLES = {  # Steps field: (label, widget key)
     "crop": ("Crop to the ink", "draw-crop"),
@@ -66,7 +67,7 @@ def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | Non
         return None
     _calibration_note(answer, choice.temperature)
     if answer.warning:
-        st.warning(answer.warning, icon=":material/help:")
+        st.warning(plain(answer.warning), icon=":material/help:")
     st.plotly_chart(
         plots.probabilities_figure(answer.probabilities, choice.dataset.classes),
         key="draw-probabilities", config={"displayModeBar": False},

@@ -26,7 +26,7 @@ def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
     cols[1].metric("Test loss", f"{test.loss:.4f}", help="As the model's own loss computes it.")
     cols[2].metric("Test images", f"{len(data.test_y):,}")
     if data.note:
-        st.info(data.note)
+        st.info(plain(data.note))
     matrix = evaluation.confusion_matrix(data.test_y, test.predicted, len(classes))
     scores = evaluation.class_scores(matrix)
     st.dataframe(

@@ -11,6 +11,7 @@ import streamlit as st
 from playground import links
 from playground.recipe import BY_NAME, TrainConfig
 from playground.ui import share, state
+from playground.ui.text import plain
 
 _READ = "link-read"  # the session has looked at the address it was opened with
 _ERROR = "link-error"  # why that address could not be used
@@ -41,7 +42,7 @@ def warning() -> None:
     """Why the link this session was opened with could not be used, once."""
     if message := st.session_state.pop(_ERROR, None):
         st.warning(
-            f"{message} The default model and settings are shown instead.",
+            plain(f"{message} The default model and settings are shown instead."),
             icon=":material/link_off:",
         )
 

@@ -18,6 +18,7 @@ from playground.memory import gradient_batch_size, pass_batch_size
 from playground.ui import inspect_learned, inspect_worked, last_drawing, state, test_pass
 from playground.ui.images import enlarged
 from playground.ui.model_picker import Choice
+from playground.ui.text import plain
 
 SOURCES = [
     "A test image by number",
@@ -73,7 +74,7 @@ def choose(choice: Choice, data: Dataset) -> Input | None:
     try:
         prepared = prepare(read_image(upload.getvalue()))
     except ImageError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(plain(e), icon=":material/error:")
         return None
     if prepared.empty:
         st.warning("No digit found in this image: it needs a clear stroke on a plain background.")
@@ -204,7 +205,7 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
                                      choice.model, x, batch)  # fmt: skip
             except ValueError as e:
                 st.markdown(f"**{method.label}**")
-                st.caption(str(e))
+                st.caption(plain(e))
                 continue
             st.plotly_chart(
                 plots.overlay_figure(source.image, found.heat().numpy(), method.label),

@@ -19,6 +19,7 @@ from playground.memory import PASS_BATCH_MOST, estimate_memory, estimate_pass, s
 from playground.recipe import TrainConfig
 from playground.specs import LayerSpec, ModelSpec, SpecError
 from playground.ui import state
+from playground.ui.text import plain
 
 _NEW_KIND = "linear"
 _NOTES = "build-notes"  # what the last change did, shown above the editor
@@ -129,15 +130,15 @@ def editor() -> None:
         with st.container(border=True):
             _layer_row(i, layer, len(spec.layers), v, shapes[i] if i < len(shapes) else None)
             if error is not None and error.layer == i:
-                st.error(error.message, icon=":material/error:")
+                st.error(plain(error.message), icon=":material/error:")
                 if "Flatten" in error.message and spec.with_flatten_inserted()[1]:
                     st.button(
                         "Fix it: add a Flatten layer", key=f"fix-{v}-{i}", on_click=_fix_flatten
                     )
     if error is not None and error.layer is None:
-        st.error(error.message, icon=":material/error:")
+        st.error(plain(error.message), icon=":material/error:")
     for note in st.session_state.pop(_NOTES, []):
-        st.info(note)
+        st.info(plain(note))
     _add_row(spec, v)
 
 
@@ -365,7 +366,7 @@ def import_export() -> None:
             st.rerun()  # draw the editor again, from the imported model
         st.session_state[_IMPORTED] = done
     if done[1]:
-        st.error(done[1], icon=":material/error:")
+        st.error(plain(done[1]), icon=":material/error:")
 
 
 def read_spec(data: bytes) -> ModelSpec:

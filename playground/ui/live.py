@@ -30,7 +30,7 @@ def controls(job: TrainingJob) -> None:
     """For your own job: Pause / Resume, Stop and a new learning rate while it trains, Cancel
     while it waits, and Share. Each press checks again, on the server, that the job is yours."""
     if note := st.session_state.pop(_NOTE, None):
-        st.error(note, icon=":material/block:")
+        st.error(plain(note), icon=":material/block:")
     if job.status is Status.QUEUED:
         cols = st.columns([1, 1, 4], vertical_alignment="bottom")
         cols[0].button(
@@ -100,7 +100,7 @@ def _learning_rate(job: TrainingJob, field, apply) -> None:
         try:
             state.manager().control(state.owner(), job.id).set_lr(new_lr)
         except (SpecError, NotAllowed) as e:
-            st.error(str(e))
+            st.error(plain(e))
         else:
             now = f" (now {last.lr:.3g} at step {last.step})" if last else ""
             st.toast(f"Learning rate set to {new_lr:g}{now}; it applies from the next step.")
@@ -128,7 +128,7 @@ def _draw(job: TrainingJob | WatchedJob) -> None:
         st.info(queue_text(state.manager().spot(job)), icon=":material/hourglass_top:")
         return
     if job.data_note:
-        st.info(job.data_note, icon=":material/info:")
+        st.info(plain(job.data_note), icon=":material/info:")
     view = view_of(job)
     cols = st.columns(4)
     cols[0].metric("Epoch", view.epoch)
@@ -167,6 +167,6 @@ def _ending(job: TrainingJob) -> None:
         classes = len(catalog.DATASETS[job.config.dataset].classes)
         advice = stall_advice(job.config, job.log.epochs(), classes)
         if advice:
-            st.warning(advice, icon=":material/trending_flat:")
+            st.warning(plain(advice), icon=":material/trending_flat:")
     if job.run_dir is not None:
         st.caption(f"Saved as run {plain(job.run_dir.name)}.")

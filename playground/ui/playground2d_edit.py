@@ -10,6 +10,7 @@ import streamlit as st
 from playground.playground2d import net
 from playground.playground2d.experiment import ExperimentError
 from playground.playground2d.trainer import Trainer
+from playground.ui.text import plain
 
 EDIT = "playground2d-edit"  # the link or bias clicked, to type a value for
 
@@ -36,7 +37,7 @@ def edit(run: Trainer) -> None:
         try:
             run.set_value(what, layer, j, k, value)
         except ExperimentError as e:
-            st.error(str(e), icon=":material/error:")
+            st.error(plain(e), icon=":material/error:")
         else:
             st.rerun(scope="app")
     if cols[2].button("Close", key="playground2d-edit-close"):
@@ -67,6 +68,6 @@ def weights_box(run: Trainer) -> None:
             except json.JSONDecodeError as e:
                 st.error(f"That is not JSON: {e.msg} (line {e.lineno}).", icon=":material/error:")
             except ExperimentError as e:
-                st.error(str(e), icon=":material/error:")
+                st.error(plain(e), icon=":material/error:")
             else:
                 st.rerun()

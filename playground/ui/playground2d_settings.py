@@ -25,6 +25,7 @@ from playground.playground2d.experiment import (
     ExperimentError,
 )
 from playground.ui.playground2d_view import has_own_points, key, own_kind, replace
+from playground.ui.text import plain
 
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -59,13 +60,13 @@ def tf_link(exp: Experiment) -> None:
             try:
                 opened, notes = tf_links.from_tf_link(text)
             except ExperimentError as e:
-                st.error(str(e), icon=":material/error:")
+                st.error(plain(e), icon=":material/error:")
                 return
             st.session_state[_TF_NOTES] = notes or ["Everything in it maps to this page."]
             replace(opened)
             st.rerun()
         for note in st.session_state.get(_TF_NOTES, []):
-            st.caption(note)
+            st.caption(plain(note))
 
 
 def data_settings(exp: Experiment) -> Experiment:
@@ -139,7 +140,7 @@ def data_settings(exp: Experiment) -> Experiment:
             replace(exp.replace(dataset=CUSTOM, loss=loss), custom)
             st.rerun()
     if _CSV_ERROR in st.session_state:
-        st.error(st.session_state[_CSV_ERROR], icon=":material/error:")
+        st.error(plain(st.session_state[_CSV_ERROR]), icon=":material/error:")
     return exp
 
 

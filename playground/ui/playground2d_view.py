@@ -17,6 +17,7 @@ from playground.playground2d.experiment import (
 from playground.playground2d.trainer import Trainer, TrainersBusy
 from playground.ui import playground2d_edit
 from playground.ui.chart_clicks import new_click
+from playground.ui.text import plain
 
 BOUNDARY = "playground2d-boundary"  # the boundary chart's key: its selection holds a click
 REFRESH_SECONDS = 0.3  # the boundary is redrawn this often while training
@@ -55,14 +56,14 @@ def link_warning() -> None:
     """Says why the link's settings could not be used, once."""
     if _LINK_ERROR in st.session_state:
         st.warning(
-            st.session_state.pop(_LINK_ERROR) + " The default experiment is shown instead.",
+            plain(st.session_state.pop(_LINK_ERROR) + " The default experiment is shown instead."),
             icon=":material/link_off:",
         )
 
 
 def cannot_run(error: ExperimentError) -> None:
     """Settings that cannot work: say why, and pause the network that was training."""
-    st.error(str(error), icon=":material/error:")
+    st.error(plain(error), icon=":material/error:")
     current = st.session_state.get(_TRAINER)
     if current is not None:
         current.pause()
@@ -135,7 +136,7 @@ def sync_url(exp: Experiment, pts: Points) -> None:
 
 def controls(run: Trainer) -> None:
     if note := st.session_state.pop(_BUSY, None):
-        st.warning(note, icon=":material/hourglass_top:")
+        st.warning(plain(note), icon=":material/hourglass_top:")
     snap = run.snapshot()
     row = st.container(horizontal=True)
     cols = [row, row, row]
@@ -283,9 +284,9 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
         help="Epochs trained per second",
     )
     if snap.message:
-        st.error(snap.message, icon=":material/trending_up:")
+        st.error(plain(snap.message), icon=":material/trending_up:")
     if snap.note:
-        st.info(snap.note, icon=":material/flag:")
+        st.info(plain(snap.note), icon=":material/flag:")
     if snap.pruned:
         st.caption(f"L1 has dropped {snap.pruned} weight(s) that crossed zero: dashed in the "
                    "network, they stay 0.")  # fmt: skip

@@ -7,7 +7,7 @@ import logging
 
 import streamlit as st
 
-from playground import bundles, onnx_export, pretrained, standalone
+from playground import bundle_import, bundles, onnx_export, pretrained, standalone
 from playground.memory import size_text
 from playground.run_files import WEIGHTS
 from playground.runs import Run, default_runs_dir, load_run
@@ -123,7 +123,7 @@ def import_box() -> str | None:
         return None
     done[upload.file_id] = True  # before reading: an upload that failed is not read again
     try:
-        run = bundles.import_bundle(
+        run = bundle_import.import_bundle(
             upload.getvalue(), default_runs_dir(), state.owner(), upload.name,
             limits=state.manager().settings,
         )  # fmt: skip

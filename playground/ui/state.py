@@ -18,6 +18,7 @@ from playground.runs import default_runs_dir
 from playground.specs import ModelSpec, SpecError
 from playground.training import device_name, gpu_memory, pick_device
 from playground.ui import identity
+from playground.ui.text import plain
 
 # session keys: one spelling (area-thing), each named here where it is owned
 _SPEC, _CONFIG, _JOB, _OWN = "session-model", "session-recipe", "session-job", "session-own-jobs"
@@ -42,7 +43,7 @@ def manager() -> JobManager:
             ray_address=os.environ.get("PLAYGROUND_RAY_ADDRESS") or None,
         )  # fmt: skip
     except (SpecError, RuntimeError) as e:  # bad settings, or a cluster that cannot be reached
-        st.error(f"The server cannot start training: {e}", icon=":material/error:")
+        st.error(plain(f"The server cannot start training: {e}"), icon=":material/error:")
         st.stop()
 
 

@@ -82,7 +82,7 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
     if start and _start(choice, mine):
         st.rerun()
     if reason is not None and not busy:
-        st.caption(reason)
+        st.caption(plain(reason))
     if c2.button("Clear my set", key="teach-clear", disabled=busy):
         mine.clear()
         st.rerun()
@@ -131,7 +131,7 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         if not job.status.ended:
             return
         if job.status is not Status.FINISHED:
-            st.error(job.message)
+            st.error(plain(job.message))
             return
         mine = personal_set()
         before = st.session_state.get(_BEFORE, [])

@@ -10,6 +10,7 @@ from playground.data import DataError, Dataset, load
 from playground.memory import pass_batch_size
 from playground.ui import state
 from playground.ui.model_picker import Choice
+from playground.ui.text import plain
 
 
 def _run(dataset: str, choice: Choice) -> tuple[Dataset, evaluation.TestScores]:
@@ -41,5 +42,5 @@ def results(
     try:
         return cached(choice.version, dataset or choice.dataset.name, choice)
     except DataError as e:
-        st.error(str(e))
+        st.error(plain(e))
         return None

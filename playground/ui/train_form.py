@@ -18,6 +18,7 @@ from playground.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
 from playground.specs import SpecError
 from playground.training import devices
 from playground.ui import state
+from playground.ui.text import plain
 
 MORE = "More settings"
 
@@ -46,7 +47,7 @@ def form() -> TrainConfig:
     try:
         new = TrainConfig.from_dict({**c.to_dict(), **values})
     except SpecError as e:
-        st.error(e.message, icon=":material/error:")
+        st.error(plain(e.message), icon=":material/error:")
         return c
     state.set_config(new, refresh=False)
     _data_note(new.dataset)

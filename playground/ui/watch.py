@@ -30,7 +30,7 @@ def page(token: str) -> None:
         )
         return
     if note := st.session_state.pop(_NOTE, None):
-        st.info(note)
+        st.info(plain(note))
     if job is not None:
         st.caption("Shared with you: you are watching someone's job live, read-only.")
         live.view(job)
