@@ -121,6 +121,11 @@ class TrainingJob:
         return self._thread is not None and not self.status.ended
 
     @property
+    def held(self) -> bool:
+        """Paused, and its loop waits: no step is under way and every record has arrived."""
+        return self.controls.held
+
+    @property
     def total_steps(self) -> int:
         """Optimizer steps in the whole run (0 until the data is loaded)."""
         return self.steps_per_epoch * self.config.epochs

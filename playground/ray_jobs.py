@@ -134,6 +134,11 @@ class RayJob(TrainingJob):
         self._attached: dict | None = None  # the description of an actor found after a restart
         self._detached = threading.Event()
         self._message = "Waiting for a worker."
+        self._held = False  # the worker's loop waits in a pause (its last poll said so)
+
+    @property
+    def held(self) -> bool:
+        return self._held and self.controls.paused
 
     def detach(self) -> None:
         """Stop mirroring (the web server goes away) and leave the job training on the cluster,
@@ -262,6 +267,7 @@ class RayJob(TrainingJob):
                 self._set(status, state["message"])  # before the records: readers see both
             for record in state["steps"] + state["epochs"]:
                 self.log.add(record)
+            self._held = state.get("held", False)  # after its records: a reader sees both
             if state["steps"]:
                 last_step = state["steps"][-1].step
             self.steps_per_epoch, self.device, self.node = (

@@ -52,8 +52,10 @@ class Trainer:
             job.resume()
         if wanted.get("lr") is not None and wanted["lr"] != job.controls.lr:
             job.set_lr(wanted["lr"])
+        held = job.controls.held  # before the records are read: all of them come with it
         latest = job.latest_weights()
         return {
+            "held": held,
             "status": job.status.value,
             "message": job.message,
             "steps": job.log.steps_after(after_step),

@@ -258,7 +258,7 @@ def test_train_pause_resume_and_stop():
     from playground.ui import state
 
     job = state.manager().jobs()[0]
-    wait_until(app, lambda _: job.controls.held)  # the step in flight when Pause came has ended
+    wait_until(app, lambda _: job.held)  # the step in flight when Pause came has ended
     steps = metric(app, "Epoch"), app.get("progress")[0].proto.text
     time.sleep(1.0)  # a second in which nothing may train
     app.run()

@@ -291,7 +291,7 @@ def test_many_watchers_share_one_view_of_the_job_built_once_per_new_data(server)
     watchers = [opened("app_pages/train.py", {"watch": token}) for _ in range(4)]
     by_label(ada.button, "Pause").click().run()
     (job,) = state.manager().jobs()
-    wait_until(ada, lambda _: job.controls.held)  # the step under way when Pause came ended
+    wait_until(ada, lambda _: job.held)  # the step under way when Pause came ended
     watchers[0].run()  # no new data from here on
     built = live_view.VIEWS.builds
     for _ in range(3):

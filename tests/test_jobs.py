@@ -86,7 +86,7 @@ def test_pause_holds_the_steps_and_resume_continues(executor):
     wait_for(lambda: len(job.log.steps()) >= 3)
     job.pause()
     assert job.status is Status.PAUSED
-    time.sleep(0.3 + lag_seconds(executor))  # what trained before the pause has arrived
+    wait_for(lambda: job.held)  # the step under way has ended, and its record has arrived
     held = len(job.log.steps())
     time.sleep(0.5)
     assert len(job.log.steps()) == held
