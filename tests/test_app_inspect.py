@@ -5,7 +5,7 @@ from playground.jobs import TrainingJob
 from playground.recipe import TrainConfig
 from playground.runs import default_runs_dir
 from playground.specs import ModelSpec
-from tests.test_app import by_label, keyed, open_page, sample_as_mnist
+from tests.test_app import by_label, keyed, open_page, sample_as_mnist, shown
 
 
 def markdown(app) -> str:
@@ -13,7 +13,7 @@ def markdown(app) -> str:
 
 
 def captions(app) -> str:
-    return " ".join(c.value for c in app.caption)
+    return " ".join(shown(c) for c in app.caption)
 
 
 def test_a_feature_maps_value_is_worked_out_where_the_user_points():

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from playground import links
 from playground.recipe import TrainConfig
 from playground.specs import ModelSpec
-from tests.test_app import APP, by_label
+from tests.test_app import APP, by_label, shown
 from tests.test_standalone import EVERY_KIND
 
 
@@ -28,7 +28,7 @@ def query_of(app: AppTest) -> dict:
 
 
 def captions(app: AppTest) -> str:
-    return " ".join(c.value for c in app.caption)
+    return " ".join(shown(c) for c in app.caption)
 
 
 def test_a_build_link_rebuilds_the_model():

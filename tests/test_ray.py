@@ -139,7 +139,7 @@ UNREACHABLE = textwrap.dedent(
     from tests.test_app import open_page
 
     app = open_page("app_pages/train.py")
-    print(" ".join(e.value for e in app.error))
+    print(" ".join(shown(e) for e in app.error))
     """
 )
 
