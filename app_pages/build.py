@@ -3,9 +3,10 @@ size, memory and diagram."""
 
 import streamlit as st
 
-from playground import catalog
-from playground.ui import experiment_link, layer_editor, state
+from playground.tasks.image import catalog
+from playground.ui import state
 from playground.ui.text import plain
+from playground.ui.train import experiment_link, layer_editor
 
 st.title("Build a model")
 experiment_link.apply(train=False)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground.ui import concepts_view, optimizer_race
+from playground.ui.concepts import concepts_view, optimizer_race
 
 st.title("Concepts")
 st.caption(

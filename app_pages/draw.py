@@ -4,8 +4,9 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from playground.drawing import prepare
-from playground.ui import draw_view, last_drawing, model_picker, teach, visibility
+from playground.tasks.image.drawing import prepare
+from playground.ui import model_picker, visibility
+from playground.ui.inspect import draw_view, last_drawing, teach
 
 LIVE_SECONDS = 2.0
 

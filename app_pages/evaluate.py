@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from playground.ui import evaluate_view, model_picker, test_pass, visibility
+from playground.ui import model_picker, visibility
+from playground.ui.inspect import evaluate_view, test_pass
 
 st.title("Evaluate")
 st.caption("How a model does on the whole test set, and where it goes wrong.")

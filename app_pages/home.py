@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground import catalog
+from playground.tasks.image import catalog
 from playground.ui import state
 
 st.title("Deep Learning Playground")

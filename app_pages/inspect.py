@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from playground.data import DataError, load
-from playground.ui import inspect_view, model_picker, visibility
+from playground.tasks.image.data import DataError, load
+from playground.ui import model_picker, visibility
+from playground.ui.inspect import inspect_view
 from playground.ui.text import plain
 
 st.title("Inspect")

@@ -4,7 +4,8 @@ import streamlit as st
 
 from playground.playground2d import data
 from playground.playground2d.experiment import CUSTOM, ExperimentError
-from playground.ui import playground2d_edit, playground2d_settings, playground2d_view, visibility
+from playground.ui import visibility
+from playground.ui.playground2d import playground2d_edit, playground2d_settings, playground2d_view
 
 st.title("Playground 2-D")
 exp = playground2d_view.experiment()

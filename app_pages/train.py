@@ -3,19 +3,11 @@ and your runs."""
 
 import streamlit as st
 
-from playground import standalone
-from playground.specs import SpecError
-from playground.ui import (
-    experiment_link,
-    layer_editor,
-    live,
-    runs_view,
-    share,
-    state,
-    train_form,
-    watch,
-)
+from playground.engine.records import SpecError
+from playground.tasks.image.export import standalone
+from playground.ui import share, state
 from playground.ui.text import plain
+from playground.ui.train import experiment_link, layer_editor, live, runs_view, train_form, watch
 
 st.title("Train")
 if token := share.token():  # a watch link: someone's job or run, read-only

@@ -12,8 +12,9 @@ import numpy as np
 import torch
 
 from benchmarks.report import table, write_section
-from playground import catalog, evaluation, pretrained
-from playground.drawing import prepare
+from playground.tasks.image import catalog, evaluation
+from playground.tasks.image.drawing import prepare
+from playground.tasks.image.export import pretrained
 
 REPEATS = 200
 

@@ -18,10 +18,10 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.report import table, write_section
-from playground import catalog, data, models
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image import catalog, data, models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 
 BATCH = 128
 

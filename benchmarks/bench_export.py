@@ -14,11 +14,13 @@ from pathlib import Path
 import torch
 
 from benchmarks.report import table, write_section
-from playground import bundle_import, bundles, catalog, models, onnx_export, pretrained, standalone
-from playground.recipe import TrainConfig
-from playground.run_files import RunWriter
-from playground.runs import load_run
-from playground.specs import ModelSpec
+from playground.exchange import bundle_import, bundles
+from playground.exchange.run_files import RunWriter
+from playground.exchange.runs import load_run
+from playground.tasks.image import catalog, models
+from playground.tasks.image.export import onnx_export, pretrained, standalone
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 
 
 def a_run(spec: ModelSpec, root: Path):

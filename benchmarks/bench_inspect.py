@@ -13,20 +13,12 @@ import time
 import torch
 
 from benchmarks.report import table, write_section
-from playground import (
-    attributions,
-    catalog,
-    evaluation,
-    explain,
-    feature_vis,
-    inspect_plots,
-    models,
-    plots,
-    pretrained,
-)
-from playground.attributions import METHODS
-from playground.data import load
-from playground.specs import ModelSpec
+from playground.explain import attributions, feature_vis, figures, inside, inspect_plots
+from playground.explain.attributions import METHODS
+from playground.tasks.image import catalog, evaluation, models
+from playground.tasks.image.data import load
+from playground.tasks.image.export import pretrained
+from playground.tasks.image.specs import ModelSpec
 
 IG = "integrated_gradients"
 
@@ -56,26 +48,26 @@ def main() -> None:
     spec_of = {id(seed_cnn): ModelSpec.from_preset("seed-cnn"), id(bn_cnn): pretrained.run().spec}
 
     def charts(net) -> None:  # what the Inspect page draws for one input, every layer
-        for out in explain.feature_maps(net, x):
+        for out in inside.feature_maps(net, x):
             if out.dim() == 4:
-                plots.maps_figure(out[0][:32], "t").to_json()
+                figures.maps_figure(out[0][:32], "t").to_json()
             else:
-                plots.bars_figure(out[0].tolist(), "t").to_json()
+                figures.bars_figure(out[0].tolist(), "t").to_json()
 
     def worked(net) -> None:  # one click: the worked convolution and its figures
-        layer = explain.conv_layers(net)[-1]
-        maps = explain.feature_maps(net, x)[layer][0]
+        layer = inside.conv_layers(net)[-1]
+        maps = inside.feature_maps(net, x)[layer][0]
         inspect_plots.clickable_map_figure(maps[0], "t").to_json()
-        found = explain.worked_convolution(net, x, layer, 0, 3, 4)
+        found = inside.worked_convolution(net, x, layer, 0, 3, 4)
         inspect_plots.worked_figure(found).to_json()
 
     def replay(net) -> None:  # one move of the slider: a snapshot's model, maps, kernels
         model = models.build(spec_of[id(net)])
         model.load_state_dict(net.state_dict())
-        maps = explain.feature_maps(model.eval(), x)
-        first = explain.conv_layers(model)[0]
-        plots.maps_figure(explain.filters(model, first)[:32, 0], "t").to_json()
-        plots.maps_figure(maps[first][0][:32], "t").to_json()
+        maps = inside.feature_maps(model.eval(), x)
+        first = inside.conv_layers(model)[0]
+        figures.maps_figure(inside.filters(model, first)[:32, 0], "t").to_json()
+        figures.maps_figure(maps[first][0][:32], "t").to_json()
 
     def vis(net, target) -> None:
         feature_vis.maximise(net, target, (1, 28, 28), low, high)
@@ -91,7 +83,7 @@ def main() -> None:
         feature_vis.maximise(net, feature_vis.Target(None, 3), (1, 28, 28), low, high)
 
     def channel_looks_for(net) -> None:
-        target = feature_vis.Target(explain.conv_layers(net)[-1], 0)
+        target = feature_vis.Target(inside.conv_layers(net)[-1], 0)
         feature_vis.maximise(net, target, (1, 28, 28), low, high)
 
     views = [
@@ -102,7 +94,7 @@ def main() -> None:
         ("replay: one move of the slider", replay, 10),
         ("what a class looks for (256 steps)", class_looks_for, 2),
         ("what a channel of the last conv layer looks for", channel_looks_for, 2),
-        ("layer statistics over 256 test images", lambda n: explain.layer_statistics(n, batch), 5),
+        ("layer statistics over 256 test images", lambda n: inside.layer_statistics(n, batch), 5),
         (f"Evaluate: the {len(data.test_y):,} test images",
          lambda net: evaluation.outputs_of(net, data.test_x, info), 3),
     ]  # fmt: skip

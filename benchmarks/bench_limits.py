@@ -28,11 +28,15 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from benchmarks.report import table, write_section
-from playground import diagram, links, memory, models, owners, runs
-from playground.metrics import StepRecord
-from playground.recipe import TrainConfig
-from playground.run_files import RunWriter
-from playground.specs import LayerSpec, ModelSpec
+from playground.engine import memory, owners
+from playground.engine.metrics import StepRecord
+from playground.exchange import runs
+from playground.exchange.run_files import RunWriter
+from playground.explain import diagram
+from playground.tasks.image import models
+from playground.tasks.image.export import links
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 2**20

@@ -21,9 +21,9 @@ import subprocess
 import time
 
 from benchmarks.report import mnist_dir, table, write_section
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 
 SEED_CNN = ModelSpec.from_preset("seed-cnn")
 SMALL = TrainConfig(dataset="mnist-sample", epochs=2, train_limit=4000, batch_size=64)
@@ -54,7 +54,7 @@ def main() -> None:
     mnist = mnist_dir()
     import ray
 
-    from playground import ray_jobs
+    from playground.serving import ray_jobs
 
     config = TrainConfig(epochs=1, schedule="constant", lr=1e-3)
     threads, on_ray = [], []

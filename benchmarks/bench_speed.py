@@ -20,11 +20,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from benchmarks.report import mnist_dir, table, write_section
-from playground import catalog, data, models
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
-from playground.training import FastPath, pick_device
+from playground.engine.devices import FastPath, pick_device
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image import catalog, data, models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 
 SEEDS = (0, 1, 2)
 

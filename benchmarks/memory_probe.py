@@ -31,7 +31,7 @@ def peak() -> int:
 
 
 def _job(spec, config, budget: int) -> None:
-    from playground.jobs import TrainingJob
+    from playground.serving.jobs import TrainingJob
 
     job = TrainingJob(spec, config, name="probe")
     job.set_limits(None, None, budget)
@@ -42,7 +42,7 @@ def _job(spec, config, budget: int) -> None:
 
 
 def _step(spec, batch: int) -> None:
-    from playground import models
+    from playground.tasks.image import models
 
     model = models.build(spec).train()
     optimizer = torch.optim.Adam(model.parameters(), 1e-3)
@@ -53,8 +53,8 @@ def _step(spec, batch: int) -> None:
 
 
 def _pass(spec, batch: int) -> None:
-    from playground import evaluation, models
-    from playground.catalog import DATASETS
+    from playground.tasks.image import evaluation, models
+    from playground.tasks.image.catalog import DATASETS
 
     model = models.build(spec)
     x = torch.zeros(batch, *spec.input_shape, dtype=torch.uint8)
@@ -62,8 +62,8 @@ def _pass(spec, batch: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    from playground.recipe import TrainConfig
-    from playground.specs import ModelSpec
+    from playground.tasks.image.recipe import TrainConfig
+    from playground.tasks.image.specs import ModelSpec
 
     torch.manual_seed(0)
     what, spec = argv[0], ModelSpec.from_json(argv[1])

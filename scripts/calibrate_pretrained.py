@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from playground import calibration, data, evaluation, pretrained
+from playground.tasks.image import calibration, data, evaluation
+from playground.tasks.image.export import pretrained
 
 
 def main() -> None:

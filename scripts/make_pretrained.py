@@ -16,12 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playground.jobs import TrainingJob
-from playground.pretrained import FOLDER
-from playground.recipe import TrainConfig
-from playground.run_files import WEIGHTS
-from playground.runs import load_run
-from playground.specs import ModelSpec
+from playground.exchange.run_files import WEIGHTS
+from playground.exchange.runs import load_run
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image.export.pretrained import FOLDER
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 
 FILES = ("spec.json", "config.json", WEIGHTS, "summary.json")
 MIN_ACCURACY = 0.993

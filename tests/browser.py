@@ -138,9 +138,9 @@ def grid_row(page, grid, showing: str) -> None:
 def example_run(folder: Path, preset: str, epochs: int, train_limit: int) -> Path:
     """A finished run of `preset` on the bundled sample in folder/runs, with no owner (an
     example every browser sees, as the CLI makes them); its folder."""
-    from playground.jobs import TrainingJob
-    from playground.recipe import TrainConfig
-    from playground.specs import ModelSpec
+    from playground.serving.jobs import TrainingJob
+    from playground.tasks.image.recipe import TrainConfig
+    from playground.tasks.image.specs import ModelSpec
 
     config = TrainConfig(dataset="mnist-sample", epochs=epochs, train_limit=train_limit,
                          batch_size=100)  # fmt: skip

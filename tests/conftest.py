@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from playground import data as data_module
+from playground.tasks.image import data as data_module
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +58,7 @@ def app_url(tmp_path_factory):
 def ray_cluster():
     """A local Ray cluster for the whole test session (2 CPUs); yields the RayJob class."""
     try:
-        from playground import ray_jobs
+        from playground.serving import ray_jobs
     except ImportError as e:  # pragma: no cover - ray is in requirements.txt
         pytest.fail(f"Ray is needed for these tests: {e}")
     ray_jobs.connect("local")
@@ -74,10 +74,10 @@ QUICK_BUNDLE = {"dataset": "mnist-sample", "epochs": 2, "batch_size": 64, "train
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A finished run of the MLP (trained as tests/test_bundles.QUICK says), and its bundle."""
-    from playground import bundles, runs
-    from playground.jobs import TrainingJob
-    from playground.recipe import TrainConfig
-    from playground.specs import ModelSpec
+    from playground.exchange import bundles, runs
+    from playground.serving.jobs import TrainingJob
+    from playground.tasks.image.recipe import TrainConfig
+    from playground.tasks.image.specs import ModelSpec
 
     root = tmp_path_factory.mktemp("runs")
     config = TrainConfig(**QUICK_BUNDLE)

@@ -16,10 +16,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from playground import data
 from playground.playground2d import net
-from playground.specs import ModelSpec
-from playground.ui import last_drawing
+from playground.tasks.image import data
+from playground.tasks.image.specs import ModelSpec
+from playground.ui.inspect import last_drawing
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGES = ["app_pages/home.py", "app_pages/build.py", "app_pages/train.py", "app_pages/concepts.py"]
@@ -393,7 +393,8 @@ def test_draw_follows_the_job_training_now():
 
 def pretrained_on_sample():
     """The oracle: the pretrained model's answers on the sample, computed here directly."""
-    from playground import catalog, evaluation, pretrained
+    from playground.tasks.image import catalog, evaluation
+    from playground.tasks.image.export import pretrained
 
     sample, info = data.load("mnist-sample"), catalog.DATASETS["mnist"]
     out = evaluation.outputs_of(pretrained.model(), sample.test_x, info)
@@ -437,7 +438,7 @@ def test_a_trained_model_and_its_run_on_inspect_and_evaluate_and_two_models_comp
     quick_training(app, epochs=1, limit=1000)
     start(app)
     wait_until(app, ended)
-    from playground.runs import list_runs
+    from playground.exchange.runs import list_runs
 
     run = str(list_runs()[0].path)
     for page in ("app_pages/inspect.py", "app_pages/evaluate.py"):

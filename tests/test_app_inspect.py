@@ -1,10 +1,10 @@
 """Inspect's deeper views in AppTest: a feature map's value worked out, captum's attributions,
 what a channel looks for, and a run's training replayed."""
 
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
-from playground.runs import default_runs_dir
-from playground.specs import ModelSpec
+from playground.exchange.runs import default_runs_dir
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 from tests.test_app import by_label, keyed, open_page, sample_as_mnist, shown
 
 

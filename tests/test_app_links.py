@@ -6,9 +6,9 @@ from urllib.parse import parse_qsl
 
 from streamlit.testing.v1 import AppTest
 
-from playground import links
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
+from playground.tasks.image.export import links
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 from tests.test_app import APP, by_label, shown
 from tests.test_standalone import EVERY_KIND
 

@@ -7,9 +7,11 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import models, owners, run_files, runs
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
+from playground.engine import owners
+from playground.exchange import run_files, runs
+from playground.tasks.image import models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 from playground.ui import identity, state
 from tests.test_app import (
     APP,
@@ -282,7 +284,7 @@ def test_names_people_type_are_shown_as_plain_text(server):
 
 
 def test_many_watchers_share_one_view_of_the_job_built_once_per_new_data(server):
-    from playground import live_view
+    from playground.serving import live_view
 
     ada = open_page("app_pages/train.py")
     training(ada)

@@ -7,10 +7,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground import attributions, catalog, data, models, pretrained
-from playground.attributions import METHODS, attribute
-from playground.models import eval_mode
-from playground.specs import ModelSpec
+from playground.explain import attributions
+from playground.explain.attributions import METHODS, attribute
+from playground.tasks.image import catalog, data, models
+from playground.tasks.image.export import pretrained
+from playground.tasks.image.models import eval_mode
+from playground.tasks.image.specs import ModelSpec
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,11 @@ import pytest
 import torch
 from PIL import Image
 
-from playground import bundle_import, bundles, data, runs
-from playground.bundles import BundleError
-from playground.recipe import TrainConfig
-from playground.run_files import WEIGHTS
+from playground.exchange import bundle_import, bundles, runs
+from playground.exchange.bundles import BundleError
+from playground.exchange.run_files import WEIGHTS
+from playground.tasks.image import data
+from playground.tasks.image.recipe import TrainConfig
 from tests.conftest import QUICK_BUNDLE
 
 ROOT = Path(__file__).resolve().parent.parent

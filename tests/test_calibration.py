@@ -6,10 +6,11 @@ model reads drawings in six people's styles (never trained on) as it reads MNIST
 import pytest
 import torch
 
-from playground import calibration, catalog, evaluation, pretrained
-from playground.drawing import prepare
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image import calibration, catalog, evaluation
+from playground.tasks.image.drawing import prepare
+from playground.tasks.image.export import pretrained
+from playground.tasks.image.recipe import TrainConfig
 from tests.drawn_styles import DRAWINGS, STYLES, render
 from tests.test_jobs import MLP
 

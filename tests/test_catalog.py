@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import catalog
-from playground.schedules import lr_at
+from playground.engine.schedules import lr_at
+from playground.tasks.image import catalog
 
 
 def torch_lrs(make_scheduler, steps: int, lr: float) -> list[float]:

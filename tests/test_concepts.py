@@ -162,7 +162,7 @@ def test_adams_recorded_state_is_adam_written_out():
 def test_each_path_is_the_optimizer_stepped_directly(name):
     rosenbrock = optimizers.SURFACES["rosenbrock"]
     path = optimizers.race(rosenbrock, name, rosenbrock.lrs[name], (-1.5, 2.5), steps=50)
-    from playground.catalog import OPTIMIZERS
+    from playground.tasks.image.catalog import OPTIMIZERS
 
     point = torch.tensor([-1.5, 2.5], dtype=torch.float64, requires_grad=True)
     opt = OPTIMIZERS[name].make([point], rosenbrock.lrs[name], 0.0)

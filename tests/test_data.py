@@ -6,8 +6,8 @@ import shutil
 import pytest
 import torch
 
-from playground import data, idx
-from playground.data import Augment, DataError
+from playground.tasks.image import data, idx
+from playground.tasks.image.data import Augment, DataError
 from tests.conftest import OFFLINE_MIRROR
 
 SAMPLE = data.SAMPLE_DIR
@@ -176,7 +176,7 @@ def test_real_mnist_loads_with_its_known_counts(mnist_dir):
 
 
 def test_available_says_whether_a_dataset_needs_a_download(tmp_path):
-    from playground.data import available
+    from playground.tasks.image.data import available
 
     assert available("mnist-sample", tmp_path)
     assert not available("mnist", tmp_path)

@@ -5,9 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import data
-from playground.data import normalise
-from playground.drawing import (
+from playground.tasks.image import data
+from playground.tasks.image.data import normalise
+from playground.tasks.image.drawing import (
     BOX,
     CENTRE,
     MAX_UPLOAD_BYTES,

@@ -5,9 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import catalog, evaluation, models
-from playground.evaluation import Answer
-from playground.specs import ModelSpec
+from playground.tasks.image import catalog, evaluation, models
+from playground.tasks.image.evaluation import Answer
+from playground.tasks.image.specs import ModelSpec
 
 DIGITS = tuple(str(d) for d in range(10))
 MNIST = catalog.DATASETS["mnist"]

@@ -7,12 +7,13 @@ import dataclasses
 import pytest
 import torch
 
-from playground import data, models
-from playground.controls import Controls
-from playground.metrics import MetricsLog, Status
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec
-from playground.training import READ_EVERY_GPU, FastPath, evaluate, train
+from playground.engine.controls import Controls
+from playground.engine.devices import READ_EVERY_GPU, FastPath
+from playground.engine.metrics import MetricsLog, Status
+from playground.tasks.image import data, models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
+from playground.tasks.image.training import evaluate, train
 
 QUICK = TrainConfig(dataset="mnist-sample", epochs=2, batch_size=64, train_limit=1500, seed=3)
 

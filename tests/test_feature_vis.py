@@ -5,8 +5,9 @@ that class; the top images are the ones that excite the target most."""
 import pytest
 import torch
 
-from playground import catalog, data, pretrained
-from playground.feature_vis import Target, maximise, top_images
+from playground.explain.feature_vis import Target, maximise, top_images
+from playground.tasks.image import catalog, data
+from playground.tasks.image.export import pretrained
 
 INFO = catalog.DATASETS["mnist"]
 LOW, HIGH = (0 - INFO.mean) / INFO.std, (1 - INFO.mean) / INFO.std

@@ -5,12 +5,13 @@ import dataclasses
 import pytest
 import torch
 
-from playground import catalog, models
-from playground.fit import check_fit
-from playground.memory import estimate_memory, size_text, usable
-from playground.recipe import TrainConfig
-from playground.settings import ServerSettings
-from playground.specs import LayerSpec, ModelSpec, SpecError
+from playground.engine.memory import size_text, usable
+from playground.engine.records import SpecError
+from playground.engine.settings import ServerSettings
+from playground.tasks.image import catalog, models
+from playground.tasks.image.fit import check_fit, estimate_memory
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 # A few KB of JSON and about 6,500 parameters, but every 1x1 conv pads its map by 8 pixels a
 # side: the maps grow to 1628x1628 before two poolings shrink them again.

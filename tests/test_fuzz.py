@@ -11,14 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from playground import metrics, run_files, runs
-from playground import settings as server_settings
-from playground.drawing import ImageError, read_image
+from playground.engine import metrics
+from playground.engine import settings as server_settings
+from playground.engine.records import SpecError
+from playground.exchange import run_files, runs
 from playground.playground2d.data import PointsError, read_csv
 from playground.playground2d.experiment import Experiment, ExperimentError
-from playground.recipe import TrainConfig
-from playground.specs import ModelSpec, SpecError
-from playground.ui.layer_editor import read_spec
+from playground.tasks.image.drawing import ImageError, read_image
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
+from playground.ui.train.layer_editor import read_spec
 from tests.test_app import APP
 
 HUGE = st.integers(min_value=-(10**450), max_value=10**450)

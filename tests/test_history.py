@@ -6,10 +6,11 @@ import itertools
 import pytest
 import torch
 
-from playground import history, runs
-from playground.history import WeightHistory
-from playground.jobs import TrainingJob
-from playground.recipe import TrainConfig
+from playground.engine import history
+from playground.engine.history import WeightHistory
+from playground.exchange import runs
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image.recipe import TrainConfig
 from tests.test_jobs import MLP
 
 

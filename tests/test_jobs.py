@@ -10,13 +10,14 @@ import time
 import pytest
 import torch
 
-from playground import models
-from playground.jobs import TrainingJob
-from playground.manager import JobManager
-from playground.metrics import EpochRecord, MetricsLog, Status, StepRecord
-from playground.recipe import TrainConfig
-from playground.runs import list_runs, load_run
-from playground.specs import ModelSpec, SpecError
+from playground.engine.metrics import EpochRecord, MetricsLog, Status, StepRecord
+from playground.engine.records import SpecError
+from playground.exchange.runs import list_runs, load_run
+from playground.serving.jobs import TrainingJob
+from playground.serving.manager import JobManager
+from playground.tasks.image import models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 from tests.conftest import OFFLINE_MIRROR
 
 MLP = ModelSpec.from_preset("mlp")
@@ -113,7 +114,7 @@ def lag_seconds(executor) -> float:
     in a thread."""
     if executor == "thread":
         return 0.0
-    from playground.ray_jobs import POLL_SECONDS
+    from playground.serving.ray_jobs import POLL_SECONDS
 
     return 2 * POLL_SECONDS
 
@@ -148,7 +149,7 @@ def test_a_failure_inside_the_thread_is_reported_as_failed(tmp_path, executor):
 
 
 def test_a_model_that_learns_nothing_gets_advice_and_one_that_learns_does_not():
-    from playground.training import stall_advice
+    from playground.tasks.image.training import stall_advice
 
     chance = [EpochRecord(1, 2.30, 0.10, 2.30, 0.10, 1.0, 10.0)]
     config = TrainConfig(optimizer="sgd", lr=10.0)
@@ -240,7 +241,7 @@ def test_a_job_that_fails_after_its_run_folder_exists_says_so_on_disk(tmp_path, 
     def broken_loop(*args, **kwargs):
         raise RuntimeError("the loop broke")
 
-    monkeypatch.setattr("playground.jobs.train", broken_loop)  # our own loop, not torch
+    monkeypatch.setattr("playground.serving.jobs.train", broken_loop)  # our own loop, not torch
     job = run(job_of(runs_dir=tmp_path))
     assert job.status is Status.FAILED and "the loop broke" in job.message
     (saved,) = list_runs(tmp_path)

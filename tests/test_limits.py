@@ -14,13 +14,14 @@ import pytest
 import torch
 from safetensors.torch import save
 
-from playground import bundle_import, bundles, owners, runs
-from playground.bundles import BundleError
-from playground.jobs import TrainingJob
-from playground.manager import JobManager, Refused
-from playground.run_files import WEIGHTS, RunWriter
-from playground.settings import ServerSettings
-from playground.specs import ModelSpec
+from playground.engine import owners
+from playground.engine.settings import ServerSettings
+from playground.exchange import bundle_import, bundles, runs
+from playground.exchange.bundles import BundleError
+from playground.exchange.run_files import WEIGHTS, RunWriter
+from playground.serving.jobs import TrainingJob
+from playground.serving.manager import JobManager, Refused
+from playground.tasks.image.specs import ModelSpec
 from tests.test_bundles import QUICK, files_of, zip_of
 
 ADA, BOB = (owners.browser_owner(owners.new_key()) for _ in range(2))

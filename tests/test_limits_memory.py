@@ -11,21 +11,22 @@ from pathlib import Path
 import pytest
 import torch
 
-from playground import evaluation, explain, models
-from playground.catalog import DATASETS
-from playground.fit import check_fit, check_pass
-from playground.jobs import TrainingJob
-from playground.memory import (
-    ALLOCATOR_SLACK,
-    PASS_BATCH_MOST,
+from playground.engine.memory import ALLOCATOR_SLACK, PASS_BATCH_MOST, usable
+from playground.engine.records import SpecError
+from playground.explain import inside
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image import evaluation, models
+from playground.tasks.image.catalog import DATASETS
+from playground.tasks.image.fit import (
+    check_fit,
+    check_pass,
     estimate_memory,
     estimate_pass,
     job_pass_batch_size,
     pass_batch_size,
-    usable,
 )
-from playground.recipe import TrainConfig
-from playground.specs import LayerSpec, ModelSpec, SpecError
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 MB = 2**20
@@ -102,8 +103,8 @@ def test_the_pages_passes_take_what_they_are_given():
     x = torch.randint(0, 256, (25, 1, 28, 28), dtype=torch.uint8)
     whole = evaluation.outputs_of(model, x, DATASETS["mnist"], 1000)
     torch.testing.assert_close(evaluation.outputs_of(model, x, DATASETS["mnist"], 4), whole)
-    stats = explain.layer_statistics(model, x.float(), batch_size=4)
-    maps = explain.feature_maps(model, x.float())
+    stats = inside.layer_statistics(model, x.float(), batch_size=4)
+    maps = inside.feature_maps(model, x.float())
     for s, out in zip(stats, maps, strict=True):
         assert s.mean == pytest.approx(out.mean().item(), rel=1e-4, abs=1e-6)
         assert s.std == pytest.approx(out.std().item(), rel=1e-4)

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground import catalog, links
-from playground.links import Experiment, LinkError
-from playground.recipe import REGISTRIES, SETTINGS, TrainConfig
-from playground.specs import LayerSpec, ModelSpec
+from playground.tasks.image import catalog
+from playground.tasks.image.export import links
+from playground.tasks.image.export.links import Experiment, LinkError
+from playground.tasks.image.recipe import REGISTRIES, SETTINGS, TrainConfig
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 from tests.test_standalone import EVERY_KIND
 
 

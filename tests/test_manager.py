@@ -6,14 +6,16 @@ import time
 import pytest
 import torch
 
-from playground import models, owners, run_files, runs
-from playground.jobs import TrainingJob
-from playground.manager import JobManager, Refused, WatchedJob
-from playground.metrics import Status
-from playground.owners import NotAllowed
-from playground.recipe import TrainConfig
-from playground.settings import ServerSettings
-from playground.specs import SpecError
+from playground.engine import owners
+from playground.engine.metrics import Status
+from playground.engine.owners import NotAllowed
+from playground.engine.records import SpecError
+from playground.engine.settings import ServerSettings
+from playground.exchange import run_files, runs
+from playground.serving.jobs import TrainingJob
+from playground.serving.manager import JobManager, Refused, WatchedJob
+from playground.tasks.image import models
+from playground.tasks.image.recipe import TrainConfig
 from tests.test_fit import GROWING
 from tests.test_jobs import MLP, QUICK, wait_for
 

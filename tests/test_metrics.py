@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from playground import metrics
-from playground.metrics import RECENT, SPANS, EpochRecord, MetricsLog, StepRecord
+from playground.engine import metrics
+from playground.engine.metrics import RECENT, SPANS, EpochRecord, MetricsLog, StepRecord
 
 MILLION = 1_000_000
 

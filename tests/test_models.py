@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from playground import catalog, models
-from playground.specs import LayerSpec, ModelSpec
+from playground.tasks.image import catalog, models
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 
 def copy_weights(source: nn.Module, target: nn.Module) -> None:

@@ -8,9 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from playground import catalog, data, models, onnx_export, pretrained
-from playground.onnx_export import ExportError
-from playground.specs import ModelSpec
+from playground.tasks.image import catalog, data, models
+from playground.tasks.image.export import onnx_export, pretrained
+from playground.tasks.image.export.onnx_export import ExportError
+from playground.tasks.image.specs import ModelSpec
 
 
 @pytest.fixture(scope="module")

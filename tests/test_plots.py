@@ -4,9 +4,11 @@ import math
 
 import pytest
 
-from playground import diagram, models, plots
-from playground.metrics import CHART_POINTS, EpochRecord, MetricsLog, StepRecord
-from playground.specs import LayerSpec, ModelSpec
+from playground.engine.metrics import CHART_POINTS, EpochRecord, MetricsLog, StepRecord
+from playground.explain import diagram, figures
+from playground.serving import curves
+from playground.tasks.image import models
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 
 def steps(n: int) -> list[StepRecord]:
@@ -16,8 +18,8 @@ def steps(n: int) -> list[StepRecord]:
 
 def test_smoothing_is_the_bias_corrected_moving_average():
     # by hand, weight 0.5: avg1 = 0.5*1 -> /0.5 = 1; avg2 = 0.25 + 0.5*3 = 1.75 -> /0.75
-    assert plots.smooth([1.0, 3.0], 0.5) == pytest.approx([1.0, 1.75 / 0.75])
-    assert plots.smooth([4.0] * 50) == pytest.approx([4.0] * 50)  # a constant stays put
+    assert curves.smooth([1.0, 3.0], 0.5) == pytest.approx([1.0, 1.75 / 0.75])
+    assert curves.smooth([4.0] * 50) == pytest.approx([4.0] * 50)  # a constant stays put
 
 
 def points(records: list[StepRecord]) -> list:
@@ -29,34 +31,34 @@ def points(records: list[StepRecord]) -> list:
 
 def test_a_long_curve_is_drawn_from_its_folded_points_with_their_range():
     folded = points(steps(10_000))
-    high, low, raw, smoothed, lr = plots.step_loss_figure(folded).data
+    high, low, raw, smoothed, lr = curves.step_loss_figure(folded).data
     assert low.fill == "tonexty" and len(lr.x) == len(raw.x) <= CHART_POINTS
     first = folded[0].last  # the first point: steps 1 to `first`, loss 2 / step
     assert raw.x[-1] == 10_000 and high.y[0] == 2.0 and low.y[0] == pytest.approx(2.0 / first)
     assert raw.y[0] == pytest.approx(sum(2.0 / i for i in range(1, first + 1)) / first)
     # the smoothed line weighs a folded point as the steps it stands for
-    exact = plots.smooth([2.0 / i for i in range(1, 10_001)])[-1]
+    exact = curves.smooth([2.0 / i for i in range(1, 10_001)])[-1]
     assert smoothed.y[-1] == pytest.approx(exact, rel=0.02)
-    short = plots.step_loss_figure(points(steps(30)))
+    short = curves.step_loss_figure(points(steps(30)))
     assert len(short.data) == 3 and list(short.data[0].y) == [2.0 / i for i in range(1, 31)]
 
 
 def test_smoothing_a_folded_point_is_smoothing_the_steps_it_stands_for():
-    assert plots.smooth([1.0, 1.0, 3.0], 0.9)[-1] == pytest.approx(
-        plots.smooth([1.0, 3.0], 0.9, [2, 1])[-1]
+    assert curves.smooth([1.0, 1.0, 3.0], 0.9)[-1] == pytest.approx(
+        curves.smooth([1.0, 3.0], 0.9, [2, 1])[-1]
     )
 
 
 def test_the_epoch_figure_has_train_and_validation_loss_and_accuracy():
     epochs = [EpochRecord(e, 1 / e, 0.9, 1.2 / e, 0.88, 3.0, 1e-3) for e in (1, 2, 3)]
-    fig = plots.epoch_figure(epochs)
+    fig = curves.epoch_figure(epochs)
     names = [(t.name, t.yaxis) for t in fig.data]
     assert names == [("train", "y"), ("validation", "y"), ("train", "y2"), ("validation", "y2")]
     assert list(fig.data[1].y) == pytest.approx([1.2, 0.6, 0.4])
 
 
 def test_the_learning_rate_shares_the_step_chart_on_its_own_axis():
-    lr = plots.step_loss_figure(points(steps(5))).data[2]
+    lr = curves.step_loss_figure(points(steps(5))).data[2]
     assert lr.yaxis == "y2" and list(lr.y) == pytest.approx([1e-3 * i for i in range(1, 6)])
 
 
@@ -73,26 +75,26 @@ def test_the_network_diagram_labels_every_layer_with_its_output_shape():
 def test_compare_puts_runs_with_different_batch_sizes_on_one_epoch_axis():
     small = [StepRecord(i, 1 + (i - 1) // 10, 1.0, 0.5, 1e-3, 1.0, 1.0) for i in range(1, 21)]
     big = [StepRecord(i, 1 + (i - 1) // 5, 1.0, 0.5, 1e-3, 1.0, 1.0) for i in range(1, 11)]
-    fig = plots.compare_figure({"small": (points(small), []), "big": (points(big), [])})
+    fig = curves.compare_figure({"small": (points(small), []), "big": (points(big), [])})
     assert math.isclose(fig.data[0].x[-1], 2.0) and math.isclose(fig.data[2].x[-1], 2.0)
 
 
 def test_each_confusion_cell_can_be_clicked_and_says_which_cell_it_is():
     matrix = [[5, 1, 0], [2, 7, 0], [0, 3, 9]]
-    fig = plots.confusion_figure(matrix, ["a", "b", "c"])
+    fig = figures.confusion_figure(matrix, ["a", "b", "c"])
     heat, cells = fig.data
     assert heat.type == "heatmap" and [list(r) for r in heat.z] == matrix
     assert cells.type == "scatter" and len(cells.x) == 9
     for x, y, (t, p, n) in zip(cells.x, cells.y, cells.customdata, strict=True):
         assert (y, x) == ("abc"[t], "abc"[p]) and n == matrix[t][p]
     assert fig.layout.clickmode == "event+select"
-    mistakes = plots.confusion_figure(matrix, ["a", "b", "c"], mistakes_only=True).data[0]
+    mistakes = figures.confusion_figure(matrix, ["a", "b", "c"], mistakes_only=True).data[0]
     assert [list(r) for r in mistakes.z] == [[None, 1, 0], [2, None, 0], [0, 3, None]]
     assert [list(r) for r in mistakes.text] == [["5", "1", "0"], ["2", "7", "0"], ["0", "3", "9"]]
 
 
 def test_layer_statistics_figure_puts_dead_relus_on_their_own_axis():
-    fig = plots.statistics_figure(["1 conv", "2 pool"], [0.5, 0.2], [1.0, 0.8], [0.25, None])
+    fig = figures.statistics_figure(["1 conv", "2 pool"], [0.5, 0.2], [1.0, 0.8], [0.25, None])
     mean, std, dead = fig.data
     assert list(mean.y) == [0.5, 0.2] and list(std.y) == [1.0, 0.8]
     assert list(dead.y) == [0.25, None] and dead.yaxis == "y2"
@@ -102,7 +104,7 @@ def test_feature_maps_are_tiled_in_one_heatmap_with_gaps_and_real_values_on_hove
     import numpy as np
 
     maps = np.arange(3 * 2 * 2, dtype=np.float32).reshape(3, 2, 2)  # 3 channels of 2x2
-    fig = plots.maps_figure(maps, "t", columns=2)
+    fig = figures.maps_figure(maps, "t", columns=2)
     (heat,) = fig.data
     z, info = np.asarray(heat.z), np.asarray(heat.customdata)
     assert z.shape == (5, 5)  # 2 rows and 2 columns of 2x2 maps, 1-pixel gaps
@@ -110,7 +112,7 @@ def test_feature_maps_are_tiled_in_one_heatmap_with_gaps_and_real_values_on_hove
     assert np.array_equal(z[3:5, 0:2], maps[2])
     assert np.isnan(z[2]).all() and np.isnan(z[:, 2]).all() and np.isnan(z[3:5, 3:5]).all()
     assert info[3, 1, 0] == 3 and info[3, 1, 1] == maps[2, 0, 1]  # channel 3 and its value
-    own = np.asarray(plots.maps_figure(maps, "t", columns=2, shared_scale=False).data[0].z)
+    own = np.asarray(figures.maps_figure(maps, "t", columns=2, shared_scale=False).data[0].z)
     assert np.allclose(own[0:2, 0:2], [[0, 1 / 3], [2 / 3, 1]])  # each map on its own range
 
 

@@ -7,11 +7,12 @@ import sys
 import textwrap
 import time
 
-from playground import owners, run_files, runs
-from playground.manager import JobManager
-from playground.metrics import Status
-from playground.recipe import TrainConfig
-from playground.settings import ServerSettings
+from playground.engine import owners
+from playground.engine.metrics import Status
+from playground.engine.settings import ServerSettings
+from playground.exchange import run_files, runs
+from playground.serving.manager import JobManager
+from playground.tasks.image.recipe import TrainConfig
 from tests.test_jobs import MLP, QUICK, wait_for
 
 LONG = TrainConfig(**{**QUICK.to_dict(), "epochs": 200})
@@ -80,9 +81,9 @@ TWO_NODES = textwrap.dedent(
     """
     import json
     from ray.cluster_utils import Cluster
-    from playground import ray_jobs
-    from playground.recipe import TrainConfig
-    from playground.specs import ModelSpec
+    from playground.serving import ray_jobs
+    from playground.tasks.image.recipe import TrainConfig
+    from playground.tasks.image.specs import ModelSpec
 
     head = {"num_cpus": 1, "resources": {"head": 1}}
     cluster = Cluster(initialize_head=True, head_node_args=head)

@@ -6,10 +6,10 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import __main__ as cli
-from playground import catalog
-from playground.recipe import REGISTRIES, SETTINGS, TrainConfig
-from playground.specs import SpecError
+from playground.cli import main as cli
+from playground.engine.records import SpecError
+from playground.tasks.image import catalog
+from playground.tasks.image.recipe import REGISTRIES, SETTINGS, TrainConfig
 from tests.test_app import APP, shown
 
 NUMBERS = [s for s in SETTINGS if s.low is not None]

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from playground import models
-from playground.metrics import StepRecord
-from playground.recipe import TrainConfig
-from playground.run_files import RunWriter
-from playground.run_table import differences, table_row
-from playground.runs import list_runs, load_model, load_run
-from playground.specs import ModelSpec, SpecError
+from playground.engine.metrics import StepRecord
+from playground.engine.records import SpecError
+from playground.exchange.run_files import RunWriter
+from playground.exchange.run_table import differences, table_row
+from playground.exchange.runs import list_runs, load_model, load_run
+from playground.tasks.image import models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 
 SPEC = ModelSpec.from_preset("mlp")
 
@@ -104,7 +105,7 @@ DAMAGES = {
 
 @pytest.mark.parametrize("damage", DAMAGES)
 def test_a_damaged_run_folder_is_listed_as_damaged_with_why_and_can_be_deleted(tmp_path, damage):
-    from playground.runs import damaged_runs, delete_run
+    from playground.exchange.runs import damaged_runs, delete_run
 
     good = RunWriter(tmp_path, "good", SPEC, TrainConfig()).path
     bad = damaged_copy(tmp_path, "bad", DAMAGES[damage])
@@ -130,7 +131,7 @@ def test_a_null_line_in_the_metrics_marks_a_finished_run_damaged(tmp_path):
 
 
 def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
-    from playground import run_files as runs
+    from playground.exchange import run_files as runs
 
     writer = RunWriter(tmp_path, "r", SPEC, TrainConfig())
     writer.finish({"status": "first"})
@@ -150,8 +151,8 @@ def test_an_interrupted_write_leaves_the_previous_file(tmp_path, monkeypatch):
 
 
 def test_deleting_a_run_twice_is_a_message(tmp_path):
-    from playground.owners import NotAllowed
-    from playground.runs import delete_run
+    from playground.engine.owners import NotAllowed
+    from playground.exchange.runs import delete_run
 
     owner = "browser:" + "b" * 32
     run = load_run(RunWriter(tmp_path, "r", SPEC, TrainConfig(), owner=owner).path)

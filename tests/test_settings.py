@@ -2,9 +2,9 @@
 
 import pytest
 
-from playground import settings
-from playground.settings import ServerSettings
-from playground.specs import SpecError
+from playground.engine import settings
+from playground.engine.records import SpecError
+from playground.engine.settings import ServerSettings
 
 
 def test_the_defaults_suit_a_laptop(tmp_path):

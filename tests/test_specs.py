@@ -8,10 +8,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground import catalog, models
-from playground.fit import check_fit
-from playground.recipe import TrainConfig
-from playground.specs import LayerSpec, ModelSpec, SpecError
+from playground.engine.records import SpecError
+from playground.tasks.image import catalog, models
+from playground.tasks.image.fit import check_fit
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 
 def spec_of(*layers, input_shape=(1, 28, 28)):

@@ -11,14 +11,15 @@ import sys
 import pytest
 import torch
 
-from playground import catalog, data, models, standalone
-from playground.controls import Controls
-from playground.data import SAMPLE_DIR, Augment
-from playground.metrics import MetricsLog
-from playground.recipe import TrainConfig
-from playground.schedules import lr_at
-from playground.specs import LayerSpec, ModelSpec
-from playground.training import prepare, train
+from playground.engine.controls import Controls
+from playground.engine.metrics import MetricsLog
+from playground.engine.schedules import lr_at
+from playground.tasks.image import catalog, data, models
+from playground.tasks.image.data import SAMPLE_DIR, Augment
+from playground.tasks.image.export import standalone
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import LayerSpec, ModelSpec
+from playground.tasks.image.training import prepare, train
 
 # every layer kind, every activation, and the parameters that change the code written
 EVERY_KIND = ModelSpec(

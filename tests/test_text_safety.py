@@ -11,8 +11,8 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground import links
-from playground.specs import LayerSpec, ModelSpec
+from playground.tasks.image.export import links
+from playground.tasks.image.specs import LayerSpec, ModelSpec
 from tests.test_app import APP
 
 PAYLOAD = "[log in again](http://evil.example/login) ![x](http://evil.example/x.png) <img src=x>"

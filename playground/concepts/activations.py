@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from playground.layers import ACTIVATIONS
+from playground.tasks.image.layers import ACTIVATIONS
 
 # Formulas (LaTeX) for the lab; the functions themselves come from layers.ACTIVATIONS.
 FORMULAS: dict[str, str] = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from playground.catalog import OPTIMIZERS
+from playground.tasks.image.catalog import OPTIMIZERS
 
 
 @dataclass(frozen=True)

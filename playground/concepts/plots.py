@@ -12,7 +12,8 @@ from playground.concepts.activations import Curve
 from playground.concepts.backprop import Pass, TinyNet
 from playground.concepts.losses import LossCurve
 from playground.concepts.optimizers import Path, Surface
-from playground.plots import layout, probabilities_figure
+from playground.explain.figures import probabilities_figure
+from playground.serving.curves import layout
 
 _F, _DF, _HOT = "#1f77b4", "#ff7f0e", "rgba(214,39,40,0.12)"
 _CONTOURS = dict(colorscale="Blues", reversescale=True, showscale=False, ncontours=30,

@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground.layers import ACTIVATIONS
 from playground.playground2d.data import CLASSIFICATION, LIMIT, features
 from playground.playground2d.experiment import Experiment, ExperimentError
+from playground.tasks.image.layers import ACTIVATIONS
 
 
 def build(exp: Experiment, classes: int = 2) -> nn.Sequential:

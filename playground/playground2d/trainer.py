@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from playground.catalog import OPTIMIZERS
 from playground.playground2d import net
 from playground.playground2d.data import Points
 from playground.playground2d.experiment import Experiment, ExperimentError
+from playground.tasks.image.catalog import OPTIMIZERS
 
 IDLE_SECONDS = 30.0
 MAX_RUNNING = 16  # trainers training at once, over all the server's pages

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import owners
+from playground.engine import owners
 from playground.ui.text import plain
 
 COOKIE = "dlp_owner"

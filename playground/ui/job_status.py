@@ -3,10 +3,10 @@ a coloured badge, its progress, and its place in the queue."""
 
 from __future__ import annotations
 
-from playground.controls import duration_text
-from playground.jobs import TrainingJob
-from playground.manager import QueueSpot
-from playground.metrics import Status
+from playground.engine.controls import duration_text
+from playground.engine.metrics import Status
+from playground.serving.jobs import TrainingJob
+from playground.serving.manager import QueueSpot
 
 _BADGES = {
     Status.QUEUED: ("gray", "queued"),

@@ -10,12 +10,16 @@ from pathlib import Path
 import streamlit as st
 from torch import nn
 
-from playground import catalog, owners, pretrained
-from playground.run_files import WEIGHTS
-from playground.runs import load_run, visible_runs
-from playground.specs import ModelSpec, SpecError
-from playground.ui import runs_view, state, visibility
+from playground.engine import owners
+from playground.engine.records import SpecError
+from playground.exchange.run_files import WEIGHTS
+from playground.exchange.runs import load_run, visible_runs
+from playground.tasks.image import catalog
+from playground.tasks.image.export import pretrained
+from playground.tasks.image.specs import ModelSpec
+from playground.ui import state, visibility
 from playground.ui.text import plain
+from playground.ui.train import runs_view
 
 PRETRAINED, SESSION, LIVE = "pretrained", "session", "live"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground import catalog, models
-from playground.specs import SpecError
+from playground.engine.records import SpecError
+from playground.tasks.image import catalog, models
 from playground.ui import identity, state, visibility
 from playground.ui.job_status import badge, progress_text
 from playground.ui.text import plain

@@ -9,14 +9,16 @@ import sys
 
 import streamlit as st
 
-from playground import catalog, settings
-from playground.data import default_data_dir
-from playground.jobs import TrainingJob
-from playground.manager import JobManager
-from playground.recipe import TrainConfig
-from playground.runs import default_runs_dir
-from playground.specs import ModelSpec, SpecError
-from playground.training import device_name, gpu_memory, pick_device
+from playground.engine import settings
+from playground.engine.devices import device_name, gpu_memory, pick_device
+from playground.engine.records import SpecError
+from playground.exchange.runs import default_runs_dir
+from playground.serving.jobs import TrainingJob
+from playground.serving.manager import JobManager
+from playground.tasks.image import catalog
+from playground.tasks.image.data import default_data_dir
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
 from playground.ui import identity
 from playground.ui.text import plain
 

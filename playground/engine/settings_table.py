@@ -1,0 +1,146 @@
+"""A task's training settings as one table: every setting is a row (its type, default, range
+or choices, label, help, place on its page, widget and CLI flag), and the settings dataclass,
+its validation, its JSON, the page's form and the CLI's flags are all made from the table, so
+that adding a setting is adding a row. tasks/image/recipe.py is the first such table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from playground.engine.records import JsonRecord, SpecError, is_int, no_unknown_keys, short
+
+MAX_SEED = 2**53 - 1  # the largest whole number a browser's number field holds exactly
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One training setting, and everything that shows, checks or reads it."""
+
+    name: str
+    kind: type  # int, float, bool or str
+    default: Any
+    label: str  # on the Train page
+    help: str = ""
+    low: float | None = None  # numbers: the range, both ends allowed
+    high: float | None = None
+    why: str = ""  # what the range means, for the message when a value is out of it
+    choices: str | None = None  # a registry by name ("datasets", ...), or "devices"
+    place: str = "data"  # data / optimizer / run (the three columns), more-1..3 (the expander)
+    widget: str = "number"  # number, slider, select or toggle
+    step: float | None = None
+    needs: tuple[str, Any] | None = None  # only used when that setting has that value
+    noun: str = ""  # what messages call it (default: its name in words)
+
+    def check(self, value: Any, registries: Mapping[str, Mapping] | None = None) -> None:
+        """SpecError in words if `value` is not one this setting takes (`registries`: where
+        its choices are listed, by name)."""
+        words = self.noun or self.name.replace("_", " ")
+        if self.choices == "devices":
+            if not _valid_device(value):
+                raise SpecError(
+                    f"Device {value!r} is not one of auto, cpu, cuda, cuda:N or mps.",
+                    field=self.name,
+                )
+        elif self.choices:
+            names = (registries or {})[self.choices]
+            if value not in names:
+                raise SpecError(
+                    f"There is no {words} {value!r}; choose one of {', '.join(names)}.",
+                    field=self.name,
+                )
+        elif self.low is not None and not self._in_range(value):
+            raise SpecError(
+                f"{words.capitalize()} is {value}, but must be from {self.range_text}: {self.why}.",
+                field=self.name,
+            )
+
+    def _in_range(self, value: float) -> bool:
+        return not (isinstance(value, float) and math.isnan(value)) and (
+            self.low <= value <= self.high
+        )
+
+    @property
+    def range_text(self) -> str:
+        return f"{_num(self.low)} to {_num(self.high)}"
+
+    @property
+    def flag(self) -> str:
+        """The CLI's flag for it."""
+        return "--" + self.name.replace("_", "-")
+
+
+def _num(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else f"{x:,}" if x >= 10_000 else str(x)
+
+
+def make_config(
+    name: str,
+    settings: tuple[Setting, ...],
+    registries: Mapping[str, Mapping],
+    what: str,
+    module: str,
+    doc: str,
+) -> type:
+    """The frozen dataclass of a table of settings: one field per row with its default, and
+    `validate`, `to_dict`, `from_dict` (and JSON) that check every value against its row."""
+
+    class Base(JsonRecord):
+        WHAT = what
+        SETTINGS = settings
+        REGISTRIES = registries
+
+        def validate(self):
+            """Return self, or raise SpecError naming the first setting out of range."""
+            for setting in settings:
+                setting.check(getattr(self, setting.name), registries)
+            return self
+
+        def to_dict(self) -> dict:
+            return dataclasses.asdict(self)
+
+        @classmethod
+        def from_dict(cls, data: Any):
+            """Validated settings; anything but a JSON object of known settings is a
+            SpecError."""
+            if not isinstance(data, dict):
+                raise SpecError(f"A {what} must be a JSON object, not {short(data)}.")
+            hints = typing.get_type_hints(cls)
+            no_unknown_keys(data, set(hints) - {"WHAT", "SETTINGS", "REGISTRIES"}, f"the {what}")
+            values = {}
+            for key, value in data.items():
+                want = hints[key]
+                if is_int(value) and abs(value) > 2**63:
+                    raise SpecError(f"'{key}' is {short(value)}: far too large.", field=key)
+                if want is float and is_int(value):
+                    value = float(value)
+                if type(value) is not want:
+                    raise SpecError(
+                        f"'{key}' must be {_TYPE_WORDS[want]}, not {short(value)}.", field=key
+                    )
+                values[key] = value
+            return cls(**values).validate()
+
+    made = dataclasses.make_dataclass(
+        name,
+        [(s.name, s.kind, dataclasses.field(default=s.default)) for s in settings],
+        bases=(Base,),
+        frozen=True,
+    )
+    made.__module__, made.__doc__ = module, doc
+    return made
+
+
+_TYPE_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
+def _valid_device(device: Any) -> bool:
+    if device in ("auto", "cpu", "cuda", "mps"):
+        return True
+    prefix, _, index = str(device).partition(":")
+    return isinstance(device, str) and prefix == "cuda" and index.isdigit() and len(index) < 4

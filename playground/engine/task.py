@@ -1,0 +1,237 @@
+"""A task: what makes one kind of model what it is, behind one interface.
+
+Image classification and language modelling differ in their spec and settings, their data, how
+a model is built and trained, what they report and what they export; everything else (jobs in
+threads or on Ray, the queue, owners, limits, run folders, share links, bundles, compare, the
+CLI's `train`) takes any task through the methods below and knows nothing of images or text.
+
+A task is a folder `playground/tasks/<name>/` whose `task.py` registers an instance of a Task
+subclass; tasks are found the first time one is asked for. Run folders say which task made them
+(`task.json`; runs from before tasks are image classification). A test may `register` a small
+task of its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from playground.engine.metrics import EpochRecord, MetricsLog, Status, StepRecord
+from playground.engine.records import SpecError
+
+DEFAULT = "image"  # the task of a run folder or a bundle that does not say
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a task's training loop ended."""
+
+    status: Status  # FINISHED, STOPPED or DIVERGED
+    message: str
+    epochs: int  # epochs (or evaluation rounds) completed
+    steps: int
+    train_seconds: float  # training time, validation included, pauses excluded
+    samples_per_second: float  # images, tokens, points: what the task calls a sample
+    validation_seconds: float = 0.0  # the part of train_seconds spent on validation
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number of a job's live view: its label (st.metric's), value and change."""
+
+    label: str
+    value: str
+    delta: str | None = None
+
+
+class Task:
+    """What serving and exchange ask of a kind of model. Subclasses set the class attributes and
+    implement the methods that raise NotImplementedError; the others have defaults that fit any
+    task whose records are StepRecords and EpochRecords."""
+
+    name: str = ""  # as run folders, bundles, links and the CLI's --task name it
+    label: str = ""  # in words: "Image classification"
+    samples: str = "samples"  # what a step trains on: "images", "tokens"
+    spec_type: type = object  # the frozen dataclass of a model (to_dict / from_dict)
+    config_type: type = object  # the frozen dataclass of its training settings
+
+    # --- the spec and the settings ------------------------------------------------------------
+
+    def spec_from_dict(self, data: Any):
+        """A validated spec from JSON data; SpecError in words otherwise."""
+        raise NotImplementedError
+
+    def config_from_dict(self, data: Any):
+        """Validated settings from JSON data; SpecError in words otherwise."""
+        raise NotImplementedError
+
+    def settings_table(self) -> tuple:
+        """The rows (engine.settings_table.Setting) the CLI makes flags of; () for none."""
+        return ()
+
+    def presets(self) -> dict[str, Callable[[], tuple[Any, Any]]]:
+        """name -> a function giving (spec, config) of a ready-made model, for the CLI."""
+        return {}
+
+    # --- before a job is queued ---------------------------------------------------------------
+
+    def check(self, spec, config, memory_budget: int | None = None) -> None:
+        """SpecError in words unless `spec` trains with `config` here (with a budget in bytes:
+        every step and pass of the job within it)."""
+        raise NotImplementedError
+
+    def planned_samples(self, config) -> float | None:
+        """Samples one epoch trains on (for the queue's estimate of when a job starts)."""
+        return None
+
+    # --- the job ------------------------------------------------------------------------------
+
+    def load_data(self, config, data_dir, mirrors, device):
+        """The job's data (any object with `.note`, a sentence or "", and `.to(device)`);
+        DataError or SpecError in words if it cannot be had."""
+        raise NotImplementedError
+
+    def with_examples(self, data, extra):
+        """`data` with a person's own examples added (Draw's fine-tune); tasks without them
+        refuse."""
+        raise SpecError(f"{self.label} takes no examples of one's own.")
+
+    def warm_up_data(self, data, batches: int, config):
+        """A few batches' worth of `data` for a fresh Ray worker to warm up on, or None."""
+        return None
+
+    def steps_per_epoch(self, data, config) -> int:
+        raise NotImplementedError
+
+    def epochs(self, config) -> int:
+        return config.epochs
+
+    def build(self, spec) -> nn.Module:
+        """The model of `spec`, fresh weights from the global RNG (the job seeds it)."""
+        raise NotImplementedError
+
+    def prepare(self, model: nn.Module, device, config) -> nn.Module:
+        """The model on the device, laid out as the task trains it."""
+        return model.to(device)
+
+    def train(self, model, data, config, log: MetricsLog, controls, publish, memory_budget):
+        """Train `model` (on the data's device) as `config` says, reporting to `log` and
+        obeying `controls` between steps, calling `publish(model)` when pages should see newer
+        weights; return an Outcome."""
+        raise NotImplementedError
+
+    def results(self, model, data, config, memory_budget) -> dict:
+        """What a finished job adds to its summary (test scores, calibration)."""
+        return {}
+
+    def describe(self, spec, config, data) -> dict:
+        """What every summary of a job of this task says besides the common keys (`data` is
+        None when the job failed before loading it)."""
+        return {}
+
+    def seed(self, config) -> int:
+        return config.seed
+
+    def device(self, config) -> str:
+        return getattr(config, "device", "auto")
+
+    # --- what pages and people see ------------------------------------------------------------
+
+    def live_numbers(self, steps: list[StepRecord], epochs: list[EpochRecord], config) -> list:
+        """The st.metric numbers of a job's live view (Number), from its records."""
+        last = steps[-1] if steps else None
+        vals = [e.val_loss for e in epochs if e.val_loss is not None]
+        tail = [s.loss for s in steps[-50:]]
+        return [
+            Number("Epoch", f"{last.epoch if last else 0} / {self.epochs(config)}"),
+            Number("Train loss", f"{sum(tail) / len(tail):.4f}" if tail else "-"),
+            Number("Val loss", f"{vals[-1]:.4f}" if vals else "-"),
+            Number(f"{self.samples.capitalize()}/s",
+                   f"{last.samples_per_second:,.0f}" if last else "-"),
+        ]  # fmt: skip
+
+    def table_row(self, run) -> dict:
+        """One line of the runs table for a run of this task (keys: its columns)."""
+        s = run.summary
+        seconds = s.get("train_seconds")
+        return {
+            "run": run.name,
+            "name": s.get("name", getattr(run.spec, "name", run.name)),
+            "task": self.label,
+            "epochs": f"{s.get('epochs', 0)} / {self.epochs(run.config)}",
+            "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
+            "status": s.get("status", "unfinished"),
+        }
+
+    def settings(self, run) -> dict:
+        """What a run was made with, flat (for "settings that differ" in compare)."""
+        return {"task": self.name, **run.config.to_dict()}
+
+    def max_records(self, config) -> int:
+        """The most metrics lines a run of these settings writes (a bundle's are cut there)."""
+        return 1_000_000
+
+    def model_card(self, run, files: dict[str, str], memory_budget: int | None) -> str:
+        """README.md of a bundle of `run`; `files` names the files beside it, in words."""
+        lines = [f"# {run.summary.get('name') or run.name}", "",
+                 f"A {self.label.lower()} model made in Deep Learning Playground.", "",
+                 "## The files", ""]  # fmt: skip
+        lines += [f"- `{name}`: {what}" for name, what in files.items()]
+        return "\n".join(lines) + "\n"
+
+    def script(self, run) -> str | None:
+        """A standalone training script of `run` (None: the task writes none)."""
+        return None
+
+    def onnx(self, run):
+        """`run`'s model as a checked ONNX file (with .data and .check_text); SpecError if it
+        cannot be exported."""
+        raise SpecError(f"{self.label} models are not exported to ONNX.")
+
+
+_registry: dict[str, Task] = {}
+_found = threading.Lock()
+_discovered = False
+
+
+def register(task: Task) -> Task:
+    """Make `task` one that jobs, run folders and bundles know by its name."""
+    _registry[task.name] = task
+    return task
+
+
+def tasks() -> dict[str, Task]:
+    """Every task: those in playground/tasks/ (found once) and those registered since."""
+    global _discovered
+    with _found:
+        if not _discovered:
+            folder = importlib.import_module("playground.tasks")  # plugins: found, not imported
+            for module in pkgutil.iter_modules(folder.__path__):
+                if module.ispkg:
+                    importlib.import_module(f"playground.tasks.{module.name}.task")
+            _discovered = True
+    return dict(_registry)
+
+
+def named(name: object) -> Task:
+    """The task called `name`; SpecError if there is none."""
+    found = tasks()
+    if not isinstance(name, str) or name not in found:
+        raise SpecError(
+            f"There is no task {str(name)[:40]!r}; this playground has {', '.join(found)}."
+        )
+    return found[name]
+
+
+def of(config: object) -> Task:
+    """The task whose settings `config` is."""
+    for task in tasks().values():
+        if isinstance(config, task.config_type):
+            return task
+    raise SpecError(f"No task trains with settings of type {type(config).__name__}.")

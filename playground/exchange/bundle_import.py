@@ -1,0 +1,219 @@
+"""A run bundle read back as a run, checked before anything is kept: every name and size, the
+weights' header against the model built on the meta device (before the weights are unpacked),
+the settings, a summary of the right types, metrics cut to what such a run writes, and room
+under the owner's quota and the server's disk cap. Nothing in a bundle is ever executed or
+unpickled; a bundle that fails leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+import time
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import safetensors.torch
+import torch
+
+from playground.engine.records import SpecError
+from playground.engine.settings import ServerSettings
+from playground.exchange import weights_check
+from playground.exchange.bundles import KEPT, LIMITS, MAX_FILES, PICKLES, REQUIRED, BundleError
+from playground.exchange.run_files import (
+    WEIGHTS,
+    clean_summary,
+    new_run_folder,
+    save_weights,
+    write_access,
+    write_atomic,
+)
+from playground.exchange.runs import OverQuota, Run, check_room, load_model, load_run
+from playground.tasks.image import catalog, models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
+
+EXTRA_EXAMPLES = 10_000  # examples of one's own a fine-tune may add to the training split
+
+
+def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, dict]:
+    """The zip in `raw` and its run files (name -> member), every name checked; BundleError
+    says what is wrong. Nothing is unpacked yet."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+        members = zf.infolist()
+    except Exception:  # BadZipFile, and whatever a damaged directory makes zipfile raise
+        raise BundleError(f"{what} is not a zip file: choose a bundle downloaded from the runs "
+                          "table.") from None  # fmt: skip
+    if len(members) > MAX_FILES:
+        raise BundleError(f"{what} holds {len(members):,} files; a bundle holds fewer than "
+                          f"{MAX_FILES}.")  # fmt: skip
+    names = {}
+    for m in members:
+        if m.is_dir():
+            continue
+        _check_name(m.filename, what)
+        names[m.filename] = m
+    prefix = _common_folder(list(names))
+    found: dict[str, zipfile.ZipInfo] = {}
+    for full, m in names.items():
+        name = full[len(prefix) :]
+        if name.lower().endswith(PICKLES):
+            raise BundleError(
+                f"{what} holds {name}, a pickle file, and a pickle runs code when it is loaded: "
+                "bundles carry weights only as safetensors. Nothing was imported."
+            )
+        if name in KEPT:
+            found[name] = m
+    missing = [n for n in REQUIRED if n not in found]
+    if missing:
+        raise BundleError(f"{what} has no {', '.join(missing)}: it is not a run bundle (one "
+                          "comes from the runs table's \"Download bundle\").")  # fmt: skip
+    return zf, found
+
+
+def _check_name(name: str, what: str) -> None:
+    path = PurePosixPath(name)
+    if (
+        "\\" in name
+        or name.startswith("/")
+        or ".." in path.parts
+        or (path.parts and ":" in path.parts[0])
+        or any(ord(c) < 32 for c in name)
+    ):
+        raise BundleError(f"{what} holds a file named {name!r} that points outside the bundle; "
+                          "it was refused and nothing was imported.")  # fmt: skip
+
+
+def _common_folder(names: list[str]) -> str:
+    """'run/' when every file is in the same top folder (as bundles are made), else ''."""
+    tops = {n.split("/", 1)[0] for n in names}
+    if len(tops) == 1 and all("/" in n for n in names):
+        return tops.pop() + "/"
+    return ""
+
+
+def _read_weights(zf: zipfile.ZipFile, member: zipfile.ZipInfo, spec: ModelSpec, what: str):
+    """The safetensors weights of a bundle, their header checked against the model (built on
+    the meta device) before the rest is unpacked."""
+    with torch.device("meta"):
+        model = models.build(spec)
+    try:
+        with zf.open(member) as f:
+            return weights_check.read_checked(f, model, LIMITS[WEIGHTS], f"The weights in {what}")
+    except SpecError as e:
+        raise BundleError(f"{e.message} Nothing was imported.") from None
+    except Exception as e:  # zlib.error, a bad CRC: damage, in words
+        raise BundleError(
+            f"The weights in {what} cannot be unpacked ({type(e).__name__}): the zip is damaged. "
+            "Download the bundle again. Nothing was imported."
+        ) from None
+
+
+def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int, what: str) -> bytes:
+    """A member's bytes, never more than `limit`: the size a zip declares is not trusted."""
+    too_big = BundleError(
+        f"{member.filename} in {what} unpacks to more than {limit >> 20 or 1} MB: too large for "
+        "a run (or a zip bomb). Nothing was imported."
+    )
+    if member.file_size > limit:
+        raise too_big
+    try:
+        with zf.open(member) as f:
+            content = f.read(limit + 1)
+    except Exception as e:  # zlib.error, a bad CRC, an unknown compression: damage, in words
+        raise BundleError(
+            f"{member.filename} in {what} cannot be unpacked ({type(e).__name__}): the zip is "
+            "damaged. Download the bundle again. Nothing was imported."
+        ) from None
+    if len(content) > limit:
+        raise too_big
+    return content
+
+
+def import_bundle(
+    raw: bytes,
+    root: str | Path,
+    owner: str | None,
+    what: str = "the bundle",
+    limits: ServerSettings | None = None,
+) -> Run:
+    """A new run in `root`, owned by `owner`, from a bundle's bytes: validated first (the
+    model, the settings, weights that fit the model, read from their header before any tensor
+    is made; room under `limits` for the unpacked files); nothing is left behind on failure."""
+    zf, members = open_bundle(raw, what)
+    files = {n: _read_member(zf, m, LIMITS[n], what) for n, m in members.items() if n != WEIGHTS}
+    try:
+        spec = ModelSpec.from_json(files["spec.json"])
+        spec.validate()
+        config = TrainConfig.from_json(files["config.json"])
+    except SpecError as e:
+        raise BundleError(f"{what}: {e.message}") from None
+    files[WEIGHTS] = _read_weights(zf, members[WEIGHTS], spec, what)
+    try:
+        state = safetensors.torch.load(files[WEIGHTS])
+        load_model(spec, state, what)
+    except SpecError as e:
+        raise BundleError(e.message) from None
+    except Exception as e:  # safetensors has its own error types for damaged files
+        raise BundleError(f"The weights in {what} cannot be read ({e}).") from None
+    summary = _summary(files.get("summary.json"), what)
+    if "metrics.jsonl" in files:
+        files["metrics.jsonl"], cut = _capped_metrics(files["metrics.jsonl"], config)
+        if cut:
+            summary["message"] = (
+                f"{summary['message']} {cut:,} metrics lines beyond what a run of "
+                f"{config.epochs} epoch(s) writes were left out."
+            )
+    try:
+        check_room(owner, sum(map(len, files.values())), limits, root,
+                   f"{what} was not imported")  # fmt: skip
+    except OverQuota as e:
+        raise BundleError(e.message) from None
+    path = new_run_folder(root, f"imported-{spec.name}")
+    try:
+        write_access(path, owner, None)
+        write_atomic(path / "spec.json", files["spec.json"])
+        write_atomic(path / "config.json", files["config.json"])
+        save_weights(path, state)
+        if "metrics.jsonl" in files:
+            write_atomic(path / "metrics.jsonl", files["metrics.jsonl"])
+        write_atomic(path / "summary.json", json.dumps(summary, indent=2))
+        return load_run(path)
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def _capped_metrics(raw: bytes, config: TrainConfig) -> tuple[bytes, int]:
+    """The metrics of a bundle, cut to the lines a run of its settings could have written
+    (one a step, one an epoch, and room for examples added by fine-tuning); (bytes, lines
+    cut)."""
+    info = catalog.DATASETS[config.dataset]
+    images = info.train_images * (1 - config.val_fraction)
+    if config.train_limit:
+        images = min(images, config.train_limit)
+    steps = math.ceil((images + EXTRA_EXAMPLES) / config.batch_size) * config.epochs
+    most = steps + config.epochs + 1
+    lines = raw.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    if len(lines) <= most:
+        return raw, 0
+    return b"\n".join(lines[:most]) + b"\n", len(lines) - most
+
+
+def _summary(raw: bytes | None, what: str) -> dict:
+    summary = {}
+    if raw is not None:
+        try:
+            summary = clean_summary(json.loads(raw))
+        except (ValueError, RecursionError):
+            summary = {}
+    summary.setdefault("status", "finished" if "test_accuracy" in summary else "imported")
+    summary.setdefault("message", f"Imported from {what}.")
+    summary["imported_from"] = what
+    summary["imported"] = time.time()
+    return summary

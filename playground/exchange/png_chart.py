@@ -1,0 +1,77 @@
+"""A run's curves as a small PNG (for a bundle's model card), drawn with Pillow: plotly needs a
+browser engine to make images, and a bundle must be made on a server without one.
+
+Left: the training loss per step (the log's chart points, their mean). Right: train and
+validation accuracy per epoch.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from PIL import Image, ImageDraw
+
+from playground.engine.metrics import MetricsLog
+
+WIDTH, HEIGHT = 900, 340
+_PANEL = 430
+_MARGIN = (48, 30, 12, 34)  # left, top, right, bottom
+_BLUE, _ORANGE, _GREY, _INK = (31, 119, 180), (255, 127, 14), (205, 205, 205), (40, 40, 40)
+
+
+def curves_png(log: MetricsLog) -> bytes:
+    """The loss and accuracy curves of a run's log as PNG bytes."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    points = log.points(400)
+    steps = [(p.last, p.loss) for p in points]
+    _panel(draw, 0, "training loss per step", [("loss", _BLUE, steps)], "step")
+    epochs = log.epochs()
+    train = [(e.epoch, e.train_accuracy) for e in epochs]
+    val = [(e.epoch, e.val_accuracy) for e in epochs if e.val_accuracy is not None]
+    _panel(draw, _PANEL + 40, "accuracy per epoch",
+           [("train", _BLUE, train), ("validation", _ORANGE, val)], "epoch")  # fmt: skip
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _panel(draw: ImageDraw.ImageDraw, x0: int, title: str, series, x_label: str) -> None:
+    left, top = x0 + _MARGIN[0], _MARGIN[1]
+    right, bottom = x0 + _PANEL - _MARGIN[2], HEIGHT - _MARGIN[3]
+    draw.text((left, 8), title, fill=_INK)
+    draw.rectangle((left, top, right, bottom), outline=_GREY)
+    everything = [p for _, _, pts in series for p in pts]
+    if not everything:
+        draw.text((left + 10, top + 10), "no records yet", fill=_INK)
+        return
+    xs, ys = [p[0] for p in everything], [p[1] for p in everything]
+    x_lo, x_hi = min(xs), max(xs)
+    y_lo, y_hi = min(ys), max(ys)
+    if y_hi - y_lo < 1e-12:
+        y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        fx = 0.5 if x_hi == x_lo else (x - x_lo) / (x_hi - x_lo)
+        return left + fx * (right - left), bottom - (y - y_lo) / (y_hi - y_lo) * (bottom - top)
+
+    for value in (y_lo, (y_lo + y_hi) / 2, y_hi):
+        _, y = at(x_lo, value)
+        draw.line((left, y, right, y), fill=_GREY)
+        draw.text((x0 + 2, y - 6), _number(value), fill=_INK)
+    draw.text((left, bottom + 4), _number(x_lo), fill=_INK)
+    draw.text((right - 40, bottom + 4), _number(x_hi), fill=_INK)
+    draw.text(((left + right) / 2 - 15, bottom + 18), x_label, fill=_INK)
+    for i, (name, colour, pts) in enumerate(series):
+        line: Sequence = [at(x, y) for x, y in pts]
+        if len(line) > 1:
+            draw.line(line, fill=colour, width=2)
+        for x, y in line if len(line) < 40 else ():
+            draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=colour)
+        if len(series) > 1:
+            draw.text((right - 90, top + 6 + 14 * i), name, fill=colour)
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"

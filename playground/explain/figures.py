@@ -1,0 +1,175 @@
+"""The image task's figures for Draw, Inspect and Evaluate: class probabilities, the confusion
+matrix, feature maps and filters, attributions over the image, layer statistics. Records and
+tensors in, go.Figure out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.serving.curves import _TRAIN, _VAL, layout
+
+
+def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str]) -> go.Figure:
+    """One bar per class; the most probable one stands out."""
+    top = max(range(len(probabilities)), key=lambda i: probabilities[i])
+    colors = [_TRAIN if i == top else "#9ecae1" for i in range(len(probabilities))]
+    fig = go.Figure(
+        go.Bar(
+            x=list(classes),
+            y=list(probabilities),
+            marker_color=colors,
+            text=[f"{p:.0%}" for p in probabilities],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:.2%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="probability")
+    return layout(fig, "Probabilities", height=280)
+
+
+def confusion_figure(
+    matrix: Sequence[Sequence[int]], classes: Sequence[str], mistakes_only: bool = False
+) -> go.Figure:
+    """Counts of true (rows) against predicted (columns) classes. With `mistakes_only` the
+    diagonal is left uncoloured, so that the colours show the mistakes (its counts still show).
+    Each cell also carries an invisible square marker, so that a click selects it (plotly
+    reports no points for a heatmap's cells); a selected point's customdata is [true,
+    predicted, count]."""
+    labels = list(classes)
+    k = len(labels)
+    colours = [
+        [None if mistakes_only and t == p else matrix[t][p] for p in range(k)] for t in range(k)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=colours,
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            text=[[str(v) for v in row] for row in matrix],
+            texttemplate="%{text}",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_scatter(
+        x=[labels[p] for t in range(k) for p in range(k)],
+        y=[labels[t] for t in range(k) for p in range(k)],
+        customdata=[[t, p, matrix[t][p]] for t in range(k) for p in range(k)],
+        mode="markers",
+        marker=dict(symbol="square", size=max(12, 400 // k), color="rgba(0,0,0,0)"),
+        selected=dict(marker=dict(color="rgba(0,0,0,0)")),
+        unselected=dict(marker=dict(opacity=0)),
+        hovertemplate="true %{y}, predicted %{x}: %{customdata[2]}<br>click to see them"
+        "<extra></extra>",
+        showlegend=False,
+    )
+    fig.update_xaxes(title="predicted", type="category", side="top")
+    fig.update_yaxes(title="true", type="category", autorange="reversed")
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=60, b=10), clickmode="event+select")
+    return fig
+
+
+def maps_figure(maps, title: str, columns: int = 8, shared_scale: bool = True) -> go.Figure:
+    """Feature maps (C, H, W) as a grid of small heatmaps (one trace: a mosaic with gaps), with
+    each pixel's channel and value on hover. Without a shared scale each map is
+    stretched to its own range (the hover still shows the real value)."""
+    maps = np.asarray(maps, dtype=np.float32)
+    channels, h, w = maps.shape
+    columns = min(columns, channels)
+    rows = -(-channels // columns)
+    shown = maps
+    if not shared_scale:
+        low = maps.min(axis=(1, 2), keepdims=True)
+        span = maps.max(axis=(1, 2), keepdims=True) - low
+        shown = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.5)
+    z = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), np.nan, np.float32)
+    info = np.full((*z.shape, 2), np.nan, np.float32)  # channel, value
+    for c in range(channels):
+        top, left = (c // columns) * (h + 1), (c % columns) * (w + 1)
+        z[top : top + h, left : left + w] = shown[c]
+        info[top : top + h, left : left + w, 0] = c + 1
+        info[top : top + h, left : left + w, 1] = maps[c]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            customdata=info,
+            colorscale="Viridis",
+            showscale=shared_scale,
+            colorbar=dict(thickness=10),
+            hoverongaps=False,
+            hovertemplate="channel %{customdata[0]}: %{customdata[1]:.3f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    height = max(120, min(90 * rows + 60, 600))
+    fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=40, b=5))
+    return fig
+
+
+def bars_figure(values, title: str) -> go.Figure:
+    """A vector of activations (dense layer units) as a bar strip."""
+    fig = go.Figure(
+        go.Bar(
+            y=list(values), marker_color=_TRAIN, hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"
+        )
+    )
+    fig.update_xaxes(title="unit")
+    return layout(fig, title, height=200)
+
+
+def overlay_figure(image, heat, title: str) -> go.Figure:
+    """An input image (H, W) in grey with a heatmap (H, W) over it, half transparent."""
+    fig = go.Figure()
+    fig.add_heatmap(
+        z=image.tolist(), colorscale="Greys", reversescale=True, showscale=False, hoverinfo="skip"
+    )
+    fig.add_heatmap(
+        z=heat.tolist(),
+        colorscale="Hot",
+        opacity=0.55,
+        showscale=False,
+        hovertemplate="(%{y}, %{x}): %{z:.2f}<extra></extra>",
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed")
+    fig.update_layout(title=title, height=300, width=300, margin=dict(l=5, r=5, t=40, b=5))
+    return fig
+
+
+def statistics_figure(names: Sequence[str], means, stds, dead) -> go.Figure:
+    """Per layer: mean and std of its outputs (bars) and the share of dead ReLUs (a line on
+    the right axis, where there is a ReLU)."""
+    fig = go.Figure()
+    fig.add_bar(x=list(names), y=list(means), name="mean", marker_color=_TRAIN)
+    fig.add_bar(x=list(names), y=list(stds), name="std", marker_color="#9ecae1")
+    fig.add_scatter(
+        x=list(names),
+        y=[None if d is None else d for d in dead],
+        name="dead ReLUs",
+        mode="markers+lines",
+        connectgaps=False,
+        yaxis="y2",
+        marker_color=_VAL,
+        hovertemplate="%{x}: %{y:.1%} dead<extra></extra>",
+    )
+    fig.update_layout(
+        barmode="group",
+        yaxis2=dict(overlaying="y", side="right", range=[0, 1], tickformat=".0%", dtick=0.25,
+                    title="dead ReLUs", showgrid=False),
+    )  # fmt: skip
+    fig.update_xaxes(type="category")
+    return layout(fig, "Layer statistics over a batch of test images", height=340)
+
+
+def statistics_history_figure(steps: Sequence[int], series: dict[str, Sequence], title: str):
+    """One line per layer over training steps (e.g. the share of dead ReLUs)."""
+    fig = go.Figure()
+    for name, values in series.items():
+        fig.add_scatter(x=list(steps), y=list(values), name=name, mode="lines+markers")
+    fig.update_xaxes(title="step")
+    return layout(fig, title, height=300)

@@ -1,0 +1,155 @@
+"""Plotly figure builders: records and summaries in, go.Figure out. No Streamlit here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from playground.engine.metrics import EpochRecord, Span
+
+_TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
+_BAND = "rgba(31,119,180,0.12)"
+
+
+def smooth(values: Sequence[float], weight: float = 0.9, counts: Sequence[int] = ()) -> list:
+    """Exponential moving average with bias correction (TensorBoard's smoothing); a value that
+    stands for `counts[i]` steps (a folded span) is weighted as that many steps."""
+    out, avg, kept = [], 0.0, 1.0
+    for i, v in enumerate(values):
+        w = weight ** (counts[i] if counts else 1)
+        avg = w * avg + (1 - w) * v
+        kept *= w
+        out.append(avg / (1 - kept))
+    return out
+
+
+def layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+    """The app's chart frame: a title, small margins, the legend on top at the right."""
+    fig.update_layout(
+        title=title,
+        height=height,
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"),
+        uirevision="keep",  # keep the user's zoom while the figure is redrawn live
+    )
+    return fig
+
+
+def step_loss_figure(points: Sequence[Span], smoothing: float = 0.9) -> go.Figure:
+    """Training loss per step (faint; where steps are folded into one point, their mean, with
+    their range shaded), its smoothed line, and the learning rate (right axis), against the
+    step: one chart, so a live page redraws one."""
+    fig = go.Figure()
+    x = [p.last for p in points]
+    loss = [p.loss for p in points]
+    if any(p.count > 1 for p in points):
+        fig.add_scatter(x=x, y=[p.loss_max for p in points], mode="lines", line=dict(width=0),
+                        showlegend=False, hoverinfo="skip")  # fmt: skip
+        fig.add_scatter(x=x, y=[p.loss_min for p in points], mode="lines", line=dict(width=0),
+                        fill="tonexty", fillcolor=_BAND, name="range")  # fmt: skip
+    fig.add_scatter(x=x, y=loss, mode="lines", name="batch loss", line=dict(color=_RAW, width=1))
+    smoothed = smooth(loss, smoothing, [p.count for p in points])
+    fig.add_scatter(
+        x=x, y=smoothed, mode="lines", name="smoothed", line=dict(color=_TRAIN, width=2)
+    )
+    fig.add_scatter(
+        x=x,
+        y=[p.lr for p in points],
+        mode="lines",
+        name="learning rate",
+        yaxis="y2",
+        line=dict(color=_LR, width=1.5, dash="dot"),
+    )
+    fig.update_layout(
+        xaxis=dict(title="step"),
+        yaxis=dict(title="loss", rangemode="tozero"),
+        yaxis2=dict(
+            title="learning rate",
+            overlaying="y",
+            side="right",
+            rangemode="tozero",
+            showgrid=False,
+            exponentformat="power",
+        ),
+    )
+    return layout(fig, "Training loss and learning rate per step")
+
+
+def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
+    """Train and validation loss (left) and accuracy (right) at the end of each epoch."""
+    fig = go.Figure()
+    x = [e.epoch for e in epochs]
+    val = [e for e in epochs if e.val_loss is not None]
+    vx = [e.epoch for e in val]
+    for axis, train_y, val_y in (
+        ("", [e.train_loss for e in epochs], [e.val_loss for e in val]),
+        ("2", [e.train_accuracy for e in epochs], [e.val_accuracy for e in val]),
+    ):
+        first = axis == ""
+        for name, xs, ys, color in (("train", x, train_y, _TRAIN), ("validation", vx, val_y, _VAL)):
+            fig.add_scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=name,
+                legendgroup=name,
+                showlegend=first,
+                line=dict(color=color),
+                xaxis=f"x{axis}",
+                yaxis=f"y{axis}",
+            )
+    ticks = 1 if len(x) <= 20 else None
+    fig.update_layout(
+        xaxis=dict(domain=[0, 0.45], title="epoch", dtick=ticks),
+        xaxis2=dict(domain=[0.55, 1], title="epoch", dtick=ticks),
+        yaxis=dict(title="loss", rangemode="tozero"),
+        yaxis2=dict(title="accuracy", anchor="x2", tickformat=".1%"),
+    )
+    return layout(fig, "Loss and accuracy per epoch")
+
+
+def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9) -> go.Figure:
+    """Runs overlaid: smoothed training loss per epoch-fraction, validation accuracy per epoch.
+
+    `curves` maps a run's name to (its chart points, as MetricsLog.points gives them, and its
+    epoch records). Steps are put on an epoch axis so runs with different batch sizes line up.
+    """
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Training loss (smoothed)", "Validation accuracy")
+    )
+    for i, (name, (points, epochs)) in enumerate(curves.items()):
+        color = _PALETTE[i % len(_PALETTE)]
+        if points:
+            per_epoch = max((p.last for p in points if p.epoch == 1), default=1)
+            y = smooth([p.loss for p in points], smoothing, [p.count for p in points])
+            fig.add_scatter(
+                x=[p.last / per_epoch for p in points],
+                y=y,
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line=dict(color=color),
+                row=1,
+                col=1,
+            )
+        val = [e for e in epochs if e.val_accuracy is not None]
+        fig.add_scatter(
+            x=[e.epoch for e in val],
+            y=[e.val_accuracy for e in val],
+            mode="lines+markers",
+            name=name,
+            legendgroup=name,
+            showlegend=not points,
+            line=dict(color=color),
+            row=1,
+            col=2,
+        )
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(tickformat=".1%", row=1, col=2)
+    return layout(fig, "", height=360)
+
+
+_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]

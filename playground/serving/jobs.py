@@ -1,0 +1,415 @@
+"""Training in the background: one TrainingJob per daemon thread (manager.py runs them).
+
+The thread never touches Streamlit. Pages and the CLI read `job.log` (a MetricsLog), `job.status`
+and `job.latest_weights()`, and steer through `pause()`, `resume()`, `stop()` and `set_lr()`.
+Every way a job can end is a status with a message: the thread never dies silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from playground.engine import history, owners
+from playground.engine.controls import Controls
+from playground.engine.devices import device_name, pick_device, weights_copy
+from playground.engine.history import EARLY_STEPS, WeightHistory
+from playground.engine.memory import history_bytes
+from playground.engine.metrics import MetricsLog, Status
+from playground.engine.records import SpecError
+from playground.exchange.run_files import RunWriter, write_access
+from playground.tasks.image import calibration, evaluation, models
+from playground.tasks.image.data import DataError, Dataset, load
+from playground.tasks.image.fit import check_fit, job_pass_batch_size
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
+from playground.tasks.image.training import evaluate, prepare, train
+
+logger = logging.getLogger(__name__)
+
+
+class JobFailed(RuntimeError):
+    """A job cannot go on (e.g. the worker that trained it went away); `str()` says why."""
+
+
+_seed_lock = threading.Lock()  # the global RNG is shared: seed and build one model at a time
+
+
+class TrainingJob:
+    """A model, a recipe and a thread that trains one with the other."""
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        config: TrainConfig,
+        *,
+        name: str | None = None,
+        data_dir: str | Path | None = None,
+        runs_dir: str | Path | None = None,
+        mirrors: Sequence[str] | None = None,
+        initial_weights: dict[str, torch.Tensor] | None = None,
+        extra: tuple[torch.Tensor, torch.Tensor, int] | None = None,
+        owner: str | None = None,
+        dataset: Dataset | None = None,
+        address: str | None = None,
+    ):
+        """`initial_weights` (a state dict of `spec`) starts from a trained model instead of
+        fresh weights: fine-tuning. `extra` = (images uint8 (N, C, H, W), labels (N,), repeat)
+        adds the user's own examples to the training split. `owner` (owners.py) is who may
+        control it; None for the CLI's own jobs. `dataset`, already loaded, is used instead of
+        loading the config's (a worker of a Ray cluster gets it from the app). `address` is the
+        network address it was started from (the server caps jobs per address)."""
+        check_fit(spec, config)  # a bad spec fails here, before any thread exists
+        self.id = uuid.uuid4().hex[:10]
+        self.spec, self.config = spec, config
+        self.name = name or spec.name
+        self.data_dir, self.runs_dir, self.mirrors = data_dir, runs_dir, mirrors
+        self.initial_weights, self.extra = initial_weights, extra
+        self.dataset = dataset
+        self.owner, self.address = owner, address
+        self.share_token: str | None = None  # set by share()
+        self.log = MetricsLog(sink=self._write_records)
+        self.history = WeightHistory()  # weights at a few moments, to replay its learning
+        self.controls = Controls()
+        self.created = time.time()
+        self.device: str = ""
+        self.data_note: str = ""  # e.g. "MNIST could not be downloaded; using the sample"
+        self.steps_per_epoch: int = 0
+        self.summary: dict = {}
+        self.run_dir: Path | None = None
+        self._writer: RunWriter | None = None
+        self._lock = threading.Lock()
+        self._status = Status.QUEUED
+        self._message = "Waiting for a free slot."
+        self._weights: dict[str, torch.Tensor] | None = None
+        self._weights_version = 0
+        self._thread: threading.Thread | None = None
+        self._on_end: list[Callable[[TrainingJob], None]] = []
+        self._on_status: list[Callable[[TrainingJob], None]] = []
+
+    # --- what readers see -------------------------------------------------------------------
+
+    @property
+    def status(self) -> Status:
+        with self._lock:
+            status = self._status
+        if status is Status.RUNNING and self.controls.paused:
+            return Status.PAUSED
+        return status
+
+    @property
+    def message(self) -> str:
+        with self._lock:
+            return self._message
+
+    @property
+    def active(self) -> bool:
+        """Started and not yet ended."""
+        return self._thread is not None and not self.status.ended
+
+    @property
+    def held(self) -> bool:
+        """Paused, and its loop waits: no step is under way and every record has arrived."""
+        return self.controls.held
+
+    @property
+    def total_steps(self) -> int:
+        """Optimizer steps in the whole run (0 until the data is loaded)."""
+        return self.steps_per_epoch * self.config.epochs
+
+    def latest_weights(self) -> tuple[int, dict[str, torch.Tensor]] | None:
+        """(version, CPU state dict) of the newest snapshot, or None before the first."""
+        with self._lock:
+            if self._weights is None:
+                return None
+            return self._weights_version, self._weights
+
+    def inference_model(self) -> nn.Module | None:
+        """A CPU model in eval mode with the newest snapshot; training is not disturbed."""
+        latest = self.latest_weights()
+        if latest is None:
+            return None
+        model = models.build(self.spec)
+        model.load_state_dict(latest[1])
+        return model.eval()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; True if it has."""
+        if self._thread is None:
+            return self.status.ended
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # --- control ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None or self._status.ended:
+                return
+            self._thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        self.controls.pause()
+
+    def resume(self) -> None:
+        self.controls.resume()
+
+    def stop(self) -> None:
+        """Stop within one batch; a job still queued ends at once."""
+        self.controls.stop()
+        with self._lock:
+            queued = self._status is Status.QUEUED and self._thread is None
+            if queued:
+                self._status, self._message = Status.STOPPED, "Cancelled before it started."
+        if queued:
+            self._ended()
+
+    def set_lr(self, lr: float) -> None:
+        self.controls.set_lr(lr)
+
+    @property
+    def lr(self) -> float:
+        """The base learning rate it trains with now (the schedule follows it)."""
+        return self.controls.lr or self.config.lr
+
+    def set_limits(
+        self,
+        time_limit: float | None,
+        pause_limit: float | None,
+        memory_budget: int | None = None,
+    ) -> None:
+        """The server's limits, in seconds (None: none), and the bytes one step or pass may
+        take (None: the default server's): set before the job starts."""
+        self.controls.time_limit, self.controls.pause_limit = time_limit, pause_limit
+        self.controls.memory_budget = memory_budget
+        if memory_budget is not None:  # the history is memory the job holds too
+            self.history.max_bytes = min(history.MAX_BYTES, history_bytes(memory_budget))
+
+    def seconds_left(self) -> float | None:
+        """Until the time limit stops it; None without a limit or before it started."""
+        return self.controls.seconds_left()
+
+    def on_end(self, callback: Callable[[TrainingJob], None]) -> None:
+        self._on_end.append(callback)
+
+    def on_status(self, callback: Callable[[TrainingJob], None]) -> None:
+        """Call `callback(job)` after each change of status or message, from the job's thread."""
+        self._on_status.append(callback)
+
+    def share(self) -> str:
+        """The token of this job's watch link (made once), also kept in its run folder so that
+        the link shows the run once the job has ended."""
+        with self._lock:
+            if self.share_token is None:
+                self.share_token = owners.new_token()
+                if self.run_dir is not None:
+                    write_access(self.run_dir, self.owner, self.share_token)
+            return self.share_token
+
+    # --- the thread -------------------------------------------------------------------------
+
+    def _set(self, status: Status, message: str) -> None:
+        with self._lock:
+            self._status, self._message = status, message
+        for callback in self._on_status:
+            try:
+                callback(self)
+            except Exception:
+                logger.exception("on_status callback of job %s failed", self.id)
+
+    def _run(self) -> None:
+        try:
+            self.controls.start_clock()
+            self._set(Status.RUNNING, "Loading the data.")
+            self._train()
+        except (SpecError, DataError, JobFailed) as e:
+            self._set(Status.FAILED, str(e))
+        except torch.OutOfMemoryError:
+            self._set(
+                Status.FAILED,
+                f"The {self.device or 'device'} ran out of memory: lower the batch size or use a "
+                "smaller model.",
+            )
+        except Exception as e:  # anything else still ends as a status, with the details logged
+            logger.error("training job %s failed:\n%s", self.id, traceback.format_exc())
+            self._set(
+                Status.FAILED, f"Training failed with an internal error: {type(e).__name__}: {e}"
+            )
+        finally:
+            self._record_failure()
+            self._ended()
+
+    def _record_failure(self) -> None:
+        """A run folder whose job failed still says so, and why, in its summary."""
+        if self._writer is None or self.summary or self.status is not Status.FAILED:
+            return
+        try:
+            self.log.flush()  # the records up to the failure
+        except OSError:
+            logger.exception("could not write the last records of failed job %s", self.id)
+        self.summary = {
+            "name": self.name,
+            "model": self.spec.name,
+            "dataset": self.config.dataset,
+            "status": Status.FAILED.value,
+            "message": self.message,
+            "device": self.device,
+            "ended": time.time(),
+        }
+        try:
+            self._writer.finish(self.summary)
+        except OSError:
+            logger.exception("could not write the summary of failed job %s", self.id)
+
+    def _load(self, device: torch.device | str) -> Dataset:
+        """The job's data (the dataset it was given, or loaded as its config says), with the
+        user's own examples added."""
+        config = self.config
+        data = self.dataset or load(
+            config.dataset,
+            self.data_dir,
+            val_fraction=config.val_fraction,
+            train_limit=config.train_limit,
+            device=device,
+            mirrors=self.mirrors,
+        )
+        self.data_note = data.note
+        if self.extra is not None:
+            data = data.with_extra(*self.extra)
+        self.steps_per_epoch = -(-len(data.train_x) // config.batch_size)
+        return data.to(device)
+
+    def _open_run(self) -> RunWriter | None:
+        """The job's run folder, from here on filled by the log's records."""
+        if not self.runs_dir:
+            return None
+        with self._lock:  # share() writes through to the folder from here on
+            self._writer = RunWriter(
+                self.runs_dir, self.name, self.spec, self.config, self.owner, self.share_token
+            )
+            self.run_dir = self._writer.path
+        return self._writer
+
+    def _finish_run(self, summary: dict, weights: dict[str, torch.Tensor] | None) -> None:
+        """Save the last weights and the summary; then the job has ended as it says."""
+        summary["best_val_accuracy"] = max(
+            (e.val_accuracy for e in self.log.epochs() if e.val_accuracy is not None),
+            default=None,
+        )
+        summary["ended"] = time.time()
+        self.log.flush()
+        if self._writer:
+            if weights is not None:
+                self._writer.save_weights(weights)
+            self._writer.finish(summary)
+        self.summary = summary
+        self._set(Status(summary["status"]), summary["message"])
+
+    def _train(self) -> None:
+        config = self.config
+        device = pick_device(config.device)
+        self.device = device_name(device)
+        data = self._load(device)
+        with _seed_lock:
+            torch.manual_seed(config.seed)  # weights, then dropout, follow the seed
+            model = models.build(self.spec)
+        if self.initial_weights is not None:
+            try:
+                model.load_state_dict(self.initial_weights)
+            except RuntimeError as e:
+                raise SpecError(
+                    f"The starting weights do not fit the model ({str(e).splitlines()[0]})."
+                ) from None
+        model = prepare(model, device, config.channels_last)
+        runner = torch.compile(model) if config.compile else model
+        writer = self._open_run()
+        saved_epochs = [0]
+        self.history.add(0, 0, weights_copy(model), epoch_end=False)
+
+        def publish(_: nn.Module) -> None:
+            state = weights_copy(model)
+            with self._lock:
+                self._weights, self._weights_version = state, self._weights_version + 1
+            self.log.flush()
+            epochs = len(self.log.epochs())
+            last = self.log.last_step()
+            step = last.step if last else 0
+            if epochs > saved_epochs[0]:
+                self.history.add(step, epochs, state, epoch_end=True)
+            elif step in EARLY_STEPS:
+                self.history.add(step, epochs, state, epoch_end=False)
+            if writer and epochs > saved_epochs[0]:  # each epoch's weights survive a crash
+                writer.save_weights(state)
+                history.save(self.history, writer.path)
+            saved_epochs[0] = epochs
+
+        self._set(Status.RUNNING, "Training.")
+        started = time.time()
+        passes = max(
+            1,
+            job_pass_batch_size(
+                self.spec,
+                config.batch_size,
+                config.optimizer,
+                self.controls.memory_budget,
+                data.info.input_shape,
+            ),
+        )
+        outcome = train(runner, data, config, self.log, self.controls, publish, pass_batch=passes)
+        publish(model)
+        if writer:
+            history.save(self.history, writer.path)
+        summary = {
+            "name": self.name,
+            "model": self.spec.name,
+            "dataset": data.name,
+            "status": outcome.status.value,
+            "message": outcome.message,
+            "epochs": outcome.epochs,
+            "steps": outcome.steps,
+            "train_seconds": round(outcome.train_seconds, 3),
+            "validation_seconds": round(outcome.validation_seconds, 3),
+            "samples_per_second": round(outcome.samples_per_second, 1),
+            "pass_batch_size": passes,  # images validation and the test took at a time
+            "device": self.device,
+            "node": platform.node(),  # this machine; on a cluster, the worker's
+            "started": started,
+        }
+        if outcome.status is Status.FINISHED:
+            loss, accuracy = evaluate(
+                model, data.test_x, data.test_y, config.loss, data.info, batch_size=passes,
+                channels_last=config.channels_last,
+            )  # fmt: skip
+            summary.update(test_loss=loss, test_accuracy=accuracy)
+            summary.update(_calibration(model, data, config, passes))
+        self._finish_run(summary, weights_copy(model))
+
+    def _write_records(self, records: list) -> None:
+        if self._writer is not None:
+            self._writer.append(records)
+
+    def _ended(self) -> None:
+        for callback in self._on_end:
+            try:
+                callback(self)
+            except Exception:
+                logger.exception("on_end callback of job %s failed", self.id)
+
+
+def _calibration(model: nn.Module, data: Dataset, config: TrainConfig, batch_size: int) -> dict:
+    """The temperature that makes a softmax model's confidence honest on the validation split,
+    and its calibration error before and after (calibration.py); {} where that does not apply."""
+    if not len(data.val_y) or config.loss not in calibration.SOFTMAX_LOSSES:
+        return {}
+    outputs = evaluation.outputs_of(model, data.val_x, data.info, batch_size).float().cpu()
+    return calibration.calibrate(outputs, data.val_y.cpu())

@@ -1,0 +1,89 @@
+"""The Draw page's pieces: the prediction for a prepared drawing, and what the model sees."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.explain import figures
+from playground.tasks.image import evaluation
+from playground.tasks.image.drawing import Prepared, Steps
+from playground.tasks.image.evaluation import Answer
+from playground.ui.images import enlarged
+from playground.ui.model_picker import Choice
+from playground.ui.text import plain
+
+_TOGGLES = {  # Steps field: (label, widget key)
+    "crop": ("Crop to the ink", "draw-crop"),
+    "keep_aspect": ("Fit in 20 px, keep shape", "draw-aspect"),
+    "centre_of_mass": ("Centre by mass", "draw-centre"),
+}
+
+
+def current_steps() -> Steps:
+    """The steps as the toggles stand (read before they are drawn, below the answer, so that on
+    a phone the answer sits right under the canvas)."""
+    return Steps(**{f: st.session_state.get(key, True) for f, (_, key) in _TOGGLES.items()})
+
+
+def step_toggles() -> None:
+    """Switches for each preparation step, to see why each matters."""
+    st.caption("Preparation steps (switch one off to see why it is there):")
+    cols = st.columns(3)
+    for col, (label, key) in zip(cols, _TOGGLES.values(), strict=True):
+        col.toggle(label, st.session_state.get(key, True), key=key)
+
+
+def answer_for(choice: Choice, prepared: Prepared) -> Answer:
+    return evaluation.answer(choice.model, prepared.pixels(), choice.dataset, choice.loss,
+                             choice.temperature)  # fmt: skip
+
+
+def _calibration_note(answer: Answer, temperature: float) -> None:
+    if answer.raw_confidence is None:
+        st.caption(
+            "Confidence as the model's softmax gives it: this model has no calibration (it is "
+            "fitted when a job finishes with a validation split)."
+        )
+        return
+    st.caption(
+        f"Calibrated: its outputs are divided by {temperature:.3g}, the temperature that "
+        f"makes its confidence match how often it is right on validation images it never "
+        f"trained on. The raw softmax says {answer.raw_confidence:.1%}."
+    )
+
+
+def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | None:
+    """The "Prediction" metric (no digit while the canvas is empty), confidence and the bars."""
+    answer = None
+    if choice is not None and choice.model is not None and prepared and not prepared.empty:
+        answer = answer_for(choice, prepared)
+    cols = st.columns(2)
+    cols[0].metric("Prediction", choice.dataset.classes[answer.label] if answer else "-")
+    cols[1].metric("Confidence", f"{answer.confidence:.1%}" if answer else "-")
+    if answer is None:
+        if choice is not None and choice.model is None:
+            st.info("The job has no weights yet: they appear after its first steps.")
+        else:
+            st.caption("Draw a digit: the answer appears when you lift the mouse or finger.")
+        return None
+    _calibration_note(answer, choice.temperature)
+    if answer.warning:
+        st.warning(plain(answer.warning), icon=":material/help:")
+    st.plotly_chart(
+        figures.probabilities_figure(answer.probabilities, choice.dataset.classes),
+        key="draw-probabilities", config={"displayModeBar": False},
+    )  # fmt: skip
+    return answer
+
+
+def what_the_model_sees(prepared: Prepared) -> None:
+    """Each step as a small image: the ink, the crop, the scaled digit, the 28x28 input."""
+    cols = st.columns(4)
+    for col, (title, image) in zip(
+        cols,
+        [("Your ink", prepared.ink), ("Cropped", prepared.cropped),
+         ("Scaled", prepared.scaled), ("28x28 input", prepared.image)],
+        strict=True,
+    ):  # fmt: skip
+        col.image(enlarged(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})",
+                  width=110)  # fmt: skip

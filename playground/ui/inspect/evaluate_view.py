@@ -1,0 +1,182 @@
+"""The Evaluate page's pieces: the scores, the confusion matrix with drill-down, the mistakes,
+and two models compared (the test-set pass itself is test_pass.py's)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from playground.explain import figures
+from playground.tasks.image import evaluation
+from playground.tasks.image.data import Dataset
+from playground.ui.chart_clicks import new_click
+from playground.ui.inspect import test_pass
+from playground.ui.model_picker import Choice, no_weights_yet
+from playground.ui.text import plain
+
+LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
+
+
+def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
+    """Accuracy, loss and per-class scores; returns the confusion matrix."""
+    classes = data.info.classes
+    cols = st.columns(3)
+    cols[0].metric("Test accuracy", f"{test.accuracy:.2%}")
+    cols[1].metric("Test loss", f"{test.loss:.4f}", help="As the model's own loss computes it.")
+    cols[2].metric("Test images", f"{len(data.test_y):,}")
+    if data.note:
+        st.info(plain(data.note))
+    matrix = evaluation.confusion_matrix(data.test_y, test.predicted, len(classes))
+    scores = evaluation.class_scores(matrix)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "class": c,
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "F1": s.f1,
+                    "images": s.support,
+                }
+                for c, s in zip(classes, scores, strict=True)
+            ]
+        ),
+        hide_index=True,
+        column_config={
+            k: st.column_config.NumberColumn(format="percent")
+            for k in ("precision", "recall", "F1")
+        },
+        key="eval-scores",
+    )
+    return matrix
+
+
+def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
+    """The matrix; a click on a cell (or the two pickers) shows that cell's images, the most
+    confused pair to start with."""
+    classes = data.info.classes
+    k = len(classes)
+    cols = st.columns([3, 2])
+    cols[0].caption("Click a cell to see its images.")
+    mistakes_only = cols[1].toggle(
+        "Colour the mistakes only",
+        True,
+        key="eval-mistakes-only",
+        help="The diagonal (right answers) dwarfs the mistakes; leave it uncoloured.",
+    )
+    st.plotly_chart(
+        figures.confusion_figure(matrix.tolist(), classes, mistakes_only),
+        key="eval-confusion",
+        on_select="rerun",
+        selection_mode="points",
+    )
+    cell = new_click("eval-confusion")
+    if cell and cell.get("x") in classes and cell.get("y") in classes:  # the pickers follow
+        st.session_state["eval-true"] = classes.index(cell["y"])
+        st.session_state["eval-guess"] = classes.index(cell["x"])
+    if "eval-true" not in st.session_state or st.session_state["eval-true"] >= k:
+        worst = int(matrix.clone().fill_diagonal_(0).argmax())
+        st.session_state["eval-true"], st.session_state["eval-guess"] = worst // k, worst % k
+    cols = st.columns(2)
+    true = cols[0].selectbox(
+        "True class", range(k), format_func=lambda i: classes[i], key="eval-true"
+    )
+    guess = cols[1].selectbox(
+        "Predicted as", range(k), format_func=lambda i: classes[i], key="eval-guess"
+    )
+    chosen = ((data.test_y == true) & (probs.argmax(dim=1) == guess)).nonzero().flatten()
+    confidence = probs[chosen, guess]
+    chosen = chosen[confidence.argsort(descending=True)]  # the surest first
+    shown = f" (the {min(24, len(chosen))} surest)" if len(chosen) > 24 else ""
+    st.markdown(
+        f"**True {classes[true]}, predicted {classes[guess]}: {len(chosen)} "
+        f"image{'' if len(chosen) == 1 else 's'}{shown}**"
+    )
+    gallery(data, probs, chosen[:24].tolist())
+
+
+def mistakes(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
+    classes = data.info.classes
+    predicted = probs.argmax(dim=1)
+    wrong = (predicted != data.test_y).nonzero().flatten()
+    confidence = probs.max(dim=1).values
+    worst = wrong[confidence[wrong].argsort(descending=True)][:12]
+    st.subheader("Most confident mistakes")
+    gallery(data, probs, worst.tolist())
+    off = matrix.clone().fill_diagonal_(0)
+    pairs = sorted(
+        ((int(off[t, p]), t, p) for t in range(len(classes)) for p in range(len(classes))),
+        reverse=True,
+    )[:5]
+    st.subheader("Most confused pairs")
+    st.dataframe(
+        [{"true": classes[t], "predicted": classes[p], "images": n} for n, t, p in pairs if n],
+        hide_index=True,
+        key="eval-pairs",
+    )
+    right = (predicted == data.test_y).nonzero().flatten()[:6]
+    st.subheader("A few it gets right")
+    gallery(data, probs, right.tolist())
+
+
+def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
+    classes = data.info.classes
+    if not indices:
+        st.caption("None.")
+        return
+    cols = st.columns(6)
+    for n, i in enumerate(indices):
+        p = probs[i]
+        label = int(p.argmax())
+        image = np.kron(data.test_x[i, 0].numpy(), np.ones((3, 3), np.uint8))
+        cols[n % 6].image(
+            image,
+            caption=f"#{i}: true {classes[int(data.test_y[i])]}, says {classes[label]} "
+            f"({float(p[label]):.0%})",
+        )
+
+
+def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: Choice) -> None:
+    """Two models on the same test images: which ones each gets right and the other not."""
+    probs, mine = test.probabilities, test.accuracy
+    if second.model is None:
+        no_weights_yet(second)
+        return
+    if (
+        second.dataset.classes != first.dataset.classes
+        or second.spec.input_shape != first.spec.input_shape
+    ):
+        st.warning(
+            f"{plain(second.label)} was trained on {second.dataset.label}, {plain(first.label)} on "
+            f"{first.dataset.label}: pick two models for the same kind of images."
+        )
+        return
+    found = test_pass.results(second, data.info.name)  # the first one's test set, through it
+    if found is None:
+        return
+    other = found[1].probabilities
+    split = evaluation.agreement(data.test_y, probs.argmax(dim=1), other.argmax(dim=1))
+    n = len(data.test_y)
+    cols = st.columns(2)
+    for col, choice, accuracy in ((cols[0], first, mine), (cols[1], second, found[1].accuracy)):
+        col.metric(f"Accuracy: {plain(choice.label)}", f"{accuracy:.2%}")
+    st.dataframe(
+        [
+            {"images": "both right", "count": len(split.both_right)},
+            {"images": f"only {first.label} right", "count": len(split.only_first)},
+            {"images": f"only {second.label} right", "count": len(split.only_second)},
+            {"images": "both wrong", "count": len(split.both_wrong)},
+        ],
+        hide_index=True,
+        column_config={"count": st.column_config.NumberColumn(help=f"of {n:,} test images")},
+        key="eval-agreement",
+    )
+    for title, only, wrong in (
+        (f"Only {plain(first.label)} gets these right", split.only_first, other),
+        (f"Only {plain(second.label)} gets these right", split.only_second, probs),
+    ):
+        st.markdown(f"**{title}** ({len(only)}; as the other model answers them)")
+        surest = only[wrong[only].max(dim=1).values.argsort(descending=True)][:12]
+        gallery(data, wrong, surest.tolist())

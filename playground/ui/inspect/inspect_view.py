@@ -1,0 +1,319 @@
+"""The Inspect page's pieces: which input to look at, and what the model does with it (feature
+maps, a worked convolution, attributions, filters, what a channel looks for, training replayed,
+layer statistics)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from playground.explain import attributions, figures, inside
+from playground.tasks.image import evaluation
+from playground.tasks.image.data import Dataset, normalise
+from playground.tasks.image.drawing import ImageError, prepare, read_image
+from playground.tasks.image.fit import gradient_batch_size, pass_batch_size
+from playground.ui import state
+from playground.ui.images import enlarged
+from playground.ui.inspect import inspect_learned, inspect_worked, last_drawing, test_pass
+from playground.ui.model_picker import Choice
+from playground.ui.text import plain
+
+SOURCES = [
+    "A test image by number",
+    "A random test image",
+    "A mistake",
+    "My drawing on Draw",
+    "An image file",
+]
+MAX_CHANNELS = 32  # feature maps drawn per layer
+STATS_IMAGES = 256  # test images the layer statistics are computed over
+LIVE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Input:
+    image: np.ndarray  # (H, W) 0-1, for display (the first channel)
+    pixels: torch.Tensor  # (1, C, H, W) 0-1, before normalisation
+    truth: int | None  # the true class, when known
+    title: str
+
+    def tensor(self, choice: Choice) -> torch.Tensor:
+        """The model's input: normalised as the model was trained."""
+        return normalise(self.pixels, choice.dataset.mean, choice.dataset.std)
+
+
+def choose(choice: Choice, data: Dataset) -> Input | None:
+    """The input picker; None (with a message shown) when the chosen source has no input yet."""
+    how = st.radio("Input", SOURCES, horizontal=True, key="inspect-how")
+    if how == "A test image by number":
+        index = st.number_input("Test image", 0, len(data.test_y) - 1, 0, key="inspect-index")
+        return _test_image(data, int(index))
+    if how in ("A random test image", "A mistake"):
+        return _random(choice, data, how == "A mistake")
+    if tuple(choice.spec.input_shape) != (1, 28, 28):
+        st.info(
+            "Drawings and image files are 28x28 grey digits: this model takes "
+            f"{list(choice.spec.input_shape)}. Pick a test image instead."
+        )
+        return None
+    if how == "My drawing on Draw":
+        image = last_drawing.get()
+        if image is None:
+            st.info("Nothing drawn yet: draw a digit on Draw, then come back.")
+            st.page_link("app_pages/draw.py", label="Draw a digit", icon=":material/draw:")
+            return None
+        return _drawn(image, "Your drawing")
+    upload = st.file_uploader(
+        "Image file (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="inspect-upload"
+    )
+    if upload is None:
+        st.caption("A digit, dark on light paper or light on dark: it is prepared like a drawing.")
+        return None
+    try:
+        prepared = prepare(read_image(upload.getvalue()))
+    except ImageError as e:
+        st.error(plain(e), icon=":material/error:")
+        return None
+    if prepared.empty:
+        st.warning("No digit found in this image: it needs a clear stroke on a plain background.")
+        return None
+    return _drawn(prepared.image, upload.name)
+
+
+def _test_image(data: Dataset, index: int) -> Input:
+    pixels = data.test_x[index : index + 1].float() / 255
+    return Input(pixels[0, 0].numpy(), pixels, int(data.test_y[index]), f"Test image #{index}")
+
+
+def _drawn(image: np.ndarray, title: str) -> Input:
+    pixels = torch.from_numpy(np.asarray(image, np.float32))[None, None]
+    return Input(np.asarray(image), pixels, None, title)
+
+
+def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
+    classes = choice.dataset.classes
+    cols = st.columns([2, 1])
+    of = cols[0].selectbox(
+        "Of class",
+        [None, *range(len(classes))],
+        format_func=lambda c: "any" if c is None else classes[c],
+        key="inspect-of",
+    )
+    another = cols[1].button("Another one", key="inspect-next", icon=":material/casino:")
+    pool = torch.ones(len(data.test_y), dtype=torch.bool)
+    if of is not None:
+        pool &= data.test_y == of
+    if mistake:
+        found = test_pass.results(choice)  # the test-set pass Evaluate shows
+        if found is not None:
+            pool &= found[1].predicted != data.test_y
+    indices = pool.nonzero().flatten()
+    picked = st.session_state.get("inspect-pick")
+    wanted = (mistake, of)
+    # a new pick on "Another one", or when the filter changed, or when the old one is no longer
+    # in the pool (a live model that has learned it since)
+    if (
+        another
+        or st.session_state.get("inspect-wanted") != wanted
+        or picked is None
+        or picked >= len(pool)
+        or not pool[picked]
+    ):
+        picked = int(indices[torch.randint(len(indices), ())]) if len(indices) else None
+        st.session_state["inspect-pick"], st.session_state["inspect-wanted"] = picked, wanted
+    if picked is None:
+        what = "mistakes" if mistake else "test images"
+        st.info(f"No {what}{'' if of is None else ' of class ' + classes[of]} in the test set.")
+        picked = 0
+    return _test_image(data, picked)
+
+
+def panels(choice: Choice, source: Input, data: Dataset) -> None:
+    """The answer, then each view in its own tab."""
+    classes = choice.dataset.classes
+    x = source.tensor(choice)
+    maps = inside.feature_maps(choice.model, x)
+    p = evaluation.probabilities(maps[-1], choice.loss)[0]
+    top = int(p.argmax())
+    cols = st.columns([1, 1, 2])
+    cols[0].image(enlarged(source.image), caption=source.title, width=112)
+    cols[1].metric(
+        "The model says",
+        classes[top],
+        f"true: {classes[source.truth]}" if source.truth is not None else None,
+        delta_color="off",
+        delta_arrow="off",
+    )
+    cols[1].caption(f"{float(p[top]):.1%} sure")
+    with cols[2]:
+        st.plotly_chart(
+            figures.probabilities_figure(p.tolist(), classes),
+            key="inspect-probabilities", config={"displayModeBar": False},
+        )  # fmt: skip
+    tabs = st.tabs(["Feature maps", "Worked convolution", "Attributions", "Filters",
+                    "What a channel looks for", "Replay training", "Layer statistics"])  # fmt: skip
+    with tabs[0]:
+        feature_maps(choice, maps)
+    with tabs[1]:
+        inspect_worked.worked(choice, x, maps)
+    with tabs[2]:
+        saliency(choice, source, x, top)
+    with tabs[3]:
+        filters(choice)
+    with tabs[4]:
+        inspect_learned.looks_for(choice, data)
+    with tabs[5]:
+        inspect_learned.replay(choice, source, x)
+    with tabs[6]:
+        statistics(choice, data)
+
+
+def feature_maps(choice: Choice, maps: list[torch.Tensor]) -> None:
+    shared = st.toggle("One colour scale per layer", True, key="inspect-shared")
+    st.caption(
+        "What each layer outputs for this input: conv and pooling layers as one small map per "
+        f"channel (the first {MAX_CHANNELS}), dense layers as one bar per unit. Hover for values."
+    )
+    for i, (layer, out) in enumerate(zip(choice.spec.layers, maps, strict=True)):
+        title = f"Layer {i + 1}: {layer.label} -> {'x'.join(map(str, out.shape[1:]))}"
+        if out.dim() == 4:
+            figure = figures.maps_figure(out[0][:MAX_CHANNELS], title, shared_scale=shared)
+        else:
+            figure = figures.bars_figure(out[0].tolist(), title)
+        st.plotly_chart(figure, key=f"inspect-map-{i}")
+
+
+def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
+    """The four attributions of captum side by side, each with its time and its question."""
+    classes = choice.dataset.classes
+    target = st.selectbox(
+        "For class",
+        range(len(classes)),
+        index=top,
+        format_func=lambda i: classes[i] + (" (its answer)" if i == top else ""),
+        key="inspect-class",
+    )
+    st.caption("Which pixels the score of this class rests on, four ways (by captum).")
+    batch = gradient_batch_size(choice.spec, state.memory_budget())
+    cols = st.columns(len(attributions.METHODS))
+    for col, method in zip(cols, attributions.METHODS.values(), strict=True):
+        with col:
+            try:
+                found = _attribution(choice.version, _input_key(source), target, method.name,
+                                     choice.model, x, batch)  # fmt: skip
+            except ValueError as e:
+                st.markdown(f"**{method.label}**")
+                st.caption(plain(e))
+                continue
+            st.plotly_chart(
+                figures.overlay_figure(source.image, found.heat().numpy(), method.label),
+                key=f"inspect-attr-{method.name}",
+            )
+            extra = ""
+            if found.delta is not None:
+                extra = f"; its parts add up to the change of the score within {found.delta:.2g}"
+            st.caption(f"{method.answers} ({found.seconds * 1000:.0f} ms{extra})")
+
+
+def _input_key(source: Input) -> str:
+    return source.title + hashlib.sha1(source.pixels.numpy().tobytes()).hexdigest()[:16]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _attribution(version: str, input_key: str, target: int, method: str, _model, _x, _batch):
+    """One attribution, once per model version, input, class and method."""
+    return attributions.attribute(_model, _x, target, method, _batch)
+
+
+def filters(choice: Choice) -> None:
+    convs = inside.conv_layers(choice.model)
+    if not convs:
+        st.caption("This model has no conv layers, so no filters to show.")
+        return
+    cols = st.columns(2)
+    layer = cols[0].selectbox(
+        "Conv layer",
+        convs,
+        format_func=lambda i: f"Layer {i + 1}: {choice.spec.layers[i].label}",
+        key="inspect-conv",
+    )
+    kernels = inside.filters(choice.model, layer)  # (out, in, k, k)
+    if kernels.shape[1] == 1:
+        st.caption(
+            f"The {kernels.shape[0]} kernels of this layer, one per output channel: each slides "
+            "over the input and lights up where the input looks like it."
+        )
+        shown, title = kernels[:, 0], "Kernels (one per output channel)"
+    else:
+        channel = cols[1].number_input(
+            "Output channel", 1, kernels.shape[0], 1, key="inspect-channel"
+        )
+        st.caption(
+            f"Output channel {channel} sums {kernels.shape[1]} kernels, one per input channel "
+            "(the previous layer's maps)."
+        )
+        shown, title = kernels[channel - 1], f"Kernels of output channel {channel}"
+    st.plotly_chart(
+        figures.maps_figure(shown[:64], title, shared_scale=True), key="inspect-filters"
+    )
+
+
+@st.cache_resource(max_entries=8)
+def _statistics(version: str, _choice: Choice, _x: torch.Tensor) -> list[inside.LayerStats]:
+    batch = pass_batch_size(_choice.spec, state.memory_budget())
+    return inside.layer_statistics(_choice.model, _x, batch)
+
+
+def statistics(choice: Choice, data: Dataset) -> None:
+    x = normalise(data.test_x[:STATS_IMAGES], choice.dataset.mean, choice.dataset.std)
+    stats = _statistics(choice.version, choice, x)
+    names = [f"{i + 1} {layer.label}" for i, layer in enumerate(choice.spec.layers)]
+    st.caption(
+        f"Over the first {STATS_IMAGES} test images. A dead ReLU outputs 0 for every one of them: "
+        "it passes no gradient and stops learning. Means and spreads far from 0 and 1 make "
+        "training harder (what batch norm fixes)."
+    )
+    st.plotly_chart(
+        figures.statistics_figure(
+            names, [s.mean for s in stats], [s.std for s in stats], [s.dead for s in stats]
+        ),
+        key="inspect-stats",
+    )
+    if choice.live:
+        _history(choice, names, stats)
+
+
+def _history(choice: Choice, names: list[str], stats: list[inside.LayerStats]) -> None:
+    """How the statistics change while the job trains (recorded while this page is open)."""
+    job = state.job()
+    if job is None:
+        return
+    key = f"inspect-history-{job.id}"
+    history: list[tuple[int, str, list[inside.LayerStats]]] = st.session_state.setdefault(key, [])
+    if not history or history[-1][1] != choice.version:
+        last = job.log.last_step()
+        history.append((last.step if last else 0, choice.version, stats))
+    if len(history) < 2:
+        st.caption("Over training: recorded while this page is open; more appears as it trains.")
+        return
+    steps = [h[0] for h in history]
+    relu = [i for i, s in enumerate(stats) if s.dead is not None]
+    if relu:
+        st.plotly_chart(
+            figures.statistics_history_figure(
+                steps, {names[i]: [h[2][i].dead for h in history] for i in relu},
+                "Dead ReLUs over training (share of units)",
+            ),
+            key="inspect-dead-history",
+        )  # fmt: skip
+    st.plotly_chart(
+        figures.statistics_history_figure(
+            steps, {names[i]: [h[2][i].std for h in history] for i in range(len(names))},
+            "Spread (std) of each layer's outputs over training",
+        ),
+        key="inspect-std-history",
+    )  # fmt: skip

@@ -1,0 +1,160 @@
+"""Teach it my handwriting: drawings the model got wrong, with the right label, become a
+personal set; "Fine-tune" trains the chosen model a little on that set mixed with MNIST (so it
+learns the user's style without forgetting the rest), in the background like any job."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from playground.engine.metrics import Status
+from playground.engine.records import SpecError
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image import catalog, evaluation
+from playground.tasks.image.drawing import Prepared
+from playground.tasks.image.evaluation import Answer
+from playground.tasks.image.fit import pass_batch_size
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import ModelSpec
+from playground.ui import state, visibility
+from playground.ui.job_status import badge, progress_text, queue_text
+from playground.ui.model_picker import Choice
+from playground.ui.text import plain
+
+_SET, _JOB, _BEFORE, _AFTER = "teach-set", "teach-job", "teach-before", "teach-after"
+MIX_REPEAT = 20  # each drawing appears this often per epoch, each time augmented anew
+FINE_TUNE = {  # a short, gentle run: a low lr so that what the model knew stays
+    "dataset": "mnist",
+    "epochs": 2,
+    "train_limit": 4000,  # MNIST images mixed with the user's
+    "optimizer": "adam",
+    "lr": 2e-4,
+    "schedule": "constant",
+    "augment": True,
+    "augment_rotation": 8.0,
+    "augment_scale": 0.1,
+    "augment_shift": 0.08,
+    "val_fraction": 0.05,
+}
+
+
+def personal_set() -> list[tuple[np.ndarray, int]]:
+    """(28x28 uint8 image, label) of each drawing the user taught."""
+    return st.session_state.setdefault(_SET, [])
+
+
+def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | None) -> None:
+    st.subheader("Teach it my handwriting")
+    if choice is None or choice.model is None:
+        return
+    classes = choice.dataset.classes
+    if answer is not None and prepared is not None:
+        cols = st.columns([2, 1], vertical_alignment="bottom")
+        label = cols[0].selectbox(
+            "The right answer",
+            range(len(classes)),
+            index=answer.label,
+            format_func=lambda i: classes[i],
+            key="teach-label",
+        )
+        if cols[1].button("Add to my set", key="teach-add", icon=":material/add:"):
+            personal_set().append(((prepared.image * 255).round().astype(np.uint8), label))
+            st.toast(f"Added a {classes[label]} to your set ({len(personal_set())} drawings).")
+    mine = personal_set()
+    if not mine:
+        st.caption(
+            "When the answer is wrong, choose the right one and add the drawing; a few of each "
+            "digit it misreads are enough. Then fine-tune."
+        )
+        return
+    st.caption(f"Your set: {len(mine)} drawing(s).")
+    cols = st.columns(min(len(mine), 8))
+    for i, (image, label) in enumerate(mine[-8:]):
+        cols[i].image(image, caption=classes[label], width=48)
+    job = state.manager().owned(state.owner(), st.session_state.get(_JOB))
+    busy = job is not None and not job.status.ended
+    reason = state.busy_reason()
+    c1, c2 = st.columns(2)
+    start = c1.button(
+        "Fine-tune on my set", key="teach-start", disabled=reason is not None, type="primary",
+        help=reason,
+    )  # fmt: skip
+    if start and _start(choice, mine):
+        st.rerun()
+    if reason is not None and not busy:
+        st.caption(plain(reason))
+    if c2.button("Clear my set", key="teach-clear", disabled=busy):
+        mine.clear()
+        st.rerun()
+    if job is not None:
+        _progress(job, classes)
+
+
+def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> bool:
+    x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]  # (N, 1, 28, 28)
+    y = torch.tensor([label for _, label in mine])
+    info = choice.dataset
+    config = TrainConfig.from_dict({**FINE_TUNE, "dataset": info.name})
+    try:
+        job = state.new_job(
+            choice.spec,
+            config,
+            name=f"{choice.spec.name}-my-handwriting",
+            initial_weights={k: v.clone() for k, v in choice.model.state_dict().items()},
+            extra=(x, y, MIX_REPEAT),
+        )
+        state.submit(job)
+    except SpecError as e:
+        st.error(plain(e.message))
+        return False
+    st.session_state[_JOB] = job.id
+    st.session_state[_BEFORE] = _answers(choice.model, choice.spec, x, info, choice.loss)
+    return True
+
+
+def _answers(model, spec: ModelSpec, x: torch.Tensor, info: catalog.DatasetInfo, loss: str):
+    """The class the model reads in each of the drawings x, as many at a time as fit."""
+    batch = pass_batch_size(spec, state.memory_budget())
+    return evaluation.predictions(evaluation.outputs_of(model, x, info, batch), loss).tolist()
+
+
+def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
+    every = None if job.status.ended else visibility.every(1.0)
+
+    @st.fragment(run_every=every)
+    def show() -> None:
+        st.markdown(f"**Fine-tuning** {badge(job)} {progress_text(job)}")
+        if job.status is Status.QUEUED:
+            st.caption(queue_text(state.manager().spot(job)))
+        if every and job.status.ended:
+            st.rerun()
+        if not job.status.ended:
+            return
+        if job.status is not Status.FINISHED:
+            st.error(plain(job.message))
+            return
+        mine = personal_set()
+        before = st.session_state.get(_BEFORE, [])
+        after = st.session_state.get(_AFTER)
+        if after is None or after[0] != job.id:  # once per job, not on every stroke
+            x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]
+            info = catalog.DATASETS[job.config.dataset]
+            answers = _answers(job.inference_model(), job.spec, x, info, job.config.loss)
+            after = st.session_state[_AFTER] = (job.id, answers)
+        after = after[1]
+        rows = [
+            {"right answer": classes[label], "before": classes[b], "after": classes[a]}
+            for (_, label), b, a in zip(mine, before, after, strict=False)
+        ]
+        st.dataframe(rows, hide_index=True, key="teach-table")
+        fixed = sum(r["after"] == r["right answer"] for r in rows)
+        text = f"It now reads {fixed} of your {len(rows)} drawings right"
+        test = job.summary.get("test_accuracy")
+        if test is not None:
+            text += f", and {test:.2%} of the test digits"
+        if job.run_dir is not None:
+            text += f'. Pick "Run {plain(job.run_dir.name)}" under Model to draw with it'
+        st.success(text + ".")
+
+    show()

@@ -1,0 +1,137 @@
+"""Take a run with you, from the runs table: its training script, its ONNX file (checked
+against onnxruntime first) and its bundle; and bring a bundle back in as one of your runs."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from playground.engine.memory import size_text
+from playground.engine.records import SpecError
+from playground.exchange import bundle_import, bundles
+from playground.exchange.run_files import WEIGHTS
+from playground.exchange.runs import Run, default_runs_dir, load_run
+from playground.tasks.image.export import onnx_export, pretrained, standalone
+from playground.ui import state
+from playground.ui.text import plain
+
+_MADE = "runs-export"  # (run path, "onnx" | "bundle") the user asked for
+logger = logging.getLogger(__name__)
+_IMPORTED = "runs-imported"  # upload ids already imported, so a rerun does not import again
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _onnx(path: str, _version: float) -> tuple[bytes | None, str]:
+    """(ONNX bytes, the check in words) or (None, why not); once per run and weights file."""
+    try:
+        exported = onnx_export.export_run(load_run(path))
+    except SpecError as e:
+        return None, e.message
+    return exported.data, exported.check_text
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _bundle(path: str, _version: float) -> tuple[bytes | None, str]:
+    try:
+        return bundles.make_bundle(load_run(path), memory_budget=state.memory_budget()), ""
+    except SpecError as e:
+        return None, e.message
+
+
+def _version(run: Run) -> float:
+    file = run.path / WEIGHTS
+    return file.stat().st_mtime if file.exists() else 0.0
+
+
+def take_away(run: Run, key: str = "run") -> None:
+    """The export buttons of one run (`key` tells two sets on one page apart)."""
+    st.caption("Take it with you")
+    row = st.container(horizontal=True, vertical_alignment="bottom")
+
+    def script() -> str:  # written when clicked, not on every rerun
+        return standalone.script(run.spec, run.config, origin=f"run {run.name}",
+                                 summary=run.summary)  # fmt: skip
+
+    row.download_button(
+        "Download training script",
+        script,
+        file_name=standalone.file_name(run.spec),
+        mime="text/x-python",
+        key=f"{key}-script",
+        icon=":material/code:",
+        on_click="ignore",
+        help="One Python file, needing only torch and torchvision, that trains this model "
+        "the way this run did.",
+    )
+    if not run.has_weights:
+        st.caption("ONNX and bundles need saved weights: this run has none yet.")
+        return
+    for kind, label in (("onnx", "Export to ONNX"), ("bundle", "Make a bundle")):
+        row.button(label, key=f"{key}-make-{kind}", on_click=_ask, args=(run, kind),
+                   icon=":material/package_2:")  # fmt: skip
+    asked = st.session_state.get(_MADE, ())
+    if asked and asked[0] == str(run.path):
+        _offer(run, asked[1], key)
+
+
+def pretrained_box() -> None:
+    """The pretrained model, to take away like a run."""
+    run = pretrained.run()
+    with st.expander(f"Take the pretrained model with you ({run.spec.name}, "
+                     f"{pretrained.test_accuracy():.2%} on MNIST)"):  # fmt: skip
+        take_away(run, key="pretrained")
+
+
+def _ask(run: Run, kind: str) -> None:
+    st.session_state[_MADE] = (str(run.path), kind)
+
+
+def _offer(run: Run, kind: str, key: str) -> None:
+    with st.spinner("Exporting and checking (a few seconds)..."):
+        made = (_onnx if kind == "onnx" else _bundle)(str(run.path), _version(run))
+    content, words = made
+    if content is None:
+        st.error(plain(words), icon=":material/error:")
+        return
+    if kind == "onnx":
+        st.download_button(
+            "Download ONNX", content, file_name=f"{run.name}.onnx", key=f"{key}-onnx",
+            mime="application/octet-stream", icon=":material/download:", on_click="ignore",
+        )  # fmt: skip
+        st.caption(f"{words} It opens in Netron ({onnx_export.NETRON}) and in onnxruntime.")
+    else:
+        st.download_button(
+            "Download bundle", content, file_name=bundles.file_name(run), key=f"{key}-bundle",
+            mime="application/zip", icon=":material/download:", on_click="ignore",
+        )  # fmt: skip
+        st.caption(
+            f"One zip ({size_text(len(content))}): the run, its weights, an ONNX file, a "
+            "training script and a model card. Another playground imports it as a run."
+        )
+
+
+def import_box() -> str | None:
+    """The upload box for a run bundle; what happened, in words, or None."""
+    upload = st.file_uploader(
+        "Import a run bundle (.zip)", type=["zip"], key="runs-import",
+        help="A zip from \"Download bundle\": it becomes one of your runs.",
+    )  # fmt: skip
+    if upload is None:
+        return None
+    done = st.session_state.setdefault(_IMPORTED, {})
+    if upload.file_id in done:
+        return None
+    done[upload.file_id] = True  # before reading: an upload that failed is not read again
+    try:
+        run = bundle_import.import_bundle(
+            upload.getvalue(), default_runs_dir(), state.owner(), upload.name,
+            limits=state.manager().settings,
+        )  # fmt: skip
+    except SpecError as e:
+        return e.message
+    except Exception:
+        logger.exception("importing bundle %r failed", upload.name)
+        return f"{upload.name} could not be read as a run bundle. Nothing was imported."
+    state.bump("runs")
+    return f"Imported {upload.name} as your run {run.name}."

@@ -1,0 +1,225 @@
+"""The runs table: your runs and the examples, curves of the selected ones overlaid, the settings
+that differ highlighted, and for one run: use its model, download it, share it, delete it. Other
+people's runs are not listed; only your own can be shared or deleted."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from playground.engine.memory import size_text
+from playground.engine.owners import NotAllowed
+from playground.exchange.run_files import WEIGHTS
+from playground.exchange.run_table import differences, settings, table_row
+from playground.exchange.runs import (
+    DamagedRun,
+    Run,
+    damaged_runs,
+    delete_run,
+    folder_size,
+    share_run,
+    visible_runs,
+)
+from playground.ui import share, state
+from playground.ui.text import plain
+from playground.ui.train import run_export
+
+_MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
+_NOTE = "runs-note"  # what the last action did, shown above the table
+
+
+def model_run() -> str | None:
+    """Path of the run the session's current model was loaded from (None: not from a run)."""
+    return st.session_state.get(_MODEL_RUN)
+
+
+def use(run: Run) -> None:
+    """Make a run's model and settings the session's current ones (its weights too, if it
+    has any)."""
+    state.set_spec(run.spec)
+    state.set_config(run.config)
+    if not run.has_weights:
+        st.session_state.pop(_MODEL_RUN, None)
+        st.session_state[_NOTE] = (
+            f"{run.name} has no saved weights (it ended before any were saved): its layers and "
+            "settings are now the current ones; train it to get a model that answers."
+        )
+        return
+    st.session_state[_MODEL_RUN] = str(run.path)
+    st.session_state[_NOTE] = (
+        f"{run.name} is now the current model (its layers on Build, its settings here)."
+    )
+
+
+def _delete(run: Run | DamagedRun) -> None:
+    try:
+        delete_run(run, state.owner())
+    except NotAllowed as e:
+        st.session_state[_NOTE] = str(e)
+        return
+    if model_run() == str(run.path):
+        del st.session_state[_MODEL_RUN]
+    st.session_state[_NOTE] = f"Deleted run {run.name}."
+    state.bump("runs")  # a new table: the old selection pointed at rows that moved
+
+
+def _share(run: Run) -> None:
+    try:
+        share_run(run, state.owner())
+    except NotAllowed as e:
+        st.session_state[_NOTE] = str(e)
+
+
+def runs_table() -> None:
+    me = state.owner()
+    runs = visible_runs(me)
+    damaged = [d for d in damaged_runs() if d.owner is None or d.owner == me]
+    note = st.empty()  # always there, so the elements below keep their places
+    if text := st.session_state.pop(_NOTE, None):
+        note.info(plain(text))
+    _disk_note([r for r in runs if r.owner == me])
+    with st.expander("Import a run bundle"):
+        if text := run_export.import_box():
+            note.info(plain(text))
+            runs = visible_runs(me)
+    run_export.pretrained_box()
+    if not runs and not damaged:
+        st.caption("No runs yet: each training job is saved here as a run when it ends.")
+        return
+    training = {str(j.run_dir) for j in state.manager().jobs() if j.active and j.run_dir}
+    rows = []
+    for run in runs:
+        row = {"owner": "you" if run.owner == me else "example", **table_row(run)}
+        if str(run.path) in training:
+            row["status"] = "training"
+        elif run.damage:
+            row["status"] = f"damaged: {run.damage}"
+        rows.append(row)
+    for folder in damaged:
+        rows.append({"owner": "you" if folder.owner == me else "example", "run": folder.name,
+                     "name": folder.name, "status": f"damaged: {folder.why}"})  # fmt: skip
+    event = st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=f"runs-{state.version('runs')}",
+        column_config={
+            "run": None,  # the folder name: shown in the details, not in the table
+            "lr": st.column_config.NumberColumn(format="%.4g"),
+            "best val accuracy": st.column_config.NumberColumn(format="percent"),
+            "test accuracy": st.column_config.NumberColumn(format="percent"),
+        },
+    )
+    rows_chosen = [i for i in event.selection.rows if i < len(rows)]
+    broken = [damaged[i - len(runs)] for i in rows_chosen if i >= len(runs)]
+    chosen = [runs[i] for i in rows_chosen if i < len(runs)]
+    if broken:
+        _damaged_actions(broken[0], mine=broken[0].owner == me)
+        return
+    if not chosen:
+        st.caption("Select runs (the boxes on the left) to compare their curves or use one.")
+        return
+    _compare(chosen)
+    if len(chosen) == 1:
+        _actions(chosen[0], active=str(chosen[0].path) in training, mine=chosen[0].owner == me)
+
+
+def _damaged_actions(folder: DamagedRun, mine: bool) -> None:
+    st.warning(
+        f"{plain(folder.name)} cannot be read: {plain(folder.why)}", icon=":material/warning:"
+    )
+    if mine:
+        st.button(
+            "Delete this damaged run", key="run-delete-damaged", on_click=_delete,
+            args=(folder,), icon=":material/delete:",
+        )  # fmt: skip
+
+
+def _disk_note(mine: list[Run]) -> None:
+    quota = state.manager().settings.disk_quota_bytes
+    if quota is None:
+        return
+    used = sum(folder_size(r.path) for r in mine)
+    text = f"Your runs take {size_text(used)} of the {size_text(quota)} you may keep here."
+    if used >= quota:
+        st.warning(text + " Delete some to train again.", icon=":material/storage:")
+    elif used:
+        st.caption(text)
+
+
+def _compare(runs: list[Run]) -> None:
+    curves = {}
+    for run in runs:
+        log = run.log()
+        curves[run.name] = (log.points(), log.epochs())
+    st.plotly_chart(curves.compare_figure(curves), key="chart-compare")
+    table = pd.DataFrame({run.name: {k: str(v) for k, v in settings(run).items()} for run in runs})
+    differ = set(differences(runs))
+    if len(runs) > 1:
+        st.caption(
+            f"Settings that differ are highlighted ({len(differ)}): "
+            + (", ".join(sorted(differ)) or "none")
+        )
+    st.dataframe(
+        table.style.apply(
+            lambda row: [
+                "background-color: #fff3bf; font-weight: bold" if row.name in differ else ""
+                for _ in row
+            ],
+            axis=1,
+        ),
+        key=f"runs-settings-{state.version('runs')}",
+    )
+
+
+def _actions(run: Run, active: bool, mine: bool) -> None:
+    cols = st.columns(5, vertical_alignment="bottom")
+    cols[0].button(
+        "Use this model",
+        key="run-use",
+        on_click=use,
+        args=(run,),
+        help="Its layers become the current model and its settings the recipe.",
+        icon=":material/input:",
+    )
+    weights = run.path / WEIGHTS
+    cols[1].download_button(
+        "Download weights",
+        weights.read_bytes,  # read when clicked, not on every rerun
+        file_name=f"{run.name}.safetensors",
+        disabled=not weights.exists(),
+        key="run-weights",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    cols[2].download_button(
+        "Download spec",
+        run.spec.to_json(),
+        file_name=f"{run.name}.json",
+        mime="application/json",
+        key="run-spec",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    run_export.take_away(run)
+    if not mine:
+        st.caption("An example run: everyone can use and download it, nobody can change it.")
+        return
+    cols[3].button(
+        "Share", key="run-share", on_click=_share, args=(run,), icon=":material/share:",
+        disabled=run.share is not None, help="A link for others to see this run, read-only.",
+    )  # fmt: skip
+    with cols[4].popover("Delete", icon=":material/delete:", disabled=active):
+        st.write(f"Delete {plain(run.name)} and its weights from disk?")
+        st.button(
+            "Delete for good", key="run-delete", on_click=_delete, args=(run,), type="primary"
+        )
+    if run.share:
+        share.share_box(run.share, "run")
+    if active:
+        st.caption("This run is still training: stop it before deleting it.")
+    elif not run.summary:
+        st.caption("This run has no summary: the server stopped while it was training.")
+    elif run.summary.get("status") in ("failed", "diverged"):
+        st.warning(plain(run.summary.get("message", "This run did not finish.")))

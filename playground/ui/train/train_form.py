@@ -1,0 +1,108 @@
+"""The Train page's settings: one widget per row of recipe.SETTINGS, read back into a
+TrainConfig. Each widget takes its range, choices, label, help and place from its row, so the
+form accepts exactly what TrainConfig does.
+
+Widgets take their values from the session's TrainConfig, so the settings survive a page switch;
+their keys carry a version so that a preset's recipe or a changed optimizer re-creates them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from playground.engine.devices import devices
+from playground.engine.records import SpecError
+from playground.tasks.image import catalog
+from playground.tasks.image.data import available, default_data_dir
+from playground.tasks.image.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
+from playground.ui import state
+from playground.ui.text import plain
+
+MORE = "More settings"
+
+
+def _on_optimizer(key: str) -> None:
+    """A new optimizer starts from the learning rate it works well with."""
+    name = st.session_state[key]
+    new = dataclasses.replace(state.config(), optimizer=name, lr=catalog.OPTIMIZERS[name].lr)
+    state.set_config(new)
+
+
+def form() -> TrainConfig:
+    """Draw the settings; return the TrainConfig they describe (also stored in the session)."""
+    c, v = state.config(), state.version("train")
+    columns = st.columns(3)
+    with st.expander(MORE):
+        more = st.columns(3)
+    places = {"data": columns[0], "optimizer": columns[1], "run": columns[2],
+              "more-1": more[0], "more-2": more[1], "more-3": more[2]}  # fmt: skip
+    values: dict = {}
+    for setting in SETTINGS:
+        key = f"train-{v}-{setting.name}"
+        on = setting.needs is None or values[setting.needs[0]] == setting.needs[1]
+        values[setting.name] = widget(places[setting.place], setting, getattr(c, setting.name),
+                                      key, disabled=not on)  # fmt: skip
+    try:
+        new = TrainConfig.from_dict({**c.to_dict(), **values})
+    except SpecError as e:
+        st.error(plain(e.message), icon=":material/error:")
+        return c
+    state.set_config(new, refresh=False)
+    _data_note(new.dataset)
+    return new
+
+
+def widget(where, s: Setting, value, key: str, disabled: bool = False):
+    """The widget of one setting, in `where`, showing `value`; returns what it holds."""
+    extra: dict = {"key": key, "disabled": disabled, "help": s.help or None}
+    if s.widget == "toggle":
+        return where.toggle(s.label, value, **extra)
+    if s.widget == "select":
+        options, labels = _choices(s)
+        if s.name == "optimizer":
+            extra.update(on_change=_on_optimizer, args=(key,))
+        if s.choices in REGISTRIES:
+            extra["help"] = REGISTRIES[s.choices][value].description
+        if s.choices == "devices":
+            extra["help"] = f"{s.help} auto trains on {state.machine_device()} here."
+        index = options.index(value) if value in options else 0  # e.g. a GPU run, here on a CPU
+        return where.selectbox(s.label, options, index=index, format_func=labels.get, **extra)
+    if s.name == "lr":
+        usual = catalog.OPTIMIZERS[state.config().optimizer]
+        extra["help"] = f"{s.help} {usual.label} usually works with {usual.lr:g}."
+    low, high = s.kind(s.low), s.kind(s.high)
+    if s.widget == "slider":
+        return where.slider(s.label, low, high, value, s.kind(s.step), **extra)
+    if s.kind is float:
+        extra["format"] = "%.6g"
+    return where.number_input(s.label, low, high, value, s.kind(s.step or 1), **extra)
+
+
+def _choices(s: Setting) -> tuple[list, dict]:
+    """(values, value -> label) of a setting with choices."""
+    if s.choices == "devices":
+        found = devices()
+        return found, {d: d for d in found}
+    registry = REGISTRIES[s.choices]
+    return list(registry), {name: entry.label for name, entry in registry.items()}
+
+
+def _data_note(name: str) -> None:
+    if available(name):
+        return
+    info = catalog.DATASETS[name]
+    folder = default_data_dir()
+    if info.fallback:
+        fallback = catalog.DATASETS[info.fallback]
+        st.caption(
+            f"{info.label} is not in {folder} yet: training downloads it first, or, without a "
+            f"network, uses the {fallback.label} instead. To use a copy you have, run "
+            "`python -m playground data import FOLDER`."
+        )
+    else:
+        st.caption(
+            f"{info.label} is not in {folder} yet: training downloads it first (this needs a "
+            "network)."
+        )

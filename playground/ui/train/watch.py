@@ -1,0 +1,100 @@
+"""The presenter's view: a job or run that its owner shared, watched through `?watch=<token>`.
+
+Watchers see the metrics and curves (live while the job trains) and no control. "Use this
+model" copies the model into the watcher's own runs; the original is never touched.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.engine.owners import NotAllowed
+from playground.engine.records import SpecError
+from playground.exchange import runs
+from playground.serving import curves
+from playground.serving.manager import WatchedJob
+from playground.ui import state
+from playground.ui.text import plain
+from playground.ui.train import live, runs_view
+
+_NOTE = "watch-note"
+
+
+def page(token: str) -> None:
+    """Everything the Train page shows for a watch link."""
+    job = state.manager().watched(token)
+    run = None if job is not None else runs.find_shared(token)
+    if job is None and run is None:
+        st.error(
+            "This watch link does not lead to a job or a run on this server: the run may have "
+            "been deleted, or the link cut short. Ask its owner to share it again.",
+            icon=":material/link_off:",
+        )
+        return
+    if note := st.session_state.pop(_NOTE, None):
+        st.info(plain(note))
+    if job is not None:
+        st.caption("Shared with you: you are watching someone's job live, read-only.")
+        live.view(job)
+        _use_button(job.latest_weights() is not None and job.run_dir is not None, token)
+    else:
+        st.caption("Shared with you: someone's finished run, read-only.")
+        _run(run)
+        _use_button(run.has_weights, token)
+
+
+def _run(run: runs.Run) -> None:
+    s = run.summary
+    st.markdown(f"**{plain(s.get('name', run.spec.name))}** · {plain(s.get('status', '?'))}")
+    cols = st.columns(3)
+    test = s.get("test_accuracy")
+    cols[0].metric("Test accuracy", f"{test:.2%}" if isinstance(test, float) else "-")
+    cols[1].metric("Epochs", f"{s.get('epochs', '?')} / {run.config.epochs}")
+    seconds = s.get("train_seconds")
+    cols[2].metric("Training time (s)", f"{seconds:.1f}" if isinstance(seconds, float) else "-")
+    log = run.log()
+    points, epochs = log.points(), log.epochs()
+    if points:
+        st.plotly_chart(curves.step_loss_figure(points), key="watch-loss")
+    if epochs:
+        st.plotly_chart(curves.epoch_figure(epochs), key="watch-epochs")
+
+
+def _use_button(ready: bool, token: str) -> None:
+    st.button(
+        "Use this model",
+        key="watch-use",
+        on_click=_use,
+        args=(token,),
+        disabled=not ready,
+        icon=":material/content_copy:",
+        help="Copies the model and its weights into your own runs, as your current model."
+        if ready
+        else "It has no weights to copy yet.",
+    )
+
+
+def _use(token: str) -> None:
+    """Copy the shared model into this person's runs and make it their current model."""
+    owner = state.owner()
+    job: WatchedJob | None = state.manager().watched(token)
+    try:
+        if job is not None:
+            latest = job.latest_weights()
+            if latest is None or job.run_dir is None:
+                raise SpecError("The job has no weights yet: try again after its first steps.")
+            copy = runs.copy_run(runs.load_run(job.run_dir), owner, weights=latest[1],
+                                 limits=state.manager().settings)  # fmt: skip
+        else:
+            run = runs.find_shared(token)
+            if run is None:
+                raise SpecError("The shared run is gone.")
+            copy = runs.copy_run(run, owner, limits=state.manager().settings)
+    except (SpecError, NotAllowed, OSError) as e:
+        st.session_state[_NOTE] = f"The model was not copied: {e}"
+        return
+    runs_view.use(copy)
+    st.session_state[_NOTE] = (
+        f"Copied into your runs as {copy.name}: it is now your current model (see Build, Draw, "
+        "Inspect and Evaluate)."
+    )
