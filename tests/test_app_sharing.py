@@ -293,7 +293,8 @@ def test_many_watchers_share_one_view_of_the_job_built_once_per_new_data(server)
     watchers = [opened("app_pages/train.py", {"watch": token}) for _ in range(4)]
     by_label(ada.button, "Pause").click().run()
     (job,) = state.manager().jobs()
-    wait_until(ada, lambda _: job.held)  # the step under way when Pause came ended
+    # the step under way when Pause came has ended, and the shared view shows its records
+    wait_until(ada, lambda _: job.held and live_view.view_of(job).key[0] == job.log.version)
     watchers[0].run()  # no new data from here on
     built = live_view.VIEWS.builds
     for _ in range(3):

@@ -22,6 +22,7 @@ from playground.exchange.run_files import WEIGHTS, RunWriter
 from playground.serving.jobs import TrainingJob
 from playground.serving.manager import JobManager, Refused
 from playground.tasks.image.specs import ModelSpec
+from playground.tasks.image.task import EXTRA_EXAMPLES
 from tests.test_bundles import QUICK, files_of, zip_of
 
 ADA, BOB = (owners.browser_owner(owners.new_key()) for _ in range(2))
@@ -73,7 +74,7 @@ def test_imported_metrics_are_cut_to_what_a_run_of_that_length_writes(trained, t
     long = {**files_of(raw), f"{run.name}/metrics.jsonl": b"".join(lines * 50)}
     back = imported(zip_of(long), tmp_path)
     kept = (back.path / "metrics.jsonl").read_bytes().count(b"\n")
-    steps = -(-(QUICK.train_limit + bundle_import.EXTRA_EXAMPLES) // QUICK.batch_size)
+    steps = -(-(QUICK.train_limit + EXTRA_EXAMPLES) // QUICK.batch_size)
     assert kept == steps * QUICK.epochs + QUICK.epochs + 1 < 50 * len(lines)
     assert (
         "metrics lines beyond what a run of 2 epoch(s) writes were left out"

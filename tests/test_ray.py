@@ -137,7 +137,7 @@ def _env() -> dict:
 
 UNREACHABLE = textwrap.dedent(
     """
-    from tests.test_app import open_page
+    from tests.test_app import open_page, shown
 
     app = open_page("app_pages/train.py")
     print(" ".join(shown(e) for e in app.error))

@@ -1,66 +1,80 @@
-"""Command line: python -m playground train | data | eval | export | import.
+"""Command line: python -m playground train | export | import, and each task's own commands
+(image: data, eval).
 
 python -m playground train --preset seed-cnn --dataset mnist --json
+python -m playground train --task language --preset names-tiny --json
 python -m playground data import ~/Downloads/mnist
 python -m playground eval runs/20260101-120000-seed-cnn
 python -m playground export runs/20260101-120000-seed-cnn --format bundle -o seed-cnn.zip
 python -m playground import seed-cnn.zip
+
+`train` takes any task (engine/task.py): `--task` (default image) chooses it, and its flags are
+that task's settings table, one flag a row.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
-import shutil
 import sys
-import time
 from pathlib import Path
 
-from playground.engine import settings
 from playground.engine.devices import pick_device
 from playground.engine.metrics import EpochRecord, Status
-from playground.engine.records import SpecError
+from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.records import DataError, SpecError, parse_json
+from playground.engine.settings_table import Setting
+from playground.engine.task import DEFAULT, Task, named, tasks
 from playground.exchange import bundle_import
 from playground.exchange.runs import default_runs_dir, load_run
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import catalog, idx
-from playground.tasks.image.data import DataError, default_data_dir, load
-from playground.tasks.image.fit import pass_batch_size
-from playground.tasks.image.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
-from playground.tasks.image.specs import ModelSpec
-from playground.tasks.image.training import evaluate, prepare
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        task = named(_task_in(argv))
+        args = _parser(task).parse_args(argv)
         return args.run(args)
     except (SpecError, DataError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
 
-def _parser() -> argparse.ArgumentParser:
+def _task_in(argv: list[str]) -> str:
+    """The --task of a train command line (before its flags can be known), or the default."""
+    for i, arg in enumerate(argv):
+        if arg == "--task" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--task="):
+            return arg.split("=", 1)[1]
+    return DEFAULT
+
+
+def _parser(task: Task | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; `train` with the flags of `task` (default: image classification)."""
+    task = task or named(DEFAULT)
     parser = argparse.ArgumentParser(
         prog="python -m playground", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a model and save it as a run")
+    t.add_argument("--task", choices=tasks(), default=task.name,
+                   help=f"the kind of model (default {DEFAULT})")  # fmt: skip
     what = t.add_mutually_exclusive_group()
-    what.add_argument(
-        "--preset", choices=catalog.PRESETS, help="a ready-made model (default seed-cnn)"
-    )
+    presets = task.presets()
+    what.add_argument("--preset", choices=presets, help="a ready-made model")
     what.add_argument(
         "--spec", type=Path, help="a model spec JSON file (as the Build page exports)"
     )
     t.add_argument("--config", type=Path, help="a training config JSON file; flags override it")
-    t.add_argument(
-        "--data-dir", type=Path, help=f"folder of datasets (default {default_data_dir()})"
-    )
-    for setting in SETTINGS:  # one flag per training setting: recipe.py's table
-        t.add_argument(setting.flag, **_flag_options(setting))
+    t.add_argument("--data-dir", type=Path, help="folder of datasets")
+    registries = getattr(task.config_type, "REGISTRIES", {})
+    for setting in task.settings_table():  # one flag per training setting: the task's table
+        t.add_argument(setting.flag, **_flag_options(setting, registries))
     t.add_argument("--name", help="the run's name (default: the model's)")
     t.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
     t.add_argument("--no-save", action="store_true", help="do not write a run folder")
@@ -72,33 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--json", action="store_true", help="print a JSON object per epoch and a summary"
     )
-    t.set_defaults(run=_train)
+    t.set_defaults(run=lambda args: _train(args, task))
 
-    d = sub.add_parser("data", help="import datasets into the data folder, or show what is there")
-    dsub = d.add_subparsers(required=True, metavar="ACTION")
-    imp = dsub.add_parser("import", help="copy a folder's IDX files into the data folder")
-    imp.add_argument("source", type=Path, help="folder with the four IDX files (gz or raw)")
-    imp.add_argument(
-        "--dataset",
-        choices=[n for n, i in catalog.DATASETS.items() if i.torchvision],
-        default="mnist",
-    )
-    imp.add_argument("--data-dir", type=Path)
-    imp.set_defaults(run=_data_import)
-    show = dsub.add_parser("show", help="list the datasets in the data folder")
-    show.add_argument("--data-dir", type=Path)
-    show.set_defaults(run=_data_show)
-
-    e = sub.add_parser("eval", help="evaluate a saved run on a test set")
-    e.add_argument("run_dir", type=Path)
-    e.add_argument("--dataset", choices=catalog.DATASETS, help="default: the run's own")
-    e.add_argument("--data-dir", type=Path)
-    e.add_argument("--device", default="auto")
-    e.add_argument("--json", action="store_true")
-    e.set_defaults(run=_eval)
+    for each in tasks().values():  # a task's own commands (image: data, eval)
+        try:
+            commands = importlib.import_module(f"{type(each).__module__.rsplit('.', 1)[0]}"
+                                               ".commands")  # fmt: skip
+        except ModuleNotFoundError:
+            continue
+        commands.add_commands(sub)
 
     x = sub.add_parser("export", help="a run as ONNX, a standalone training script, or a bundle")
-    x.add_argument("run_dir", type=Path, help="a run folder (or playground/assets/pretrained)")
+    x.add_argument("run_dir", type=Path, help="a run folder (or one of playground/assets/)")
     x.add_argument("--format", choices=("onnx", "script", "bundle"), default="bundle")
     x.add_argument("-o", "--output", type=Path, help="the file to write (default: a name here)")
     x.set_defaults(run=_export)
@@ -113,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 # --- train ----------------------------------------------------------------------------------
 
 
-def _flag_options(s: Setting) -> dict:
+def _flag_options(s: Setting, registries: dict) -> dict:
     """argparse's options for a setting's flag: its type, choices, and help with its range."""
     if s.kind is bool:
         return {"action": argparse.BooleanOptionalAction, "default": None, "help": s.help}
@@ -122,32 +121,44 @@ def _flag_options(s: Setting) -> dict:
         text += f" ({s.range_text}, default {s.default})"
     elif s.choices == "devices":
         text += " (auto, cpu, cuda, cuda:N or mps)"
-    choices = list(REGISTRIES[s.choices]) if s.choices in REGISTRIES else None
+    choices = list(registries[s.choices]) if s.choices in registries else None
     return {"type": s.kind, "choices": choices, "help": text.replace("%", "%%")}
 
 
-def build_config(args: argparse.Namespace, spec: ModelSpec) -> TrainConfig:
+def build_config(args: argparse.Namespace, task: Task, preset_config=None):
     """Defaults, then the preset's recipe, then --config, then flags."""
-    values = dict(catalog.PRESETS[spec.name].recipe) if spec.name in catalog.PRESETS else {}
+    kind = task.config_type
+    values = preset_config.to_dict() if preset_config is not None else {}
     if args.config:
-        values.update(TrainConfig.from_json(_read(args.config, "training config")).to_dict())
-    flags = {s.name: getattr(args, s.name) for s in SETTINGS if getattr(args, s.name) is not None}
+        values.update(task.config_from_dict(parse_json(_read(args.config, "training config"),
+                                                       "training config")).to_dict())  # fmt: skip
+    table = task.settings_table()
+    flags = {s.name: getattr(args, s.name) for s in table if getattr(args, s.name) is not None}
     if "optimizer" in flags and "lr" not in flags:  # a new optimizer comes with its usual lr
-        flags["lr"] = catalog.OPTIMIZERS[flags["optimizer"]].lr
+        flags["lr"] = OPTIMIZERS[flags["optimizer"]].lr
     values.update(flags)
-    return TrainConfig.from_dict({**TrainConfig().to_dict(), **values})
+    return task.config_from_dict({**kind().to_dict(), **values})
 
 
-def _train(args: argparse.Namespace) -> int:
+def _model(args: argparse.Namespace, task: Task):
+    """(spec, the preset's settings or None) from --spec or --preset (default: the first)."""
+    presets = task.presets()
     if args.spec:
-        spec = ModelSpec.from_json(_read(args.spec, "model spec"))
-    else:
-        spec = ModelSpec.from_preset(args.preset or "seed-cnn")
-    config = build_config(args, spec)
-    pick_device(config.device)  # a missing GPU is a usage error, said before anything starts
+        spec = task.spec_from_dict(parse_json(_read(args.spec, "model spec"), "model spec"))
+        name = getattr(spec, "name", None)  # a preset's model, saved: its recipe comes too
+        return spec, presets[name]()[1] if name in presets else None
+    if not presets:
+        raise SpecError(f"{task.label} has no presets: give a model with --spec FILE.")
+    return presets[args.preset or next(iter(presets))]()
+
+
+def _train(args: argparse.Namespace, task: Task) -> int:
+    spec, preset_config = _model(args, task)
+    config = build_config(args, task, preset_config)
+    pick_device(task.device(config))  # a missing GPU is a usage error, said before anything
     runs_dir = None if args.no_save else (args.out or default_runs_dir())
     job = _job_class(args.ray)(
-        spec, config, name=args.name, data_dir=args.data_dir, runs_dir=runs_dir
+        spec, config, name=args.name, data_dir=args.data_dir, runs_dir=runs_dir, task=task
     )
     progress = _Progress(job, as_json=args.json)
     job.start()
@@ -161,13 +172,12 @@ def _train(args: argparse.Namespace) -> int:
     progress.show()
     progress.close()
     summary = {"type": "summary", **job.summary, "status": job.status.value, "message": job.message}
-    summary.setdefault("test_accuracy", None)
     summary["data_note"] = job.data_note
     summary["run_dir"] = str(job.run_dir) if job.run_dir else None
     if args.json:
         print(json.dumps(summary), flush=True)
     else:
-        _print_summary(summary)
+        _print_summary(summary, task)
     return 0 if job.status in (Status.FINISHED, Status.STOPPED) else 1
 
 
@@ -175,7 +185,7 @@ def _job_class(ray_address: str | None) -> type[TrainingJob]:
     """A thread here, or (--ray) an actor on the cluster, reported the same way."""
     if not ray_address:
         return TrainingJob
-    from playground import ray_jobs  # Ray only when asked for
+    from playground.serving import ray_jobs  # Ray only when asked for
 
     try:
         ray_jobs.connect(ray_address)
@@ -245,100 +255,38 @@ def _print_summary(s: dict) -> None:
         print(f"saved to {s['run_dir']}")
 
 
-# --- data -----------------------------------------------------------------------------------
-
-
-def _data_import(args: argparse.Namespace) -> int:
-    info = catalog.DATASETS[args.dataset]
-    files = idx.find(args.source, info.raw_folder)
-    if files is None:
-        raise DataError(
-            f"{args.source} does not hold the four {info.label} IDX files (train-images, "
-            "train-labels, t10k-images, t10k-labels; gz or raw)."
+def _print_summary(s: dict, task: Task) -> None:
+    print(f"{s['status']}: {s['message']}")
+    if s.get("test_accuracy") is not None:
+        print(f"test accuracy {s['test_accuracy']:.4f}, test loss {s['test_loss']:.4f}")
+    if s.get("val_loss") is not None:
+        print(f"validation loss {s['val_loss']:.4f}")
+    if s.get("train_seconds") is not None:
+        print(
+            f"{s['epochs']} epochs in {s['train_seconds']:.1f}s of training, "
+            f"{s['samples_per_second']:,.0f} {task.samples}/s on {s['device']}"
         )
-    idx.load(files, len(info.classes), info.input_shape[1:])  # refuse damaged files up front
-    target = Path(args.data_dir or default_data_dir()) / info.raw_folder / "raw"
-    target.mkdir(parents=True, exist_ok=True)
-    for part, path in files.items():
-        dims = 3 if part.endswith("images") else 1
-        name = f"{part}-idx{dims}-ubyte" + (".gz" if path.suffix == ".gz" else "")
-        for stale in target.glob(f"{part}*"):
-            stale.unlink()
-        shutil.copyfile(path, target / name)
-    print(f"Imported {info.label} into {target}.")
-    return 0
-
-
-def _data_show(args: argparse.Namespace) -> int:
-    folder = Path(args.data_dir or default_data_dir())
-    print(f"Data folder: {folder}")
-    for name, info in catalog.DATASETS.items():
-        if name == "mnist-sample":
-            print(f"  {name}: bundled with the app")
-            continue
-        files = idx.find(folder, info.raw_folder)
-        if files is None:
-            print(f"  {name}: not here (downloaded on first use when online)")
-            continue
-        try:
-            data = load(name, folder, val_fraction=0.0, download=False)
-            print(f"  {name}: {len(data.train_y):,} train, {len(data.test_y):,} test images")
-        except DataError as e:
-            print(f"  {name}: damaged: {e}")
-    return 0
-
-
-# --- eval -----------------------------------------------------------------------------------
-
-
-def _eval(args: argparse.Namespace) -> int:
-    run = load_run(args.run_dir)
-    dataset = args.dataset or run.config.dataset
-    device = pick_device(args.device)
-    data = load(dataset, args.data_dir, val_fraction=0.0, device=device)
-    model = prepare(run.model(), device, run.config.channels_last)
-    start = time.perf_counter()
-    loss, accuracy = evaluate(
-        model, data.test_x, data.test_y, run.config.loss, data.info,
-        batch_size=pass_batch_size(run.spec, settings.load().memory_budget_bytes),
-        channels_last=run.config.channels_last,
-    )  # fmt: skip
-    result = {
-        "run": str(run.path),
-        "dataset": data.name,
-        "test_accuracy": accuracy,
-        "test_loss": loss,
-        "images": len(data.test_y),
-        "seconds": round(time.perf_counter() - start, 3),
-        "data_note": data.note,
-    }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        if data.note:
-            print(f"note: {data.note}", file=sys.stderr)
-        print(f"{run.name} on {data.info.label}: accuracy {accuracy:.4f}, loss {loss:.4f}")
-    return 0
+    if s.get("run_dir"):
+        print(f"saved to {s['run_dir']}")
 
 
 # --- export and import ----------------------------------------------------------------------
 
 
 def _export(args: argparse.Namespace) -> int:
-    from playground import standalone  # onnx is slow to import
     from playground.exchange import bundles
-    from playground.tasks.image.export import onnx_export
 
     run = load_run(args.run_dir)
     check = ""
     if args.format == "onnx":
-        exported = onnx_export.export_run(run)
+        exported = run.task.onnx(run)
         content, default = exported.data, f"{run.name}.onnx"
         check = exported.check_text
     elif args.format == "script":
-        content = standalone.script(run.spec, run.config, origin=f"run {run.name}",
-                                    summary=run.summary)  # fmt: skip
-        default = standalone.file_name(run.spec)
+        content = run.task.script(run)
+        if content is None:
+            raise SpecError(f"{run.task.label} runs have no training script to export.")
+        default = run.task.script_name(run)
     else:
         content, default = bundles.make_bundle(run), bundles.file_name(run)
     out = args.output or Path(default)
@@ -348,7 +296,7 @@ def _export(args: argparse.Namespace) -> int:
         raise SpecError(f"{out} cannot be written ({e.strerror or e}).") from None
     print(f"Wrote {out} ({len(content):,} bytes).")
     if check:
-        print(check + f" It opens in Netron ({onnx_export.NETRON}).")
+        print(check + f" It opens in Netron ({bundles.NETRON}).")
     return 0
 
 

@@ -18,6 +18,11 @@ class SpecError(ValueError):
         self.field = field  # name of the offending TrainConfig field, if one is to blame
 
 
+class DataError(RuntimeError):
+    """Data that cannot be read or fetched (a dataset, a corpus); `str()` is a sentence for the
+    user."""
+
+
 class JsonRecord:
     """`to_json` and `from_json` around a class's `to_dict` and `from_dict`; `WHAT` names it in
     messages ("The model spec is not valid JSON ...")."""

@@ -14,6 +14,7 @@ task of its own.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import threading
 from collections.abc import Callable
@@ -48,6 +49,7 @@ class Number:
     label: str
     value: str
     delta: str | None = None
+    help: str = ""
 
 
 class Task:
@@ -102,6 +104,10 @@ class Task:
         refuse."""
         raise SpecError(f"{self.label} takes no examples of one's own.")
 
+    def data_key(self, config) -> str:
+        """What the data a job loads depends on (jobs with the same key share it on Ray)."""
+        return json.dumps(config.to_dict(), sort_keys=True)
+
     def warm_up_data(self, data, batches: int, config):
         """A few batches' worth of `data` for a fresh Ray worker to warm up on, or None."""
         return None
@@ -120,17 +126,18 @@ class Task:
         """The model on the device, laid out as the task trains it."""
         return model.to(device)
 
-    def train(self, model, data, config, log: MetricsLog, controls, publish, memory_budget):
-        """Train `model` (on the data's device) as `config` says, reporting to `log` and
-        obeying `controls` between steps, calling `publish(model)` when pages should see newer
-        weights; return an Outcome."""
+    def train(self, spec, model, data, config, log: MetricsLog, controls, publish, memory_budget):
+        """Train `model` (of `spec`, on the data's device) as `config` says, reporting to `log`
+        and obeying `controls` between steps, calling `publish(model)` when pages should see
+        newer weights, every step and pass within `memory_budget` (bytes; None: the default
+        server's); return an Outcome."""
         raise NotImplementedError
 
-    def results(self, model, data, config, memory_budget) -> dict:
+    def results(self, spec, model, data, config, memory_budget) -> dict:
         """What a finished job adds to its summary (test scores, calibration)."""
         return {}
 
-    def describe(self, spec, config, data) -> dict:
+    def describe(self, spec, config, data, memory_budget=None) -> dict:
         """What every summary of a job of this task says besides the common keys (`data` is
         None when the job failed before loading it)."""
         return {}
@@ -189,6 +196,9 @@ class Task:
         """A standalone training script of `run` (None: the task writes none)."""
         return None
 
+    def script_name(self, run) -> str:
+        return f"train_{run.name}.py"
+
     def onnx(self, run):
         """`run`'s model as a checked ONNX file (with .data and .check_text); SpecError if it
         cannot be exported."""
@@ -227,6 +237,14 @@ def named(name: object) -> Task:
             f"There is no task {str(name)[:40]!r}; this playground has {', '.join(found)}."
         )
     return found[name]
+
+
+def for_spec(spec: object) -> Task:
+    """The task whose model spec `spec` is."""
+    for task in tasks().values():
+        if isinstance(spec, task.spec_type):
+            return task
+    raise SpecError(f"No task builds models of type {type(spec).__name__}.")
 
 
 def of(config: object) -> Task:

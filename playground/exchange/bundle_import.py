@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import shutil
 import time
 import zipfile
@@ -18,24 +17,23 @@ from pathlib import Path, PurePosixPath
 import safetensors.torch
 import torch
 
-from playground.engine.records import SpecError
+from playground.engine.records import SpecError, parse_json
 from playground.engine.settings import ServerSettings
+from playground.engine.task import DEFAULT as DEFAULT_TASK
+from playground.engine.task import named as task_named
 from playground.exchange import weights_check
 from playground.exchange.bundles import KEPT, LIMITS, MAX_FILES, PICKLES, REQUIRED, BundleError
 from playground.exchange.run_files import (
+    TASK,
     WEIGHTS,
     clean_summary,
     new_run_folder,
     save_weights,
     write_access,
     write_atomic,
+    write_task,
 )
 from playground.exchange.runs import OverQuota, Run, check_room, load_model, load_run
-from playground.tasks.image import catalog, models
-from playground.tasks.image.recipe import TrainConfig
-from playground.tasks.image.specs import ModelSpec
-
-EXTRA_EXAMPLES = 10_000  # examples of one's own a fine-tune may add to the training split
 
 
 def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, dict]:
@@ -65,7 +63,7 @@ def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, 
                 f"{what} holds {name}, a pickle file, and a pickle runs code when it is loaded: "
                 "bundles carry weights only as safetensors. Nothing was imported."
             )
-        if name in KEPT:
+        if name in KEPT or name == TASK:
             found[name] = m
     missing = [n for n in REQUIRED if n not in found]
     if missing:
@@ -95,11 +93,11 @@ def _common_folder(names: list[str]) -> str:
     return ""
 
 
-def _read_weights(zf: zipfile.ZipFile, member: zipfile.ZipInfo, spec: ModelSpec, what: str):
+def _read_weights(zf: zipfile.ZipFile, member: zipfile.ZipInfo, task, spec, what: str):
     """The safetensors weights of a bundle, their header checked against the model (built on
     the meta device) before the rest is unpacked."""
     with torch.device("meta"):
-        model = models.build(spec)
+        model = task.build(spec)
     try:
         with zf.open(member) as f:
             return weights_check.read_checked(f, model, LIMITS[WEIGHTS], f"The weights in {what}")
@@ -146,35 +144,37 @@ def import_bundle(
     zf, members = open_bundle(raw, what)
     files = {n: _read_member(zf, m, LIMITS[n], what) for n, m in members.items() if n != WEIGHTS}
     try:
-        spec = ModelSpec.from_json(files["spec.json"])
-        spec.validate()
-        config = TrainConfig.from_json(files["config.json"])
+        task = task_named(_task_name(files.get(TASK)))
+        spec = task.spec_from_dict(parse_json(files["spec.json"], "model spec"))
+        config = task.config_from_dict(parse_json(files["config.json"], "training config"))
     except SpecError as e:
         raise BundleError(f"{what}: {e.message}") from None
-    files[WEIGHTS] = _read_weights(zf, members[WEIGHTS], spec, what)
+    files[WEIGHTS] = _read_weights(zf, members[WEIGHTS], task, spec, what)
     try:
         state = safetensors.torch.load(files[WEIGHTS])
-        load_model(spec, state, what)
+        load_model(spec, state, what, task)
     except SpecError as e:
         raise BundleError(e.message) from None
     except Exception as e:  # safetensors has its own error types for damaged files
         raise BundleError(f"The weights in {what} cannot be read ({e}).") from None
     summary = _summary(files.get("summary.json"), what)
     if "metrics.jsonl" in files:
-        files["metrics.jsonl"], cut = _capped_metrics(files["metrics.jsonl"], config)
+        files["metrics.jsonl"], cut = _capped(files["metrics.jsonl"], task.max_records(config))
         if cut:
             summary["message"] = (
                 f"{summary['message']} {cut:,} metrics lines beyond what a run of "
-                f"{config.epochs} epoch(s) writes were left out."
+                f"{task.epochs(config)} epoch(s) writes were left out."
             )
     try:
         check_room(owner, sum(map(len, files.values())), limits, root,
                    f"{what} was not imported")  # fmt: skip
     except OverQuota as e:
         raise BundleError(e.message) from None
-    path = new_run_folder(root, f"imported-{spec.name}")
+    path = new_run_folder(root, f"imported-{getattr(spec, 'name', task.name)}")
     try:
         write_access(path, owner, None)
+        if task.name != DEFAULT_TASK:
+            write_task(path, task.name)
         write_atomic(path / "spec.json", files["spec.json"])
         write_atomic(path / "config.json", files["config.json"])
         save_weights(path, state)
@@ -187,22 +187,26 @@ def import_bundle(
         raise
 
 
-def _capped_metrics(raw: bytes, config: TrainConfig) -> tuple[bytes, int]:
-    """The metrics of a bundle, cut to the lines a run of its settings could have written
-    (one a step, one an epoch, and room for examples added by fine-tuning); (bytes, lines
-    cut)."""
-    info = catalog.DATASETS[config.dataset]
-    images = info.train_images * (1 - config.val_fraction)
-    if config.train_limit:
-        images = min(images, config.train_limit)
-    steps = math.ceil((images + EXTRA_EXAMPLES) / config.batch_size) * config.epochs
-    most = steps + config.epochs + 1
+def _capped(raw: bytes, most: int) -> tuple[bytes, int]:
+    """The metrics of a bundle, cut to `most` lines (what a run of its settings could have
+    written: the task says); (bytes, lines cut)."""
     lines = raw.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
     if len(lines) <= most:
         return raw, 0
     return b"\n".join(lines[:most]) + b"\n", len(lines) - most
+
+
+def _task_name(raw: bytes | None) -> str:
+    """The task a bundle says made it (bundles from before tasks are image runs)."""
+    if raw is None:
+        return DEFAULT_TASK
+    data = parse_json(raw, "task file")
+    name = data.get("task") if isinstance(data, dict) else None
+    if not isinstance(name, str):
+        raise SpecError("its task.json does not name a task.")
+    return name
 
 
 def _summary(raw: bytes | None, what: str) -> dict:

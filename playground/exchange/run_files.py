@@ -1,9 +1,10 @@
 """Writing a run folder: made once with a fresh name, each file written whole (to a temporary
 name, then renamed into place), so that a crash leaves the old file or the new one, never half.
 
-runs/<YYYYmmdd-HHMMSS>-<name>/ gets spec.json, config.json, access.json (its owner and share
-token, first of all), metrics.jsonl (appended while training), weights.safetensors (each epoch)
-and summary.json (at the end). runs.py reads them back.
+runs/<YYYYmmdd-HHMMSS>-<name>/ gets access.json (its owner and share token, first of all),
+task.json (which task, engine/task.py, made it), spec.json, config.json, metrics.jsonl
+(appended while training), weights.safetensors (each epoch) and summary.json (at the end).
+runs.py reads them back.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import torch
 from safetensors.torch import save_file
 
 from playground.engine import metrics, owners
-from playground.tasks.image.recipe import TrainConfig
-from playground.tasks.image.specs import ModelSpec
+from playground.engine.task import DEFAULT as DEFAULT_TASK
 
 WEIGHTS = "weights.safetensors"
 ACCESS = "access.json"
+TASK = "task.json"
 
 
 class RunWriter:
@@ -34,14 +35,17 @@ class RunWriter:
         self,
         root: str | Path,
         name: str,
-        spec: ModelSpec,
-        config: TrainConfig,
+        spec,
+        config,
         owner: str | None = None,
         share: str | None = None,
+        task: str = DEFAULT_TASK,
     ):
         self.path = new_run_folder(root, name)
         if owner is not None or share is not None:  # the CLI's runs are examples: no file
             write_access(self.path, owner, share)  # first: a crash never leaves it ownerless
+        if task != DEFAULT_TASK:  # image runs are as they were before tasks: no task.json
+            write_task(self.path, task)
         write_atomic(self.path / "spec.json", spec.to_json())
         write_atomic(self.path / "config.json", config.to_json())
 
@@ -94,6 +98,20 @@ def save_weights(folder: Path, state: dict[str, torch.Tensor]) -> None:
     temporary = folder / f".{WEIGHTS}.{os.getpid()}.{threading.get_ident()}.tmp"
     save_file({k: v.contiguous() for k, v in state.items()}, str(temporary))
     os.replace(temporary, folder / WEIGHTS)
+
+
+def write_task(folder: Path, task: str) -> None:
+    write_atomic(folder / TASK, json.dumps({"task": task}))
+
+
+def read_task(folder: Path) -> str:
+    """The name of the task that made a run folder; runs from before tasks are image runs."""
+    try:
+        data = json.loads((folder / TASK).read_text())
+    except (OSError, ValueError):
+        return DEFAULT_TASK
+    task = data.get("task") if isinstance(data, dict) else None
+    return task if isinstance(task, str) else DEFAULT_TASK
 
 
 def write_access(folder: Path, owner: str | None, share: str | None) -> None:

@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import load_file
@@ -26,20 +27,22 @@ from playground.engine import history, metrics, owners
 from playground.engine.memory import size_text
 from playground.engine.metrics import MetricsLog
 from playground.engine.owners import NotAllowed
-from playground.engine.records import SpecError
+from playground.engine.records import SpecError, parse_json
 from playground.engine.settings import ServerSettings
+from playground.engine.task import Task, for_spec
+from playground.engine.task import named as task_named
 from playground.exchange.run_files import (
     ACCESS,
+    DEFAULT_TASK,
+    TASK,
     WEIGHTS,
     clean_summary,
     new_run_folder,
     read_access,
+    read_task,
     save_weights,
     write_access,
 )
-from playground.tasks.image import models
-from playground.tasks.image.recipe import TrainConfig
-from playground.tasks.image.specs import ModelSpec
 
 
 def default_runs_dir() -> Path:
@@ -50,11 +53,16 @@ def default_runs_dir() -> Path:
 @dataclass(frozen=True)
 class Run:
     path: Path
-    spec: ModelSpec
-    config: TrainConfig
+    spec: Any  # the task's model spec
+    config: Any  # the task's training settings
     summary: dict  # empty while the run is still training (or if it died)
     owner: str | None = None  # None: an example that everyone sees and nobody changes
     share: str | None = None  # the token of its watch link, once its owner has shared it
+    task_name: str = DEFAULT_TASK
+
+    @property
+    def task(self) -> Task:
+        return task_named(self.task_name)
 
     @property
     def name(self) -> str:
@@ -96,7 +104,7 @@ class Run:
 
     def model(self) -> nn.Module:
         """The run's model on the CPU with its saved weights, in eval mode."""
-        return load_model(self.spec, self.weights(), self.name)
+        return load_model(self.spec, self.weights(), self.name, self.task)
 
     def history(self) -> list[history.Snapshot]:
         """Its weights at a few moments of training (history.py), oldest first."""
@@ -135,10 +143,11 @@ def _read_log(file: str, _size: int, _mtime: int) -> MetricsLog:
 
 
 def load_model(
-    spec: ModelSpec, state: dict[str, torch.Tensor], what: str = "the file"
+    spec, state: dict[str, torch.Tensor], what: str = "the file", task: Task | None = None
 ) -> nn.Module:
-    """Build `spec` and load `state` into it; SpecError if they do not match."""
-    model = models.build(spec)
+    """Build `spec` (a model of `task`, default: the task whose spec it is) and load `state`
+    into it; SpecError if they do not match."""
+    model = (task or for_spec(spec)).build(spec)
     try:
         model.load_state_dict(state)
     except RuntimeError as e:
@@ -150,10 +159,10 @@ def load_model(
 def load_run(path: str | Path) -> Run:
     """Read and validate a run folder; SpecError, saying what is wrong, if it is not one."""
     path = Path(path)
+    task = task_named(read_task(path))
     try:
-        spec = ModelSpec.from_json(_read(path / "spec.json"))
-        spec.validate()
-        config = TrainConfig.from_json(_read(path / "config.json"))
+        spec = task.spec_from_dict(parse_json(_read(path / "spec.json"), "model spec"))
+        config = task.config_from_dict(parse_json(_read(path / "config.json"), "training config"))
     except FileNotFoundError as e:
         raise SpecError(
             f"{path.name} is not a run folder (it has no {Path(e.filename).name})."
@@ -166,7 +175,7 @@ def load_run(path: str | Path) -> Run:
             summary = clean_summary(json.loads(_read(path / "summary.json")))
         except (ValueError, RecursionError, OSError):
             summary = {}
-    return Run(path, spec, config, summary, *read_access(path))
+    return Run(path, spec, config, summary, *read_access(path), task.name)
 
 
 def _read(file: Path) -> bytes:
@@ -290,7 +299,8 @@ def find_shared(token: str, root: str | Path | None = None) -> Run | None:
     return next((r for r in list_runs(root) if owners.same_token(r.share, token)), None)
 
 
-COPIED = ("spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS, history.FILE)
+COPIED = (TASK, "spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS,
+          history.FILE)  # fmt: skip
 
 
 def copy_run(
@@ -309,7 +319,7 @@ def copy_run(
     adding = sum((run.path / f).stat().st_size for f in files)
     adding += sum(t.numel() * t.element_size() for t in (weights or {}).values())
     check_room(owner, adding, limits, root, f"The copy of {run.name} was not saved")
-    path = new_run_folder(root or default_runs_dir(), f"copy-of-{run.spec.name}")
+    path = new_run_folder(root or default_runs_dir(), f"copy-of-{getattr(run.spec, 'name', 'run')}")
     try:
         write_access(path, owner, None)  # first: a crash never leaves an example for everyone
         for file in files:

@@ -1,4 +1,6 @@
-"""Training in the background: one TrainingJob per daemon thread (manager.py runs them).
+"""Training in the background: one TrainingJob per daemon thread (manager.py runs them), for
+any task (engine/task.py): the task loads the data, builds the model and runs its loop; the job
+seeds, places, publishes weights, keeps the run folder and ends every way as a status.
 
 The thread never touches Streamlit. Pages and the CLI read `job.log` (a MetricsLog), `job.status`
 and `job.latest_weights()`, and steer through `pause()`, `resume()`, `stop()` and `set_lr()`.
@@ -25,14 +27,10 @@ from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
 from playground.engine.memory import history_bytes
 from playground.engine.metrics import MetricsLog, Status
-from playground.engine.records import SpecError
+from playground.engine.records import DataError, SpecError
+from playground.engine.task import Task
+from playground.engine.task import of as task_of
 from playground.exchange.run_files import RunWriter, write_access
-from playground.tasks.image import calibration, evaluation, models
-from playground.tasks.image.data import DataError, Dataset, load
-from playground.tasks.image.fit import check_fit, job_pass_batch_size
-from playground.tasks.image.recipe import TrainConfig
-from playground.tasks.image.specs import ModelSpec
-from playground.tasks.image.training import evaluate, prepare, train
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +47,8 @@ class TrainingJob:
 
     def __init__(
         self,
-        spec: ModelSpec,
-        config: TrainConfig,
+        spec,
+        config,
         *,
         name: str | None = None,
         data_dir: str | Path | None = None,
@@ -59,16 +57,19 @@ class TrainingJob:
         initial_weights: dict[str, torch.Tensor] | None = None,
         extra: tuple[torch.Tensor, torch.Tensor, int] | None = None,
         owner: str | None = None,
-        dataset: Dataset | None = None,
+        dataset=None,
         address: str | None = None,
+        task: Task | None = None,
     ):
         """`initial_weights` (a state dict of `spec`) starts from a trained model instead of
         fresh weights: fine-tuning. `extra` = (images uint8 (N, C, H, W), labels (N,), repeat)
         adds the user's own examples to the training split. `owner` (owners.py) is who may
         control it; None for the CLI's own jobs. `dataset`, already loaded, is used instead of
         loading the config's (a worker of a Ray cluster gets it from the app). `address` is the
-        network address it was started from (the server caps jobs per address)."""
-        check_fit(spec, config)  # a bad spec fails here, before any thread exists
+        network address it was started from (the server caps jobs per address). `task` is the
+        kind of model (default: the one whose settings `config` is)."""
+        self.task = task or task_of(config)
+        self.task.check(spec, config)  # a bad spec fails here, before any thread exists
         self.id = uuid.uuid4().hex[:10]
         self.spec, self.config = spec, config
         self.name = name or spec.name
@@ -124,7 +125,7 @@ class TrainingJob:
     @property
     def total_steps(self) -> int:
         """Optimizer steps in the whole run (0 until the data is loaded)."""
-        return self.steps_per_epoch * self.config.epochs
+        return self.steps_per_epoch * self.task.epochs(self.config)
 
     def latest_weights(self) -> tuple[int, dict[str, torch.Tensor]] | None:
         """(version, CPU state dict) of the newest snapshot, or None before the first."""
@@ -138,7 +139,7 @@ class TrainingJob:
         latest = self.latest_weights()
         if latest is None:
             return None
-        model = models.build(self.spec)
+        model = self.task.build(self.spec)
         model.load_state_dict(latest[1])
         return model.eval()
 
@@ -259,8 +260,8 @@ class TrainingJob:
             logger.exception("could not write the last records of failed job %s", self.id)
         self.summary = {
             "name": self.name,
-            "model": self.spec.name,
-            "dataset": self.config.dataset,
+            "model": getattr(self.spec, "name", self.name),
+            **self.task.describe(self.spec, self.config, None),
             "status": Status.FAILED.value,
             "message": self.message,
             "device": self.device,
@@ -271,22 +272,15 @@ class TrainingJob:
         except OSError:
             logger.exception("could not write the summary of failed job %s", self.id)
 
-    def _load(self, device: torch.device | str) -> Dataset:
+    def _load(self, device: torch.device | str):
         """The job's data (the dataset it was given, or loaded as its config says), with the
         user's own examples added."""
         config = self.config
-        data = self.dataset or load(
-            config.dataset,
-            self.data_dir,
-            val_fraction=config.val_fraction,
-            train_limit=config.train_limit,
-            device=device,
-            mirrors=self.mirrors,
-        )
+        data = self.dataset or self.task.load_data(config, self.data_dir, self.mirrors, device)
         self.data_note = data.note
         if self.extra is not None:
-            data = data.with_extra(*self.extra)
-        self.steps_per_epoch = -(-len(data.train_x) // config.batch_size)
+            data = self.task.with_examples(data, self.extra)
+        self.steps_per_epoch = self.task.steps_per_epoch(data, config)
         return data.to(device)
 
     def _open_run(self) -> RunWriter | None:
@@ -295,8 +289,9 @@ class TrainingJob:
             return None
         with self._lock:  # share() writes through to the folder from here on
             self._writer = RunWriter(
-                self.runs_dir, self.name, self.spec, self.config, self.owner, self.share_token
-            )
+                self.runs_dir, self.name, self.spec, self.config, self.owner, self.share_token,
+                self.task.name,
+            )  # fmt: skip
             self.run_dir = self._writer.path
         return self._writer
 
@@ -316,13 +311,13 @@ class TrainingJob:
         self._set(Status(summary["status"]), summary["message"])
 
     def _train(self) -> None:
-        config = self.config
-        device = pick_device(config.device)
+        config, task, budget = self.config, self.task, self.controls.memory_budget
+        device = pick_device(task.device(config))
         self.device = device_name(device)
         data = self._load(device)
         with _seed_lock:
-            torch.manual_seed(config.seed)  # weights, then dropout, follow the seed
-            model = models.build(self.spec)
+            torch.manual_seed(task.seed(config))  # weights, then dropout, follow the seed
+            model = task.build(self.spec)
         if self.initial_weights is not None:
             try:
                 model.load_state_dict(self.initial_weights)
@@ -330,8 +325,8 @@ class TrainingJob:
                 raise SpecError(
                     f"The starting weights do not fit the model ({str(e).splitlines()[0]})."
                 ) from None
-        model = prepare(model, device, config.channels_last)
-        runner = torch.compile(model) if config.compile else model
+        model = task.prepare(model, device, config)
+        runner = torch.compile(model) if getattr(config, "compile", False) else model
         writer = self._open_run()
         saved_epochs = [0]
         self.history.add(0, 0, weights_copy(model), epoch_end=False)
@@ -355,24 +350,15 @@ class TrainingJob:
 
         self._set(Status.RUNNING, "Training.")
         started = time.time()
-        passes = max(
-            1,
-            job_pass_batch_size(
-                self.spec,
-                config.batch_size,
-                config.optimizer,
-                self.controls.memory_budget,
-                data.info.input_shape,
-            ),
-        )
-        outcome = train(runner, data, config, self.log, self.controls, publish, pass_batch=passes)
+        outcome = task.train(self.spec, runner, data, config, self.log, self.controls, publish,
+                             budget)  # fmt: skip
         publish(model)
         if writer:
             history.save(self.history, writer.path)
         summary = {
             "name": self.name,
-            "model": self.spec.name,
-            "dataset": data.name,
+            "model": getattr(self.spec, "name", self.name),
+            **task.describe(self.spec, config, data, budget),
             "status": outcome.status.value,
             "message": outcome.message,
             "epochs": outcome.epochs,
@@ -380,18 +366,12 @@ class TrainingJob:
             "train_seconds": round(outcome.train_seconds, 3),
             "validation_seconds": round(outcome.validation_seconds, 3),
             "samples_per_second": round(outcome.samples_per_second, 1),
-            "pass_batch_size": passes,  # images validation and the test took at a time
             "device": self.device,
             "node": platform.node(),  # this machine; on a cluster, the worker's
             "started": started,
         }
         if outcome.status is Status.FINISHED:
-            loss, accuracy = evaluate(
-                model, data.test_x, data.test_y, config.loss, data.info, batch_size=passes,
-                channels_last=config.channels_last,
-            )  # fmt: skip
-            summary.update(test_loss=loss, test_accuracy=accuracy)
-            summary.update(_calibration(model, data, config, passes))
+            summary.update(task.results(self.spec, model, data, config, budget))
         self._finish_run(summary, weights_copy(model))
 
     def _write_records(self, records: list) -> None:
@@ -404,12 +384,3 @@ class TrainingJob:
                 callback(self)
             except Exception:
                 logger.exception("on_end callback of job %s failed", self.id)
-
-
-def _calibration(model: nn.Module, data: Dataset, config: TrainConfig, batch_size: int) -> dict:
-    """The temperature that makes a softmax model's confidence honest on the validation split,
-    and its calibration error before and after (calibration.py); {} where that does not apply."""
-    if not len(data.val_y) or config.loss not in calibration.SOFTMAX_LOSSES:
-        return {}
-    outputs = evaluation.outputs_of(model, data.val_x, data.info, batch_size).float().cpu()
-    return calibration.calibrate(outputs, data.val_y.cpu())

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from playground.engine.controls import duration_text
+from playground.engine.task import Number
 from playground.serving import curves
 
 REFRESH_SECONDS = 0.5  # newer records wait this long at most before the view shows them
@@ -27,11 +28,7 @@ KEEP = 64  # views of this many jobs are kept
 class JobView:
     key: tuple  # (log version, status, steps in the run): what it was built from
     built: float  # time.monotonic() when built
-    epoch: str  # "2 / 15"
-    train_loss: str  # smoothed over the last batches, or "-"
-    val_accuracy: str
-    val_delta: str | None
-    samples_per_second: str
+    numbers: tuple[Number, ...]  # the task's: "Epoch 2 / 15", "Train loss", ...
     progress: tuple[float, str] | None  # (fraction done, "Step 300 of 1,200 · ..."); None: ended
     step_figure: go.Figure | None
     epoch_figure: go.Figure | None
@@ -83,8 +80,6 @@ def build(job, key: tuple) -> JobView:
     """The numbers and figures a page shows for `job` now."""
     steps, epochs = job.log.steps(), job.log.epochs()
     last = steps[-1] if steps else None
-    smoothed = curves.smooth([s.loss for s in steps[-200:]])[-1] if steps else None
-    vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
     progress = None
     if not job.status.ended:
         total, done = job.total_steps, last.step if last else 0
@@ -95,11 +90,7 @@ def build(job, key: tuple) -> JobView:
     return JobView(
         key=key,
         built=time.monotonic(),
-        epoch=f"{last.epoch if last else 0} / {job.config.epochs}",
-        train_loss="-" if smoothed is None else f"{smoothed:.4f}",
-        val_accuracy=f"{vals[-1]:.2%}" if vals else "-",
-        val_delta=f"{vals[-1] - vals[-2]:+.2%}" if len(vals) > 1 else None,
-        samples_per_second=f"{last.samples_per_second:,.0f}" if last else "-",
+        numbers=tuple(job.task.live_numbers(steps, epochs, job.config)),
         progress=progress,
         step_figure=curves.step_loss_figure(job.log.points()) if steps else None,
         epoch_figure=curves.epoch_figure(epochs) if epochs else None,

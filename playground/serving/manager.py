@@ -27,8 +27,6 @@ from playground.engine.settings import ServerSettings
 from playground.exchange import runs
 from playground.serving import journal
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import catalog
-from playground.tasks.image.fit import check_fit
 
 RETENTION_CHECK_SECONDS = 3600.0
 logger = logging.getLogger(__name__)
@@ -51,7 +49,7 @@ class WatchedJob:
     _READ = frozenset(
         {"id", "name", "spec", "config", "status", "message", "active", "log", "summary",
          "data_note", "device", "total_steps", "run_dir", "created", "latest_weights",
-         "inference_model", "lr"}
+         "inference_model", "lr", "task", "held"}
     )  # fmt: skip
 
     def __init__(self, job: TrainingJob):
@@ -88,7 +86,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._jobs: dict[str, TrainingJob] = {}
         self._queue: list[TrainingJob] = []
-        self._speed: float | None = None  # training samples/s of the last job that trained here
+        self._speed: dict[str, float] = {}  # task -> samples/s of its last job that trained here
         self._retention_checked = -math.inf
         self._journal_lock = threading.Lock()
         if ray_address:
@@ -99,7 +97,7 @@ class JobManager:
         self._expire_old_runs()
 
     def _join_cluster(self, address: str) -> None:
-        from playground import ray_jobs  # Ray is imported only when a cluster is asked for
+        from playground.serving import ray_jobs  # Ray only when a cluster is asked for
 
         ray_jobs.connect(address)
         resources = self._resources()
@@ -145,7 +143,7 @@ class JobManager:
 
     def submit(self, job: TrainingJob) -> str:
         """Queue `job`; Refused (a sentence) if it cannot join now."""
-        check_fit(job.spec, job.config, self.settings.memory_budget_bytes)
+        job.task.check(job.spec, job.config, self.settings.memory_budget_bytes)
         self._check_disk(job)
         job.set_limits(
             self.settings.job_seconds, self.settings.pause_seconds,
@@ -294,16 +292,14 @@ class JobManager:
 
     def _duration(self, job: TrainingJob) -> tuple[float | None, bool]:
         """(seconds a job will train, whether that is only its time limit)."""
-        c = job.config
-        images = catalog.DATASETS[c.dataset].train_images * (1 - c.val_fraction)
-        if c.train_limit:
-            images = min(images, c.train_limit)
-        speed = self._speed or next(
-            (s.samples_per_second for j in self.jobs() if (s := j.log.last_step())), None
-        )
+        samples = job.task.planned_samples(job.config)
+        speed = self._speed.get(job.task.name) or next(
+            (s.samples_per_second for j in self.jobs()
+             if j.task.name == job.task.name and (s := j.log.last_step())), None,
+        )  # fmt: skip
         limit = self.settings.job_seconds
-        if speed:
-            guess = c.epochs * images / speed
+        if speed and samples:
+            guess = job.task.epochs(job.config) * samples / speed
             return (min(guess, limit), guess > limit) if limit else (guess, False)
         return (limit, True) if limit else (None, False)
 
@@ -321,7 +317,7 @@ class JobManager:
     def _job_ended(self, job: TrainingJob) -> None:
         speed = job.summary.get("samples_per_second")
         if isinstance(speed, (int, float)) and speed > 0:
-            self._speed = float(speed)
+            self._speed[job.task.name] = float(speed)
         self._cleanup()
         self._pump()
         self._save_journal()

@@ -33,13 +33,13 @@ import torch
 from playground import PACKAGE
 from playground.engine import history
 from playground.engine.metrics import Status
+from playground.engine.task import DEFAULT as DEFAULT_TASK
+from playground.engine.task import Task
+from playground.engine.task import named as task_named
 from playground.exchange.run_files import RunWriter
 from playground.exchange.runs import load_run
 from playground.serving.jobs import JobFailed, TrainingJob
 from playground.serving.ray_worker import Trainer
-from playground.tasks.image import data as data_module
-from playground.tasks.image.recipe import TrainConfig
-from playground.tasks.image.specs import ModelSpec
 
 NAMESPACE = "playground"
 POLL_SECONDS = 0.5
@@ -222,18 +222,20 @@ class RayJob(TrainingJob):
         return self._attached or {
             "id": self.id, "name": self.name, "owner": self.owner, "spec": self.spec.to_dict(),
             "config": self.config.to_dict(), "share": self.share_token, "created": self.created,
+            "task": self.task.name,
         }  # fmt: skip
 
     def _create(self, about: dict):
-        dataset = _dataset_ref(self.config, self.data_dir, self.mirrors)
+        dataset = _dataset_ref(self.task, self.config, self.data_dir, self.mirrors)
         if self.extra is not None:  # the user's own examples travel with this job only
-            dataset = _ray.put(_ray.get(dataset).with_extra(*self.extra))
+            dataset = _ray.put(self.task.with_examples(_ray.get(dataset), self.extra))
         actor = _actor_class().options(
             name=f"job-{self.id}", namespace=NAMESPACE, lifetime="detached",
             num_cpus=self.cpus, num_gpus=self.gpus, max_restarts=0,
         )  # fmt: skip
         limits = (self.controls.time_limit, self.controls.pause_limit, self.controls.memory_budget)
-        created = actor.remote(about, dataset, self.initial_weights, limits, int(self.cpus) or 1)
+        created = actor.remote(about, self.task, dataset, self.initial_weights, limits,
+                               int(self.cpus) or 1)  # fmt: skip
         self._set(Status.QUEUED, "Waiting for a worker.")
         return created
 
@@ -317,16 +319,12 @@ def _lost(what: str) -> str:
     )
 
 
-def _dataset_ref(config: TrainConfig, data_dir, mirrors):
-    """The job's split of its dataset in the object store, put there once per split."""
-    key = (config.dataset, config.val_fraction, config.train_limit, str(data_dir))
+def _dataset_ref(task: Task, config, data_dir, mirrors):
+    """The job's data in the object store, put there once per split of a dataset."""
+    key = (task.name, task.data_key(config), str(data_dir))
     with _data_lock:
         if key not in _data_refs:
-            dataset = data_module.load(
-                config.dataset, data_dir, val_fraction=config.val_fraction,
-                train_limit=config.train_limit, device="cpu", mirrors=mirrors,
-            )  # fmt: skip
-            _data_refs[key] = _ray.put(dataset)
+            _data_refs[key] = _ray.put(task.load_data(config, data_dir, mirrors, "cpu"))
         return _data_refs[key]
 
 
@@ -360,9 +358,10 @@ def _run_folder(runs_dir: Path, name: object) -> Path | None:
 
 
 def _reattached(about: dict, actor, runs_dir: Path, resources: dict) -> RayJob:
+    task = task_named(about.get("task", DEFAULT_TASK))
     job = RayJob(
-        ModelSpec.from_dict(about["spec"]), TrainConfig.from_dict(about["config"]),
-        name=about["name"], owner=about["owner"], runs_dir=runs_dir, **resources,
+        task.spec_from_dict(about["spec"]), task.config_from_dict(about["config"]),
+        name=about["name"], owner=about["owner"], runs_dir=runs_dir, task=task, **resources,
     )  # fmt: skip
     job.id, job.created, job.share_token = about["id"], about["created"], about.get("share")
     job._actor, job._attached = actor, about

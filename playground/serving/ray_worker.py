@@ -10,19 +10,16 @@ import dataclasses
 import torch
 
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image.data import Dataset
-from playground.tasks.image.recipe import TrainConfig
-from playground.tasks.image.specs import ModelSpec
 
 
 class Trainer:
     """The worker's side (a Ray actor): one TrainingJob, training in its own thread."""
 
-    def __init__(self, about: dict, dataset, initial_weights, limits, threads: int):
+    def __init__(self, about: dict, task, dataset, initial_weights, limits, threads: int):
         torch.set_num_threads(max(1, threads))  # Ray sets OMP_NUM_THREADS=1 in an actor
         self.about = about
-        spec, config = ModelSpec.from_dict(about["spec"]), TrainConfig.from_dict(about["config"])
-        _warm_up(spec, config, dataset)
+        spec, config = task.spec_from_dict(about["spec"]), task.config_from_dict(about["config"])
+        _warm_up(task, spec, config, dataset)
         self.job = TrainingJob(
             spec,
             config,
@@ -30,6 +27,7 @@ class Trainer:
             owner=about["owner"],
             dataset=dataset,
             initial_weights=initial_weights,
+            task=task,
         )
         self.job.set_limits(*limits)
         self.job.start()
@@ -78,19 +76,17 @@ class Trainer:
         self.about["share"] = token
 
 
-def _warm_up(spec: ModelSpec, config: TrainConfig, dataset: Dataset, batches: int = 8) -> None:
+def _warm_up(task, spec, config, dataset, batches: int = 8) -> None:
     """A few throwaway batches of the same training, on a copy of the model, before the job's
     clock starts. A new worker process runs its first batches much slower (kernels chosen,
     memory touched for the first time): the seed CNN trained at 3,400 samples/s in a fresh
     actor and 4,900 in one that had trained before. The web server's threads are warm; a worker
-    should be too."""
-    n = batches * config.batch_size
-    small = dataclasses.replace(
-        dataset, train_x=dataset.train_x[:n], train_y=dataset.train_y[:n],
-        val_x=dataset.val_x[:0], val_y=dataset.val_y[:0],
-        test_x=dataset.test_x[:0], test_y=dataset.test_y[:0],
-    )  # fmt: skip
-    warm = TrainingJob(spec, dataclasses.replace(config, epochs=1), dataset=small)
+    should be too. A task without warm-up data (Task.warm_up_data) skips it."""
+    small = task.warm_up_data(dataset, batches, config)
+    if small is None:
+        return
+    one = dataclasses.replace(config, epochs=1) if hasattr(config, "epochs") else config
+    warm = TrainingJob(spec, one, dataset=small, task=task)
     warm.start()
     warm.wait()
 

@@ -62,6 +62,13 @@ class Dataset:
             self, train_x=torch.cat([self.train_x, x]), train_y=torch.cat([self.train_y, y])
         )
 
+    def head(self, n: int) -> Dataset:
+        """The first `n` training images and nothing else (to warm a fresh worker up on)."""
+        return dataclasses.replace(
+            self, train_x=self.train_x[:n], train_y=self.train_y[:n], val_x=self.val_x[:0],
+            val_y=self.val_y[:0], test_x=self.test_x[:0], test_y=self.test_y[:0],
+        )  # fmt: skip
+
     def to(self, device: torch.device | str) -> Dataset:
         moved = {
             f.name: getattr(self, f.name).to(device)

@@ -14,13 +14,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.engine.records import DataError
+
 _UBYTE = 0x08
 PARTS = ("train-images", "train-labels", "t10k-images", "t10k-labels")
 _DIMS = {"images": 3, "labels": 1}
-
-
-class DataError(RuntimeError):
-    """A dataset that cannot be read or fetched; `str()` is a sentence for the user."""
 
 
 class DataUnavailable(DataError):

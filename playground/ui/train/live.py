@@ -130,11 +130,9 @@ def _draw(job: TrainingJob | WatchedJob) -> None:
     if job.data_note:
         st.info(plain(job.data_note), icon=":material/info:")
     view = view_of(job)
-    cols = st.columns(4)
-    cols[0].metric("Epoch", view.epoch)
-    cols[1].metric("Train loss", view.train_loss, help="Smoothed over the last batches.")
-    cols[2].metric("Val accuracy", view.val_accuracy, view.val_delta)
-    cols[3].metric("Samples/s", view.samples_per_second)
+    cols = st.columns(max(1, len(view.numbers)))
+    for col, number in zip(cols, view.numbers, strict=False):
+        col.metric(number.label, number.value, number.delta, help=number.help or None)
     if view.progress is not None:
         st.progress(view.progress[0], text=view.progress[1])
     else:

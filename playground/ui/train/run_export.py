@@ -99,7 +99,7 @@ def _offer(run: Run, kind: str, key: str) -> None:
             "Download ONNX", content, file_name=f"{run.name}.onnx", key=f"{key}-onnx",
             mime="application/octet-stream", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
-        st.caption(f"{words} It opens in Netron ({onnx_export.NETRON}) and in onnxruntime.")
+        st.caption(f"{words} It opens in Netron ({bundles.NETRON}) and in onnxruntime.")
     else:
         st.download_button(
             "Download bundle", content, file_name=bundles.file_name(run), key=f"{key}-bundle",

@@ -24,7 +24,6 @@ from playground.tasks.image.specs import ModelSpec
 
 TOLERANCE = 1e-4  # the largest difference from PyTorch an export may have
 CHECK_IMAGES = 64
-NETRON = "https://netron.app"
 _lock = threading.Lock()  # torch.export is not thread-safe: one export at a time per process
 
 

@@ -1,0 +1,116 @@
+"""The image task's own commands: `data import` and `data show` (the MNIST-like IDX files of
+the data folder) and `eval` (a run on a test set). The CLI (playground/cli/) adds them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from playground.engine import settings
+from playground.engine.devices import pick_device
+from playground.engine.records import DataError
+from playground.exchange.runs import load_run
+from playground.tasks.image import catalog, idx
+from playground.tasks.image.data import default_data_dir, load
+from playground.tasks.image.fit import pass_batch_size
+from playground.tasks.image.training import evaluate, prepare
+
+
+def add_commands(sub) -> None:
+    """`data` and `eval`, on the CLI's subparsers."""
+    d = sub.add_parser("data", help="import datasets into the data folder, or show what is there")
+    dsub = d.add_subparsers(required=True, metavar="ACTION")
+    imp = dsub.add_parser("import", help="copy a folder's IDX files into the data folder")
+    imp.add_argument("source", type=Path, help="folder with the four IDX files (gz or raw)")
+    imp.add_argument(
+        "--dataset",
+        choices=[n for n, i in catalog.DATASETS.items() if i.torchvision],
+        default="mnist",
+    )
+    imp.add_argument("--data-dir", type=Path)
+    imp.set_defaults(run=_data_import)
+    show = dsub.add_parser("show", help="list the datasets in the data folder")
+    show.add_argument("--data-dir", type=Path)
+    show.set_defaults(run=_data_show)
+
+    e = sub.add_parser("eval", help="evaluate a saved run on a test set")
+    e.add_argument("run_dir", type=Path)
+    e.add_argument("--dataset", choices=catalog.DATASETS, help="default: the run's own")
+    e.add_argument("--data-dir", type=Path)
+    e.add_argument("--device", default="auto")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(run=_eval)
+
+
+def _data_import(args: argparse.Namespace) -> int:
+    info = catalog.DATASETS[args.dataset]
+    files = idx.find(args.source, info.raw_folder)
+    if files is None:
+        raise DataError(
+            f"{args.source} does not hold the four {info.label} IDX files (train-images, "
+            "train-labels, t10k-images, t10k-labels; gz or raw)."
+        )
+    idx.load(files, len(info.classes), info.input_shape[1:])  # refuse damaged files up front
+    target = Path(args.data_dir or default_data_dir()) / info.raw_folder / "raw"
+    target.mkdir(parents=True, exist_ok=True)
+    for part, path in files.items():
+        dims = 3 if part.endswith("images") else 1
+        name = f"{part}-idx{dims}-ubyte" + (".gz" if path.suffix == ".gz" else "")
+        for stale in target.glob(f"{part}*"):
+            stale.unlink()
+        shutil.copyfile(path, target / name)
+    print(f"Imported {info.label} into {target}.")
+    return 0
+
+
+def _data_show(args: argparse.Namespace) -> int:
+    folder = Path(args.data_dir or default_data_dir())
+    print(f"Data folder: {folder}")
+    for name, info in catalog.DATASETS.items():
+        if name == "mnist-sample":
+            print(f"  {name}: bundled with the app")
+            continue
+        files = idx.find(folder, info.raw_folder)
+        if files is None:
+            print(f"  {name}: not here (downloaded on first use when online)")
+            continue
+        try:
+            data = load(name, folder, val_fraction=0.0, download=False)
+            print(f"  {name}: {len(data.train_y):,} train, {len(data.test_y):,} test images")
+        except DataError as e:
+            print(f"  {name}: damaged: {e}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    run = load_run(args.run_dir)
+    dataset = args.dataset or run.config.dataset
+    device = pick_device(args.device)
+    data = load(dataset, args.data_dir, val_fraction=0.0, device=device)
+    model = prepare(run.model(), device, run.config.channels_last)
+    start = time.perf_counter()
+    loss, accuracy = evaluate(
+        model, data.test_x, data.test_y, run.config.loss, data.info,
+        batch_size=pass_batch_size(run.spec, settings.load().memory_budget_bytes),
+        channels_last=run.config.channels_last,
+    )  # fmt: skip
+    result = {
+        "run": str(run.path),
+        "dataset": data.name,
+        "test_accuracy": accuracy,
+        "test_loss": loss,
+        "images": len(data.test_y),
+        "seconds": round(time.perf_counter() - start, 3),
+        "data_note": data.note,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        if data.note:
+            print(f"note: {data.note}", file=sys.stderr)
+        print(f"{run.name} on {data.info.label}: accuracy {accuracy:.4f}, loss {loss:.4f}")
+    return 0

@@ -1,0 +1,162 @@
+"""An image classifier's run in words: its line of the runs table, its settings for compare, and
+the model card (README.md) of its bundle: the model, its data, settings, results per class and
+how to use it in plain PyTorch."""
+
+from __future__ import annotations
+
+from playground.engine.records import SpecError
+from playground.exchange.runs import Run
+from playground.tasks.image import catalog, data, evaluation, models
+from playground.tasks.image.fit import pass_batch_size
+from playground.tasks.image.layers import shape_text
+from playground.tasks.image.recipe import BY_NAME
+from playground.tasks.image.specs import ModelSpec
+
+
+def table_row(run: Run) -> dict:
+    """One line of the runs table, in the words the table shows."""
+    s, c = run.summary, run.config
+    best = s.get("best_val_accuracy")
+    seconds = s.get("train_seconds")
+    return {
+        "run": run.name,
+        "name": s.get("name", run.spec.name),
+        "preset": run.spec.name,
+        "dataset": s.get("dataset", c.dataset),
+        "optimizer": c.optimizer,
+        "lr": c.lr,
+        "epochs": f"{s.get('epochs', 0)} / {c.epochs}" if s else f"? / {c.epochs}",
+        "best val accuracy": best if isinstance(best, (int, float)) else None,
+        "test accuracy": s.get("test_accuracy"),
+        "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
+        "status": s.get("status", "unfinished"),
+    }
+
+
+def settings(run: Run) -> dict:
+    """What a run was made with: its model, its layers in words, then each TrainConfig field."""
+    return {"model": run.spec.name, "layers": _layers(run.spec), **run.config.to_dict()}
+
+
+def _layers(spec: ModelSpec) -> str:
+    return " > ".join(models.layer_label(x.kind, x.resolved_params(), x.activation) for x in
+                      spec.layers)  # fmt: skip
+
+
+def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None) -> str:
+    """README.md of a bundle: what the model is, its data, settings, results and how to use it;
+    `files` says what each file beside it is (exchange/bundles.py)."""
+    spec, config, s = run.spec, run.config, run.summary
+    info = catalog.DATASETS.get(s.get("dataset", config.dataset), catalog.DATASETS[config.dataset])
+    summary = models.summarize(spec)
+    loss = catalog.LOSSES[config.loss]
+    lines = [
+        f"# {_md(s.get('name') or spec.name)}",
+        "",
+        f"A model made in Deep Learning Playground: run `{run.name}`"
+        + (f", {s.get('status')}" if s.get("status") else ", unfinished")
+        + ".",
+        "",
+        "## The model",
+        "",
+        f"{len(spec.layers)} layers, {summary.total_params:,} parameters, "
+        f"{summary.total_macs:,} multiply-adds per image. Input: images "
+        f"{shape_text(spec.input_shape)}, pixels scaled to 0-1, then normalised as "
+        f"(x - {info.mean}) / {info.std}. Output: {summary.layers[-1].output_shape[0]} "
+        f"numbers per image; {loss.label} trained them "
+        f"({'sigmoids' if config.loss == 'bce' else 'softmax'} turns them into probabilities).",
+        "",
+        "| # | layer | output | parameters |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {r.index} | {r.label} | {shape_text(r.output_shape)} | {r.params:,} |"
+            for r in summary.layers
+        ),
+        "",
+        "## Data",
+        "",
+        f"{info.label}: {info.description} {info.credit}. "
+        f"{config.val_fraction:.0%} of the training images were held out for validation "
+        "(the same ones for every run)"
+        + (f"; training used at most {config.train_limit:,} images" if config.train_limit else "")
+        + ".",
+        "",
+        "## Settings",
+        "",
+        "| setting | value |",
+        "| --- | --- |",
+        *(f"| {BY_NAME[k].label} (`{k}`) | {v} |" for k, v in config.to_dict().items()),
+        "",
+        "## Results",
+        "",
+        _results(s),
+        "",
+        *_per_class(run, memory_budget),
+        "![Loss and accuracy curves](curves.png)",
+        "",
+        "## The files",
+        "",
+        *(f"- `{name}`: {what}" for name, what in files.items()),
+        "",
+        "## Use it in plain PyTorch",
+        "",
+        "```python",
+        "import torch",
+        "from safetensors.torch import load_file",
+        "",
+        "from train import Net  # the model's class, written out in train.py",
+        "",
+        "model = Net()",
+        'model.load_state_dict(load_file("weights.safetensors"))',
+        "model.eval()",
+        f"x = torch.zeros(1, {', '.join(map(str, spec.input_shape))})  # pixels 0-1",
+        f"x = (x - {info.mean}) / {info.std}",
+        "print(model(x).argmax(1))  # the class it sees",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _results(s: dict) -> str:
+    if s.get("test_accuracy") is None:
+        return f"No test accuracy: {s.get('message') or 'the run did not finish'}"
+    seconds = s.get("train_seconds")
+    return (
+        f"Test accuracy **{s['test_accuracy']:.2%}** (loss {s.get('test_loss', float('nan')):.4f}) "
+        f"after {s.get('epochs')} epoch(s)"
+        + (f", {seconds:.0f} s of training on {s.get('device', '?')}" if seconds else "")
+        + "."
+    )
+
+
+def _per_class(run: Run, memory_budget: int | None) -> list[str]:
+    """Precision, recall and F1 of each class on the test set, where the data is here."""
+    config = run.config
+    try:
+        dataset = data.load(config.dataset, download=False, val_fraction=0.0)
+        model = run.model()
+    except (data.DataError, SpecError):
+        return ["Per-class scores: the test set is not on this server.", ""]
+    batch = pass_batch_size(run.spec, memory_budget)
+    scores = evaluation.test_scores(model, dataset.test_x, dataset.test_y, dataset.info,
+                                    config.loss, batch_size=batch)  # fmt: skip
+    matrix = evaluation.confusion_matrix(dataset.test_y, scores.predicted,
+                                         len(dataset.info.classes))  # fmt: skip
+    rows = [
+        f"| {c} | {x.precision:.3f} | {x.recall:.3f} | {x.f1:.3f} | {x.support:,} |"
+        for c, x in zip(dataset.info.classes, evaluation.class_scores(matrix), strict=True)
+    ]
+    return [
+        f"Per class, on {len(dataset.test_y):,} test images of {dataset.info.label} "
+        f"(accuracy {scores.accuracy:.2%}):",
+        "",
+        "| class | precision | recall | F1 | images |",
+        "| --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
+
+
+def _md(text: str) -> str:
+    return text.replace("\n", " ").replace("|", "/")[:80]

@@ -1,0 +1,153 @@
+"""Image classification as a task (engine/task.py): the image specs and settings, datasets of
+images, the classifier's loop, its test scores and calibration, its runs-table row, model card,
+training script and ONNX file. Everything it does is in this folder; this module is the seam."""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+
+from playground.engine.task import Number, Task, register
+from playground.serving.curves import smooth
+from playground.tasks.image import calibration, catalog, evaluation, models
+from playground.tasks.image.data import Dataset, load
+from playground.tasks.image.export import model_card, onnx_export, standalone
+from playground.tasks.image.fit import check_fit, job_pass_batch_size
+from playground.tasks.image.recipe import SETTINGS, TrainConfig
+from playground.tasks.image.specs import ModelSpec
+from playground.tasks.image.training import evaluate, prepare, train
+
+
+class ImageTask(Task):
+    name = "image"
+    label = "Image classification"
+    samples = "images"
+    spec_type = ModelSpec
+    config_type = TrainConfig
+
+    def spec_from_dict(self, data) -> ModelSpec:
+        spec = ModelSpec.from_dict(data)
+        spec.validate()
+        return spec
+
+    def config_from_dict(self, data) -> TrainConfig:
+        return TrainConfig.from_dict(data)
+
+    def settings_table(self) -> tuple:
+        return SETTINGS
+
+    def presets(self) -> dict:
+        def preset(name: str):
+            return ModelSpec.from_preset(name), TrainConfig(**catalog.PRESETS[name].recipe)
+
+        return {name: (lambda name=name: preset(name)) for name in catalog.PRESETS}
+
+    def check(self, spec, config, memory_budget=None) -> None:
+        check_fit(spec, config, memory_budget)
+
+    def planned_samples(self, config: TrainConfig) -> float:
+        images = catalog.DATASETS[config.dataset].train_images * (1 - config.val_fraction)
+        return min(images, config.train_limit) if config.train_limit else images
+
+    def max_records(self, config: TrainConfig) -> int:
+        steps = math.ceil((self.planned_samples(config) + EXTRA_EXAMPLES) / config.batch_size)
+        return steps * config.epochs + config.epochs + 1
+
+    def load_data(self, config: TrainConfig, data_dir, mirrors, device) -> Dataset:
+        return load(
+            config.dataset, data_dir, val_fraction=config.val_fraction,
+            train_limit=config.train_limit, device=device, mirrors=mirrors,
+        )  # fmt: skip
+
+    def with_examples(self, data: Dataset, extra) -> Dataset:
+        return data.with_extra(*extra)
+
+    def data_key(self, config: TrainConfig) -> str:
+        return f"{config.dataset}:{config.val_fraction}:{config.train_limit}"
+
+    def warm_up_data(self, data: Dataset, batches: int, config: TrainConfig) -> Dataset:
+        return data.head(batches * config.batch_size)
+
+    def steps_per_epoch(self, data: Dataset, config: TrainConfig) -> int:
+        return -(-len(data.train_x) // config.batch_size)
+
+    def build(self, spec: ModelSpec) -> nn.Module:
+        return models.build(spec)
+
+    def prepare(self, model: nn.Module, device, config: TrainConfig) -> nn.Module:
+        return prepare(model, device, config.channels_last)
+
+    def pass_batch(self, spec, config: TrainConfig, memory_budget) -> int:
+        """Images validation, the test set and calibration take at a time within the budget."""
+        shape = catalog.DATASETS[config.dataset].input_shape
+        found = job_pass_batch_size(spec, config.batch_size, config.optimizer, memory_budget,
+                                    shape)  # fmt: skip
+        return max(1, found)
+
+    def train(self, spec, model, data, config, log, controls, publish, memory_budget):
+        batch = self.pass_batch(spec, config, memory_budget)
+        return train(model, data, config, log, controls, publish, pass_batch=batch)
+
+    def results(self, spec, model, data: Dataset, config: TrainConfig, memory_budget) -> dict:
+        batch = self.pass_batch(spec, config, memory_budget)
+        loss, accuracy = evaluate(
+            model, data.test_x, data.test_y, config.loss, data.info, batch_size=batch,
+            channels_last=config.channels_last,
+        )  # fmt: skip
+        return {"test_loss": loss, "test_accuracy": accuracy, **_calibration(model, data, config,
+                                                                              batch)}  # fmt: skip
+
+    def describe(self, spec, config: TrainConfig, data, memory_budget=None) -> dict:
+        about = {"dataset": data.name if data is not None else config.dataset,
+                 "test_accuracy": None}  # results() sets it when the job finishes  # fmt: skip
+        if data is not None:
+            about["pass_batch_size"] = self.pass_batch(spec, config, memory_budget)
+        return about
+
+    def live_numbers(self, steps, epochs, config: TrainConfig) -> list[Number]:
+        last = steps[-1] if steps else None
+        smoothed = smooth([s.loss for s in steps[-200:]])[-1] if steps else None
+        vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
+        return [
+            Number("Epoch", f"{last.epoch if last else 0} / {config.epochs}"),
+            Number("Train loss", "-" if smoothed is None else f"{smoothed:.4f}",
+                   help="Smoothed over the last batches."),
+            Number("Val accuracy", f"{vals[-1]:.2%}" if vals else "-",
+                   f"{vals[-1] - vals[-2]:+.2%}" if len(vals) > 1 else None),
+            Number("Samples/s", f"{last.samples_per_second:,.0f}" if last else "-"),
+        ]  # fmt: skip
+
+    def table_row(self, run) -> dict:
+        return model_card.table_row(run)
+
+    def settings(self, run) -> dict:
+        return model_card.settings(run)
+
+    def model_card(self, run, files, memory_budget) -> str:
+        return model_card.model_card(run, files, memory_budget)
+
+    def script(self, run) -> str:
+        return standalone.script(run.spec, run.config, origin=f"run {run.name}",
+                                 summary=run.summary)  # fmt: skip
+
+    def script_name(self, run) -> str:
+        return standalone.file_name(run.spec)
+
+    def onnx(self, run):
+        return onnx_export.export_run(run)
+
+
+EXTRA_EXAMPLES = 10_000  # examples of one's own a fine-tune may add to the training split
+
+
+def _calibration(model: nn.Module, data: Dataset, config: TrainConfig, batch_size: int) -> dict:
+    """The temperature that makes a softmax model's confidence honest on the validation split,
+    and its calibration error before and after (calibration.py); {} where that does not apply."""
+    if not len(data.val_y) or config.loss not in calibration.SOFTMAX_LOSSES:
+        return {}
+    outputs = evaluation.outputs_of(model, data.val_x, data.info, batch_size).float().cpu()
+    return calibration.calibrate(outputs, data.val_y.cpu())
+
+
+IMAGE = register(ImageTask())
