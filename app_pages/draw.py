@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from playground.tasks.image.drawing import prepare
+from playground.explain.drawing import prepare
 from playground.ui import model_picker, visibility
 from playground.ui.inspect import draw_view, last_drawing, teach
 

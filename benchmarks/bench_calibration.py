@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 
 from benchmarks.report import mnist_dir, table, write_section
+from playground.explain.drawing import prepare
 from playground.tasks.image import calibration, catalog, data, evaluation
-from playground.tasks.image.drawing import prepare
 from playground.tasks.image.export import pretrained
 from tests.drawn_styles import DRAWINGS, render
 

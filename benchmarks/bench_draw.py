@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 from benchmarks.report import table, write_section
+from playground.explain.drawing import prepare
 from playground.tasks.image import catalog, evaluation
-from playground.tasks.image.drawing import prepare
 from playground.tasks.image.export import pretrained
 
 REPEATS = 200

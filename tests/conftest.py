@@ -3,6 +3,9 @@
 import os
 from pathlib import Path
 
+# The app shows people no tracebacks (.streamlit/config.toml); a failing test should.
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
+
 import pytest
 
 from playground.tasks.image import data as data_module

@@ -6,9 +6,9 @@ model reads drawings in six people's styles (never trained on) as it reads MNIST
 import pytest
 import torch
 
+from playground.explain.drawing import prepare
 from playground.serving.jobs import TrainingJob
 from playground.tasks.image import calibration, catalog, evaluation
-from playground.tasks.image.drawing import prepare
 from playground.tasks.image.export import pretrained
 from playground.tasks.image.recipe import TrainConfig
 from tests.drawn_styles import DRAWINGS, STYLES, render

@@ -5,9 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground.tasks.image import data
-from playground.tasks.image.data import normalise
-from playground.tasks.image.drawing import (
+from playground.explain.drawing import (
     BOX,
     CENTRE,
     MAX_UPLOAD_BYTES,
@@ -19,6 +17,8 @@ from playground.tasks.image.drawing import (
     prepare,
     read_image,
 )
+from playground.tasks.image import data
+from playground.tasks.image.data import normalise
 
 
 def canvas(size: int = 280) -> np.ndarray:

@@ -15,9 +15,9 @@ from playground.engine import metrics
 from playground.engine import settings as server_settings
 from playground.engine.records import SpecError
 from playground.exchange import run_files, runs
+from playground.explain.drawing import ImageError, read_image
 from playground.playground2d.data import PointsError, read_csv
 from playground.playground2d.experiment import Experiment, ExperimentError
-from playground.tasks.image.drawing import ImageError, read_image
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
 from playground.ui.train.layer_editor import read_spec

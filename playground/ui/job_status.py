@@ -29,7 +29,7 @@ def progress_text(job: TrainingJob) -> str:
     last, epochs = job.log.last_step(), job.log.epochs()
     parts = []
     if last is not None:
-        parts.append(f"epoch {last.epoch} / {job.config.epochs}")
+        parts.append(f"epoch {last.epoch} / {job.task.epochs(job.config)}")
     vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
     if vals:
         parts.append(f"val accuracy {vals[-1]:.1%}")

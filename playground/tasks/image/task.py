@@ -16,7 +16,7 @@ from playground.tasks.image.export import model_card, onnx_export, standalone
 from playground.tasks.image.fit import check_fit, job_pass_batch_size
 from playground.tasks.image.recipe import SETTINGS, TrainConfig
 from playground.tasks.image.specs import ModelSpec
-from playground.tasks.image.training import evaluate, prepare, train
+from playground.tasks.image.training import evaluate, prepare, stall_advice, train
 
 
 class ImageTask(Task):
@@ -117,6 +117,17 @@ class ImageTask(Task):
                    f"{vals[-1] - vals[-2]:+.2%}" if len(vals) > 1 else None),
             Number("Samples/s", f"{last.samples_per_second:,.0f}" if last else "-"),
         ]  # fmt: skip
+
+    def result_numbers(self, summary: dict) -> list[Number]:
+        test = summary.get("test_accuracy")
+        return [Number("Test accuracy", f"{test:.2%}" if isinstance(test, float) else "-")]
+
+    def result_text(self, summary: dict) -> str:
+        test = summary.get("test_accuracy")
+        return f": test accuracy {test:.2%}" if isinstance(test, float) else ""
+
+    def advice(self, config: TrainConfig, epochs) -> str | None:
+        return stall_advice(config, epochs, len(catalog.DATASETS[config.dataset].classes))
 
     def table_row(self, run) -> dict:
         return model_card.table_row(run)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.explain import figures
+from playground.explain.drawing import Prepared, Steps
 from playground.tasks.image import evaluation
-from playground.tasks.image.drawing import Prepared, Steps
 from playground.tasks.image.evaluation import Answer
 from playground.ui.images import enlarged
 from playground.ui.model_picker import Choice

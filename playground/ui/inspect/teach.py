@@ -10,9 +10,9 @@ import torch
 
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
+from playground.explain.drawing import Prepared
 from playground.serving.jobs import TrainingJob
 from playground.tasks.image import catalog, evaluation
-from playground.tasks.image.drawing import Prepared
 from playground.tasks.image.evaluation import Answer
 from playground.tasks.image.fit import pass_batch_size
 from playground.tasks.image.recipe import TrainConfig

@@ -16,8 +16,6 @@ from playground.engine.records import SpecError
 from playground.serving.jobs import TrainingJob
 from playground.serving.live_view import view_of
 from playground.serving.manager import WatchedJob
-from playground.tasks.image import catalog
-from playground.tasks.image.training import stall_advice
 from playground.ui import share, state, visibility
 from playground.ui.job_status import badge, queue_text
 from playground.ui.text import plain
@@ -149,8 +147,7 @@ def _ending(job: TrainingJob) -> None:
     took_text = f" in {duration_text(took)}" if took is not None else ""
     status = job.status
     if status is Status.FINISHED:
-        test = s.get("test_accuracy")
-        acc = f": test accuracy {test:.2%}" if test is not None else ""
+        acc = job.task.result_text(s)
         epochs = s.get("epochs", 0)
         done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
         st.success(f"Finished {done}{took_text}{acc}.", icon=":material/check:")
@@ -162,8 +159,7 @@ def _ending(job: TrainingJob) -> None:
     else:
         st.error(f"Failed. {plain(job.message)}", icon=":material/error:")
     if status in (Status.FINISHED, Status.STOPPED):
-        classes = len(catalog.DATASETS[job.config.dataset].classes)
-        advice = stall_advice(job.config, job.log.epochs(), classes)
+        advice = job.task.advice(job.config, job.log.epochs())
         if advice:
             st.warning(plain(advice), icon=":material/trending_flat:")
     if job.run_dir is not None:

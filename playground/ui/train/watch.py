@@ -10,6 +10,7 @@ import streamlit as st
 
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
+from playground.engine.task import Number
 from playground.exchange import runs
 from playground.serving import curves
 from playground.serving.manager import WatchedJob
@@ -45,13 +46,15 @@ def page(token: str) -> None:
 
 def _run(run: runs.Run) -> None:
     s = run.summary
-    st.markdown(f"**{plain(s.get('name', run.spec.name))}** · {plain(s.get('status', '?'))}")
-    cols = st.columns(3)
-    test = s.get("test_accuracy")
-    cols[0].metric("Test accuracy", f"{test:.2%}" if isinstance(test, float) else "-")
-    cols[1].metric("Epochs", f"{s.get('epochs', '?')} / {run.config.epochs}")
-    seconds = s.get("train_seconds")
-    cols[2].metric("Training time (s)", f"{seconds:.1f}" if isinstance(seconds, float) else "-")
+    st.markdown(f"**{plain(s.get('name', run.name))}** · {plain(s.get('status', '?'))}")
+    task, seconds = run.task, s.get("train_seconds")
+    numbers = [
+        *task.result_numbers(s),
+        Number("Epochs", f"{s.get('epochs', '?')} / {task.epochs(run.config)}"),
+        Number("Training time (s)", f"{seconds:.1f}" if isinstance(seconds, float) else "-"),
+    ]
+    for col, number in zip(st.columns(len(numbers)), numbers, strict=True):
+        col.metric(number.label, number.value, number.delta)
     log = run.log()
     points, epochs = log.points(), log.epochs()
     if points:

@@ -1,1 +1,5 @@
-"""TODO"""
+"""What an image classifier takes with it: a standalone training script (standalone,
+standalone_parts), ONNX checked against onnxruntime (onnx_export), a model and its settings as
+a link (links), the model that ships (pretrained), and its run in words: the runs table's row
+and the bundle's model card (model_card).
+"""
