@@ -10,6 +10,7 @@ from playground.cli import main as cli
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.recipe import REGISTRIES, SETTINGS, TrainConfig
+from playground.tasks.image.specs import ModelSpec
 from tests.test_app import APP, shown
 
 NUMBERS = [s for s in SETTINGS if s.low is not None]
@@ -50,7 +51,7 @@ def test_validation_takes_exactly_the_registrys_names(setting):
 
 def train(*flags: str):
     args = cli._parser().parse_args(["train", *flags])
-    return cli.build_config(args, cli.ModelSpec.from_preset("mlp"))
+    return cli.build_config(args, ModelSpec.from_preset("mlp"))
 
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)

@@ -26,7 +26,7 @@ from playground.engine.metrics import EpochRecord, Status
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import DataError, SpecError, parse_json
 from playground.engine.settings_table import Setting
-from playground.engine.task import DEFAULT, Task, named, tasks
+from playground.engine.task import DEFAULT, Task, for_spec, named, tasks
 from playground.exchange import bundle_import
 from playground.exchange.runs import default_runs_dir, load_run
 from playground.serving.jobs import TrainingJob
@@ -125,10 +125,14 @@ def _flag_options(s: Setting, registries: dict) -> dict:
     return {"type": s.kind, "choices": choices, "help": text.replace("%", "%%")}
 
 
-def build_config(args: argparse.Namespace, task: Task, preset_config=None):
-    """Defaults, then the preset's recipe, then --config, then flags."""
+def build_config(args: argparse.Namespace, spec):
+    """Defaults, then the recipe of the preset the model is (if it is one), then --config, then
+    flags."""
+    task = for_spec(spec)
     kind = task.config_type
-    values = preset_config.to_dict() if preset_config is not None else {}
+    presets = task.presets()
+    name = getattr(spec, "name", None)
+    values = presets[name]()[1].to_dict() if name in presets else {}
     if args.config:
         values.update(task.config_from_dict(parse_json(_read(args.config, "training config"),
                                                        "training config")).to_dict())  # fmt: skip
@@ -141,20 +145,18 @@ def build_config(args: argparse.Namespace, task: Task, preset_config=None):
 
 
 def _model(args: argparse.Namespace, task: Task):
-    """(spec, the preset's settings or None) from --spec or --preset (default: the first)."""
-    presets = task.presets()
+    """The model of --spec or --preset (default: the task's first preset)."""
     if args.spec:
-        spec = task.spec_from_dict(parse_json(_read(args.spec, "model spec"), "model spec"))
-        name = getattr(spec, "name", None)  # a preset's model, saved: its recipe comes too
-        return spec, presets[name]()[1] if name in presets else None
+        return task.spec_from_dict(parse_json(_read(args.spec, "model spec"), "model spec"))
+    presets = task.presets()
     if not presets:
         raise SpecError(f"{task.label} has no presets: give a model with --spec FILE.")
-    return presets[args.preset or next(iter(presets))]()
+    return presets[args.preset or next(iter(presets))]()[0]
 
 
 def _train(args: argparse.Namespace, task: Task) -> int:
-    spec, preset_config = _model(args, task)
-    config = build_config(args, task, preset_config)
+    spec = _model(args, task)
+    config = build_config(args, spec)
     pick_device(task.device(config))  # a missing GPU is a usage error, said before anything
     runs_dir = None if args.no_save else (args.out or default_runs_dir())
     job = _job_class(args.ray)(

@@ -14,6 +14,7 @@ task of its own.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import pkgutil
 import threading
@@ -235,8 +236,9 @@ def tasks() -> dict[str, Task]:
         if not _discovered:
             folder = importlib.import_module("playground.tasks")  # plugins: found, not imported
             for module in pkgutil.iter_modules(folder.__path__):
-                if module.ispkg:
-                    importlib.import_module(f"playground.tasks.{module.name}.task")
+                name = f"playground.tasks.{module.name}.task"
+                if module.ispkg and importlib.util.find_spec(name) is not None:
+                    importlib.import_module(name)
             _discovered = True
     return dict(_registry)
 

@@ -20,6 +20,7 @@ from playground.exchange.runs import (
     share_run,
     visible_runs,
 )
+from playground.serving import curves
 from playground.ui import share, state
 from playground.ui.text import plain
 from playground.ui.train import run_export
@@ -149,11 +150,11 @@ def _disk_note(mine: list[Run]) -> None:
 
 
 def _compare(runs: list[Run]) -> None:
-    curves = {}
+    lines = {}
     for run in runs:
         log = run.log()
-        curves[run.name] = (log.points(), log.epochs())
-    st.plotly_chart(curves.compare_figure(curves), key="chart-compare")
+        lines[run.name] = (log.points(), log.epochs())
+    st.plotly_chart(curves.compare_figure(lines), key="chart-compare")
     table = pd.DataFrame({run.name: {k: str(v) for k, v in settings(run).items()} for run in runs})
     differ = set(differences(runs))
     if len(runs) > 1:

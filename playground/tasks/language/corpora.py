@@ -1,0 +1,128 @@
+"""What a language model reads: the corpora that ship with the app (compressed in
+playground/assets/text/, made by scripts/make_text_assets.py), a person's own text, and small
+generated tasks whose solution shows in the attention (copy, reverse, sort, add), each scored
+by exact answers. A corpus is split once: its first 90% trains, the rest validates."""
+
+from __future__ import annotations
+
+import functools
+import lzma
+import random
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from playground import ASSETS
+from playground.engine.records import DataError, SpecError
+
+TEXTS = ASSETS / "text"
+MAX_OWN = 10 << 20  # bytes of a person's own text (the upload cap)
+VAL_SHARE = 0.1
+ANSWER = ">"  # in a generated task, what separates a question from its answer
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    label: str
+    description: str
+    credit: str
+    file: str = ""  # in playground/assets/text/ (xz); "" for a generated task
+    start: str = "\n"  # what a document begins after: an empty prompt starts there
+    make: Callable[[int], str] | None = None  # a generated task's text from a seed
+    solve: Callable[[str], str] | None = None  # a generated task's answer to a question
+
+    @property
+    def generated(self) -> bool:
+        return self.make is not None
+
+
+def _task(name: str, label: str, description: str, solve: Callable[[str], str],
+          questions: Callable[[random.Random], str]) -> Corpus:  # fmt: skip
+    def make(seed: int, lines: int = 20_000) -> str:
+        rng = random.Random(seed)
+        return "".join(f"{q}{ANSWER}{solve(q)}\n" for q in (questions(rng) for _ in range(lines)))
+
+    return Corpus(name, label, description, "generated here", make=make, solve=solve)
+
+
+def _letters(rng: random.Random) -> str:
+    return "".join(rng.choice(string.ascii_lowercase[:10]) for _ in range(rng.randint(3, 8)))
+
+
+def _sum(rng: random.Random) -> str:
+    return f"{rng.randint(0, 999)}+{rng.randint(0, 999)}"
+
+
+CORPORA: dict[str, Corpus] = {
+    c.name: c
+    for c in [
+        Corpus("shakespeare", "Tiny Shakespeare",
+               "40,000 lines of Shakespeare's plays, speaker names on their own lines.",
+               "tinyshakespeare from karpathy/char-rnn (the plays are in the public domain)",
+               "tinyshakespeare.txt.xz", start="\n\n"),
+        Corpus("names", "First names", "32,033 English first names, one a line, lower case.",
+               "names.txt from karpathy/makemore (MIT licence), from US Social Security lists",
+               "names.txt.xz"),
+        Corpus("tang7", "Tang quatrains (seven characters)",
+               "10,444 seven-character quatrains (七言绝句) of the Tang dynasty, one poem a line.",
+               "全唐诗 from the chinese-poetry repository (MIT licence); the poems are over a "
+               "thousand years old", "tang_quatrains_7.txt.xz"),
+        Corpus("tang5", "Tang quatrains (five characters)",
+               "3,885 five-character quatrains (五言绝句) of the Tang dynasty, one poem a line.",
+               "全唐诗 from the chinese-poetry repository (MIT licence)",
+               "tang_quatrains_5.txt.xz"),
+        _task("copy", "Copy a string", "Letters, then the same letters: abc>abc.",
+              lambda q: q, _letters),
+        _task("reverse", "Reverse a string", "Letters, then the same letters backwards: "
+              "abc>cba. A two-layer model's attention shows the anti-diagonal.",
+              lambda q: q[::-1], _letters),
+        _task("sort", "Sort a string", "Letters, then the same letters in order: cab>abc.",
+              lambda q: "".join(sorted(q)), _letters),
+        _task("add", "Add two numbers", "Two numbers and their sum: 12+345>357.",
+              lambda q: str(sum(int(n) for n in q.split("+"))), _sum),
+    ]
+}  # fmt: skip
+OWN = "own"  # the corpus of a person's own text, which travels with their job
+
+
+@functools.lru_cache(maxsize=16)
+def text_of(name: str, seed: int = 0) -> str:
+    """The whole text of a shipped corpus or a generated task (its seed's text)."""
+    corpus = CORPORA.get(name)
+    if corpus is None:
+        raise SpecError(f"There is no corpus {name!r}; choose one of {', '.join(CORPORA)}.")
+    if corpus.generated:
+        return corpus.make(seed)
+    try:
+        return lzma.decompress((TEXTS / corpus.file).read_bytes()).decode("utf-8")
+    except (OSError, lzma.LZMAError, UnicodeDecodeError) as e:
+        raise DataError(f"The corpus {corpus.label} that ships with the app cannot be read "
+                        f"({type(e).__name__}): reinstall the app.") from None  # fmt: skip
+
+
+def own_text(raw: bytes, name: str = "your file") -> str:
+    """A person's uploaded text, checked: UTF-8, not empty, within the upload cap."""
+    if len(raw) > MAX_OWN:
+        raise SpecError(f"{name} is {len(raw) / 2**20:.1f} MB; a text of up to "
+                        f"{MAX_OWN >> 20} MB is taken.")  # fmt: skip
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{name} is not UTF-8 text (byte {e.start} cannot be read): save it "
+                        "as UTF-8 and upload it again.") from None  # fmt: skip
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    if len(text.strip()) < 100:
+        raise SpecError(f"{name} has {len(text.strip())} characters of text: a model needs "
+                        "at least a few hundred to learn from.")  # fmt: skip
+    return text
+
+
+def split(text: str) -> tuple[str, str]:
+    """(train, validation): the first 90% and the rest, cut at a line break where there is
+    one near the cut, so that no line is in both."""
+    cut = int(len(text) * (1 - VAL_SHARE))
+    line = text.rfind("\n", 0, cut)
+    if line > cut - 5000:
+        cut = line + 1
+    return text[:cut], text[cut:]

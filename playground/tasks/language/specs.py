@@ -1,0 +1,132 @@
+"""A GPT (or a BERT) as a frozen dataclass: its size, and the switches that teach what each part
+is for. It round-trips through JSON and `validate()` says what is wrong in a sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from playground.engine.records import JsonRecord, SpecError, is_int, no_unknown_keys, short
+
+POSITIONS = {
+    "learned": "Learned: one vector per position, added to each token's",
+    "none": "None: the model cannot tell where a token is, only what came before",
+}
+NORMS = {
+    "pre": "Pre-LayerNorm (GPT-2): normalise before attention and the MLP",
+    "post": "Post-LayerNorm (the 2017 Transformer, BERT): normalise after adding",
+    "none": "None: no normalisation at all",
+}
+OBJECTIVES = {
+    "next": "Next token (GPT): predict each token from the ones before it",
+    "masked": "Masked tokens (BERT): hide some tokens, predict them from both sides",
+}
+MAX_PARAMETERS = 20_000_000  # as for images: beyond this a CPU session runs out of patience
+LIMITS = {  # field -> (lowest, highest, what it is in words)
+    "layers": (1, 12, "transformer blocks"),
+    "heads": (1, 16, "attention heads per block"),
+    "width": (8, 768, "numbers per token (the embedding width)"),
+    "context": (2, 1024, "tokens the model sees at once"),
+    "mlp_ratio": (1, 8, "times the width, the MLP's hidden size"),
+}
+
+
+@dataclass(frozen=True)
+class GPTSpec(JsonRecord):
+    """A decoder (or, with the masked objective, an encoder) transformer for tokens."""
+
+    WHAT = "model spec"
+
+    layers: int = 4  # transformer blocks
+    heads: int = 4  # attention heads in each block; width must divide by it
+    width: int = 128  # numbers per token (d_model)
+    context: int = 64  # tokens the model sees at once
+    dropout: float = 0.0
+    mlp_ratio: int = 4  # the MLP's hidden size is this times the width
+    tied: bool = True  # the output layer reuses the token embedding's weights
+    positions: str = "learned"  # POSITIONS
+    residual: bool = True  # skip connections around attention and the MLP
+    norm: str = "pre"  # NORMS
+    causal: bool = True  # a token sees only the tokens before it (off: it sees the next one too)
+    objective: str = "next"  # OBJECTIVES
+    name: str = "gpt"
+
+    @property
+    def head_width(self) -> int:
+        return self.width // self.heads
+
+    def validate(self, vocab: int | None = None) -> GPTSpec:
+        """Self, or SpecError naming the first setting that cannot work, and why."""
+        for field, (low, high, what) in LIMITS.items():
+            value = getattr(self, field)
+            if not (is_int(value) and low <= value <= high):
+                raise SpecError(
+                    f"{field.replace('_', ' ').capitalize()} is {short(value)}: it must be a "
+                    f"whole number from {low} to {high} ({what}).",
+                    field=field,
+                )
+        if self.width % self.heads:
+            near = self.heads * max(1, round(self.width / self.heads))
+            raise SpecError(
+                f"A width of {self.width} does not split into {self.heads} heads: choose a "
+                f"width that {self.heads} divides (e.g. {near}) or another number of heads.",
+                field="heads",
+            )
+        if not (isinstance(self.dropout, float) and 0.0 <= self.dropout < 1.0):
+            raise SpecError(f"Dropout is {short(self.dropout)}: it must be from 0 to below 1.",
+                            field="dropout")  # fmt: skip
+        for field, choices in (("positions", POSITIONS), ("norm", NORMS),
+                               ("objective", OBJECTIVES)):  # fmt: skip
+            if getattr(self, field) not in choices:
+                raise SpecError(
+                    f"There is no {field} {short(getattr(self, field))}; choose one of "
+                    f"{', '.join(choices)}.",
+                    field=field,
+                )
+        for field in ("tied", "residual", "causal"):
+            if not isinstance(getattr(self, field), bool):
+                raise SpecError(f"'{field}' must be true or false.", field=field)
+        if not isinstance(self.name, str) or len(self.name) > 100:
+            raise SpecError("The model's 'name' must be text of at most 100 characters.")
+        if vocab is not None and self.parameters(vocab) > MAX_PARAMETERS:
+            raise SpecError(
+                f"This model has {self.parameters(vocab):,} parameters with a vocabulary of "
+                f"{vocab:,}, more than the {MAX_PARAMETERS:,} this playground trains: use fewer "
+                "layers, a smaller width, or a smaller vocabulary.",
+                field="width",
+            )
+        return self
+
+    def parameters(self, vocab: int) -> int:
+        """How many numbers it learns, for a vocabulary of `vocab` tokens (by the formula of
+        model.py's modules; a test checks it against the model)."""
+        d, hidden = self.width, self.mlp_ratio * self.width
+        norms = 4 * d if self.norm != "none" else 0  # two LayerNorms, a weight and a bias each
+        block = 4 * d * d + 4 * d + 2 * d * hidden + hidden + d + norms
+        embed = vocab * d + (self.context * d if self.positions == "learned" else 0)
+        head = 0 if self.tied else vocab * d  # tied: the token embedding, transposed
+        final = 2 * d if self.norm == "pre" else 0
+        return embed + self.layers * block + final + head
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GPTSpec:
+        if not isinstance(data, dict):
+            raise SpecError(f"A model spec must be a JSON object, not {short(data)}.")
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        no_unknown_keys(data, set(fields), "the model spec")
+        values = {}
+        for key, value in data.items():
+            want = type(getattr(cls(), key))
+            if want is float and is_int(value):
+                value = float(value)
+            if type(value) is not want:
+                raise SpecError(f"'{key}' must be {_WORDS[want]}, not {short(value)}.", field=key)
+            values[key] = value
+        return cls(**values).validate()
+
+
+_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}

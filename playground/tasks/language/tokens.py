@@ -1,0 +1,147 @@
+"""Text as tokens and back: characters (each character one token), or byte-pair encoding
+trained on the corpus at a chosen vocabulary size by Hugging Face's `tokenizers` (byte-level, so
+every text, Chinese included, comes back exactly). A tokenizer is saved with its run as JSON
+(tokenizer.json): data, never code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from tokenizers import Tokenizer as HFTokenizer
+from tokenizers import decoders, models, pre_tokenizers, trainers
+
+from playground.engine.records import SpecError
+
+MASK = "[MASK]"  # the token a masked model (BERT) sees where a token is hidden
+KINDS = {"char": "Characters: each character is one token",
+         "bpe": "Byte-pair encoding: frequent pieces of words become one token"}  # fmt: skip
+MAX_FILE = 8 << 20  # bytes of tokenizer.json
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # character offsets in the text
+    end: int
+    id: int
+    text: str  # the piece of text it stands for
+
+
+class Tokenizer:
+    """Encode text to ids and decode ids to text; `vocab` names every id."""
+
+    kind: str = ""
+    vocab: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.vocab)
+
+    @property
+    def mask_id(self) -> int | None:
+        return self.vocab.index(MASK) if MASK in self.vocab else None
+
+    def encode(self, text: str) -> list[int]:
+        raise NotImplementedError
+
+    def decode(self, ids: list[int]) -> str:
+        raise NotImplementedError
+
+    def spans(self, text: str) -> list[Span]:
+        raise NotImplementedError
+
+    def unknown(self, text: str) -> str:
+        """The characters of `text` this tokenizer cannot encode, or ""."""
+        return ""
+
+    def to_json(self) -> str:
+        raise NotImplementedError
+
+    @staticmethod
+    def from_json(raw: str | bytes) -> Tokenizer:
+        """A tokenizer saved by to_json; SpecError if it is not one."""
+        if len(raw) > MAX_FILE:
+            raise SpecError("tokenizer.json is larger than 8 MB: not one we wrote.")
+        try:
+            data = json.loads(raw)
+            if data.get("kind") == "char":
+                return CharTokenizer(tuple(data["vocab"]))
+            if data.get("kind") == "bpe":
+                return BPETokenizer(HFTokenizer.from_str(data["tokenizer"]))
+        except (ValueError, KeyError, TypeError, AttributeError, Exception) as e:
+            raise SpecError(f"tokenizer.json cannot be read ({type(e).__name__}).") from None
+        raise SpecError("tokenizer.json names no kind of tokenizer this playground has.")
+
+
+class CharTokenizer(Tokenizer):
+    kind = "char"
+
+    def __init__(self, vocab: tuple[str, ...]):
+        if not all(isinstance(c, str) and (len(c) == 1 or c == MASK) for c in vocab):
+            raise SpecError("A character tokenizer's vocabulary must be single characters.")
+        self.vocab = tuple(vocab)
+        self._ids = {c: i for i, c in enumerate(self.vocab)}
+
+    @classmethod
+    def of(cls, text: str, masked: bool = False) -> CharTokenizer:
+        return cls((*sorted(set(text)), *((MASK,) if masked else ())))
+
+    def encode(self, text: str) -> list[int]:
+        missing = self.unknown(text)
+        if missing:
+            raise SpecError(
+                f"The text has {len(missing)} character(s) this model has never seen "
+                f"({_shown(missing)}): its vocabulary is the corpus's {self.size:,} characters."
+            )
+        return [self._ids[c] for c in text]
+
+    def unknown(self, text: str) -> str:
+        return "".join(dict.fromkeys(c for c in text if c not in self._ids))
+
+    def decode(self, ids: list[int]) -> str:
+        return "".join(self.vocab[i] for i in ids)
+
+    def spans(self, text: str) -> list[Span]:
+        return [Span(i, i + 1, self._ids[c], c) for i, c in enumerate(text)]
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": "char", "vocab": list(self.vocab)}, ensure_ascii=False)
+
+
+class BPETokenizer(Tokenizer):
+    kind = "bpe"
+
+    def __init__(self, hf: HFTokenizer):
+        self.hf = hf
+        self.vocab = tuple(hf.id_to_token(i) for i in range(hf.get_vocab_size()))
+
+    @classmethod
+    def train(cls, lines, size: int, masked: bool = False) -> BPETokenizer:
+        """Byte-pair encoding of `size` tokens learned from `lines` (an iterable of text)."""
+        hf = HFTokenizer(models.BPE())
+        hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        hf.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(
+            vocab_size=size, show_progress=False, special_tokens=[MASK] if masked else [],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        )  # fmt: skip
+        hf.train_from_iterator(lines, trainer)
+        return cls(hf)
+
+    def encode(self, text: str) -> list[int]:
+        return self.hf.encode(text, add_special_tokens=False).ids
+
+    def decode(self, ids: list[int]) -> str:
+        return self.hf.decode(ids, skip_special_tokens=False)
+
+    def spans(self, text: str) -> list[Span]:
+        found = self.hf.encode(text, add_special_tokens=False)
+        return [Span(a, b, i, text[a:b]) for i, (a, b) in zip(found.ids, found.offsets,
+                                                            strict=True)]  # fmt: skip
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": "bpe", "tokenizer": self.hf.to_str()})
+
+
+def _shown(chars: str) -> str:
+    return ", ".join(repr(c) for c in chars[:5]) + (", ..." if len(chars) > 5 else "")
