@@ -16,7 +16,7 @@ from safetensors.torch import save
 
 from playground.engine import owners
 from playground.engine.settings import ServerSettings
-from playground.exchange import bundle_import, bundles, runs
+from playground.exchange import bundle_import, bundles, quota, runs
 from playground.exchange.bundles import BundleError
 from playground.exchange.run_files import WEIGHTS, RunWriter
 from playground.serving.jobs import TrainingJob
@@ -39,21 +39,21 @@ def imported(raw: bytes, root, owner=ADA, limits=None):
 
 def test_use_this_model_checks_the_quota_before_copying(trained, tmp_path):
     run, _ = trained
-    size = runs.folder_size(run.path)
+    size = quota.folder_size(run.path)
     tight = ServerSettings(disk_quota_mb=1.5 * size / MB)
-    first = runs.copy_run(run, ADA, tmp_path, limits=tight)
-    with pytest.raises(runs.OverQuota, match=r"was not saved: your runs take .* would pass the"):
-        runs.copy_run(run, ADA, tmp_path, limits=tight)
+    first = quota.copy_run(run, ADA, tmp_path, limits=tight)
+    with pytest.raises(quota.OverQuota, match=r"was not saved: your runs take .* would pass the"):
+        quota.copy_run(run, ADA, tmp_path, limits=tight)
     assert [r.path for r in runs.list_runs(tmp_path)] == [first.path]  # nothing half-made
-    runs.copy_run(run, BOB, tmp_path, limits=tight)  # the quota is per person
+    quota.copy_run(run, BOB, tmp_path, limits=tight)  # the quota is per person
 
 
 def test_the_servers_cap_counts_everyones_runs(trained, tmp_path):
     run, _ = trained
-    cap = ServerSettings(disk_quota_mb=0, disk_total_mb=1.5 * runs.folder_size(run.path) / MB)
-    runs.copy_run(run, ADA, tmp_path, limits=cap)
-    with pytest.raises(runs.OverQuota, match="this server's disk for everyone's runs is full"):
-        runs.copy_run(run, BOB, tmp_path, limits=cap)
+    cap = ServerSettings(disk_quota_mb=0, disk_total_mb=1.5 * quota.folder_size(run.path) / MB)
+    quota.copy_run(run, ADA, tmp_path, limits=cap)
+    with pytest.raises(quota.OverQuota, match="this server's disk for everyone's runs is full"):
+        quota.copy_run(run, BOB, tmp_path, limits=cap)
 
 
 def test_a_small_bundle_that_unpacks_past_the_quota_is_refused(trained, tmp_path):
@@ -62,9 +62,9 @@ def test_a_small_bundle_that_unpacks_past_the_quota_is_refused(trained, tmp_path
     kept = {k: v for k, v in files_of(raw).items() if k.rsplit("/", 1)[1] in bundles.KEPT}
     small = zip_of({**kept, f"{run.name}/{WEIGHTS}": zeros})
     assert len(small) < len(zeros) / 10
-    quota = ServerSettings(disk_quota_mb=len(zeros) / 2 / MB)  # far above the zip's size
+    tight = ServerSettings(disk_quota_mb=len(zeros) / 2 / MB)  # far above the zip size
     with pytest.raises(BundleError, match="was not imported: your runs take"):
-        imported(small, tmp_path, limits=quota)
+        imported(small, tmp_path, limits=tight)
     assert not runs.list_runs(tmp_path)
 
 
@@ -146,7 +146,7 @@ def test_a_summary_of_the_wrong_types_is_cleaned_on_import_and_bundles_again(tra
     back = imported(odd, tmp_path)
     assert "test_accuracy" not in back.summary and "epochs" not in back.summary
     assert back.summary["name"] == "ok" and isinstance(back.summary["message"], str)
-    copy = runs.copy_run(back, ADA, tmp_path)
+    copy = quota.copy_run(back, ADA, tmp_path)
     (copy.path / "summary.json").write_text(json.dumps(summary))  # a run folder edited by hand
     again = bundles.make_bundle(runs.load_run(copy.path))
     assert zipfile.ZipFile(io.BytesIO(again)).testzip() is None

@@ -11,7 +11,7 @@ from playground.engine.metrics import Status
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
-from playground.exchange import run_files, runs
+from playground.exchange import quota, run_files, runs
 from playground.serving.jobs import TrainingJob
 from playground.serving.manager import JobManager, Refused, WatchedJob
 from playground.tasks.image import models
@@ -205,7 +205,7 @@ def test_a_shared_run_is_found_by_its_token_and_copied_into_the_watchers_runs(tm
     assert runs.share_run(runs.load_run(run.path), ADA) == token
     found = runs.find_shared(token, tmp_path)
     assert found.path == run.path and runs.find_shared("../../etc", tmp_path) is None
-    copy = runs.copy_run(found, BOB, tmp_path)
+    copy = quota.copy_run(found, BOB, tmp_path)
     assert copy.owner == BOB and copy.share is None and copy.path != run.path
     for name, tensor in run.weights().items():
         torch.testing.assert_close(copy.weights()[name], tensor)
@@ -215,7 +215,7 @@ def test_a_shared_run_is_found_by_its_token_and_copied_into_the_watchers_runs(tm
 def test_disk_usage_counts_only_the_owners_runs(tmp_path):
     a = finished_run(tmp_path, ADA)
     finished_run(tmp_path, BOB)
-    assert runs.disk_usage(ADA, tmp_path) == runs.folder_size(a.path) > 0
+    assert quota.disk_usage(ADA, tmp_path) == quota.folder_size(a.path) > 0
 
 
 def test_retention_deletes_old_runs_of_people_and_keeps_examples(tmp_path):

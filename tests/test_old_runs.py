@@ -8,7 +8,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from playground.exchange import bundle_import, bundles, run_table, runs
+from playground.exchange import bundle_import, bundles, quota, run_table, runs
 from playground.tasks.image.specs import ModelSpec
 from tests.test_app import APP
 
@@ -38,7 +38,7 @@ def test_an_old_run_opens_as_an_image_run_with_its_records_and_weights(old_runs)
 
 def test_an_old_run_compares_with_a_new_one(old_runs, tmp_path):
     (old,) = runs.list_runs(old_runs)
-    new = runs.copy_run(old, "browser:x", old_runs)
+    new = quota.copy_run(old, "browser:x", old_runs)
     assert run_table.differences([old, new]) == {}
     row = run_table.table_row(old)
     assert row["preset"] == "tiny-linear" and row["test accuracy"] == pytest.approx(0.5905)

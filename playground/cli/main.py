@@ -215,13 +215,15 @@ class _Progress:
             self._epoch(record)
         last = job.log.last_step()
         if self.tty and last and job.steps_per_epoch:
-            total = job.steps_per_epoch * job.config.epochs
+            epochs = job.task.epochs(job.config)
+            total = job.steps_per_epoch * epochs
             done = last.step / total
             bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
             eta = last.seconds / done - last.seconds if done else 0
             print(
-                f"\r[{bar}] epoch {last.epoch}/{job.config.epochs} step {last.step}/{total} "
-                f"loss {last.loss:.4f} {last.samples_per_second:,.0f} img/s eta {eta:.0f}s ",
+                f"\r[{bar}] epoch {last.epoch}/{epochs} step {last.step}/{total} "
+                f"loss {last.loss:.4f} {last.samples_per_second:,.0f} {job.task.samples}/s "
+                f"eta {eta:.0f}s ",
                 end="",
                 file=sys.stderr,
                 flush=True,
@@ -230,31 +232,18 @@ class _Progress:
     def _epoch(self, r: EpochRecord) -> None:
         if self.as_json:
             print(json.dumps({"type": "epoch", **dataclasses.asdict(r)}), flush=True)
-        val = (
-            f"val loss {r.val_loss:.4f} acc {r.val_accuracy:.4f}" if r.val_loss is not None else ""
-        )
-        line = (
-            f"epoch {r.epoch}: train loss {r.train_loss:.4f} acc {r.train_accuracy:.4f} "
-            f"{val} ({r.seconds:.1f}s)"
-        )
+        val = f"val loss {r.val_loss:.4f}" if r.val_loss is not None else ""
+        if r.val_accuracy is not None:
+            val += f" acc {r.val_accuracy:.4f}"
+        train = f"train loss {r.train_loss:.4f}"
+        if r.train_accuracy is not None:
+            train += f" acc {r.train_accuracy:.4f}"
+        line = f"epoch {r.epoch}: {train} {val} ({r.seconds:.1f}s)"
         print(("\r" if self.tty else "") + line + " " * 20, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.tty:
             print(file=sys.stderr)
-
-
-def _print_summary(s: dict) -> None:
-    print(f"{s['status']}: {s['message']}")
-    if s.get("test_accuracy") is not None:
-        print(f"test accuracy {s['test_accuracy']:.4f}, test loss {s['test_loss']:.4f}")
-    if s.get("train_seconds") is not None:
-        print(
-            f"{s['epochs']} epochs in {s['train_seconds']:.1f}s of training, "
-            f"{s['samples_per_second']:,.0f} images/s on {s['device']}"
-        )
-    if s.get("run_dir"):
-        print(f"saved to {s['run_dir']}")
 
 
 def _print_summary(s: dict, task: Task) -> None:

@@ -23,6 +23,7 @@ from playground.engine.task import DEFAULT as DEFAULT_TASK
 from playground.engine.task import named as task_named
 from playground.exchange import weights_check
 from playground.exchange.bundles import KEPT, LIMITS, MAX_FILES, PICKLES, REQUIRED, BundleError
+from playground.exchange.quota import OverQuota, check_room
 from playground.exchange.run_files import (
     TASK,
     WEIGHTS,
@@ -33,7 +34,7 @@ from playground.exchange.run_files import (
     write_atomic,
     write_task,
 )
-from playground.exchange.runs import OverQuota, Run, check_room, load_model, load_run
+from playground.exchange.runs import Run, load_model, load_run
 
 
 def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, dict]:

@@ -24,23 +24,18 @@ from torch import nn
 
 from playground import ROOT
 from playground.engine import history, metrics, owners
-from playground.engine.memory import size_text
 from playground.engine.metrics import MetricsLog
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError, parse_json
-from playground.engine.settings import ServerSettings
 from playground.engine.task import Task, for_spec
 from playground.engine.task import named as task_named
 from playground.exchange.run_files import (
     ACCESS,
     DEFAULT_TASK,
-    TASK,
     WEIGHTS,
     clean_summary,
-    new_run_folder,
     read_access,
     read_task,
-    save_weights,
     write_access,
 )
 
@@ -297,91 +292,6 @@ def find_shared(token: str, root: str | Path | None = None) -> Run | None:
     if not owners.is_token(token):
         return None
     return next((r for r in list_runs(root) if owners.same_token(r.share, token)), None)
-
-
-COPIED = (TASK, "spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS,
-          history.FILE)  # fmt: skip
-
-
-def copy_run(
-    run: Run,
-    owner: str | None,
-    root: str | Path | None = None,
-    weights: dict[str, torch.Tensor] | None = None,
-    limits: ServerSettings | None = None,
-) -> Run:
-    """A copy of `run` (with `weights` instead of its own, e.g. a live job's newest) in a new
-    folder that `owner` owns and has not shared; OverQuota first if it would not fit `limits`
-    (the owner's quota and the server's disk cap)."""
-    if weights is None and not run.has_weights:
-        raise SpecError(f"Run {run.name} has no saved weights to copy.")
-    files = [f for f in COPIED if (run.path / f).exists() and not (weights and f == WEIGHTS)]
-    adding = sum((run.path / f).stat().st_size for f in files)
-    adding += sum(t.numel() * t.element_size() for t in (weights or {}).values())
-    check_room(owner, adding, limits, root, f"The copy of {run.name} was not saved")
-    path = new_run_folder(root or default_runs_dir(), f"copy-of-{getattr(run.spec, 'name', 'run')}")
-    try:
-        write_access(path, owner, None)  # first: a crash never leaves an example for everyone
-        for file in files:
-            shutil.copyfile(run.path / file, path / file)
-        if weights is not None:
-            save_weights(path, weights)
-        return load_run(path)
-    except BaseException:
-        shutil.rmtree(path, ignore_errors=True)
-        raise
-
-
-class OverQuota(SpecError):
-    """Saving this would pass a disk limit; `str()` says which, and that nothing was deleted."""
-
-
-def check_room(
-    owner: str | None,
-    adding: int,
-    limits: ServerSettings | None,
-    root: str | Path | None = None,
-    refused: str = "It was not saved",
-) -> None:
-    """OverQuota if `adding` more bytes of `owner`'s would pass their quota or the server's
-    cap on all people's runs (`limits`; None: no limits, as for the CLI). `refused` begins the
-    message: "The copy of run X was not saved"."""
-    if limits is None or owner is None:
-        return
-    quota, cap = limits.disk_quota_bytes, limits.disk_total_bytes
-    owned = [r for r in list_runs(root) if r.owner is not None]
-    if quota is not None:
-        used = sum(folder_size(r.path) for r in owned if r.owner == owner)
-        if used + adding > quota:
-            raise OverQuota(
-                f"{refused}: your runs take {size_text(used)}, and with "
-                f"{size_text(adding)} more they would pass the {size_text(quota)} each person "
-                "may keep on this server. Delete some runs (in the runs table on Train) first; "
-                "nothing is deleted for you."
-            )
-    if cap is not None:
-        used = sum(folder_size(r.path) for r in owned)
-        if used + adding > cap:
-            raise OverQuota(
-                f"{refused}: this server's disk for everyone's runs is full "
-                f"({size_text(used)} of {size_text(cap)}). Delete runs you no longer need, or "
-                "ask whoever runs the server for room."
-            )
-
-
-def disk_usage(owner: str, root: str | Path | None = None) -> int:
-    """Bytes of the run folders `owner` owns."""
-    return sum(folder_size(r.path) for r in list_runs(root) if r.owner == owner)
-
-
-def folder_size(path: Path) -> int:
-    """Bytes of the files of a run folder (they are all at its top level)."""
-    total = 0
-    with os.scandir(path) as entries:
-        for entry in entries:
-            if entry.is_file(follow_symlinks=False):
-                total += entry.stat(follow_symlinks=False).st_size
-    return total
 
 
 def expire_runs(days: float, root: str | Path | None = None, keep: set = frozenset()) -> list[str]:

@@ -24,7 +24,7 @@ from playground.engine.metrics import Status
 from playground.engine.owners import NotAllowed, not_yours
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
-from playground.exchange import runs
+from playground.exchange import quota, runs
 from playground.serving import journal
 from playground.serving.jobs import TrainingJob
 
@@ -178,19 +178,19 @@ class JobManager:
         return job.id
 
     def _check_disk(self, job: TrainingJob) -> None:
-        quota = self.settings.disk_quota_bytes
+        allowed = self.settings.disk_quota_bytes
         if job.owner is None or job.runs_dir is None:
             return
-        used = runs.disk_usage(job.owner, job.runs_dir) if quota is not None else 0
-        if quota is not None and used >= quota:
+        used = quota.disk_usage(job.owner, job.runs_dir) if allowed is not None else 0
+        if allowed is not None and used >= allowed:
             raise Refused(
-                f"Your runs take {size_text(used)} of the {size_text(quota)} each person may "
+                f"Your runs take {size_text(used)} of the {size_text(allowed)} each person may "
                 "keep on this server: delete some runs (in the runs table on Train) to train "
                 "again. Nothing is deleted for you."
             )
         try:
-            runs.check_room(job.owner, 0, self.settings, job.runs_dir, "The job was not queued")
-        except runs.OverQuota as e:
+            quota.check_room(job.owner, 0, self.settings, job.runs_dir, "The job was not queued")
+        except quota.OverQuota as e:
             raise Refused(e.message) from None
 
     def busy_reason(self, owner: str | None) -> str | None:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from playground.engine.memory import size_text
 from playground.engine.owners import NotAllowed
+from playground.exchange.quota import folder_size
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.run_table import differences, settings, table_row
 from playground.exchange.runs import (
@@ -16,7 +17,6 @@ from playground.exchange.runs import (
     Run,
     damaged_runs,
     delete_run,
-    folder_size,
     share_run,
     visible_runs,
 )

@@ -11,7 +11,7 @@ import streamlit as st
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
 from playground.engine.task import Number
-from playground.exchange import runs
+from playground.exchange import quota, runs
 from playground.serving import curves
 from playground.serving.manager import WatchedJob
 from playground.ui import state
@@ -86,13 +86,13 @@ def _use(token: str) -> None:
             latest = job.latest_weights()
             if latest is None or job.run_dir is None:
                 raise SpecError("The job has no weights yet: try again after its first steps.")
-            copy = runs.copy_run(runs.load_run(job.run_dir), owner, weights=latest[1],
+            copy = quota.copy_run(runs.load_run(job.run_dir), owner, weights=latest[1],
                                  limits=state.manager().settings)  # fmt: skip
         else:
             run = runs.find_shared(token)
             if run is None:
                 raise SpecError("The shared run is gone.")
-            copy = runs.copy_run(run, owner, limits=state.manager().settings)
+            copy = quota.copy_run(run, owner, limits=state.manager().settings)
     except (SpecError, NotAllowed, OSError) as e:
         st.session_state[_NOTE] = f"The model was not copied: {e}"
         return
