@@ -98,7 +98,7 @@ class LineTask(Task):
     def planned_samples(self, config):
         return config.points
 
-    def load_data(self, config, data_dir, mirrors, device):
+    def load_data(self, config, data_dir, mirrors, device, extra=None):
         g = torch.Generator().manual_seed(config.seed)
         x = torch.randn(config.points, 3, generator=g)
         return Points(x, x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3)

@@ -44,14 +44,32 @@ class EpochRecord:
     lr: float  # at the epoch's last step
 
 
-def to_dict(record: StepRecord | EpochRecord) -> dict:
-    return {"type": "step" if isinstance(record, StepRecord) else "epoch", **asdict(record)}
+@dataclass(frozen=True)
+class NoteRecord:
+    """A moment of training in words: what a language model writes at this step (a sample)."""
+
+    step: int
+    seconds: float  # training time so far
+    text: str
+    kind: str = "sample"
 
 
-def from_dict(data: object) -> StepRecord | EpochRecord:
+MAX_NOTE = 20_000  # characters of one note
+MAX_NOTES = 400  # notes a log keeps; beyond, every other old one goes (the timeline stays spread)
+_TYPES = {"step": StepRecord, "epoch": EpochRecord, "note": NoteRecord}
+
+
+def to_dict(record: StepRecord | EpochRecord | NoteRecord) -> dict:
+    kind = next(name for name, cls in _TYPES.items() if isinstance(record, cls))
+    return {"type": kind, **asdict(record)}
+
+
+def from_dict(data: object) -> StepRecord | EpochRecord | NoteRecord:
     """The record a line of metrics.jsonl holds; ValueError if it is not exactly one."""
     if not isinstance(data, dict):
         raise ValueError("not a record")
+    if data.get("type") == "note":
+        return _note(data)
     kind = StepRecord if data.get("type") == "step" else EpochRecord
     if data.get("type") not in ("step", "epoch"):
         raise ValueError("not a step or epoch record")
@@ -68,6 +86,19 @@ def from_dict(data: object) -> StepRecord | EpochRecord:
         ):
             raise ValueError(f"{name} is not a number")
     return kind(**fields)
+
+
+def _note(data: dict) -> NoteRecord:
+    step, seconds, text, kind = (data.get(k) for k in ("step", "seconds", "text", "kind"))
+    if set(data) != {"type", "step", "seconds", "text", "kind"}:
+        raise ValueError("not the fields of a note")
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step < 2**62:
+        raise ValueError("step is not a number")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ValueError("seconds is not a number")
+    if not isinstance(text, str) or len(text) > MAX_NOTE or not isinstance(kind, str):
+        raise ValueError("not a note's text")
+    return NoteRecord(step, float(seconds), text, kind[:40])
 
 
 CHART_POINTS = 500  # a chart is ~700 px wide: more points are slower to send, not clearer
@@ -136,25 +167,31 @@ class MetricsLog:
         self._spans: list[Span] = []
         self._width = 1  # steps per span
         self._epochs: list[EpochRecord] = []
+        self._notes: list[NoteRecord] = []
         self._pending: list = []
         self._sink = sink
         self._count = 0
         self.skipped = 0  # lines that were not records, when read from a file (runs.read_log)
         self.version = 0  # changes with every record: a key for what is drawn from the log
 
-    def add(self, record: StepRecord | EpochRecord) -> None:
+    def add(self, record: StepRecord | EpochRecord | NoteRecord) -> None:
         with self._lock:
             if isinstance(record, StepRecord):
                 self._recent.append(record)
                 self._count += 1
                 if len(self._recent) >= 2 * RECENT:
                     self._fold()
+            elif isinstance(record, NoteRecord):
+                self._notes.append(record)
+                if len(self._notes) > MAX_NOTES:  # keep the first, every other old one, the new
+                    half = len(self._notes) // 2
+                    self._notes = self._notes[:half:2] + self._notes[half:]
             else:
                 self._epochs.append(record)
             self.version += 1
             if self._sink is not None:
                 self._pending.append(record)
-                due = len(self._pending) >= FLUSH_EVERY or isinstance(record, EpochRecord)
+                due = len(self._pending) >= FLUSH_EVERY or not isinstance(record, StepRecord)
         if self._sink is not None and due:
             self.flush()
 
@@ -191,6 +228,11 @@ class MetricsLog:
     def epochs(self) -> list[EpochRecord]:
         with self._lock:
             return list(self._epochs)
+
+    def notes(self) -> list[NoteRecord]:
+        """The notes kept (all of a short run; a spread of a long one), oldest first."""
+        with self._lock:
+            return list(self._notes)
 
     def last_step(self) -> StepRecord | None:
         with self._lock:

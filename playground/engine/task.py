@@ -20,7 +20,7 @@ import pkgutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from torch import nn
 
@@ -95,15 +95,24 @@ class Task:
 
     # --- the job ------------------------------------------------------------------------------
 
-    def load_data(self, config, data_dir, mirrors, device):
-        """The job's data (any object with `.note`, a sentence or "", and `.to(device)`);
-        DataError or SpecError in words if it cannot be had."""
+    def load_data(self, config, data_dir, mirrors, device, extra=None):
+        """The job's data (any object with `.note`, a sentence or "", and `.to(device)`), with
+        `extra`, a person's own data that travels with their job (Draw's drawings, a text),
+        where the task takes some; DataError or SpecError in words if it cannot be had."""
         raise NotImplementedError
 
-    def with_examples(self, data, extra):
-        """`data` with a person's own examples added (Draw's fine-tune); tasks without them
-        refuse."""
-        raise SpecError(f"{self.label} takes no examples of one's own.")
+    def complete(self, spec, config, extra=None):
+        """The spec as the job trains it: what only the data settles filled in (a language
+        model's vocabulary)."""
+        return spec
+
+    def run_files(self, spec, config, extra=None) -> dict[str, bytes]:
+        """Files a run folder of this task holds besides the common ones (name -> bytes)."""
+        return {}
+
+    # files that run folders of this task may hold, kept by copies and bundles: name -> the
+    # most bytes one may be
+    own_files: ClassVar[dict[str, int]] = {}
 
     def data_key(self, config) -> str:
         """What the data a job loads depends on (jobs with the same key share it on Ray)."""
@@ -136,6 +145,11 @@ class Task:
 
     def results(self, spec, model, data, config, memory_budget) -> dict:
         """What a finished job adds to its summary (test scores, calibration)."""
+        return {}
+
+    def summarize(self, summary: dict) -> dict:
+        """Keys a finished or stopped job's summary adds in this task's words (derived from the
+        common ones: tokens per second are its samples per second)."""
         return {}
 
     def describe(self, spec, config, data, memory_budget=None) -> dict:

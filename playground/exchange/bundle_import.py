@@ -21,6 +21,7 @@ from playground.engine.records import SpecError, parse_json
 from playground.engine.settings import ServerSettings
 from playground.engine.task import DEFAULT as DEFAULT_TASK
 from playground.engine.task import named as task_named
+from playground.engine.task import tasks
 from playground.exchange import weights_check
 from playground.exchange.bundles import KEPT, LIMITS, MAX_FILES, PICKLES, REQUIRED, BundleError
 from playground.exchange.quota import OverQuota, check_room
@@ -64,7 +65,7 @@ def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, 
                 f"{what} holds {name}, a pickle file, and a pickle runs code when it is loaded: "
                 "bundles carry weights only as safetensors. Nothing was imported."
             )
-        if name in KEPT or name == TASK:
+        if name in KEPT or name == TASK or name in _task_files():
             found[name] = m
     missing = [n for n in REQUIRED if n not in found]
     if missing:
@@ -143,9 +144,15 @@ def import_bundle(
     model, the settings, weights that fit the model, read from their header before any tensor
     is made; room under `limits` for the unpacked files); nothing is left behind on failure."""
     zf, members = open_bundle(raw, what)
-    files = {n: _read_member(zf, m, LIMITS[n], what) for n, m in members.items() if n != WEIGHTS}
     try:
-        task = task_named(_task_name(files.get(TASK)))
+        task = task_named(_task_name(_read_member(zf, members[TASK], LIMITS[TASK], what)
+                                     if TASK in members else None))  # fmt: skip
+    except SpecError as e:
+        raise BundleError(f"{what}: {e.message}") from None
+    sizes = {**LIMITS, **task.own_files}
+    files = {n: _read_member(zf, m, sizes[n], what) for n, m in members.items()
+             if n != WEIGHTS and n in sizes}  # fmt: skip
+    try:
         spec = task.spec_from_dict(parse_json(files["spec.json"], "model spec"))
         config = task.config_from_dict(parse_json(files["config.json"], "training config"))
     except SpecError as e:
@@ -181,6 +188,9 @@ def import_bundle(
         save_weights(path, state)
         if "metrics.jsonl" in files:
             write_atomic(path / "metrics.jsonl", files["metrics.jsonl"])
+        for name in task.own_files:
+            if name in files:
+                write_atomic(path / name, files[name])
         write_atomic(path / "summary.json", json.dumps(summary, indent=2))
         return load_run(path)
     except BaseException:
@@ -197,6 +207,11 @@ def _capped(raw: bytes, most: int) -> tuple[bytes, int]:
     if len(lines) <= most:
         return raw, 0
     return b"\n".join(lines[:most]) + b"\n", len(lines) - most
+
+
+def _task_files() -> set[str]:
+    """Every file that a run folder of some task may hold besides the common ones."""
+    return {name for task in tasks().values() for name in task.own_files}
 
 
 def _task_name(raw: bytes | None) -> str:

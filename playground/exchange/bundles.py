@@ -61,7 +61,7 @@ def make_bundle(run: Run, onnx=None, memory_budget: int | None = None) -> bytes:
             about["model.onnx"] = f"There is no model.onnx: {e.message}"
     files: dict[str, bytes | str] = {
         name: (run.path / name).read_bytes()
-        for name in (TASK_FILE, *KEPT)
+        for name in (TASK_FILE, *KEPT, *task.own_files)
         if (run.path / name).exists()
     }
     if onnx is not None:

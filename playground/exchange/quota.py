@@ -87,7 +87,8 @@ def copy_run(
     (the owner's quota and the server's disk cap)."""
     if weights is None and not run.has_weights:
         raise SpecError(f"Run {run.name} has no saved weights to copy.")
-    files = [f for f in COPIED if (run.path / f).exists() and not (weights and f == WEIGHTS)]
+    files = [f for f in (*COPIED, *run.task.own_files)
+             if (run.path / f).exists() and not (weights and f == WEIGHTS)]  # fmt: skip
     adding = sum((run.path / f).stat().st_size for f in files)
     adding += sum(t.numel() * t.element_size() for t in (weights or {}).values())
     check_room(owner, adding, limits, root, f"The copy of {run.name} was not saved")

@@ -40,6 +40,7 @@ class RunWriter:
         owner: str | None = None,
         share: str | None = None,
         task: str = DEFAULT_TASK,
+        files: dict[str, bytes] | None = None,
     ):
         self.path = new_run_folder(root, name)
         if owner is not None or share is not None:  # the CLI's runs are examples: no file
@@ -48,6 +49,8 @@ class RunWriter:
             write_task(self.path, task)
         write_atomic(self.path / "spec.json", spec.to_json())
         write_atomic(self.path / "config.json", config.to_json())
+        for name, content in (files or {}).items():  # the task's own (a tokenizer)
+            write_atomic(self.path / name, content)
 
     @classmethod
     def reopen(cls, path: Path) -> RunWriter:

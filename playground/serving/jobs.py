@@ -69,6 +69,7 @@ class TrainingJob:
         network address it was started from (the server caps jobs per address). `task` is the
         kind of model (default: the one whose settings `config` is)."""
         self.task = task or task_of(config)
+        spec = self.task.complete(spec, config, extra)
         self.task.check(spec, config)  # a bad spec fails here, before any thread exists
         self.id = uuid.uuid4().hex[:10]
         self.spec, self.config = spec, config
@@ -276,10 +277,9 @@ class TrainingJob:
         """The job's data (the dataset it was given, or loaded as its config says), with the
         user's own examples added."""
         config = self.config
-        data = self.dataset or self.task.load_data(config, self.data_dir, self.mirrors, device)
+        data = self.dataset or self.task.load_data(config, self.data_dir, self.mirrors, device,
+                                                   self.extra)  # fmt: skip
         self.data_note = data.note
-        if self.extra is not None:
-            data = self.task.with_examples(data, self.extra)
         self.steps_per_epoch = self.task.steps_per_epoch(data, config)
         return data.to(device)
 
@@ -290,7 +290,7 @@ class TrainingJob:
         with self._lock:  # share() writes through to the folder from here on
             self._writer = RunWriter(
                 self.runs_dir, self.name, self.spec, self.config, self.owner, self.share_token,
-                self.task.name,
+                self.task.name, self.task.run_files(self.spec, self.config, self.extra),
             )  # fmt: skip
             self.run_dir = self._writer.path
         return self._writer
@@ -372,6 +372,7 @@ class TrainingJob:
         }
         if outcome.status is Status.FINISHED:
             summary.update(task.results(self.spec, model, data, config, budget))
+        summary.update(task.summarize(summary))
         self._finish_run(summary, weights_copy(model))
 
     def _write_records(self, records: list) -> None:

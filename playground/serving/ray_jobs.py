@@ -226,9 +226,11 @@ class RayJob(TrainingJob):
         }  # fmt: skip
 
     def _create(self, about: dict):
-        dataset = _dataset_ref(self.task, self.config, self.data_dir, self.mirrors)
-        if self.extra is not None:  # the user's own examples travel with this job only
-            dataset = _ray.put(self.task.with_examples(_ray.get(dataset), self.extra))
+        if self.extra is not None:  # a person's own data travels with this job only
+            dataset = _ray.put(self.task.load_data(self.config, self.data_dir, self.mirrors,
+                                                   "cpu", self.extra))  # fmt: skip
+        else:
+            dataset = _dataset_ref(self.task, self.config, self.data_dir, self.mirrors)
         actor = _actor_class().options(
             name=f"job-{self.id}", namespace=NAMESPACE, lifetime="detached",
             num_cpus=self.cpus, num_gpus=self.gpus, max_restarts=0,
@@ -245,9 +247,13 @@ class RayJob(TrainingJob):
         saved_epochs = len(self.log.epochs())
         while not self._detached.is_set():
             try:
+                notes = self.log.notes()
+                seen = notes[-1].step if notes else -1
+                asked = self._actor.poll.remote(
+                    last_step, len(self.log.epochs()), self._wanted(), seen
+                )
                 state = _ray.get(
-                    self._actor.poll.remote(last_step, len(self.log.epochs()), self._wanted()),
-                    timeout=CALL_SECONDS if self.status is not Status.QUEUED else 5.0,
+                    asked, timeout=CALL_SECONDS if self.status is not Status.QUEUED else 5.0
                 )
             except _ray.exceptions.GetTimeoutError:
                 if self.status is not Status.QUEUED:
@@ -267,7 +273,7 @@ class RayJob(TrainingJob):
             status = Status(state["status"])
             if not status.ended and (status, state["message"]) != (self._status, self._message):
                 self._set(status, state["message"])  # before the records: readers see both
-            for record in state["steps"] + state["epochs"]:
+            for record in state["steps"] + state["epochs"] + state.get("notes", []):
                 self.log.add(record)
             self._held = state.get("held", False)  # after its records: a reader sees both
             if state["steps"]:
@@ -368,7 +374,7 @@ def _reattached(about: dict, actor, runs_dir: Path, resources: dict) -> RayJob:
     folder = _run_folder(runs_dir, about.get("run"))
     if folder is not None:
         run = load_run(folder)
-        for record in run.log().steps() + run.log().epochs():
+        for record in run.log().steps() + run.log().epochs() + run.log().notes():
             job.log.add(record)
         job.log.flush()  # no writer yet: these are in the file already
         job._writer, job.run_dir = RunWriter.reopen(run.path), run.path

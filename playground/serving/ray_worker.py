@@ -37,9 +37,10 @@ class Trainer:
             f"{ray.util.get_node_ip_address()} ({ray.get_runtime_context().get_node_id()[:8]})"
         )
 
-    def poll(self, after_step: int, epochs_seen: int, wanted: dict) -> dict:
-        """The job's state and the records after step `after_step` and the first
-        `epochs_seen` epochs; `wanted` brings the app's controls (paused, stopped, lr)."""
+    def poll(self, after_step: int, epochs_seen: int, wanted: dict, after_note: int = -1) -> dict:
+        """The job's state and the records after step `after_step`, the first `epochs_seen`
+        epochs and the notes up to step `after_note`; `wanted` brings the app's controls
+        (paused, stopped, lr)."""
         job = self.job
         wanted = wanted or {"paused": job.controls.paused, "stopped": job.controls.stopped}
         if wanted.get("stopped") and not job.controls.stopped:
@@ -58,6 +59,7 @@ class Trainer:
             "message": job.message,
             "steps": job.log.steps_after(after_step),
             "epochs": job.log.epochs()[epochs_seen:],
+            "notes": [n for n in job.log.notes() if n.step > after_note],
             "weights_version": latest[0] if latest else 0,
             "steps_per_epoch": job.steps_per_epoch,
             "device": job.device,

@@ -54,14 +54,12 @@ class ImageTask(Task):
         steps = math.ceil((self.planned_samples(config) + EXTRA_EXAMPLES) / config.batch_size)
         return steps * config.epochs + config.epochs + 1
 
-    def load_data(self, config: TrainConfig, data_dir, mirrors, device) -> Dataset:
-        return load(
+    def load_data(self, config: TrainConfig, data_dir, mirrors, device, extra=None) -> Dataset:
+        data = load(
             config.dataset, data_dir, val_fraction=config.val_fraction,
             train_limit=config.train_limit, device=device, mirrors=mirrors,
         )  # fmt: skip
-
-    def with_examples(self, data: Dataset, extra) -> Dataset:
-        return data.with_extra(*extra)
+        return data if extra is None else data.with_extra(*extra)  # drawings: (x, y, repeat)
 
     def data_key(self, config: TrainConfig) -> str:
         return f"{config.dataset}:{config.val_fraction}:{config.train_limit}"

@@ -51,6 +51,7 @@ class GPTSpec(JsonRecord):
     causal: bool = True  # a token sees only the tokens before it (off: it sees the next one too)
     objective: str = "next"  # OBJECTIVES
     name: str = "gpt"
+    vocab: int = 0  # tokens it knows: its corpus and tokenizer settle it (0: not yet)
 
     @property
     def head_width(self) -> int:
@@ -89,6 +90,9 @@ class GPTSpec(JsonRecord):
                 raise SpecError(f"'{field}' must be true or false.", field=field)
         if not isinstance(self.name, str) or len(self.name) > 100:
             raise SpecError("The model's 'name' must be text of at most 100 characters.")
+        if not (is_int(self.vocab) and 0 <= self.vocab <= 1 << 20):
+            raise SpecError(f"The vocabulary is {short(self.vocab)}: a number of tokens.")
+        vocab = vocab or self.vocab or None
         if vocab is not None and self.parameters(vocab) > MAX_PARAMETERS:
             raise SpecError(
                 f"This model has {self.parameters(vocab):,} parameters with a vocabulary of "
@@ -98,9 +102,10 @@ class GPTSpec(JsonRecord):
             )
         return self
 
-    def parameters(self, vocab: int) -> int:
-        """How many numbers it learns, for a vocabulary of `vocab` tokens (by the formula of
-        model.py's modules; a test checks it against the model)."""
+    def parameters(self, vocab: int | None = None) -> int:
+        """How many numbers it learns, for a vocabulary of `vocab` tokens (default its own; by
+        the formula of model.py's modules, which a test checks against the model)."""
+        vocab = vocab or self.vocab
         d, hidden = self.width, self.mlp_ratio * self.width
         norms = 4 * d if self.norm != "none" else 0  # two LayerNorms, a weight and a bias each
         block = 4 * d * d + 4 * d + 2 * d * hidden + hidden + d + norms

@@ -1,0 +1,108 @@
+"""A language job's data: its text as token ids, split for training and validation, with the
+tokenizer that made them, and the windows of `context` tokens (plus the next one) it learns
+from. Tokenizers are made once per corpus and kind in a process (byte-pair encoding takes a
+few seconds to learn)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+from dataclasses import dataclass, replace
+
+import torch
+
+from playground.engine.records import SpecError
+from playground.tasks.language import corpora
+from playground.tasks.language.tokens import BPETokenizer, CharTokenizer, Tokenizer
+
+
+@dataclass(frozen=True)
+class TextData:
+    name: str  # the corpus's name ("own" for a person's text)
+    label: str
+    tokenizer: Tokenizer
+    train: torch.Tensor  # (N,) token ids, int64
+    val: torch.Tensor  # (M,) token ids
+    chars_per_token: float  # of the validation text: bits per character = nats / ln 2 / this
+    start: str  # what a document begins after: where an empty prompt starts
+    note: str = ""
+
+    def to(self, device) -> TextData:
+        return replace(self, train=self.train.to(device), val=self.val.to(device))
+
+    def head(self, n: int) -> TextData:
+        return replace(self, train=self.train[:n], val=self.val[:0])
+
+
+_made: dict[tuple, Tokenizer] = {}
+_lock = threading.Lock()
+
+
+def tokenizer_for(text: str, kind: str, vocab_size: int, masked: bool) -> Tokenizer:
+    """The tokenizer of `text` (its training part), made once per text and settings."""
+    key = (hashlib.sha256(text.encode()).hexdigest(), kind, vocab_size if kind == "bpe" else 0,
+           masked)  # fmt: skip
+    with _lock:
+        found = _made.get(key)
+    if found is not None:
+        return found
+    train, _ = corpora.split(text)
+    if kind == "char":
+        made: Tokenizer = CharTokenizer.of(text, masked)  # every character, val's too
+    else:
+        made = BPETokenizer.train(train.splitlines(keepends=True), vocab_size, masked)
+    with _lock:
+        return _made.setdefault(key, made)
+
+
+def text_and_label(config, own: str | None = None) -> tuple[str, str, str]:
+    """(text, label, where a document starts) of the job's corpus; `own`: a person's text."""
+    if config.corpus == corpora.OWN:
+        if own is None:
+            raise SpecError("This job reads your own text, but none came with it: upload a "
+                            ".txt file on the Language page.")  # fmt: skip
+        return own, "your text", "\n"
+    corpus = corpora.CORPORA[config.corpus]
+    return corpora.text_of(config.corpus, config.seed), corpus.label, corpus.start
+
+
+def tokenizer_of(config, masked: bool, own: str | None = None) -> Tokenizer:
+    text, _, _ = text_and_label(config, own)
+    return tokenizer_for(text, config.tokenizer, config.vocab_size, masked)
+
+
+def load(config, masked: bool, own: str | None = None) -> TextData:
+    text, label, start = text_and_label(config, own)
+    tokenizer = tokenizer_for(text, config.tokenizer, config.vocab_size, masked)
+    train, val = corpora.split(text)
+    train_ids = torch.tensor(tokenizer.encode(train), dtype=torch.long)
+    val_ids = torch.tensor(tokenizer.encode(val), dtype=torch.long)
+    return TextData(config.corpus, label, tokenizer, train_ids, val_ids,
+                    len(val) / max(1, len(val_ids)), start)  # fmt: skip
+
+
+def windows(ids: torch.Tensor, starts: torch.Tensor, context: int):
+    """(x, y): the `context` tokens at each start (B, T) and the ones after each (B, T)."""
+    offsets = torch.arange(context + 1, device=ids.device)
+    chunk = ids[starts[:, None] + offsets]  # (B, T + 1)
+    return chunk[:, :-1], chunk[:, 1:]
+
+
+def batch(ids: torch.Tensor, size: int, context: int, generator: torch.Generator):
+    """A batch of `size` random windows of `ids` (starts drawn on the CPU from `generator`)."""
+    if len(ids) <= context + 1:
+        raise SpecError(f"The text has {len(ids):,} tokens, too few for a context of {context}: "
+                        "use a shorter context or a longer text.")  # fmt: skip
+    starts = torch.randint(len(ids) - context - 1, (size,), generator=generator)
+    return windows(ids, starts.to(ids.device), context)
+
+
+@functools.lru_cache(maxsize=8)
+def document_starts(text_key: str, text: str, start: str) -> tuple[int, ...]:
+    """Character offsets where a document of the text begins (after each `start`)."""
+    found, at = [0], text.find(start)
+    while at >= 0 and len(found) < 100_000:
+        found.append(at + len(start))
+        at = text.find(start, at + len(start))
+    return tuple(found)

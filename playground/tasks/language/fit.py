@@ -1,0 +1,68 @@
+"""Will this GPT train here: its size, its data, and the memory budget. A training step is
+counted on the meta device (engine/memory.py) as for images: the weights, their gradients, the
+optimizer's state and copies, what autograd keeps for the backward pass, the logits and their
+log-softmax for the loss, and the gradients flowing back."""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from playground.engine.memory import (
+    BACKWARD_COPIES,
+    FLOAT_BYTES,
+    WEIGHT_COPIES,
+    LayerMemory,
+    MemoryEstimate,
+    optimizer_step_scratch,
+    saved_per_child,
+    size_text,
+    usable,
+)
+from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.records import SpecError
+from playground.tasks.language.model import build
+from playground.tasks.language.specs import GPTSpec
+
+
+@functools.lru_cache(maxsize=64)
+def estimate_memory(spec: GPTSpec, vocab: int, batch_size: int, optimizer: str) -> MemoryEstimate:
+    """The memory of one training step of `spec` over a vocabulary of `vocab` tokens."""
+    with torch.device("meta"):
+        model = build(spec, vocab)
+    weights = sum(p.numel() for p in model.parameters()) * FLOAT_BYTES
+    inputs = torch.zeros((2, spec.context), dtype=torch.long, device="meta")
+    saved = sum(saved_per_child(model, inputs).values())
+    logits = spec.context * vocab * FLOAT_BYTES  # per sequence; the loss keeps its log-softmax
+    layers = (
+        LayerMemory(1, f"{spec.layers} blocks of {spec.width}", (spec.context, spec.width),
+                    saved),
+        LayerMemory(2, f"scores of {vocab:,} tokens", (spec.context, vocab), 2 * logits),
+    )  # fmt: skip
+    state = OPTIMIZERS[optimizer].state_per_weight * weights
+    return MemoryEstimate(batch_size, optimizer, weights, weights, state, layers,
+                          optimizer_step_scratch(model, optimizer), BACKWARD_COPIES,
+                          WEIGHT_COPIES * weights)  # fmt: skip
+
+
+def check(spec: GPTSpec, vocab: int, config, budget: int | None) -> None:
+    """SpecError in words unless the model fits its data and (with a budget) the memory."""
+    spec.validate(vocab)
+    if config.tokenizer == "bpe" and config.vocab_size < 260:
+        raise SpecError("Byte-pair encoding needs a vocabulary of at least 260 tokens.")
+    if budget is None:
+        return
+    step = estimate_memory(spec, vocab, config.batch_size, config.optimizer)
+    if step.total <= usable(budget):
+        return
+    fits = step.largest_batch(usable(budget))
+    fix = (f"Use a batch size of at most {fits}, a shorter context or a smaller vocabulary."
+           if fits else "Even one sequence is too much: use a shorter context, a smaller "
+           "width or vocabulary, or fewer layers.")  # fmt: skip
+    raise SpecError(
+        f"One training step needs about {size_text(step.total)} (batch of {config.batch_size} "
+        f"sequences of {spec.context} tokens), more than the {size_text(budget)} this server "
+        f"allows per job. {fix}",
+        field="batch_size",
+    )

@@ -1,0 +1,165 @@
+"""Language modelling as a task (engine/task.py): a GPT (or a BERT) of a GPTSpec reads a corpus
+in characters or byte-pair tokens and learns to predict the next (or the hidden) token. Jobs,
+the queue, limits, Ray, runs, share links, bundles and compare come from the seam; what is a
+language model's own is in this folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import ClassVar
+
+from torch import nn
+
+from playground.engine.task import Number, Task, register
+from playground.serving.curves import smooth
+from playground.tasks.language import corpora, data, fit, training
+from playground.tasks.language.model import build
+from playground.tasks.language.recipe import SETTINGS, LanguageConfig
+from playground.tasks.language.specs import GPTSpec
+from playground.tasks.language.tokens import MAX_FILE
+
+TOKENIZER, CORPUS = "tokenizer.json", "corpus.txt"
+PRESETS: dict[str, tuple[GPTSpec, dict]] = {  # name -> (model, its recipe)
+    "names-tiny": (
+        GPTSpec(layers=2, heads=2, width=64, context=16, name="names-tiny"),
+        dict(corpus="names", steps=800, batch_size=32, lr=3e-3, schedule="cosine",
+             warmup_steps=50, eval_every=100, sample_length=60),
+    ),
+    "shakespeare-char": (
+        GPTSpec(layers=4, heads=4, width=128, context=64, name="shakespeare-char"),
+        dict(corpus="shakespeare", steps=2000, batch_size=12, lr=1e-3, eval_every=250),
+    ),
+    "tang-quatrains": (
+        GPTSpec(layers=4, heads=4, width=128, context=64, name="tang-quatrains"),
+        dict(corpus="tang7", steps=2000, batch_size=16, lr=2e-3, schedule="cosine",
+             warmup_steps=100, eval_every=250, sample_length=66),
+    ),
+}  # fmt: skip
+
+
+class LanguageTask(Task):
+    name = "language"
+    label = "Language model"
+    samples = "tokens"
+    spec_type = GPTSpec
+    config_type = LanguageConfig
+    own_files: ClassVar[dict[str, int]] = {TOKENIZER: MAX_FILE, CORPUS: corpora.MAX_OWN}
+
+    def spec_from_dict(self, data_) -> GPTSpec:
+        return GPTSpec.from_dict(data_)
+
+    def config_from_dict(self, data_) -> LanguageConfig:
+        return LanguageConfig.from_dict(data_)
+
+    def settings_table(self) -> tuple:
+        return SETTINGS
+
+    def presets(self) -> dict:
+        return {name: (lambda name=name: preset(name)) for name in PRESETS}
+
+    def complete(self, spec: GPTSpec, config, extra=None) -> GPTSpec:
+        tokenizer = data.tokenizer_of(config, spec.objective == "masked", extra)
+        return dataclasses.replace(spec, vocab=tokenizer.size)
+
+    def check(self, spec: GPTSpec, config, memory_budget=None) -> None:
+        fit.check(spec, spec.vocab, config, memory_budget)
+
+    def epochs(self, config) -> int:
+        return math.ceil(config.steps / config.eval_every)
+
+    def planned_samples(self, config) -> float:
+        return config.eval_every * config.batch_size * self._context
+
+    _context = 64  # for the queue's guess only: the context of the usual model
+
+    def max_records(self, config) -> int:
+        return config.steps + 2 * self.epochs(config) + 2
+
+    def data_key(self, config) -> str:
+        return f"{config.corpus}:{config.tokenizer}:{config.vocab_size}:{config.seed}"
+
+    def load_data(self, config, data_dir, mirrors, device, extra=None):
+        return data.load(config, masked=False, own=extra).to(device)
+
+    def run_files(self, spec, config, extra=None) -> dict[str, bytes]:
+        tokenizer = data.tokenizer_of(config, spec.objective == "masked", extra)
+        files = {TOKENIZER: tokenizer.to_json().encode()}
+        if extra is not None:
+            files[CORPUS] = extra.encode()
+        return files
+
+    def warm_up_data(self, data_, batches: int, config):
+        return None  # a worker's first steps are a small part of a language job
+
+    def steps_per_epoch(self, data_, config) -> int:
+        return config.eval_every
+
+    def build(self, spec: GPTSpec) -> nn.Module:
+        return build(spec, spec.vocab)
+
+    def train(self, spec, model, data_, config, log, controls, publish, memory_budget):
+        return training.train(model, data_, config, log, controls, publish)
+
+    def results(self, spec, model, data_, config, memory_budget) -> dict:
+        loss, accuracy = training.evaluate(model, data_, config)
+        return {"val_loss": loss, "val_accuracy": accuracy,
+                "val_bits_per_char": loss / math.log(2) / data_.chars_per_token,
+                "perplexity": math.exp(min(loss, 50))}  # fmt: skip
+
+    def summarize(self, summary: dict) -> dict:
+        speed = summary.get("samples_per_second")
+        return {"tokens_per_second": speed} if speed is not None else {}
+
+    def describe(self, spec, config, data_, memory_budget=None) -> dict:
+        return {"corpus": config.corpus, "tokenizer": config.tokenizer, "vocab": spec.vocab,
+                "parameters": spec.parameters(), "val_loss": None}  # fmt: skip
+
+    def live_numbers(self, steps, epochs, config) -> list[Number]:
+        last = steps[-1] if steps else None
+        smoothed = smooth([s.loss for s in steps[-200:]])[-1] if steps else None
+        vals = [e.val_loss for e in epochs if e.val_loss is not None]
+        return [
+            Number("Step", f"{last.step if last else 0:,} / {config.steps:,}"),
+            Number("Train loss", "-" if smoothed is None else f"{smoothed:.3f}",
+                   help="Nats per token, smoothed over the last steps."),
+            Number("Val loss", f"{vals[-1]:.3f}" if vals else "-",
+                   f"{vals[-1] - vals[-2]:+.3f}" if len(vals) > 1 else None,
+                   help="Nats per token on text it never trains on."),
+            Number("Tokens/s", f"{last.samples_per_second:,.0f}" if last else "-"),
+        ]  # fmt: skip
+
+    def result_numbers(self, summary: dict) -> list[Number]:
+        val = summary.get("val_loss")
+        return [Number("Val loss", f"{val:.3f}" if isinstance(val, float) else "-")]
+
+    def result_text(self, summary: dict) -> str:
+        val, bits = summary.get("val_loss"), summary.get("val_bits_per_char")
+        if not isinstance(val, float):
+            return ""
+        return f": validation loss {val:.3f}" + (f" ({bits:.2f} bits a character)"
+                                                 if isinstance(bits, float) else "")  # fmt: skip
+
+    def table_row(self, run) -> dict:
+        s, c = run.summary, run.config
+        seconds, val = s.get("train_seconds"), s.get("val_loss")
+        return {
+            "run": run.name, "name": s.get("name", run.spec.name), "preset": run.spec.name,
+            "task": self.label, "dataset": c.corpus, "optimizer": c.optimizer, "lr": c.lr,
+            "epochs": f"{s.get('steps', 0)} / {c.steps} steps",
+            "val loss": val if isinstance(val, float) else None,
+            "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
+            "status": s.get("status", "unfinished"),
+        }  # fmt: skip
+
+    def settings(self, run) -> dict:
+        return {"model": run.spec.name, **{f"model {k}": v for k, v in run.spec.to_dict().items()
+                                           if k != "name"}, **run.config.to_dict()}  # fmt: skip
+
+
+def preset(name: str) -> tuple[GPTSpec, LanguageConfig]:
+    spec, recipe = PRESETS[name]
+    return spec, LanguageConfig.from_dict({**LanguageConfig().to_dict(), **recipe})
+
+
+LANGUAGE = register(LanguageTask())
