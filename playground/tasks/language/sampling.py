@@ -60,31 +60,38 @@ def generate(
     seed: int = 0,
     cached: bool = True,
 ) -> Iterator[Drawn]:
-    """`length` tokens after `prompt` (ids, at least one), one at a time. Without `cached`,
-    every step runs the whole window again (to compare, and the tests' oracle)."""
+    """`length` tokens after `prompt` (ids, at least one), one at a time. The model sees a
+    window of at most its context; when the window is full it slides to the newest half.
+    Without `cached`, every step runs the whole window again (to compare, and the tests'
+    oracle); with it, a step runs one token against the keys and values kept."""
     if not prompt:
         raise SpecError("Generation needs a prompt of at least one token.")
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     context = model.spec.context
     ids = list(prompt)
-    cache = Cache() if cached else None
-    logits = None
+    start = max(0, len(ids) - context)  # the window the model sees: ids[start:]
+    cache, shown = None, ""
     for _ in range(length):
-        if cache is not None and logits is not None and cache.length < context:
+        if len(ids) - start > context:  # full: slide to keep the newest half, and go on
+            start = len(ids) - max(1, context // 2)
+            cache = None
+        if cached and cache is not None:
             out = model(torch.tensor([ids[-1:]]), cache)
-        else:  # the first step, no cache, or a full window: the last `context` tokens
-            window = ids[-context:]
-            if cache is not None:  # slide: keep the newest half and go on from there
-                cache = Cache()
-                window = ids[-max(1, context // 2) :]
-            out = model(torch.tensor([window]), cache)
+        else:  # the first step, a slide, or no cache: the whole window
+            cache = Cache() if cached else None
+            out = model(torch.tensor([ids[start:]]), cache)
         logits = out[0, -1]
         probs = distribution(logits, temperature, top_k, top_p)
         token = int(torch.multinomial(probs, 1, generator=generator))
         ids.append(token)
+        # a token's text is what it adds to the text so far (a byte-level token may be part of
+        # a character: its text waits for the rest)
+        written = tokenizer.decode(ids[len(prompt) :])
+        text = "" if written.endswith("\ufffd") else written[len(shown) :]
+        shown = shown if written.endswith("\ufffd") else written
         top = torch.softmax(logits.float() / max(temperature, 1e-4), -1).topk(min(TOP, len(logits)))
-        yield Drawn(token, tokenizer.decode([token]), float(probs[token]),
+        yield Drawn(token, text, float(probs[token]),
                     tuple((tokenizer.decode([int(i)]), float(p))
                           for p, i in zip(top.values, top.indices, strict=True)))  # fmt: skip
 

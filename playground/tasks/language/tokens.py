@@ -135,9 +135,15 @@ class BPETokenizer(Tokenizer):
         return self.hf.decode(ids, skip_special_tokens=False)
 
     def spans(self, text: str) -> list[Span]:
+        """One span a token; a token that is only part of a character (byte-level pieces of
+        Chinese) takes what the one before it left, so the spans add up to the text."""
         found = self.hf.encode(text, add_special_tokens=False)
-        return [Span(a, b, i, text[a:b]) for i, (a, b) in zip(found.ids, found.offsets,
-                                                            strict=True)]  # fmt: skip
+        spans, done = [], 0
+        for i, (a, b) in zip(found.ids, found.offsets, strict=True):
+            a, b = max(a, done), max(b, done)
+            spans.append(Span(a, b, i, text[a:b]))
+            done = b
+        return spans
 
     def to_json(self) -> str:
         return json.dumps({"kind": "bpe", "tokenizer": self.hf.to_str()})
