@@ -55,14 +55,18 @@ class Attention(nn.Module):
             else:
                 cache.keys.append(k)
                 cache.values.append(v)
-        seen = k.shape[2]
         drop = self.dropout if self.training else 0.0
-        if causal and t > 1 and seen > t:  # a chunk after a cached prefix: mask by position
-            mask = torch.ones(t, seen, dtype=torch.bool, device=x.device).tril(seen - t)
+        if cache is not None and k.shape[2] > t:  # after a cached prefix
+            # one new token sees every token kept; a chunk is masked by position
+            seen = k.shape[2]
+            mask = (
+                None
+                if t == 1 or not causal
+                else torch.ones(t, seen, dtype=torch.bool, device=x.device).tril(seen - t)
+            )
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=drop)
         else:
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=causal and t > 1,
-                                               dropout_p=drop)  # fmt: skip
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=causal, dropout_p=drop)
         y = y.transpose(1, 2).contiguous().view(b, t, c)  # (B, T, C)
         return F.dropout(self.proj(y), drop, self.training)
 

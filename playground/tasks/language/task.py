@@ -13,7 +13,7 @@ from torch import nn
 
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
-from playground.tasks.language import corpora, data, fit, training
+from playground.tasks.language import corpora, data, export, fit, training
 from playground.tasks.language.model import build
 from playground.tasks.language.recipe import SETTINGS, LanguageConfig
 from playground.tasks.language.specs import GPTSpec
@@ -151,6 +151,18 @@ class LanguageTask(Task):
             "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
             "status": s.get("status", "unfinished"),
         }  # fmt: skip
+
+    def model_card(self, run, files, memory_budget) -> str:
+        return export.model_card(run, files)
+
+    def script(self, run) -> str | None:
+        return export.script(run) if run.config.tokenizer == "char" else None
+
+    def script_name(self, run) -> str:
+        return f"train_{run.spec.name}.py"
+
+    def onnx(self, run):
+        return export.onnx_of(run)
 
     def settings(self, run) -> dict:
         return {"model": run.spec.name, **{f"model {k}": v for k, v in run.spec.to_dict().items()

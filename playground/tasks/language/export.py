@@ -1,0 +1,237 @@
+"""What a language model takes with it: a standalone training script (torch only for characters;
+the same model, split, batches, schedule and sampling), an ONNX file with a dynamic sequence
+length checked against onnxruntime, and its model card."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+import time
+import warnings
+
+import torch
+
+from playground.engine import schedules
+from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.records import SpecError
+from playground.tasks.language import corpora, model
+from playground.tasks.language.tokens import Tokenizer
+
+TOLERANCE = 1e-4
+_lock = threading.Lock()
+
+
+class OnnxFile:
+    def __init__(self, data: bytes, difference: float, lengths: tuple[int, ...], seconds: float):
+        self.data, self.max_difference, self.lengths, self.seconds = (
+            data,
+            difference,
+            lengths,
+            seconds,
+        )
+
+    @property
+    def check_text(self) -> str:
+        return (
+            f"Checked: on sequences of {', '.join(map(str, self.lengths))} tokens onnxruntime's "
+            f"logits differ from PyTorch's by at most {self.max_difference:.1e} (allowed: "
+            f"{TOLERANCE:g})."
+        )
+
+
+def onnx_of(run) -> OnnxFile:
+    """The run's model as ONNX (input "tokens": (batch, sequence) ids; output "logits"), its
+    sequence length dynamic up to the context, checked with onnxruntime."""
+    import onnxruntime
+
+    started = time.perf_counter()
+    gpt = run.model().float().eval()
+    context, vocab = gpt.spec.context, gpt.vocab
+    example = torch.randint(0, vocab, (1, min(8, context)))
+    sequence = torch.export.Dim("sequence", min=1, max=context)
+    with _lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            program = torch.onnx.export(
+                _Logits(gpt), (example,), dynamo=True, input_names=["tokens"],
+                output_names=["logits"],
+                dynamic_shapes={"tokens": {0: torch.export.Dim("batch", max=4096), 1: sequence}},
+            )  # fmt: skip
+        except Exception as e:
+            raise SpecError(f"This model cannot be exported to ONNX ({type(e).__name__}).") \
+                from None  # fmt: skip
+    data = program.model_proto.SerializeToString()
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+    lengths = tuple(sorted({1, max(1, context // 2), context}))
+    worst = 0.0
+    for length in lengths:
+        ids = torch.randint(0, vocab, (2, length))
+        with torch.no_grad():
+            want = gpt(ids).numpy()
+        got = session.run(None, {"tokens": ids.numpy()})[0]
+        worst = max(worst, float(abs(got - want).max()))
+    if not worst <= TOLERANCE:
+        raise SpecError(f"The ONNX file does not agree with PyTorch (up to {worst:.2g} apart).")
+    return OnnxFile(data, worst, lengths, time.perf_counter() - started)
+
+
+class _Logits(torch.nn.Module):
+    """The GPT without its cache: tokens (B, T) in, logits (B, T, V) out, for export."""
+
+    def __init__(self, gpt: model.GPT):
+        super().__init__()
+        self.gpt = gpt
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.gpt(tokens)
+
+
+# --- the standalone script ------------------------------------------------------------------
+
+_HEAD = '''"""Train a language model as Deep Learning Playground did{origin}, with PyTorch alone.
+
+    python train.py --text corpus.txt{out}
+
+The model, the split of the text (its first 90% trains), the random windows, the learning-rate
+schedule and the sampling are the playground's, so the same seed gives the same model.
+"""
+
+import argparse
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+'''
+
+
+def script(run) -> str:
+    """A standalone training script of a language run; SpecError for byte-pair runs."""
+    spec, config = run.spec, run.config
+    if config.tokenizer != "char":
+        raise SpecError("Only character models have a torch-only training script (byte-pair "
+                        "encoding needs the tokenizers library).")  # fmt: skip
+    tokenizer = Tokenizer.from_json((run.path / "tokenizer.json").read_bytes())
+    optimizer = OPTIMIZERS[config.optimizer]
+    fields = "\n".join(f"    {k}: {type(v).__name__} = {v!r}" for k, v in spec.to_dict().items())
+    parts = [
+        _HEAD.format(origin=f" (run {run.name})", out=""),
+        f"VOCAB = {json.dumps(''.join(tokenizer.vocab), ensure_ascii=False)}\n"
+        f"START = {json.dumps(_start(config.corpus))}\n",
+        "\n@dataclass(frozen=True)\nclass GPTSpec:\n" + fields + "\n",
+        *(inspect.getsource(obj) for obj in _MODEL),
+        inspect.getsource(schedules.lr_at),
+        inspect.getsource(schedules._one_cycle),
+        _LOOP.format(
+            steps=config.steps,
+            batch=config.batch_size,
+            lr=config.lr,
+            seed=config.seed,
+            schedule=config.schedule,
+            warmup=config.warmup_steps,
+            clip=config.grad_clip,
+            optimizer=optimizer.code("model.parameters()", "LR", repr(config.weight_decay)),
+            eval_every=config.eval_every,
+        ),
+    ]
+    return "\n\n".join(p.strip("\n") for p in parts) + "\n"
+
+
+_MODEL = (model.Cache, model.Attention, model.MLP, model.Block, model.GPT)
+
+
+def _start(corpus: str) -> str:
+    found = corpora.CORPORA.get(corpus)
+    return found.start if found else "\n"
+
+
+_LOOP = """
+def encode(text):
+    ids = {{c: i for i, c in enumerate(VOCAB)}}
+    return [ids[c] for c in text]
+
+
+def batch(ids, size, context, generator):
+    starts = torch.randint(len(ids) - context - 1, (size,), generator=generator)
+    chunk = ids[starts[:, None] + torch.arange(context + 1)]
+    return chunk[:, :-1], chunk[:, 1:]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--text", required=True, help="the corpus, as UTF-8 text")
+    parser.add_argument("--steps", type=int, default={steps})
+    args = parser.parse_args()
+    text = open(args.text, encoding="utf-8").read()
+    cut = int(len(text) * 0.9)
+    line = text.rfind("\\n", 0, cut)
+    cut = line + 1 if line > cut - 5000 else cut
+    train = torch.tensor(encode(text[:cut]))
+    torch.manual_seed({seed})
+    model = GPT(GPTSpec(), len(VOCAB))
+    LR = {lr}
+    optimizer = {optimizer}
+    generator = torch.Generator().manual_seed({seed})
+    for step in range(args.steps):
+        lr = lr_at({schedule!r}, step, args.steps, LR, warmup_steps={warmup})
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = batch(train, {batch}, model.spec.context, generator)
+        logits = model(x)
+        loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), y.reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if {clip}:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), {clip})
+        optimizer.step()
+        if (step + 1) % {eval_every} == 0:
+            print(f"step {{step + 1}}: loss {{loss.item():.4f}}")
+    torch.save(model.state_dict(), "model.pt")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def model_card(run, files: dict[str, str]) -> str:
+    spec, config, s = run.spec, run.config, run.summary
+    corpus = corpora.CORPORA.get(config.corpus)
+    val = s.get("val_loss")
+    lines = [
+        f"# {(s.get('name') or spec.name)[:80]}",
+        "",
+        f"A language model made in Deep Learning Playground: run `{run.name}`, "
+        f"{s.get('status', 'unfinished')}.",
+        "",
+        "## The model",
+        "",
+        f"A {'GPT (next token)' if spec.objective == 'next' else 'BERT-like (masked tokens)'} "
+        f"of {spec.layers} blocks, {spec.heads} heads, {spec.width} wide, a context of "
+        f"{spec.context} tokens: {spec.parameters():,} parameters over a vocabulary of "
+        f"{spec.vocab:,} {config.tokenizer} tokens.",
+        "",
+        "## Data",
+        "",
+        f"{corpus.label}: {corpus.description} ({corpus.credit})."
+        if corpus
+        else "A text of its owner's (corpus.txt).",
+        "",
+        "## Results",
+        "",
+        f"Validation loss **{val:.3f}** nats a token after {s.get('steps', '?')} steps."
+        if isinstance(val, float)
+        else f"No validation loss: {s.get('message', 'unfinished')}",
+        "",
+        "![Loss curves](curves.png)",
+        "",
+        "## The files",
+        "",
+        *(f"- `{name}`: {what}" for name, what in files.items()),
+        "- `tokenizer.json`: its tokens (the tokenizer's vocabulary, as data).",
+        "",
+    ]
+    return "\n".join(lines)
