@@ -30,6 +30,12 @@ page = st.navigation(
             url_path="evaluate",
         ),
         st.Page(
+            "app_pages/language.py",
+            title="Language",
+            icon=":material/text_fields:",
+            url_path="language",
+        ),
+        st.Page(
             "app_pages/concepts.py",
             title="Concepts",
             icon=":material/school:",
@@ -47,4 +53,4 @@ with st.sidebar:  # before the page, which may end the run early (st.stop)
     identity.remember()
     visibility.watch()
 page.run()
-sidebar.render(page_is_live=page.url_path == "train")
+sidebar.render(page_is_live=page.url_path in ("train", "language"))

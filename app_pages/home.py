@@ -38,6 +38,8 @@ for name, title, what in [
     ("draw", "Draw", "draw a digit; the model's answer and what it sees"),
     ("inspect", "Inspect", "feature maps, filters, saliency and Grad-CAM for one input"),
     ("evaluate", "Evaluate", "the whole test set: scores, confusion matrix, mistakes"),
+    ("language", "Language", "build a small GPT, train it live and watch it learn to write; "
+     "generate text and look inside: attention heads, the logit lens, embeddings"),
     ("concepts", "Concepts", "the theory, computed live: activations, losses, optimizers, "
      "backpropagation, regularisation"),
     ("playground2d", "Playground 2-D", "points in the plane and a small network bending its "

@@ -109,25 +109,39 @@ def owner() -> str:
     return identity.owner()
 
 
-def job() -> TrainingJob | None:
-    """The session's job: the one it started, the one named in the URL (?job=..., if it is
-    yours), or else your newest job still queued or training (after a reload of the tab, the
-    session is new but the job is not)."""
+def job(task: str = "image") -> TrainingJob | None:
+    """The session's job of `task` (the page's kind of model): the one it started, the one named
+    in the URL (?job=..., if it is yours), or else your newest job of that task still queued or
+    training (after a reload of the tab, the session is new but the job is not)."""
     jobs, me = manager(), owner()
+
+    def ours(found: TrainingJob | None) -> bool:
+        return found is not None and found.task.name == task
+
     mine = jobs.owned(me, st.session_state.get(_JOB))
-    if mine is not None:
+    if ours(mine):
         return mine
     found = jobs.owned(me, st.query_params.get("job"))
-    if found is None:
+    if not ours(found):
         own = st.session_state.get(_OWN, set())  # e.g. a fine-tune from Draw: not a reload
-        found = next((j for j in jobs.jobs_of(me) if not j.status.ended and j.id not in own), None)
+        found = next((j for j in jobs.jobs_of(me) if j.task.name == task and not j.status.ended
+                      and j.id not in own), None)  # fmt: skip
     if found is not None:
         st.session_state[_JOB] = found.id
-        if _untouched():  # a reloaded tab: show the job's model and settings again
-            set_spec(found.spec)
-            set_config(found.config)
-            st.rerun()
+        ADOPT.get(task, lambda _job: None)(found)
     return found
+
+
+def _adopt_image(found: TrainingJob) -> None:
+    if _untouched():  # a reloaded tab: show the job's model and settings again
+        set_spec(found.spec)
+        set_config(found.config)
+        st.rerun()
+
+
+# task -> what a reloaded tab does with the job it finds (the page of that task shows its
+# model and settings again); a task's ui pieces add theirs
+ADOPT: dict = {"image": _adopt_image}
 
 
 def linked_job_is_not_yours() -> bool:
@@ -171,9 +185,10 @@ def new_job(model: ModelSpec, recipe: TrainConfig, **kwargs) -> TrainingJob:
     )  # fmt: skip
 
 
-def start_job(model: ModelSpec, recipe: TrainConfig) -> TrainingJob:
-    """Queue a job for `model` and `recipe`; SpecError (Refused among them) if it cannot."""
-    new = new_job(model, recipe, name=model.name)
+def start_job(model, recipe, **kwargs) -> TrainingJob:
+    """Queue a job for `model` and `recipe` (of any task); SpecError (Refused among them) if it
+    cannot."""
+    new = new_job(model, recipe, name=model.name, **kwargs)
     manager().submit(new)
     st.session_state[_JOB] = new.id
     return new

@@ -15,8 +15,11 @@ from playground.tasks.language.tokens import Tokenizer
 def add_commands(sub) -> None:
     g = sub.add_parser("generate", help="text from a language model's run")
     g.add_argument("run_dir", type=Path, help="a run folder (or one of playground/assets/language)")
-    g.add_argument("--prompt", default="", help="what the text begins with (default: where a "
-                   "document of its corpus begins)")  # fmt: skip
+    g.add_argument(
+        "--prompt",
+        default="",
+        help="what the text begins with (default: where a document of its corpus begins)",
+    )
     g.add_argument("--samples", type=int, default=1)
     g.add_argument("--length", type=int, default=200, help="tokens of each sample")
     g.add_argument("--temperature", type=float, default=0.8)
@@ -35,8 +38,9 @@ def model_of(path) -> tuple:
     try:
         tokenizer = Tokenizer.from_json((run.path / "tokenizer.json").read_bytes())
     except OSError:
-        raise SpecError(f"{run.name} has no tokenizer.json: it cannot read or write text.") \
-            from None  # fmt: skip
+        raise SpecError(
+            f"{run.name} has no tokenizer.json: it cannot read or write text."
+        ) from None
     corpus = corpora.CORPORA.get(run.config.corpus)
     return run.model(), tokenizer, corpus.start if corpus else "\n"
 
@@ -48,9 +52,16 @@ def _generate(args: argparse.Namespace) -> int:
     prompt = args.prompt or start
     ids = tokenizer.encode(prompt)
     for i in range(args.samples):
-        drawn = sampling.generate(model, tokenizer, ids, args.length, seed=args.seed + i,
-                                  temperature=args.temperature, top_k=args.top_k,
-                                  top_p=args.top_p)  # fmt: skip
+        drawn = sampling.generate(
+            model,
+            tokenizer,
+            ids,
+            args.length,
+            seed=args.seed + i,
+            temperature=args.temperature,
+            top_k=args.top_k,
+            top_p=args.top_p,
+        )
         text = "".join(d.text for d in drawn)
         if not args.prompt:  # from where a document starts: up to where the next one would
             text = text.split(start)[0] if start and start in text else text

@@ -37,8 +37,13 @@ class Corpus:
         return self.make is not None
 
 
-def _task(name: str, label: str, description: str, solve: Callable[[str], str],
-          questions: Callable[[random.Random], str]) -> Corpus:  # fmt: skip
+def _task(
+    name: str,
+    label: str,
+    description: str,
+    solve: Callable[[str], str],
+    questions: Callable[[random.Random], str],
+) -> Corpus:
     def make(seed: int, lines: int = 20_000) -> str:
         rng = random.Random(seed)
         return "".join(f"{q}{ANSWER}{solve(q)}\n" for q in (questions(rng) for _ in range(lines)))
@@ -57,33 +62,74 @@ def _sum(rng: random.Random) -> str:
 CORPORA: dict[str, Corpus] = {
     c.name: c
     for c in [
-        Corpus("shakespeare", "Tiny Shakespeare",
-               "40,000 lines of Shakespeare's plays, speaker names on their own lines.",
-               "tinyshakespeare from karpathy/char-rnn (the plays are in the public domain)",
-               "tinyshakespeare.txt.xz", start="\n\n"),
-        Corpus("names", "First names", "32,033 English first names, one a line, lower case.",
-               "names.txt from karpathy/makemore (MIT licence), from US Social Security lists",
-               "names.txt.xz"),
-        Corpus("tang7", "Tang quatrains (seven characters)",
-               "10,444 seven-character quatrains (七言绝句) of the Tang dynasty, one poem a line.",
-               "全唐诗 from the chinese-poetry repository (MIT licence); the poems are over a "
-               "thousand years old", "tang_quatrains_7.txt.xz"),
-        Corpus("tang5", "Tang quatrains (five characters)",
-               "3,885 five-character quatrains (五言绝句) of the Tang dynasty, one poem a line.",
-               "全唐诗 from the chinese-poetry repository (MIT licence)",
-               "tang_quatrains_5.txt.xz"),
-        _task("copy", "Copy a string", "Letters, then the same letters: abc>abc.",
-              lambda q: q, _letters),
-        _task("reverse", "Reverse a string", "Letters, then the same letters backwards: "
-              "abc>cba. A two-layer model's attention shows the anti-diagonal.",
-              lambda q: q[::-1], _letters),
-        _task("sort", "Sort a string", "Letters, then the same letters in order: cab>abc.",
-              lambda q: "".join(sorted(q)), _letters),
-        _task("add", "Add two numbers", "Two numbers and their sum: 12+345>357.",
-              lambda q: str(sum(int(n) for n in q.split("+"))), _sum),
+        Corpus(
+            "shakespeare",
+            "Tiny Shakespeare",
+            "40,000 lines of Shakespeare's plays, speaker names on their own lines.",
+            "tinyshakespeare from karpathy/char-rnn (the plays are in the public domain)",
+            "tinyshakespeare.txt.xz",
+            start="\n\n",
+        ),
+        Corpus(
+            "names",
+            "First names",
+            "32,033 English first names, one a line, lower case.",
+            "names.txt from karpathy/makemore (MIT licence), from US Social Security lists",
+            "names.txt.xz",
+        ),
+        Corpus(
+            "tang7",
+            "Tang quatrains (seven characters)",
+            "10,444 seven-character quatrains (七言绝句) of the Tang dynasty, one poem a line.",
+            "全唐诗 from the chinese-poetry repository (MIT licence); the poems are over a "
+            "thousand years old",
+            "tang_quatrains_7.txt.xz",
+        ),
+        Corpus(
+            "tang5",
+            "Tang quatrains (five characters)",
+            "3,885 five-character quatrains (五言绝句) of the Tang dynasty, one poem a line.",
+            "全唐诗 from the chinese-poetry repository (MIT licence)",
+            "tang_quatrains_5.txt.xz",
+        ),
+        _task(
+            "copy",
+            "Copy a string",
+            "Letters, then the same letters: abc>abc.",
+            lambda q: q,
+            _letters,
+        ),
+        _task(
+            "reverse",
+            "Reverse a string",
+            "Letters, then the same letters backwards: "
+            "abc>cba. A two-layer model's attention shows the anti-diagonal.",
+            lambda q: q[::-1],
+            _letters,
+        ),
+        _task(
+            "sort",
+            "Sort a string",
+            "Letters, then the same letters in order: cab>abc.",
+            lambda q: "".join(sorted(q)),
+            _letters,
+        ),
+        _task(
+            "add",
+            "Add two numbers",
+            "Two numbers and their sum: 12+345>357.",
+            lambda q: str(sum(int(n) for n in q.split("+"))),
+            _sum,
+        ),
     ]
-}  # fmt: skip
+}
 OWN = "own"  # the corpus of a person's own text, which travels with their job
+OWN_TEXT = Corpus(
+    OWN,
+    "Your own text (.txt)",
+    "A UTF-8 text you upload: it travels with your job and is saved with its run.",
+    "yours",
+)
 
 
 @functools.lru_cache(maxsize=16)
@@ -97,24 +143,31 @@ def text_of(name: str, seed: int = 0) -> str:
     try:
         return lzma.decompress((TEXTS / corpus.file).read_bytes()).decode("utf-8")
     except (OSError, lzma.LZMAError, UnicodeDecodeError) as e:
-        raise DataError(f"The corpus {corpus.label} that ships with the app cannot be read "
-                        f"({type(e).__name__}): reinstall the app.") from None  # fmt: skip
+        raise DataError(
+            f"The corpus {corpus.label} that ships with the app cannot be read "
+            f"({type(e).__name__}): reinstall the app."
+        ) from None
 
 
 def own_text(raw: bytes, name: str = "your file") -> str:
     """A person's uploaded text, checked: UTF-8, not empty, within the upload cap."""
     if len(raw) > MAX_OWN:
-        raise SpecError(f"{name} is {len(raw) / 2**20:.1f} MB; a text of up to "
-                        f"{MAX_OWN >> 20} MB is taken.")  # fmt: skip
+        raise SpecError(
+            f"{name} is {len(raw) / 2**20:.1f} MB; a text of up to {MAX_OWN >> 20} MB is taken."
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise SpecError(f"{name} is not UTF-8 text (byte {e.start} cannot be read): save it "
-                        "as UTF-8 and upload it again.") from None  # fmt: skip
+        raise SpecError(
+            f"{name} is not UTF-8 text (byte {e.start} cannot be read): save it "
+            "as UTF-8 and upload it again."
+        ) from None
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     if len(text.strip()) < 100:
-        raise SpecError(f"{name} has {len(text.strip())} characters of text: a model needs "
-                        "at least a few hundred to learn from.")  # fmt: skip
+        raise SpecError(
+            f"{name} has {len(text.strip())} characters of text: a model needs "
+            "at least a few hundred to learn from."
+        )
     return text
 
 

@@ -41,8 +41,12 @@ _lock = threading.Lock()
 
 def tokenizer_for(text: str, kind: str, vocab_size: int, masked: bool) -> Tokenizer:
     """The tokenizer of `text` (its training part), made once per text and settings."""
-    key = (hashlib.sha256(text.encode()).hexdigest(), kind, vocab_size if kind == "bpe" else 0,
-           masked)  # fmt: skip
+    key = (
+        hashlib.sha256(text.encode()).hexdigest(),
+        kind,
+        vocab_size if kind == "bpe" else 0,
+        masked,
+    )
     with _lock:
         found = _made.get(key)
     if found is not None:
@@ -60,8 +64,10 @@ def text_and_label(config, own: str | None = None) -> tuple[str, str, str]:
     """(text, label, where a document starts) of the job's corpus; `own`: a person's text."""
     if config.corpus == corpora.OWN:
         if own is None:
-            raise SpecError("This job reads your own text, but none came with it: upload a "
-                            ".txt file on the Language page.")  # fmt: skip
+            raise SpecError(
+                "This job reads your own text, but none came with it: upload a "
+                ".txt file on the Language page."
+            )
         return own, "your text", "\n"
     corpus = corpora.CORPORA[config.corpus]
     return corpora.text_of(config.corpus, config.seed), corpus.label, corpus.start
@@ -78,8 +84,9 @@ def load(config, masked: bool, own: str | None = None) -> TextData:
     train, val = corpora.split(text)
     train_ids = torch.tensor(tokenizer.encode(train), dtype=torch.long)
     val_ids = torch.tensor(tokenizer.encode(val), dtype=torch.long)
-    return TextData(config.corpus, label, tokenizer, train_ids, val_ids,
-                    len(val) / max(1, len(val_ids)), start)  # fmt: skip
+    return TextData(
+        config.corpus, label, tokenizer, train_ids, val_ids, len(val) / max(1, len(val_ids)), start
+    )
 
 
 def windows(ids: torch.Tensor, starts: torch.Tensor, context: int):
@@ -92,8 +99,10 @@ def windows(ids: torch.Tensor, starts: torch.Tensor, context: int):
 def batch(ids: torch.Tensor, size: int, context: int, generator: torch.Generator):
     """A batch of `size` random windows of `ids` (starts drawn on the CPU from `generator`)."""
     if len(ids) <= context + 1:
-        raise SpecError(f"The text has {len(ids):,} tokens, too few for a context of {context}: "
-                        "use a shorter context or a longer text.")  # fmt: skip
+        raise SpecError(
+            f"The text has {len(ids):,} tokens, too few for a context of {context}: "
+            "use a shorter context or a longer text."
+        )
     starts = torch.randint(len(ids) - context - 1, (size,), generator=generator)
     return windows(ids, starts.to(ids.device), context)
 

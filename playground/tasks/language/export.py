@@ -54,13 +54,17 @@ def onnx_of(run) -> OnnxFile:
         warnings.simplefilter("ignore")
         try:
             program = torch.onnx.export(
-                _Logits(gpt), (example,), dynamo=True, input_names=["tokens"],
+                _Logits(gpt),
+                (example,),
+                dynamo=True,
+                input_names=["tokens"],
                 output_names=["logits"],
                 dynamic_shapes={"tokens": {0: torch.export.Dim("batch", max=4096), 1: sequence}},
-            )  # fmt: skip
+            )
         except Exception as e:
-            raise SpecError(f"This model cannot be exported to ONNX ({type(e).__name__}).") \
-                from None  # fmt: skip
+            raise SpecError(
+                f"This model cannot be exported to ONNX ({type(e).__name__})."
+            ) from None
     data = program.model_proto.SerializeToString()
     session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
     lengths = tuple(sorted({1, max(1, context // 2), context}))
@@ -112,8 +116,10 @@ def script(run) -> str:
     """A standalone training script of a language run; SpecError for byte-pair runs."""
     spec, config = run.spec, run.config
     if config.tokenizer != "char":
-        raise SpecError("Only character models have a torch-only training script (byte-pair "
-                        "encoding needs the tokenizers library).")  # fmt: skip
+        raise SpecError(
+            "Only character models have a torch-only training script (byte-pair "
+            "encoding needs the tokenizers library)."
+        )
     tokenizer = Tokenizer.from_json((run.path / "tokenizer.json").read_bytes())
     optimizer = OPTIMIZERS[config.optimizer]
     fields = "\n".join(f"    {k}: {type(v).__name__} = {v!r}" for k, v in spec.to_dict().items())

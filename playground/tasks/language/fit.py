@@ -36,14 +36,21 @@ def estimate_memory(spec: GPTSpec, vocab: int, batch_size: int, optimizer: str) 
     saved = sum(saved_per_child(model, inputs).values())
     logits = spec.context * vocab * FLOAT_BYTES  # per sequence; the loss keeps its log-softmax
     layers = (
-        LayerMemory(1, f"{spec.layers} blocks of {spec.width}", (spec.context, spec.width),
-                    saved),
+        LayerMemory(1, f"{spec.layers} blocks of {spec.width}", (spec.context, spec.width), saved),
         LayerMemory(2, f"scores of {vocab:,} tokens", (spec.context, vocab), 2 * logits),
-    )  # fmt: skip
+    )
     state = OPTIMIZERS[optimizer].state_per_weight * weights
-    return MemoryEstimate(batch_size, optimizer, weights, weights, state, layers,
-                          optimizer_step_scratch(model, optimizer), BACKWARD_COPIES,
-                          WEIGHT_COPIES * weights)  # fmt: skip
+    return MemoryEstimate(
+        batch_size,
+        optimizer,
+        weights,
+        weights,
+        state,
+        layers,
+        optimizer_step_scratch(model, optimizer),
+        BACKWARD_COPIES,
+        WEIGHT_COPIES * weights,
+    )
 
 
 def check(spec: GPTSpec, vocab: int, config, budget: int | None) -> None:
@@ -57,9 +64,12 @@ def check(spec: GPTSpec, vocab: int, config, budget: int | None) -> None:
     if step.total <= usable(budget):
         return
     fits = step.largest_batch(usable(budget))
-    fix = (f"Use a batch size of at most {fits}, a shorter context or a smaller vocabulary."
-           if fits else "Even one sequence is too much: use a shorter context, a smaller "
-           "width or vocabulary, or fewer layers.")  # fmt: skip
+    fix = (
+        f"Use a batch size of at most {fits}, a shorter context or a smaller vocabulary."
+        if fits
+        else "Even one sequence is too much: use a shorter context, a smaller "
+        "width or vocabulary, or fewer layers."
+    )
     raise SpecError(
         f"One training step needs about {size_text(step.total)} (batch of {config.batch_size} "
         f"sequences of {spec.context} tokens), more than the {size_text(budget)} this server "

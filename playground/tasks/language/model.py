@@ -41,8 +41,11 @@ class Attention(nn.Module):
         b, t, c = x.shape
         q, k, v = self.qkv(x).split(c, dim=2)
         shape = (b, t, self.heads, c // self.heads)
-        return (q.view(shape).transpose(1, 2), k.view(shape).transpose(1, 2),
-                v.view(shape).transpose(1, 2))  # fmt: skip
+        return (
+            q.view(shape).transpose(1, 2),
+            k.view(shape).transpose(1, 2),
+            v.view(shape).transpose(1, 2),
+        )
 
     def forward(self, x: torch.Tensor, causal: bool, cache: Cache | None = None, layer: int = 0):
         b, t, c = x.shape
@@ -108,8 +111,9 @@ class GPT(nn.Module):
         super().__init__()
         self.spec, self.vocab = spec, vocab
         self.tokens = nn.Embedding(vocab, spec.width)
-        self.positions = nn.Embedding(spec.context, spec.width) if spec.positions == "learned" \
-            else None  # fmt: skip
+        self.positions = (
+            nn.Embedding(spec.context, spec.width) if spec.positions == "learned" else None
+        )
         self.blocks = nn.ModuleList(Block(spec) for _ in range(spec.layers))
         self.ln_f = nn.LayerNorm(spec.width) if spec.norm == "pre" else nn.Identity()
         self.head = None if spec.tied else nn.Linear(spec.width, vocab, bias=False)
@@ -141,8 +145,9 @@ class GPT(nn.Module):
         """Logits (B, T, V) for tokens idx (B, T); with `cache`, idx follows the cached tokens."""
         start = cache.length if cache is not None else 0
         if start + idx.shape[1] > self.spec.context and self.positions is not None:
-            raise ValueError(f"{start + idx.shape[1]} tokens, more than the context of "
-                             f"{self.spec.context}")  # fmt: skip
+            raise ValueError(
+                f"{start + idx.shape[1]} tokens, more than the context of {self.spec.context}"
+            )
         x = self.embed(idx, start)
         causal = self.spec.causal and self.spec.objective == "next"
         for i, block in enumerate(self.blocks):

@@ -7,11 +7,11 @@ from __future__ import annotations
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.schedules import SCHEDULES
 from playground.engine.settings_table import MAX_SEED, Setting, make_config
-from playground.tasks.language.corpora import CORPORA, OWN
+from playground.tasks.language.corpora import CORPORA, OWN, OWN_TEXT
 from playground.tasks.language.tokens import KINDS
 
 REGISTRIES = {
-    "corpora": {**CORPORA, OWN: None},
+    "corpora": {**CORPORA, OWN: OWN_TEXT},
     "tokenizers": KINDS,
     "optimizers": OPTIMIZERS,
     "schedules": SCHEDULES,
@@ -19,61 +19,226 @@ REGISTRIES = {
 
 SETTINGS: tuple[Setting, ...] = (
     # what to read, and in what tokens
-    Setting("corpus", str, "shakespeare", "Corpus", "The text the model learns from.",
-            choices="corpora", widget="select"),
-    Setting("tokenizer", str, "char", "Tokens", "How text is cut into tokens.",
-            choices="tokenizers", widget="select"),
-    Setting("vocab_size", int, 512, "Vocabulary (byte-pair)", "Tokens byte-pair encoding "
-            "learns from the corpus: more, and each token is a longer piece of a word.", 260,
-            16_384, "at least the 256 bytes and a few merges", step=64,
-            needs=("tokenizer", "bpe")),
-    Setting("steps", int, 2000, "Steps", "Optimizer steps to train.", 1, 1_000_000,
-            "at least one step"),
-    Setting("batch_size", int, 12, "Batch size", "Sequences of `context` tokens per step.",
-            1, 4096, "sequences per step"),
+    Setting(
+        "corpus",
+        str,
+        "shakespeare",
+        "Corpus",
+        "The text the model learns from.",
+        choices="corpora",
+        widget="select",
+    ),
+    Setting(
+        "tokenizer",
+        str,
+        "char",
+        "Tokens",
+        "How text is cut into tokens.",
+        choices="tokenizers",
+        widget="select",
+    ),
+    Setting(
+        "vocab_size",
+        int,
+        512,
+        "Vocabulary (byte-pair)",
+        "Tokens byte-pair encoding "
+        "learns from the corpus: more, and each token is a longer piece of a word.",
+        260,
+        16_384,
+        "at least the 256 bytes and a few merges",
+        step=64,
+        needs=("tokenizer", "bpe"),
+    ),
+    Setting(
+        "steps", int, 2000, "Steps", "Optimizer steps to train.", 1, 1_000_000, "at least one step"
+    ),
+    Setting(
+        "batch_size",
+        int,
+        12,
+        "Batch size",
+        "Sequences of `context` tokens per step.",
+        1,
+        4096,
+        "sequences per step",
+    ),
     # the optimizer
-    Setting("optimizer", str, "adamw", "Optimizer", "How the weights move.",
-            choices="optimizers", place="optimizer", widget="select"),
-    Setting("lr", float, 1e-3, "Learning rate", "The size of the steps (the peak, after "
-            "warm-up).", 1e-6, 10.0, "a step size above 0", place="optimizer", step=1e-4,
-            noun="the learning rate"),
-    Setting("schedule", str, "constant", "Schedule", "How the learning rate changes over the "
-            "steps (or, with a time limit, over the time).", choices="schedules",
-            place="optimizer", widget="select"),
-    Setting("warmup_steps", int, 0, "Warm-up steps", "The learning rate rises from ~0 over "
-            "this many steps.", 0, 100_000, "steps", place="optimizer"),
-    Setting("weight_decay", float, 0.0, "Weight decay", "Pulls every weight towards 0 a little "
-            "at each step.", 0.0, 1.0, "a small share, like 0.1", place="optimizer",
-            step=0.01),
+    Setting(
+        "optimizer",
+        str,
+        "adamw",
+        "Optimizer",
+        "How the weights move.",
+        choices="optimizers",
+        place="optimizer",
+        widget="select",
+    ),
+    Setting(
+        "lr",
+        float,
+        1e-3,
+        "Learning rate",
+        "The size of the steps (the peak, after warm-up).",
+        1e-6,
+        10.0,
+        "a step size above 0",
+        place="optimizer",
+        step=1e-4,
+        noun="the learning rate",
+    ),
+    Setting(
+        "schedule",
+        str,
+        "constant",
+        "Schedule",
+        "How the learning rate changes over the steps (or, with a time limit, over the time).",
+        choices="schedules",
+        place="optimizer",
+        widget="select",
+    ),
+    Setting(
+        "warmup_steps",
+        int,
+        0,
+        "Warm-up steps",
+        "The learning rate rises from ~0 over this many steps.",
+        0,
+        100_000,
+        "steps",
+        place="optimizer",
+    ),
+    Setting(
+        "weight_decay",
+        float,
+        0.0,
+        "Weight decay",
+        "Pulls every weight towards 0 a little at each step.",
+        0.0,
+        1.0,
+        "a small share, like 0.1",
+        place="optimizer",
+        step=0.01,
+    ),
     # the run
-    Setting("eval_every", int, 250, "Measure every N steps", "Validation loss (and a sample) "
-            "every this many steps.", 1, 1_000_000, "steps", place="run"),
-    Setting("seed", int, 0, "Seed", "Weights, batches and samples all follow it.", 0,
-            MAX_SEED, "any whole number from 0", place="run"),
-    Setting("device", str, "auto", "Device", "auto: cuda > mps > cpu.", choices="devices",
-            place="run", widget="select"),
+    Setting(
+        "eval_every",
+        int,
+        250,
+        "Measure every N steps",
+        "Validation loss (and a sample) every this many steps.",
+        1,
+        1_000_000,
+        "steps",
+        place="run",
+    ),
+    Setting(
+        "seed",
+        int,
+        0,
+        "Seed",
+        "Weights, batches and samples all follow it.",
+        0,
+        MAX_SEED,
+        "any whole number from 0",
+        place="run",
+    ),
+    Setting(
+        "device",
+        str,
+        "auto",
+        "Device",
+        "auto: cuda > mps > cpu.",
+        choices="devices",
+        place="run",
+        widget="select",
+    ),
     # More settings
-    Setting("time_limit", float, 0.0, "Stop after N seconds (0: the steps)", "Training stops "
-            "after this many seconds of training, then validation is measured; the schedule "
-            "then follows the time.", 0.0, 86_400.0, "seconds", place="more-1"),
-    Setting("eval_batches", int, 20, "Validation batches", "Batches the validation loss is "
-            "the mean of.", 1, 10_000, "batches", place="more-1"),
-    Setting("sample_length", int, 200, "Sample length", "Tokens of each sample of the "
-            "timeline.", 0, 2000, "tokens (0: no samples)", place="more-1"),
-    Setting("mask_share", float, 0.15, "Masked share (BERT)", "Share of the tokens hidden for "
-            "a masked model to guess.", 0.01, 0.9, "a share of the tokens", place="more-2",
-            widget="slider", step=0.01),
-    Setting("grad_clip", float, 1.0, "Gradient clipping", "The gradient's norm is cut to this "
-            "(0: not clipped).", 0.0, 1000.0, "a norm, 0 for none", place="more-2"),
-    Setting("gpu_fast_path", bool, True, "GPU fast path (bf16, fewer host syncs)", "On a CUDA "
-            "GPU: bf16 autocast and the loss read back every few steps.", place="more-2",
-            widget="toggle"),
-    Setting("compile", bool, False, "torch.compile", "Compile the model first (slower start, "
-            "maybe faster steps).", place="more-2", widget="toggle"),
-)  # fmt: skip
+    Setting(
+        "time_limit",
+        float,
+        0.0,
+        "Stop after N seconds (0: the steps)",
+        "Training stops "
+        "after this many seconds of training, then validation is measured; the schedule "
+        "then follows the time.",
+        0.0,
+        86_400.0,
+        "seconds",
+        place="more-1",
+    ),
+    Setting(
+        "eval_batches",
+        int,
+        20,
+        "Validation batches",
+        "Batches the validation loss is the mean of.",
+        1,
+        10_000,
+        "batches",
+        place="more-1",
+    ),
+    Setting(
+        "sample_length",
+        int,
+        200,
+        "Sample length",
+        "Tokens of each sample of the timeline.",
+        0,
+        2000,
+        "tokens (0: no samples)",
+        place="more-1",
+    ),
+    Setting(
+        "mask_share",
+        float,
+        0.15,
+        "Masked share (BERT)",
+        "Share of the tokens hidden for a masked model to guess.",
+        0.01,
+        0.9,
+        "a share of the tokens",
+        place="more-2",
+        widget="slider",
+        step=0.01,
+    ),
+    Setting(
+        "grad_clip",
+        float,
+        1.0,
+        "Gradient clipping",
+        "The gradient's norm is cut to this (0: not clipped).",
+        0.0,
+        1000.0,
+        "a norm, 0 for none",
+        place="more-2",
+    ),
+    Setting(
+        "gpu_fast_path",
+        bool,
+        True,
+        "GPU fast path (bf16, fewer host syncs)",
+        "On a CUDA GPU: bf16 autocast and the loss read back every few steps.",
+        place="more-2",
+        widget="toggle",
+    ),
+    Setting(
+        "compile",
+        bool,
+        False,
+        "torch.compile",
+        "Compile the model first (slower start, maybe faster steps).",
+        place="more-2",
+        widget="toggle",
+    ),
+)
 BY_NAME = {s.name: s for s in SETTINGS}
 
 LanguageConfig = make_config(
-    "LanguageConfig", SETTINGS, REGISTRIES, "language training config", __name__,
+    "LanguageConfig",
+    SETTINGS,
+    REGISTRIES,
+    "language training config",
+    __name__,
     "How to train a language model: one field per row of SETTINGS, with its default.",
-)  # fmt: skip
+)

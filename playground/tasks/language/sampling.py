@@ -91,9 +91,15 @@ def generate(
         text = "" if written.endswith("\ufffd") else written[len(shown) :]
         shown = shown if written.endswith("\ufffd") else written
         top = torch.softmax(logits.float() / max(temperature, 1e-4), -1).topk(min(TOP, len(logits)))
-        yield Drawn(token, text, float(probs[token]),
-                    tuple((tokenizer.decode([int(i)]), float(p))
-                          for p, i in zip(top.values, top.indices, strict=True)))  # fmt: skip
+        yield Drawn(
+            token,
+            text,
+            float(probs[token]),
+            tuple(
+                (tokenizer.decode([int(i)]), float(p))
+                for p, i in zip(top.values, top.indices, strict=True)
+            ),
+        )
 
 
 @torch.no_grad()
@@ -101,8 +107,9 @@ def fill_masks(model: GPT, tokenizer: Tokenizer, text: str) -> list[tuple[str, l
     """A masked model's guesses for each [MASK] of `text`: (the best guess, the TOP likeliest
     with their probabilities) per blank, in order."""
     if tokenizer.mask_id is None:
-        raise SpecError("This model was not trained to fill in blanks (its objective is the "
-                        "next token).")  # fmt: skip
+        raise SpecError(
+            "This model was not trained to fill in blanks (its objective is the next token)."
+        )
     pieces = text.split(MASK)
     ids: list[int] = []
     blanks = []
@@ -112,8 +119,9 @@ def fill_masks(model: GPT, tokenizer: Tokenizer, text: str) -> list[tuple[str, l
             blanks.append(len(ids))
             ids.append(tokenizer.mask_id)
     if not blanks:
-        raise SpecError(f"Put {MASK} where a token is to be guessed, e.g. "
-                        f"'To be, or {MASK} to be'.")  # fmt: skip
+        raise SpecError(
+            f"Put {MASK} where a token is to be guessed, e.g. 'To be, or {MASK} to be'."
+        )
     cut = max(0, len(ids) - model.spec.context)  # a long text: its last `context` tokens
     ids, blanks = ids[cut:], [at - cut for at in blanks if at >= cut]
     model.eval()
@@ -123,7 +131,9 @@ def fill_masks(model: GPT, tokenizer: Tokenizer, text: str) -> list[tuple[str, l
         probs = torch.softmax(logits[at].float(), -1)
         probs[tokenizer.mask_id] = 0  # a blank is never filled with a blank
         top = probs.topk(min(TOP, len(probs)))
-        guesses = [(tokenizer.decode([int(i)]), float(p)) for p, i in
-                   zip(top.values, top.indices, strict=True)]  # fmt: skip
+        guesses = [
+            (tokenizer.decode([int(i)]), float(p))
+            for p, i in zip(top.values, top.indices, strict=True)
+        ]
         found.append((guesses[0][0], guesses))
     return found

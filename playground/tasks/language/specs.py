@@ -75,10 +75,14 @@ class GPTSpec(JsonRecord):
                 field="heads",
             )
         if not (isinstance(self.dropout, float) and 0.0 <= self.dropout < 1.0):
-            raise SpecError(f"Dropout is {short(self.dropout)}: it must be from 0 to below 1.",
-                            field="dropout")  # fmt: skip
-        for field, choices in (("positions", POSITIONS), ("norm", NORMS),
-                               ("objective", OBJECTIVES)):  # fmt: skip
+            raise SpecError(
+                f"Dropout is {short(self.dropout)}: it must be from 0 to below 1.", field="dropout"
+            )
+        for field, choices in (
+            ("positions", POSITIONS),
+            ("norm", NORMS),
+            ("objective", OBJECTIVES),
+        ):
             if getattr(self, field) not in choices:
                 raise SpecError(
                     f"There is no {field} {short(getattr(self, field))}; choose one of "

@@ -23,8 +23,16 @@ TOKENIZER, CORPUS = "tokenizer.json", "corpus.txt"
 PRESETS: dict[str, tuple[GPTSpec, dict]] = {  # name -> (model, its recipe)
     "names-tiny": (
         GPTSpec(layers=2, heads=2, width=64, context=16, name="names-tiny"),
-        dict(corpus="names", steps=800, batch_size=32, lr=3e-3, schedule="cosine",
-             warmup_steps=50, eval_every=100, sample_length=60),
+        dict(
+            corpus="names",
+            steps=800,
+            batch_size=32,
+            lr=3e-3,
+            schedule="cosine",
+            warmup_steps=50,
+            eval_every=100,
+            sample_length=60,
+        ),
     ),
     "shakespeare-char": (
         GPTSpec(layers=4, heads=4, width=128, context=64, name="shakespeare-char"),
@@ -32,10 +40,18 @@ PRESETS: dict[str, tuple[GPTSpec, dict]] = {  # name -> (model, its recipe)
     ),
     "tang-quatrains": (
         GPTSpec(layers=4, heads=4, width=128, context=64, name="tang-quatrains"),
-        dict(corpus="tang7", steps=2000, batch_size=16, lr=2e-3, schedule="cosine",
-             warmup_steps=100, eval_every=250, sample_length=66),
+        dict(
+            corpus="tang7",
+            steps=2000,
+            batch_size=16,
+            lr=2e-3,
+            schedule="cosine",
+            warmup_steps=100,
+            eval_every=250,
+            sample_length=66,
+        ),
     ),
-}  # fmt: skip
+}
 
 
 class LanguageTask(Task):
@@ -103,17 +119,25 @@ class LanguageTask(Task):
 
     def results(self, spec, model, data_, config, memory_budget) -> dict:
         loss, accuracy = training.evaluate(model, data_, config)
-        return {"val_loss": loss, "val_accuracy": accuracy,
-                "val_bits_per_char": loss / math.log(2) / data_.chars_per_token,
-                "perplexity": math.exp(min(loss, 50))}  # fmt: skip
+        return {
+            "val_loss": loss,
+            "val_accuracy": accuracy,
+            "val_bits_per_char": loss / math.log(2) / data_.chars_per_token,
+            "perplexity": math.exp(min(loss, 50)),
+        }
 
     def summarize(self, summary: dict) -> dict:
         speed = summary.get("samples_per_second")
         return {"tokens_per_second": speed} if speed is not None else {}
 
     def describe(self, spec, config, data_, memory_budget=None) -> dict:
-        return {"corpus": config.corpus, "tokenizer": config.tokenizer, "vocab": spec.vocab,
-                "parameters": spec.parameters(), "val_loss": None}  # fmt: skip
+        return {
+            "corpus": config.corpus,
+            "tokenizer": config.tokenizer,
+            "vocab": spec.vocab,
+            "parameters": spec.parameters(),
+            "val_loss": None,
+        }
 
     def live_numbers(self, steps, epochs, config) -> list[Number]:
         last = steps[-1] if steps else None
@@ -121,13 +145,19 @@ class LanguageTask(Task):
         vals = [e.val_loss for e in epochs if e.val_loss is not None]
         return [
             Number("Step", f"{last.step if last else 0:,} / {config.steps:,}"),
-            Number("Train loss", "-" if smoothed is None else f"{smoothed:.3f}",
-                   help="Nats per token, smoothed over the last steps."),
-            Number("Val loss", f"{vals[-1]:.3f}" if vals else "-",
-                   f"{vals[-1] - vals[-2]:+.3f}" if len(vals) > 1 else None,
-                   help="Nats per token on text it never trains on."),
+            Number(
+                "Train loss",
+                "-" if smoothed is None else f"{smoothed:.3f}",
+                help="Nats per token, smoothed over the last steps.",
+            ),
+            Number(
+                "Val loss",
+                f"{vals[-1]:.3f}" if vals else "-",
+                f"{vals[-1] - vals[-2]:+.3f}" if len(vals) > 1 else None,
+                help="Nats per token on text it never trains on.",
+            ),
             Number("Tokens/s", f"{last.samples_per_second:,.0f}" if last else "-"),
-        ]  # fmt: skip
+        ]
 
     def result_numbers(self, summary: dict) -> list[Number]:
         val = summary.get("val_loss")
@@ -137,20 +167,26 @@ class LanguageTask(Task):
         val, bits = summary.get("val_loss"), summary.get("val_bits_per_char")
         if not isinstance(val, float):
             return ""
-        return f": validation loss {val:.3f}" + (f" ({bits:.2f} bits a character)"
-                                                 if isinstance(bits, float) else "")  # fmt: skip
+        return f": validation loss {val:.3f}" + (
+            f" ({bits:.2f} bits a character)" if isinstance(bits, float) else ""
+        )
 
     def table_row(self, run) -> dict:
         s, c = run.summary, run.config
         seconds, val = s.get("train_seconds"), s.get("val_loss")
         return {
-            "run": run.name, "name": s.get("name", run.spec.name), "preset": run.spec.name,
-            "task": self.label, "dataset": c.corpus, "optimizer": c.optimizer, "lr": c.lr,
+            "run": run.name,
+            "name": s.get("name", run.spec.name),
+            "preset": run.spec.name,
+            "task": self.label,
+            "dataset": c.corpus,
+            "optimizer": c.optimizer,
+            "lr": c.lr,
             "epochs": f"{s.get('steps', 0)} / {c.steps} steps",
             "val loss": val if isinstance(val, float) else None,
             "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
             "status": s.get("status", "unfinished"),
-        }  # fmt: skip
+        }
 
     def model_card(self, run, files, memory_budget) -> str:
         return export.model_card(run, files)
@@ -165,8 +201,11 @@ class LanguageTask(Task):
         return export.onnx_of(run)
 
     def settings(self, run) -> dict:
-        return {"model": run.spec.name, **{f"model {k}": v for k, v in run.spec.to_dict().items()
-                                           if k != "name"}, **run.config.to_dict()}  # fmt: skip
+        return {
+            "model": run.spec.name,
+            **{f"model {k}": v for k, v in run.spec.to_dict().items() if k != "name"},
+            **run.config.to_dict(),
+        }
 
 
 def preset(name: str) -> tuple[GPTSpec, LanguageConfig]:

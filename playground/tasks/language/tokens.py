@@ -14,8 +14,22 @@ from tokenizers import decoders, models, pre_tokenizers, trainers
 from playground.engine.records import SpecError
 
 MASK = "[MASK]"  # the token a masked model (BERT) sees where a token is hidden
-KINDS = {"char": "Characters: each character is one token",
-         "bpe": "Byte-pair encoding: frequent pieces of words become one token"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Kind:
+    label: str
+    description: str
+
+
+KINDS = {
+    "char": Kind("Characters", "Each character is one token: a small vocabulary, long texts."),
+    "bpe": Kind(
+        "Byte-pair encoding",
+        "Frequent pieces of words become one token: a larger "
+        "vocabulary, shorter texts (learned from the corpus by tokenizers).",
+    ),
+}
 MAX_FILE = 8 << 20  # bytes of tokenizer.json
 
 
@@ -122,9 +136,11 @@ class BPETokenizer(Tokenizer):
         hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         hf.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(
-            vocab_size=size, show_progress=False, special_tokens=[MASK] if masked else [],
+            vocab_size=size,
+            show_progress=False,
+            special_tokens=[MASK] if masked else [],
             initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        )  # fmt: skip
+        )
         hf.train_from_iterator(lines, trainer)
         return cls(hf)
 

@@ -69,8 +69,9 @@ def sample(model: GPT, data: TextData, length: int) -> str:
     was = model.training
     try:
         prompt = data.tokenizer.encode(data.start)[-1:] or [0]
-        drawn = sampling.generate(model, data.tokenizer, prompt, length, seed=SAMPLE_SEED,
-                                  temperature=0.8, top_k=0)  # fmt: skip
+        drawn = sampling.generate(
+            model, data.tokenizer, prompt, length, seed=SAMPLE_SEED, temperature=0.8, top_k=0
+        )
         return "".join(d.text for d in drawn)
     finally:
         model.train(was)
@@ -82,8 +83,9 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
     training (then validation is measured), at a stop, or when the loss is not finite. The
     Outcome's train_seconds are the training steps' time; validating is apart."""
     device = data.train.device
-    optimizer = OPTIMIZERS[config.optimizer].make(model.parameters(), config.lr,
-                                                  config.weight_decay)  # fmt: skip
+    optimizer = OPTIMIZERS[config.optimizer].make(
+        model.parameters(), config.lr, config.weight_decay
+    )
     generator = torch.Generator().manual_seed(config.seed)
     fast = fast or (FastPath.for_device(device) if config.gpu_fast_path else FastPath())
     tokens = config.batch_size * model.spec.context
@@ -108,8 +110,9 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
         publish(model)
 
     def outcome(status: Status, message: str) -> Outcome:
-        return Outcome(status, message, rounds, step, seconds, step * tokens / max(seconds, 1e-9),
-                       validating)  # fmt: skip
+        return Outcome(
+            status, message, rounds, step, seconds, step * tokens / max(seconds, 1e-9), validating
+        )
 
     round_start = time.perf_counter()
     while step < config.steps:
@@ -121,10 +124,10 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
         if config.time_limit and seconds >= config.time_limit:
             break
         base = controls.lr or config.lr
-        progress = step if not config.time_limit else int(config.steps * seconds /
-                                                          config.time_limit)  # fmt: skip
-        lr = lr_at(config.schedule, progress, config.steps, base,
-                   warmup_steps=config.warmup_steps)  # fmt: skip
+        progress = (
+            step if not config.time_limit else int(config.steps * seconds / config.time_limit)
+        )
+        lr = lr_at(config.schedule, progress, config.steps, base, warmup_steps=config.warmup_steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
         x, y = batch(data.train, config.batch_size, model.spec.context, generator)
@@ -144,15 +147,23 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
         since[0] += value * n
         since[1] += right.item()
         since[2] += n
-        log.add(StepRecord(step, rounds + 1, value, right.item() / max(n, 1), lr,
-                           step * tokens / max(seconds, 1e-9), seconds))  # fmt: skip
+        log.add(
+            StepRecord(
+                step,
+                rounds + 1,
+                value,
+                right.item() / max(n, 1),
+                lr,
+                step * tokens / max(seconds, 1e-9),
+                seconds,
+            )
+        )
         if step % config.eval_every == 0:
             end_round(round_start)
             round_start = time.perf_counter()
     if since[2] or not rounds:
         end_round(round_start)
-    why = (f"the time limit of {config.time_limit:g} s" if step < config.steps
-           else f"{step:,} steps")  # fmt: skip
+    why = f"the time limit of {config.time_limit:g} s" if step < config.steps else f"{step:,} steps"
     return outcome(Status.FINISHED, f"Finished after {why}.")
 
 

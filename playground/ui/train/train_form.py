@@ -54,23 +54,27 @@ def form() -> TrainConfig:
     return new
 
 
-def widget(where, s: Setting, value, key: str, disabled: bool = False):
-    """The widget of one setting, in `where`, showing `value`; returns what it holds."""
+def widget(where, s: Setting, value, key: str, disabled: bool = False, registries=None,
+           on_optimizer=None, optimizer: str | None = None):  # fmt: skip
+    """The widget of one setting, in `where`, showing `value`; returns what it holds.
+    `registries` name its choices (default: the image task's); `on_optimizer(key)` runs when
+    the optimizer changes, `optimizer` is the one chosen (for the learning rate's help)."""
+    registries = REGISTRIES if registries is None else registries
     extra: dict = {"key": key, "disabled": disabled, "help": s.help or None}
     if s.widget == "toggle":
         return where.toggle(s.label, value, **extra)
     if s.widget == "select":
-        options, labels = _choices(s)
+        options, labels = _choices(s, registries)
         if s.name == "optimizer":
-            extra.update(on_change=_on_optimizer, args=(key,))
-        if s.choices in REGISTRIES:
-            extra["help"] = REGISTRIES[s.choices][value].description
+            extra.update(on_change=on_optimizer or _on_optimizer, args=(key,))
+        if s.choices in registries and value in registries[s.choices]:
+            extra["help"] = registries[s.choices][value].description
         if s.choices == "devices":
             extra["help"] = f"{s.help} auto trains on {state.machine_device()} here."
         index = options.index(value) if value in options else 0  # e.g. a GPU run, here on a CPU
         return where.selectbox(s.label, options, index=index, format_func=labels.get, **extra)
     if s.name == "lr":
-        usual = catalog.OPTIMIZERS[state.config().optimizer]
+        usual = catalog.OPTIMIZERS[optimizer or state.config().optimizer]
         extra["help"] = f"{s.help} {usual.label} usually works with {usual.lr:g}."
     low, high = s.kind(s.low), s.kind(s.high)
     if s.widget == "slider":
@@ -80,12 +84,12 @@ def widget(where, s: Setting, value, key: str, disabled: bool = False):
     return where.number_input(s.label, low, high, value, s.kind(s.step or 1), **extra)
 
 
-def _choices(s: Setting) -> tuple[list, dict]:
+def _choices(s: Setting, registries) -> tuple[list, dict]:
     """(values, value -> label) of a setting with choices."""
     if s.choices == "devices":
         found = devices()
         return found, {d: d for d in found}
-    registry = REGISTRIES[s.choices]
+    registry = registries[s.choices]
     return list(registry), {name: entry.label for name, entry in registry.items()}
 
 

@@ -1,0 +1,57 @@
+"""The Language page: build a small GPT (or BERT), train it live and watch what it writes,
+then write with it and look inside it."""
+
+import streamlit as st
+
+from playground.engine.records import SpecError
+from playground.ui import share, state
+from playground.ui.language import look, session, setup
+from playground.ui.text import plain
+from playground.ui.train import live, watch
+
+st.title("Language")
+if token := share.token():  # a watch link: someone's job or run, read-only
+    watch.page(token)
+    st.stop()
+st.caption(
+    "A transformer that learns to write by predicting the next token of a text, as GPT does "
+    "(or the hidden ones, as BERT does). Train one here in minutes and watch it go from random "
+    "letters to words, names and line breaks in the right places."
+)
+job = state.job(task="language")
+if job is not None:
+    st.query_params["job"] = job.id
+    live.controls(job)
+    live.view(job)
+    setup.timeline(job)
+
+st.header("What it reads")
+config = setup.settings_form()
+setup.corpus_and_tokens()
+st.header("The model")
+spec, problem = setup.model_form()
+setup.numbers(spec, config)
+busy = state.busy_reason()
+if st.button(
+    "Start training",
+    type="primary",
+    icon=":material/play_arrow:",
+    disabled=busy is not None or problem is not None,
+    key="job-start",
+    help=busy,
+):
+    try:
+        session.start(spec, config)
+    except SpecError as e:
+        st.error(plain(e.message), icon=":material/error:")
+    else:
+        st.rerun()
+if busy is not None:
+    st.caption(plain(busy))
+
+st.header("Write with it")
+chosen = look.pick(job)
+if chosen is not None:
+    look.generate(chosen)
+    st.header("Look inside")
+    look.look_inside(chosen)

@@ -1,0 +1,101 @@
+"""What a browser session holds for the Language page: its GPT spec and settings (apart from
+the image model of Build and Train), and a text of its own, kept per owner on the server."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import streamlit as st
+
+from playground.engine.records import SpecError
+from playground.exchange.runs import default_runs_dir
+from playground.tasks.language import corpora
+from playground.tasks.language.recipe import LanguageConfig
+from playground.tasks.language.task import preset
+from playground.ui import state
+
+_SPEC, _CONFIG, _OWN = "language-model", "language-recipe", "language-own-text"
+DEFAULT = "shakespeare-char"
+
+
+def spec():
+    if _SPEC not in st.session_state:
+        st.session_state[_SPEC] = preset(DEFAULT)[0]
+    return st.session_state[_SPEC]
+
+
+def config() -> LanguageConfig:
+    if _CONFIG not in st.session_state:
+        st.session_state[_CONFIG] = preset(DEFAULT)[1]
+    return st.session_state[_CONFIG]
+
+
+def set_spec(new, refresh: bool = True) -> None:
+    st.session_state[_SPEC] = new
+    if refresh:
+        state.bump("language")
+
+
+def set_config(new: LanguageConfig, refresh: bool = True) -> None:
+    st.session_state[_CONFIG] = new
+    if refresh:
+        state.bump("language")
+
+
+def own_text() -> tuple[str, str] | None:
+    """(file name, text) of the text this person uploaded, or None: this session's, or the
+    one kept on the server from an earlier visit."""
+    if _OWN in st.session_state:
+        return st.session_state[_OWN]
+    folder = _own_folder()
+    found = sorted(folder.glob("*.txt")) if folder.is_dir() else []
+    if found:
+        try:
+            st.session_state[_OWN] = (found[-1].name, found[-1].read_text("utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return None
+        return st.session_state[_OWN]
+    return None
+
+
+def keep_own_text(name: str, raw: bytes) -> str:
+    """Check and keep an uploaded text (on the server, for its owner only); SpecError in words
+    if it cannot be used. Returns the text."""
+    text = corpora.own_text(raw, name)
+    folder = _own_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.txt"):
+        old.unlink(missing_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:60] or "text.txt"
+    (folder / (safe if safe.endswith(".txt") else safe + ".txt")).write_text(text, "utf-8")
+    st.session_state[_OWN] = (name, text)
+    return text
+
+
+def _own_folder():
+    """A folder of the owner's own texts, beside the runs (hidden from the runs table)."""
+    digest = hashlib.sha256(state.owner().encode()).hexdigest()[:24]
+    return default_runs_dir() / ".texts" / digest
+
+
+def _adopt(found) -> None:
+    """A reloaded tab shows the model and settings of the job it finds."""
+    if st.session_state.get(_SPEC) is None:
+        set_spec(dataclasses.replace(found.spec, vocab=0))
+        set_config(found.config)
+        st.rerun()
+
+
+def start(model, recipe) -> None:
+    """Queue a language job of this session's owner; SpecError (Refused among them) if not."""
+    extra = None
+    if recipe.corpus == corpora.OWN:
+        found = own_text()
+        if found is None:
+            raise SpecError("Upload a .txt file first: the corpus is set to your own text.")
+        extra = found[1]
+    state.start_job(model, recipe, extra=extra)
+
+
+state.ADOPT["language"] = _adopt
