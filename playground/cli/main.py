@@ -75,6 +75,7 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
     registries = getattr(task.config_type, "REGISTRIES", {})
     for setting in task.settings_table():  # one flag per training setting: the task's table
         t.add_argument(setting.flag, **_flag_options(setting, registries))
+    task.add_train_options(t)
     t.add_argument("--name", help="the run's name (default: the model's)")
     t.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
     t.add_argument("--no-save", action="store_true", help="do not write a run folder")
@@ -156,11 +157,17 @@ def _model(args: argparse.Namespace, task: Task):
 
 def _train(args: argparse.Namespace, task: Task) -> int:
     spec = _model(args, task)
-    config = build_config(args, spec)
+    config, extra = task.train_extra(args, build_config(args, spec))
     pick_device(task.device(config))  # a missing GPU is a usage error, said before anything
     runs_dir = None if args.no_save else (args.out or default_runs_dir())
     job = _job_class(args.ray)(
-        spec, config, name=args.name, data_dir=args.data_dir, runs_dir=runs_dir, task=task
+        spec,
+        config,
+        name=args.name,
+        data_dir=args.data_dir,
+        runs_dir=runs_dir,
+        task=task,
+        extra=extra,
     )
     progress = _Progress(job, as_json=args.json)
     job.start()

@@ -78,6 +78,13 @@ class Task:
         """The rows (engine.settings_table.Setting) the CLI makes flags of; () for none."""
         return ()
 
+    def add_train_options(self, parser) -> None:
+        """Flags of the CLI's `train` besides the settings table's (language: --text FILE)."""
+
+    def train_extra(self, args, config):
+        """(config, extra) from those flags: a person's own data that travels with the job."""
+        return config, None
+
     def presets(self) -> dict[str, Callable[[], tuple[Any, Any]]]:
         """name -> a function giving (spec, config) of a ready-made model, for the CLI."""
         return {}

@@ -160,8 +160,9 @@ SETTINGS: tuple[Setting, ...] = (
         0.0,
         "Stop after N seconds (0: the steps)",
         "Training stops "
-        "after this many seconds of training, then validation is measured; the schedule "
-        "then follows the time.",
+        "after this many seconds of training (however many steps that is: the time replaces "
+        "Steps), then validation is measured; the schedule then follows the time, as if the "
+        "steps were spread over it.",
         0.0,
         86_400.0,
         "seconds",

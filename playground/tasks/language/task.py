@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 from typing import ClassVar
 
 from torch import nn
 
+from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
 from playground.tasks.language import corpora, data, export, fit, training
@@ -36,7 +38,15 @@ PRESETS: dict[str, tuple[GPTSpec, dict]] = {  # name -> (model, its recipe)
     ),
     "shakespeare-char": (
         GPTSpec(layers=4, heads=4, width=128, context=64, name="shakespeare-char"),
-        dict(corpus="shakespeare", steps=2000, batch_size=12, lr=1e-3, eval_every=250),
+        dict(
+            corpus="shakespeare",
+            steps=2000,
+            batch_size=12,
+            lr=2e-3,
+            schedule="cosine",  # with --time-limit, over the time: down to 0 as it runs out
+            warmup_steps=100,
+            eval_every=250,
+        ),
     ),
     "tang-quatrains": (
         GPTSpec(layers=4, heads=4, width=128, context=64, name="tang-quatrains"),
@@ -52,6 +62,17 @@ PRESETS: dict[str, tuple[GPTSpec, dict]] = {  # name -> (model, its recipe)
         ),
     ),
 }
+
+
+MAX_STEPS_PER_SECOND = 2000  # more than any GPU here: a time-limited run's records, at most
+
+
+def _step_text(last, config) -> str:
+    """ "1,234 / 2,000", or with a time limit (which replaces the steps) "1,234 (61 of 180 s)"."""
+    step = last.step if last else 0
+    if config.time_limit:
+        return f"{step:,} ({last.seconds if last else 0:.0f} of {config.time_limit:g} s)"
+    return f"{step:,} / {config.steps:,}"
 
 
 class LanguageTask(Task):
@@ -70,6 +91,21 @@ class LanguageTask(Task):
 
     def settings_table(self) -> tuple:
         return SETTINGS
+
+    def add_train_options(self, parser) -> None:
+        parser.add_argument(
+            "--text", type=Path, help="a UTF-8 text of your own to learn (instead of --corpus)"
+        )
+
+    def train_extra(self, args, config):
+        if not getattr(args, "text", None):
+            return config, None
+        try:
+            raw = args.text.read_bytes()
+        except OSError as e:
+            raise SpecError(f"The text {args.text} cannot be read ({e.strerror or e}).") from None
+        own = corpora.own_text(raw, args.text.name)
+        return dataclasses.replace(config, corpus=corpora.OWN), own
 
     def presets(self) -> dict:
         return {name: (lambda name=name: preset(name)) for name in PRESETS}
@@ -90,7 +126,8 @@ class LanguageTask(Task):
     _context = 64  # for the queue's guess only: the context of the usual model
 
     def max_records(self, config) -> int:
-        return config.steps + 2 * self.epochs(config) + 2
+        steps = max(config.steps, int(config.time_limit * MAX_STEPS_PER_SECOND))
+        return steps + 2 * math.ceil(steps / config.eval_every) + 2
 
     def data_key(self, config) -> str:
         return f"{config.corpus}:{config.tokenizer}:{config.vocab_size}:{config.seed}"
@@ -144,7 +181,7 @@ class LanguageTask(Task):
         smoothed = smooth([s.loss for s in steps[-200:]])[-1] if steps else None
         vals = [e.val_loss for e in epochs if e.val_loss is not None]
         return [
-            Number("Step", f"{last.step if last else 0:,} / {config.steps:,}"),
+            Number("Step", _step_text(last, config)),
             Number(
                 "Train loss",
                 "-" if smoothed is None else f"{smoothed:.3f}",

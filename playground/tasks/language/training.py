@@ -79,8 +79,9 @@ def sample(model: GPT, data: TextData, length: int) -> str:
 
 def train(model: GPT, data: TextData, config, log, controls, publish, fast=None) -> Outcome:
     """Train `model` (on the data's device) as `config` says; report to `log`; obey
-    `controls` between steps. Ends after `config.steps` steps or `config.time_limit` seconds of
-    training (then validation is measured), at a stop, or when the loss is not finite. The
+    `controls` between steps. Ends after `config.steps` steps or, when it is set, after
+    `config.time_limit` seconds of training, however many steps that is (then validation is
+    measured), at a stop, or when the loss is not finite. The
     Outcome's train_seconds are the training steps' time; validating is apart."""
     device = data.train.device
     optimizer = OPTIMIZERS[config.optimizer].make(
@@ -115,7 +116,7 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
         )
 
     round_start = time.perf_counter()
-    while step < config.steps:
+    while config.time_limit or step < config.steps:  # a time limit replaces the steps
         start = time.perf_counter()
         paused = controls.wait_while_paused()
         controls.check_limits()
@@ -163,7 +164,7 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
             round_start = time.perf_counter()
     if since[2] or not rounds:
         end_round(round_start)
-    why = f"the time limit of {config.time_limit:g} s" if step < config.steps else f"{step:,} steps"
+    why = f"the time limit of {config.time_limit:g} s" if config.time_limit else f"{step:,} steps"
     return outcome(Status.FINISHED, f"Finished after {why}.")
 
 
