@@ -21,6 +21,8 @@ import json
 import sys
 from pathlib import Path
 
+from playground.engine import cost
+from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
 from playground.engine.metrics import EpochRecord, Status
 from playground.engine.optimizers import OPTIMIZERS
@@ -264,6 +266,8 @@ def _print_summary(s: dict, task: Task) -> None:
             f"{s['epochs']} epochs in {s['train_seconds']:.1f}s of training, "
             f"{s['samples_per_second']:,.0f} {task.samples}/s on {s['device']}"
         )
+    if cost_text(s):
+        print(f"cost: {cost_text(s)} ({cost.server_assumptions().text()})")
     if s.get("run_dir"):
         print(f"saved to {s['run_dir']}")
 

@@ -37,6 +37,9 @@ class ServerSettings:
     retention_days: float = 0.0  # people's runs older than this are deleted (0: kept forever)
     ray_cpus_per_job: float = 2.0  # on a Ray cluster (PLAYGROUND_RAY_ADDRESS): CPUs a job asks for
     ray_gpus_per_job: float = 0.0  # ... or a share of a GPU (0.25: four jobs to a GPU)
+    cpu_watts_per_core: float = 12.0  # a run's energy on a CPU: time x cores x this (estimate)
+    gpu_watts: float = 300.0  # ... on a GPU whose driver gives no energy reading
+    grid_g_per_kwh: float = 475.0  # CO2 of the electricity (the world's average, IEA 2019)
 
     def validate(self) -> ServerSettings:
         for f in dataclasses.fields(self):
@@ -48,6 +51,13 @@ class ServerSettings:
                 "queue_cap must be at least 1, memory_budget_mb and ray_cpus_per_job above 0."
             )
         return self
+
+    @property
+    def assumptions(self):
+        """The figures the cost estimates of runs stand on (engine/cost.py)."""
+        from playground.engine.cost import Assumptions
+
+        return Assumptions(self.cpu_watts_per_core, self.gpu_watts, self.grid_g_per_kwh)
 
     @property
     def memory_budget_bytes(self) -> int:

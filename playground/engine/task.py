@@ -154,6 +154,11 @@ class Task:
         """What a finished job adds to its summary (test scores, calibration)."""
         return {}
 
+    def flops_per_sample(self, spec, config) -> float:
+        """FLOPs that one training sample costs, forward and backward, as engine/cost.py counts
+        them on the meta device (0: not known). A run's FLOPs are this x its samples."""
+        return 0.0
+
     def summarize(self, summary: dict) -> dict:
         """Keys a finished or stopped job's summary adds in this task's words (derived from the
         common ones: tokens per second are its samples per second)."""

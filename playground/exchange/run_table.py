@@ -9,8 +9,17 @@ from playground.exchange.runs import Run
 
 
 def table_row(run: Run) -> dict:
-    """One line of the runs table, in the words the table shows."""
-    return run.task.table_row(run)
+    """One line of the runs table, in the words the table shows: the task's, then its cost."""
+    s = run.summary
+    return {**run.task.table_row(run), **{
+        "FLOPs": _number(s.get("flops")),
+        "energy (Wh)": _number(s.get("energy_wh")),
+        "CO2 (g)": _number(s.get("co2_g")),
+    }}  # fmt: skip
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def settings(run: Run) -> dict:

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from playground.engine import history, owners
+from playground.engine import cost, history, owners
 from playground.engine.controls import Controls
 from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
@@ -87,6 +87,8 @@ class TrainingJob:
         self.data_note: str = ""  # e.g. "MNIST could not be downloaded; using the sample"
         self.steps_per_epoch: int = 0
         self.summary: dict = {}
+        self.flops_per_sample = 0.0  # counted when it starts (engine/cost.py)
+        self.assumptions = cost.server_assumptions()  # of its energy and CO2 estimates
         self.run_dir: Path | None = None
         self._writer: RunWriter | None = None
         self._lock = threading.Lock()
@@ -348,6 +350,8 @@ class TrainingJob:
                 history.save(self.history, writer.path)
             saved_epochs[0] = epochs
 
+        self.flops_per_sample = cost.count_flops(task, self.spec, config)
+        meter = cost.EnergyMeter(device, self.assumptions)
         self._set(Status.RUNNING, "Training.")
         started = time.time()
         outcome = task.train(self.spec, runner, data, config, self.log, self.controls, publish,
@@ -370,6 +374,15 @@ class TrainingJob:
             "node": platform.node(),  # this machine; on a cluster, the worker's
             "started": started,
         }
+        samples = outcome.samples_per_second * outcome.train_seconds
+        summary.update(
+            cost.costs(
+                self.flops_per_sample,
+                samples,
+                meter.watt_hours(outcome.train_seconds),
+                self.assumptions,
+            )
+        )
         if outcome.status is Status.FINISHED:
             summary.update(task.results(self.spec, model, data, config, budget))
         summary.update(task.summarize(summary))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from playground.engine import cost
 from playground.engine.controls import duration_text
 from playground.engine.task import Number
 from playground.serving import curves
@@ -81,7 +82,11 @@ def build(job, key: tuple) -> JobView:
     steps, epochs = job.log.steps(), job.log.epochs()
     last = steps[-1] if steps else None
     progress = None
-    if not job.status.ended:
+    limit = getattr(job.config, "time_limit", 0.0)  # a time limit replaces the steps
+    if not job.status.ended and limit:
+        seconds = last.seconds if last else 0.0
+        progress = (min(1.0, seconds / limit), f"{seconds:.0f} s of {limit:g} s of training")
+    elif not job.status.ended:
         total, done = job.total_steps, last.step if last else 0
         text = f"Step {done:,} of {total:,}" if total else "Loading the data"
         if last and total and done < total:
@@ -90,10 +95,35 @@ def build(job, key: tuple) -> JobView:
     return JobView(
         key=key,
         built=time.monotonic(),
-        numbers=tuple(job.task.live_numbers(steps, epochs, job.config)),
+        numbers=(*job.task.live_numbers(steps, epochs, job.config), _compute(job, last)),
         progress=progress,
         step_figure=curves.step_loss_figure(job.log.points()) if steps else None,
         epoch_figure=curves.epoch_figure(epochs) if epochs else None,
+    )
+
+
+_FLOPS: dict[str, float] = {}  # job id -> FLOPs per sample (a Ray job counts them here too)
+
+
+def _compute(job, last) -> Number:
+    """The operations so far, with the energy and CO2 they took (estimates) in the help."""
+    per = getattr(job, "flops_per_sample", 0.0)
+    if not per:
+        if job.id not in _FLOPS:
+            if len(_FLOPS) > 1000:
+                _FLOPS.clear()
+            _FLOPS[job.id] = cost.count_flops(job.task, job.spec, job.config)
+        per = _FLOPS[job.id]
+    seconds = last.seconds if last else 0.0
+    samples = last.samples_per_second * seconds if last else 0.0
+    assumptions = getattr(job, "assumptions", None) or cost.Assumptions()
+    spent = cost.costs(per, samples, cost.cpu_or_rated_wh(job.device, seconds, assumptions),
+                       assumptions)  # fmt: skip
+    return Number(
+        "Compute",
+        cost.flops_text(spent["flops"]),
+        help=f"Operations so far (counted), about {spent['energy_wh']:.3g} Wh and "
+        f"{spent['co2_g']:.3g} g CO2 ({assumptions.text()}).",
     )
 
 

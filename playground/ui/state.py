@@ -54,6 +54,11 @@ def memory_budget() -> int:
     return manager().settings.memory_budget_bytes
 
 
+def assumptions():
+    """The figures this server's cost estimates stand on (engine/cost.py)."""
+    return manager().settings.assumptions
+
+
 @st.cache_resource
 def machine_device() -> str:
     """Where 'auto' trains on this machine, in words: 'cuda (NVIDIA H200)' or 'cpu (2 threads)'."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import math
 
+import torch
 from torch import nn
 
+from playground.engine.cost import training_flops
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
 from playground.tasks.image import calibration, catalog, evaluation, models
@@ -75,6 +77,15 @@ class ImageTask(Task):
 
     def prepare(self, model: nn.Module, device, config: TrainConfig) -> nn.Module:
         return prepare(model, device, config.channels_last)
+
+    def flops_per_sample(self, spec: ModelSpec, config: TrainConfig) -> float:
+        shape = catalog.DATASETS[config.dataset].input_shape
+
+        def make():
+            model = models.build(spec)
+            return model, lambda: model(torch.zeros((2, *shape))).float().sum()
+
+        return training_flops(make) / 2
 
     def pass_batch(self, spec, config: TrainConfig, memory_budget) -> int:
         """Images validation, the test set and calibration take at a time within the budget."""

@@ -13,6 +13,7 @@ import warnings
 import torch
 
 from playground.engine import schedules
+from playground.engine.cost import cost_text
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.tasks.language import corpora, model
@@ -231,6 +232,10 @@ def model_card(run, files: dict[str, str]) -> str:
         f"Validation loss **{val:.3f}** nats a token after {s.get('steps', '?')} steps."
         if isinstance(val, float)
         else f"No validation loss: {s.get('message', 'unfinished')}",
+        "",
+        f"It cost {cost_text(s)} (FLOPs counted; energy and CO2 estimated)."
+        if cost_text(s)
+        else "",
         "",
         "![Loss curves](curves.png)",
         "",

@@ -10,8 +10,10 @@ import math
 from pathlib import Path
 from typing import ClassVar
 
+import torch
 from torch import nn
 
+from playground.engine.cost import training_flops
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
@@ -162,6 +164,16 @@ class LanguageTask(Task):
             "val_bits_per_char": loss / math.log(2) / data_.chars_per_token,
             "perplexity": math.exp(min(loss, 50)),
         }
+
+    def flops_per_sample(self, spec: GPTSpec, config) -> float:
+        """Per token: a sequence of the full context, over its tokens."""
+
+        def make():
+            model = self.build(spec)
+            ids = torch.zeros((1, spec.context), dtype=torch.long)
+            return model, lambda: model(ids).float().sum()
+
+        return training_flops(make) / spec.context
 
     def summarize(self, summary: dict) -> dict:
         speed = summary.get("samples_per_second")

@@ -110,6 +110,11 @@ def runs_table() -> None:
             "lr": st.column_config.NumberColumn(format="%.4g"),
             "best val accuracy": st.column_config.NumberColumn(format="percent"),
             "test accuracy": st.column_config.NumberColumn(format="percent"),
+            "FLOPs": st.column_config.NumberColumn(format="%.3g", help="Counted, training only."),
+            "energy (Wh)": st.column_config.NumberColumn(
+                format="%.3g", help=f"An estimate: {state.assumptions().text()}."
+            ),
+            "CO2 (g)": st.column_config.NumberColumn(format="%.3g", help="An estimate."),
         },
     )
     rows_chosen = [i for i in event.selection.rows if i < len(rows)]

@@ -4,6 +4,7 @@ how to use it in plain PyTorch."""
 
 from __future__ import annotations
 
+from playground.engine.cost import cost_text
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run
 from playground.tasks.image import catalog, data, evaluation, models
@@ -127,6 +128,11 @@ def _results(s: dict) -> str:
         f"after {s.get('epochs')} epoch(s)"
         + (f", {seconds:.0f} s of training on {s.get('device', '?')}" if seconds else "")
         + "."
+        + (
+            f" It cost {cost_text(s)} (FLOPs counted; energy and CO2 estimated)."
+            if cost_text(s)
+            else ""
+        )
     )
 
 
