@@ -1,8 +1,9 @@
-"""Command line: python -m playground train | export | import, and each task's own commands
+"""Command line: python -m playground train | sweep | export | import, and each task's own commands
 (image: data, eval).
 
 python -m playground train --preset seed-cnn --dataset mnist --json
 python -m playground train --task language --preset names-tiny --json
+python -m playground sweep --task language --preset names-tiny --sizes 4 --budget-steps 200 --json
 python -m playground data import ~/Downloads/mnist
 python -m playground eval runs/20260101-120000-seed-cnn
 python -m playground export runs/20260101-120000-seed-cnn --format bundle -o seed-cnn.zip
@@ -21,6 +22,7 @@ import json
 import sys
 from pathlib import Path
 
+from playground.cli import sweep
 from playground.engine import cost
 from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
@@ -64,22 +66,7 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a model and save it as a run")
-    t.add_argument("--task", choices=tasks(), default=task.name,
-                   help=f"the kind of model (default {DEFAULT})")  # fmt: skip
-    what = t.add_mutually_exclusive_group()
-    presets = task.presets()
-    what.add_argument("--preset", choices=presets, help="a ready-made model")
-    what.add_argument(
-        "--spec", type=Path, help="a model spec JSON file (as the Build page exports)"
-    )
-    t.add_argument("--config", type=Path, help="a training config JSON file; flags override it")
-    t.add_argument("--data-dir", type=Path, help="folder of datasets")
-    registries = getattr(task.config_type, "REGISTRIES", {})
-    for setting in task.settings_table():  # one flag per training setting: the task's table
-        t.add_argument(setting.flag, **_flag_options(setting, registries))
-    task.add_train_options(t)
-    t.add_argument("--name", help="the run's name (default: the model's)")
-    t.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
+    model_flags(t, task)
     t.add_argument("--no-save", action="store_true", help="do not write a run folder")
     t.add_argument(
         "--ray",
@@ -90,6 +77,8 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
         "--json", action="store_true", help="print a JSON object per epoch and a summary"
     )
     t.set_defaults(run=lambda args: _train(args, task))
+
+    sweep.add_command(sub, task)
 
     for each in tasks().values():  # a task's own commands (image: data, eval)
         try:
@@ -113,6 +102,26 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
 
 
 # --- train ----------------------------------------------------------------------------------
+
+
+def model_flags(t: argparse.ArgumentParser, task: Task) -> None:
+    """The model and settings flags of `train` and `sweep`: the task's settings table's."""
+    t.add_argument("--task", choices=tasks(), default=task.name,
+                   help=f"the kind of model (default {DEFAULT})")  # fmt: skip
+    what = t.add_mutually_exclusive_group()
+    presets = task.presets()
+    what.add_argument("--preset", choices=presets, help="a ready-made model")
+    what.add_argument(
+        "--spec", type=Path, help="a model spec JSON file (as the Build page exports)"
+    )
+    t.add_argument("--config", type=Path, help="a training config JSON file; flags override it")
+    t.add_argument("--data-dir", type=Path, help="folder of datasets")
+    registries = getattr(task.config_type, "REGISTRIES", {})
+    for setting in task.settings_table():  # one flag per training setting: the task's table
+        t.add_argument(setting.flag, **_flag_options(setting, registries))
+    task.add_train_options(t)
+    t.add_argument("--name", help="the run's name (default: the model's)")
+    t.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
 
 
 def _flag_options(s: Setting, registries: dict) -> dict:

@@ -159,6 +159,21 @@ class Task:
         them on the meta device (0: not known). A run's FLOPs are this x its samples."""
         return 0.0
 
+    # --- sweeps (the scaling lab) -------------------------------------------------------------
+
+    def scaled(self, spec, factor: float, how: str = "width"):
+        """`spec` made `factor` times as wide ("width"), as deep ("depth"), or both ("both",
+        each by the square root): a member of a sweep. SpecError where it cannot be."""
+        raise SpecError(f"{self.label} models cannot be scaled yet.")
+
+    def samples_per_step(self, spec, config) -> int:
+        """Samples (images, tokens) one optimizer step trains on."""
+        return getattr(config, "batch_size", 1)
+
+    def with_steps(self, config, steps: int):
+        """`config` changed to train about `steps` optimizer steps."""
+        raise SpecError(f"{self.label} settings cannot be given a number of steps.")
+
     def summarize(self, summary: dict) -> dict:
         """Keys a finished or stopped job's summary adds in this task's words (derived from the
         common ones: tokens per second are its samples per second)."""

@@ -4,6 +4,7 @@ training script and ONNX file. Everything it does is in this folder; this module
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
@@ -87,6 +88,35 @@ class ImageTask(Task):
 
         return training_flops(make) / 2
 
+    def scaled(self, spec: ModelSpec, factor: float, how: str = "width") -> ModelSpec:
+        """Every layer's channels and units but the last's times `factor` (depth: the
+        convolutions after the first repeated, as many again as the factor says)."""
+        width = factor if how == "width" else math.sqrt(factor) if how == "both" else 1.0
+        widths = {"out_channels", "out_features"}
+        last = max(i for i, x in enumerate(spec.layers) if widths & set(x.params))
+        layers = [
+            x if i == last else dataclasses.replace(x, params={
+                k: max(1, round(v * width)) if k in widths else v for k, v in x.params.items()})
+            for i, x in enumerate(spec.layers)
+        ]  # fmt: skip
+        if how != "width":
+            repeat = max(0, round((factor if how == "depth" else math.sqrt(factor)) - 1))
+            convs = [i for i, x in enumerate(layers) if x.kind == "conv2d"]
+            if convs and repeat:
+                at = convs[-1]
+                same = dataclasses.replace(layers[at], params={**layers[at].params, "padding": 1})
+                layers[at + 1 : at + 1] = [same] * repeat
+        scaled = dataclasses.replace(spec, layers=tuple(layers), name=f"{spec.name} x{factor:.2g}")
+        scaled.validate()
+        return scaled
+
+    def with_steps(self, config: TrainConfig, steps: int) -> TrainConfig:
+        n = catalog.DATASETS[config.dataset].train_images * (1 - config.val_fraction)
+        wanted = steps * config.batch_size
+        if wanted <= n:
+            return dataclasses.replace(config, epochs=1, train_limit=wanted)
+        return dataclasses.replace(config, epochs=math.ceil(wanted / n), train_limit=0)
+
     def pass_batch(self, spec, config: TrainConfig, memory_budget) -> int:
         """Images validation, the test set and calibration take at a time within the budget."""
         shape = catalog.DATASETS[config.dataset].input_shape
@@ -109,6 +139,7 @@ class ImageTask(Task):
 
     def describe(self, spec, config: TrainConfig, data, memory_budget=None) -> dict:
         about = {"dataset": data.name if data is not None else config.dataset,
+                 "parameters": sum(p.numel() for p in models.build(spec).parameters()),
                  "test_accuracy": None}  # results() sets it when the job finishes  # fmt: skip
         if data is not None:
             about["pass_batch_size"] = self.pass_batch(spec, config, memory_budget)

@@ -175,6 +175,27 @@ class LanguageTask(Task):
 
         return training_flops(make) / spec.context
 
+    def scaled(self, spec: GPTSpec, factor: float, how: str = "width") -> GPTSpec:
+        """Wider (width a multiple of the heads, at least 2 a head), deeper, or both."""
+        width = factor if how == "width" else math.sqrt(factor) if how == "both" else 1.0
+        depth = factor if how == "depth" else math.sqrt(factor) if how == "both" else 1.0
+        step = 2 * spec.heads
+        new = dataclasses.replace(
+            spec,
+            width=max(step, round(spec.width * width / step) * step),
+            layers=max(1, round(spec.layers * depth)),
+            name=f"{spec.name} x{factor:.2g}",
+        )
+        new.validate()
+        return new
+
+    def samples_per_step(self, spec: GPTSpec, config) -> int:
+        return config.batch_size * spec.context
+
+    def with_steps(self, config, steps: int):
+        every = max(1, min(config.eval_every, steps // 4 or 1))
+        return dataclasses.replace(config, steps=steps, time_limit=0.0, eval_every=every)
+
     def summarize(self, summary: dict) -> dict:
         speed = summary.get("samples_per_second")
         return {"tokens_per_second": speed} if speed is not None else {}
