@@ -36,6 +36,12 @@ page = st.navigation(
             url_path="language",
         ),
         st.Page(
+            "app_pages/scale.py",
+            title="Scaling lab",
+            icon=":material/stacked_line_chart:",
+            url_path="scale",
+        ),
+        st.Page(
             "app_pages/concepts.py",
             title="Concepts",
             icon=":material/school:",
@@ -53,4 +59,4 @@ with st.sidebar:  # before the page, which may end the run early (st.stop)
     identity.remember()
     visibility.watch()
 page.run()
-sidebar.render(page_is_live=page.url_path in ("train", "language"))
+sidebar.render(page_is_live=page.url_path in ("train", "language", "scale"))

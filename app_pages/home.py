@@ -40,6 +40,8 @@ for name, title, what in [
     ("evaluate", "Evaluate", "the whole test set: scores, confusion matrix, mistakes"),
     ("language", "Language", "build a small GPT, train it live and watch it learn to write; "
      "generate text and look inside: attention heads, the logit lens, embeddings"),
+    ("scale", "Scaling lab", "why large models are large: train one model at several sizes, fit "
+     "its power law, and see what every run cost in operations, energy and CO2"),
     ("concepts", "Concepts", "the theory, computed live: activations, losses, optimizers, "
      "backpropagation, regularisation"),
     ("playground2d", "Playground 2-D", "points in the plane and a small network bending its "

@@ -6,6 +6,7 @@ import streamlit as st
 from playground.engine.records import SpecError
 from playground.ui import share, state
 from playground.ui.language import look, session, setup
+from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import live, watch
 
@@ -46,6 +47,7 @@ if st.button(
         st.error(plain(e.message), icon=":material/error:")
     else:
         st.rerun()
+scale_start.scale_it("language")
 if busy is not None:
     st.caption(plain(busy))
 

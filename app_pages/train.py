@@ -6,6 +6,7 @@ import streamlit as st
 from playground.engine.records import SpecError
 from playground.tasks.image.export import standalone
 from playground.ui import share, state
+from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import experiment_link, layer_editor, live, runs_view, train_form, watch
 
@@ -66,6 +67,8 @@ buttons.download_button(
     help="One Python file, needing only torch and torchvision, that trains this model with "
     "these settings.",
 )
+with buttons:
+    scale_start.scale_it("image")
 if busy is not None:
     st.caption(plain(busy))
 

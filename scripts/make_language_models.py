@@ -26,7 +26,7 @@ MODELS = {
     "shakespeare": ("shakespeare-char", {"time_limit": 180.0}),
     "tang7": ("tang-quatrains", {}),
 }
-KEEP = 4  # moments of the history
+KEEP = 3  # moments of the history (before, halfway, the end): a few MB
 
 
 def make(folder: str, name: str, changes: dict) -> None:

@@ -83,7 +83,7 @@ def test_the_memory_budget_holds_for_every_size(tmp_path):
     big = GPTSpec(layers=2, heads=2, width=128, context=64, name="big")
     sweep = SweepJob(big, QUICK, Plan(sizes=4, largest=4.0), task=LANGUAGE, owner=ADA,
                      runs_dir=tmp_path)  # fmt: skip
-    with pytest.raises(SpecError, match="more than the 2.0 MB this server allows"):
+    with pytest.raises(SpecError, match=r"more than the 2\.0 MB this server allows"):
         manager.submit(sweep)
     assert manager.jobs() == []
 

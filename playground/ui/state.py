@@ -114,14 +114,15 @@ def owner() -> str:
     return identity.owner()
 
 
-def job(task: str = "image") -> TrainingJob | None:
+def job(task: str = "image", sweep: bool = False) -> TrainingJob | None:
     """The session's job of `task` (the page's kind of model): the one it started, the one named
     in the URL (?job=..., if it is yours), or else your newest job of that task still queued or
     training (after a reload of the tab, the session is new but the job is not)."""
     jobs, me = manager(), owner()
 
     def ours(found: TrainingJob | None) -> bool:
-        return found is not None and found.task.name == task
+        is_sweep = found is not None and getattr(found, "plan", None) is not None
+        return found is not None and found.task.name == task and is_sweep == sweep
 
     mine = jobs.owned(me, st.session_state.get(_JOB))
     if ours(mine):
@@ -129,11 +130,12 @@ def job(task: str = "image") -> TrainingJob | None:
     found = jobs.owned(me, st.query_params.get("job"))
     if not ours(found):
         own = st.session_state.get(_OWN, set())  # e.g. a fine-tune from Draw: not a reload
-        found = next((j for j in jobs.jobs_of(me) if j.task.name == task and not j.status.ended
+        found = next((j for j in jobs.jobs_of(me) if ours(j) and not j.status.ended
                       and j.id not in own), None)  # fmt: skip
     if found is not None:
         st.session_state[_JOB] = found.id
-        ADOPT.get(task, lambda _job: None)(found)
+        if not sweep:
+            ADOPT.get(task, lambda _job: None)(found)
     return found
 
 

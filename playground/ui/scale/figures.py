@@ -1,0 +1,53 @@
+"""The lab's charts: final loss against parameters and against compute (log-log, the fitted
+law through the points), and every size's loss curve against compute with the frontier."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.explain.scaling import Fit
+
+
+def _axes(fig: go.Figure, x: str, y: str, title: str) -> go.Figure:
+    fig.update_xaxes(type="log", title=x)
+    fig.update_yaxes(type="log", title=y)
+    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=50, b=10))
+    return fig
+
+
+def loss_against(points: list[dict], key: str, label: str, fit: Fit | None = None) -> go.Figure:
+    """Each run a point (its final loss against `key`); the fitted law as a line."""
+    xs = [p[key] for p in points]
+    fig = go.Figure(go.Scatter(
+        x=xs, y=[p["val_loss"] for p in points], mode="markers", name="runs",
+        marker=dict(size=11), text=[f"{p['parameters']:,} parameters" for p in points],
+    ))  # fmt: skip
+    if fit is not None and fit.problem is None and xs:
+        grid = np.geomspace(min(xs) / 1.5, max(xs) * 4, 60)
+        fig.add_scatter(
+            x=grid, y=[fit.predict(n) for n in grid], mode="lines", line=dict(dash="dash"),
+            name=f"L = {fit.a:.3g} N^-{fit.alpha:.3f} + {fit.c:.2f}",
+        )  # fmt: skip
+    return _axes(fig, label, "final loss", f"Loss against {label}")
+
+
+def curves_against_compute(curves: list[tuple], labels: list[str], frontier) -> go.Figure:
+    """Each size's training loss against the compute it had used; the frontier, thick."""
+    fig = go.Figure()
+    for (compute, loss), label in zip(curves, labels, strict=True):
+        if len(compute):
+            fig.add_scatter(x=compute, y=_smooth(loss), mode="lines", name=label, opacity=0.8)
+    grid, best, _ = frontier
+    if len(grid):
+        fig.add_scatter(x=grid, y=best, mode="lines", name="frontier (lowest loss at each "
+                        "compute)", line=dict(color="black", width=4))  # fmt: skip
+    return _axes(fig, "compute (FLOPs)", "training loss", "Every size's curve against compute")
+
+
+def _smooth(values: np.ndarray, window: int = 20) -> np.ndarray:
+    if len(values) < window:
+        return values
+    kernel = np.ones(window) / window
+    padded = np.concatenate([np.full(window - 1, values[0]), values])
+    return np.convolve(padded, kernel, mode="valid")

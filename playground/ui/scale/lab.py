@@ -1,0 +1,133 @@
+"""The scaling lab's views of one sweep: its points and fitted law, the curves against compute
+with the frontier, the learner's exponent beside the papers', what each run cost, and a
+prediction for a size not trained yet."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from playground import ASSETS
+from playground.exchange.runs import visible_runs
+from playground.explain import scaling
+from playground.ui import state
+from playground.ui.scale import figures
+from playground.ui.text import plain
+
+SHIPPED = ASSETS / "sweeps"
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _shipped() -> list[scaling.Sweep]:
+    return scaling.shipped(SHIPPED)
+
+
+def pick() -> scaling.Sweep | None:
+    """A sweep of this person's (or an example one, or a shipped one) to look at."""
+    found = scaling.sweeps(visible_runs(state.owner())) + _shipped()
+    if not found:
+        st.info("No sweep yet: start one above.")
+        return None
+    labels = {
+        i: f"{s.name} ({len(s.points())} of {s.count} sizes, {s.task})" for i, s in enumerate(found)
+    }
+    at = st.selectbox("Sweep", list(labels), format_func=labels.get, key="scale-pick")
+    return found[at]
+
+
+def show(sweep: scaling.Sweep) -> None:
+    points, fit = sweep.points(), sweep.fit()
+    if fit.problem:
+        st.warning(plain(fit.problem), icon=":material/warning:")
+    else:
+        st.success(
+            f"Your exponent: **alpha = {fit.alpha:.3f}** (90% of bootstrap fits between "
+            f"{fit.alpha_low:.3f} and {fit.alpha_high:.3f}); the loss would never go below "
+            f"c = {fit.c:.3f} at any size trained this way.",
+            icon=":material/insights:",
+        )
+    cols = st.columns(2)
+    cols[0].plotly_chart(figures.loss_against(points, "parameters", "parameters", fit),
+                         key="scale-by-parameters")  # fmt: skip
+    counted = [p for p in points if p["flops"]]
+    cols[1].plotly_chart(figures.loss_against(counted, "flops", "compute (FLOPs)"),
+                         key="scale-by-compute")  # fmt: skip
+    curves, labels = [], []
+    for run in sweep.runs:
+        per = (run.summary.get("flops") or 0) / max(run.summary.get("samples") or 1, 1)
+        curves.append(scaling.curves(run, per))
+        labels.append(f"{run.summary.get('parameters') or 0:,} parameters")
+    st.plotly_chart(figures.curves_against_compute(curves, labels, scaling.frontier(curves)),
+                    key="scale-curves")  # fmt: skip
+    st.caption(
+        "Where the frontier is one size's curve, that size is the compute-optimal one for that "
+        "budget: small models win at small compute, larger ones take over as compute grows."
+    )
+    _costs(points)
+    _papers(sweep, points, fit)
+    _predict(fit, points)
+
+
+def _costs(points: list[dict]) -> None:
+    st.subheader("What each run cost")
+    rows = [{"parameters": p["parameters"], "final loss": p["val_loss"], "FLOPs": p["flops"],
+             "energy (Wh)": p["energy_wh"], "CO2 (g)": p["co2_g"],
+             "time (s)": p["train_seconds"]} for p in points]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-costs", column_config={
+        "FLOPs": st.column_config.NumberColumn(format="%.3g"),
+        "energy (Wh)": st.column_config.NumberColumn(format="%.3g"),
+        "CO2 (g)": st.column_config.NumberColumn(format="%.3g"),
+    })  # fmt: skip
+    st.caption(plain(f"FLOPs are counted; energy and CO2 are {state.assumptions().text()}."))
+
+
+def _papers(sweep: scaling.Sweep, points: list[dict], fit: scaling.Fit) -> None:
+    st.subheader("Yours beside the papers'")
+    rows = [{"who": "you", "against": "parameters N", "alpha": fit.alpha,
+             "measured on": _yours(sweep, points)}]  # fmt: skip
+    rows += [{"who": who, "against": what, "alpha": alpha, "measured on": on}
+             for who, what, alpha, on in scaling.PUBLISHED]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-papers",
+                 column_config={"alpha": st.column_config.NumberColumn(format="%.3f")})  # fmt: skip
+    st.caption(
+        "What differs: the papers trained models of millions to billions of parameters on "
+        "billions of tokens, each close to its best; a sweep here spans a few thousand to a "
+        "million parameters on a few hundred steps, so the larger sizes are far from done and "
+        "the exponent is steeper or flatter than theirs. More steps per size (a bigger budget) "
+        "move it towards a data-rich law; the same FLOPs for every size gives Chinchilla's "
+        "question: which size is best for this compute."
+    )
+
+
+def _yours(sweep: scaling.Sweep, points: list[dict]) -> str:
+    if not points:
+        return "-"
+    smallest, largest = points[0]["parameters"] or 0, points[-1]["parameters"] or 0
+    samples = np.mean([p["samples"] or 0 for p in points])
+    per = samples / max(1, np.sqrt(smallest * largest))
+    return (f"{smallest:,} to {largest:,} parameters, {sweep.amount:g} {sweep.budget} each, "
+            f"about {per:.3g} samples a parameter")  # fmt: skip
+
+
+def _predict(fit: scaling.Fit, points: list[dict]) -> None:
+    st.subheader("A prediction to test")
+    if fit.problem or not points:
+        st.caption("A prediction needs a fitted law.")
+        return
+    largest = points[-1]["parameters"] or 1
+    n = st.number_input("Parameters", min_value=1.0, value=float(largest * 4), format="%g",
+                        key="scale-predict")  # fmt: skip
+    predicted = fit.predict(n)
+    if not math.isfinite(predicted):
+        st.warning("That size is outside what the law can say.")
+        return
+    st.metric("Predicted final loss", f"{predicted:.3f}")
+    st.caption(
+        "Test it: start a sweep whose largest size is that many parameters (Largest, above) "
+        f"with the same budget, and see whether its point lands on the line. It is "
+        f"{n / largest:.3g}x the largest size trained; a law fitted on a small range "
+        "predicts far sizes less surely."
+    )

@@ -1,0 +1,44 @@
+"""The scaling lab in a real Chromium: a 4-size sweep of the MLP on the bundled MNIST sample
+starts, and its points appear on the log-log chart as its members finish."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import idle
+from tests.test_browser_sharing import button, person
+from tests.test_browser_train import choose
+
+pytestmark = pytest.mark.browser
+
+POINTS = """(least) => {
+    const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p.layout &&
+        p.layout.title && String(p.layout.title.text).startsWith('Loss against parameters'));
+    return plot && plot.data[0].x.length >= least && document.body.innerText.includes('mlp sweep');
+}"""
+
+
+def test_a_sweep_puts_its_points_on_the_chart_as_members_finish(browser, app_url):
+    page = person(browser)
+    page.goto(f"{app_url}/scale")
+    page.get_by_role("heading", name="Start a sweep").wait_for()
+    idle(page)
+    choose(page, "Model family", "mlp")
+    idle(page)
+    choose(page, "Data", "MNIST sample (bundled)")
+    idle(page)
+    field = page.get_by_role("spinbutton", name="Each size gets", exact=True)
+    field.fill("30")
+    field.press("Enter")
+    idle(page)
+    sizes = page.get_by_role("slider").first  # "Sizes": 5, one step down to 4
+    sizes.focus()
+    sizes.press("ArrowLeft")
+    idle(page)
+    expect(sizes).to_have_attribute("aria-valuenow", "4")
+    button(page, "Start sweep").click()
+    expect(page.get_by_text("sizes trained").first).to_be_visible(timeout=60_000)
+    # the lab redraws as members finish: first one point of the new sweep, then more
+    page.wait_for_function(POINTS, arg=1, timeout=240_000)
+    page.wait_for_function(POINTS, arg=3, timeout=240_000)
+    expect(button(page, "Start sweep")).to_be_enabled(timeout=240_000)
+    page.wait_for_function(POINTS, arg=4, timeout=60_000)
