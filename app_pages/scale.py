@@ -22,6 +22,6 @@ if job is not None:
 st.header("Start a sweep")
 start.sweep_form()
 st.header("Look at a sweep")
-chosen = lab.pick()
+chosen = lab.pick(prefer=job.sweep_id if job is not None else None)
 if chosen is not None:
     lab.show(chosen)

@@ -28,8 +28,8 @@ def lab(tmp_path, monkeypatch):
 def test_the_shipped_sweeps_show_their_law_and_cost(lab):
     picker = lab.selectbox(key="scale-pick")
     assert len(picker.options) >= 2  # the image and the language sweep
-    for option in picker.options:
-        lab.selectbox(key="scale-pick").set_value(picker.options.index(option)).run()
+    for i in range(len(picker.options)):
+        lab.selectbox(key="scale-pick").select_index(i).run()
         assert not lab.exception, lab.exception
         said = " ".join(shown(s) for s in lab.success)
         assert "alpha = " in said, [shown(w) for w in lab.warning]
@@ -61,5 +61,6 @@ def test_a_learners_sweep_trains_as_one_job_and_joins_the_list(lab):
     assert isinstance(job, SweepJob) and len(job.members) == 4
     assert by_label(lab.button, "Start sweep").disabled  # one job per person: the sweep is it
     assert job.wait(300) and job.status.value == "finished", job.message
-    wait_until(lab, lambda app: any("names-tiny sweep (4 of 4" in o
+    wait_until(lab, lambda app: any("names-tiny sweep (language, 4 sizes, 20" in o
                                     for o in app.selectbox(key="scale-pick").options))  # fmt: skip
+    assert any("4 of 4 sizes finished" in c.value for c in lab.caption)

@@ -159,9 +159,10 @@ class SweepJob(TrainingJob):
             message = f"Stopped after {done} of {count} sizes: the rest were cancelled."
         else:
             status, message = Status.FINISHED, f"Finished: {done} of {count} sizes trained."
+        seconds = sum(p["train_seconds"] or 0 for p in self.done)
         self.summary = {"name": self.name, "status": status.value, "message": message,
                         "sweep": self.sweep_id, "members": self.done, "started": started,
-                        "ended": time.time()}  # fmt: skip
+                        "ended": time.time(), "train_seconds": seconds}  # fmt: skip
         self._set(status, message)
 
 

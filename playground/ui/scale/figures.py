@@ -16,7 +16,9 @@ def _axes(fig: go.Figure, x: str, y: str, title: str) -> go.Figure:
     return fig
 
 
-def loss_against(points: list[dict], key: str, label: str, fit: Fit | None = None) -> go.Figure:
+def loss_against(
+    points: list[dict], key: str, label: str, name: str, fit: Fit | None = None
+) -> go.Figure:
     """Each run a point (its final loss against `key`); the fitted law as a line."""
     xs = [p[key] for p in points]
     fig = go.Figure(go.Scatter(
@@ -29,7 +31,7 @@ def loss_against(points: list[dict], key: str, label: str, fit: Fit | None = Non
             x=grid, y=[fit.predict(n) for n in grid], mode="lines", line=dict(dash="dash"),
             name=f"L = {fit.a:.3g} N^-{fit.alpha:.3f} + {fit.c:.2f}",
         )  # fmt: skip
-    return _axes(fig, label, "final loss", f"Loss against {label}")
+    return _axes(fig, label, "final loss", f"Loss against {label}: {name}")
 
 
 def curves_against_compute(curves: list[tuple], labels: list[str], frontier) -> go.Figure:

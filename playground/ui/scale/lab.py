@@ -25,17 +25,33 @@ def _shipped() -> list[scaling.Sweep]:
     return scaling.shipped(SHIPPED)
 
 
-def pick() -> scaling.Sweep | None:
-    """A sweep of this person's (or an example one, or a shipped one) to look at."""
+def pick(prefer: str | None = None) -> scaling.Sweep | None:
+    """A sweep of this person's (or an example one, or a shipped one) to look at; `prefer`
+    (the id of the sweep that trains) is chosen once, when its first point is in."""
     found = scaling.sweeps(visible_runs(state.owner())) + _shipped()
     if not found:
         st.info("No sweep yet: start one above.")
         return None
-    labels = {
-        i: f"{s.name} ({len(s.points())} of {s.count} sizes, {s.task})" for i, s in enumerate(found)
-    }
-    at = st.selectbox("Sweep", list(labels), format_func=labels.get, key="scale-pick")
-    return found[at]
+    shipped = {s.id for s in _shipped()}
+    by_label: dict[str, scaling.Sweep] = {}
+    for s in found:  # a label that stays the same as points come in, so the choice holds
+        label = f"{s.name} ({s.task}, {s.count} sizes, {_when(s, s.id in shipped)})"
+        by_label[label if label not in by_label else f"{label} {s.id}"] = s
+    wanted = next((label for label, s in by_label.items() if s.id == prefer), None)
+    if wanted and st.session_state.get("scale-preferred") != prefer:
+        st.session_state["scale-preferred"] = prefer
+        st.session_state["scale-pick"] = wanted
+    sweep = by_label[st.selectbox("Sweep", list(by_label), key="scale-pick")]
+    st.caption(f"{len(sweep.points())} of {sweep.count} sizes finished.")
+    return sweep
+
+
+def _when(sweep: scaling.Sweep, shipped: bool) -> str:
+    """ "ready-made", or when it started (from its first run folder's name)."""
+    if shipped:
+        return "ready-made"
+    stamp = min(r.path.name for r in sweep.runs)[:13]  # 20261202-0327
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}"
 
 
 def show(sweep: scaling.Sweep) -> None:
@@ -50,10 +66,10 @@ def show(sweep: scaling.Sweep) -> None:
             icon=":material/insights:",
         )
     cols = st.columns(2)
-    cols[0].plotly_chart(figures.loss_against(points, "parameters", "parameters", fit),
+    cols[0].plotly_chart(figures.loss_against(points, "parameters", "parameters", sweep.name, fit),
                          key="scale-by-parameters")  # fmt: skip
     counted = [p for p in points if p["flops"]]
-    cols[1].plotly_chart(figures.loss_against(counted, "flops", "compute (FLOPs)"),
+    cols[1].plotly_chart(figures.loss_against(counted, "flops", "compute (FLOPs)", sweep.name),
                          key="scale-by-compute")  # fmt: skip
     curves, labels = [], []
     for run in sweep.runs:

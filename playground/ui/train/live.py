@@ -146,7 +146,9 @@ def _ending(job: TrainingJob) -> None:
     took = s.get("train_seconds")
     took_text = f" in {duration_text(took)}" if took is not None else ""
     status = job.status
-    if status is Status.FINISHED:
+    if status is Status.FINISHED and "members" in s:  # a sweep: its own words
+        st.success(f"{plain(job.message)}{took_text}", icon=":material/check:")
+    elif status is Status.FINISHED:
         acc = job.task.result_text(s)
         epochs = s.get("epochs", 0)
         done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
