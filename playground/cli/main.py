@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from playground.cli import sweep
-from playground.engine import cost
+from playground.engine import cost, transfer
 from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
 from playground.engine.metrics import EpochRecord, Status
@@ -67,6 +67,12 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a model and save it as a run")
     model_flags(t, task)
+    start = "start from a trained run's weights (the layers whose names and shapes match; "
+    t.add_argument("--init-from", metavar="RUN_DIR", help=start + "'pretrained': the app's CNN)")
+    frozen = "layers that do not train: names or prefixes (0.0,2.0), first:K, or all-but-last"
+    t.add_argument("--freeze", default="", help=frozen)
+    factor = "the copied layers' learning rate as a share of the others' (default 1)"
+    t.add_argument("--copied-lr-factor", type=float, default=1.0, help=factor)
     t.add_argument("--no-save", action="store_true", help="do not write a run folder")
     t.add_argument(
         "--ray",
@@ -179,6 +185,7 @@ def _train(args: argparse.Namespace, task: Task) -> int:
         runs_dir=runs_dir,
         task=task,
         extra=extra,
+        initial_weights=_start(args, task),
     )
     progress = _Progress(job, as_json=args.json)
     job.start()
@@ -199,6 +206,31 @@ def _train(args: argparse.Namespace, task: Task) -> int:
     else:
         _print_summary(summary, task)
     return 0 if job.status in (Status.FINISHED, Status.STOPPED) else 1
+
+
+def _start(args: argparse.Namespace, task: Task):
+    """The transfer.Start of --init-from, --freeze and --copied-lr-factor (None: none)."""
+    if not args.init_from:
+        if args.freeze or args.copied_lr_factor != 1.0:
+            raise SpecError("--freeze and --copied-lr-factor need --init-from RUN_DIR.")
+        return None
+    from safetensors.torch import load_file
+
+    from playground import ASSETS
+
+    folder = ASSETS / "pretrained" if args.init_from == "pretrained" else Path(args.init_from)
+    source = load_run(folder)
+    if source.task.name != task.name:
+        raise SpecError(
+            f"{folder} is a {source.task.label.lower()}; a {task.label.lower()} cannot start "
+            "from it (their layers have nothing in common)."
+        )
+    try:
+        weights = load_file(str(folder / "weights.safetensors"))
+    except (OSError, ValueError) as e:
+        raise SpecError(f"The weights of {folder} cannot be read ({e}).") from None
+    freeze = tuple(x.strip() for x in args.freeze.split(",") if x.strip())
+    return transfer.Start(weights, source.name, freeze, args.copied_lr_factor).check()
 
 
 def _job_class(ray_address: str | None) -> type[TrainingJob]:
@@ -277,6 +309,10 @@ def _print_summary(s: dict, task: Task) -> None:
         )
     if cost_text(s):
         print(f"cost: {cost_text(s)} ({cost.server_assumptions().text()})")
+    if s.get("start_from"):
+        frozen = ", ".join(s["frozen"]) or "-"
+        print(f"started from {s['start_from']}: {len(s['copied'])} weights copied, "
+              f"{len(s['new'])} new, {len(s['frozen'])} frozen ({frozen})")  # fmt: skip
     if s.get("run_dir"):
         print(f"saved to {s['run_dir']}")
 

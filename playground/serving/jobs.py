@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from playground.engine import cost, history, owners
+from playground.engine import cost, history, owners, transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
@@ -54,18 +54,19 @@ class TrainingJob:
         data_dir: str | Path | None = None,
         runs_dir: str | Path | None = None,
         mirrors: Sequence[str] | None = None,
-        initial_weights: dict[str, torch.Tensor] | None = None,
+        initial_weights: dict[str, torch.Tensor] | transfer.Start | None = None,
         extra: tuple[torch.Tensor, torch.Tensor, int] | None = None,
         owner: str | None = None,
         dataset=None,
         address: str | None = None,
         task: Task | None = None,
     ):
-        """`initial_weights` (a state dict of `spec`) starts from a trained model instead of
-        fresh weights: fine-tuning. `extra` = (images uint8 (N, C, H, W), labels (N,), repeat)
-        adds the user's own examples to the training split. `owner` (owners.py) is who may
-        control it; None for the CLI's own jobs. `dataset`, already loaded, is used instead of
-        loading the config's (a worker of a Ray cluster gets it from the app). `address` is the
+        """`initial_weights` (a state dict of `spec`, or an engine.transfer.Start: the layers
+        that match, some frozen) starts from a trained model instead of fresh weights.
+        `extra` = (images uint8 (N, C, H, W), labels (N,), repeat) adds the user's own
+        examples to the training split (language: a text of one's own). `owner` (owners.py)
+        is who may control it; None for the CLI's own jobs. `dataset`, already loaded, is used
+        instead of loading the config's (a Ray worker gets it from the app). `address` is the
         network address it was started from (the server caps jobs per address). `task` is the
         kind of model (default: the one whose settings `config` is)."""
         self.task = task or task_of(config)
@@ -320,13 +321,7 @@ class TrainingJob:
         with _seed_lock:
             torch.manual_seed(task.seed(config))  # weights, then dropout, follow the seed
             model = task.build(self.spec)
-        if self.initial_weights is not None:
-            try:
-                model.load_state_dict(self.initial_weights)
-            except RuntimeError as e:
-                raise SpecError(
-                    f"The starting weights do not fit the model ({str(e).splitlines()[0]})."
-                ) from None
+        started_from = transfer.load(model, self.initial_weights)  # the summary's keys
         model = task.prepare(model, device, config)
         runner = torch.compile(model) if getattr(config, "compile", False) else model
         writer = self._open_run()
@@ -375,14 +370,9 @@ class TrainingJob:
             "started": started,
         }
         samples = outcome.samples_per_second * outcome.train_seconds
-        summary.update(
-            cost.costs(
-                self.flops_per_sample,
-                samples,
-                meter.watt_hours(outcome.train_seconds),
-                self.assumptions,
-            )
-        )
+        wh = meter.watt_hours(outcome.train_seconds)
+        summary.update({**started_from, **cost.costs(self.flops_per_sample, samples, wh,
+                                                     self.assumptions)})  # fmt: skip
         if outcome.status is Status.FINISHED:
             summary.update(task.results(self.spec, model, data, config, budget))
         summary.update(task.summarize(summary))

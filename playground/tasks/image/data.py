@@ -88,6 +88,8 @@ def load(
     *,
     val_fraction: float = 0.1,
     train_limit: int = 0,
+    examples_per_class: int = 0,
+    seed: int = 0,
     device: torch.device | str = "cpu",
     download: bool = True,
     mirrors: Sequence[str] | None = None,
@@ -115,10 +117,22 @@ def load(
         info = fallback
     train_x, train_y, test_x, test_y = tensors
     train_x, train_y, val_x, val_y = _split(train_x, train_y, val_fraction)
+    if examples_per_class:
+        train_x, train_y = balanced(train_x, train_y, examples_per_class, seed)
     if train_limit:
         train_x, train_y = train_x[:train_limit], train_y[:train_limit]
     data = Dataset(info, train_x, train_y, val_x, val_y, test_x, test_y, note)
     return data.to(device)
+
+
+def balanced(x: torch.Tensor, y: torch.Tensor, per_class: int, seed: int):
+    """`per_class` images of each class (all of a class that has fewer), chosen by `seed`,
+    in a seeded order that mixes the classes."""
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(y), generator=generator)
+    picked = torch.cat([order[y[order] == c][:per_class] for c in torch.unique(y)])
+    picked = picked[torch.randperm(len(picked), generator=generator)]
+    return x[picked], y[picked]
 
 
 def available(name: str, data_dir: str | Path | None = None) -> bool:

@@ -53,6 +53,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("train_limit", int, 0, "Train on at most N images (0: all)", "A quick experiment "
             "on part of the data.", 0, 10_000_000, "0 means all images", place="more-1",
             step=1000),
+    Setting("examples_per_class", int, 0, "Examples per class (0: all)", "Few labels: a "
+            "balanced, seeded choice of this many training images of each class (never the "
+            "validation or test images), to see what starting from a trained model is worth.",
+            0, 1_000_000, "0 means all images", place="more-1", step=10),
     Setting("warmup_epochs", float, 0.0, "Warm-up epochs", "The learning rate rises from ~0 "
             "over this many epochs.", 0.0, 1000.0, "epochs", place="more-1", step=0.5),
     Setting("label_smoothing", float, 0.0, "Label smoothing", "Cross-entropy only: a share of "

@@ -50,7 +50,10 @@ class ImageTask(Task):
         check_fit(spec, config, memory_budget)
 
     def planned_samples(self, config: TrainConfig) -> float:
-        images = catalog.DATASETS[config.dataset].train_images * (1 - config.val_fraction)
+        info = catalog.DATASETS[config.dataset]
+        images = info.train_images * (1 - config.val_fraction)
+        if config.examples_per_class:
+            images = min(images, config.examples_per_class * len(info.classes))
         return min(images, config.train_limit) if config.train_limit else images
 
     def max_records(self, config: TrainConfig) -> int:
@@ -60,12 +63,16 @@ class ImageTask(Task):
     def load_data(self, config: TrainConfig, data_dir, mirrors, device, extra=None) -> Dataset:
         data = load(
             config.dataset, data_dir, val_fraction=config.val_fraction,
-            train_limit=config.train_limit, device=device, mirrors=mirrors,
+            train_limit=config.train_limit, examples_per_class=config.examples_per_class,
+            seed=config.seed, device=device, mirrors=mirrors,
         )  # fmt: skip
         return data if extra is None else data.with_extra(*extra)  # drawings: (x, y, repeat)
 
     def data_key(self, config: TrainConfig) -> str:
-        return f"{config.dataset}:{config.val_fraction}:{config.train_limit}"
+        return (
+            f"{config.dataset}:{config.val_fraction}:{config.train_limit}:"
+            f"{config.examples_per_class}:{config.seed if config.examples_per_class else 0}"
+        )
 
     def warm_up_data(self, data: Dataset, batches: int, config: TrainConfig) -> Dataset:
         return data.head(batches * config.batch_size)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine import transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import FastPath
 from playground.engine.history import EARLY_STEPS
@@ -84,7 +85,7 @@ def train(
     classes = len(info.classes)
     loss_fn = catalog.LOSSES[config.loss].compute
     optimizer = catalog.OPTIMIZERS[config.optimizer].make(
-        model.parameters(), config.lr, config.weight_decay
+        transfer.groups(model), config.lr, config.weight_decay
     )
     steps_per_epoch = batch_count(len(data.train_x), config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -160,8 +161,7 @@ def train(
                 step_every=config.step_every_epochs * steps_per_epoch,
                 gamma=config.step_gamma,
             )
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+            transfer.set_lr(optimizer, lr)
 
             optimizer.zero_grad(set_to_none=True)
             with fast.autocast_context(xb.device):

@@ -12,6 +12,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from playground.engine import transfer
 from playground.engine.devices import FastPath
 from playground.engine.metrics import EpochRecord, NoteRecord, Status, StepRecord
 from playground.engine.optimizers import OPTIMIZERS
@@ -85,7 +86,7 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
     Outcome's train_seconds are the training steps' time; validating is apart."""
     device = data.train.device
     optimizer = OPTIMIZERS[config.optimizer].make(
-        model.parameters(), config.lr, config.weight_decay
+        transfer.groups(model), config.lr, config.weight_decay
     )
     generator = torch.Generator().manual_seed(config.seed)
     fast = fast or (FastPath.for_device(device) if config.gpu_fast_path else FastPath())
@@ -129,8 +130,7 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
             step if not config.time_limit else int(config.steps * seconds / config.time_limit)
         )
         lr = lr_at(config.schedule, progress, config.steps, base, warmup_steps=config.warmup_steps)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        transfer.set_lr(optimizer, lr)
         x, y = batch(data.train, config.batch_size, model.spec.context, generator)
         with fast.autocast_context(device):
             loss, right, counted = loss_of(model, x, y, config, generator, mask_id)

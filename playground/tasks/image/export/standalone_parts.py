@@ -68,6 +68,15 @@ DATA = '''
         return x[train], y[train], x[val], y[val]
 
 
+    def balanced(x, y, per_class, seed):
+        """per_class training images of each class, chosen by seed, the classes mixed."""
+        generator = torch.Generator().manual_seed(seed)
+        order = torch.randperm(len(y), generator=generator)
+        picked = torch.cat([order[y[order] == c][:per_class] for c in torch.unique(y)])
+        picked = picked[torch.randperm(len(picked), generator=generator)]
+        return x[picked], y[picked]
+
+
     def normalise(x):
         """uint8 pixels -> floats with mean 0 and std 1 over the training set."""
         return x.float().mul_(1 / (255 * STD)).sub_(MEAN / STD)
@@ -194,6 +203,8 @@ MAIN = '''
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         x, y, test_x, test_y = load_data(args.data_dir)
         x, y, val_x, val_y = split(x, y)
+        if EXAMPLES_PER_CLASS:
+            x, y = balanced(x, y, EXAMPLES_PER_CLASS, SEED)
         if TRAIN_LIMIT:
             x, y = x[:TRAIN_LIMIT], y[:TRAIN_LIMIT]
         x, y, val_x, val_y = x.to(device), y.to(device), val_x.to(device), val_y.to(device)

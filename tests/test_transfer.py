@@ -1,0 +1,151 @@
+"""Starting from a trained model: what is copied and why, frozen layers that do not move and
+keep no optimizer state, the copied layers' learning rate, few labels per class, the CLI."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from playground import ASSETS
+from playground.engine import transfer
+from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.records import SpecError
+from playground.exchange.runs import load_run
+from playground.serving.jobs import TrainingJob
+from playground.tasks.image import data, models
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.image.specs import LayerSpec, ModelSpec
+from tests.browser import ROOT
+
+PRETRAINED = ASSETS / "pretrained"
+
+
+def source():
+    run = load_run(PRETRAINED)
+    return run.spec, load_file(str(PRETRAINED / "weights.safetensors"))
+
+
+def with_head(spec: ModelSpec, outputs: int) -> ModelSpec:
+    last = spec.layers[-1]
+    head = LayerSpec(last.kind, {**last.params, "out_features": outputs}, last.activation)
+    return dataclasses.replace(spec, layers=(*spec.layers[:-1], head))
+
+
+def test_a_changed_head_is_new_and_the_rest_is_copied_bit_for_bit():
+    spec, weights = source()
+    model = models.build(with_head(spec, 5))
+    rows = transfer.begin(model, transfer.Start(weights, "pretrained"))
+    head = [r for r in rows if r.action == "new"]
+    assert {r.name for r in head} == {n for n in weights if n.startswith(head[0].name[:2])}
+    weight_row = next(r for r in head if r.name.endswith("weight"))
+    assert weight_row.why.startswith(f"the source's is 10 x {weight_row.shape[1]}")
+    assert weight_row.why.endswith(f"this one needs 5 x {weight_row.shape[1]}")
+    state = model.state_dict()
+    for r in rows:
+        if r.action == "copied":
+            assert torch.equal(state[r.name], weights[r.name]), r.name
+
+
+def test_a_changed_width_says_so_and_another_model_is_refused():
+    spec, weights = source()
+    first = spec.layers[0]
+    wider = LayerSpec(first.kind, {**first.params, "out_channels": 7}, first.activation)
+    model = models.build(dataclasses.replace(spec, layers=(wider, *spec.layers[1:])))
+    rows = {r.name: r for r in transfer.plan(model, weights)}
+    name = next(iter(rows))
+    assert rows[name].action == "new" and "this one needs 7 x" in rows[name].why
+    with pytest.raises(SpecError, match="Nothing of a GPT fits this model"):
+        transfer.begin(model, transfer.Start({"tok.weight": torch.zeros(3, 3)}, "a GPT"))
+
+
+def test_frozen_layers_do_not_move_and_hold_no_optimizer_state():
+    spec, weights = source()
+    model = models.build(spec)
+    rows = transfer.begin(model, transfer.Start(weights, "pretrained", ("all-but-last",), 0.1))
+    frozen = {r.name for r in rows if r.frozen}
+    assert frozen and all(not p.requires_grad for n, p in model.named_parameters() if n in frozen)
+    optimizer = OPTIMIZERS["adam"].make(transfer.groups(model), 1e-3, 0.0)
+    transfer.set_lr(optimizer, 1e-3)
+    assert sorted(g["lr"] for g in optimizer.param_groups) == pytest.approx([1e-4])  # copied
+    x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    for _ in range(3):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    params = dict(model.named_parameters())
+    held = {id(p) for p in optimizer.state}
+    for name in frozen:
+        assert torch.equal(params[name], weights[name]) and id(params[name]) not in held
+    assert any(not torch.equal(params[n], weights[n]) for n in params if n not in frozen)
+    every = f"first:{len(transfer.layers_with_weights(model))}"
+    with pytest.raises(SpecError, match="Every layer is frozen"):
+        transfer.begin(models.build(spec), transfer.Start(weights, "p", (every,)))
+    with pytest.raises(SpecError, match="layers with weights"):
+        transfer.begin(models.build(spec), transfer.Start(weights, "p", ("first:99",)))
+
+
+def test_a_jobs_frozen_layers_are_the_sources_after_training(tmp_path):
+    spec, weights = source()
+    config = TrainConfig(dataset="mnist-sample", epochs=1, batch_size=64, train_limit=640)
+    start = transfer.Start(weights, "pretrained", ("first:2",))
+    job = TrainingJob(spec, config, runs_dir=tmp_path, initial_weights=start)
+    job.start()
+    assert job.wait(300) and job.status.value == "finished", job.message
+    s = job.summary
+    assert s["start_from"] == "pretrained" and len(s["frozen"]) == 4 and not s["new"]
+    after = load_file(str(job.run_dir / "weights.safetensors"))
+    for name in s["frozen"]:
+        assert torch.equal(after[name], weights[name]), name
+
+
+def test_examples_per_class_are_balanced_seeded_and_from_the_training_split():
+    full = data.load("mnist-sample")
+    few = data.load("mnist-sample", examples_per_class=10, seed=1)
+    assert len(few.train_y) == 100 and torch.bincount(few.train_y).tolist() == [10] * 10
+    again = data.load("mnist-sample", examples_per_class=10, seed=1)
+    other = data.load("mnist-sample", examples_per_class=10, seed=2)
+    assert torch.equal(few.train_x, again.train_x) and not torch.equal(few.train_x, other.train_x)
+    train = {bytes(x.flatten().tolist()) for x in full.train_x}
+    held_out = {bytes(x.flatten().tolist()) for x in torch.cat([full.val_x, full.test_x])}
+    for x in few.train_x:
+        key = bytes(x.flatten().tolist())
+        assert key in train and key not in held_out
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "playground", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
+def test_the_cli_starts_from_the_pretrained_model_with_few_labels(tmp_path):
+    done = cli("train", "--spec", str(PRETRAINED / "spec.json"), "--dataset", "mnist-sample",
+               "--epochs", "1", "--examples-per-class", "10", "--init-from", "pretrained",
+               "--freeze", "all-but-last", "--copied-lr-factor", "0.5", "--out", str(tmp_path),
+               "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["samples"] == 100 and summary["copied_lr_factor"] == 0.5
+    assert summary["frozen"] and not summary["new"]
+    assert summary["test_accuracy"] > 0.9  # the pretrained features, a head tuned on 100 images
+    refused = cli("train", "--init-from", str(ASSETS / "language" / "shakespeare"),
+                  "--dataset", "mnist-sample", "--epochs", "1", "--no-save")  # fmt: skip
+    assert refused.returncode == 2 and "cannot start from it" in refused.stderr
+    alone = cli("train", "--freeze", "first:1", "--dataset", "mnist-sample", "--no-save")
+    assert alone.returncode == 2 and "need --init-from" in alone.stderr
+
+
+def test_a_gpt_starts_from_shakespeare_on_names_with_its_blocks_copied(tmp_path):
+    done = cli("train", "--task", "language", "--preset", "shakespeare-char", "--corpus",
+               "names", "--steps", "20", "--eval-every", "10", "--sample-length", "0",
+               "--init-from", str(ASSETS / "language" / "shakespeare"), "--freeze", "blocks.0",
+               "--no-save", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert any(n.startswith("blocks.3.") for n in summary["copied"])
+    assert "tokens.weight" in summary["new"]  # names have fewer characters than the plays
+    assert summary["frozen"] and all(n.startswith("blocks.0.") for n in summary["frozen"])
