@@ -48,7 +48,8 @@ class ViewCache:
     def view(self, job) -> JobView:
         """The job's view: the cached one unless the job has changed since it was built and it
         is older than `refresh` (or the job has ended); then one caller builds, others wait."""
-        key = (job.log.version, job.status, job.total_steps)
+        # a pause shows once its last step is in: held is part of the status for the cache
+        key = (job.log.version, (job.status, bool(getattr(job, "held", False))), job.total_steps)
         with self._lock:
             cached = self._views.get(job.id)
             building = self._building.setdefault(job.id, threading.Lock())
