@@ -9,6 +9,7 @@ from playground.ui import share, state
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import experiment_link, layer_editor, live, runs_view, train_form, watch
+from playground.ui.train import start_from as start_picker
 
 st.title("Train")
 if token := share.token():  # a watch link: someone's job or run, read-only
@@ -34,6 +35,7 @@ if job is not None:  # the job first: it is what the user came back for
 spec = state.spec()
 st.caption(f"Model: {plain(spec.name)} ({len(spec.layers)} layers). Change it on the Build page.")
 config = train_form.form()
+start_from = start_picker.picker(spec)
 busy = state.busy_reason()
 problem = layer_editor.problem()
 if problem is not None:
@@ -49,7 +51,7 @@ if buttons.button(
     help=busy,
 ):
     try:
-        state.start_job(spec, config)
+        state.start_job(spec, config, initial_weights=start_from)
     except SpecError as e:
         st.error(plain(e.message), icon=":material/error:")
     else:

@@ -77,10 +77,11 @@ def test_frozen_layers_do_not_move_and_hold_no_optimizer_state():
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    params = dict(model.named_parameters())
+    params, state = dict(model.named_parameters()), model.state_dict()
     held = {id(p) for p in optimizer.state}
-    for name in frozen:
-        assert torch.equal(params[name], weights[name]) and id(params[name]) not in held
+    for name in frozen:  # weights and a frozen batch norm's statistics
+        assert torch.equal(state[name], weights[name]), name
+        assert name not in params or id(params[name]) not in held
     assert any(not torch.equal(params[n], weights[n]) for n in params if n not in frozen)
     every = f"first:{len(transfer.layers_with_weights(model))}"
     with pytest.raises(SpecError, match="Every layer is frozen"):

@@ -56,6 +56,7 @@ def plan(model: nn.Module, weights: dict, freeze: tuple[str, ...] = ()) -> list[
     """For each weight of `model`: copied from `weights` (same name and shape) or new, why,
     and whether it is frozen."""
     frozen = frozen_names(model, freeze)
+    layers = {n.rsplit(".", 1)[0] for n in frozen}  # a frozen layer's buffers stay too
     rows = []
     for name, tensor in model.state_dict().items():
         theirs = weights.get(name)
@@ -66,7 +67,10 @@ def plan(model: nn.Module, weights: dict, freeze: tuple[str, ...] = ()) -> list[
             why = f"the source's is {_shape(theirs.shape)}; this one needs {_shape(tensor.shape)}"
         else:
             action, why = "copied", "same name and shape"
-        rows.append(Row(name, tuple(tensor.shape), action, why, name in frozen))
+        still = name in frozen or (
+            name.rsplit(".", 1)[0] in layers and not name.endswith("num_batches_tracked")
+        )  # a count
+        rows.append(Row(name, tuple(tensor.shape), action, why, still))
     return rows
 
 
@@ -119,6 +123,10 @@ def begin(model: nn.Module, start: Start) -> list[Row]:
     with torch.no_grad():
         model.load_state_dict(copied, strict=False)
     frozen = {r.name for r in rows if r.frozen}
+    for prefix, module in model.named_modules():  # a frozen batch norm keeps its statistics
+        own = [f"{prefix}.{n}" if prefix else n for n, _ in module.named_parameters(recurse=False)]
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and own and set(own) <= frozen:
+            module.momentum = 0.0
     if frozen >= {n for n, _ in model.named_parameters()}:
         raise SpecError("Every layer is frozen: leave at least one to train.")
     scales = {}
@@ -136,7 +144,8 @@ def load(model: nn.Module, start) -> dict:
     if start is None:
         return {}
     if isinstance(start, Start):
-        return summary(begin(model, start), start.source, start.copied_lr_factor)
+        names = {n for n, _ in model.named_parameters()}
+        return summary(begin(model, start), start.source, start.copied_lr_factor, names)
     try:
         model.load_state_dict(start)
     except RuntimeError as e:
@@ -163,12 +172,12 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr * group.get(SCALE, 1.0)
 
 
-def summary(rows: list[Row], source: str, factor: float) -> dict:
-    """What a run's summary says of its start."""
+def summary(rows: list[Row], source: str, factor: float, names: set[str]) -> dict:
+    """What a run's summary says of its start (`names`: the parameters' names)."""
     return {
         "start_from": source,
         "copied": [r.name for r in rows if r.action == "copied"],
         "new": [r.name for r in rows if r.action == "new"],
-        "frozen": [r.name for r in rows if r.frozen],
+        "frozen": [r.name for r in rows if r.frozen and r.name in names],
         "copied_lr_factor": factor,
     }

@@ -1,0 +1,34 @@
+"""Train's "Start from a trained model" in AppTest: the pretrained CNN with all but its last
+layer frozen; the table says what is copied and frozen; the job trains the last layer only."""
+
+import torch
+from safetensors.torch import load_file
+
+from playground import ASSETS
+from playground.ui import state
+from tests.test_app import by_label, ended, open_page, quick_training, start, wait_until
+
+
+def test_start_from_the_pretrained_model_with_all_but_the_last_layer_frozen():
+    state.manager.clear()
+    app = open_page("app_pages/train.py")
+    assert any("Every layer starts from random weights" in c.value for c in app.caption)
+    app.selectbox(key="train-start-from").set_value(str(ASSETS / "pretrained")).run()
+    by_label(app.button, "Use its layers").click().run()
+    by_label(app.button, "Train only the last layer").click().run()
+    assert not app.exception, app.exception
+    table = next(f.value for f in app.dataframe if "why" in f.value.columns)
+    assert set(table["starts"]) == {"copied"}  # its own layers: every weight fits
+    counts = table["weight"].str.endswith("num_batches_tracked")
+    assert table["frozen"].sum() == len(table) - 2 - counts.sum()  # all but the last Linear
+    quick_training(app, epochs=1, limit=640)
+    start(app)
+    wait_until(app, ended, timeout=300)
+    (job,) = state.manager().jobs()
+    assert job.status.value == "finished", job.message
+    assert job.summary["start_from"] == "the pretrained CNN" and len(job.summary["frozen"]) > 2
+    before = load_file(str(ASSETS / "pretrained" / "weights.safetensors"))
+    after = load_file(str(job.run_dir / "weights.safetensors"))
+    for name in job.summary["frozen"]:
+        assert torch.equal(before[name], after[name])
+    state.manager.clear()
