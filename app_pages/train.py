@@ -4,11 +4,21 @@ and your runs."""
 import streamlit as st
 
 from playground.engine.records import SpecError
+from playground.engine.task import named
+from playground.serving.sweeps import CompareJob
 from playground.tasks.image.export import standalone
 from playground.ui import share, state
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
-from playground.ui.train import experiment_link, layer_editor, live, runs_view, train_form, watch
+from playground.ui.train import (
+    compare_view,
+    experiment_link,
+    layer_editor,
+    live,
+    runs_view,
+    train_form,
+    watch,
+)
 from playground.ui.train import start_from as start_picker
 
 st.title("Train")
@@ -30,12 +40,20 @@ if job is not None:  # the job first: it is what the user came back for
     st.query_params["job"] = job.id
     live.controls(job)
     live.view(job)
+    if isinstance(job, CompareJob):
+        compare_view.show(job)
     st.subheader("Settings for the next run")
 
 spec = state.spec()
 st.caption(f"Model: {plain(spec.name)} ({len(spec.layers)} layers). Change it on the Build page.")
 config = train_form.form()
 start_from = start_picker.picker(spec)
+compare = start_from is not None and st.checkbox(
+    "Compare with training from scratch",
+    key="train-compare",
+    help="Train the same recipe twice, from this model and from random weights, as one job, "
+    "and see what starting from it bought.",
+)
 busy = state.busy_reason()
 problem = layer_editor.problem()
 if problem is not None:
@@ -51,7 +69,11 @@ if buttons.button(
     help=busy,
 ):
     try:
-        state.start_job(spec, config, initial_weights=start_from)
+        if compare:
+            state.start_group(CompareJob(spec, config, start_from, task=named("image"),
+                                         **state.job_options()))  # fmt: skip
+        else:
+            state.start_job(spec, config, initial_weights=start_from)
     except SpecError as e:
         st.error(plain(e.message), icon=":material/error:")
     else:

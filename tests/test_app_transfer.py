@@ -32,3 +32,25 @@ def test_start_from_the_pretrained_model_with_all_but_the_last_layer_frozen():
     for name in job.summary["frozen"]:
         assert torch.equal(before[name], after[name])
     state.manager.clear()
+
+
+def test_compare_with_training_from_scratch_overlays_both_and_says_what_it_bought():
+    state.manager.clear()
+    app = open_page("app_pages/train.py")
+    app.selectbox(key="train-start-from").set_value(str(ASSETS / "pretrained")).run()
+    by_label(app.button, "Use its layers").click().run()
+    by_label(app.button, "Train only the last layer").click().run()
+    app.checkbox(key="train-compare").check().run()
+    quick_training(app, epochs=1, limit=300)
+    start(app)
+    (job,) = state.manager().jobs()
+    assert type(job).__name__ == "CompareJob" and len(job.members) == 2
+    assert by_label(app.button, "Start training").disabled  # the pair is the one job
+    wait_until(app, ended, timeout=600)
+    assert job.status.value == "finished", job.message
+    names = sorted(p["run_dir"] for p in job.done)
+    assert len(names) == 2
+    said = " ".join(i.value for i in app.info)
+    assert "points of test accuracy at equal steps" in said and "from scratch" in said
+    assert any(c.key and c.key.startswith("chart-transfer") for c in app.get("plotly_chart"))
+    state.manager.clear()

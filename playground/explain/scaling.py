@@ -134,7 +134,7 @@ def sweeps(runs: list[Run]) -> list[Sweep]:
     found: dict[str, Sweep] = {}
     for run in runs:
         about = _about(run.path)
-        if about is None:
+        if about is None or about.get("kind", "sweep") != "sweep":
             continue
         sweep = found.setdefault(about["id"], Sweep(
             about["id"], str(about.get("name", "sweep")), str(about.get("task", "image")),

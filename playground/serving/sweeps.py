@@ -92,12 +92,25 @@ class SweepJob(TrainingJob):
         super().__init__(*self.members[-1], task=task, name=name, **kwargs)
         for member, member_config in self.members[:-1]:  # the largest was checked already
             task.check(member, member_config)
+        self._group(name or spec.name, "sweep", f"{plan.sizes} sizes")
+
+    kind = "sweep"  # what sweep.json says the group is (the lab lists sweeps only)
+    what = "sizes"
+
+    def _group(self, family: str, what: str, count: str) -> None:
         self.sweep_id = uuid.uuid4().hex[:10]
-        self.family = name or spec.name
-        self.name = f"{self.family} sweep"
+        self.family = family
+        self.name = f"{family} {what}"
         self.current: TrainingJob | None = None
         self.done: list[dict] = []  # each finished member's point
-        self._message = f"Waiting for a free slot ({plan.sizes} sizes)."
+        self._message = f"Waiting for a free slot ({count})."
+
+    def _member(self, i: int, spec, config) -> TrainingJob:
+        return TrainingJob(
+            spec, config, name=f"{self.family} {i + 1} of {len(self.members)}",
+            data_dir=self.data_dir, runs_dir=self.runs_dir, mirrors=self.mirrors,
+            owner=self.owner, address=self.address, task=self.task,
+        )  # fmt: skip
 
     @property
     def total_steps(self) -> int:
@@ -118,11 +131,7 @@ class SweepJob(TrainingJob):
         for i, (spec, config) in enumerate(self.members):
             if self.controls.stopped:
                 break
-            member = TrainingJob(
-                spec, config, name=f"{self.family} {i + 1} of {count}", data_dir=self.data_dir,
-                runs_dir=self.runs_dir, mirrors=self.mirrors, owner=self.owner,
-                address=self.address, task=self.task,
-            )  # fmt: skip
+            member = self._member(i, spec, config)
             member.controls = self.controls  # one pause, one stop, one set of limits
             member.history.max_bytes = self.history.max_bytes
             member.on_status(lambda m, i=i: self._follow(m, i))
@@ -134,20 +143,24 @@ class SweepJob(TrainingJob):
             if member.status is Status.FINISHED:
                 self.done.append(point(member.summary, member.run_dir))
             elif member.status is Status.FAILED:
-                self._set(Status.FAILED, f"Size {i + 1} of {count} failed: {member.message}")
+                one = self.what[:-1].capitalize()
+                self._set(Status.FAILED, f"{one} {i + 1} of {count} failed: {member.message}")
                 break
         self._end(started, count)
 
     def _follow(self, member: TrainingJob, i: int) -> None:
         if member.status is Status.RUNNING:
-            self._set(Status.RUNNING, f"Size {i + 1} of {len(self.members)}: {member.message}")
+            one = self.what[:-1].capitalize()  # "Size 2 of 5: Training."
+            self._set(Status.RUNNING, f"{one} {i + 1} of {len(self.members)}: {member.message}")
 
     def _label(self, member: TrainingJob, i: int) -> None:
         about = {
             "id": self.sweep_id, "name": self.name, "family": self.family,
             "task": self.task.name, "index": i, "count": len(self.members),
-            "how": self.plan.how, "budget": self.plan.budget, "amount": self.plan.amount,
+            "kind": self.kind,
         }  # fmt: skip
+        if self.plan is not None:
+            about.update(how=self.plan.how, budget=self.plan.budget, amount=self.plan.amount)
         write_atomic(Path(member.run_dir) / FILE, json.dumps(about, indent=2))
 
     def _end(self, started: float, count: int) -> None:
@@ -156,9 +169,9 @@ class SweepJob(TrainingJob):
         done = len(self.done)
         if self.controls.stopped:
             status = Status.STOPPED
-            message = f"Stopped after {done} of {count} sizes: the rest were cancelled."
+            message = f"Stopped after {done} of {count} {self.what}: the rest were cancelled."
         else:
-            status, message = Status.FINISHED, f"Finished: {done} of {count} sizes trained."
+            status, message = Status.FINISHED, f"Finished: {done} of {count} {self.what} trained."
         seconds = sum(p["train_seconds"] or 0 for p in self.done)
         self.summary = {"name": self.name, "status": status.value, "message": message,
                         "sweep": self.sweep_id, "members": self.done, "started": started,
@@ -179,3 +192,27 @@ def point(summary: dict, run_dir) -> dict:
         "train_seconds": summary.get("train_seconds"),
         "run_dir": str(run_dir) if run_dir else None,
     }
+
+
+class CompareJob(SweepJob):
+    """The same recipe twice, from a trained model and from random weights, as one job: what
+    starting from it bought."""
+
+    kind, what = "compare", "runs"
+
+    def __init__(self, spec, config, start, *, task: Task, name: str | None = None,
+                 **kwargs) -> None:  # fmt: skip
+        self.plan, self.start_from = None, start  # (not .start: that starts the job)
+        self.members = [(spec, config), (spec, config)]
+        TrainingJob.__init__(self, spec, config, task=task, name=name, **kwargs)
+        self._group(name or getattr(spec, "name", "model"), "from a trained model vs scratch",
+                    "2 runs")  # fmt: skip
+
+    def _member(self, i: int, spec, config) -> TrainingJob:
+        label = f"from {self.start_from.source}" if i == 0 else "from scratch"
+        start = self.start_from if i == 0 else None
+        return TrainingJob(
+            spec, config, name=f"{self.family} {label}", data_dir=self.data_dir,
+            runs_dir=self.runs_dir, mirrors=self.mirrors, owner=self.owner,
+            address=self.address, task=self.task, initial_weights=start,
+        )  # fmt: skip

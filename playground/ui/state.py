@@ -192,6 +192,19 @@ def new_job(model: ModelSpec, recipe: TrainConfig, **kwargs) -> TrainingJob:
     )  # fmt: skip
 
 
+def job_options() -> dict:
+    """Where a job of this session's owner keeps its data and runs, and who and where it is."""
+    return {"data_dir": default_data_dir(), "runs_dir": default_runs_dir(), "owner": owner(),
+            "address": identity.address(manager().settings.proxy_hops)}  # fmt: skip
+
+
+def start_group(job: TrainingJob) -> TrainingJob:
+    """Queue a group of runs made here (a comparison) as this session's job."""
+    manager().submit(job)
+    st.session_state[_JOB] = job.id
+    return job
+
+
 def start_job(model, recipe, **kwargs) -> TrainingJob:
     """Queue a job for `model` and `recipe` (of any task); SpecError (Refused among them) if it
     cannot."""
