@@ -50,7 +50,7 @@ config = train_form.form()
 start_from = start_picker.picker(spec)
 compare = start_from is not None and st.checkbox(
     "Compare with training from scratch",
-    key="train-compare",
+    key="transfer-compare",
     help="Train the same recipe twice, from this model and from random weights, as one job, "
     "and see what starting from it bought.",
 )

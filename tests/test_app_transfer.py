@@ -13,7 +13,7 @@ def test_start_from_the_pretrained_model_with_all_but_the_last_layer_frozen():
     state.manager.clear()
     app = open_page("app_pages/train.py")
     assert any("Every layer starts from random weights" in c.value for c in app.caption)
-    app.selectbox(key="train-start-from").set_value(str(ASSETS / "pretrained")).run()
+    app.selectbox(key="transfer-source").set_value(str(ASSETS / "pretrained")).run()
     by_label(app.button, "Use its layers").click().run()
     by_label(app.button, "Train only the last layer").click().run()
     assert not app.exception, app.exception
@@ -37,10 +37,10 @@ def test_start_from_the_pretrained_model_with_all_but_the_last_layer_frozen():
 def test_compare_with_training_from_scratch_overlays_both_and_says_what_it_bought():
     state.manager.clear()
     app = open_page("app_pages/train.py")
-    app.selectbox(key="train-start-from").set_value(str(ASSETS / "pretrained")).run()
+    app.selectbox(key="transfer-source").set_value(str(ASSETS / "pretrained")).run()
     by_label(app.button, "Use its layers").click().run()
     by_label(app.button, "Train only the last layer").click().run()
-    app.checkbox(key="train-compare").check().run()
+    app.checkbox(key="transfer-compare").check().run()
     quick_training(app, epochs=1, limit=300)
     start(app)
     (job,) = state.manager().jobs()

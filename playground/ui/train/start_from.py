@@ -20,7 +20,7 @@ from playground.ui import state
 from playground.ui.text import plain
 
 SCRATCH, PRETRAINED = "", str(ASSETS / "pretrained")
-_FREEZE = "train-freeze"
+_FREEZE = "transfer-freeze"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -42,15 +42,15 @@ def picker(spec) -> transfer.Start | None:
     """The start that the next job takes (None: random weights); problems said in words."""
     with st.expander("Start from a trained model"):
         sources = _sources()
-        if st.session_state.get("train-start-from") not in sources:
-            st.session_state["train-start-from"] = SCRATCH
+        if st.session_state.get("transfer-source") not in sources:
+            st.session_state["transfer-source"] = SCRATCH
         choice = st.selectbox("Start from", list(sources), format_func=sources.get,
-                              key="train-start-from")  # fmt: skip
+                              key="transfer-source")  # fmt: skip
         if choice == SCRATCH:
             st.caption("Every layer starts from random weights.")
             return None
         same = "Make the next model the same as this one, so every layer fits."
-        if st.button("Use its layers", key="train-start-layers", help=same):
+        if st.button("Use its layers", key="transfer-layers", help=same):
             state.set_spec(load_run(choice).spec)
             st.rerun()
         try:
@@ -58,7 +58,7 @@ def picker(spec) -> transfer.Start | None:
             with torch.device("meta"):
                 model = models.build(spec)
             layers = transfer.layers_with_weights(model)
-            if st.button("Train only the last layer", key="train-freeze-all-but-last"):
+            if st.button("Train only the last layer", key="transfer-all-but-last"):
                 st.session_state[_FREEZE] = layers[:-1]
             st.session_state[_FREEZE] = [x for x in st.session_state.get(_FREEZE, [])
                                          if x in layers]  # fmt: skip
@@ -66,7 +66,7 @@ def picker(spec) -> transfer.Start | None:
                                     help="They keep the copied weights: no gradient, no "
                                     "optimizer state.")  # fmt: skip
             factor = st.number_input("Copied layers' learning rate (x the others')", 0.01, 10.0,
-                                     1.0, 0.1, key="train-copied-lr")  # fmt: skip
+                                     1.0, 0.1, key="transfer-copied-lr")  # fmt: skip
             rows = transfer.plan(model, weights, tuple(frozen))
         except (OSError, ValueError, SpecError) as e:
             st.error(plain(f"That model cannot be a start: {getattr(e, 'message', e)}"))
@@ -74,7 +74,7 @@ def picker(spec) -> transfer.Start | None:
         st.dataframe(pd.DataFrame([{"weight": r.name, "shape": " x ".join(map(str, r.shape)),
                                     "starts": r.action, "why": r.why,
                                     "frozen": r.frozen} for r in rows]),
-                     hide_index=True, key="train-start-table")  # fmt: skip
+                     hide_index=True, key="transfer-table")  # fmt: skip
         if not any(r.action == "copied" for r in rows):
             st.warning("Nothing of it fits this model: every layer would start fresh.")
             return None
