@@ -186,10 +186,7 @@ def submit(job: TrainingJob) -> None:
 
 def new_job(model: ModelSpec, recipe: TrainConfig, **kwargs) -> TrainingJob:
     """A job of this session's owner, saved with the server's runs."""
-    return manager().new_job(
-        model, recipe, data_dir=default_data_dir(), runs_dir=default_runs_dir(), owner=owner(),
-        address=identity.address(manager().settings.proxy_hops), **kwargs,
-    )  # fmt: skip
+    return manager().new_job(model, recipe, **job_options(), **kwargs)
 
 
 def job_options() -> dict:

@@ -11,12 +11,10 @@ import torch
 from playground.engine.cost import flops_text
 from playground.engine.records import SpecError
 from playground.engine.task import named
-from playground.exchange.runs import default_runs_dir
 from playground.serving.sweeps import BUDGETS, HOWS, Plan, SweepJob, members
 from playground.tasks.image import catalog
-from playground.tasks.image.data import default_data_dir
 from playground.tasks.language import corpora
-from playground.ui import identity, state, visibility
+from playground.ui import state, visibility
 from playground.ui.text import plain
 from playground.ui.train import live
 
@@ -115,11 +113,7 @@ def _steps(task, spec, config) -> float:
 
 
 def _start(task, spec, config, plan: Plan, name: str) -> None:
-    job = SweepJob(
-        spec, config, plan, task=task, name=name, data_dir=default_data_dir(),
-        runs_dir=default_runs_dir(), owner=state.owner(),
-        address=identity.address(state.manager().settings.proxy_hops),
-    )  # fmt: skip
+    job = SweepJob(spec, config, plan, task=task, name=name, **state.job_options())
     state.manager().submit(job)
     st.session_state["scale-job"] = job.id
 
