@@ -8,30 +8,19 @@ costs and fitted exponents to BENCHMARKS.md ("scaling").
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
-import time
 
 from benchmarks.report import table, write_section
 from playground.engine.cost import Assumptions, flops_text
-from playground.engine.task import named
 from playground.exchange.runs import list_runs
 from playground.explain import scaling
-from playground.serving.sweeps import Plan, SweepJob
-from scripts.make_sweeps import SWEEPS
+from scripts.make_sweeps import SWEEPS, train
 
 
 def one(folder: str) -> str:
-    task_name, preset, changes, steps = SWEEPS[folder]
-    task = named(task_name)
-    spec, config = task.presets()[preset]()
-    config = dataclasses.replace(config, **changes)
+    _, preset, _, steps = SWEEPS[folder]
     with tempfile.TemporaryDirectory() as runs:
-        started = time.perf_counter()
-        job = SweepJob(spec, config, Plan(sizes=5, amount=steps), task=task, runs_dir=runs)
-        job.start()
-        job.wait()
-        took = time.perf_counter() - started
+        job, took = train(folder, runs)
         (sweep,) = scaling.sweeps(list_runs(runs))
         points, fit = sweep.points(), sweep.fit()
     rows = [[f"{p['parameters']:,}", f"{p['val_loss']:.3f}", flops_text(p["flops"]),

@@ -30,20 +30,25 @@ SWEEPS = {
 DROP = ("weights.safetensors", "history.safetensors")
 
 
-def make(folder: str) -> None:
+def train(folder: str, runs: str) -> tuple[SweepJob, float]:
+    """The ready sweep `folder` trained into `runs`; the job and the seconds it took."""
     task_name, preset, changes, steps = SWEEPS[folder]
     task = named(task_name)
     spec, config = task.presets()[preset]()
     config = dataclasses.replace(config, **changes)
+    started = time.perf_counter()
+    job = SweepJob(spec, config, Plan(sizes=5, amount=steps), task=task, name=preset,
+                   runs_dir=runs)  # fmt: skip
+    job.start()
+    job.wait()
+    return job, time.perf_counter() - started
+
+
+def make(folder: str) -> None:
     with tempfile.TemporaryDirectory() as runs:
-        started = time.perf_counter()
-        job = SweepJob(spec, config, Plan(sizes=5, amount=steps), task=task, name=preset,
-                       runs_dir=runs)  # fmt: skip
-        job.start()
-        job.wait()
+        job, took = train(folder, runs)
         if job.status.value != "finished":
             sys.exit(f"{folder} ended {job.status.value}: {job.message}")
-        took = time.perf_counter() - started
         target = ASSETS / "sweeps" / folder
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
