@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser import grid_row, idle, metric
@@ -11,8 +12,22 @@ pytestmark = pytest.mark.browser
 
 
 def choose(page, label: str, option: str) -> None:
-    page.locator("[data-testid=stSelectbox]").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick `option` in the selectbox labelled `label`. A rerun that lands while the list is
+    open closes it again, so the list is opened until the option shows (a state, not a moment)."""
+    box = page.locator("[data-testid=stSelectbox]").filter(has_text=label)
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        idle(page)
+        box.click()
+        try:
+            wanted.wait_for(timeout=10_000)
+        except PlaywrightTimeout:  # the list closed under a rerun: open it again
+            page.keyboard.press("Escape")
+            continue
+        wanted.click()
+        return
+    box.click()
+    wanted.click()
 
 
 def epoch_number(page) -> int:
