@@ -4,11 +4,12 @@ then write with it and look inside it."""
 import streamlit as st
 
 from playground.engine.records import SpecError
+from playground.serving.sweeps import CompareJob
 from playground.ui import share, state
 from playground.ui.language import look, session, setup
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
-from playground.ui.train import live, watch
+from playground.ui.train import compare_view, live, watch
 
 st.title("Language")
 if token := share.token():  # a watch link: someone's job or run, read-only
@@ -24,6 +25,8 @@ if job is not None:
     st.query_params["job"] = job.id
     live.controls(job)
     live.view(job)
+    if isinstance(job, CompareJob):
+        compare_view.show(job)
     setup.timeline(job)
 
 st.header("What it reads")
@@ -32,6 +35,13 @@ setup.corpus_and_tokens()
 st.header("The model")
 spec, problem = setup.model_form()
 setup.numbers(spec, config)
+begin = session.start_picker(spec)
+compare = begin is not None and st.checkbox(
+    "Compare with training from scratch",
+    key="language-compare",
+    help="Train the same recipe twice, from this model and from random weights, as one job, "
+    "and see what starting from it bought.",
+)
 busy = state.busy_reason()
 if st.button(
     "Start training",
@@ -42,7 +52,7 @@ if st.button(
     help=busy,
 ):
     try:
-        session.start(spec, config)
+        session.start(spec, config, begin, compare)
     except SpecError as e:
         st.error(plain(e.message), icon=":material/error:")
     else:

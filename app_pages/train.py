@@ -7,7 +7,7 @@ from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.serving.sweeps import CompareJob
 from playground.tasks.image.export import standalone
-from playground.ui import share, state
+from playground.ui import share, start_from, state
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import (
@@ -19,7 +19,6 @@ from playground.ui.train import (
     train_form,
     watch,
 )
-from playground.ui.train import start_from as start_picker
 
 st.title("Train")
 if token := share.token():  # a watch link: someone's job or run, read-only
@@ -47,8 +46,8 @@ if job is not None:  # the job first: it is what the user came back for
 spec = state.spec()
 st.caption(f"Model: {plain(spec.name)} ({len(spec.layers)} layers). Change it on the Build page.")
 config = train_form.form()
-start_from = start_picker.picker(spec)
-compare = start_from is not None and st.checkbox(
+start = start_from.picker(start_from.IMAGE, spec, start_from.image_model)
+compare = start is not None and st.checkbox(
     "Compare with training from scratch",
     key="transfer-compare",
     help="Train the same recipe twice, from this model and from random weights, as one job, "
@@ -70,10 +69,10 @@ if buttons.button(
 ):
     try:
         if compare:
-            state.start_group(CompareJob(spec, config, start_from, task=named("image"),
+            state.start_group(CompareJob(spec, config, start, task=named("image"),
                                          **state.job_options()))  # fmt: skip
         else:
-            state.start_job(spec, config, initial_weights=start_from)
+            state.start_job(spec, config, initial_weights=start)
     except SpecError as e:
         st.error(plain(e.message), icon=":material/error:")
     else:

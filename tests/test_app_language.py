@@ -94,3 +94,32 @@ def test_a_text_that_is_not_utf8_is_a_sentence(page):
     uploader.set_value(("bad.txt", b"\xff\xfe\x00abc" * 100, "text/plain")).run()
     assert not page.exception, page.exception
     assert "is not UTF-8 text" in " ".join(shown(e) for e in page.error)
+
+
+def test_a_job_starts_from_a_run_and_compares_with_scratch(page):
+    """Start from the example run (its layers, its tokenizer), all but the head frozen, and
+    the comparison with a fresh model says what the start bought in nats."""
+    (run,) = [r for r in runs.list_runs() if r.task_name == "language"]
+    page.selectbox(key="language-start-source").set_value(str(run.path)).run()
+    by_label(page.button, "Use its layers").click().run()
+    by_label(page.button, "Train only the last layer").click().run()
+    assert not page.exception, page.exception
+    table = next(f.value for f in page.dataframe if "why" in f.value.columns)
+    assert set(table["starts"]) == {"copied"} and table["frozen"].any()
+    by_label(page.selectbox, "Corpus").set_value("names").run()
+    page.number_input(
+        key=next(k for k in (n.key for n in page.number_input) if k.endswith("-steps"))
+    ).set_value(40).run()
+    page.checkbox(key="language-compare").check().run()
+    by_label(page.button, "Start training").click().run()
+    assert not page.exception, page.exception
+    (job,) = state.manager().jobs()
+    assert type(job).__name__ == "CompareJob"
+    wait_until(page, lambda a: job.status.ended, timeout=300)
+    page.run()
+    assert job.status.value == "finished", job.message
+    first = runs.load_run(job.done[0]["run_dir"]).summary
+    assert first["start_from"] == run.name, first
+    assert first["frozen"] and not first["new"], first
+    said = " ".join(shown(i) for i in page.info)
+    assert "nats of validation loss at equal steps" in said

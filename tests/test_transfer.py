@@ -140,13 +140,33 @@ def test_the_cli_starts_from_the_pretrained_model_with_few_labels(tmp_path):
     assert alone.returncode == 2 and "need --init-from" in alone.stderr
 
 
-def test_a_gpt_starts_from_shakespeare_on_names_with_its_blocks_copied(tmp_path):
+def _names(*more):
     done = cli("train", "--task", "language", "--preset", "shakespeare-char", "--corpus",
-               "names", "--steps", "20", "--eval-every", "10", "--sample-length", "0",
-               "--init-from", str(ASSETS / "language" / "shakespeare"), "--freeze", "blocks.0",
-               "--no-save", "--json")  # fmt: skip
+               "names", "--steps", "100", "--eval-every", "50", "--warmup-steps", "0",
+               "--sample-length", "0", "--no-save", "--json", *more)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert any(n.startswith("blocks.3.") for n in summary["copied"])
-    assert "tokens.weight" in summary["new"]  # names have fewer characters than the plays
-    assert summary["frozen"] and all(n.startswith("blocks.0.") for n in summary["frozen"])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_gpt_from_shakespeare_learns_names_faster_than_from_scratch():
+    """Domain adaptation: the plays' model keeps its characters (its tokenizer), so every
+    weight is copied, and after the same 100 steps on names it is ahead of a fresh one."""
+    fine = _names("--init-from", "pretrained", "--freeze", "blocks.0")
+    assert fine["start_from"] == "shakespeare" and not fine["new"]
+    assert "tokens.weight" in fine["copied"] and any(n.startswith("blocks.3.") for n in
+                                                     fine["copied"])  # fmt: skip
+    assert fine["frozen"] and all(n.startswith("blocks.0.") for n in fine["frozen"])
+    scratch = _names()
+    assert fine["val_loss"] < scratch["val_loss"] - 0.1, (fine["val_loss"], scratch["val_loss"])
+
+
+def test_a_language_start_keeps_its_objective():
+    from playground.tasks.language.specs import GPTSpec
+    from playground.tasks.language.task import LANGUAGE
+
+    folder = LANGUAGE.pretrained
+    masked = GPTSpec(layers=4, heads=4, width=128, context=64, objective="masked")
+    with pytest.raises(SpecError, match="same objective"):
+        LANGUAGE.start_extra(None, folder, masked)
+    kept = LANGUAGE.start_extra("my own text", folder, load_run(folder).spec)
+    assert kept.text == "my own text" and kept.tokenizer.size == load_run(folder).spec.vocab

@@ -68,7 +68,8 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model and save it as a run")
     model_flags(t, task)
     start = "start from a trained run's weights (the layers whose names and shapes match; "
-    t.add_argument("--init-from", metavar="RUN_DIR", help=start + "'pretrained': the app's CNN)")
+    start += "'pretrained': the model that ships with the app)"
+    t.add_argument("--init-from", metavar="RUN_DIR", help=start)
     frozen = "layers that do not train: names or prefixes (0.0,2.0), first:K, or all-but-last"
     t.add_argument("--freeze", default="", help=frozen)
     factor = "the copied layers' learning rate as a share of the others' (default 1)"
@@ -177,6 +178,9 @@ def _train(args: argparse.Namespace, task: Task) -> int:
     config, extra = task.train_extra(args, build_config(args, spec))
     pick_device(task.device(config))  # a missing GPU is a usage error, said before anything
     runs_dir = None if args.no_save else (args.out or default_runs_dir())
+    start, folder = _start(args, task)
+    if folder is not None:
+        extra = task.start_extra(extra, folder, spec)
     job = _job_class(args.ray)(
         spec,
         config,
@@ -185,7 +189,7 @@ def _train(args: argparse.Namespace, task: Task) -> int:
         runs_dir=runs_dir,
         task=task,
         extra=extra,
-        initial_weights=_start(args, task),
+        initial_weights=start,
     )
     progress = _Progress(job, as_json=args.json)
     job.start()
@@ -209,16 +213,19 @@ def _train(args: argparse.Namespace, task: Task) -> int:
 
 
 def _start(args: argparse.Namespace, task: Task):
-    """The transfer.Start of --init-from, --freeze and --copied-lr-factor (None: none)."""
+    """(the transfer.Start of --init-from, --freeze and --copied-lr-factor, its folder), or
+    (None, None)."""
     if not args.init_from:
         if args.freeze or args.copied_lr_factor != 1.0:
             raise SpecError("--freeze and --copied-lr-factor need --init-from RUN_DIR.")
-        return None
+        return None, None
     from safetensors.torch import load_file
 
-    from playground import ASSETS
-
-    folder = ASSETS / "pretrained" if args.init_from == "pretrained" else Path(args.init_from)
+    folder = Path(args.init_from)
+    if args.init_from == "pretrained":
+        if task.pretrained is None:
+            raise SpecError(f"No pretrained {task.label.lower()} ships with the app.")
+        folder = task.pretrained
     source = load_run(folder)
     if source.task.name != task.name:
         raise SpecError(
@@ -230,7 +237,8 @@ def _start(args: argparse.Namespace, task: Task):
     except (OSError, ValueError) as e:
         raise SpecError(f"The weights of {folder} cannot be read ({e}).") from None
     freeze = tuple(x.strip() for x in args.freeze.split(",") if x.strip())
-    return transfer.Start(weights, source.name, freeze, args.copied_lr_factor).check()
+    start = transfer.Start(weights, source.name, freeze, args.copied_lr_factor, str(folder))
+    return start.check(), folder
 
 
 def _job_class(ray_address: str | None) -> type[TrainingJob]:

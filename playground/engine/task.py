@@ -20,6 +20,7 @@ import pkgutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from torch import nn
@@ -113,6 +114,12 @@ class Task:
         model's vocabulary)."""
         return spec
 
+    def start_extra(self, extra, folder, spec):
+        """`extra` for a job of `spec` that starts from the run in `folder` (what a start
+        brings besides its weights: a language model's tokenizer); SpecError in words if it
+        cannot start from it."""
+        return extra
+
     def run_files(self, spec, config, extra=None) -> dict[str, bytes]:
         """Files a run folder of this task holds besides the common ones (name -> bytes)."""
         return {}
@@ -120,6 +127,7 @@ class Task:
     # files that run folders of this task may hold, kept by copies and bundles: name -> the
     # most bytes one may be
     own_files: ClassVar[dict[str, int]] = {}
+    pretrained: ClassVar[Path | None] = None  # the run folder of the model that ships, if any
 
     def data_key(self, config) -> str:
         """What the data a job loads depends on (jobs with the same key share it on Ray)."""

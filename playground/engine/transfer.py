@@ -29,6 +29,7 @@ class Start:
     source: str = "a trained model"
     freeze: tuple[str, ...] = ()
     copied_lr_factor: float = 1.0
+    folder: str = ""  # the source's run folder, where it has one
 
     def check(self) -> Start:
         if not (0 < self.copied_lr_factor <= 10):

@@ -147,6 +147,8 @@ NUMBERS = frozenset({
 TEXTS = frozenset({"name", "model", "dataset", "status", "message", "device", "node",
                    "imported_from"})  # fmt: skip
 MAX_TEXT = 2000
+NAMES = frozenset({"copied", "new", "frozen", "classes"})  # lists of weight names or labels
+MAX_NAMES = 4096
 
 
 def clean_summary(data: object) -> dict:
@@ -170,6 +172,9 @@ def clean_summary(data: object) -> dict:
             clean[key] = value
         elif isinstance(value, str):
             clean[key] = value[:MAX_TEXT]
+        elif key in NAMES and isinstance(value, list) and len(value) <= MAX_NAMES:
+            if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+                clean[key] = [v[:200] if isinstance(v, str) else v for v in value]
     return clean
 
 

@@ -215,4 +215,5 @@ class CompareJob(SweepJob):
             spec, config, name=f"{self.family} {label}", data_dir=self.data_dir,
             runs_dir=self.runs_dir, mirrors=self.mirrors, owner=self.owner,
             address=self.address, task=self.task, initial_weights=start,
+            extra=self.extra,  # both read the same data (a start's tokenizer among it)
         )  # fmt: skip

@@ -10,6 +10,7 @@ import math
 import torch
 from torch import nn
 
+from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
@@ -28,6 +29,7 @@ class ImageTask(Task):
     samples = "images"
     spec_type = ModelSpec
     config_type = TrainConfig
+    pretrained = ASSETS / "pretrained"
 
     def spec_from_dict(self, data) -> ModelSpec:
         spec = ModelSpec.from_dict(data)

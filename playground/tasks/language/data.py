@@ -35,6 +35,21 @@ class TextData:
         return replace(self, train=self.train[:n], val=self.val[:0])
 
 
+@dataclass(frozen=True)
+class Given:
+    """What a language job brings besides its settings: a person's own text (for the "own"
+    corpus) and the tokenizer of the model it starts from (a start keeps its vocabulary, so
+    its embeddings fit)."""
+
+    text: str | None = None
+    tokenizer: Tokenizer | None = None
+
+
+def given(extra) -> Given:
+    """A job's `extra` as a Given (a plain string is a person's own text)."""
+    return extra if isinstance(extra, Given) else Given(text=extra)
+
+
 _made: dict[tuple, Tokenizer] = {}
 _lock = threading.Lock()
 
@@ -60,8 +75,10 @@ def tokenizer_for(text: str, kind: str, vocab_size: int, masked: bool) -> Tokeni
         return _made.setdefault(key, made)
 
 
-def text_and_label(config, own: str | None = None) -> tuple[str, str, str]:
-    """(text, label, where a document starts) of the job's corpus; `own`: a person's text."""
+def text_and_label(config, own=None) -> tuple[str, str, str]:
+    """(text, label, where a document starts) of the job's corpus; `own`: a person's text (or
+    a Given holding one)."""
+    own = given(own).text
     if config.corpus == corpora.OWN:
         if own is None:
             raise SpecError(
@@ -73,14 +90,24 @@ def text_and_label(config, own: str | None = None) -> tuple[str, str, str]:
     return corpora.text_of(config.corpus, config.seed), corpus.label, corpus.start
 
 
-def tokenizer_of(config, masked: bool, own: str | None = None) -> Tokenizer:
-    text, _, _ = text_and_label(config, own)
+def tokenizer_of(config, masked: bool, extra=None) -> Tokenizer:
+    """The job's tokenizer: the one of the model it starts from, or one made from its text."""
+    kept = given(extra).tokenizer
+    if kept is not None:
+        if masked and kept.mask_id is None:
+            raise SpecError(
+                "The model it starts from learned to predict the next token; this one fills in "
+                "hidden tokens: start it from a model with the same objective."
+            )
+        return kept
+    text, _, _ = text_and_label(config, extra)
     return tokenizer_for(text, config.tokenizer, config.vocab_size, masked)
 
 
-def load(config, masked: bool, own: str | None = None) -> TextData:
+def load(config, masked: bool, own=None) -> TextData:
+    """The job's text as ids (`own`: a person's text, or a Given)."""
     text, label, start = text_and_label(config, own)
-    tokenizer = tokenizer_for(text, config.tokenizer, config.vocab_size, masked)
+    tokenizer = tokenizer_of(config, masked, own)
     train, val = corpora.split(text)
     train_ids = torch.tensor(tokenizer.encode(train), dtype=torch.long)
     val_ids = torch.tensor(tokenizer.encode(val), dtype=torch.long)

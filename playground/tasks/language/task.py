@@ -6,6 +6,7 @@ language model's own is in this folder."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from pathlib import Path
 from typing import ClassVar
@@ -13,6 +14,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
@@ -21,7 +23,7 @@ from playground.tasks.language import corpora, data, export, fit, training
 from playground.tasks.language.model import build
 from playground.tasks.language.recipe import SETTINGS, LanguageConfig
 from playground.tasks.language.specs import GPTSpec
-from playground.tasks.language.tokens import MAX_FILE
+from playground.tasks.language.tokens import MAX_FILE, Tokenizer
 
 TOKENIZER, CORPUS = "tokenizer.json", "corpus.txt"
 PRESETS: dict[str, tuple[GPTSpec, dict]] = {  # name -> (model, its recipe)
@@ -84,6 +86,7 @@ class LanguageTask(Task):
     spec_type = GPTSpec
     config_type = LanguageConfig
     own_files: ClassVar[dict[str, int]] = {TOKENIZER: MAX_FILE, CORPUS: corpora.MAX_OWN}
+    pretrained: ClassVar[Path | None] = ASSETS / "language" / "shakespeare"
 
     def spec_from_dict(self, data_) -> GPTSpec:
         return GPTSpec.from_dict(data_)
@@ -140,9 +143,27 @@ class LanguageTask(Task):
     def run_files(self, spec, config, extra=None) -> dict[str, bytes]:
         tokenizer = data.tokenizer_of(config, spec.objective == "masked", extra)
         files = {TOKENIZER: tokenizer.to_json().encode()}
-        if extra is not None:
-            files[CORPUS] = extra.encode()
+        own = data.given(extra).text
+        if own is not None:
+            files[CORPUS] = own.encode()
         return files
+
+    def start_extra(self, extra, folder: Path, spec: GPTSpec):
+        """A start keeps the source's tokenizer (so its embeddings fit): read it from its
+        folder, after checking that the source predicts what this model does."""
+        source = json.loads((folder / "spec.json").read_text()).get("objective", "next")
+        if source != spec.objective:
+            what = {"next": "predict the next token", "masked": "fill in hidden tokens"}
+            raise SpecError(
+                f"The model it starts from learned to {what.get(source, source)}; this one is "
+                f"to {what.get(spec.objective, spec.objective)}: start it from a model with the "
+                "same objective."
+            )
+        try:
+            tokenizer = Tokenizer.from_json((folder / TOKENIZER).read_bytes())
+        except OSError:
+            raise SpecError(f"{folder.name} has no tokenizer.json: it cannot be a start.") from None
+        return data.Given(data.given(extra).text, tokenizer)
 
     def warm_up_data(self, data_, batches: int, config):
         return None  # a worker's first steps are a small part of a language job

@@ -74,8 +74,7 @@ def pick(job) -> Chosen | None:
         version, weights = job.latest_weights()
         model = job.task.build(job.spec)
         model.load_state_dict(weights)
-        own = job.extra if isinstance(job.extra, str) else None
-        tokenizer = data.tokenizer_of(job.config, job.spec.objective == "masked", own)
+        tokenizer = data.tokenizer_of(job.config, job.spec.objective == "masked", job.extra)
         start, example = _corpus(job.config)
         return Chosen(
             found[value],

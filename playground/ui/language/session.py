@@ -7,13 +7,16 @@ import dataclasses
 import hashlib
 
 import streamlit as st
+import torch
 
 from playground.engine.records import SpecError
-from playground.exchange.runs import default_runs_dir
+from playground.exchange.runs import default_runs_dir, load_run
+from playground.serving.sweeps import CompareJob
 from playground.tasks.language import corpora
 from playground.tasks.language.recipe import LanguageConfig
-from playground.tasks.language.task import preset
-from playground.ui import state
+from playground.tasks.language.task import LANGUAGE, preset
+from playground.ui import start_from, state
+from playground.ui.language.look import shipped
 
 _SPEC, _CONFIG, _OWN = "language-model", "language-recipe", "language-own-text"
 DEFAULT = "shakespeare-char"
@@ -87,15 +90,37 @@ def _adopt(found) -> None:
         st.rerun()
 
 
-def start(model, recipe) -> None:
-    """Queue a language job of this session's owner; SpecError (Refused among them) if not."""
+def start(model, recipe, begin=None, compare: bool = False) -> None:
+    """Queue a language job of this session's owner (from `begin`, a transfer.Start, or from
+    random weights; with `compare`, both as one job); SpecError (Refused among them) if not."""
     extra = None
     if recipe.corpus == corpora.OWN:
         found = own_text()
         if found is None:
             raise SpecError("Upload a .txt file first: the corpus is set to your own text.")
         extra = found[1]
-    state.start_job(model, recipe, extra=extra)
+    extra = start_from.extra_for("language", begin, extra, model)
+    if compare and begin is not None:
+        state.start_group(CompareJob(model, recipe, begin, task=LANGUAGE, extra=extra,
+                                     **state.job_options()))  # fmt: skip
+    else:
+        state.start_job(model, recipe, extra=extra, initial_weights=begin)
+
+
+def _meta_model(spec, folder: str):
+    """The next model on the meta device, with the vocabulary of the model it starts from."""
+    vocab = load_run(folder).spec.vocab
+    with torch.device("meta"):
+        return LANGUAGE.build(dataclasses.replace(spec, vocab=vocab))
+
+
+def start_picker(spec):
+    """The Language page's "Start from a trained model" (the ready models among the sources)."""
+    ready = {str(p): (f"Ready: {p.name} (ships with the app)", f"the ready {p.name} model")
+             for p in shipped()}  # fmt: skip
+    page = start_from.Page("language", "language-start", ready, "Weights from",
+                           lambda found: set_spec(dataclasses.replace(found, vocab=0)))  # fmt: skip
+    return start_from.picker(page, spec, _meta_model)
 
 
 state.ADOPT["language"] = _adopt

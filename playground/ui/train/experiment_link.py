@@ -61,6 +61,8 @@ def sync(train: bool) -> dict[str, str]:
 def copy_link(train: bool, where=st) -> None:
     """The "Copy link" popover: the page's address with the experiment in it."""
     query = sync(train)
+    if train and (start := st.query_params.get("start")):
+        query["start"] = start  # the model it starts from, for whoever may see it
     page = share.page_url("/train" if train else "/build")
     with where.popover("Copy link", icon=":material/link:"):
         st.code(f"{page}?{urlencode(query)}", language=None, wrap_lines=True)
