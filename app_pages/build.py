@@ -4,7 +4,7 @@ size, memory and diagram."""
 import streamlit as st
 
 from playground.tasks.image import catalog
-from playground.ui import state
+from playground.ui import start_from, state
 from playground.ui.text import plain
 from playground.ui.train import experiment_link, layer_editor
 
@@ -42,7 +42,8 @@ with right:
         st.page_link("app_pages/train.py", label="Go to Train", icon=":material/monitoring:")
     else:
         st.warning(plain(f"Cannot be trained yet: {problem.message}"), icon=":material/warning:")
-    layer_editor.summary_table_and_diagram()
+    frozen = start_from.build_view(state.spec(), state.config()) if problem is None else set()
+    layer_editor.summary_table_and_diagram(frozen)
     with st.expander("Import / export", expanded=False):
         layer_editor.import_export()
     st.caption(f"Current model: {plain(state.spec().name)}")

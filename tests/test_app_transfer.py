@@ -5,6 +5,7 @@ import torch
 from safetensors.torch import load_file
 
 from playground import ASSETS
+from playground.tasks.image import few_labels
 from playground.ui import state
 from tests.test_app import by_label, ended, open_page, quick_training, start, wait_until
 
@@ -53,4 +54,32 @@ def test_compare_with_training_from_scratch_overlays_both_and_says_what_it_bough
     said = " ".join(i.value for i in app.info)
     assert "points of test accuracy at equal steps" in said and "from scratch" in said
     assert any(c.key and c.key.startswith("chart-transfer") for c in app.get("plotly_chart"))
+    state.manager.clear()
+
+
+READY = "Ready experiment: digits 0-4, then 5-9 from 10 examples each"
+
+
+def test_the_ready_experiment_loads_and_build_shows_what_freezing_saves():
+    state.manager.clear()
+    app = open_page("app_pages/train.py")
+    by_label(app.button, READY).click().run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="transfer-source").value == str(few_labels.FOLDER)
+    assert app.checkbox(key="transfer-compare").value
+    assert by_label(app.text_input, "Classes (blank: all)").value == few_labels.FINE_TUNE
+    table = next(f.value for f in app.dataframe if "why" in f.value.columns)
+    assert set(table["starts"]) == {"copied"}  # the same five outputs: every weight fits
+    frozen = list(app.multiselect(key="transfer-freeze").value)
+    assert len(frozen) == 8  # its convolutions and their batch norms
+    app.switch_page("app_pages/build.py").run()
+    assert not app.exception, app.exception
+    assert list(app.multiselect(key="build-frozen").value) == frozen  # the same choice
+    labels = {m.label for m in app.metric}
+    assert {"Memory of a step", "Training FLOPs per image"} <= labels
+    rows = next(f.value for f in app.dataframe if "frozen" in f.value.columns)
+    assert (rows["frozen"] == "frozen").sum() == 8
+    app.multiselect(key="build-frozen").set_value(frozen[:2]).run()
+    app.switch_page("app_pages/train.py").run()
+    assert list(app.multiselect(key="transfer-freeze").value) == frozen[:2]  # and back
     state.manager.clear()

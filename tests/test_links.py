@@ -32,6 +32,8 @@ def other_value(setting):
         return "cpu"
     if setting.kind is bool:
         return not setting.default
+    if setting.kind is str:
+        return "5,6,7,8,9"  # the one text setting: classes
     if setting.kind is int:
         return min(int(setting.high), int(setting.default) + 3)
     return (setting.low + setting.high) / 3

@@ -71,6 +71,11 @@ def test_each_setting_has_a_cli_flag_that_takes_its_values(setting, capsys):
         with pytest.raises(SpecError, match="is not one of auto, cpu"):
             train(setting.flag, "tpu")
         return
+    if setting.parse is not None:  # a text: one the setting takes, and one it does not
+        assert getattr(train(setting.flag, "1,2"), setting.name) == "1,2"
+        with pytest.raises(SpecError, match="Classes"):
+            train(setting.flag, "nonsense")
+        return
     for value in (setting.low, setting.high):
         assert getattr(train(setting.flag, str(setting.kind(value))), setting.name) == value
     with pytest.raises(SpecError, match=f"must be from {setting.range_text}"):
@@ -80,7 +85,8 @@ def test_each_setting_has_a_cli_flag_that_takes_its_values(setting, capsys):
 def test_the_train_form_has_one_widget_per_row_with_the_rows_range_and_choices():
     app = AppTest.from_file(str(APP), default_timeout=30).run()
     app.switch_page("app_pages/train.py").run()
-    widgets = {w.label: w for kind in ("number_input", "slider", "selectbox", "toggle")
+    widgets = {w.label: w for kind in ("number_input", "slider", "selectbox", "toggle",
+                                       "text_input")
                for w in app.get(kind) if w.key and w.key.startswith("train-")}  # fmt: skip
     assert sorted(widgets) == sorted(s.label for s in SETTINGS)
     first = {**TrainConfig().to_dict(), **catalog.PRESETS["seed-cnn"].recipe}  # the page's model

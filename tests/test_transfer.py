@@ -14,9 +14,10 @@ from playground import ASSETS
 from playground.engine import transfer
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
+from playground.engine.task import named
 from playground.exchange.runs import load_run
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import data, models
+from playground.tasks.image import data, few_labels, fit, models
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import LayerSpec, ModelSpec
 from tests.browser import ROOT
@@ -170,3 +171,60 @@ def test_a_language_start_keeps_its_objective():
         LANGUAGE.start_extra(None, folder, masked)
     kept = LANGUAGE.start_extra("my own text", folder, load_run(folder).spec)
     assert kept.text == "my own text" and kept.tokenizer.size == load_run(folder).spec.vocab
+
+
+def test_a_subset_of_classes_is_relabelled_and_keeps_the_same_validation_images():
+    full = data.load("mnist-sample")
+    five = data.load("mnist-sample", classes=(5, 6, 7, 8, 9))
+    assert five.info.classes == ("5", "6", "7", "8", "9") and five.info.subset == (5, 6, 7, 8, 9)
+    for x, y, full_x, full_y in ((five.train_x, five.train_y, full.train_x, full.train_y),
+                                 (five.val_x, five.val_y, full.val_x, full.val_y),
+                                 (five.test_x, five.test_y, full.test_x, full.test_y)):  # fmt: skip
+        assert set(y.tolist()) == {0, 1, 2, 3, 4}
+        assert torch.equal(x, full_x[full_y >= 5]) and torch.equal(y, full_y[full_y >= 5] - 5)
+    with pytest.raises(data.DataError, match="has no class 12"):
+        data.load("mnist-sample", classes=(3, 12))
+
+
+def test_classes_are_a_setting_in_words():
+    assert TrainConfig.from_dict({"classes": "5,6,7,8,9"}).classes == "5,6,7,8,9"
+    for bad, words in (("five", "write class numbers"), ("3", "at least two"),
+                       ("1,1", "at least two different")):  # fmt: skip
+        with pytest.raises(SpecError, match=words):
+            TrainConfig(classes=bad).validate()
+    spec, _ = source()
+    with pytest.raises(SpecError, match=r"needs one output per class \(5\)"):
+        fit.check_fit(spec, TrainConfig(dataset="mnist-sample", classes="5,6,7,8,9"))
+    fit.check_fit(few_labels.model(), TrainConfig(dataset="mnist-sample", classes="5,6,7,8,9"))
+
+
+def test_frozen_layers_cost_no_gradient_memory_and_fewer_flops():
+    spec, _ = source()
+    model = models.build(spec)
+    names = frozenset(transfer.frozen_names(model, ("all-but-last",)))
+    full = fit.estimate_memory(spec, 64, "adam")
+    frozen = fit.estimate_memory(spec, 64, "adam", frozen=names)
+    head = sum(p.numel() for n, p in model.named_parameters() if n not in names) * 4
+    assert frozen.gradients == head and frozen.optimizer_state == 2 * head
+    assert frozen.total < full.total - 2 * (full.gradients - head)
+    task = named("image")
+    config = TrainConfig(dataset="mnist-sample")
+    assert task.flops_per_sample(spec, config, names) < 0.5 * task.flops_per_sample(spec, config)
+
+
+def test_the_cli_learns_five_new_digits_from_the_model_of_the_first_five(tmp_path):
+    folder = few_labels.FOLDER
+    done = cli("train", "--spec", str(folder / "spec.json"), "--dataset", "mnist-sample",
+               "--classes", "5,6,7,8,9", "--examples-per-class", "10", "--epochs", "5",
+               "--batch-size", "10", "--init-from", str(folder), "--freeze", "first:8",
+               "--out", str(tmp_path), "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["classes"] == ["5", "6", "7", "8", "9"] and summary["samples"] == 250
+    assert summary["frozen"] and summary["start_from"] == "digits-0-4"
+    assert summary["test_accuracy"] > 0.8  # five new digits from 50 images, convolutions frozen
+    plain = cli("train", "--spec", str(folder / "spec.json"), "--dataset", "mnist-sample",
+                "--classes", "5,6,7,8,9", "--examples-per-class", "10", "--epochs", "1",
+                "--init-from", str(folder), "--freeze", "all-but-last", "--no-save")  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert "classes 5, 6, 7, 8, 9" in plain.stdout and "frozen" in plain.stdout

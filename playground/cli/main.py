@@ -321,6 +321,9 @@ def _print_summary(s: dict, task: Task) -> None:
         frozen = ", ".join(s["frozen"]) or "-"
         print(f"started from {s['start_from']}: {len(s['copied'])} weights copied, "
               f"{len(s['new'])} new, {len(s['frozen'])} frozen ({frozen})")  # fmt: skip
+    if s.get("classes"):
+        kept = s["classes"]
+        print(f"trained on classes {', '.join(kept)} only (as 0 to {len(kept) - 1})")
     if s.get("run_dir"):
         print(f"saved to {s['run_dir']}")
 

@@ -27,10 +27,11 @@ SUMMARY_KEYS = ("flops", "energy_wh", "co2_g", "samples")
 logger = logging.getLogger(__name__)
 
 
-def count_flops(task, spec, config) -> float:
-    """The task's FLOPs per training sample; 0 if counting fails (the job loses only that)."""
+def count_flops(task, spec, config, frozen: frozenset[str] = frozenset()) -> float:
+    """The task's FLOPs per training sample (`frozen`: parameters that get no gradient); 0 if
+    counting fails (the job loses only that)."""
     try:
-        return float(task.flops_per_sample(spec, config))
+        return float(task.flops_per_sample(spec, config, frozen))
     except Exception:
         logger.exception("could not count the FLOPs of %s", getattr(spec, "name", spec))
         return 0.0
@@ -47,11 +48,17 @@ def server_assumptions() -> Assumptions:
         return Assumptions()
 
 
-def training_flops(make: Callable[[], tuple[torch.nn.Module, Callable[[], torch.Tensor]]]) -> int:
+def training_flops(
+    make: Callable[[], tuple[torch.nn.Module, Callable[[], torch.Tensor]]],
+    frozen: frozenset[str] = frozenset(),
+) -> int:
     """FLOPs of one training step (forward and backward) of the model that `make` builds: it
-    returns (model, a function giving the step's loss). Called under the meta device."""
+    returns (model, a function giving the step's loss). Called under the meta device. Frozen
+    parameters get no gradient, so the backward pass skips their share."""
     with torch.device("meta"):
         model, loss_of = make()
+        for name, p in model.named_parameters():
+            p.requires_grad_(name not in frozen)
         with FlopCounterMode(display=False) as counter:
             loss_of().backward()
     del model

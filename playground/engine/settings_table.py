@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +32,11 @@ class Setting:
     why: str = ""  # what the range means, for the message when a value is out of it
     choices: str | None = None  # a registry by name ("datasets", ...), or "devices"
     place: str = "data"  # data / optimizer / run (the three columns), more-1..3 (the expander)
-    widget: str = "number"  # number, slider, select or toggle
+    widget: str = "number"  # number, slider, select, toggle or text
     step: float | None = None
     needs: tuple[str, Any] | None = None  # only used when that setting has that value
     noun: str = ""  # what messages call it (default: its name in words)
+    parse: Callable[[Any], Any] | None = None  # text settings: raises SpecError if malformed
 
     def check(self, value: Any, registries: Mapping[str, Mapping] | None = None) -> None:
         """SpecError in words if `value` is not one this setting takes (`registries`: where
@@ -54,6 +55,8 @@ class Setting:
                     f"There is no {words} {value!r}; choose one of {', '.join(names)}.",
                     field=self.name,
                 )
+        elif self.parse is not None:
+            self.parse(value)
         elif self.low is not None and not self._in_range(value):
             raise SpecError(
                 f"{words.capitalize()} is {value}, but must be from {self.range_text}: {self.why}.",

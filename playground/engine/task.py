@@ -162,7 +162,7 @@ class Task:
         """What a finished job adds to its summary (test scores, calibration)."""
         return {}
 
-    def flops_per_sample(self, spec, config) -> float:
+    def flops_per_sample(self, spec, config, frozen: frozenset[str] = frozenset()) -> float:
         """FLOPs that one training sample costs, forward and backward, as engine/cost.py counts
         them on the meta device (0: not known). A run's FLOPs are this x its samples."""
         return 0.0

@@ -40,6 +40,24 @@ class Start:
         return self
 
 
+class FrozenBatchNorm1d(nn.BatchNorm1d):
+    """A frozen batch norm: it normalises with the statistics it was copied with, in training
+    too (a small batch's own statistics would differ from what the layers after it learned)."""
+
+    def train(self, mode: bool = True):
+        return super().train(False)
+
+
+class FrozenBatchNorm2d(nn.BatchNorm2d):
+    __doc__ = FrozenBatchNorm1d.__doc__
+
+    def train(self, mode: bool = True):
+        return super().train(False)
+
+
+_FROZEN_NORMS = {nn.BatchNorm1d: FrozenBatchNorm1d, nn.BatchNorm2d: FrozenBatchNorm2d}
+
+
 @dataclass(frozen=True)
 class Row:
     name: str
@@ -126,8 +144,9 @@ def begin(model: nn.Module, start: Start) -> list[Row]:
     frozen = {r.name for r in rows if r.frozen}
     for prefix, module in model.named_modules():  # a frozen batch norm keeps its statistics
         own = [f"{prefix}.{n}" if prefix else n for n, _ in module.named_parameters(recurse=False)]
-        if isinstance(module, nn.modules.batchnorm._BatchNorm) and own and set(own) <= frozen:
-            module.momentum = 0.0
+        if type(module) in _FROZEN_NORMS and own and set(own) <= frozen:
+            module.__class__ = _FROZEN_NORMS[type(module)]
+            module.eval()
     if frozen >= {n for n, _ in model.named_parameters()}:
         raise SpecError("Every layer is frozen: leave at least one to train.")
     scales = {}

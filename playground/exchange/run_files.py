@@ -151,6 +151,15 @@ NAMES = frozenset({"copied", "new", "frozen", "classes"})  # lists of weight nam
 MAX_NAMES = 4096
 
 
+def _names(value: object) -> bool:
+    """A list of weight names or labels, not too long."""
+    return (
+        isinstance(value, list)
+        and len(value) <= MAX_NAMES
+        and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value)
+    )
+
+
 def clean_summary(data: object) -> dict:
     """A summary as code may rely on: numbers finite, texts short; anything else left out."""
     if not isinstance(data, dict):
@@ -172,9 +181,8 @@ def clean_summary(data: object) -> dict:
             clean[key] = value
         elif isinstance(value, str):
             clean[key] = value[:MAX_TEXT]
-        elif key in NAMES and isinstance(value, list) and len(value) <= MAX_NAMES:
-            if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
-                clean[key] = [v[:200] if isinstance(v, str) else v for v in value]
+        elif key in NAMES and _names(value):
+            clean[key] = [v[:200] if isinstance(v, str) else v for v in value]
     return clean
 
 

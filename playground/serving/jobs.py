@@ -345,7 +345,8 @@ class TrainingJob:
                 history.save(self.history, writer.path)
             saved_epochs[0] = epochs
 
-        self.flops_per_sample = cost.count_flops(task, self.spec, config)
+        frozen = frozenset(started_from.get("frozen", ()))
+        self.flops_per_sample = cost.count_flops(task, self.spec, config, frozen)
         meter = cost.EnergyMeter(device, self.assumptions)
         self._set(Status.RUNNING, "Training.")
         started = time.time()

@@ -116,7 +116,7 @@ def load(value: str) -> Choice:
     if value == PRETRAINED:
         run = pretrained.run()
         return Choice(
-            "Pretrained", run.spec, _info(run.config.dataset), run.config.loss, _pretrained(),
+            "Pretrained", run.spec, _info(run.config), run.config.loss, _pretrained(),
             "", "pretrained", value, temperature=temperature_of(run.summary),
         )  # fmt: skip
     if value == LIVE:
@@ -126,7 +126,7 @@ def load(value: str) -> Choice:
         return Choice(
             f"Live: {job.name}",
             job.spec,
-            _info(job.config.dataset),
+            _info(job.config),
             job.config.loss,
             job.inference_model(),
             "It follows the job's newest weights.",
@@ -143,7 +143,7 @@ def load(value: str) -> Choice:
             return Choice(
                 f"This session's {job.name}",
                 job.spec,
-                _info(job.config.dataset),
+                _info(job.config),
                 job.config.loss,
                 job.inference_model(),
                 version=_job_version(job),
@@ -161,7 +161,7 @@ def load(value: str) -> Choice:
     return Choice(
         f"Run {run.name}",
         run.spec,
-        _info(run.config.dataset),
+        _info(run.config),
         run.config.loss,
         model,
         version=f"{path}:{mtime}",
@@ -182,5 +182,11 @@ def _job_version(job) -> str:
     return f"job:{job.id}:{latest[0] if latest else 0}"
 
 
-def _info(dataset: str) -> catalog.DatasetInfo:
-    return catalog.DATASETS.get(dataset, catalog.DATASETS["mnist"])
+def _info(config) -> catalog.DatasetInfo:
+    """What a model was trained on (the classes it kept, where it kept some)."""
+    if config.dataset not in catalog.DATASETS:
+        return catalog.DATASETS["mnist"]
+    try:
+        return catalog.info_of(config)
+    except SpecError:
+        return catalog.DATASETS[config.dataset]

@@ -5,6 +5,7 @@ carries the choice (?start=RUN) where the run is visible to the one who opens it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,14 @@ from safetensors.torch import load_file
 
 from playground import ASSETS
 from playground.engine import transfer
+from playground.engine.cost import count_flops, flops_text
+from playground.engine.memory import size_text
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.exchange.runs import load_run, visible_runs
-from playground.tasks.image import models
+from playground.tasks.image import few_labels, models
+from playground.tasks.image.data import available
+from playground.tasks.image.fit import estimate_memory
 from playground.ui import state
 from playground.ui.text import plain
 
@@ -38,6 +43,7 @@ class Page:
     shipped: dict[str, tuple[str, str]]
     label: str = "Start from"
     use: Callable[[object], None] = state.set_spec
+    ready: tuple[str, str, Callable[[], None]] | None = None  # a ready experiment's button
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -73,9 +79,30 @@ def _from_link(page: Page, found: dict[str, str]) -> None:
         st.session_state[f"{page.key}-link-missed"] = wanted
 
 
+_KEPT = ("source", "freeze", "copied-lr")  # the picker's widgets, kept across pages
+
+
+def kept(page: Page) -> dict:
+    """The session's choices for `page` (they outlive its widgets, which Streamlit forgets on
+    another page): source, freeze, copied-lr."""
+    return st.session_state.setdefault(f"{page.key}-kept", {})
+
+
 def picker(page: Page, spec, meta_model: Callable[[object, str], torch.nn.Module]):
     """The start that the next job takes (None: random weights); problems said in words.
     `meta_model(spec, folder)`: the next model on the meta device as it would start from it."""
+    choices = kept(page)
+    for name in _KEPT:
+        if f"{page.key}-{name}" not in st.session_state and name in choices:
+            st.session_state[f"{page.key}-{name}"] = choices[name]
+    try:
+        return _picker(page, spec, meta_model)
+    finally:
+        choices.update({n: st.session_state[f"{page.key}-{n}"] for n in _KEPT
+                        if f"{page.key}-{n}" in st.session_state})  # fmt: skip
+
+
+def _picker(page: Page, spec, meta_model):
     found = sources(page)
     _from_link(page, found)
     key = f"{page.key}-source"
@@ -85,6 +112,10 @@ def picker(page: Page, spec, meta_model: Callable[[object, str], torch.nn.Module
             st.warning(plain(f"The link names the run {missed}, which you cannot see (it is "
                              "someone else's, or was deleted): the next model starts from "
                              "random weights."), icon=":material/link_off:")  # fmt: skip
+        if page.ready is not None:
+            label, about, load = page.ready
+            st.button(label, on_click=load, key=f"{page.key}-ready", help=about,
+                      icon=":material/science:")  # fmt: skip
         if st.session_state.get(key) not in found:
             st.session_state[key] = SCRATCH
         choice = st.selectbox(page.label, list(found), format_func=found.get, key=key)
@@ -156,5 +187,86 @@ def image_model(spec, folder: str) -> torch.nn.Module:
         return models.build(spec)
 
 
-_CNN = ("The pretrained CNN", "the pretrained CNN")
-IMAGE = Page("image", "transfer", {str(ASSETS / "pretrained"): _CNN})
+def _digits_experiment() -> None:
+    """Digits 0-4 -> 5-9 with 10 labels a digit, frozen features, compared with scratch (a
+    button's callback: it runs before the widgets it sets)."""
+    dataset = "mnist" if available("mnist") else "mnist-sample"
+    spec = few_labels.model()
+    state.set_spec(spec)
+    state.set_config(few_labels.fine_tune_config(dataset))
+    model = image_model(spec, "")
+    frozen = {n.rsplit(".", 1)[0] for n in transfer.frozen_names(model, few_labels.FREEZE)}
+    layers = [x for x in transfer.layers_with_weights(model) if x in frozen]
+    kept(IMAGE).update({"source": str(few_labels.FOLDER), "freeze": layers,
+                        "copied-lr": 1.0})  # fmt: skip
+    for name in _KEPT:
+        st.session_state.pop(f"{IMAGE.key}-{name}", None)
+    st.session_state["transfer-compare"] = True
+
+
+_SHIPPED = {
+    str(ASSETS / "pretrained"): ("The pretrained CNN (all ten digits)", "the pretrained CNN"),
+    str(few_labels.FOLDER): ("Digits 0-4: a CNN pretrained on MNIST 0-4 only",
+                             "the model of digits 0-4"),
+}  # fmt: skip
+_READY = (
+    "Ready experiment: digits 0-4, then 5-9 from 10 examples each",
+    "Start from a model that has seen only the digits 0-4, learn 5-9 from 50 labelled images "
+    "with its convolutions frozen, and compare with the same model from scratch.",
+    _digits_experiment,
+)
+IMAGE = Page("image", "transfer", _SHIPPED, ready=_READY)
+
+
+def build_view(spec, config) -> set[int]:
+    """Build's "Frozen layers": the same choice as Train's, with what freezing saves (the
+    step's memory and FLOPs without the frozen layers' gradients); the frozen layers' indexes."""
+    choices = kept(IMAGE)
+    source = choices.get("source", SCRATCH)
+    with st.expander("Frozen layers", expanded=bool(choices.get("freeze"))):
+        if source == SCRATCH or not Path(source).is_dir():
+            st.caption("Freezing keeps a trained model's layers as they are: choose the model "
+                       "to start from on Train (Start from a trained model), then freeze its "
+                       "layers here or there.")  # fmt: skip
+            return set()
+        model = image_model(spec, source)
+        layers = transfer.layers_with_weights(model)
+        wanted = [x for x in choices.get("freeze", []) if x in layers]
+        shown = st.session_state.get("build-frozen")
+        if shown is None or not set(shown) <= set(layers):  # first shown here, or a new model
+            st.session_state["build-frozen"] = wanted
+        label = {x: f"{int(x.split('.')[0]) + 1}: {spec.layers[int(x.split('.')[0])].label}"
+                 for x in layers}  # fmt: skip
+        same = "The same choice as on Train: no gradient, no optimizer state."
+        frozen = st.multiselect("Frozen layers", layers, format_func=label.get,
+                                key="build-frozen", help=same)  # fmt: skip
+        if frozen != wanted:
+            choices["freeze"] = frozen
+            st.session_state.pop(f"{IMAGE.key}-freeze", None)  # Train shows it from here
+        names = frozenset(transfer.frozen_names(model, tuple(frozen)))
+        _savings(spec, config, names)
+        return {int(x.split(".")[0]) for x in frozen}
+
+
+@functools.lru_cache(maxsize=32)  # counted on the meta device, once per model and choice
+def _flops(task, spec, config, names: frozenset[str]) -> float:
+    return count_flops(task, spec, config, names)
+
+
+def _savings(spec, config, names: frozenset[str]) -> None:
+    if not names:
+        st.caption("No layer is frozen: every weight trains.")
+        return
+    task = named("image")
+    both = [estimate_memory(spec, config.batch_size, config.optimizer, frozen=f).total
+            for f in (names, frozenset())]  # fmt: skip
+    flops = [_flops(task, spec, config, f) for f in (names, frozenset())]
+    cols = st.columns(2)
+    cols[0].metric("Memory of a step", size_text(both[0]),
+                   f"{size_text(both[0] - both[1])} frozen" if both[0] < both[1] else None,
+                   delta_color="inverse")  # fmt: skip
+    cols[1].metric("Training FLOPs per image", flops_text(flops[0]),
+                   f"-{1 - flops[0] / flops[1]:.0%}" if flops[1] else None,
+                   delta_color="inverse")  # fmt: skip
+    st.caption("Frozen weights get no gradient and no optimizer state, and the backward pass "
+               "skips what only they need.")  # fmt: skip

@@ -6,6 +6,7 @@ schedules.py; they are listed here too.)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.records import SpecError
 from playground.engine.schedules import SCHEDULES, Schedule
 from playground.tasks.image.layers import ACTIVATIONS, LAYERS, Activation, LayerKind
 
@@ -127,6 +129,7 @@ class DatasetInfo:
     fallback: str | None = None  # dataset used when this one is unavailable offline
     credit: str = ""
     train_images: int = 60_000  # in its training file, before validation is held out
+    subset: tuple[int, ...] = ()  # the classes kept (their numbers in the full set), or all
 
 
 _DIGITS = tuple(str(d) for d in range(10))
@@ -301,3 +304,42 @@ PRESETS: dict[str, Preset] = {
         ),
     ]
 }
+
+
+def parse_classes(text: str) -> tuple[int, ...]:
+    """ "5,6,7,8,9" -> (5, 6, 7, 8, 9); "" -> () (all); SpecError in words otherwise."""
+    if not text.strip():
+        return ()
+    try:
+        keep = tuple(int(x) for x in text.replace(" ", "").split(","))
+    except ValueError:
+        raise SpecError(
+            f"Classes {text!r}: write class numbers from 0 with commas between, like 5,6,7,8,9.",
+            field="classes",
+        ) from None
+    if len(set(keep)) != len(keep) or len(keep) < 2 or min(keep) < 0:
+        raise SpecError(
+            f"Classes {text!r}: name at least two different classes, numbered from 0.",
+            field="classes",
+        )
+    return keep
+
+
+def subset(info: DatasetInfo, keep: tuple[int, ...]) -> DatasetInfo:
+    """The dataset with only the classes `keep`, numbered 0.. in that order."""
+    if not keep:
+        return info
+    if max(keep) >= len(info.classes):
+        raise SpecError(
+            f"{info.label} has no class {max(keep)}: its classes are 0 to "
+            f"{len(info.classes) - 1} ({', '.join(info.classes)}).",
+            field="classes",
+        )
+    share = len(keep) / len(info.classes)
+    return dataclasses.replace(info, classes=tuple(info.classes[c] for c in keep), subset=keep,
+                               train_images=round(info.train_images * share))  # fmt: skip
+
+
+def info_of(config) -> DatasetInfo:
+    """The data a training config learns from: its dataset, or the classes of it it keeps."""
+    return subset(DATASETS[config.dataset], parse_classes(getattr(config, "classes", "")))

@@ -90,7 +90,8 @@ def _eval(args: argparse.Namespace) -> int:
     run = load_run(args.run_dir)
     dataset = args.dataset or run.config.dataset
     device = pick_device(args.device)
-    data = load(dataset, args.data_dir, val_fraction=0.0, device=device)
+    keep = catalog.parse_classes(run.config.classes) if dataset == run.config.dataset else ()
+    data = load(dataset, args.data_dir, val_fraction=0.0, classes=keep, device=device)
     model = prepare(run.model(), device, run.config.channels_last)
     start = time.perf_counter()
     loss, accuracy = evaluate(

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from playground import ASSETS, ROOT
+from playground.engine.records import SpecError
 from playground.tasks.image import catalog, idx
 from playground.tasks.image.idx import DataError, DataUnavailable
 
@@ -89,6 +90,7 @@ def load(
     val_fraction: float = 0.1,
     train_limit: int = 0,
     examples_per_class: int = 0,
+    classes: tuple[int, ...] = (),
     seed: int = 0,
     device: torch.device | str = "cpu",
     download: bool = True,
@@ -117,12 +119,29 @@ def load(
         info = fallback
     train_x, train_y, test_x, test_y = tensors
     train_x, train_y, val_x, val_y = _split(train_x, train_y, val_fraction)
+    if classes:  # the same validation images as the full set's, of these classes
+        try:
+            info = catalog.subset(info, classes)
+        except SpecError as e:
+            raise DataError(e.message) from None
+        train_x, train_y = only(train_x, train_y, classes)
+        val_x, val_y = only(val_x, val_y, classes)
+        test_x, test_y = only(test_x, test_y, classes)
     if examples_per_class:
         train_x, train_y = balanced(train_x, train_y, examples_per_class, seed)
     if train_limit:
         train_x, train_y = train_x[:train_limit], train_y[:train_limit]
     data = Dataset(info, train_x, train_y, val_x, val_y, test_x, test_y, note)
     return data.to(device)
+
+
+def only(x: torch.Tensor, y: torch.Tensor, keep: tuple[int, ...]):
+    """The images of the classes `keep`, labelled 0, 1, ... in that order."""
+    wanted = torch.tensor(keep, dtype=torch.long)
+    mask = torch.isin(y, wanted)
+    lookup = torch.full((max(keep) + 1,), -1, dtype=torch.long)
+    lookup[wanted] = torch.arange(len(keep))
+    return x[mask], lookup[y[mask]]
 
 
 def balanced(x: torch.Tensor, y: torch.Tensor, per_class: int, seed: int):

@@ -46,7 +46,7 @@ def check_fit(
     bytes) that one training step and a pass over the validation and test images fit in
     memory; return the layers' output shapes."""
     config.validate()
-    data = catalog.DATASETS[config.dataset]
+    data = catalog.info_of(config)
     shapes = spec.validate(data.input_shape)
     out = shapes[-1]
     last = f"The last layer (layer {len(shapes)}, {spec.layers[-1].label})"
@@ -120,29 +120,37 @@ def check_memory(estimate: MemoryEstimate, budget: int) -> None:
 
 
 def estimate_memory(
-    spec: ModelSpec, batch_size: int, optimizer: str, input_shape: Shape | None = None
+    spec: ModelSpec,
+    batch_size: int,
+    optimizer: str,
+    input_shape: Shape | None = None,
+    frozen: frozenset[str] = frozenset(),
 ) -> MemoryEstimate:
-    """The memory of one training step of `spec` (SpecError if the spec does not validate)."""
-    return _estimate_memory(spec, batch_size, optimizer, tuple(input_shape or spec.input_shape))
+    """The memory of one training step of `spec` (SpecError if the spec does not validate);
+    `frozen` names parameters that train no more: no gradient, no optimizer state."""
+    return _estimate_memory(spec, batch_size, optimizer, tuple(input_shape or spec.input_shape),
+                            frozenset(frozen))  # fmt: skip
 
 
 @functools.lru_cache(maxsize=64)  # pages ask again on every rerun; specs are hashable
-def _estimate_memory(spec: ModelSpec, batch_size: int, optimizer: str, shape: Shape):
+def _estimate_memory(spec: ModelSpec, batch_size: int, optimizer: str, shape: Shape,
+                     frozen: frozenset[str] = frozenset()):  # fmt: skip
     summary = models.summarize(spec, shape)
     with torch.device("meta"):
         model = models.build(spec, shape)
     weights = sum(p.numel() for p in model.parameters()) * FLOAT_BYTES
+    trained = sum(p.numel() for n, p in model.named_parameters() if n not in frozen) * FLOAT_BYTES
     saved = saved_per_child(model, torch.zeros((2, *shape), device="meta"))
     layers = tuple(
         LayerMemory(row.index, row.label, row.output_shape, saved.get(i, 0))
         for i, row in enumerate(summary.layers)
     )
-    state = catalog.OPTIMIZERS[optimizer].state_per_weight * weights
+    state = catalog.OPTIMIZERS[optimizer].state_per_weight * trained
     convs = any(isinstance(m, nn.Conv2d) for m in model.modules())
     copies = CONV_BACKWARD_COPIES if convs else BACKWARD_COPIES
-    return MemoryEstimate(batch_size, optimizer, weights, weights, state, layers,
-                          optimizer_step_scratch(model, optimizer), copies,
-                          WEIGHT_COPIES * weights)  # fmt: skip
+    scratch = optimizer_step_scratch(model, optimizer) * trained // max(1, weights)
+    return MemoryEstimate(batch_size, optimizer, weights, trained, state, layers, scratch,
+                          copies, WEIGHT_COPIES * weights)  # fmt: skip
 
 
 def estimate_pass(spec: ModelSpec, input_shape: Shape | None = None) -> PassMemory:

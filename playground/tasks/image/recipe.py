@@ -57,6 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
             "balanced, seeded choice of this many training images of each class (never the "
             "validation or test images), to see what starting from a trained model is worth.",
             0, 1_000_000, "0 means all images", place="more-1", step=10),
+    Setting("classes", str, "", "Classes (blank: all)", "Train on these classes only, e.g. "
+            "5,6,7,8,9: they are numbered 0, 1, ... in that order, so the last layer needs one "
+            "output per class kept (a model of all ten starts with a new last layer).",
+            place="more-1", widget="text", parse=catalog.parse_classes),
     Setting("warmup_epochs", float, 0.0, "Warm-up epochs", "The learning rate rises from ~0 "
             "over this many epochs.", 0.0, 1000.0, "epochs", place="more-1", step=0.5),
     Setting("label_smoothing", float, 0.0, "Label smoothing", "Cross-entropy only: a share of "

@@ -52,7 +52,7 @@ class ImageTask(Task):
         check_fit(spec, config, memory_budget)
 
     def planned_samples(self, config: TrainConfig) -> float:
-        info = catalog.DATASETS[config.dataset]
+        info = catalog.info_of(config)
         images = info.train_images * (1 - config.val_fraction)
         if config.examples_per_class:
             images = min(images, config.examples_per_class * len(info.classes))
@@ -66,14 +66,16 @@ class ImageTask(Task):
         data = load(
             config.dataset, data_dir, val_fraction=config.val_fraction,
             train_limit=config.train_limit, examples_per_class=config.examples_per_class,
-            seed=config.seed, device=device, mirrors=mirrors,
+            classes=catalog.parse_classes(config.classes), seed=config.seed, device=device,
+            mirrors=mirrors,
         )  # fmt: skip
         return data if extra is None else data.with_extra(*extra)  # drawings: (x, y, repeat)
 
     def data_key(self, config: TrainConfig) -> str:
         return (
             f"{config.dataset}:{config.val_fraction}:{config.train_limit}:"
-            f"{config.examples_per_class}:{config.seed if config.examples_per_class else 0}"
+            f"{config.examples_per_class}:{config.seed if config.examples_per_class else 0}:"
+            f"{config.classes}"
         )
 
     def warm_up_data(self, data: Dataset, batches: int, config: TrainConfig) -> Dataset:
@@ -88,14 +90,14 @@ class ImageTask(Task):
     def prepare(self, model: nn.Module, device, config: TrainConfig) -> nn.Module:
         return prepare(model, device, config.channels_last)
 
-    def flops_per_sample(self, spec: ModelSpec, config: TrainConfig) -> float:
+    def flops_per_sample(self, spec: ModelSpec, config: TrainConfig, frozen=frozenset()) -> float:
         shape = catalog.DATASETS[config.dataset].input_shape
 
         def make():
             model = models.build(spec)
             return model, lambda: model(torch.zeros((2, *shape))).float().sum()
 
-        return training_flops(make) / 2
+        return training_flops(make, frozen) / 2
 
     def scaled(self, spec: ModelSpec, factor: float, how: str = "width") -> ModelSpec:
         """Every layer's channels and units but the last's times `factor` (depth: the
@@ -147,7 +149,8 @@ class ImageTask(Task):
                                                                               batch)}  # fmt: skip
 
     def describe(self, spec, config: TrainConfig, data, memory_budget=None) -> dict:
-        about = {"dataset": data.name if data is not None else config.dataset,
+        kept = {"classes": list(catalog.info_of(config).classes)} if config.classes else {}
+        about = {**kept, "dataset": data.name if data is not None else config.dataset,
                  "parameters": sum(p.numel() for p in models.build(spec).parameters()),
                  "test_accuracy": None}  # results() sets it when the job finishes  # fmt: skip
         if data is not None:
@@ -176,7 +179,7 @@ class ImageTask(Task):
         return f": test accuracy {test:.2%}" if isinstance(test, float) else ""
 
     def advice(self, config: TrainConfig, epochs) -> str | None:
-        return stall_advice(config, epochs, len(catalog.DATASETS[config.dataset].classes))
+        return stall_advice(config, epochs, len(catalog.info_of(config).classes))
 
     def table_row(self, run) -> dict:
         return model_card.table_row(run)

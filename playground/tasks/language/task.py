@@ -186,7 +186,7 @@ class LanguageTask(Task):
             "perplexity": math.exp(min(loss, 50)),
         }
 
-    def flops_per_sample(self, spec: GPTSpec, config) -> float:
+    def flops_per_sample(self, spec: GPTSpec, config, frozen=frozenset()) -> float:
         """Per token: a sequence of the full context, over its tokens."""
 
         def make():
@@ -194,7 +194,7 @@ class LanguageTask(Task):
             ids = torch.zeros((1, spec.context), dtype=torch.long)
             return model, lambda: model(ids).float().sum()
 
-        return training_flops(make) / spec.context
+        return training_flops(make, frozen) / spec.context
 
     def scaled(self, spec: GPTSpec, factor: float, how: str = "width") -> GPTSpec:
         """Wider (width a multiple of the heads, at least 2 a head), deeper, or both."""

@@ -14,7 +14,8 @@ from playground.ui.text import plain
 
 
 def _run(dataset: str, choice: Choice) -> tuple[Dataset, evaluation.TestScores]:
-    data = load(dataset)
+    keep = choice.dataset.subset if dataset == choice.dataset.name else ()
+    data = load(dataset, classes=keep)
     scores = evaluation.test_scores(
         choice.model, data.test_x, data.test_y, choice.dataset, choice.loss,
         batch_size=pass_batch_size(choice.spec, state.memory_budget()),

@@ -268,9 +268,9 @@ def _shapes_so_far(spec: ModelSpec) -> tuple:
             return ()
 
 
-def summary_table_and_diagram() -> None:
-    """Per-layer table (output shape, parameters, MACs, totals) and the diagram, for the part of
-    the model that validates."""
+def summary_table_and_diagram(frozen: set[int] = frozenset()) -> None:
+    """Per-layer table (output shape, parameters, MACs, totals; `frozen` layers marked) and the
+    diagram, for the part of the model that validates."""
     spec = state.spec()
     shapes = _shapes_so_far(spec)
     if not shapes:
@@ -288,6 +288,7 @@ def summary_table_and_diagram() -> None:
             "parameters": r.params,
             "MACs": r.macs,
             "memory": size_text(m.saved_per_image * config.batch_size),
+            **({"frozen": "frozen" if r.index - 1 in frozen else ""} if frozen else {}),
         }
         for r, m in zip(summary.layers, memory.layers, strict=True)
     ]

@@ -63,6 +63,8 @@ def widget(where, s: Setting, value, key: str, disabled: bool = False, registrie
     extra: dict = {"key": key, "disabled": disabled, "help": s.help or None}
     if s.widget == "toggle":
         return where.toggle(s.label, value, **extra)
+    if s.widget == "text":
+        return where.text_input(s.label, value, **extra).strip()
     if s.widget == "select":
         options, labels = _choices(s, registries)
         if s.name == "optimizer":

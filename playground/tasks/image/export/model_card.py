@@ -49,6 +49,8 @@ def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None
     `files` says what each file beside it is (exchange/bundles.py)."""
     spec, config, s = run.spec, run.config, run.summary
     info = catalog.DATASETS.get(s.get("dataset", config.dataset), catalog.DATASETS[config.dataset])
+    if config.classes and info.name == config.dataset:
+        info = catalog.info_of(config)
     summary = models.summarize(spec)
     loss = catalog.LOSSES[config.loss]
     lines = [
@@ -140,7 +142,8 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
     """Precision, recall and F1 of each class on the test set, where the data is here."""
     config = run.config
     try:
-        dataset = data.load(config.dataset, download=False, val_fraction=0.0)
+        dataset = data.load(config.dataset, download=False, val_fraction=0.0,
+                            classes=catalog.parse_classes(config.classes))  # fmt: skip
         model = run.model()
     except (data.DataError, SpecError):
         return ["Per-class scores: the test set is not on this server.", ""]

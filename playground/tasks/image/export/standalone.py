@@ -39,7 +39,7 @@ def script(
     finished run's `summary` puts the accuracy the app reached in its docstring."""
     config.validate()
     model = models.build(spec)
-    info = catalog.DATASETS[config.dataset]
+    info = catalog.info_of(config)
     pieces = [
         _header(spec, config, info, origin, summary),
         parts.IMPORTS,
@@ -99,6 +99,7 @@ def _settings(spec, config, info, model) -> str:
         f"VAL_FRACTION = {config.val_fraction!r}  # of the training images, held out",
         f"EXAMPLES_PER_CLASS = {config.examples_per_class}  # few labels: images a class (0: all)",
         f"TRAIN_LIMIT = {config.train_limit}  # train on at most this many images (0: all)",
+        f"KEEP_CLASSES = {info.subset!r}  # train on these classes only, as 0, 1, ... (): all",
         "VAL_SEED = 20240917  # the same validation images for every seed",
         f"MEAN, STD = {info.mean!r}, {info.std!r}  # of the training pixels (0-1)",
         f"CLASSES = {len(info.classes)}",

@@ -68,6 +68,15 @@ DATA = '''
         return x[train], y[train], x[val], y[val]
 
 
+    def only(x, y, keep):
+        """The images of the classes keep, labelled 0, 1, ... in that order."""
+        wanted = torch.tensor(keep, dtype=torch.long)
+        mask = torch.isin(y, wanted)
+        lookup = torch.full((max(keep) + 1,), -1, dtype=torch.long)
+        lookup[wanted] = torch.arange(len(keep))
+        return x[mask], lookup[y[mask]]
+
+
     def balanced(x, y, per_class, seed):
         """per_class training images of each class, chosen by seed, the classes mixed."""
         generator = torch.Generator().manual_seed(seed)
@@ -203,6 +212,10 @@ MAIN = '''
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         x, y, test_x, test_y = load_data(args.data_dir)
         x, y, val_x, val_y = split(x, y)
+        if KEEP_CLASSES:
+            x, y = only(x, y, KEEP_CLASSES)
+            val_x, val_y = only(val_x, val_y, KEEP_CLASSES)
+            test_x, test_y = only(test_x, test_y, KEEP_CLASSES)
         if EXAMPLES_PER_CLASS:
             x, y = balanced(x, y, EXAMPLES_PER_CLASS, SEED)
         if TRAIN_LIMIT:
