@@ -34,8 +34,8 @@ config = setup.settings_form()
 setup.corpus_and_tokens()
 st.header("The model")
 spec, problem = setup.model_form()
-setup.numbers(spec, config)
 begin = session.start_picker(spec)
+setup.numbers(spec, config, begin)
 compare = begin is not None and st.checkbox(
     "Compare with training from scratch",
     key="language-compare",

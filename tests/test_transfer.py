@@ -228,3 +228,18 @@ def test_the_cli_learns_five_new_digits_from_the_model_of_the_first_five(tmp_pat
                 "--init-from", str(folder), "--freeze", "all-but-last", "--no-save")  # fmt: skip
     assert plain.returncode == 0, plain.stderr
     assert "classes 5, 6, 7, 8, 9" in plain.stdout and "frozen" in plain.stdout
+
+
+def test_a_gpts_frozen_blocks_cost_no_gradient_memory_and_fewer_flops():
+    from playground.tasks.language import fit as language_fit
+    from playground.tasks.language.task import LANGUAGE
+
+    spec = load_run(LANGUAGE.pretrained).spec
+    model = LANGUAGE.build(spec)
+    names = frozenset(transfer.frozen_names(model, ("tokens", "positions", "blocks.0")))
+    full = language_fit.estimate_memory(spec, spec.vocab, 12, "adamw")
+    frozen = language_fit.estimate_memory(spec, spec.vocab, 12, "adamw", names)
+    kept = sum(p.numel() for n, p in model.named_parameters() if n in names) * 4
+    assert full.gradients - frozen.gradients == kept and frozen.total < full.total
+    config = load_run(LANGUAGE.pretrained).config
+    assert LANGUAGE.flops_per_sample(spec, config, names) < LANGUAGE.flops_per_sample(spec, config)

@@ -27,11 +27,14 @@ from playground.tasks.language.specs import GPTSpec
 
 
 @functools.lru_cache(maxsize=64)
-def estimate_memory(spec: GPTSpec, vocab: int, batch_size: int, optimizer: str) -> MemoryEstimate:
-    """The memory of one training step of `spec` over a vocabulary of `vocab` tokens."""
+def estimate_memory(spec: GPTSpec, vocab: int, batch_size: int, optimizer: str,
+                    frozen: frozenset[str] = frozenset()) -> MemoryEstimate:  # fmt: skip
+    """The memory of one training step of `spec` over a vocabulary of `vocab` tokens (`frozen`:
+    parameters that get no gradient and no optimizer state)."""
     with torch.device("meta"):
         model = build(spec, vocab)
     weights = sum(p.numel() for p in model.parameters()) * FLOAT_BYTES
+    trained = sum(p.numel() for n, p in model.named_parameters() if n not in frozen) * FLOAT_BYTES
     inputs = torch.zeros((2, spec.context), dtype=torch.long, device="meta")
     saved = sum(saved_per_child(model, inputs).values())
     logits = spec.context * vocab * FLOAT_BYTES  # per sequence; the loss keeps its log-softmax
@@ -39,15 +42,15 @@ def estimate_memory(spec: GPTSpec, vocab: int, batch_size: int, optimizer: str) 
         LayerMemory(1, f"{spec.layers} blocks of {spec.width}", (spec.context, spec.width), saved),
         LayerMemory(2, f"scores of {vocab:,} tokens", (spec.context, vocab), 2 * logits),
     )
-    state = OPTIMIZERS[optimizer].state_per_weight * weights
+    state = OPTIMIZERS[optimizer].state_per_weight * trained
     return MemoryEstimate(
         batch_size,
         optimizer,
         weights,
-        weights,
+        trained,
         state,
         layers,
-        optimizer_step_scratch(model, optimizer),
+        optimizer_step_scratch(model, optimizer) * trained // max(1, weights),
         BACKWARD_COPIES,
         WEIGHT_COPIES * weights,
     )

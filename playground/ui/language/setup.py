@@ -4,19 +4,23 @@ model's size and the switches that teach what each part is for, and the training
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 from collections import Counter
 
 import streamlit as st
+import torch
 
+from playground.engine import transfer
 from playground.engine.memory import size_text
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
+from playground.exchange.runs import load_run
 from playground.tasks.language import corpora, data
 from playground.tasks.language.fit import estimate_memory
 from playground.tasks.language.recipe import REGISTRIES, SETTINGS, LanguageConfig
 from playground.tasks.language.specs import LIMITS, NORMS, OBJECTIVES, POSITIONS
-from playground.tasks.language.task import PRESETS, preset
+from playground.tasks.language.task import LANGUAGE, PRESETS, preset
 from playground.ui import state
 from playground.ui.language import session
 from playground.ui.text import plain
@@ -201,18 +205,24 @@ def model_form():
     return new, None
 
 
-def numbers(spec, config: LanguageConfig) -> None:
-    """Parameters, FLOPs per token and the memory of a training step, for the model as set."""
+def numbers(spec, config: LanguageConfig, begin=None) -> None:
+    """Parameters, FLOPs per token and the memory of a training step, for the model as set
+    (with the layers that `begin`, a transfer.Start, freezes left out of the step)."""
     try:
         own = session.own_text()[1] if config.corpus == corpora.OWN and session.own_text() else None
         vocab = _tokenizer(config, spec.objective == "masked", own).size
     except SpecError:
         return
+    if begin is not None and begin.folder:
+        vocab = load_run(begin.folder).spec.vocab  # a start keeps its tokenizer
     full = dataclasses.replace(spec, vocab=vocab)
     params = full.parameters()
+    frozen = _frozen(full, begin)
     attention = 2 * spec.layers * spec.context * spec.width  # scores and sums, per token
     flops = 6 * params + 6 * attention  # forward and backward (Kaplan et al.'s 6N, + attention)
-    memory = estimate_memory(full, vocab, config.batch_size, config.optimizer)
+    memory = estimate_memory(full, vocab, config.batch_size, config.optimizer, frozen)
+    if frozen:
+        flops = _counted(full, config, frozen)
     budget = state.memory_budget()
     cols = st.columns(3)
     cols[0].metric("Parameters", f"{params:,}")
@@ -220,13 +230,31 @@ def numbers(spec, config: LanguageConfig) -> None:
         "Training FLOPs per token",
         f"{flops:,.0f}",
         help="About 6 x parameters (a multiply and an add, forward and twice "
-        "backward), plus the attention over the context.",
+        "backward), plus the attention over the context"
+        + ("; counted without the frozen layers' gradients." if frozen else "."),
     )
     cols[2].metric(
         "Memory of a step",
         size_text(memory.total),
         help=f"Batch of {config.batch_size}; this server allows {size_text(budget)} per job.",
     )
+
+
+@functools.lru_cache(maxsize=16)  # counted on the meta device, once per model and choice
+def _counted(spec, config, frozen: frozenset[str]) -> float:
+    return LANGUAGE.flops_per_sample(spec, config, frozen)
+
+
+def _frozen(spec, begin) -> frozenset[str]:
+    """The parameters `begin` freezes in a model of `spec` (none without a start)."""
+    if begin is None or not begin.freeze:
+        return frozenset()
+    with torch.device("meta"):
+        model = LANGUAGE.build(spec)
+    try:
+        return frozenset(transfer.frozen_names(model, begin.freeze))
+    except SpecError:
+        return frozenset()
 
 
 def settings_form() -> LanguageConfig:
