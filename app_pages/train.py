@@ -3,6 +3,7 @@ and your runs."""
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.serving.sweeps import CompareJob
@@ -20,7 +21,7 @@ from playground.ui.train import (
     watch,
 )
 
-st.title("Train")
+st.title(_("Train"))
 if token := share.token():  # a watch link: someone's job or run, read-only
     watch.page(token)
     st.stop()
@@ -30,8 +31,10 @@ for note in state.restart_notes():
     st.warning(plain(note), icon=":material/restart_alt:")
 if state.linked_job_is_not_yours():
     st.warning(
-        "The job in this link belongs to someone else: ask its owner to share it (Share gives "
-        "a link to watch it). Here you can train your own.",
+        _(
+            "The job in this link belongs to someone else: ask its owner to share it (Share gives "
+            "a link to watch it). Here you can train your own."
+        ),
         icon=":material/lock:",
     )
 job = state.job()
@@ -41,26 +44,35 @@ if job is not None:  # the job first: it is what the user came back for
     live.view(job)
     if isinstance(job, CompareJob):
         compare_view.show(job)
-    st.subheader("Settings for the next run")
+    st.subheader(_("Settings for the next run"))
 
 spec = state.spec()
-st.caption(f"Model: {plain(spec.name)} ({len(spec.layers)} layers). Change it on the Build page.")
+st.caption(
+    _("Model: {name} ({layers} layers). Change it on the Build page.").format(
+        name=plain(spec.name), layers=len(spec.layers)
+    )
+)
 config = train_form.form()
 start = start_from.picker(start_from.IMAGE, spec, start_from.image_model)
 compare = start is not None and st.checkbox(
-    "Compare with training from scratch",
+    _("Compare with training from scratch"),
     key="transfer-compare",
-    help="Train the same recipe twice, from this model and from random weights, as one job, "
-    "and see what starting from it bought.",
+    help=_(
+        "Train the same recipe twice, from this model and from random weights, as one job, "
+        "and see what starting from it bought."
+    ),
 )
 busy = state.busy_reason()
 problem = layer_editor.problem()
 if problem is not None:
-    st.error(plain(f"This model cannot be trained: {problem.message}"), icon=":material/error:")
-    st.page_link("app_pages/build.py", label="Fix it on Build", icon=":material/construction:")
+    st.error(
+        plain(_("This model cannot be trained: {problem}").format(problem=problem.message)),
+        icon=":material/error:",
+    )
+    st.page_link("app_pages/build.py", label=_("Fix it on Build"), icon=":material/construction:")
 buttons = st.container(horizontal=True, vertical_alignment="bottom")
 if buttons.button(
-    "Start training",
+    _("Start training"),
     type="primary",
     icon=":material/play_arrow:",
     disabled=busy is not None or problem is not None,
@@ -79,7 +91,7 @@ if buttons.button(
         st.rerun()
 experiment_link.copy_link(train=True, where=buttons)
 buttons.download_button(
-    "Training script",
+    _("Training script"),
     lambda: standalone.script(spec, config),  # written when clicked
     file_name=standalone.file_name(spec),
     mime="text/x-python",
@@ -87,13 +99,15 @@ buttons.download_button(
     icon=":material/code:",
     on_click="ignore",
     disabled=problem is not None,
-    help="One Python file, needing only torch and torchvision, that trains this model with "
-    "these settings.",
+    help=_(
+        "One Python file, needing only torch and torchvision, that trains this model with "
+        "these settings."
+    ),
 )
 with buttons:
     scale_start.scale_it("image")
 if busy is not None:
     st.caption(plain(busy))
 
-st.header("Runs")
+st.header(_("Runs"))
 runs_view.runs_table()

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from playground.engine.i18n import N_
+
 
 @dataclass(frozen=True)
 class Optimizer:
@@ -39,12 +41,16 @@ OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in [
         Optimizer(
-            "sgd", "SGD", "Plain gradient descent: step = -lr x gradient.", 0.05, torch.optim.SGD
+            "sgd",
+            N_("SGD"),
+            N_("Plain gradient descent: step = -lr x gradient."),
+            0.05,
+            torch.optim.SGD,
         ),
         Optimizer(
             "momentum",
-            "SGD with momentum",
-            "Keeps 90% of the last step, so it rolls through small bumps and narrow valleys.",
+            N_("SGD with momentum"),
+            N_("Keeps 90% of the last step, so it rolls through small bumps and narrow valleys."),
             0.02,
             torch.optim.SGD,
             {"momentum": 0.9},
@@ -52,8 +58,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
         ),
         Optimizer(
             "nesterov",
-            "Nesterov momentum",
-            "Momentum that looks ahead: the gradient is taken where the step will land.",
+            N_("Nesterov momentum"),
+            N_("Momentum that looks ahead: the gradient is taken where the step will land."),
             0.02,
             torch.optim.SGD,
             {"momentum": 0.9, "nesterov": True},
@@ -61,40 +67,40 @@ OPTIMIZERS: dict[str, Optimizer] = {
         ),
         Optimizer(
             "adam",
-            "Adam",
-            "Momentum plus a per-weight step size from recent squared gradients.",
+            N_("Adam"),
+            N_("Momentum plus a per-weight step size from recent squared gradients."),
             1e-3,
             torch.optim.Adam,
             state_per_weight=2,
         ),
         Optimizer(
             "adamw",
-            "AdamW",
-            "Adam with weight decay applied to the weights directly, not through the gradient.",
+            N_("AdamW"),
+            N_("Adam with weight decay applied to the weights directly, not through the gradient."),
             1e-3,
             torch.optim.AdamW,
             state_per_weight=2,
         ),
         Optimizer(
             "rmsprop",
-            "RMSprop",
-            "Divides each step by a running average of squared gradients.",
+            N_("RMSprop"),
+            N_("Divides each step by a running average of squared gradients."),
             1e-3,
             torch.optim.RMSprop,
             state_per_weight=1,
         ),
         Optimizer(
             "adagrad",
-            "Adagrad",
-            "Step sizes shrink for weights that have had large gradients so far.",
+            N_("Adagrad"),
+            N_("Step sizes shrink for weights that have had large gradients so far."),
             1e-2,
             torch.optim.Adagrad,
             state_per_weight=1,
         ),
         Optimizer(
             "adadelta",
-            "Adadelta",
-            "Adagrad without the ever-shrinking step; its lr is usually 1.",
+            N_("Adadelta"),
+            N_("Adagrad without the ever-shrinking step; its lr is usually 1."),
             1.0,
             torch.optim.Adadelta,
             state_per_weight=2,

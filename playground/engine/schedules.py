@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from playground.engine.i18n import N_
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -17,13 +19,13 @@ class Schedule:
 SCHEDULES: dict[str, Schedule] = {
     s.name: s
     for s in [
-        Schedule("constant", "Constant", "The same learning rate throughout."),
-        Schedule("step", "Step", "Multiplied by gamma every few epochs."),
-        Schedule("cosine", "Cosine", "Falls from lr to 0 along half a cosine."),
+        Schedule("constant", N_("Constant"), N_("The same learning rate throughout.")),
+        Schedule("step", N_("Step"), N_("Multiplied by gamma every few epochs.")),
+        Schedule("cosine", N_("Cosine"), N_("Falls from lr to 0 along half a cosine.")),
         Schedule(
             "one_cycle",
-            "One-cycle",
-            "Rises from lr/25 to lr over the first 30% of steps, then falls to almost 0.",
+            N_("One-cycle"),
+            N_("Rises from lr/25 to lr over the first 30% of steps, then falls to almost 0."),
         ),
     ]
 }

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from playground.engine import cost
+from playground.engine import cost, i18n
 from playground.engine.controls import duration_text
+from playground.engine.i18n import _
 from playground.engine.task import Number
 from playground.serving import curves
 
@@ -50,21 +51,22 @@ class ViewCache:
         is older than `refresh` (or the job has ended); then one caller builds, others wait."""
         # a pause shows once its last step is in: held is part of the status for the cache
         key = (job.log.version, (job.status, bool(getattr(job, "held", False))), job.total_steps)
+        view_id = f"{job.id}:{i18n.current()}"  # its words are in the watcher's language
         with self._lock:
-            cached = self._views.get(job.id)
-            building = self._building.setdefault(job.id, threading.Lock())
+            cached = self._views.get(view_id)
+            building = self._building.setdefault(view_id, threading.Lock())
         if cached is not None and self._fresh(cached, key):
             return cached
         with building:
             with self._lock:
-                cached = self._views.get(job.id)
+                cached = self._views.get(view_id)
             if cached is not None and self._fresh(cached, key):
                 return cached  # built by another page while this one waited
             view = build(job, key)
             with self._lock:
                 self.builds += 1
-                self._views[job.id] = view
-                self._views.move_to_end(job.id)
+                self._views[view_id] = view
+                self._views.move_to_end(view_id)
                 while len(self._views) > KEEP:
                     gone, _ = self._views.popitem(last=False)
                     self._building.pop(gone, None)
@@ -86,12 +88,15 @@ def build(job, key: tuple) -> JobView:
     limit = getattr(job.config, "time_limit", 0.0)  # a time limit replaces the steps
     if not job.status.ended and limit:
         seconds = last.seconds if last else 0.0
-        progress = (min(1.0, seconds / limit), f"{seconds:.0f} s of {limit:g} s of training")
+        progress = (min(1.0, seconds / limit), _("{seconds} s of {limit} s of training").format(
+            seconds=f"{seconds:.0f}", limit=f"{limit:g}"))  # fmt: skip
     elif not job.status.ended:
         total, done = job.total_steps, last.step if last else 0
-        text = f"Step {done:,} of {total:,}" if total else "Loading the data"
+        text = (_("Step {done} of {total}").format(done=f"{done:,}", total=f"{total:,}")
+                if total else _("Loading the data"))  # fmt: skip
         if last and total and done < total:
-            text += f" · about {duration_text((total - done) * last.seconds / done)} left"
+            left = duration_text((total - done) * last.seconds / done)
+            text += " · " + _("about {time} left").format(time=left)
         progress = (min(1.0, done / total) if total else 0.0, text)
     return JobView(
         key=key,
@@ -121,10 +126,11 @@ def _compute(job, last) -> Number:
     spent = cost.costs(per, samples, cost.cpu_or_rated_wh(job.device, seconds, assumptions),
                        assumptions)  # fmt: skip
     return Number(
-        "Compute",
+        _("Compute"),
         cost.flops_text(spent["flops"]),
-        help=f"Operations so far (counted), about {spent['energy_wh']:.3g} Wh and "
-        f"{spent['co2_g']:.3g} g CO2 ({assumptions.text()}).",
+        help=_("Operations so far (counted), about {wh} Wh and {co2} g CO2 ({why}).").format(
+            wh=f"{spent['energy_wh']:.3g}", co2=f"{spent['co2_g']:.3g}", why=assumptions.text()
+        ),
     )
 
 

@@ -4,24 +4,25 @@ a coloured badge, its progress, and its place in the queue."""
 from __future__ import annotations
 
 from playground.engine.controls import duration_text
+from playground.engine.i18n import N_, _
 from playground.engine.metrics import Status
 from playground.serving.jobs import TrainingJob
 from playground.serving.manager import QueueSpot
 
 _BADGES = {
-    Status.QUEUED: ("gray", "queued"),
-    Status.RUNNING: ("blue", "training"),
-    Status.PAUSED: ("orange", "paused"),
-    Status.FINISHED: ("green", "finished"),
-    Status.STOPPED: ("gray", "stopped"),
-    Status.DIVERGED: ("red", "diverged"),
-    Status.FAILED: ("red", "failed"),
+    Status.QUEUED: ("gray", N_("queued")),
+    Status.RUNNING: ("blue", N_("training")),
+    Status.PAUSED: ("orange", N_("paused")),
+    Status.FINISHED: ("green", N_("finished")),
+    Status.STOPPED: ("gray", N_("stopped")),
+    Status.DIVERGED: ("red", N_("diverged")),
+    Status.FAILED: ("red", N_("failed")),
 }
 
 
 def badge(job: TrainingJob) -> str:
     color, word = _BADGES[job.status]
-    return f":{color}-badge[{word}]"
+    return f":{color}-badge[{_(word)}]"
 
 
 def progress_text(job: TrainingJob) -> str:
@@ -29,24 +30,29 @@ def progress_text(job: TrainingJob) -> str:
     last, epochs = job.log.last_step(), job.log.epochs()
     parts = []
     if last is not None:
-        parts.append(f"epoch {last.epoch} / {job.task.epochs(job.config)}")
+        parts.append(_("epoch {epoch} / {epochs}").format(
+            epoch=last.epoch, epochs=job.task.epochs(job.config)))  # fmt: skip
     vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
     if vals:
-        parts.append(f"val accuracy {vals[-1]:.1%}")
+        parts.append(_("val accuracy {value}").format(value=f"{vals[-1]:.1%}"))
     test = job.summary.get("test_accuracy")
     if test is not None:
-        parts.append(f"test accuracy {test:.2%}")
+        parts.append(_("test accuracy {value}").format(value=f"{test:.2%}"))
     return " · ".join(parts)
 
 
 def queue_text(spot: QueueSpot | None) -> str:
     """'Position 2 in the queue: it starts in about 4 min.'"""
     if spot is None:
-        return "Starting."
-    where = "Next in the queue" if spot.position == 1 else f"Position {spot.position} in the queue"
+        return _("Starting.")
+    where = (_("Next in the queue") if spot.position == 1
+             else _("Position {n} in the queue").format(n=spot.position))  # fmt: skip
     if spot.seconds is None:
-        return f"{where}: the start time is not known yet."
+        return _("{where}: the start time is not known yet.").format(where=where)
     if spot.seconds < 1:
-        return f"{where}: it starts in a moment."
-    words = "at the latest in" if spot.at_most else "in about"
-    return f"{where}: it starts {words} {duration_text(spot.seconds)}."
+        return _("{where}: it starts in a moment.").format(where=where)
+    if spot.at_most:
+        text = _("{where}: it starts at the latest in {time}.")
+    else:
+        text = _("{where}: it starts in about {time}.")
+    return text.format(where=where, time=duration_text(spot.seconds))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, models
-from playground.ui import identity, state, visibility
+from playground.ui import identity, lang, state, visibility
 from playground.ui.job_status import badge, progress_text
 from playground.ui.text import plain
 
@@ -20,13 +21,16 @@ def render(page_is_live: bool = False) -> None:
     with st.sidebar:
         try:
             total = models.summarize(spec).total_params
-            model = f"{len(spec.layers)} layers, {total:,} parameters"
+            model = _("{layers} layers, {parameters} parameters").format(
+                layers=len(spec.layers), parameters=f"{total:,}"
+            )
         except SpecError:
-            model = "does not validate yet: see Build"
-        st.markdown(f"**Model:** {plain(spec.name)}  \n{model}")
-        st.markdown(f"**Dataset:** {catalog.DATASETS[config.dataset].label}")
+            model = _("does not validate yet: see Build")
+        words = {"model": _("Model"), "dataset": _("Dataset"), "device": _("Device")}
+        st.markdown(f"**{words['model']}:** {plain(spec.name)}  \n{model}")
+        st.markdown(f"**{words['dataset']}:** {_(catalog.DATASETS[config.dataset].label)}")
         device = state.machine_device() if config.device == "auto" else config.device
-        st.markdown(f"**Device:** {device}")
+        st.markdown(f"**{words['device']}:** {device}")
         job = state.job()
         if job is not None:
             poll = not job.status.ended and not page_is_live
@@ -37,11 +41,13 @@ def render(page_is_live: bool = False) -> None:
 def _job_status(job_id: str, every: float | None, page_is_live: bool) -> None:
     @st.fragment(run_every=every)
     def show() -> None:
+        lang.current()  # a fragment's run: this session's language again
         job = state.manager().owned(state.owner(), job_id)
         if job is None:
             return
-        progress = "live on this page" if page_is_live and job.active else progress_text(job)
-        st.markdown(f"**Job:** {plain(job.name)}  \n{badge(job)}  \n{progress}")
+        progress = _("live on this page") if page_is_live and job.active else progress_text(job)
+        word = _("Job")
+        st.markdown(f"**{word}:** {plain(job.name)}  \n{badge(job)}  \n{progress}")
         if every and job.status.ended:
             st.rerun()  # one full run to switch polling off everywhere
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from playground.engine.i18n import N_
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.engine.schedules import SCHEDULES, Schedule
@@ -79,29 +80,29 @@ LOSSES: dict[str, Loss] = {
     for x in [
         Loss(
             "cross_entropy",
-            "Cross-entropy",
-            "Softmax, then -log of the probability of the true class. The usual choice.",
+            N_("Cross-entropy"),
+            N_("Softmax, then -log of the probability of the true class. The usual choice."),
             lambda out, y, k, s: F.cross_entropy(out, y, label_smoothing=s),
             _one_output_per_class,
         ),
         Loss(
             "nll",
-            "NLL (after log-softmax)",
-            "Negative log-likelihood of log-softmax outputs: cross-entropy in two steps.",
+            N_("NLL (after log-softmax)"),
+            N_("Negative log-likelihood of log-softmax outputs: cross-entropy in two steps."),
             lambda out, y, k, s: F.nll_loss(F.log_softmax(out, dim=1), y),
             _one_output_per_class,
         ),
         Loss(
             "mse",
-            "MSE on one-hot",
-            "Mean squared error between the outputs and the one-hot target: learns slower.",
+            N_("MSE on one-hot"),
+            N_("Mean squared error between the outputs and the one-hot target: learns slower."),
             lambda out, y, k, s: F.mse_loss(out, F.one_hot(y, k).to(out.dtype)),
             _one_output_per_class,
         ),
         Loss(
             "bce",
-            "Binary cross-entropy",
-            "Each output is a yes/no sigmoid: one output for two classes, or one per class.",
+            N_("Binary cross-entropy"),
+            N_("Each output is a yes/no sigmoid: one output for two classes, or one per class."),
             _bce,
             _bce_fits,
             _sigmoids,
@@ -133,15 +134,15 @@ class DatasetInfo:
 
 
 _DIGITS = tuple(str(d) for d in range(10))
-_MNIST_CREDIT = "MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0)"
+_MNIST_CREDIT = N_("MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0)")
 
 DATASETS: dict[str, DatasetInfo] = {
     d.name: d
     for d in [
         DatasetInfo(
             "mnist",
-            "MNIST digits",
-            "70,000 handwritten digits, 28x28 grey.",
+            N_("MNIST digits"),
+            N_("70,000 handwritten digits, 28x28 grey."),
             (1, 28, 28),
             _DIGITS,
             0.1307,
@@ -153,8 +154,8 @@ DATASETS: dict[str, DatasetInfo] = {
         ),
         DatasetInfo(
             "mnist-sample",
-            "MNIST sample (bundled)",
-            "10,000 training and 2,000 test digits from MNIST, shipped with the app.",
+            N_("MNIST sample (bundled)"),
+            N_("10,000 training and 2,000 test digits from MNIST, shipped with the app."),
             (1, 28, 28),
             _DIGITS,
             0.1307,
@@ -166,8 +167,8 @@ DATASETS: dict[str, DatasetInfo] = {
         ),
         DatasetInfo(
             "fashion-mnist",
-            "Fashion-MNIST",
-            "70,000 photos of clothes in 10 kinds, 28x28 grey.",
+            N_("Fashion-MNIST"),
+            N_("70,000 photos of clothes in 10 kinds, 28x28 grey."),
             (1, 28, 28),
             (
                 "T-shirt/top",
@@ -185,19 +186,19 @@ DATASETS: dict[str, DatasetInfo] = {
             0.3530,
             "FashionMNIST",
             "FashionMNIST",
-            credit="Fashion-MNIST by Zalando Research (MIT licence)",
+            credit=N_("Fashion-MNIST by Zalando Research (MIT licence)"),
         ),
         DatasetInfo(
             "kmnist",
-            "Kuzushiji-MNIST",
-            "70,000 cursive Japanese characters in 10 classes, 28x28 grey.",
+            N_("Kuzushiji-MNIST"),
+            N_("70,000 cursive Japanese characters in 10 classes, 28x28 grey."),
             (1, 28, 28),
             ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
             0.1918,
             0.3483,
             "KMNIST",
             "KMNIST",
-            credit="Kuzushiji-MNIST by CODH (CC BY-SA 4.0)",
+            credit=N_("Kuzushiji-MNIST by CODH (CC BY-SA 4.0)"),
         ),
     ]
 }
@@ -222,8 +223,8 @@ PRESETS: dict[str, Preset] = {
     for p in [
         Preset(
             "seed-cnn",
-            "Seed CNN",
-            "The classic Keras MNIST CNN: two conv + pool stages and a small dense head.",
+            N_("Seed CNN"),
+            N_("The classic Keras MNIST CNN: two conv + pool stages and a small dense head."),
             (
                 ("conv2d", {"out_channels": 32, "kernel_size": 3}, "relu"),  # 32x26x26
                 ("maxpool2d", {"kernel_size": 2}, "none"),  # 32x13x13
@@ -237,8 +238,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "mlp",
-            "MLP 784-128-64-10",
-            "No convolutions: every pixel connects to every unit.",
+            N_("MLP 784-128-64-10"),
+            N_("No convolutions: every pixel connects to every unit."),
             (
                 ("flatten", {}, "none"),  # 784
                 ("linear", {"out_features": 128}, "relu"),
@@ -248,8 +249,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "lenet5",
-            "LeNet-5",
-            "LeCun's 1998 network: 5x5 convs, average pooling, tanh.",
+            N_("LeNet-5"),
+            N_("LeCun's 1998 network: 5x5 convs, average pooling, tanh."),
             (
                 ("conv2d", {"out_channels": 6, "kernel_size": 5, "padding": 2}, "tanh"),  # 6x28x28
                 ("avgpool2d", {"kernel_size": 2}, "none"),  # 6x14x14
@@ -263,8 +264,11 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "bn-cnn",
-            "BatchNorm CNN",
-            "Two stages of two convs with BatchNorm, dropout and augmentation: >= 99.5% on MNIST.",
+            N_("BatchNorm CNN"),
+            N_(
+                "Two stages of two convs with BatchNorm, dropout and augmentation: "
+                ">= 99.5% on MNIST."
+            ),
             (
                 ("conv2d", {"out_channels": 32, "kernel_size": 3}, "none"),  # 32x26x26
                 ("batchnorm", {}, "relu"),
@@ -288,10 +292,12 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "fast-cnn",
-            "Fast CNN",
-            "What speed means: two 5x5 conv + pool stages and one Linear layer, 2 epochs: "
-            "99.1% on MNIST in about 8 s of training on a 2-core CPU (3 seeds: 99.08% on "
-            "average, none below 98.98%).",
+            N_("Fast CNN"),
+            N_(
+                "What speed means: two 5x5 conv + pool stages and one Linear layer, 2 epochs: "
+                "99.1% on MNIST in about 8 s of training on a 2-core CPU (3 seeds: 99.08% on "
+                "average, none below 98.98%)."
+            ),
             (
                 ("conv2d", {"out_channels": 16, "kernel_size": 5}, "relu"),  # 16x24x24
                 ("maxpool2d", {"kernel_size": 2}, "none"),  # 16x12x12

@@ -12,6 +12,7 @@ from torch import nn
 
 from playground import ASSETS
 from playground.engine.cost import training_flops
+from playground.engine.i18n import _
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
 from playground.tasks.image import calibration, catalog, evaluation, models
@@ -162,21 +163,22 @@ class ImageTask(Task):
         smoothed = smooth([s.loss for s in steps[-200:]])[-1] if steps else None
         vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
         return [
-            Number("Epoch", f"{last.epoch if last else 0} / {config.epochs}"),
-            Number("Train loss", "-" if smoothed is None else f"{smoothed:.4f}",
-                   help="Smoothed over the last batches."),
-            Number("Val accuracy", f"{vals[-1]:.2%}" if vals else "-",
+            Number(_("Epoch"), f"{last.epoch if last else 0} / {config.epochs}"),
+            Number(_("Train loss"), "-" if smoothed is None else f"{smoothed:.4f}",
+                   help=_("Smoothed over the last batches.")),
+            Number(_("Val accuracy"), f"{vals[-1]:.2%}" if vals else "-",
                    f"{vals[-1] - vals[-2]:+.2%}" if len(vals) > 1 else None),
-            Number("Samples/s", f"{last.samples_per_second:,.0f}" if last else "-"),
+            Number(_("Samples/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
         ]  # fmt: skip
 
     def result_numbers(self, summary: dict) -> list[Number]:
         test = summary.get("test_accuracy")
-        return [Number("Test accuracy", f"{test:.2%}" if isinstance(test, float) else "-")]
+        return [Number(_("Test accuracy"), f"{test:.2%}" if isinstance(test, float) else "-")]
 
     def result_text(self, summary: dict) -> str:
         test = summary.get("test_accuracy")
-        return f": test accuracy {test:.2%}" if isinstance(test, float) else ""
+        return _(": test accuracy {value}").format(value=f"{test:.2%}") if isinstance(
+            test, float) else ""  # fmt: skip
 
     def advice(self, config: TrainConfig, epochs) -> str | None:
         return stall_advice(config, epochs, len(catalog.info_of(config).classes))

@@ -16,6 +16,7 @@ from torch import nn
 
 from playground import ASSETS
 from playground.engine.cost import training_flops
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
@@ -235,19 +236,19 @@ class LanguageTask(Task):
         smoothed = smooth([s.loss for s in steps[-200:]])[-1] if steps else None
         vals = [e.val_loss for e in epochs if e.val_loss is not None]
         return [
-            Number("Step", _step_text(last, config)),
+            Number(_("Step"), _step_text(last, config)),
             Number(
-                "Train loss",
+                _("Train loss"),
                 "-" if smoothed is None else f"{smoothed:.3f}",
-                help="Nats per token, smoothed over the last steps.",
+                help=_("Nats per token, smoothed over the last steps."),
             ),
             Number(
-                "Val loss",
+                _("Val loss"),
                 f"{vals[-1]:.3f}" if vals else "-",
                 f"{vals[-1] - vals[-2]:+.3f}" if len(vals) > 1 else None,
-                help="Nats per token on text it never trains on.",
+                help=_("Nats per token on text it never trains on."),
             ),
-            Number("Tokens/s", f"{last.samples_per_second:,.0f}" if last else "-"),
+            Number(_("Tokens/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
         ]
 
     def result_numbers(self, summary: dict) -> list[Number]:

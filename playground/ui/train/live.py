@@ -10,13 +10,14 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.engine.controls import duration_text
+from playground.engine.i18n import _, ngettext
 from playground.engine.metrics import Status
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
 from playground.serving.jobs import TrainingJob
 from playground.serving.live_view import view_of
 from playground.serving.manager import WatchedJob
-from playground.ui import share, state, visibility
+from playground.ui import lang, share, state, visibility
 from playground.ui.job_status import badge, queue_text
 from playground.ui.text import plain
 
@@ -32,24 +33,24 @@ def controls(job: TrainingJob) -> None:
     if job.status is Status.QUEUED:
         cols = st.columns([1, 1, 4], vertical_alignment="bottom")
         cols[0].button(
-            "Cancel", key="job-cancel", on_click=_act, args=(job.id, "stop"),
-            icon=":material/cancel:", help="Leave the queue; nothing is saved.",
+            _("Cancel"), key="job-cancel", on_click=_act, args=(job.id, "stop"),
+            icon=":material/cancel:", help=_("Leave the queue; nothing is saved."),
         )  # fmt: skip
         _share_button(cols[1], job)
     elif job.active:
         cols = st.columns([1, 1, 2, 1, 1], vertical_alignment="bottom")
         if job.status is Status.PAUSED:
             cols[0].button(
-                "Resume", key="job-resume", on_click=_act, args=(job.id, "resume"),
+                _("Resume"), key="job-resume", on_click=_act, args=(job.id, "resume"),
                 icon=":material/play_arrow:",
             )  # fmt: skip
         else:
             cols[0].button(
-                "Pause", key="job-pause", on_click=_act, args=(job.id, "pause"),
+                _("Pause"), key="job-pause", on_click=_act, args=(job.id, "pause"),
                 icon=":material/pause:",
             )  # fmt: skip
         cols[1].button(
-            "Stop", key="job-stop", on_click=_act, args=(job.id, "stop"), icon=":material/stop:"
+            _("Stop"), key="job-stop", on_click=_act, args=(job.id, "stop"), icon=":material/stop:"
         )
         _learning_rate(job, cols[2], cols[3])
         _share_button(cols[4], job)
@@ -75,9 +76,9 @@ def _share(job_id: str) -> None:
 
 def _share_button(where, job: TrainingJob) -> None:
     where.button(
-        "Share", key="job-share", on_click=_share, args=(job.id,), icon=":material/share:",
+        _("Share"), key="job-share", on_click=_share, args=(job.id,), icon=":material/share:",
         disabled=job.share_token is not None,
-        help="A link for others to watch this job live, read-only.",
+        help=_("A link for others to watch this job live, read-only."),
     )  # fmt: skip
 
 
@@ -85,23 +86,25 @@ def _learning_rate(job: TrainingJob, field, apply) -> None:
     last = job.log.last_step()
     current = job.lr
     new_lr = field.number_input(
-        "Learning rate of the running job",
+        _("Learning rate of the running job"),
         min_value=1e-6,
         max_value=100.0,
         value=current,
         step=1e-4,
         format="%.6g",
         key=f"live-lr-{job.id}",
-        help="Changes apply from the next step (the schedule then follows the new value).",
+        help=_("Changes apply from the next step (the schedule then follows the new value)."),
     )
-    if apply.button("Apply", key="job-apply-lr", disabled=new_lr == current):
+    if apply.button(_("Apply"), key="job-apply-lr", disabled=new_lr == current):
         try:
             state.manager().control(state.owner(), job.id).set_lr(new_lr)
         except (SpecError, NotAllowed) as e:
             st.error(plain(e))
         else:
-            now = f" (now {last.lr:.3g} at step {last.step})" if last else ""
-            st.toast(f"Learning rate set to {new_lr:g}{now}; it applies from the next step.")
+            now = (_(" (now {lr} at step {step})").format(lr=f"{last.lr:.3g}", step=last.step)
+                   if last else "")  # fmt: skip
+            st.toast(_("Learning rate set to {lr}{now}; it applies from the next step.").format(
+                lr=f"{new_lr:g}", now=now))  # fmt: skip
             st.rerun()
 
 
@@ -111,6 +114,7 @@ def view(job: TrainingJob | WatchedJob) -> None:
 
     @st.fragment(run_every=every)
     def live() -> None:
+        lang.current()  # a fragment's run: this session's language again
         _draw(job)
         if every and job.status.ended:
             st.rerun()  # a full run, so the page stops polling and shows the ending
@@ -121,7 +125,7 @@ def view(job: TrainingJob | WatchedJob) -> None:
 def _draw(job: TrainingJob | WatchedJob) -> None:
     """The job's view as it is now: built once per new data for everyone who watches
     (live_view.py), only placed here."""
-    st.markdown(f"**{plain(job.name)}** {badge(job)} {plain(job.message)}")
+    st.markdown(f"**{plain(job.name)}** {badge(job)} {plain(_(job.message))}")
     if job.status is Status.QUEUED:
         st.info(queue_text(state.manager().spot(job)), icon=":material/hourglass_top:")
         return
@@ -144,25 +148,26 @@ def _draw(job: TrainingJob | WatchedJob) -> None:
 def _ending(job: TrainingJob) -> None:
     s = job.summary
     took = s.get("train_seconds")
-    took_text = f" in {duration_text(took)}" if took is not None else ""
+    took_text = _(" in {time}").format(time=duration_text(took)) if took is not None else ""
     status = job.status
     if status is Status.FINISHED and "members" in s:  # a sweep: its own words
-        st.success(f"{plain(job.message)}{took_text}", icon=":material/check:")
+        st.success(f"{plain(_(job.message))}{took_text}", icon=":material/check:")
     elif status is Status.FINISHED:
         acc = job.task.result_text(s)
         epochs = s.get("epochs", 0)
-        done = f"{epochs} epoch" + ("s" if epochs != 1 else "")
-        st.success(f"Finished {done}{took_text}{acc}.", icon=":material/check:")
+        done = ngettext("Finished {n} epoch", "Finished {n} epochs", epochs).format(n=epochs)
+        st.success(f"{done}{took_text}{acc}.", icon=":material/check:")
     elif status is Status.STOPPED:
-        trained = f" Trained for {duration_text(took)}." if took is not None else ""
-        st.info(f"{plain(job.message)}{trained}", icon=":material/stop_circle:")
+        trained = (_(" Trained for {time}.").format(time=duration_text(took))
+                   if took is not None else "")  # fmt: skip
+        st.info(f"{plain(_(job.message))}{trained}", icon=":material/stop_circle:")
     elif status is Status.DIVERGED:
-        st.error(f"Diverged. {plain(job.message)}", icon=":material/warning:")
+        st.error(f"{_('Diverged.')} {plain(_(job.message))}", icon=":material/warning:")
     else:
-        st.error(f"Failed. {plain(job.message)}", icon=":material/error:")
+        st.error(f"{_('Failed.')} {plain(_(job.message))}", icon=":material/error:")
     if status in (Status.FINISHED, Status.STOPPED):
         advice = job.task.advice(job.config, job.log.epochs())
         if advice:
             st.warning(plain(advice), icon=":material/trending_flat:")
     if job.run_dir is not None:
-        st.caption(f"Saved as run {plain(job.run_dir.name)}.")
+        st.caption(_("Saved as run {name}.").format(name=plain(job.run_dir.name)))

@@ -13,6 +13,7 @@ import dataclasses
 import streamlit as st
 
 from playground.engine.devices import devices
+from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.data import available, default_data_dir
@@ -20,7 +21,7 @@ from playground.tasks.image.recipe import REGISTRIES, SETTINGS, Setting, TrainCo
 from playground.ui import state
 from playground.ui.text import plain
 
-MORE = "More settings"
+MORE = N_("More settings")
 
 
 def _on_optimizer(key: str) -> None:
@@ -34,7 +35,7 @@ def form() -> TrainConfig:
     """Draw the settings; return the TrainConfig they describe (also stored in the session)."""
     c, v = state.config(), state.version("train")
     columns = st.columns(3)
-    with st.expander(MORE):
+    with st.expander(_(MORE)):
         more = st.columns(3)
     places = {"data": columns[0], "optimizer": columns[1], "run": columns[2],
               "more-1": more[0], "more-2": more[1], "more-3": more[2]}  # fmt: skip
@@ -60,30 +61,41 @@ def widget(where, s: Setting, value, key: str, disabled: bool = False, registrie
     `registries` name its choices (default: the image task's); `on_optimizer(key)` runs when
     the optimizer changes, `optimizer` is the one chosen (for the learning rate's help)."""
     registries = REGISTRIES if registries is None else registries
-    extra: dict = {"key": key, "disabled": disabled, "help": s.help or None}
+    extra: dict = {"key": key, "disabled": disabled, "help": _(s.help) or None}
+    label = _(s.label)
     if s.widget == "toggle":
-        return where.toggle(s.label, value, **extra)
+        return where.toggle(label, value, **extra)
     if s.widget == "text":
-        return where.text_input(s.label, value, **extra).strip()
+        return where.text_input(label, value, **extra).strip()
     if s.widget == "select":
         options, labels = _choices(s, registries)
         if s.name == "optimizer":
             extra.update(on_change=on_optimizer or _on_optimizer, args=(key,))
         if s.choices in registries and value in registries[s.choices]:
-            extra["help"] = registries[s.choices][value].description
+            extra["help"] = _(registries[s.choices][value].description)
         if s.choices == "devices":
-            extra["help"] = f"{s.help} auto trains on {state.machine_device()} here."
+            extra["help"] = (
+                _(s.help)
+                + " "
+                + _("auto trains on {device} here.").format(device=state.machine_device())
+            )
         index = options.index(value) if value in options else 0  # e.g. a GPU run, here on a CPU
-        return where.selectbox(s.label, options, index=index, format_func=labels.get, **extra)
+        return where.selectbox(label, options, index=index, format_func=labels.get, **extra)
     if s.name == "lr":
         usual = catalog.OPTIMIZERS[optimizer or state.config().optimizer]
-        extra["help"] = f"{s.help} {usual.label} usually works with {usual.lr:g}."
+        extra["help"] = (
+            _(s.help)
+            + " "
+            + _("{optimizer} usually works with {lr}.").format(
+                optimizer=_(usual.label), lr=f"{usual.lr:g}"
+            )
+        )
     low, high = s.kind(s.low), s.kind(s.high)
     if s.widget == "slider":
-        return where.slider(s.label, low, high, value, s.kind(s.step), **extra)
+        return where.slider(label, low, high, value, s.kind(s.step), **extra)
     if s.kind is float:
         extra["format"] = "%.6g"
-    return where.number_input(s.label, low, high, value, s.kind(s.step or 1), **extra)
+    return where.number_input(label, low, high, value, s.kind(s.step or 1), **extra)
 
 
 def _choices(s: Setting, registries) -> tuple[list, dict]:
@@ -92,7 +104,7 @@ def _choices(s: Setting, registries) -> tuple[list, dict]:
         found = devices()
         return found, {d: d for d in found}
     registry = registries[s.choices]
-    return list(registry), {name: entry.label for name, entry in registry.items()}
+    return list(registry), {name: _(entry.label) for name, entry in registry.items()}
 
 
 def _data_note(name: str) -> None:
@@ -103,12 +115,16 @@ def _data_note(name: str) -> None:
     if info.fallback:
         fallback = catalog.DATASETS[info.fallback]
         st.caption(
-            f"{info.label} is not in {folder} yet: training downloads it first, or, without a "
-            f"network, uses the {fallback.label} instead. To use a copy you have, run "
-            "`python -m playground data import FOLDER`."
+            _(
+                "{dataset} is not in {folder} yet: training downloads it first, or, without a "
+                "network, uses the {fallback} instead. To use a copy you have, run "
+                "`python -m playground data import FOLDER`."
+            ).format(dataset=_(info.label), folder=folder, fallback=_(fallback.label))
         )
     else:
         st.caption(
-            f"{info.label} is not in {folder} yet: training downloads it first (this needs a "
-            "network)."
+            _(
+                "{dataset} is not in {folder} yet: training downloads it first (this needs a "
+                "network)."
+            ).format(dataset=_(info.label), folder=folder)
         )

@@ -22,7 +22,7 @@ from playground.tasks.image.recipe import BY_NAME, SETTINGS, TrainConfig
 from playground.tasks.image.specs import ModelSpec
 
 MODEL, LAYERS = "model", "layers"
-OTHER = frozenset({"job", "watch", "embed", "embed_options", "start"})  # the pages own these
+OTHER = frozenset({"job", "watch", "embed", "embed_options", "start", "lang"})  # pages own these
 MAX_LAYERS_PARAM = 16_000  # characters of ?layers=; a model spec is a few hundred
 MAX_SPEC_JSON = 256 * 1024  # bytes, unpacked: a link cannot unpack to anything big
 

@@ -1,0 +1,114 @@
+"""The app in more than one language: gettext catalogs made and checked with Babel
+(playground/locale/<lang>/LC_MESSAGES/messages.po, in the repository), compiled in memory the
+first time a language is used (no .mo file to build or to go stale), and looked up per session:
+the language is a context variable that the page sets for its own run, never a process-wide
+`gettext.install`, since two people on one server may read two languages.
+
+    from playground.engine.i18n import _
+    st.button(_("Start training"))
+
+Numbers and dates are formatted by Babel for the language (`number`, `percent`, `when`).
+Adding a language is adding its folder under playground/locale/ (README: "Languages")."""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import gettext
+import io
+import threading
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DOMAIN = "messages"
+DEFAULT = "en"
+LANGUAGES = {"en": "English", "zh": "中文"}  # code -> its own name, as the switch shows it
+_BABEL = {"en": "en_US", "zh": "zh_Hans_CN"}  # code -> Babel's locale for numbers and dates
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT)
+_lock = threading.Lock()
+
+
+def use(language: str) -> str:
+    """Make `language` the current one (of this thread's context); returns the code used: an
+    unknown one is English."""
+    code = language if language in LANGUAGES else DEFAULT
+    _current.set(code)
+    return code
+
+
+def current() -> str:
+    return _current.get()
+
+
+def pick(*wanted: str | None) -> str:
+    """The first of `wanted` (a link's ?lang=, a cookie, the browser's locale such as
+    "zh-CN") that names a language here; else English."""
+    for value in wanted:
+        if not value:
+            continue
+        code = str(value).replace("_", "-").split("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return DEFAULT
+
+
+@functools.cache
+def catalog(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of `language` (English: the messages themselves)."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == DEFAULT or not po.is_file():
+        return gettext.NullTranslations()
+    with _lock, po.open("rb") as f:
+        messages = read_po(f, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, messages)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _(message: str) -> str:
+    """`message` in the current language (itself where the catalog has no translation)."""
+    if not message:
+        return message
+    return catalog(_current.get()).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Marks a text for the catalog where it is defined (a label in a table); it is looked up
+    with `_` where it is shown."""
+    return message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or the plural form for `n`, by the current language's plural rule."""
+    return catalog(_current.get()).ngettext(singular, plural, n)
+
+
+def number(x: float, digits: int = 0) -> str:
+    """1,234 or 1,234.5 as the current language writes numbers."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(x, format=pattern, locale=_BABEL[_current.get()])
+
+
+def percent(x: float, digits: int = 1) -> str:
+    pattern = "0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(x, format=pattern, locale=_BABEL[_current.get()])
+
+
+def when(timestamp: float) -> str:
+    """A moment (seconds since the epoch) as the current language writes dates and times."""
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(timestamp)
+    return format_datetime(moment, "medium", locale=_BABEL[_current.get()])
+
+
+def own_name(language: str) -> str:
+    """The language's name in itself (中文 for zh)."""
+    return LANGUAGES.get(language) or Locale.parse(_BABEL.get(language, "en_US")).display_name

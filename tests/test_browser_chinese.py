@@ -1,0 +1,42 @@
+"""中文 in a real Chromium: the switch in the sidebar turns Train into Chinese and keeps the
+settings chosen in English; a job trains and its live view reads in Chinese; a link with
+?lang=zh opens in Chinese in a fresh browser, while another browser stays in English."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import idle, metric
+from tests.test_browser_sharing import person, set_number
+from tests.test_browser_train import choose
+
+pytestmark = pytest.mark.browser
+
+
+def test_switch_to_chinese_train_and_a_chinese_link(browser, app_url):
+    ada = person(browser)
+    ada.goto(f"{app_url}/train")
+    ada.get_by_role("heading", name="Train").wait_for()
+    idle(ada)
+    choose(ada, "Dataset", "MNIST sample (bundled)")
+    set_number(ada, "Epochs", "2")
+    ada.get_by_text("中文", exact=True).click()  # the sidebar's switch
+    ada.get_by_role("heading", name="训练").wait_for()
+    idle(ada)
+    assert "lang=zh" in ada.url
+    expect(ada.get_by_role("combobox", name="数据集")).to_have_value("MNIST 样本（随附）")
+    expect(ada.get_by_role("spinbutton", name="轮次（epochs）", exact=True)).to_have_value("2")
+    ada.get_by_role("button", name="开始训练", exact=True).click()
+    for label in ("轮次", "训练损失", "验证准确率", "样本/秒"):
+        metric(ada, label).wait_for(timeout=120_000)
+    ada.get_by_text("已完成 2 轮").first.wait_for(timeout=300_000)
+
+    bob = person(browser)  # a fresh browser, opened from a link in Chinese
+    bob.goto(f"{app_url}/?lang=zh")
+    bob.get_by_role("heading", name="深度学习游乐场").wait_for()
+    expect(bob.get_by_role("link", name="训练").first).to_be_visible()
+    cleo = person(browser)  # and one with no link: English, on the same server at once
+    cleo.goto(f"{app_url}/train")
+    cleo.get_by_role("heading", name="Train").wait_for()
+    expect(cleo.get_by_role("button", name="Start training", exact=True)).to_be_visible()
+    for page in (ada, bob, cleo):
+        page.context.close()
