@@ -3,31 +3,32 @@ size, memory and diagram."""
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.tasks.image import catalog
 from playground.ui import start_from, state
 from playground.ui.text import plain
-from playground.ui.train import experiment_link, layer_editor
+from playground.ui.train import experiment_link, layer_editor, spec_files
 
-st.title("Build a model")
+st.title(_("Build a model"))
 experiment_link.apply(train=False)
 experiment_link.warning()
 cols = st.columns([6, 2, 2], vertical_alignment="bottom")
 cols[0].selectbox(
-    "Start from",
+    _("Start from"),
     [*catalog.PRESETS, layer_editor.EMPTY],
     format_func=lambda n: (
-        "Empty model"
+        _("Empty model")
         if n == layer_editor.EMPTY
-        else f"{catalog.PRESETS[n].label}: {catalog.PRESETS[n].description}"
+        else f"{_(catalog.PRESETS[n].label)}: {_(catalog.PRESETS[n].description)}"
     ),
     key="build-preset",
 )
 cols[1].button(
-    "Load",
+    _("Load"),
     on_click=layer_editor.load_preset,
     args=("build-preset",),
     key="build-load",
-    help="Replaces the current model.",
+    help=_("Replaces the current model."),
     icon=":material/restart_alt:",
 )
 experiment_link.copy_link(train=False, where=cols[2])
@@ -38,12 +39,12 @@ with left:
 with right:
     problem = layer_editor.problem()
     if problem is None:
-        st.success("Ready to train.", icon=":material/check:")
-        st.page_link("app_pages/train.py", label="Go to Train", icon=":material/monitoring:")
+        st.success(_("Ready to train."), icon=":material/check:")
+        st.page_link("app_pages/train.py", label=_("Go to Train"), icon=":material/monitoring:")
     else:
         st.warning(plain(f"Cannot be trained yet: {problem.message}"), icon=":material/warning:")
     frozen = start_from.build_view(state.spec(), state.config()) if problem is None else set()
     layer_editor.summary_table_and_diagram(frozen)
-    with st.expander("Import / export", expanded=False):
-        layer_editor.import_export()
-    st.caption(f"Current model: {plain(state.spec().name)}")
+    with st.expander(_("Import / export"), expanded=False):
+        spec_files.import_export()
+    st.caption(_("Current model: {name}").format(name=plain(state.spec().name)))

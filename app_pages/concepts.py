@@ -2,15 +2,24 @@
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.ui.concepts import concepts_view, optimizer_race
 
-st.title("Concepts")
+st.title(_("Concepts"))
 st.caption(
-    "The ideas training is built on, each as a small lab. Every number here is computed by "
-    "PyTorch as you change the inputs: its layers, autograd and optimizers."
+    _(
+        "The ideas training is built on, each as a small lab. Every number here is computed by "
+        "PyTorch as you change the inputs: its layers, autograd and optimizers."
+    )
 )
 labs = st.tabs(
-    ["Activation functions", "Loss functions", "Optimizers", "Backpropagation", "Regularisation"]
+    [
+        _("Activation functions"),
+        _("Loss functions"),
+        _("Optimizers"),
+        _("Backpropagation"),
+        _("Regularisation"),
+    ]
 )
 with labs[0]:
     concepts_view.activations()

@@ -4,18 +4,21 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from playground.engine.i18n import _
 from playground.explain.drawing import prepare
 from playground.ui import model_picker, visibility
 from playground.ui.inspect import draw_view, last_drawing, teach
 
 LIVE_SECONDS = 2.0
 
-st.title("Draw a digit")
+st.title(_("Draw a digit"))
 choice = model_picker.pick("draw-model")
 if choice is not None and tuple(choice.spec.input_shape) != (1, 28, 28):
     st.error(
-        f"This model takes inputs of shape {list(choice.spec.input_shape)}, not a 28x28 "
-        "drawing: pick another model.",
+        _(
+            "This model takes inputs of shape {input_shape}, not a 28x28 drawing: "
+            "pick another model."
+        ).format(input_shape=list(choice.spec.input_shape)),
         icon=":material/error:",
     )
     choice = None
@@ -25,7 +28,7 @@ def board() -> None:
     current = choice.refreshed() if choice is not None else None  # a live job's newest weights
     left, right = st.columns([1, 1])
     with left:
-        stroke = st.slider("Stroke width", 8, 40, 22, key="draw-stroke")
+        stroke = st.slider(_("Stroke width"), 8, 40, 22, key="draw-stroke")
         canvas = st_canvas(
             stroke_width=stroke,
             stroke_color="#FFFFFF",
@@ -44,11 +47,11 @@ def board() -> None:
     draw_view.step_toggles()
     if prepared is not None and not prepared.empty:
         last_drawing.keep(prepared.image)  # for Inspect
-        st.subheader("What the model sees")
+        st.subheader(_("What the model sees"))
         draw_view.what_the_model_sees(prepared)
         st.page_link(
             "app_pages/inspect.py",
-            label="Look inside: this drawing layer by layer on Inspect",
+            label=_("Look inside: this drawing layer by layer on Inspect"),
             icon=":material/visibility:",
         )
     teach.panel(current, prepared, answer)

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.ui import model_picker, visibility
 from playground.ui.inspect import evaluate_view, test_pass
 
-st.title("Evaluate")
-st.caption("How a model does on the whole test set, and where it goes wrong.")
+st.title(_("Evaluate"))
+st.caption(_("How a model does on the whole test set, and where it goes wrong."))
 choice = model_picker.pick("eval-model")
 if choice is not None and choice.model is None:
     model_picker.no_weights_yet(choice)
@@ -14,8 +15,10 @@ if choice is None or choice.model is None:
     st.stop()
 if choice.live:
     st.caption(
-        f"Following the job as it trains: the test set is run again every "
-        f"{evaluate_view.LIVE_SECONDS:.0f} s with its newest weights."
+        _(
+            "Following the job as it trains: the test set is run again every "
+            "{LIVE_SECONDS:.0f} s with its newest weights."
+        ).format(LIVE_SECONDS=evaluate_view.LIVE_SECONDS)
     )
 
 
@@ -28,8 +31,8 @@ def view() -> None:
     matrix = evaluate_view.summary(data, scores)
     evaluate_view.confusion(data, scores.probabilities, matrix)
     evaluate_view.mistakes(data, scores.probabilities, matrix)
-    st.subheader("Compare with another model")
-    if st.toggle("Compare two models on the same test images", key="eval-compare"):
+    st.subheader(_("Compare with another model"))
+    if st.toggle(_("Compare two models on the same test images"), key="eval-compare"):
         second = model_picker.pick("eval-second", label="Second model")
         if second is not None:
             evaluate_view.compare(data, scores, current, second.refreshed())

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.tasks.image.data import DataError, load
 from playground.ui import model_picker, visibility
 from playground.ui.inspect import inspect_view
 from playground.ui.text import plain
 
-st.title("Inspect")
-st.caption("What each layer computes for one input, and which pixels the answer depends on.")
+st.title(_("Inspect"))
+st.caption(_("What each layer computes for one input, and which pixels the answer depends on."))
 choice = model_picker.pick("inspect-model")
 if choice is not None and choice.model is None:
     model_picker.no_weights_yet(choice)
@@ -24,8 +25,10 @@ if source is None:
     st.stop()
 if choice.live:
     st.caption(
-        f"Following the job as it trains: redrawn every {inspect_view.LIVE_SECONDS:.0f} s "
-        "with its newest weights."
+        _(
+            "Following the job as it trains: redrawn every {LIVE_SECONDS:.0f} s with "
+            "its newest weights."
+        ).format(LIVE_SECONDS=inspect_view.LIVE_SECONDS)
     )
 
 

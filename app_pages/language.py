@@ -3,6 +3,7 @@ then write with it and look inside it."""
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.serving.sweeps import CompareJob
 from playground.ui import share, state
@@ -11,14 +12,16 @@ from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import compare_view, live, watch
 
-st.title("Language")
+st.title(_("Language"))
 if token := share.token():  # a watch link: someone's job or run, read-only
     watch.page(token)
     st.stop()
 st.caption(
-    "A transformer that learns to write by predicting the next token of a text, as GPT does "
-    "(or the hidden ones, as BERT does). Train one here in minutes and watch it go from random "
-    "letters to words, names and line breaks in the right places."
+    _(
+        "A transformer that learns to write by predicting the next token of a text, as GPT does "
+        "(or the hidden ones, as BERT does). Train one here in minutes and watch it go from random "
+        "letters to words, names and line breaks in the right places."
+    )
 )
 job = state.job(task="language")
 if job is not None:
@@ -29,22 +32,24 @@ if job is not None:
         compare_view.show(job)
     setup.timeline(job)
 
-st.header("What it reads")
+st.header(_("What it reads"))
 config = setup.settings_form()
 setup.corpus_and_tokens()
-st.header("The model")
+st.header(_("The model"))
 spec, problem = setup.model_form()
 begin = session.start_picker(spec)
 setup.numbers(spec, config, begin)
 compare = begin is not None and st.checkbox(
-    "Compare with training from scratch",
+    _("Compare with training from scratch"),
     key="language-compare",
-    help="Train the same recipe twice, from this model and from random weights, as one job, "
-    "and see what starting from it bought.",
+    help=_(
+        "Train the same recipe twice, from this model and from random weights, as one job, "
+        "and see what starting from it bought."
+    ),
 )
 busy = state.busy_reason()
 if st.button(
-    "Start training",
+    _("Start training"),
     type="primary",
     icon=":material/play_arrow:",
     disabled=busy is not None or problem is not None,
@@ -61,9 +66,9 @@ scale_start.scale_it("language")
 if busy is not None:
     st.caption(plain(busy))
 
-st.header("Write with it")
+st.header(_("Write with it"))
 chosen = look.pick(job)
 if chosen is not None:
     look.generate(chosen)
-    st.header("Look inside")
+    st.header(_("Look inside"))
     look.look_inside(chosen)

@@ -2,17 +2,20 @@
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.playground2d import data
 from playground.playground2d.experiment import CUSTOM, ExperimentError
 from playground.ui import visibility
 from playground.ui.playground2d import playground2d_edit, playground2d_settings, playground2d_view
 
-st.title("Playground 2-D")
+st.title(_("Playground 2-D"))
 exp = playground2d_view.experiment()
 if "text" not in exp.hide:
     st.caption(
-        "Teach a small network to split points in the plane, and watch its boundary bend as it "
-        "learns. Every setting is in the page's address: copy it to share this experiment."
+        _(
+            "Teach a small network to split points in the plane, and watch its boundary bend as it "
+            "learns. Every setting is in the page's address: copy it to share this experiment."
+        )
     )
 playground2d_view.link_warning()
 playground2d_settings.lessons(exp)
@@ -36,10 +39,12 @@ playground2d_view.keep(new)
 playground2d_view.sync_url(new, pts)
 if new.dataset == CUSTOM and "text" not in new.hide:
     if len(pts.y) > data.MAX_LINK_POINTS:
-        st.caption(f"Your {len(pts.y):,} points are kept in this session only: a link carries "
-                   f"up to {data.MAX_LINK_POINTS}.")  # fmt: skip
+        st.caption(_(
+"Your {count:,} points are kept in this session only: a link carries up "
+"to {MAX_LINK_POINTS}."
+).format(count=len(pts.y), MAX_LINK_POINTS=data.MAX_LINK_POINTS))  # fmt: skip
     else:
-        st.caption("Your own points travel in the page's address: a link shares them too.")
+        st.caption(_("Your own points travel in the page's address: a link shares them too."))
 run = playground2d_view.trainer(new, pts)
 
 with board:

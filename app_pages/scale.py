@@ -3,25 +3,28 @@ cost of every run beside its result."""
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.ui import share
 from playground.ui.scale import lab, start
 from playground.ui.train import watch
 
-st.title("Scaling lab")
+st.title(_("Scaling lab"))
 if token := share.token():  # a watch link: someone's sweep, read-only
     watch.page(token)
     st.stop()
 st.caption(
-    "Why are large models large? Because loss falls as a power of size: L(N) = a N^-alpha + c. "
-    "Train the same model at several sizes on the same budget, watch the points fall on a line "
-    "on log-log axes, and read your own exponent beside the papers'."
+    _(
+        "Why are large models large? Because loss falls as a power of size: L(N) = a N^-alpha + c. "
+        "Train the same model at several sizes on the same budget, watch the points fall on a line "
+        "on log-log axes, and read your own exponent beside the papers'."
+    )
 )
 job = start.running()
 if job is not None:
     start.live_sweep(job)
-st.header("Start a sweep")
+st.header(_("Start a sweep"))
 start.sweep_form()
-st.header("Look at a sweep")
+st.header(_("Look at a sweep"))
 chosen = lab.pick(prefer=job.sweep_id if job is not None else None)
 if chosen is not None:
     lab.show(chosen)

@@ -20,7 +20,7 @@ from playground.playground2d.data import PointsError, read_csv
 from playground.playground2d.experiment import Experiment, ExperimentError
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
-from playground.ui.train.layer_editor import read_spec
+from playground.ui.train.spec_files import read_spec
 from tests.test_app import APP
 
 HUGE = st.integers(min_value=-(10**450), max_value=10**450)

@@ -21,7 +21,10 @@ from tests.test_app import APP
 PO = ROOT / "playground" / "locale" / "zh" / "LC_MESSAGES" / "messages.po"
 DONE = ("app.py", "app_pages/home.py", "app_pages/train.py", "playground/ui/train/live.py",
         "playground/ui/train/train_form.py", "playground/ui/job_status.py",
-        "playground/ui/sidebar.py", "playground/ui/lang.py")  # fmt: skip
+        "playground/ui/sidebar.py", "playground/ui/lang.py", "playground/ui/train/runs_view.py",
+        "playground/ui/train/run_export.py", "playground/ui/train/experiment_link.py",
+        "playground/ui/train/compare_view.py", "playground/ui/start_from.py",
+        "playground/ui/scale/start.py", "playground/ui/train/watch.py")  # fmt: skip
 ST_TEXT = {"title", "header", "subheader", "caption", "markdown", "write", "button", "info",
            "warning", "error", "success", "toast", "metric", "checkbox", "toggle", "selectbox",
            "multiselect", "number_input", "text_input", "slider", "expander", "page_link",
@@ -113,7 +116,7 @@ ENGLISH = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,;:'-]+[A-Za-z][a-z]+){2,}")  # thre
 
 def english_in(text: str) -> list[str]:
     """English sentences left in a text, not counting code, bracketed terms and names."""
-    text = re.sub(r"`[^`]*`|（[^）]*）|\([^)]*\)|:material/\w+:|\*\*", " ", text)
+    text = re.sub(r"`[^`]*`|（[^）]*）|\([^)]*\)|:material/\w+:|\*\*|/\S+", " ", text)
     return ENGLISH.findall(text)
 
 
@@ -174,3 +177,54 @@ def test_every_language_compiles_and_the_app_reads_it():
         i18n.catalog.cache_clear()
         assert i18n.catalog(code) is not None
     assert i18n.LOCALE_DIR.joinpath("messages.pot").is_file()
+
+
+def test_no_module_that_translates_rebinds_the_lookup():
+    """`_` is the lookup wherever it is imported: a `for _ in` or `a, _ = ...` in such a module
+    would turn a later `_("...")` into a crash."""
+    found = []
+    for path in [*ROOT.glob("playground/**/*.py"), *ROOT.glob("app_pages/*.py")]:
+        tree = ast.parse(path.read_text())
+        imports = any(isinstance(n, ast.ImportFrom) and n.module == "playground.engine.i18n"
+                      and any(a.name == "_" for a in n.names) for n in ast.walk(tree))  # fmt: skip
+        if imports:
+            found += [f"{path.name}:{n.lineno}" for n in ast.walk(tree) if isinstance(n, ast.Name)
+                      and n.id == "_" and isinstance(n.ctx, ast.Store)]  # fmt: skip
+    assert not found, found
+
+
+PAGES = ("home", "build", "train", "draw", "inspect", "evaluate", "language", "scale", "concepts",
+         "playground2d")  # fmt: skip
+TEXTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
+         "success")  # fmt: skip
+LABELLED = ("button", "selectbox", "multiselect", "number_input", "text_input", "slider",
+            "checkbox", "toggle", "text_area", "radio", "metric", "expander", "tab",
+            "download_button")  # fmt: skip
+
+
+def shown_texts(app: AppTest) -> list[str]:
+    """Every text a page shows: its texts, labels and helps, and its charts' titles, axes,
+    subplot titles and legends."""
+    import json
+
+    found = [e.value for kind in TEXTS for e in app.get(kind)]
+    for kind in LABELLED:
+        for e in app.get(kind):
+            found += [x for x in (getattr(e, "label", ""), getattr(e, "help", "")) if x]
+    for chart in app.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec).get("layout", {})
+        for key, value in layout.items():
+            if key == "title" or key.startswith(("xaxis", "yaxis")):
+                title = value.get("title", value) if key != "title" else value
+                found.append(title.get("text", "") if isinstance(title, dict) else str(title))
+        found += [a.get("text", "") for a in layout.get("annotations", [])]
+        found += [t.get("name", "") for t in json.loads(chart.proto.spec).get("data", [])
+                  if t.get("showlegend", True) is not False]  # fmt: skip
+    return [str(x) for x in found if x]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_in_chinese_shows_no_english_sentence(page):
+    app = _open(f"app_pages/{page}.py", "zh")
+    left = sorted({e for t in shown_texts(app) for e in english_in(t)})
+    assert not left, left

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from playground.engine.i18n import N_, _
 from playground.tasks.image.catalog import OPTIMIZERS
 
 
@@ -39,8 +40,8 @@ SURFACES: dict[str, Surface] = {
     for s in [
         Surface(
             "bowl",
-            "Ill-conditioned bowl",
-            "20 times steeper across than along: plain SGD zig-zags across the valley.",
+            N_("Ill-conditioned bowl"),
+            N_("20 times steeper across than along: plain SGD zig-zags across the valley."),
             lambda x, y: 0.5 * (x**2 + 20 * y**2),
             (-6, 6),
             (-3, 3),
@@ -57,8 +58,8 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             "rosenbrock",
-            "Rosenbrock",
-            "A curved, nearly flat valley: finding it is easy, following it to (1, 1) is not.",
+            N_("Rosenbrock"),
+            N_("A curved, nearly flat valley: finding it is easy, following it to (1, 1) is not."),
             lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
             (-2, 2),
             (-1, 3),
@@ -77,8 +78,8 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             "beale",
-            "Beale",
-            "Flat plateaus and steep walls; the minimum sits at (3, 0.5).",
+            N_("Beale"),
+            N_("Flat plateaus and steep walls; the minimum sits at (3, 0.5)."),
             lambda x, y: (
                 (1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2
             ),
@@ -99,9 +100,11 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             "saddle",
-            "Saddle",
-            "Up along x, down along y: started near the ridge y = 0, the push along y is tiny at "
-            "first; the quicker an optimizer leaves, the better.",
+            N_("Saddle"),
+            N_(
+                "Up along x, down along y: started near the ridge y = 0, the push along y is "
+                "tiny at first; the quicker an optimizer leaves, the better."
+            ),
             lambda x, y: x**2 - y**2,
             (-2, 2),
             (-2, 2),
@@ -118,8 +121,8 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             "bumpy",
-            "Bumpy bowl (local minima)",
-            "A bowl covered in dips: small steps settle in the nearest one.",
+            N_("Bumpy bowl (local minima)"),
+            N_("A bowl covered in dips: small steps settle in the nearest one."),
             lambda x, y: 0.1 * (x**2 + y**2) - torch.cos(2 * x) - torch.cos(2 * y) + 2,
             (-6, 6),
             (-6, 6),
@@ -221,17 +224,18 @@ def _adam_state(opt: torch.optim.Optimizer, point: torch.Tensor, t: int, grad) -
 
 def verdict(path: Path, surface: Surface) -> str:
     """What happened, in words: diverged, crawled, or got there."""
-    label = OPTIMIZERS[path.optimizer].label
+    label = _(OPTIMIZERS[path.optimizer].label)
     saddle = math.isnan(surface.minimum[0])  # no minimum: leaving is the goal
     if path.left_at is not None:
         if saddle:
-            return f"{label} escaped the saddle: off the plot at step {path.left_at}."
-        return (
-            f"{label} diverged at step {path.left_at}: the learning rate {path.lr:g} is too "
-            "high here; try a tenth of it."
-        )
+            return _("{label} escaped the saddle: off the plot at step {step}.").format(
+                label=label, step=path.left_at)  # fmt: skip
+        return _("{label} diverged at step {step}: the learning rate {lr} is too high here; "
+                 "try a tenth of it.").format(label=label, step=path.left_at,
+                                              lr=f"{path.lr:g}")  # fmt: skip
     if saddle:
-        return f"{label} is still near the saddle after {len(path.xs) - 1} steps."
+        return _("{label} is still near the saddle after {steps} steps.").format(
+            label=label, steps=len(path.xs) - 1)  # fmt: skip
     moved = math.hypot(path.xs[-1] - path.xs[0], path.ys[-1] - path.ys[0])
     left = path.distance_to(surface.minimum)
     if left < 0.05:
@@ -240,11 +244,13 @@ def verdict(path: Path, surface: Surface) -> str:
             for i in range(len(path.xs))
             if math.hypot(path.xs[i] - surface.minimum[0], path.ys[i] - surface.minimum[1]) < 0.05
         )
-        return f"{label} reached the minimum (within 0.05) at step {near}."
+        return _("{label} reached the minimum (within 0.05) at step {step}.").format(
+            label=label, step=near)  # fmt: skip
     start_gap = math.hypot(path.xs[0] - surface.minimum[0], path.ys[0] - surface.minimum[1])
     if moved < 0.1 * start_gap:
-        return (
-            f"{label} crawled: it moved {moved:.2g} in {len(path.xs) - 1} steps. The learning "
-            f"rate {path.lr:g} is too low here; try 10 times it."
-        )
-    return f"{label} ended {left:.2g} from the minimum, at f = {path.losses[-1]:.3g}."
+        return _("{label} crawled: it moved {moved} in {steps} steps. The learning rate {lr} "
+                 "is too low here; try 10 times it.").format(
+                     label=label, moved=f"{moved:.2g}", steps=len(path.xs) - 1,
+                     lr=f"{path.lr:g}")  # fmt: skip
+    return _("{label} ended {left} from the minimum, at f = {f}.").format(
+        label=label, left=f"{left:.2g}", f=f"{path.losses[-1]:.3g}")  # fmt: skip

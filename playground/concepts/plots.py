@@ -12,6 +12,7 @@ from playground.concepts.activations import Curve
 from playground.concepts.backprop import Pass, TinyNet
 from playground.concepts.losses import LossCurve
 from playground.concepts.optimizers import Path, Surface
+from playground.engine.i18n import N_, _
 from playground.explain.figures import probabilities_figure
 from playground.serving.curves import layout
 
@@ -39,31 +40,37 @@ def activation_figure(curve: Curve, label: str) -> go.Figure:
     for first, last in _runs(curve.saturated):
         fig.add_vrect(x0=curve.x[first], x1=curve.x[last], fillcolor=_HOT, line_width=0)
     fig.add_scatter(x=curve.x, y=curve.y, name=label, line_color=_F)
-    fig.add_scatter(x=curve.x, y=curve.slope, name="derivative", line=dict(color=_DF, dash="dash"))
-    fig.update_xaxes(title="x", zeroline=True)
-    title = f"{label} and its derivative" + (
-        " (shaded: derivative < 0.01, the gradient vanishes)" if any(curve.saturated) else ""
+    fig.add_scatter(
+        x=curve.x, y=curve.slope, name=N_("derivative"), line=dict(color=_DF, dash="dash")
     )
+    fig.update_xaxes(title=N_("x"), zeroline=True)
+    if any(curve.saturated):
+        title = _("{label} and its derivative (shaded: derivative < 0.01, the gradient "
+                  "vanishes)").format(label=_(label))  # fmt: skip
+    else:
+        title = _("{label} and its derivative").format(label=_(label))
     return layout(fig, title)
 
 
 def softmax_figure(logits: Sequence[float], probabilities: Sequence[float], t: float):
     names = [f"z{i + 1} = {v:g}" for i, v in enumerate(logits)]
     fig = probabilities_figure(probabilities, names)
-    return fig.update_layout(title=f"Softmax at temperature {t:g}", height=300)
+    return fig.update_layout(title=_("Softmax at temperature {t}").format(t=f"{t:g}"), height=300)
 
 
 def loss_figure(curves: dict[str, LossCurve], label: str) -> go.Figure:
     """A loss over the predicted probability (left) and its gradient with respect to the logit
     (right), one line per true label."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "gradient dL/dz (z: the logit)"))
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=(N_("loss"), N_("gradient dL/dz (z: the logit)"))
+    )
     for i, (name, c) in enumerate(curves.items()):
         colour = COLOURS[i]
         fig.add_scatter(x=c.p, y=c.loss, name=name, line_color=colour, row=1, col=1)
         fig.add_scatter(
             x=c.p, y=c.grad_logit, name=name, line_color=colour, showlegend=False, row=1, col=2
         )
-    fig.update_xaxes(title="predicted probability p", range=[0, 1])
+    fig.update_xaxes(title=N_("predicted probability p"), range=[0, 1])
     return layout(fig, label, height=340)
 
 
@@ -87,7 +94,7 @@ def surface_figure(
         marker=dict(size=14, color="rgba(0,0,0,0)"),
         showlegend=False,
         hovertemplate="start here: (%{x:.2f}, %{y:.2f})<extra></extra>",
-        name="start",
+        name=N_("start"),
         selected=dict(marker=dict(color="rgba(0,0,0,0)")),
         unselected=dict(marker=dict(opacity=0)),
     )
@@ -112,7 +119,7 @@ def surface_figure(
         x=[start[0]],
         y=[start[1]],
         mode="markers",
-        name="start",
+        name=N_("start"),
         marker=dict(symbol="x", size=12, color="black"),
     )
     if not math.isnan(surface.minimum[0]):
@@ -120,13 +127,14 @@ def surface_figure(
             x=[surface.minimum[0]],
             y=[surface.minimum[1]],
             mode="markers",
-            name="minimum",
+            name=N_("minimum"),
             marker=dict(symbol="star", size=14, color="gold", line=dict(color="black", width=1)),
         )
-    fig.update_xaxes(range=list(surface.x_range), title="x")
-    fig.update_yaxes(range=list(surface.y_range), title="y")
+    fig.update_xaxes(range=list(surface.x_range), title=N_("x"))
+    fig.update_yaxes(range=list(surface.y_range), title=N_("y"))
     fig.update_layout(clickmode="event+select", dragmode=False)
-    return layout(fig, f"{surface.label}: click to start somewhere else", height=520)
+    title = _("{surface}: click to start somewhere else").format(surface=_(surface.label))
+    return layout(fig, title, height=520)
 
 
 def race_loss_figure(paths: Sequence[Path], labels: dict[str, str]) -> go.Figure:
@@ -139,9 +147,9 @@ def race_loss_figure(paths: Sequence[Path], labels: dict[str, str]) -> go.Figure
             mode="lines",
             line_color=COLOURS[i % len(COLOURS)],
         )
-    fig.update_xaxes(title="step")
-    fig.update_yaxes(title="f(x, y)", type="log" if positive else "linear")
-    return layout(fig, "Loss over steps", height=320)
+    fig.update_xaxes(title=N_("step"))
+    fig.update_yaxes(title=N_("f(x, y)"), type="log" if positive else "linear")
+    return layout(fig, N_("Loss over steps"), height=320)
 
 
 def tiny_net_figure(net: TinyNet, values: Pass) -> go.Figure:
@@ -160,7 +168,7 @@ def tiny_net_figure(net: TinyNet, values: Pass) -> go.Figure:
     ] + [(f"h{j + 1}", "y", net.w2[j], g["w2"][j]) for j in range(2)]
     fig = go.Figure()
     for a, b, w, dw in edges:
-        (xa, ya, _), (xb, yb, _) = nodes[a], nodes[b]
+        (xa, ya), (xb, yb) = nodes[a][:2], nodes[b][:2]
         fig.add_scatter(
             x=[xa, xb],
             y=[ya, yb],
@@ -191,7 +199,8 @@ def tiny_net_figure(net: TinyNet, values: Pass) -> go.Figure:
     )
     fig.update_xaxes(visible=False, range=[-0.3, 2.3])
     fig.update_yaxes(visible=False, range=[-0.35, 1.25])
-    return layout(fig, f"Forward values and gradients (loss {values.loss:.6f})", height=380)
+    title = _("Forward values and gradients (loss {loss})").format(loss=f"{values.loss:.6f}")
+    return layout(fig, title, height=380)
 
 
 def histogram_figure(series: dict[str, Sequence[float]], title: str) -> go.Figure:
@@ -213,6 +222,6 @@ def units_figure(series: dict[str, Sequence[float]], title: str) -> go.Figure:
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):
         fig.add_bar(y=list(values), name=name, marker_color=COLOURS[i % len(COLOURS)])
-    fig.update_xaxes(title="unit")
+    fig.update_xaxes(title=N_("unit"))
     fig.update_layout(barmode="group")
     return layout(fig, title, height=300)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from playground.engine.i18n import _
+
 SUMMARY_KEYS = ("flops", "energy_wh", "co2_g", "samples")
 logger = logging.getLogger(__name__)
 
@@ -74,10 +76,10 @@ class Assumptions:
     grid_g_per_kwh: float = 475.0  # the world's average electricity, IEA 2019
 
     def text(self) -> str:
-        return (
-            f"estimates: {self.cpu_watts_per_core:g} W per CPU core in use (or the GPU's own "
-            f"readings), {self.grid_g_per_kwh:g} g CO2 per kWh"
-        )
+        return _(
+            "estimates: {watts} W per CPU core in use (or the GPU's own readings), {grid} g CO2 "
+            "per kWh"
+        ).format(watts=f"{self.cpu_watts_per_core:g}", grid=f"{self.grid_g_per_kwh:g}")
 
 
 class EnergyMeter:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine.i18n import N_
 from playground.tasks.image.models import eval_mode
 
 IG_STEPS = 50
@@ -125,30 +126,38 @@ METHODS: dict[str, Method] = {
     for m in [
         Method(
             "integrated_gradients",
-            "Integrated gradients",
-            "How much each pixel adds to the class's score, on the way from a black image to "
-            "this one (the parts add up to the whole change).",
+            N_("Integrated gradients"),
+            N_(
+                "How much each pixel adds to the class's score, on the way from a black image to "
+                "this one (the parts add up to the whole change)."
+            ),
             _integrated_gradients,
         ),
         Method(
             "smoothgrad",
-            "SmoothGrad",
-            "Which pixels the score is most sensitive to, averaged over noisy copies so that "
-            "the map is not speckle.",
+            N_("SmoothGrad"),
+            N_(
+                "Which pixels the score is most sensitive to, averaged over noisy copies so that "
+                "the map is not speckle."
+            ),
             _smoothgrad,
         ),
         Method(
             "occlusion",
-            "Occlusion",
-            f"How much the score drops when a {OCCLUSION_WINDOW}x{OCCLUSION_WINDOW} patch is "
-            "blacked out: no gradients, just experiments.",
+            N_("Occlusion"),
+            N_(
+                "How much the score drops when a 4x4 patch is blacked out: no gradients, just "
+                "experiments."
+            ),
             _occlusion,
         ),
         Method(
             "grad_cam",
-            "Grad-CAM",
-            "Where the last conv layer's maps that matter for the class are active (coarse: "
-            "its resolution, blown up).",
+            N_("Grad-CAM"),
+            N_(
+                "Where the last conv layer's maps that matter for the class are active (coarse: "
+                "its resolution, blown up)."
+            ),
             _grad_cam,
         ),
     ]

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.engine.i18n import N_
 from playground.serving.curves import _TRAIN, _VAL, layout
 
 
@@ -27,8 +28,8 @@ def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str])
         )
     )
     fig.update_xaxes(type="category")
-    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title="probability")
-    return layout(fig, "Probabilities", height=280)
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title=N_("probability"))
+    return layout(fig, N_("Probabilities"), height=280)
 
 
 def confusion_figure(
@@ -67,8 +68,8 @@ def confusion_figure(
         "<extra></extra>",
         showlegend=False,
     )
-    fig.update_xaxes(title="predicted", type="category", side="top")
-    fig.update_yaxes(title="true", type="category", autorange="reversed")
+    fig.update_xaxes(title=N_("predicted"), type="category", side="top")
+    fig.update_yaxes(title=N_("true"), type="category", autorange="reversed")
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=60, b=10), clickmode="event+select")
     return fig
 
@@ -118,7 +119,7 @@ def bars_figure(values, title: str) -> go.Figure:
             y=list(values), marker_color=_TRAIN, hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"
         )
     )
-    fig.update_xaxes(title="unit")
+    fig.update_xaxes(title=N_("unit"))
     return layout(fig, title, height=200)
 
 
@@ -145,12 +146,12 @@ def statistics_figure(names: Sequence[str], means, stds, dead) -> go.Figure:
     """Per layer: mean and std of its outputs (bars) and the share of dead ReLUs (a line on
     the right axis, where there is a ReLU)."""
     fig = go.Figure()
-    fig.add_bar(x=list(names), y=list(means), name="mean", marker_color=_TRAIN)
-    fig.add_bar(x=list(names), y=list(stds), name="std", marker_color="#9ecae1")
+    fig.add_bar(x=list(names), y=list(means), name=N_("mean"), marker_color=_TRAIN)
+    fig.add_bar(x=list(names), y=list(stds), name=N_("std"), marker_color="#9ecae1")
     fig.add_scatter(
         x=list(names),
         y=[None if d is None else d for d in dead],
-        name="dead ReLUs",
+        name=N_("dead ReLUs"),
         mode="markers+lines",
         connectgaps=False,
         yaxis="y2",
@@ -163,7 +164,7 @@ def statistics_figure(names: Sequence[str], means, stds, dead) -> go.Figure:
                     title="dead ReLUs", showgrid=False),
     )  # fmt: skip
     fig.update_xaxes(type="category")
-    return layout(fig, "Layer statistics over a batch of test images", height=340)
+    return layout(fig, N_("Layer statistics over a batch of test images"), height=340)
 
 
 def statistics_history_figure(steps: Sequence[int], series: dict[str, Sequence], title: str):
@@ -171,5 +172,5 @@ def statistics_history_figure(steps: Sequence[int], series: dict[str, Sequence],
     fig = go.Figure()
     for name, values in series.items():
         fig.add_scatter(x=list(steps), y=list(values), name=name, mode="lines+markers")
-    fig.update_xaxes(title="step")
+    fig.update_xaxes(title=N_("step"))
     return layout(fig, title, height=300)

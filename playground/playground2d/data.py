@@ -18,6 +18,8 @@ from typing import IO
 
 import torch
 
+from playground.engine.i18n import N_
+
 LIMIT = 6.0  # the plane is [-LIMIT, LIMIT]^2
 CLASSIFICATION, REGRESSION = "classification", "regression"
 MAX_POINTS = 5000
@@ -157,14 +159,14 @@ class ToyDataset:
 DATASETS: dict[str, ToyDataset] = {
     d.name: d
     for d in [
-        ToyDataset("circle", "Circle", CLASSIFICATION, circle),
-        ToyDataset("xor", "Exclusive or", CLASSIFICATION, xor),
-        ToyDataset("gaussians", "Two gaussians", CLASSIFICATION, gaussians),
-        ToyDataset("spiral", "Spiral", CLASSIFICATION, spiral),
-        ToyDataset("spiral3", "Three-arm spiral (3 classes)", CLASSIFICATION, spiral3, 3),
-        ToyDataset("gaussians4", "Four gaussians (4 classes)", CLASSIFICATION, gaussians4, 4),
-        ToyDataset("plane", "Plane (regression)", REGRESSION, plane),
-        ToyDataset("bumps", "Six bumps (regression)", REGRESSION, bumps),
+        ToyDataset("circle", N_("Circle"), CLASSIFICATION, circle),
+        ToyDataset("xor", N_("Exclusive or"), CLASSIFICATION, xor),
+        ToyDataset("gaussians", N_("Two gaussians"), CLASSIFICATION, gaussians),
+        ToyDataset("spiral", N_("Spiral"), CLASSIFICATION, spiral),
+        ToyDataset("spiral3", N_("Three-arm spiral (3 classes)"), CLASSIFICATION, spiral3, 3),
+        ToyDataset("gaussians4", N_("Four gaussians (4 classes)"), CLASSIFICATION, gaussians4, 4),
+        ToyDataset("plane", N_("Plane (regression)"), REGRESSION, plane),
+        ToyDataset("bumps", N_("Six bumps (regression)"), REGRESSION, bumps),
     ]
 }
 

@@ -8,6 +8,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from playground.engine.i18n import N_
 from playground.playground2d.data import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
 from playground.tasks.image.catalog import OPTIMIZERS
 
@@ -254,20 +255,24 @@ class Lesson:
 
 LESSONS: list[Lesson] = [
     Lesson(
-        "XOR needs a hidden layer",
-        "With no hidden layer the network draws one straight line, and no line splits XOR. "
-        "Train it, then add a hidden layer of 4 neurons (or the x1·x2 feature) and train again.",
+        N_("XOR needs a hidden layer"),
+        N_(
+            "With no hidden layer the network draws one straight line, and no line splits XOR. "
+            "Train it, then add a hidden layer of 4 neurons (or the x1·x2 feature) and train again."
+        ),
         Experiment(dataset="xor", hidden=(), activations=(), lr=0.03),
     ),
     Lesson(
-        "Features can replace layers",
-        "x1² and x2² make the circle a straight-line problem: no hidden layer is needed.",
+        N_("Features can replace layers"),
+        N_("x1² and x2² make the circle a straight-line problem: no hidden layer is needed."),
         Experiment(dataset="circle", features=("x1sq", "x2sq"), hidden=(), activations=()),
     ),
     Lesson(
-        "The spiral needs depth or features",
-        "With x1 and x2 alone and one small layer the spiral is out of reach; this network has "
-        "more layers and the sine features. Try taking some away.",
+        N_("The spiral needs depth or features"),
+        N_(
+            "With x1 and x2 alone and one small layer the spiral is out of reach; this network has "
+            "more layers and the sine features. Try taking some away."
+        ),
         Experiment(
             dataset="spiral",
             features=("x1", "x2", "sinx1", "sinx2"),
@@ -279,15 +284,19 @@ LESSONS: list[Lesson] = [
         ),
     ),
     Lesson(
-        "Too high a learning rate",
-        "Regression on a plane at learning rate 1: each step overshoots and the loss explodes "
-        "within a few epochs. Lower the rate to 0.03, Reset, and play again.",
+        N_("Too high a learning rate"),
+        N_(
+            "Regression on a plane at learning rate 1: each step overshoots and the loss explodes "
+            "within a few epochs. Lower the rate to 0.03, Reset, and play again."
+        ),
         Experiment(dataset="plane", lr=1.0),
     ),
     Lesson(
-        "Regularisation against noise",
-        "Noisy labels and a big network: the boundary bends around single points (the test "
-        "loss rises). Set L2 at rate 0.01 and compare the test loss.",
+        N_("Regularisation against noise"),
+        N_(
+            "Noisy labels and a big network: the boundary bends around single points (the test "
+            "loss rises). Set L2 at rate 0.01 and compare the test loss."
+        ),
         Experiment(
             dataset="circle",
             noise=0.35,

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.engine.i18n import N_
 from playground.playground2d.data import CLASSIFICATION, LIMIT, Points
+from playground.serving.curves import translated
 
 # TensorFlow Playground's colours: orange for negative / class 0, blue for positive / class 1.
 SCALE = [[0.0, "#f59322"], [0.5, "#e8eaeb"], [1.0, "#0877bd"]]
@@ -79,7 +81,7 @@ def boundary_figure(
         showlegend=False,
         hoverinfo="skip",
         marker=dict(size=16, color="rgba(0,0,0,0)"),
-        name="click",
+        name=N_("click"),
         selected=dict(marker=dict(color="rgba(0,0,0,0)")),
         unselected=dict(marker=dict(opacity=0)),
     )
@@ -89,7 +91,7 @@ def boundary_figure(
             x=x[:, 0].numpy(),
             y=x[:, 1].numpy(),
             mode="markers",
-            name="training points" if train else "test points",
+            name=N_("training points") if train else N_("test points"),
             marker=dict(
                 size=7,
                 color=y.numpy(),
@@ -100,8 +102,8 @@ def boundary_figure(
             ),
             hovertemplate="(%{x:.2f}, %{y:.2f}): label %{marker.color:.2f}<extra></extra>",
         )
-    fig.update_xaxes(range=[-LIMIT, LIMIT], title="x1", constrain="domain")
-    fig.update_yaxes(range=[-LIMIT, LIMIT], title="x2", scaleanchor="x", constrain="domain")
+    fig.update_xaxes(range=[-LIMIT, LIMIT], title=N_("x1"), constrain="domain")
+    fig.update_yaxes(range=[-LIMIT, LIMIT], title=N_("x2"), scaleanchor="x", constrain="domain")
     fig.update_layout(
         title=title,
         height=480,
@@ -110,7 +112,7 @@ def boundary_figure(
         dragmode=False,
         legend=dict(orientation="h", y=-0.12),
     )
-    return fig
+    return translated(fig)
 
 
 _INVISIBLE_SELECTION = {  # clicking selects, but nothing fades or changes colour
@@ -140,7 +142,7 @@ def _bias_squares(fig: go.Figure, places, bias, size: float, last: bool, column:
         hovertemplate="bias of %{customdata[3]}: %{marker.color:+.3f}<br>click to type a new one"
         "<extra></extra>",
         showlegend=False,
-        name="bias",
+        name=N_("bias"),
         **_INVISIBLE_SELECTION,
     )
 
@@ -150,16 +152,18 @@ def loss_figure(train: Sequence[float], test: Sequence[float], limit: int = 500)
     every = max(1, len(train) // limit)
     epochs = list(range(0, len(train), every))
     fig = go.Figure()
-    fig.add_scatter(x=epochs, y=[train[i] for i in epochs], name="train loss", line_color=_TRAIN)
-    fig.add_scatter(x=epochs, y=[test[i] for i in epochs], name="test loss", line_color=_TEST)
-    fig.update_xaxes(title="epoch")
-    fig.update_yaxes(title="loss", rangemode="tozero")
+    fig.add_scatter(
+        x=epochs, y=[train[i] for i in epochs], name=N_("train loss"), line_color=_TRAIN
+    )
+    fig.add_scatter(x=epochs, y=[test[i] for i in epochs], name=N_("test loss"), line_color=_TEST)
+    fig.update_xaxes(title=N_("epoch"))
+    fig.update_yaxes(title=N_("loss"), rangemode="tozero")
     fig.update_layout(
         height=240,
         margin=dict(l=10, r=10, t=30, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
     )
-    return fig
+    return translated(fig)
 
 
 def network_figure(
@@ -225,7 +229,7 @@ def network_figure(
         customdata=mids_data,
         hovertemplate="weight %{text}<br>click to type a new one<extra></extra>",
         showlegend=False,
-        name="links",
+        name=N_("links"),
         **_INVISIBLE_SELECTION,
     )
     out_low, out_high = _range(kind)
@@ -259,7 +263,7 @@ def network_figure(
                 customdata=[["neuron", i, j, labels[j]] for j in range(len(places[i]))],
                 hovertemplate="%{customdata[3]}<br>click to see it in the big view"
                 "<extra></extra>",
-                showlegend=False, name="neurons", **_INVISIBLE_SELECTION,
+                showlegend=False, name=N_("neurons"), **_INVISIBLE_SELECTION,
             )  # fmt: skip
         title = "features" if i == 0 else ("output" if i == len(columns) - 1 else f"layer {i}")
         fig.add_annotation(x=i * gap, y=(tallest - 1) / 2 * 1.25 + 1.0, text=title, showarrow=False)
@@ -281,4 +285,4 @@ def network_figure(
         plot_bgcolor="white",
         clickmode="event+select",
     )
-    return fig
+    return translated(fig)

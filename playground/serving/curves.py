@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.engine.i18n import N_, _
 from playground.engine.metrics import EpochRecord, Span
 
 _TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
@@ -28,12 +29,27 @@ def smooth(values: Sequence[float], weight: float = 0.9, counts: Sequence[int] =
 def layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
     """The app's chart frame: a title, small margins, the legend on top at the right."""
     fig.update_layout(
-        title=title,
+        title=_(title),
         height=height,
         margin=dict(l=10, r=10, t=50, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"),
         uirevision="keep",  # keep the user's zoom while the figure is redrawn live
     )
+    return translated(fig)
+
+
+def translated(fig: go.Figure) -> go.Figure:
+    """The figure's axis titles, legend names and subplot titles in the current language
+    (where the catalog has them: names of runs and numbers stay as they are)."""
+    for trace in fig.data:
+        if isinstance(getattr(trace, "name", None), str) and trace.name:
+            trace.name = _(trace.name)
+    for axis in (*fig.select_xaxes(), *fig.select_yaxes()):
+        if axis.title and isinstance(axis.title.text, str) and axis.title.text:
+            axis.title.text = _(axis.title.text)
+    for note in fig.layout.annotations or ():
+        if isinstance(note.text, str) and note.text:
+            note.text = _(note.text)
     return fig
 
 
@@ -48,17 +64,19 @@ def step_loss_figure(points: Sequence[Span], smoothing: float = 0.9) -> go.Figur
         fig.add_scatter(x=x, y=[p.loss_max for p in points], mode="lines", line=dict(width=0),
                         showlegend=False, hoverinfo="skip")  # fmt: skip
         fig.add_scatter(x=x, y=[p.loss_min for p in points], mode="lines", line=dict(width=0),
-                        fill="tonexty", fillcolor=_BAND, name="range")  # fmt: skip
-    fig.add_scatter(x=x, y=loss, mode="lines", name="batch loss", line=dict(color=_RAW, width=1))
+                        fill="tonexty", fillcolor=_BAND, name=N_("range"))  # fmt: skip
+    fig.add_scatter(
+        x=x, y=loss, mode="lines", name=N_("batch loss"), line=dict(color=_RAW, width=1)
+    )
     smoothed = smooth(loss, smoothing, [p.count for p in points])
     fig.add_scatter(
-        x=x, y=smoothed, mode="lines", name="smoothed", line=dict(color=_TRAIN, width=2)
+        x=x, y=smoothed, mode="lines", name=N_("smoothed"), line=dict(color=_TRAIN, width=2)
     )
     fig.add_scatter(
         x=x,
         y=[p.lr for p in points],
         mode="lines",
-        name="learning rate",
+        name=N_("learning rate"),
         yaxis="y2",
         line=dict(color=_LR, width=1.5, dash="dot"),
     )
@@ -74,7 +92,7 @@ def step_loss_figure(points: Sequence[Span], smoothing: float = 0.9) -> go.Figur
             exponentformat="power",
         ),
     )
-    return layout(fig, "Training loss and learning rate per step")
+    return layout(fig, N_("Training loss and learning rate per step"))
 
 
 def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
@@ -107,7 +125,7 @@ def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
         yaxis=dict(title="loss", rangemode="tozero"),
         yaxis2=dict(title="accuracy", anchor="x2", tickformat=".1%"),
     )
-    return layout(fig, "Loss and accuracy per epoch")
+    return layout(fig, N_("Loss and accuracy per epoch"))
 
 
 def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9) -> go.Figure:
@@ -117,7 +135,7 @@ def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9)
     epoch records). Steps are put on an epoch axis so runs with different batch sizes line up.
     """
     fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("Training loss (smoothed)", "Validation accuracy")
+        rows=1, cols=2, subplot_titles=(N_("Training loss (smoothed)"), N_("Validation accuracy"))
     )
     for i, (name, (points, epochs)) in enumerate(curves.items()):
         color = _PALETTE[i % len(_PALETTE)]
@@ -146,7 +164,7 @@ def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9)
             row=1,
             col=2,
         )
-    fig.update_xaxes(title="epoch")
+    fig.update_xaxes(title=N_("epoch"))
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(tickformat=".1%", row=1, col=2)
     return layout(fig, "", height=360)

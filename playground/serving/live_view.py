@@ -68,7 +68,7 @@ class ViewCache:
                 self._views[view_id] = view
                 self._views.move_to_end(view_id)
                 while len(self._views) > KEEP:
-                    gone, _ = self._views.popitem(last=False)
+                    gone = self._views.popitem(last=False)[0]
                     self._building.pop(gone, None)
         return view
 

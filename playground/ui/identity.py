@@ -13,6 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.engine import owners
+from playground.engine.i18n import _
 from playground.ui.text import plain
 
 COOKIE = "dlp_owner"
@@ -94,12 +95,12 @@ def account() -> None:
     if not login_configured():
         return
     if logged_in():
-        st.caption(f"Logged in as {plain(_user_name())}")
-        st.button("Log out", on_click=st.logout, key="identity-logout")
+        st.caption(_("Logged in as {user_name}").format(user_name=plain(_user_name())))
+        st.button(_("Log out"), on_click=st.logout, key="identity-logout")
     else:
         st.button(
-            "Log in",
+            _("Log in"),
             on_click=st.login,
             key="identity-login",
-            help="Your jobs and runs then follow you to any device you log in from.",
+            help=_("Your jobs and runs then follow you to any device you log in from."),
         )

@@ -11,6 +11,7 @@ import streamlit as st
 from torch import nn
 
 from playground.engine import owners
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.runs import load_run, visible_runs
@@ -102,7 +103,7 @@ def pick(key: str, label: str = "Model") -> Choice | None:
 
 def no_weights_yet(choice: Choice) -> None:
     """Says a job has no weights yet and, while it trains, reruns the page once it has."""
-    st.info("The job has no weights yet: they appear after its first steps.")
+    st.info(_("The job has no weights yet: they appear after its first steps."))
 
     def check() -> None:
         if choice.refreshed().model is not None:

@@ -18,6 +18,7 @@ from safetensors.torch import load_file
 from playground import ASSETS
 from playground.engine import transfer
 from playground.engine.cost import count_flops, flops_text
+from playground.engine.i18n import N_, _
 from playground.engine.memory import size_text
 from playground.engine.records import SpecError
 from playground.engine.task import named
@@ -41,7 +42,7 @@ class Page:
     task: str
     key: str
     shipped: dict[str, tuple[str, str]]
-    label: str = "Start from"
+    label: str = N_("Start from")
     use: Callable[[object], None] = state.set_spec
     ready: tuple[str, str, Callable[[], None]] | None = None  # a ready experiment's button
 
@@ -54,8 +55,8 @@ def _weights(folder: str, _mtime: float) -> dict[str, torch.Tensor]:
 def sources(page: Page) -> dict[str, str]:
     """folder -> label of every model this session may start from."""
     me = state.owner()
-    found = {SCRATCH: "Random weights (from scratch)"}
-    found |= {folder: label for folder, (label, _) in page.shipped.items()}
+    found = {SCRATCH: _("Random weights (from scratch)")}
+    found |= {folder: _(label) for folder, (label, _name) in page.shipped.items()}
     for run in visible_runs(me):
         if run.task_name == page.task and run.has_weights:
             whose = "yours" if run.owner == me else "example" if not run.owner else "shared"
@@ -106,7 +107,7 @@ def _picker(page: Page, spec, meta_model):
     found = sources(page)
     _from_link(page, found)
     key = f"{page.key}-source"
-    with st.expander("Start from a trained model", expanded=st.session_state.get(key, SCRATCH)
+    with st.expander(_("Start from a trained model"), expanded=st.session_state.get(key, SCRATCH)
                      != SCRATCH):  # fmt: skip
         if missed := st.session_state.pop(f"{page.key}-link-missed", None):
             st.warning(plain(f"The link names the run {missed}, which you cannot see (it is "
@@ -114,17 +115,17 @@ def _picker(page: Page, spec, meta_model):
                              "random weights."), icon=":material/link_off:")  # fmt: skip
         if page.ready is not None:
             label, about, load = page.ready
-            st.button(label, on_click=load, key=f"{page.key}-ready", help=about,
+            st.button(_(label), on_click=load, key=f"{page.key}-ready", help=_(about),
                       icon=":material/science:")  # fmt: skip
         if st.session_state.get(key) not in found:
             st.session_state[key] = SCRATCH
-        choice = st.selectbox(page.label, list(found), format_func=found.get, key=key)
+        choice = st.selectbox(_(page.label), list(found), format_func=found.get, key=key)
         _keep_in_link(choice, page)
         if choice == SCRATCH:
-            st.caption("Every layer starts from random weights.")
+            st.caption(_("Every layer starts from random weights."))
             return None
         same = "Make the next model the same as this one, so every layer fits."
-        if st.button("Use its layers", key=f"{page.key}-layers", help=same):
+        if st.button(_("Use its layers"), key=f"{page.key}-layers", help=same):
             page.use(load_run(choice).spec)
             st.rerun()
         freeze = f"{page.key}-freeze"
@@ -132,14 +133,14 @@ def _picker(page: Page, spec, meta_model):
             weights = _weights(choice, (Path(choice) / "weights.safetensors").stat().st_mtime)
             model = meta_model(spec, choice)
             layers = transfer.layers_with_weights(model)
-            if st.button("Train only the last layer", key=f"{page.key}-all-but-last"):
+            if st.button(_("Train only the last layer"), key=f"{page.key}-all-but-last"):
                 st.session_state[freeze] = layers[:-1]
             st.session_state[freeze] = [x for x in st.session_state.get(freeze, [])
                                         if x in layers]  # fmt: skip
-            frozen = st.multiselect("Frozen layers", layers, key=freeze,
-                                    help="They keep the copied weights: no gradient, no "
-                                    "optimizer state.")  # fmt: skip
-            factor = st.number_input("Copied layers' learning rate (x the others')", 0.01, 10.0,
+            frozen = st.multiselect(_("Frozen layers"), layers, key=freeze,
+                                    help=_("They keep the copied weights: no gradient, no "
+                                    "optimizer state."))  # fmt: skip
+            factor = st.number_input(_("Copied layers' learning rate (x the others')"), 0.01, 10.0,
                                      1.0, 0.1, key=f"{page.key}-copied-lr")  # fmt: skip
             rows = transfer.plan(model, weights, tuple(frozen))
         except (OSError, ValueError, SpecError) as e:
@@ -147,7 +148,7 @@ def _picker(page: Page, spec, meta_model):
             return None
         table(rows, f"{page.key}-table")
         if not any(r.action == "copied" for r in rows):
-            st.warning("Nothing of it fits this model: every layer would start fresh.")
+            st.warning(_("Nothing of it fits this model: every layer would start fresh."))
             return None
         name = page.shipped[choice][1] if choice in page.shipped else load_run(choice).name
         return transfer.Start(weights, name, tuple(frozen), float(factor), choice)
@@ -161,8 +162,9 @@ def table(rows: list[transfer.Row], key: str) -> None:
                  hide_index=True, key=key)  # fmt: skip
     frozen = sum(r.frozen for r in rows)
     if frozen:
-        st.caption(f"{frozen} of {len(rows)} tensors are frozen: they get no gradient and no "
-                   "optimizer state, so the step's memory and compute drop.")  # fmt: skip
+        st.caption(_("{frozen} of {all} tensors are frozen: they get no gradient and no "
+                     "optimizer state, so the step's memory and compute drop.").format(
+                         frozen=frozen, all=len(rows)))  # fmt: skip
 
 
 def _keep_in_link(choice: str, page: Page) -> None:
@@ -205,14 +207,16 @@ def _digits_experiment() -> None:
 
 
 _SHIPPED = {
-    str(ASSETS / "pretrained"): ("The pretrained CNN (all ten digits)", "the pretrained CNN"),
-    str(few_labels.FOLDER): ("Digits 0-4: a CNN pretrained on MNIST 0-4 only",
+    str(ASSETS / "pretrained"): (N_("The pretrained CNN (all ten digits)"), "the pretrained CNN"),
+    str(few_labels.FOLDER): (N_("Digits 0-4: a CNN pretrained on MNIST 0-4 only"),
                              "the model of digits 0-4"),
 }  # fmt: skip
 _READY = (
-    "Ready experiment: digits 0-4, then 5-9 from 10 examples each",
-    "Start from a model that has seen only the digits 0-4, learn 5-9 from 50 labelled images "
-    "with its convolutions frozen, and compare with the same model from scratch.",
+    N_("Ready experiment: digits 0-4, then 5-9 from 10 examples each"),
+    N_(
+        "Start from a model that has seen only the digits 0-4, learn 5-9 from 50 labelled images "
+        "with its convolutions frozen, and compare with the same model from scratch."
+    ),
     _digits_experiment,
 )
 IMAGE = Page("image", "transfer", _SHIPPED, ready=_READY)
@@ -223,11 +227,11 @@ def build_view(spec, config) -> set[int]:
     step's memory and FLOPs without the frozen layers' gradients); the frozen layers' indexes."""
     choices = kept(IMAGE)
     source = choices.get("source", SCRATCH)
-    with st.expander("Frozen layers", expanded=bool(choices.get("freeze"))):
+    with st.expander(_("Frozen layers"), expanded=bool(choices.get("freeze"))):
         if source == SCRATCH or not Path(source).is_dir():
-            st.caption("Freezing keeps a trained model's layers as they are: choose the model "
+            st.caption(_("Freezing keeps a trained model's layers as they are: choose the model "
                        "to start from on Train (Start from a trained model), then freeze its "
-                       "layers here or there.")  # fmt: skip
+                       "layers here or there."))  # fmt: skip
             return set()
         model = image_model(spec, source)
         layers = transfer.layers_with_weights(model)
@@ -238,7 +242,7 @@ def build_view(spec, config) -> set[int]:
         label = {x: f"{int(x.split('.')[0]) + 1}: {spec.layers[int(x.split('.')[0])].label}"
                  for x in layers}  # fmt: skip
         same = "The same choice as on Train: no gradient, no optimizer state."
-        frozen = st.multiselect("Frozen layers", layers, format_func=label.get,
+        frozen = st.multiselect(_("Frozen layers"), layers, format_func=label.get,
                                 key="build-frozen", help=same)  # fmt: skip
         if frozen != wanted:
             choices["freeze"] = frozen
@@ -255,18 +259,18 @@ def _flops(task, spec, config, names: frozenset[str]) -> float:
 
 def _savings(spec, config, names: frozenset[str]) -> None:
     if not names:
-        st.caption("No layer is frozen: every weight trains.")
+        st.caption(_("No layer is frozen: every weight trains."))
         return
     task = named("image")
     both = [estimate_memory(spec, config.batch_size, config.optimizer, frozen=f).total
             for f in (names, frozenset())]  # fmt: skip
     flops = [_flops(task, spec, config, f) for f in (names, frozenset())]
     cols = st.columns(2)
-    cols[0].metric("Memory of a step", size_text(both[0]),
+    cols[0].metric(_("Memory of a step"), size_text(both[0]),
                    f"{size_text(both[0] - both[1])} frozen" if both[0] < both[1] else None,
                    delta_color="inverse")  # fmt: skip
-    cols[1].metric("Training FLOPs per image", flops_text(flops[0]),
+    cols[1].metric(_("Training FLOPs per image"), flops_text(flops[0]),
                    f"-{1 - flops[0] / flops[1]:.0%}" if flops[1] else None,
                    delta_color="inverse")  # fmt: skip
-    st.caption("Frozen weights get no gradient and no optimizer state, and the backward pass "
-               "skips what only they need.")  # fmt: skip
+    st.caption(_("Frozen weights get no gradient and no optimizer state, and the backward pass "
+               "skips what only they need."))  # fmt: skip

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from playground import ASSETS, ROOT
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, idx
 from playground.tasks.image.idx import DataError, DataUnavailable
@@ -115,7 +116,8 @@ def load(
             raise
         fallback = catalog.DATASETS[info.fallback]
         tensors = _read(fallback, SAMPLE_DIR, False, None)
-        note = f"{e} Using the {fallback.label} instead: {fallback.description}"
+        note = _("{why} Using the {fallback} instead: {description}").format(
+            why=e, fallback=_(fallback.label), description=_(fallback.description))  # fmt: skip
         info = fallback
     train_x, train_y, test_x, test_y = tensors
     train_x, train_y, val_x, val_y = _split(train_x, train_y, val_fraction)
@@ -176,8 +178,9 @@ def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> t
                 files = idx.find(folder, info.raw_folder)
             if files is None:
                 raise DataUnavailable(
-                    f"{info.label} is not in {folder} and could not be downloaded."
-                )
+                    _("{dataset} is not in {folder} and could not be downloaded.").format(
+                        dataset=_(info.label), folder=folder)
+                )  # fmt: skip
             shape = info.input_shape[1:]
             _cache[key] = idx.load(files, len(info.classes), shape)
         return _cache[key]
@@ -197,8 +200,9 @@ def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | 
     except Exception as e:  # network errors come in many types; all mean "not available"
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise DataUnavailable(
-            f"{info.label} is not in {folder} and could not be downloaded ({first})."
-        ) from None
+            _("{dataset} is not in {folder} and could not be downloaded ({why}).").format(
+                dataset=_(info.label), folder=folder, why=first)
+        ) from None  # fmt: skip
 
 
 def _split(x: torch.Tensor, y: torch.Tensor, val_fraction: float):

@@ -15,6 +15,8 @@ from typing import Any
 
 from torch import nn
 
+from playground.engine.i18n import N_
+
 Shape = tuple[int, ...]
 
 
@@ -230,22 +232,22 @@ def _residual_macs(shape: Shape, out: Shape, p: dict) -> int:
 
 # --- The registry ---------------------------------------------------------------------------
 
-_KERNEL = Param("kernel_size", int, 3, 1, 15, help="the window's width and height")
-_POOL_KERNEL = Param("kernel_size", int, 2, 1, 8, help="the window's width and height")
-_POOL_STRIDE = Param("stride", int, None, 1, 8, optional=True, help="empty: same as the window")
+_KERNEL = Param("kernel_size", int, 3, 1, 15, help=N_("the window's width and height"))
+_POOL_KERNEL = Param("kernel_size", int, 2, 1, 8, help=N_("the window's width and height"))
+_POOL_STRIDE = Param("stride", int, None, 1, 8, optional=True, help=N_("empty: same as the window"))
 
 LAYERS: dict[str, LayerKind] = {
     k.name: k
     for k in [
         LayerKind(
             "conv2d",
-            "Conv2d",
-            "Slides small learned filters over the image; each filter makes one feature map.",
+            N_("Conv2d"),
+            N_("Slides small learned filters over the image; each filter makes one feature map."),
             (
-                Param("out_channels", int, 32, 1, 512, help="how many filters (feature maps)"),
+                Param("out_channels", int, 32, 1, 512, help=N_("how many filters (feature maps)")),
                 _KERNEL,
-                Param("stride", int, 1, 1, 8, help="step between filter positions"),
-                Param("padding", int, 0, 0, 8, help="zeros added around the border"),
+                Param("stride", int, 1, 1, 8, help=N_("step between filter positions")),
+                Param("padding", int, 0, 0, 8, help=N_("zeros added around the border")),
             ),
             "relu",
             _conv_shape,
@@ -254,8 +256,8 @@ LAYERS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "maxpool2d",
-            "MaxPool2d",
-            "Keeps the largest value in each window: smaller maps, some shift tolerance.",
+            N_("MaxPool2d"),
+            N_("Keeps the largest value in each window: smaller maps, some shift tolerance."),
             (_POOL_KERNEL, _POOL_STRIDE),
             "none",
             _pool_shape("MaxPool2d"),
@@ -264,8 +266,8 @@ LAYERS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "avgpool2d",
-            "AvgPool2d",
-            "Averages each window: smaller, smoother maps.",
+            N_("AvgPool2d"),
+            N_("Averages each window: smaller, smoother maps."),
             (_POOL_KERNEL, _POOL_STRIDE),
             "none",
             _pool_shape("AvgPool2d"),
@@ -274,8 +276,10 @@ LAYERS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "batchnorm",
-            "BatchNorm",
-            "Normalises each channel over the batch, then rescales; trains faster and steadier.",
+            N_("BatchNorm"),
+            N_(
+                "Normalises each channel over the batch, then rescales; trains faster and steadier."
+            ),
             (),
             "none",
             _same_shape,
@@ -284,9 +288,13 @@ LAYERS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "dropout",
-            "Dropout",
-            "While training, zeroes a random share p of values, so no unit can be relied on.",
-            (Param("p", float, 0.25, 0.0, 1.0, high_open=True, help="share of values dropped"),),
+            N_("Dropout"),
+            N_("While training, zeroes a random share p of values, so no unit can be relied on."),
+            (
+                Param(
+                    "p", float, 0.25, 0.0, 1.0, high_open=True, help=N_("share of values dropped")
+                ),
+            ),
             "none",
             _same_shape,
             lambda shape, p: nn.Dropout(p["p"]),
@@ -294,8 +302,8 @@ LAYERS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "flatten",
-            "Flatten",
-            "Lays feature maps out as one long vector, for Linear layers.",
+            N_("Flatten"),
+            N_("Lays feature maps out as one long vector, for Linear layers."),
             (),
             "none",
             _flatten_shape,
@@ -304,9 +312,9 @@ LAYERS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "linear",
-            "Linear",
-            "Every input connects to every unit (a dense, fully connected layer).",
-            (Param("out_features", int, 64, 1, 4096, help="how many units"),),
+            N_("Linear"),
+            N_("Every input connects to every unit (a dense, fully connected layer)."),
+            (Param("out_features", int, 64, 1, 4096, help=N_("how many units")),),
             "relu",
             _linear_shape,
             lambda shape, p: nn.Linear(shape[0], p["out_features"]),
@@ -314,9 +322,19 @@ LAYERS: dict[str, LayerKind] = {
         ),
         LayerKind(
             "residual",
-            "Residual block",
-            "Two 3x3 convolutions whose output is added to the input: deep nets train easily.",
-            (Param("out_channels", int, None, 1, 512, optional=True, help="empty: keep channels"),),
+            N_("Residual block"),
+            N_("Two 3x3 convolutions whose output is added to the input: deep nets train easily."),
+            (
+                Param(
+                    "out_channels",
+                    int,
+                    None,
+                    1,
+                    512,
+                    optional=True,
+                    help=N_("empty: keep channels"),
+                ),
+            ),
             "relu",
             _residual_shape,
             _residual_build,
@@ -339,25 +357,38 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("none", "none", "Passes values through unchanged (identity).", nn.Identity),
-        Activation("relu", "ReLU", "max(0, x): cheap, does not saturate for x > 0.", nn.ReLU),
+        Activation(
+            "none", N_("none"), N_("Passes values through unchanged (identity)."), nn.Identity
+        ),
+        Activation(
+            "relu", N_("ReLU"), N_("max(0, x): cheap, does not saturate for x > 0."), nn.ReLU
+        ),
         Activation(
             "leaky_relu",
-            "LeakyReLU",
-            "Like ReLU, with a small slope (0.01) for x < 0 so units never die.",
+            N_("LeakyReLU"),
+            N_("Like ReLU, with a small slope (0.01) for x < 0 so units never die."),
             nn.LeakyReLU,
         ),
-        Activation("elu", "ELU", "Smooth ReLU that goes to -1 for very negative x.", nn.ELU),
         Activation(
-            "gelu", "GELU", "x times the chance a Gaussian is below x (transformers).", nn.GELU
+            "elu", N_("ELU"), N_("Smooth ReLU that goes to -1 for very negative x."), nn.ELU
         ),
-        Activation("silu", "SiLU", "x * sigmoid(x), also called swish.", nn.SiLU),
-        Activation("sigmoid", "Sigmoid", "Squashes to (0, 1); saturates at both ends.", nn.Sigmoid),
-        Activation("tanh", "Tanh", "Squashes to (-1, 1), centred on 0; saturates.", nn.Tanh),
+        Activation(
+            "gelu",
+            N_("GELU"),
+            N_("x times the chance a Gaussian is below x (transformers)."),
+            nn.GELU,
+        ),
+        Activation("silu", N_("SiLU"), N_("x * sigmoid(x), also called swish."), nn.SiLU),
+        Activation(
+            "sigmoid", N_("Sigmoid"), N_("Squashes to (0, 1); saturates at both ends."), nn.Sigmoid
+        ),
+        Activation(
+            "tanh", N_("Tanh"), N_("Squashes to (-1, 1), centred on 0; saturates."), nn.Tanh
+        ),
         Activation(
             "softmax",
-            "Softmax",
-            "Turns a vector into probabilities that sum to 1 (over channels for maps).",
+            N_("Softmax"),
+            N_("Turns a vector into probabilities that sum to 1 (over channels for maps)."),
             lambda: nn.Softmax(dim=1),
         ),
     ]

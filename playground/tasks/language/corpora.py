@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from playground import ASSETS
+from playground.engine.i18n import N_
 from playground.engine.records import DataError, SpecError
 
 TEXTS = ASSETS / "text"
@@ -48,7 +49,7 @@ def _task(
         rng = random.Random(seed)
         return "".join(f"{q}{ANSWER}{solve(q)}\n" for q in (questions(rng) for _ in range(lines)))
 
-    return Corpus(name, label, description, "generated here", make=make, solve=solve)
+    return Corpus(name, label, description, N_("generated here"), make=make, solve=solve)
 
 
 def _letters(rng: random.Random) -> str:
@@ -64,60 +65,64 @@ CORPORA: dict[str, Corpus] = {
     for c in [
         Corpus(
             "shakespeare",
-            "Tiny Shakespeare",
-            "40,000 lines of Shakespeare's plays, speaker names on their own lines.",
-            "tinyshakespeare from karpathy/char-rnn (the plays are in the public domain)",
+            N_("Tiny Shakespeare"),
+            N_("40,000 lines of Shakespeare's plays, speaker names on their own lines."),
+            N_("tinyshakespeare from karpathy/char-rnn (the plays are in the public domain)"),
             "tinyshakespeare.txt.xz",
             start="\n\n",
         ),
         Corpus(
             "names",
-            "First names",
-            "32,033 English first names, one a line, lower case.",
-            "names.txt from karpathy/makemore (MIT licence), from US Social Security lists",
+            N_("First names"),
+            N_("32,033 English first names, one a line, lower case."),
+            N_("names.txt from karpathy/makemore (MIT licence), from US Social Security lists"),
             "names.txt.xz",
         ),
         Corpus(
             "tang7",
-            "Tang quatrains (seven characters)",
-            "10,444 seven-character quatrains (七言绝句) of the Tang dynasty, one poem a line.",
-            "全唐诗 from the chinese-poetry repository (MIT licence); the poems are over a "
-            "thousand years old",
+            N_("Tang quatrains (seven characters)"),
+            N_("10,444 seven-character quatrains (七言绝句) of the Tang dynasty, one poem a line."),
+            N_(
+                "全唐诗 from the chinese-poetry repository (MIT licence); the poems are over a "
+                "thousand years old"
+            ),
             "tang_quatrains_7.txt.xz",
         ),
         Corpus(
             "tang5",
-            "Tang quatrains (five characters)",
-            "3,885 five-character quatrains (五言绝句) of the Tang dynasty, one poem a line.",
-            "全唐诗 from the chinese-poetry repository (MIT licence)",
+            N_("Tang quatrains (five characters)"),
+            N_("3,885 five-character quatrains (五言绝句) of the Tang dynasty, one poem a line."),
+            N_("全唐诗 from the chinese-poetry repository (MIT licence)"),
             "tang_quatrains_5.txt.xz",
         ),
         _task(
             "copy",
-            "Copy a string",
-            "Letters, then the same letters: abc>abc.",
+            N_("Copy a string"),
+            N_("Letters, then the same letters: abc>abc."),
             lambda q: q,
             _letters,
         ),
         _task(
             "reverse",
-            "Reverse a string",
-            "Letters, then the same letters backwards: "
-            "abc>cba. A two-layer model's attention shows the anti-diagonal.",
+            N_("Reverse a string"),
+            N_(
+                "Letters, then the same letters backwards: "
+                "abc>cba. A two-layer model's attention shows the anti-diagonal."
+            ),
             lambda q: q[::-1],
             _letters,
         ),
         _task(
             "sort",
-            "Sort a string",
-            "Letters, then the same letters in order: cab>abc.",
+            N_("Sort a string"),
+            N_("Letters, then the same letters in order: cab>abc."),
             lambda q: "".join(sorted(q)),
             _letters,
         ),
         _task(
             "add",
-            "Add two numbers",
-            "Two numbers and their sum: 12+345>357.",
+            N_("Add two numbers"),
+            N_("Two numbers and their sum: 12+345>357."),
             lambda q: str(sum(int(n) for n in q.split("+"))),
             _sum,
         ),
@@ -126,9 +131,9 @@ CORPORA: dict[str, Corpus] = {
 OWN = "own"  # the corpus of a person's own text, which travels with their job
 OWN_TEXT = Corpus(
     OWN,
-    "Your own text (.txt)",
-    "A UTF-8 text you upload: it travels with your job and is saved with its run.",
-    "yours",
+    N_("Your own text (.txt)"),
+    N_("A UTF-8 text you upload: it travels with your job and is saved with its run."),
+    N_("yours"),
 )
 
 

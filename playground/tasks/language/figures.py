@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from playground.engine.i18n import N_
 from playground.serving.curves import layout
 
 
@@ -32,8 +33,8 @@ def attention_figure(weights: torch.Tensor, tokens: Sequence[str], title: str) -
             hovertemplate="%{y} looks at %{x}: %{z:.2f}<extra></extra>",
         )
     )
-    fig.update_yaxes(autorange="reversed", title="query (the token that looks)")
-    fig.update_xaxes(title="key (the token looked at)", tickangle=-60)
+    fig.update_yaxes(autorange="reversed", title=N_("query (the token that looks)"))
+    fig.update_xaxes(title=N_("key (the token looked at)"), tickangle=-60)
     return layout(fig, title, height=min(700, 220 + 14 * len(tokens)))
 
 
@@ -65,7 +66,7 @@ def heads_figure(attention: torch.Tensor, patterns) -> go.Figure:
     fig.update_yaxes(autorange="reversed", showticklabels=False)
     fig.update_xaxes(showticklabels=False)
     fig.update_annotations(font_size=11)
-    return layout(fig, "Every head of every layer", height=60 + 150 * layers)
+    return layout(fig, N_("Every head of every layer"), height=60 + 150 * layers)
 
 
 def lens_figure(lens, probabilities: torch.Tensor, tokens: Sequence[str]) -> go.Figure:
@@ -88,7 +89,7 @@ def lens_figure(lens, probabilities: torch.Tensor, tokens: Sequence[str]) -> go.
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(tickangle=-60)
     return layout(
-        fig, "Logit lens: what each layer would predict next", height=140 + 34 * len(rows)
+        fig, N_("Logit lens: what each layer would predict next"), height=140 + 34 * len(rows)
     )
 
 
@@ -105,9 +106,9 @@ def embeddings_figure(points: torch.Tensor, vocab: Sequence[str], most: int = 40
             hovertemplate="%{text}<extra></extra>",
         )
     )
-    fig.update_xaxes(title="first principal component")
-    fig.update_yaxes(title="second principal component")
-    return layout(fig, "Token embeddings, their two main directions", height=480)
+    fig.update_xaxes(title=N_("first principal component"))
+    fig.update_yaxes(title=N_("second principal component"))
+    return layout(fig, N_("Token embeddings, their two main directions"), height=480)
 
 
 def top_figure(top: Sequence[tuple[str, float]], drawn: str) -> go.Figure:
@@ -124,5 +125,5 @@ def top_figure(top: Sequence[tuple[str, float]], drawn: str) -> go.Figure:
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="probability", tickformat=".0%")
-    return layout(fig, "What it chose from", height=320)
+    fig.update_xaxes(title=N_("probability"), tickformat=".0%")
+    return layout(fig, N_("What it chose from"), height=320)

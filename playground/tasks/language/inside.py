@@ -11,14 +11,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from playground.engine.i18n import N_
 from playground.tasks.language.model import GPT
 
 PATTERNS = {
-    "previous": "previous token: each token looks at the one just before it",
-    "same": "same token: each token looks at itself",
-    "first": "first token: everything looks at the start (a resting place)",
-    "spread": "spread: attention over many tokens, an average of the context",
-    "mixed": "mixed: no single pattern",
+    "previous": N_("previous token: each token looks at the one just before it"),
+    "same": N_("same token: each token looks at itself"),
+    "first": N_("first token: everything looks at the start (a resting place)"),
+    "spread": N_("spread: attention over many tokens, an average of the context"),
+    "mixed": N_("mixed: no single pattern"),
 }
 
 

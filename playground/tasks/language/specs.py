@@ -7,28 +7,29 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from playground.engine.i18n import N_
 from playground.engine.records import JsonRecord, SpecError, is_int, no_unknown_keys, short
 
 POSITIONS = {
-    "learned": "Learned: one vector per position, added to each token's",
-    "none": "None: the model cannot tell where a token is, only what came before",
+    "learned": N_("Learned: one vector per position, added to each token's"),
+    "none": N_("None: the model cannot tell where a token is, only what came before"),
 }
 NORMS = {
-    "pre": "Pre-LayerNorm (GPT-2): normalise before attention and the MLP",
-    "post": "Post-LayerNorm (the 2017 Transformer, BERT): normalise after adding",
-    "none": "None: no normalisation at all",
+    "pre": N_("Pre-LayerNorm (GPT-2): normalise before attention and the MLP"),
+    "post": N_("Post-LayerNorm (the 2017 Transformer, BERT): normalise after adding"),
+    "none": N_("None: no normalisation at all"),
 }
 OBJECTIVES = {
-    "next": "Next token (GPT): predict each token from the ones before it",
-    "masked": "Masked tokens (BERT): hide some tokens, predict them from both sides",
+    "next": N_("Next token (GPT): predict each token from the ones before it"),
+    "masked": N_("Masked tokens (BERT): hide some tokens, predict them from both sides"),
 }
 MAX_PARAMETERS = 20_000_000  # as for images: beyond this a CPU session runs out of patience
 LIMITS = {  # field -> (lowest, highest, what it is in words)
-    "layers": (1, 12, "transformer blocks"),
-    "heads": (1, 16, "attention heads per block"),
-    "width": (8, 768, "numbers per token (the embedding width)"),
-    "context": (2, 1024, "tokens the model sees at once"),
-    "mlp_ratio": (1, 8, "times the width, the MLP's hidden size"),
+    "layers": (1, 12, N_("transformer blocks")),
+    "heads": (1, 16, N_("attention heads per block")),
+    "width": (8, 768, N_("numbers per token (the embedding width)")),
+    "context": (2, 1024, N_("tokens the model sees at once")),
+    "mlp_ratio": (1, 8, N_("times the width, the MLP's hidden size")),
 }
 
 

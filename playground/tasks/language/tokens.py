@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import decoders, models, pre_tokenizers, trainers
 
+from playground.engine.i18n import N_
 from playground.engine.records import SpecError
 
 MASK = "[MASK]"  # the token a masked model (BERT) sees where a token is hidden
@@ -23,11 +24,15 @@ class Kind:
 
 
 KINDS = {
-    "char": Kind("Characters", "Each character is one token: a small vocabulary, long texts."),
+    "char": Kind(
+        N_("Characters"), N_("Each character is one token: a small vocabulary, long texts.")
+    ),
     "bpe": Kind(
-        "Byte-pair encoding",
-        "Frequent pieces of words become one token: a larger "
-        "vocabulary, shorter texts (learned from the corpus by tokenizers).",
+        N_("Byte-pair encoding"),
+        N_(
+            "Frequent pieces of words become one token: a larger "
+            "vocabulary, shorter texts (learned from the corpus by tokenizers)."
+        ),
     ),
 }
 MAX_FILE = 8 << 20  # bytes of tokenizer.json

@@ -7,31 +7,36 @@ import pandas as pd
 import streamlit as st
 
 from playground.concepts import optimizers, plots
+from playground.engine.i18n import _
 from playground.tasks.image.catalog import OPTIMIZERS
 from playground.ui.chart_clicks import new_click
 
 
 def race() -> None:
     st.markdown(
-        "Each optimizer below is PyTorch's own (`torch.optim`), stepping on a point (x, y) "
-        "instead of a network's weights. Pick a surface, a start and learning rates, and race "
-        "them."
+        _(
+            "Each optimizer below is PyTorch's own (`torch.optim`), stepping on a point (x, y) "
+            "instead of a network's weights. Pick a surface, a start and learning rates, and race "
+            "them."
+        )
     )
     cols = st.columns([2, 1])
     name = cols[0].selectbox(
-        "Surface",
+        _("Surface"),
         list(optimizers.SURFACES),
-        format_func=lambda n: optimizers.SURFACES[n].label,
+        format_func=lambda n: _(optimizers.SURFACES[n].label),
         key="concepts-surface",
     )
     surface = optimizers.SURFACES[name]
-    steps = cols[1].number_input("Steps", 10, 2000, surface.steps, 10, key=f"concepts-steps-{name}")
-    st.caption(surface.note)
+    steps = cols[1].number_input(
+        _("Steps"), 10, 2000, surface.steps, 10, key=f"concepts-steps-{name}"
+    )
+    st.caption(_(surface.note))
     racing = st.multiselect(
-        "Optimizers",
+        _("Optimizers"),
         optimizers.RACERS,
         default=["sgd", "momentum", "adam"],
-        format_func=lambda n: OPTIMIZERS[n].label,
+        format_func=lambda n: _(OPTIMIZERS[n].label),
         key="concepts-racers",
     )
     lrs = {}
@@ -39,7 +44,7 @@ def race() -> None:
         cols = st.columns(len(racing))
         for col, opt in zip(cols, racing, strict=True):
             lrs[opt] = col.number_input(
-                f"lr: {OPTIMIZERS[opt].label}",
+                _("lr: {label}").format(label=OPTIMIZERS[opt].label),
                 1e-6,
                 100.0,
                 surface.lrs[opt],
@@ -84,8 +89,8 @@ def _start(surface: optimizers.Surface) -> tuple[float, float]:
         for key, axis in zip(keys, ("x", "y"), strict=True):
             st.session_state[key] = round(float(clicked[axis]) / 0.05) * 0.05
     cols = st.columns(2)
-    x0 = cols[0].slider("Start x", *map(float, surface.x_range), step=0.05, key=keys[0])
-    y0 = cols[1].slider("Start y", *map(float, surface.y_range), step=0.05, key=keys[1])
+    x0 = cols[0].slider(_("Start x"), *map(float, surface.x_range), step=0.05, key=keys[0])
+    y0 = cols[1].slider(_("Start y"), *map(float, surface.y_range), step=0.05, key=keys[1])
     return x0, y0
 
 
@@ -94,8 +99,10 @@ def _chart_key(surface: optimizers.Surface) -> str:
 
 
 def _adam_state(path: optimizers.Path) -> None:
-    st.markdown(f"#### Inside {OPTIMIZERS[path.optimizer].label}, step by step")
-    t = st.slider("Step t", 1, len(path.adam), 1, key="concepts-adam-step")
+    st.markdown(
+        _("#### Inside {label}, step by step").format(label=OPTIMIZERS[path.optimizer].label)
+    )
+    t = st.slider(_("Step t"), 1, len(path.adam), 1, key="concepts-adam-step")
     s = path.adam[t - 1]
     st.latex(
         r"m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1 - \beta_2) "
@@ -116,8 +123,13 @@ def _adam_state(path: optimizers.Path) -> None:
         key="concepts-adam-table",
     )
     st.caption(
-        "Early on m and v start at 0, so they are too small; dividing by 1 - β^t corrects that. "
-        "The step divides by √v̂: each coordinate moves about α per step whatever the size of its "
-        "gradient, which is why Adam crosses flat plateaus and steep walls alike. (These numbers "
-        "are read from torch.optim's own state.)"
+        _(
+            "Early on m and v start at 0, so they are too small; dividing by 1 - β^t corrects "
+            "that. "
+            "The step divides by √v̂: each coordinate moves about α per step whatever the size of "
+            "its "
+            "gradient, which is why Adam crosses flat plateaus and steep walls alike. (These "
+            "numbers "
+            "are read from torch.optim's own state.)"
+        )
     )

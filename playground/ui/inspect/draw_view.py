@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.engine.i18n import N_, _
 from playground.explain import figures
 from playground.explain.drawing import Prepared, Steps
 from playground.tasks.image import evaluation
@@ -13,24 +14,24 @@ from playground.ui.model_picker import Choice
 from playground.ui.text import plain
 
 _TOGGLES = {  # Steps field: (label, widget key)
-    "crop": ("Crop to the ink", "draw-crop"),
-    "keep_aspect": ("Fit in 20 px, keep shape", "draw-aspect"),
-    "centre_of_mass": ("Centre by mass", "draw-centre"),
+    "crop": (N_("Crop to the ink"), "draw-crop"),
+    "keep_aspect": (N_("Fit in 20 px, keep shape"), "draw-aspect"),
+    "centre_of_mass": (N_("Centre by mass"), "draw-centre"),
 }
 
 
 def current_steps() -> Steps:
     """The steps as the toggles stand (read before they are drawn, below the answer, so that on
     a phone the answer sits right under the canvas)."""
-    return Steps(**{f: st.session_state.get(key, True) for f, (_, key) in _TOGGLES.items()})
+    return Steps(**{f: st.session_state.get(key, True) for f, (_label, key) in _TOGGLES.items()})
 
 
 def step_toggles() -> None:
     """Switches for each preparation step, to see why each matters."""
-    st.caption("Preparation steps (switch one off to see why it is there):")
+    st.caption(_("Preparation steps (switch one off to see why it is there):"))
     cols = st.columns(3)
     for col, (label, key) in zip(cols, _TOGGLES.values(), strict=True):
-        col.toggle(label, st.session_state.get(key, True), key=key)
+        col.toggle(_(label), st.session_state.get(key, True), key=key)
 
 
 def answer_for(choice: Choice, prepared: Prepared) -> Answer:
@@ -41,14 +42,19 @@ def answer_for(choice: Choice, prepared: Prepared) -> Answer:
 def _calibration_note(answer: Answer, temperature: float) -> None:
     if answer.raw_confidence is None:
         st.caption(
-            "Confidence as the model's softmax gives it: this model has no calibration (it is "
-            "fitted when a job finishes with a validation split)."
+            _(
+                "Confidence as the model's softmax gives it: this model has no calibration (it is "
+                "fitted when a job finishes with a validation split)."
+            )
         )
         return
     st.caption(
-        f"Calibrated: its outputs are divided by {temperature:.3g}, the temperature that "
-        f"makes its confidence match how often it is right on validation images it never "
-        f"trained on. The raw softmax says {answer.raw_confidence:.1%}."
+        _(
+            "Calibrated: its outputs are divided by {temperature:.3g}, the "
+            "temperature that makes its confidence match how often it is right on "
+            "validation images it never trained on. The raw softmax says "
+            "{raw_confidence:.1%}."
+        ).format(temperature=temperature, raw_confidence=answer.raw_confidence)
     )
 
 
@@ -58,13 +64,13 @@ def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | Non
     if choice is not None and choice.model is not None and prepared and not prepared.empty:
         answer = answer_for(choice, prepared)
     cols = st.columns(2)
-    cols[0].metric("Prediction", choice.dataset.classes[answer.label] if answer else "-")
-    cols[1].metric("Confidence", f"{answer.confidence:.1%}" if answer else "-")
+    cols[0].metric(_("Prediction"), choice.dataset.classes[answer.label] if answer else "-")
+    cols[1].metric(_("Confidence"), f"{answer.confidence:.1%}" if answer else "-")
     if answer is None:
         if choice is not None and choice.model is None:
-            st.info("The job has no weights yet: they appear after its first steps.")
+            st.info(_("The job has no weights yet: they appear after its first steps."))
         else:
-            st.caption("Draw a digit: the answer appears when you lift the mouse or finger.")
+            st.caption(_("Draw a digit: the answer appears when you lift the mouse or finger."))
         return None
     _calibration_note(answer, choice.temperature)
     if answer.warning:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from playground.engine.i18n import _, ngettext
 from playground.explain import figures
 from playground.tasks.image import evaluation
 from playground.tasks.image.data import Dataset
@@ -23,9 +24,11 @@ def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
     """Accuracy, loss and per-class scores; returns the confusion matrix."""
     classes = data.info.classes
     cols = st.columns(3)
-    cols[0].metric("Test accuracy", f"{test.accuracy:.2%}")
-    cols[1].metric("Test loss", f"{test.loss:.4f}", help="As the model's own loss computes it.")
-    cols[2].metric("Test images", f"{len(data.test_y):,}")
+    cols[0].metric(_("Test accuracy"), f"{test.accuracy:.2%}")
+    cols[1].metric(
+        _("Test loss"), f"{test.loss:.4f}", help=_("As the model's own loss computes it.")
+    )
+    cols[2].metric(_("Test images"), f"{len(data.test_y):,}")
     if data.note:
         st.info(plain(data.note))
     matrix = evaluation.confusion_matrix(data.test_y, test.predicted, len(classes))
@@ -59,12 +62,12 @@ def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
     classes = data.info.classes
     k = len(classes)
     cols = st.columns([3, 2])
-    cols[0].caption("Click a cell to see its images.")
+    cols[0].caption(_("Click a cell to see its images."))
     mistakes_only = cols[1].toggle(
-        "Colour the mistakes only",
+        _("Colour the mistakes only"),
         True,
         key="eval-mistakes-only",
-        help="The diagonal (right answers) dwarfs the mistakes; leave it uncoloured.",
+        help=_("The diagonal (right answers) dwarfs the mistakes; leave it uncoloured."),
     )
     st.plotly_chart(
         figures.confusion_figure(matrix.tolist(), classes, mistakes_only),
@@ -81,18 +84,26 @@ def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
         st.session_state["eval-true"], st.session_state["eval-guess"] = worst // k, worst % k
     cols = st.columns(2)
     true = cols[0].selectbox(
-        "True class", range(k), format_func=lambda i: classes[i], key="eval-true"
+        _("True class"), range(k), format_func=lambda i: classes[i], key="eval-true"
     )
     guess = cols[1].selectbox(
-        "Predicted as", range(k), format_func=lambda i: classes[i], key="eval-guess"
+        _("Predicted as"), range(k), format_func=lambda i: classes[i], key="eval-guess"
     )
     chosen = ((data.test_y == true) & (probs.argmax(dim=1) == guess)).nonzero().flatten()
     confidence = probs[chosen, guess]
     chosen = chosen[confidence.argsort(descending=True)]  # the surest first
-    shown = f" (the {min(24, len(chosen))} surest)" if len(chosen) > 24 else ""
+    shown = _(" (the {n} surest)").format(n=min(24, len(chosen))) if len(chosen) > 24 else ""
     st.markdown(
-        f"**True {classes[true]}, predicted {classes[guess]}: {len(chosen)} "
-        f"image{'' if len(chosen) == 1 else 's'}{shown}**"
+        ngettext(
+            "**True {true}, predicted {guess}: {count} image{shown}**",
+            "**True {true}, predicted {guess}: {count} images{shown}**",
+            len(chosen),
+        ).format(
+            true=classes[true],
+            guess=classes[guess],
+            count=len(chosen),
+            shown=shown,
+        )
     )
     gallery(data, probs, chosen[:24].tolist())
 
@@ -103,28 +114,28 @@ def mistakes(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
     wrong = (predicted != data.test_y).nonzero().flatten()
     confidence = probs.max(dim=1).values
     worst = wrong[confidence[wrong].argsort(descending=True)][:12]
-    st.subheader("Most confident mistakes")
+    st.subheader(_("Most confident mistakes"))
     gallery(data, probs, worst.tolist())
     off = matrix.clone().fill_diagonal_(0)
     pairs = sorted(
         ((int(off[t, p]), t, p) for t in range(len(classes)) for p in range(len(classes))),
         reverse=True,
     )[:5]
-    st.subheader("Most confused pairs")
+    st.subheader(_("Most confused pairs"))
     st.dataframe(
         [{"true": classes[t], "predicted": classes[p], "images": n} for n, t, p in pairs if n],
         hide_index=True,
         key="eval-pairs",
     )
     right = (predicted == data.test_y).nonzero().flatten()[:6]
-    st.subheader("A few it gets right")
+    st.subheader(_("A few it gets right"))
     gallery(data, probs, right.tolist())
 
 
 def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
     classes = data.info.classes
     if not indices:
-        st.caption("None.")
+        st.caption(_("None."))
         return
     cols = st.columns(6)
     for n, i in enumerate(indices):
@@ -149,8 +160,15 @@ def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: C
         or second.spec.input_shape != first.spec.input_shape
     ):
         st.warning(
-            f"{plain(second.label)} was trained on {second.dataset.label}, {plain(first.label)} on "
-            f"{first.dataset.label}: pick two models for the same kind of images."
+            _(
+                "{label} was trained on {label2}, {label3} on {label4}: pick two models "
+                "for the same kind of images."
+            ).format(
+                label=plain(second.label),
+                label2=second.dataset.label,
+                label3=plain(first.label),
+                label4=first.dataset.label,
+            )
         )
         return
     found = test_pass.results(second, data.info.name)  # the first one's test set, through it
@@ -161,7 +179,7 @@ def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: C
     n = len(data.test_y)
     cols = st.columns(2)
     for col, choice, accuracy in ((cols[0], first, mine), (cols[1], second, found[1].accuracy)):
-        col.metric(f"Accuracy: {plain(choice.label)}", f"{accuracy:.2%}")
+        col.metric(_("Accuracy: {label}").format(label=plain(choice.label)), f"{accuracy:.2%}")
     st.dataframe(
         [
             {"images": "both right", "count": len(split.both_right)},
@@ -177,6 +195,10 @@ def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: C
         (f"Only {plain(first.label)} gets these right", split.only_first, other),
         (f"Only {plain(second.label)} gets these right", split.only_second, probs),
     ):
-        st.markdown(f"**{title}** ({len(only)}; as the other model answers them)")
+        st.markdown(
+            _("**{title}** ({count}; as the other model answers them)").format(
+                title=title, count=len(only)
+            )
+        )
         surest = only[wrong[only].max(dim=1).values.argsort(descending=True)][:12]
         gallery(data, wrong, surest.tolist())

@@ -11,6 +11,7 @@ import streamlit as st
 import torch
 
 from playground.engine import history
+from playground.engine.i18n import _
 from playground.explain import feature_vis, figures, inside
 from playground.tasks.image import evaluation, models
 from playground.tasks.image.data import Dataset, normalise
@@ -35,19 +36,19 @@ def looks_for(choice: Choice, data: Dataset) -> None:
     convs = inside.conv_layers(model)
     kinds = (["A conv channel"] if convs else []) + ["An output class"]
     cols = st.columns(3)
-    kind = cols[0].radio("What", kinds, key="inspect-looks-kind")
+    kind = cols[0].radio(_("What"), kinds, key="inspect-looks-kind")
     if kind == "An output class":
         classes = choice.dataset.classes
-        index = cols[1].selectbox("Class", range(len(classes)), format_func=lambda i: classes[i],
+        index = cols[1].selectbox(_("Class"), range(len(classes)), format_func=lambda i: classes[i],
                                   key="inspect-looks-class")  # fmt: skip
         target, name = feature_vis.Target(None, index), f"class {classes[index]}"
     else:
         layer = cols[1].selectbox(
-            "Conv layer", convs, format_func=lambda i: f"Layer {i + 1}: {spec.layers[i].label}",
+            _("Conv layer"), convs, format_func=lambda i: f"Layer {i + 1}: {spec.layers[i].label}",
             key="inspect-looks-layer",
         )  # fmt: skip
         channels = inside.filters(model, layer).shape[0]
-        index = int(cols[2].number_input("Channel", 1, channels, 1, key="inspect-looks-ch")) - 1
+        index = int(cols[2].number_input(_("Channel"), 1, channels, 1, key="inspect-looks-ch")) - 1
         target, name = feature_vis.Target(layer, index), f"layer {layer + 1}, channel {index + 1}"
     key = (choice.version, target.layer, target.index)
     store, lock = _made()
@@ -55,11 +56,14 @@ def looks_for(choice: Choice, data: Dataset) -> None:
         found = store.get(key)
     if found is None:
         st.caption(
-            f"An input made to excite {name} as much as possible: {feature_vis.STEPS} steps of "
-            "gradient ascent on the image, jittered and kept smooth (a second or two)."
+            _(
+                "An input made to excite {name} as much as possible: {STEPS} steps of "
+                "gradient ascent on the image, jittered and kept smooth (a second or "
+                "two)."
+            ).format(name=name, STEPS=feature_vis.STEPS)
         )
         if not st.button(
-            "Find what it looks for", key="inspect-looks-go", icon=":material/search:"
+            _("Find what it looks for"), key="inspect-looks-go", icon=":material/search:"
         ):
             return
         bar = st.progress(0.0, text="Optimising the input...")
@@ -84,7 +88,7 @@ def _show(choice, data, name, made, top, values) -> None:
     pixels = (made.image[0] * info.std + info.mean).clamp(0, 1).numpy()
     cols = st.columns([1, 3])
     cols[0].image(enlarged(pixels), caption=f"Made to excite {name}", width=140)
-    cols[0].caption(f"Its activation: {made.activation:.3g}")
+    cols[0].caption(_("Its activation: {activation:.3g}").format(activation=made.activation))
     images = data.test_x[top][:, 0].float() / 255
     title = f"The {len(top)} test images (of the first {TOP_FROM:,}) that excite it most"
     cols[1].plotly_chart(figures.maps_figure(images, title), key="inspect-looks-top")
@@ -122,8 +126,10 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
     found = snapshots(choice)
     if len(found) < 2:
         st.caption(
-            "Replay needs the weights a job kept while it trained: pick your job, or a run "
-            "trained here (the pretrained model ships without its history)."
+            _(
+                "Replay needs the weights a job kept while it trained: pick your job, or a run "
+                "trained here (the pretrained model ships without its history)."
+            )
         )
         return
     labels = [s.label for s in found]
@@ -137,8 +143,8 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
     classes = choice.dataset.classes
     top = int(p.argmax())
     cols = st.columns([1, 3])
-    cols[0].metric(f"At {moment.label}, it says", classes[top])
-    cols[0].caption(f"{float(p[top]):.1%} sure (step {moment.step:,})")
+    cols[0].metric(_("At {label}, it says").format(label=moment.label), classes[top])
+    cols[0].caption(_("{p:.1%} sure (step {step:,})").format(p=float(p[top]), step=moment.step))
     cols[1].plotly_chart(figures.probabilities_figure(p.tolist(), classes), key="inspect-replay-p",
                          config={"displayModeBar": False})  # fmt: skip
     convs = inside.conv_layers(model)

@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from playground.engine.i18n import _
 from playground.explain import attributions, figures, inside
 from playground.explain.drawing import ImageError, prepare, read_image
 from playground.tasks.image import evaluation
@@ -48,30 +49,34 @@ class Input:
 
 def choose(choice: Choice, data: Dataset) -> Input | None:
     """The input picker; None (with a message shown) when the chosen source has no input yet."""
-    how = st.radio("Input", SOURCES, horizontal=True, key="inspect-how")
+    how = st.radio(_("Input"), SOURCES, horizontal=True, key="inspect-how")
     if how == "A test image by number":
-        index = st.number_input("Test image", 0, len(data.test_y) - 1, 0, key="inspect-index")
+        index = st.number_input(_("Test image"), 0, len(data.test_y) - 1, 0, key="inspect-index")
         return _test_image(data, int(index))
     if how in ("A random test image", "A mistake"):
         return _random(choice, data, how == "A mistake")
     if tuple(choice.spec.input_shape) != (1, 28, 28):
         st.info(
-            "Drawings and image files are 28x28 grey digits: this model takes "
-            f"{list(choice.spec.input_shape)}. Pick a test image instead."
+            _(
+                "Drawings and image files are 28x28 grey digits: this model takes "
+                "{input_shape}. Pick a test image instead."
+            ).format(input_shape=list(choice.spec.input_shape))
         )
         return None
     if how == "My drawing on Draw":
         image = last_drawing.get()
         if image is None:
-            st.info("Nothing drawn yet: draw a digit on Draw, then come back.")
-            st.page_link("app_pages/draw.py", label="Draw a digit", icon=":material/draw:")
+            st.info(_("Nothing drawn yet: draw a digit on Draw, then come back."))
+            st.page_link("app_pages/draw.py", label=_("Draw a digit"), icon=":material/draw:")
             return None
         return _drawn(image, "Your drawing")
     upload = st.file_uploader(
-        "Image file (PNG or JPEG)", type=["png", "jpg", "jpeg"], key="inspect-upload"
+        _("Image file (PNG or JPEG)"), type=["png", "jpg", "jpeg"], key="inspect-upload"
     )
     if upload is None:
-        st.caption("A digit, dark on light paper or light on dark: it is prepared like a drawing.")
+        st.caption(
+            _("A digit, dark on light paper or light on dark: it is prepared like a drawing.")
+        )
         return None
     try:
         prepared = prepare(read_image(upload.getvalue()))
@@ -79,7 +84,9 @@ def choose(choice: Choice, data: Dataset) -> Input | None:
         st.error(plain(e), icon=":material/error:")
         return None
     if prepared.empty:
-        st.warning("No digit found in this image: it needs a clear stroke on a plain background.")
+        st.warning(
+            _("No digit found in this image: it needs a clear stroke on a plain background.")
+        )
         return None
     return _drawn(prepared.image, upload.name)
 
@@ -98,12 +105,12 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
     classes = choice.dataset.classes
     cols = st.columns([2, 1])
     of = cols[0].selectbox(
-        "Of class",
+        _("Of class"),
         [None, *range(len(classes))],
-        format_func=lambda c: "any" if c is None else classes[c],
+        format_func=lambda c: _("any") if c is None else classes[c],
         key="inspect-of",
     )
-    another = cols[1].button("Another one", key="inspect-next", icon=":material/casino:")
+    another = cols[1].button(_("Another one"), key="inspect-next", icon=":material/casino:")
     pool = torch.ones(len(data.test_y), dtype=torch.bool)
     if of is not None:
         pool &= data.test_y == of
@@ -127,7 +134,11 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
         st.session_state["inspect-pick"], st.session_state["inspect-wanted"] = picked, wanted
     if picked is None:
         what = "mistakes" if mistake else "test images"
-        st.info(f"No {what}{'' if of is None else ' of class ' + classes[of]} in the test set.")
+        st.info(
+            _("No {what}{value} in the test set.").format(
+                what=what, value="" if of is None else " of class " + classes[of]
+            )
+        )
         picked = 0
     return _test_image(data, picked)
 
@@ -142,20 +153,21 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
     cols = st.columns([1, 1, 2])
     cols[0].image(enlarged(source.image), caption=source.title, width=112)
     cols[1].metric(
-        "The model says",
+        _("The model says"),
         classes[top],
         f"true: {classes[source.truth]}" if source.truth is not None else None,
         delta_color="off",
         delta_arrow="off",
     )
-    cols[1].caption(f"{float(p[top]):.1%} sure")
+    cols[1].caption(_("{p:.1%} sure").format(p=float(p[top])))
     with cols[2]:
         st.plotly_chart(
             figures.probabilities_figure(p.tolist(), classes),
             key="inspect-probabilities", config={"displayModeBar": False},
         )  # fmt: skip
-    tabs = st.tabs(["Feature maps", "Worked convolution", "Attributions", "Filters",
-                    "What a channel looks for", "Replay training", "Layer statistics"])  # fmt: skip
+    tabs = st.tabs([_("Feature maps"), _("Worked convolution"), _("Attributions"), _("Filters"),
+                    _("What a channel looks for"), _("Replay training"),
+                    _("Layer statistics")])  # fmt: skip
     with tabs[0]:
         feature_maps(choice, maps)
     with tabs[1]:
@@ -173,13 +185,17 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
 
 
 def feature_maps(choice: Choice, maps: list[torch.Tensor]) -> None:
-    shared = st.toggle("One colour scale per layer", True, key="inspect-shared")
+    shared = st.toggle(_("One colour scale per layer"), True, key="inspect-shared")
     st.caption(
-        "What each layer outputs for this input: conv and pooling layers as one small map per "
-        f"channel (the first {MAX_CHANNELS}), dense layers as one bar per unit. Hover for values."
+        _(
+            "What each layer outputs for this input: conv and pooling layers as one "
+            "small map per channel (the first {MAX_CHANNELS}), dense layers as one "
+            "bar per unit. Hover for values."
+        ).format(MAX_CHANNELS=MAX_CHANNELS)
     )
     for i, (layer, out) in enumerate(zip(choice.spec.layers, maps, strict=True)):
-        title = f"Layer {i + 1}: {layer.label} -> {'x'.join(map(str, out.shape[1:]))}"
+        title = _("Layer {n}: {layer} -> {shape}").format(
+            n=i + 1, layer=layer.label, shape="x".join(map(str, out.shape[1:])))  # fmt: skip
         if out.dim() == 4:
             figure = figures.maps_figure(out[0][:MAX_CHANNELS], title, shared_scale=shared)
         else:
@@ -191,13 +207,13 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
     """The four attributions of captum side by side, each with its time and its question."""
     classes = choice.dataset.classes
     target = st.selectbox(
-        "For class",
+        _("For class"),
         range(len(classes)),
         index=top,
-        format_func=lambda i: classes[i] + (" (its answer)" if i == top else ""),
+        format_func=lambda i: classes[i] + (_(" (its answer)") if i == top else ""),
         key="inspect-class",
     )
-    st.caption("Which pixels the score of this class rests on, four ways (by captum).")
+    st.caption(_("Which pixels the score of this class rests on, four ways (by captum)."))
     batch = gradient_batch_size(choice.spec, state.memory_budget())
     cols = st.columns(len(attributions.METHODS))
     for col, method in zip(cols, attributions.METHODS.values(), strict=True):
@@ -206,17 +222,22 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
                 found = _attribution(choice.version, _input_key(source), target, method.name,
                                      choice.model, x, batch)  # fmt: skip
             except ValueError as e:
-                st.markdown(f"**{method.label}**")
+                st.markdown(f"**{_(method.label)}**")
                 st.caption(plain(e))
                 continue
             st.plotly_chart(
-                figures.overlay_figure(source.image, found.heat().numpy(), method.label),
+                figures.overlay_figure(source.image, found.heat().numpy(), _(method.label)),
                 key=f"inspect-attr-{method.name}",
             )
             extra = ""
             if found.delta is not None:
-                extra = f"; its parts add up to the change of the score within {found.delta:.2g}"
-            st.caption(f"{method.answers} ({found.seconds * 1000:.0f} ms{extra})")
+                extra = _("; its parts add up to the change of the score within {delta}").format(
+                    delta=f"{found.delta:.2g}")  # fmt: skip
+            st.caption(
+                _("{answers} ({value:.0f} ms{extra})").format(
+                    answers=_(method.answers), value=found.seconds * 1000, extra=extra
+                )
+            )
 
 
 def _input_key(source: Input) -> str:
@@ -232,29 +253,35 @@ def _attribution(version: str, input_key: str, target: int, method: str, _model,
 def filters(choice: Choice) -> None:
     convs = inside.conv_layers(choice.model)
     if not convs:
-        st.caption("This model has no conv layers, so no filters to show.")
+        st.caption(_("This model has no conv layers, so no filters to show."))
         return
     cols = st.columns(2)
     layer = cols[0].selectbox(
-        "Conv layer",
+        _("Conv layer"),
         convs,
-        format_func=lambda i: f"Layer {i + 1}: {choice.spec.layers[i].label}",
+        format_func=lambda i: _("Layer {n}: {layer}").format(
+            n=i + 1, layer=choice.spec.layers[i].label
+        ),
         key="inspect-conv",
     )
     kernels = inside.filters(choice.model, layer)  # (out, in, k, k)
     if kernels.shape[1] == 1:
         st.caption(
-            f"The {kernels.shape[0]} kernels of this layer, one per output channel: each slides "
-            "over the input and lights up where the input looks like it."
+            _(
+                "The {shape} kernels of this layer, one per output channel: each slides "
+                "over the input and lights up where the input looks like it."
+            ).format(shape=kernels.shape[0])
         )
         shown, title = kernels[:, 0], "Kernels (one per output channel)"
     else:
         channel = cols[1].number_input(
-            "Output channel", 1, kernels.shape[0], 1, key="inspect-channel"
+            _("Output channel"), 1, kernels.shape[0], 1, key="inspect-channel"
         )
         st.caption(
-            f"Output channel {channel} sums {kernels.shape[1]} kernels, one per input channel "
-            "(the previous layer's maps)."
+            _(
+                "Output channel {channel} sums {shape} kernels, one per input channel "
+                "(the previous layer's maps)."
+            ).format(channel=channel, shape=kernels.shape[1])
         )
         shown, title = kernels[channel - 1], f"Kernels of output channel {channel}"
     st.plotly_chart(
@@ -273,9 +300,11 @@ def statistics(choice: Choice, data: Dataset) -> None:
     stats = _statistics(choice.version, choice, x)
     names = [f"{i + 1} {layer.label}" for i, layer in enumerate(choice.spec.layers)]
     st.caption(
-        f"Over the first {STATS_IMAGES} test images. A dead ReLU outputs 0 for every one of them: "
-        "it passes no gradient and stops learning. Means and spreads far from 0 and 1 make "
-        "training harder (what batch norm fixes)."
+        _(
+            "Over the first {STATS_IMAGES} test images. A dead ReLU outputs 0 for "
+            "every one of them: it passes no gradient and stops learning. Means and "
+            "spreads far from 0 and 1 make training harder (what batch norm fixes)."
+        ).format(STATS_IMAGES=STATS_IMAGES)
     )
     st.plotly_chart(
         figures.statistics_figure(
@@ -298,7 +327,7 @@ def _history(choice: Choice, names: list[str], stats: list[inside.LayerStats]) -
         last = job.log.last_step()
         history.append((last.step if last else 0, choice.version, stats))
     if len(history) < 2:
-        st.caption("Over training: recorded while this page is open; more appears as it trains.")
+        st.caption(_("Over training: recorded while this page is open; more appears as it trains."))
         return
     steps = [h[0] for h in history]
     relu = [i for i, s in enumerate(stats) if s.dead is not None]

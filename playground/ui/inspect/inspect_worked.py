@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
+from playground.engine.i18n import _
 from playground.explain import inside, inspect_plots
 from playground.ui.chart_clicks import new_click
 from playground.ui.model_picker import Choice
@@ -18,15 +19,19 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
     model, spec = choice.model, choice.spec
     convs = inside.conv_layers(model)
     if not convs:
-        st.caption("This model has no conv layers: Linear layers are one sum each, shown as bars.")
+        st.caption(
+            _("This model has no conv layers: Linear layers are one sum each, shown as bars.")
+        )
         return
     cols = st.columns(2)
     layer = cols[0].selectbox(
-        "Conv layer", convs, format_func=lambda i: f"Layer {i + 1}: {spec.layers[i].label}",
+        _("Conv layer"), convs, format_func=lambda i: f"Layer {i + 1}: {spec.layers[i].label}",
         key="inspect-worked-layer",
     )  # fmt: skip
     out = maps[layer][0]  # (C, h, w)
-    channel = int(cols[1].number_input("Channel", 1, out.shape[0], 1, key="inspect-worked-ch")) - 1
+    channel = (
+        int(cols[1].number_input(_("Channel"), 1, out.shape[0], 1, key="inspect-worked-ch")) - 1
+    )
     h, w = out.shape[1:]
     clicked = new_click(_CHART)
     if clicked and "customdata" in clicked:
@@ -41,7 +46,7 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
     row, col = st.session_state[_ROW], st.session_state[_COL]
     left, right = st.columns([1, 1])
     with left:
-        st.caption("Click a pixel of the map to see how its value was made.")
+        st.caption(_("Click a pixel of the map to see how its value was made."))
         st.plotly_chart(
             inspect_plots.clickable_map_figure(
                 out[channel], f"Layer {layer + 1}, channel {channel + 1}", (row, col)
@@ -49,31 +54,42 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
             key=_CHART, on_select="rerun", selection_mode="points",
         )  # fmt: skip
         pick = st.columns(2)
-        pick[0].number_input("Row", 0, h - 1, key=_ROW)
-        pick[1].number_input("Column", 0, w - 1, key=_COL)
+        pick[0].number_input(_("Row"), 0, h - 1, key=_ROW)
+        pick[1].number_input(_("Column"), 0, w - 1, key=_COL)
     with right:
         _explain(inside.worked_convolution(model, x, layer, channel, row, col, maps))
 
 
 def _explain(worked: inside.WorkedConvolution) -> None:
     cin, k = worked.patch.shape[0], worked.patch.shape[-1]
-    activation = "no activation" if worked.activation == "none" else worked.activation
+    activation = _("no activation") if worked.activation == "none" else worked.activation
+    where = _("**Row {row}, column {col}**: the {k}x{k} kernel of channel {channel} lies over "
+              "the layer's input there").format(row=worked.row, col=worked.col, k=k,
+                                                channel=worked.channel + 1)  # fmt: skip
+    if cin > 1:
+        where += _(" (all {cin} input channels)").format(cin=cin)
+    st.markdown(where + _("; each input value is multiplied by the kernel's weight at the same "
+                          "place."))  # fmt: skip
     st.markdown(
-        f"**Row {worked.row}, column {worked.col}**: the {k}x{k} kernel of channel "
-        f"{worked.channel + 1} lies over the layer's input there"
-        + (f" (all {cin} input channels)" if cin > 1 else "")
-        + "; each input value is multiplied by the kernel's weight at the same place."
-    )
-    st.markdown(
-        f"Sum of the {worked.products.numel():,} products = `{worked.total:.5f}`  \n"
-        f"\\+ bias `{worked.bias:+.5f}` = `{worked.pre_activation:.5f}`  \n"
-        f"{activation} → **`{worked.value:.5f}`**  \n"
-        f"The feature map holds `{worked.map_value:.5f}` (they differ by "
-        f"{abs(worked.value - worked.map_value):.1e})."
+        _(
+            "Sum of the {numel:,} products = `{total:.5f}`  \n\\+ bias `{bias:+.5f}` = "
+            "`{pre_activation:.5f}`  \n{activation} → **`{value:.5f}`**  \nThe feature "
+            "map holds `{map_value:.5f}` (they differ by {abs:.1e})."
+        ).format(
+            numel=worked.products.numel(),
+            total=worked.total,
+            bias=worked.bias,
+            pre_activation=worked.pre_activation,
+            activation=activation,
+            value=worked.value,
+            map_value=worked.map_value,
+            abs=abs(worked.value - worked.map_value),
+        )
     )
     if cin > inspect_plots.MAX_WORKED_CHANNELS:
         st.caption(
-            f"Input channels {inspect_plots.MAX_WORKED_CHANNELS + 1}-{cin} are not drawn; their "
-            "products are in the sum."
+            _("Input channels {value}-{cin} are not drawn; their products are in the sum.").format(
+                value=inspect_plots.MAX_WORKED_CHANNELS + 1, cin=cin
+            )
         )
     st.plotly_chart(inspect_plots.worked_figure(worked), key="inspect-worked-figure")

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from playground.engine.i18n import _
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.explain.drawing import Prepared
@@ -45,30 +46,36 @@ def personal_set() -> list[tuple[np.ndarray, int]]:
 
 
 def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | None) -> None:
-    st.subheader("Teach it my handwriting")
+    st.subheader(_("Teach it my handwriting"))
     if choice is None or choice.model is None:
         return
     classes = choice.dataset.classes
     if answer is not None and prepared is not None:
         cols = st.columns([2, 1], vertical_alignment="bottom")
         label = cols[0].selectbox(
-            "The right answer",
+            _("The right answer"),
             range(len(classes)),
             index=answer.label,
             format_func=lambda i: classes[i],
             key="teach-label",
         )
-        if cols[1].button("Add to my set", key="teach-add", icon=":material/add:"):
+        if cols[1].button(_("Add to my set"), key="teach-add", icon=":material/add:"):
             personal_set().append(((prepared.image * 255).round().astype(np.uint8), label))
-            st.toast(f"Added a {classes[label]} to your set ({len(personal_set())} drawings).")
+            st.toast(
+                _("Added a {classes} to your set ({count} drawings).").format(
+                    classes=classes[label], count=len(personal_set())
+                )
+            )
     mine = personal_set()
     if not mine:
         st.caption(
-            "When the answer is wrong, choose the right one and add the drawing; a few of each "
-            "digit it misreads are enough. Then fine-tune."
+            _(
+                "When the answer is wrong, choose the right one and add the drawing; a few of each "
+                "digit it misreads are enough. Then fine-tune."
+            )
         )
         return
-    st.caption(f"Your set: {len(mine)} drawing(s).")
+    st.caption(_("Your set: {count} drawing(s).").format(count=len(mine)))
     cols = st.columns(min(len(mine), 8))
     for i, (image, label) in enumerate(mine[-8:]):
         cols[i].image(image, caption=classes[label], width=48)
@@ -77,14 +84,14 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
     reason = state.busy_reason()
     c1, c2 = st.columns(2)
     start = c1.button(
-        "Fine-tune on my set", key="teach-start", disabled=reason is not None, type="primary",
+        _("Fine-tune on my set"), key="teach-start", disabled=reason is not None, type="primary",
         help=reason,
     )  # fmt: skip
     if start and _start(choice, mine):
         st.rerun()
     if reason is not None and not busy:
         st.caption(plain(reason))
-    if c2.button("Clear my set", key="teach-clear", disabled=busy):
+    if c2.button(_("Clear my set"), key="teach-clear", disabled=busy):
         mine.clear()
         st.rerun()
     if job is not None:
@@ -92,8 +99,8 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
 
 
 def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> bool:
-    x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]  # (N, 1, 28, 28)
-    y = torch.tensor([label for _, label in mine])
+    x = torch.from_numpy(np.stack([image for image, _label in mine]))[:, None]  # (N, 1, 28, 28)
+    y = torch.tensor([label for _image, label in mine])
     info = choice.dataset
     config = TrainConfig.from_dict({**FINE_TUNE, "dataset": info.name})
     try:
@@ -124,7 +131,11 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
 
     @st.fragment(run_every=every)
     def show() -> None:
-        st.markdown(f"**Fine-tuning** {badge(job)} {progress_text(job)}")
+        st.markdown(
+            _("**Fine-tuning** {badge} {progress_text}").format(
+                badge=badge(job), progress_text=progress_text(job)
+            )
+        )
         if job.status is Status.QUEUED:
             st.caption(queue_text(state.manager().spot(job)))
         if every and job.status.ended:
@@ -138,14 +149,14 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         before = st.session_state.get(_BEFORE, [])
         after = st.session_state.get(_AFTER)
         if after is None or after[0] != job.id:  # once per job, not on every stroke
-            x = torch.from_numpy(np.stack([image for image, _ in mine]))[:, None]
+            x = torch.from_numpy(np.stack([image for image, _label in mine]))[:, None]
             info = catalog.DATASETS[job.config.dataset]
             answers = _answers(job.inference_model(), job.spec, x, info, job.config.loss)
             after = st.session_state[_AFTER] = (job.id, answers)
         after = after[1]
         rows = [
             {"right answer": classes[label], "before": classes[b], "after": classes[a]}
-            for (_, label), b, a in zip(mine, before, after, strict=False)
+            for (_image, label), b, a in zip(mine, before, after, strict=False)
         ]
         st.dataframe(rows, hide_index=True, key="teach-table")
         fixed = sum(r["after"] == r["right answer"] for r in rows)

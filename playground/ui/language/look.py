@@ -14,6 +14,7 @@ import streamlit as st
 import torch
 
 from playground import ASSETS
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run, load_run, visible_runs
 from playground.tasks.language import corpora, data, figures, inside, sampling
@@ -66,10 +67,10 @@ def pick(job) -> Chosen | None:
     found = options(job)
     if not found:
         st.info(
-            "No language model yet: train one above, or reinstall the app to get the ready ones."
+            _("No language model yet: train one above, or reinstall the app to get the ready ones.")
         )
         return None
-    value = st.selectbox("Model", list(found), format_func=found.get, key="language-model-pick")
+    value = st.selectbox(_("Model"), list(found), format_func=found.get, key="language-model-pick")
     if value == LIVE:
         version, weights = job.latest_weights()
         model = job.task.build(job.spec)
@@ -115,37 +116,37 @@ def generate(chosen: Chosen) -> None:
     masked = chosen.model.spec.objective == "masked"
     default = f"To be, or {MASK} to be" if masked else ""
     prompt = st.text_area(
-        "Prompt",
+        _("Prompt"),
         default,
         key="language-prompt",
         max_chars=2000,
         height=80,
-        help="What the text begins with (empty: where a document of its corpus begins)."
-        + (f" Put {MASK} where a token is to be guessed." if masked else ""),
+        help=_("What the text begins with (empty: where a document of its corpus begins).")
+        + (_(" Put {mask} where a token is to be guessed.").format(mask=MASK) if masked else ""),
     )
     cols = st.columns(5)
-    length = cols[0].number_input("Length", 1, 1000, 200, key="language-length")
+    length = cols[0].number_input(_("Length"), 1, 1000, 200, key="language-length")
     temperature = cols[1].slider(
-        "Temperature",
+        _("Temperature"),
         0.0,
         2.0,
         0.8,
         0.05,
         key="language-temperature",
-        help="Below 1: safer, more repetitive; above 1: wilder; 0: always the likeliest.",
+        help=_("Below 1: safer, more repetitive; above 1: wilder; 0: always the likeliest."),
     )
-    top_k = cols[2].number_input("Top-k (0: all)", 0, 10_000, 0, key="language-top-k")
+    top_k = cols[2].number_input(_("Top-k (0: all)"), 0, 10_000, 0, key="language-top-k")
     top_p = cols[3].slider(
-        "Top-p",
+        _("Top-p"),
         0.05,
         1.0,
         1.0,
         0.05,
         key="language-top-p",
-        help="Draw only from the likeliest tokens whose chances add up to this.",
+        help=_("Draw only from the likeliest tokens whose chances add up to this."),
     )
-    seed = cols[4].number_input("Seed", 0, 2**31 - 1, 0, key="language-seed")
-    if st.button("Generate", type="primary", key="language-generate", icon=":material/edit:"):
+    seed = cols[4].number_input(_("Seed"), 0, 2**31 - 1, 0, key="language-seed")
+    if st.button(_("Generate"), type="primary", key="language-generate", icon=":material/edit:"):
         try:
             if masked:
                 st.session_state[_DRAWN] = (
@@ -204,19 +205,21 @@ def _tokens(prompt: str, drawn: list) -> None:
     )
     st.text(prompt + "".join(d.text for d in drawn))
     st.caption(
-        "Each token is coloured by the probability it was drawn with: green sure, red "
-        "surprising. Hover for it; pick one to see what it was chosen from."
+        _(
+            "Each token is coloured by the probability it was drawn with: green sure, red "
+            "surprising. Hover for it; pick one to see what it was chosen from."
+        )
     )
     labels = [f"{i}: {figures.shown(d.text)} ({d.probability:.0%})" for i, d in enumerate(drawn)]
     at = st.selectbox(
-        "Token", range(len(drawn)), format_func=labels.__getitem__, key="language-token"
+        _("Token"), range(len(drawn)), format_func=labels.__getitem__, key="language-token"
     )
     st.plotly_chart(figures.top_figure(drawn[at].top, drawn[at].text), key="language-top")
 
 
 def _blanks(prompt: str, found: list) -> None:
     text = prompt
-    for best, _ in found:
+    for best, _rest in found:
         text = text.replace(MASK, f"[{best}]", 1)
     st.text(text)
     for i, (best, guesses) in enumerate(found):
@@ -231,7 +234,10 @@ def _look(key: str, text: str, _chosen: Chosen) -> inside.Inside:
 
 def look_inside(chosen: Chosen) -> None:
     text = st.text_input(
-        "Text to look inside", chosen.example, key=f"language-inside-{chosen.key}", max_chars=2000
+        _("Text to look inside"),
+        chosen.example,
+        key=f"language-inside-{chosen.key}",
+        max_chars=2000,
     )
     try:
         missing = chosen.tokenizer.unknown(text)
@@ -257,8 +263,8 @@ def attention_views(found: inside.Inside, key: str = "language") -> None:
     layers, heads = found.attention.shape[:2]
     st.plotly_chart(figures.heads_figure(found.attention, found.patterns), key=f"{key}-heads")
     cols = st.columns(2)
-    layer = cols[0].number_input("Layer", 1, layers, layers, key=f"{key}-layer")
-    head = cols[1].number_input("Head", 1, heads, 1, key=f"{key}-head")
+    layer = cols[0].number_input(_("Layer"), 1, layers, layers, key=f"{key}-layer")
+    head = cols[1].number_input(_("Head"), 1, heads, 1, key=f"{key}-head")
     pattern = found.patterns[layer - 1][head - 1]
     st.plotly_chart(
         figures.attention_figure(
@@ -268,7 +274,8 @@ def attention_views(found: inside.Inside, key: str = "language") -> None:
         ),
         key=f"{key}-attention",
     )
-    st.caption(plain(f"This head's pattern: {inside.PATTERNS[pattern]}."))
+    st.caption(plain(_("This head's pattern: {pattern}.").format(
+        pattern=_(inside.PATTERNS[pattern]))))  # fmt: skip
 
 
 def _surprise(found: inside.Inside) -> None:
@@ -283,8 +290,10 @@ def _surprise(found: inside.Inside) -> None:
         f"{html.escape(found.tokens[0])}{pieces}</div>"
     )
     st.caption(
-        f"How surprised the model is by each token (red: it did not expect it). Mean "
-        f"loss {found.surprise.mean():.3f} nats a token."
+        _(
+            "How surprised the model is by each token (red: it did not expect it). "
+            "Mean loss {mean:.3f} nats a token."
+        ).format(mean=found.surprise.mean())
     )
 
 
@@ -292,9 +301,9 @@ def replay(chosen: Chosen, text: str) -> None:
     """The run's kept weights over training: the attention and a sample at each moment."""
     snapshots = chosen.run.history() if chosen.run is not None else chosen.job.history.snapshots()
     if len(snapshots) < 2:
-        st.caption("Training replayed: this model kept no weights from its training.")
+        st.caption(_("Training replayed: this model kept no weights from its training."))
         return
-    st.subheader("Training replayed")
+    st.subheader(_("Training replayed"))
     at = st.select_slider(
         "Moment",
         range(len(snapshots)),

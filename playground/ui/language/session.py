@@ -9,6 +9,7 @@ import hashlib
 import streamlit as st
 import torch
 
+from playground.engine.i18n import N_
 from playground.engine.records import SpecError
 from playground.exchange.runs import default_runs_dir, load_run
 from playground.serving.sweeps import CompareJob
@@ -118,7 +119,7 @@ def start_picker(spec):
     """The Language page's "Start from a trained model" (the ready models among the sources)."""
     ready = {str(p): (f"Ready: {p.name} (ships with the app)", f"the ready {p.name} model")
              for p in shipped()}  # fmt: skip
-    page = start_from.Page("language", "language-start", ready, "Weights from",
+    page = start_from.Page("language", "language-start", ready, N_("Weights from"),
                            lambda found: set_spec(dataclasses.replace(found, vocab=0)))  # fmt: skip
     return start_from.picker(page, spec, _meta_model)
 

@@ -12,6 +12,7 @@ import streamlit as st
 import torch
 
 from playground.engine import transfer
+from playground.engine.i18n import N_, _
 from playground.engine.memory import size_text
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
@@ -35,7 +36,7 @@ def corpus_and_tokens() -> None:
     the vocabulary with its counts, and characters per token."""
     c = session.config()
     if c.corpus == corpora.OWN:
-        upload = st.file_uploader("Your text (.txt, UTF-8)", type=["txt"], key="language-upload")
+        upload = st.file_uploader(_("Your text (.txt, UTF-8)"), type=["txt"], key="language-upload")
         if upload is not None and st.session_state.get("language-upload-seen") != upload.file_id:
             st.session_state["language-upload-seen"] = upload.file_id  # read once, even if bad
             try:
@@ -45,30 +46,34 @@ def corpus_and_tokens() -> None:
         found = session.own_text()
         if found is None:
             st.info(
-                "Upload a text to train on it: it is kept for you, and saved with the runs "
-                "that read it."
+                _(
+                    "Upload a text to train on it: it is kept for you, and saved with the runs "
+                    "that read it."
+                )
             )
             return
         st.caption(plain(f"Your text: {found[0]}, {len(found[1]):,} characters."))
     try:
         own = session.own_text()[1] if c.corpus == corpora.OWN else None
-        text, _, _ = data.text_and_label(c, own)
+        text = data.text_and_label(c, own)[0]
         tokenizer = _tokenizer(c, session.spec().objective == "masked", own)
     except SpecError as e:
         st.error(plain(e.message), icon=":material/error:")
         return
     corpus = corpora.CORPORA.get(c.corpus)
     if corpus is not None:
-        st.caption(plain(f"{corpus.description} Source: {corpus.credit}."))
+        st.caption(plain(_("{description} Source: {credit}.").format(
+            description=_(corpus.description), credit=_(corpus.credit))))  # fmt: skip
     sample = st.text_input(
-        "Text to split into tokens",
+        _("Text to split into tokens"),
         text[:120].split("\n\n")[0],
         key="language-split-text",
         max_chars=2000,
     )
     missing = tokenizer.unknown(sample)
     if missing:
-        st.warning(plain(f"These characters are not in the vocabulary: {missing[:20]}"))
+        st.warning(plain(_("These characters are not in the vocabulary: {missing}").format(
+            missing=missing[:20])))  # fmt: skip
         return
     spans = tokenizer.spans(sample)[:SHOWN_TOKENS]
     pieces = "".join(
@@ -78,10 +83,11 @@ def corpus_and_tokens() -> None:
     )
     st.html(f'<div style="line-height:2;font-family:monospace">{pieces}</div>')
     st.caption(
-        f"{len(spans)} tokens for {len(sample)} characters: "
-        f"{len(sample) / max(1, len(spans)):.2f} characters a token. Hover for ids."
+        _(
+            "{count} tokens for {count2} characters: {value:.2f} characters a token. Hover for ids."
+        ).format(count=len(spans), count2=len(sample), value=len(sample) / max(1, len(spans)))
     )
-    with st.expander(f"The vocabulary: {tokenizer.size:,} tokens"):
+    with st.expander(_("The vocabulary: {size:,} tokens").format(size=tokenizer.size)):
         counts = _counts(c, own, tokenizer)
         st.dataframe(
             [
@@ -118,17 +124,29 @@ def _counts(c: LanguageConfig, own: str | None, tokenizer) -> dict[int, int]:
     return _counts_cached(c.corpus, c.tokenizer, c.vocab_size, c.seed)
 
 
+FIELDS = {  # the model's fields, as the page names them
+    "layers": N_("Layers"),
+    "heads": N_("Heads"),
+    "width": N_("Width"),
+    "context": N_("Context"),
+    "mlp_ratio": N_("Mlp ratio"),
+    "positions": N_("Positions"),
+    "norm": N_("Norm"),
+    "objective": N_("Objective"),
+}
+
+
 def model_form():
     """The GPT's size and switches; returns the spec (vocabulary filled in) and its problem."""
     s, v = session.spec(), state.version("language")
     cols = st.columns([2, 1], vertical_alignment="bottom")
     name = cols[0].selectbox(
-        "Start from",
+        _("Start from"),
         list(PRESETS),
         key=f"language-preset-{v}",
         index=list(PRESETS).index(s.name) if s.name in PRESETS else 0,
     )
-    if cols[1].button("Load", key="language-load"):
+    if cols[1].button(_("Load"), key="language-load"):
         spec_, config_ = preset(name)
         session.set_spec(spec_)
         session.set_config(config_)
@@ -138,29 +156,31 @@ def model_form():
     for col, field in zip(cols, ("layers", "heads", "width", "context", "mlp_ratio"), strict=True):
         low, high, what = LIMITS[field]
         values[field] = col.number_input(
-            field.replace("_", " ").capitalize(),
+            _(FIELDS[field]),
             low,
             high,
             getattr(s, field),
             key=f"language-{field}-{v}",
-            help=f"{what.capitalize()}.",
+            help=_(what).capitalize() + ".",
         )
     cols = st.columns(3)
     values["dropout"] = cols[0].slider(
-        "Dropout", 0.0, 0.5, s.dropout, 0.05, key=f"language-dropout-{v}"
+        _("Dropout"), 0.0, 0.5, s.dropout, 0.05, key=f"language-dropout-{v}"
     )
     values["tied"] = cols[1].toggle(
-        "Tied embeddings",
+        _("Tied embeddings"),
         s.tied,
         key=f"language-tied-{v}",
-        help="The output layer reuses the token embedding.",
+        help=_("The output layer reuses the token embedding."),
     )
     values["residual"] = cols[2].toggle(
-        "Residual connections",
+        _("Residual connections"),
         s.residual,
         key=f"language-residual-{v}",
-        help="Off: every block must carry all the information forward itself; deep models "
-        "then hardly learn.",
+        help=_(
+            "Off: every block must carry all the information forward itself; deep models "
+            "then hardly learn."
+        ),
     )
     cols = st.columns(4)
     for col, field, choices in (
@@ -169,31 +189,37 @@ def model_form():
         (cols[2], "objective", OBJECTIVES),
     ):
         values[field] = col.selectbox(
-            field.capitalize(),
+            _(FIELDS[field]),
             list(choices),
             index=list(choices).index(getattr(s, field)),
-            format_func=lambda k, c=choices: c[k].split(":")[0],
+            format_func=lambda k, c=choices: _(c[k]).split(":")[0].split("：")[0],
             key=f"language-{field}-{v}",
-            help=choices[getattr(s, field)],
+            help=_(choices[getattr(s, field)]),
         )
     values["causal"] = cols[3].toggle(
-        "Causal mask",
+        _("Causal mask"),
         s.causal,
         key=f"language-causal-{v}",
-        help="Off: each token also sees the next one. The training loss falls to almost "
-        "nothing, because the answer is in the input, and the model writes nonsense: at "
-        "generation time there is no next token to copy.",
+        help=_(
+            "Off: each token also sees the next one. The training loss falls to almost "
+            "nothing, because the answer is in the input, and the model writes nonsense: at "
+            "generation time there is no next token to copy."
+        ),
     )
     if not values["causal"] and values["objective"] == "next":
         st.warning(
-            "The causal mask is off: the model can see the token it must predict. "
-            "Watch the training loss collapse, then see what it writes.",
+            _(
+                "The causal mask is off: the model can see the token it must predict. "
+                "Watch the training loss collapse, then see what it writes."
+            ),
             icon=":material/visibility:",
         )
     if values["objective"] == "masked":
         st.info(
-            "A masked model (BERT) sees both sides of every token, whatever the causal mask "
-            "says, and learns to fill in blanks: Generate then fills in [MASK].",
+            _(
+                "A masked model (BERT) sees both sides of every token, whatever the causal mask "
+                "says, and learns to fill in blanks: Generate then fills in [MASK]."
+            ),
             icon=":material/masks:",
         )
     try:
@@ -225,18 +251,22 @@ def numbers(spec, config: LanguageConfig, begin=None) -> None:
         flops = _counted(full, config, frozen)
     budget = state.memory_budget()
     cols = st.columns(3)
-    cols[0].metric("Parameters", f"{params:,}")
+    cols[0].metric(_("Parameters"), f"{params:,}")
     cols[1].metric(
-        "Training FLOPs per token",
+        _("Training FLOPs per token"),
         f"{flops:,.0f}",
-        help="About 6 x parameters (a multiply and an add, forward and twice "
-        "backward), plus the attention over the context"
-        + ("; counted without the frozen layers' gradients." if frozen else "."),
+        help=_(
+            "About 6 x parameters (a multiply and an add, forward and twice backward), plus "
+            "the attention over the context"
+        )
+        + (_("; counted without the frozen layers' gradients.") if frozen else "."),
     )
     cols[2].metric(
-        "Memory of a step",
+        _("Memory of a step"),
         size_text(memory.total),
-        help=f"Batch of {config.batch_size}; this server allows {size_text(budget)} per job.",
+        help=_("Batch of {batch_size}; this server allows {budget} per job.").format(
+            batch_size=config.batch_size, budget=size_text(budget)
+        ),
     )
 
 
@@ -260,7 +290,7 @@ def _frozen(spec, begin) -> frozenset[str]:
 def settings_form() -> LanguageConfig:
     c, v = session.config(), state.version("language")
     columns = st.columns(3)
-    with st.expander("More settings"):
+    with st.expander(_("More settings")):
         more = st.columns(2)
     places = {
         "data": columns[0],
@@ -307,9 +337,11 @@ def timeline(job) -> None:
         notes = job.log.notes()
         if not notes:
             if not job.status.ended:
-                st.caption("What it writes appears here at each measurement.")
+                st.caption(_("What it writes appears here at each measurement."))
             return
-        with st.expander(f"What it writes: {len(notes)} moments", expanded=True):
+        with st.expander(
+            _("What it writes: {count} moments").format(count=len(notes)), expanded=True
+        ):
             at = st.select_slider(
                 "Step",
                 [n.step for n in notes],

@@ -7,6 +7,7 @@ import json
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.playground2d import net
 from playground.playground2d.experiment import ExperimentError
 from playground.playground2d.trainer import Trainer
@@ -33,14 +34,14 @@ def edit(run: Trainer) -> None:
     cols = st.columns([3, 1, 1], vertical_alignment="bottom")
     value = cols[0].number_input(label, -100.0, 100.0, float(now), 0.1, format="%.3f",
                                  key=f"playground2d-edit-{what}-{layer}-{j}-{k}")  # fmt: skip
-    if cols[1].button("Set", key="playground2d-edit-set", type="primary"):
+    if cols[1].button(_("Set"), key="playground2d-edit-set", type="primary"):
         try:
             run.set_value(what, layer, j, k, value)
         except ExperimentError as e:
             st.error(plain(e), icon=":material/error:")
         else:
             st.rerun(scope="app")
-    if cols[2].button("Close", key="playground2d-edit-close"):
+    if cols[2].button(_("Close"), key="playground2d-edit-close"):
         st.session_state.pop(EDIT, None)
         st.rerun()
 
@@ -48,25 +49,31 @@ def edit(run: Trainer) -> None:
 def weights_box(run: Trainer) -> None:
     """The network's weights and biases as JSON, out and back in (typed by hand, or from an
     earlier download)."""
-    with st.expander("Weights and biases (JSON)"):
+    with st.expander(_("Weights and biases (JSON)")):
         snap = run.snapshot()
         text = json.dumps(net.to_json(snap.model), indent=1)
         st.download_button(
-            "Download weights", text, file_name="playground2d-weights.json",
+            _("Download weights"), text, file_name="playground2d-weights.json",
             mime="application/json", key="playground2d-weights-out", on_click="ignore",
             icon=":material/download:",
         )  # fmt: skip
         typed = st.text_area(
-            "Load weights", placeholder='{"layers": [{"weight": [[...]], "bias": [...]}, ...]}',
+            _("Load weights"),
+            placeholder='{"layers": [{"weight": [[...]], "bias": [...]}, ...]}',
             key="playground2d-weights-in", height=120,
-            help="Paste weights downloaded here, or type your own: one entry per layer (the "
-            "hidden layers, then the output), weight as rows of outputs by inputs.",
+            help=_("Paste weights downloaded here, or type your own: one entry per layer (the "
+            "hidden layers, then the output), weight as rows of outputs by inputs."),
         )  # fmt: skip
-        if st.button("Use these weights", key="playground2d-weights-use"):
+        if st.button(_("Use these weights"), key="playground2d-weights-use"):
             try:
                 run.set_weights(json.loads(typed))
             except json.JSONDecodeError as e:
-                st.error(f"That is not JSON: {e.msg} (line {e.lineno}).", icon=":material/error:")
+                st.error(
+                    _("That is not JSON: {msg} (line {lineno}).").format(
+                        msg=e.msg, lineno=e.lineno
+                    ),
+                    icon=":material/error:",
+                )
             except ExperimentError as e:
                 st.error(plain(e), icon=":material/error:")
             else:

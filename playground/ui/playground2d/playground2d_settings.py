@@ -7,6 +7,7 @@ import io
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.playground2d import data, tf_links
 from playground.playground2d.data import CLASSIFICATION, FEATURES, REGRESSION, PointsError
 from playground.playground2d.experiment import (
@@ -36,11 +37,11 @@ _TF_NOTES = "playground2d-tf-notes"  # what did not map, from the last TensorFlo
 def lessons(exp: Experiment) -> None:
     if "lessons" in exp.hide:
         return
-    with st.expander("Lessons: ready-made experiments", icon=":material/school:"):
+    with st.expander(_("Lessons: ready-made experiments"), icon=":material/school:"):
         for i, lesson in enumerate(LESSONS):
             cols = st.columns([3, 1])
-            cols[0].markdown(f"**{lesson.title}**: {lesson.text}")
-            if cols[1].button("Load", key=f"playground2d-lesson-{i}"):
+            cols[0].markdown(f"**{_(lesson.title)}**: {_(lesson.text)}")
+            if cols[1].button(_("Load"), key=f"playground2d-lesson-{i}"):
                 replace(lesson.experiment)
                 st.rerun()
 
@@ -50,13 +51,13 @@ def tf_link(exp: Experiment) -> None:
     does not map."""
     if "tf" in exp.hide:
         return
-    with st.expander("Open a TensorFlow Playground link", icon=":material/link:"):
+    with st.expander(_("Open a TensorFlow Playground link"), icon=":material/link:"):
         text = st.text_input(
-            "TensorFlow Playground link", key="playground2d-tf-link",
-            placeholder="https://playground.tensorflow.org/#activation=tanh&...",
-            help="The whole address, or the part after #.",
+            _("TensorFlow Playground link"), key="playground2d-tf-link",
+            placeholder=_("https://playground.tensorflow.org/#activation=tanh&..."),
+            help=_("The whole address, or the part after #."),
         )  # fmt: skip
-        if st.button("Open it here", key="playground2d-tf-open", disabled=not text):
+        if st.button(_("Open it here"), key="playground2d-tf-open", disabled=not text):
             try:
                 opened, notes = tf_links.from_tf_link(text)
             except ExperimentError as e:
@@ -72,10 +73,10 @@ def tf_link(exp: Experiment) -> None:
 def data_settings(exp: Experiment) -> Experiment:
     if "data" in exp.hide:
         return exp
-    st.markdown("**Data**")
+    st.markdown(_("**Data**"))
     problems = {CLASSIFICATION: "Classification", REGRESSION: "Regression"}
     kind = exp.problem(own_kind())
-    chosen = st.segmented_control("Problem type", list(problems), default=kind,
+    chosen = st.segmented_control(_("Problem type"), list(problems), default=kind,
                                   format_func=problems.get, key=key("problem"))  # fmt: skip
     if chosen is not None and chosen != kind and exp.dataset != CUSTOM:
         first = next(n for n, d in data.DATASETS.items() if d.kind == chosen)
@@ -86,43 +87,43 @@ def data_settings(exp: Experiment) -> Experiment:
     names = [n for n, d in data.DATASETS.items() if d.kind == kind]
     names += [CUSTOM] if has_own_points() else []
     dataset = st.selectbox(
-        "Dataset",
+        _("Dataset"),
         names,
         index=names.index(exp.dataset) if exp.dataset in names else 0,
-        format_func=lambda n: "Your own points" if n == CUSTOM else data.DATASETS[n].label,
+        format_func=lambda n: _("Your own points") if n == CUSTOM else _(data.DATASETS[n].label),
         key=key("dataset"),
     )
     generated = dataset != CUSTOM
     noise = st.slider(
-        "Noise (%)", 0, 50, round(exp.noise * 100), 5, key=key("noise"), disabled=not generated
+        _("Noise (%)"), 0, 50, round(exp.noise * 100), 5, key=key("noise"), disabled=not generated
     )
-    n = st.slider("Points", 10, 2000, exp.points, 10, key=key("points"), disabled=not generated)
+    n = st.slider(_("Points"), 10, 2000, exp.points, 10, key=key("points"), disabled=not generated)
     ratio = st.slider(
-        "Training share (%)", 10, 90, round(exp.train_ratio * 100), 10, key=key("ratio")
+        _("Training share (%)"), 10, 90, round(exp.train_ratio * 100), 10, key=key("ratio")
     )
     cols = st.columns([3, 2], vertical_alignment="bottom")
     seed = cols[0].number_input(
-        "Seed",
+        _("Seed"),
         0,
         MAX_SEED,
         exp.seed,
         key=key("seed"),
-        help="The points, the split, the starting weights and the batch order all follow it.",
+        help=_("The points, the split, the starting weights and the batch order all follow it."),
     )
     exp = exp.replace(
         dataset=dataset, noise=noise / 100, points=n, train_ratio=ratio / 100, seed=int(seed)
     )
     if cols[1].button(
-        "Regenerate",
+        _("Regenerate"),
         key="playground2d-regenerate",
         icon=":material/refresh:",
         disabled=not generated,
-        help="New random points; the network keeps its weights",
+        help=_("New random points; the network keeps its weights"),
     ):
         replace(exp.replace(data_seed=(exp.data_seed + 1) % (MAX_SEED + 1)))
         st.rerun()
     upload = st.file_uploader(
-        "Your points (CSV: x1, x2, label)", type=["csv", "txt"], key=key("csv")
+        _("Your points (CSV: x1, x2, label)"), type=["csv", "txt"], key=key("csv")
     )
     if upload is not None and st.session_state.get(_CSV_SEEN) != upload.file_id:
         st.session_state[_CSV_SEEN] = upload.file_id
@@ -147,10 +148,10 @@ def data_settings(exp: Experiment) -> Experiment:
 def feature_settings(exp: Experiment) -> Experiment:
     if "features" in exp.hide:
         return exp
-    st.markdown("**Features**")
+    st.markdown(_("**Features**"))
     chosen = tuple(
         name
-        for name, (label, _) in FEATURES.items()
+        for name, (label, _make) in FEATURES.items()
         if st.checkbox(label, name in exp.features, key=key(f"feature-{name}"))
     )
     return exp.replace(features=chosen)
@@ -159,9 +160,9 @@ def feature_settings(exp: Experiment) -> Experiment:
 def network_settings(exp: Experiment) -> Experiment:
     if "network" in exp.hide:
         return exp
-    st.markdown("**Hidden layers**")
+    st.markdown(_("**Hidden layers**"))
     layers = st.number_input(
-        "Hidden layers",
+        _("Hidden layers"),
         0,
         MAX_LAYERS,
         len(exp.hidden),
@@ -175,15 +176,21 @@ def network_settings(exp: Experiment) -> Experiment:
         act = exp.activations[i] if i < len(exp.activations) else "tanh"
         with cols[i]:
             hidden.append(
-                st.number_input(f"Layer {i + 1}", 1, MAX_NEURONS, units, key=key(f"units-{i}"))
+                st.number_input(
+                    _("Layer {value}").format(value=i + 1),
+                    1,
+                    MAX_NEURONS,
+                    units,
+                    key=key(f"units-{i}"),
+                )
             )
             activations.append(
                 st.selectbox(
-                    f"Activation {i + 1}",
+                    _("Activation {value}").format(value=i + 1),
                     ACTIVATION_CHOICES,
                     index=ACTIVATION_CHOICES.index(act),
                     key=key(f"act-{i}"),
-                    format_func=lambda a: "Linear" if a == "none" else ACTIVATIONS[a].label,
+                    format_func=lambda a: _("Linear") if a == "none" else _(ACTIVATIONS[a].label),
                     label_visibility="collapsed",
                 )
             )
@@ -204,20 +211,20 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
         )
     if "optimizer" in cols:
         changes["optimizer"] = cols["optimizer"].selectbox(
-            "Optimizer", list(OPTIMIZERS), index=list(OPTIMIZERS).index(exp.optimizer),
-            format_func=lambda o: OPTIMIZERS[o].label, key=key("opt"),
+            _("Optimizer"), list(OPTIMIZERS), index=list(OPTIMIZERS).index(exp.optimizer),
+            format_func=lambda o: _(OPTIMIZERS[o].label), key=key("opt"),
         )  # fmt: skip
     if "loss" in cols:
         losses = list(LOSSES) if kind == CLASSIFICATION else ["mse"]
         changes["loss"] = cols["loss"].selectbox(
-            "Loss", losses, index=losses.index(exp.loss) if exp.loss in losses else 0,
+            _("Loss"), losses, index=losses.index(exp.loss) if exp.loss in losses else 0,
             format_func=LOSSES.get, key=key("loss"),
         )  # fmt: skip
     elif kind != CLASSIFICATION:
         changes["loss"] = "mse"
     if "regularization" in cols:
         changes["regularization"] = cols["regularization"].selectbox(
-            "Regularisation", list(REGULARIZATIONS),
+            _("Regularisation"), list(REGULARIZATIONS),
             index=list(REGULARIZATIONS).index(exp.regularization), format_func=REGULARIZATIONS.get,
             key=key("reg"),
         )  # fmt: skip
@@ -226,10 +233,10 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
         )
     if "batch" in cols:
         changes["batch_size"] = cols["batch"].slider(
-            "Batch size", 1, 100, exp.batch_size, key=key("batch")
+            _("Batch size"), 1, 100, exp.batch_size, key=key("batch")
         )
         changes["dropout"] = cols["batch"].slider(
-            "Dropout", 0.0, 0.9, exp.dropout, 0.05, key=key("dropout")
+            _("Dropout"), 0.0, 0.9, exp.dropout, 0.05, key=key("dropout")
         )
     return exp.replace(**changes)
 
@@ -239,10 +246,10 @@ def view_settings(exp: Experiment) -> Experiment:
     if "view" in exp.hide:
         return exp
     row = st.container(horizontal=True)
-    show_test = row.toggle("Show test points", exp.show_test, key=key("show-test"))
-    discretize = row.toggle("Discretize output", exp.discretize, key=key("discretize"),
-                            help="The boundary in two colours: which side of the middle the "
-                            "output is on.")  # fmt: skip
+    show_test = row.toggle(_("Show test points"), exp.show_test, key=key("show-test"))
+    discretize = row.toggle(_("Discretize output"), exp.discretize, key=key("discretize"),
+                            help=_("The boundary in two colours: which side of the middle the "
+                            "output is on."))  # fmt: skip
     return exp.replace(show_test=show_test, discretize=discretize)
 
 
@@ -250,21 +257,22 @@ def more_settings(exp: Experiment) -> Experiment:
     """Initialisation and when to stop, out of the way in an expander."""
     if "more" in exp.hide:
         return exp
-    with st.expander("Initialisation and when to stop"):
+    with st.expander(_("Initialisation and when to stop")):
         cols = st.columns(3)
         init = cols[0].selectbox(
-            "Initial weights", list(INITS), index=list(INITS).index(exp.init),
+            _("Initial weights"), list(INITS), index=list(INITS).index(exp.init),
             format_func=INITS.get, key=key("init"),
-            help="All zeros: every neuron of a layer computes the same and gets the same "
-            "gradient, so they stay the same: the network is as good as one neuron a layer.",
+            help=_("All zeros: every neuron of a layer computes the same and gets the same "
+            "gradient, so they stay the same: the network is as good as one neuron a layer."),
         )  # fmt: skip
         stop_loss = cols[1].number_input(
-            "Pause at test loss", 0.0, 10.0, exp.stop_loss, 0.01, format="%.3f",
-            key=key("stop-loss"), help="Pause when the test loss first falls to this (0: never).",
+            _("Pause at test loss"), 0.0, 10.0, exp.stop_loss, 0.01, format="%.3f",
+            key=key("stop-loss"),
+            help=_("Pause when the test loss first falls to this (0: never)."),
         )  # fmt: skip
         stop_epochs = cols[2].number_input(
-            "Pause after epochs", 0, 100_000, exp.stop_epochs, 10, key=key("stop-epochs"),
-            help="Pause when this many epochs are done (0: never).",
+            _("Pause after epochs"), 0, 100_000, exp.stop_epochs, 10, key=key("stop-epochs"),
+            help=_("Pause when this many epochs are done (0: never)."),
         )  # fmt: skip
     return exp.replace(init=init, stop_loss=float(stop_loss), stop_epochs=int(stop_epochs))
 

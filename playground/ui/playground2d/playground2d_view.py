@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.engine.i18n import N_, _
 from playground.playground2d import data, net
 from playground.playground2d import plots as playground2d_plots
 from playground.playground2d.data import CLASSIFICATION, FEATURES, Points
@@ -142,12 +143,12 @@ def controls(run: Trainer) -> None:
     cols = [row, row, row]
     if snap.playing:
         if cols[0].button(
-            "Pause", key="playground2d-pause", icon=":material/pause:", type="primary"
+            _("Pause"), key="playground2d-pause", icon=":material/pause:", type="primary"
         ):
             run.pause()
             st.rerun()
     elif cols[0].button(
-        "Play",
+        _("Play"),
         key="playground2d-play",
         icon=":material/play_arrow:",
         type="primary",
@@ -155,24 +156,24 @@ def controls(run: Trainer) -> None:
     ):
         _start(run.play)
     if cols[1].button(
-        "One step",
+        _("One step"),
         key="playground2d-step",
         icon=":material/skip_next:",
         disabled=snap.playing or bool(snap.message),
-        help="Train one epoch",
+        help=_("Train one epoch"),
     ):
         _start(run.step)
     if cols[2].button(
-        "Reset",
+        _("Reset"),
         key="playground2d-reset",
         icon=":material/restart_alt:",
-        help="Back to epoch 0: the starting weights the seed gives",
+        help=_("Back to epoch 0: the starting weights the seed gives"),
     ):
         run.reset(run.exp, run.points)
         st.rerun()
 
 
-NETWORK_TEXT = (
+NETWORK_TEXT = N_(
     "Each square is what that neuron outputs over the whole plane (blue positive, orange "
     "negative); lines are weights, blue positive, orange negative, thicker for larger; the small "
     "square at a neuron's lower left is its bias, the number added before its activation, which "
@@ -238,12 +239,12 @@ def click_to_add(pts: Points) -> float | None:
     kind = pts.kind
     if kind == CLASSIFICATION:
         options = ["nothing"] + [f"class {k} ({_COLOUR_NAMES[k]})" for k in range(pts.classes)]
-        choice = st.radio("A click on the plot adds", options, horizontal=True,
+        choice = st.radio(_("A click on the plot adds"), options, horizontal=True,
                           key="playground2d-click")  # fmt: skip
         return None if choice == "nothing" else float(options.index(choice) - 1)
-    if not st.toggle("A click on the plot adds a point", key="playground2d-click-regression"):
+    if not st.toggle(_("A click on the plot adds a point"), key="playground2d-click-regression"):
         return None
-    return st.slider("with the value", -1.0, 1.0, 1.0, 0.1, key="playground2d-click-value")
+    return st.slider(_("with the value"), -1.0, 1.0, 1.0, 0.1, key="playground2d-click-value")
 
 
 def _added_point(label: float | None) -> tuple[float, float] | None:
@@ -268,35 +269,40 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
         st.rerun(scope="app")
     exp, pts = run.exp, run.points
     cols = st.columns(5)
-    cols[0].metric("Epoch", f"{snap.epoch:,}")
-    cols[1].metric("Train loss", f"{snap.train_loss[-1]:.4f}")
-    cols[2].metric("Test loss", f"{snap.test_loss[-1]:.4f}")
+    cols[0].metric(_("Epoch"), f"{snap.epoch:,}")
+    cols[1].metric(_("Train loss"), f"{snap.train_loss[-1]:.4f}")
+    cols[2].metric(_("Test loss"), f"{snap.test_loss[-1]:.4f}")
     what = "accuracy" if pts.kind == CLASSIFICATION else "R²"
     cols[3].metric(
-        f"Test {what}", _score(snap.test_score[-1], pts.kind),
+        _(
+"Test {what}"
+).format(what=what), _score(snap.test_score[-1], pts.kind),
         f"train {_score(snap.train_score[-1], pts.kind)}", delta_color="off", delta_arrow="off",
-        help="Share of points on the right side of 0.5" if pts.kind == CLASSIFICATION else
-        "1 - (squared error) / (spread of the targets): 1 is perfect, 0 no better than the mean",
+        help=_("Share of points on the right side of 0.5") if pts.kind == CLASSIFICATION else
+        _("1 - (squared error) / (spread of the targets): 1 is perfect, 0 no better than the "
+          "mean"),
     )  # fmt: skip
     cols[4].metric(
-        "Training speed",
+        _("Training speed"),
         f"{snap.epochs_per_second:.0f} per second" if snap.playing else "-",
-        help="Epochs trained per second",
+        help=_("Epochs trained per second"),
     )
     if snap.message:
         st.error(plain(snap.message), icon=":material/trending_up:")
     if snap.note:
         st.info(plain(snap.note), icon=":material/flag:")
     if snap.pruned:
-        st.caption(f"L1 has dropped {snap.pruned} weight(s) that crossed zero: dashed in the "
-                   "network, they stay 0.")  # fmt: skip
+        st.caption(_(
+"L1 has dropped {pruned} weight(s) that crossed zero: dashed in the "
+"network, they stay 0."
+).format(pruned=snap.pruned))  # fmt: skip
     left, right = st.columns([1, 1])
-    side, _ = net.plane_grid(50)
+    side = net.plane_grid(50)[0]
     focus = _focus(snap, exp, pts.kind)
     with left:
         if focus is not None:
             values, title, limits = focus
-            st.button("Back to the output", key="playground2d-unfocus", on_click=_unfocus,
+            st.button(_("Back to the output"), key="playground2d-unfocus", on_click=_unfocus,
                       icon=":material/undo:")  # fmt: skip
         else:
             values, title, limits = net.over_plane(snap.model, exp, pts.kind), "Output", None
@@ -338,4 +344,4 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
         )
         playground2d_edit.edit(run)
         if "text" not in exp.hide:
-            st.caption(NETWORK_TEXT)
+            st.caption(_(NETWORK_TEXT))

@@ -6,14 +6,16 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from playground.engine.i18n import N_, _
 from playground.explain.scaling import Fit
+from playground.serving.curves import translated
 
 
 def _axes(fig: go.Figure, x: str, y: str, title: str) -> go.Figure:
-    fig.update_xaxes(type="log", title=x)
-    fig.update_yaxes(type="log", title=y)
+    fig.update_xaxes(type="log", title=_(x))
+    fig.update_yaxes(type="log", title=_(y))
     fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=50, b=10))
-    return fig
+    return translated(fig)
 
 
 def loss_against(
@@ -22,7 +24,7 @@ def loss_against(
     """Each run a point (its final loss against `key`); the fitted law as a line."""
     xs = [p[key] for p in points]
     fig = go.Figure(go.Scatter(
-        x=xs, y=[p["val_loss"] for p in points], mode="markers", name="runs",
+        x=xs, y=[p["val_loss"] for p in points], mode="markers", name=N_("runs"),
         marker=dict(size=11), text=[f"{p['parameters']:,} parameters" for p in points],
     ))  # fmt: skip
     if fit is not None and fit.problem is None and xs:
@@ -31,7 +33,8 @@ def loss_against(
             x=grid, y=[fit.predict(n) for n in grid], mode="lines", line=dict(dash="dash"),
             name=f"L = {fit.a:.3g} N^-{fit.alpha:.3f} + {fit.c:.2f}",
         )  # fmt: skip
-    return _axes(fig, label, "final loss", f"Loss against {label}: {name}")
+    title = _("Loss against {what}: {name}").format(what=_(label), name=name)
+    return _axes(fig, label, N_("final loss"), title)
 
 
 def curves_against_compute(curves: list[tuple], labels: list[str], frontier) -> go.Figure:
@@ -40,11 +43,12 @@ def curves_against_compute(curves: list[tuple], labels: list[str], frontier) -> 
     for (compute, loss), label in zip(curves, labels, strict=True):
         if len(compute):
             fig.add_scatter(x=compute, y=_smooth(loss), mode="lines", name=label, opacity=0.8)
-    grid, best, _ = frontier
+    grid, best = frontier[0], frontier[1]
     if len(grid):
-        fig.add_scatter(x=grid, y=best, mode="lines", name="frontier (lowest loss at each "
-                        "compute)", line=dict(color="black", width=4))  # fmt: skip
-    return _axes(fig, "compute (FLOPs)", "training loss", "Every size's curve against compute")
+        fig.add_scatter(x=grid, y=best, mode="lines", name=N_("frontier (lowest loss at each "
+                        "compute)"), line=dict(color="black", width=4))  # fmt: skip
+    return _axes(fig, N_("compute (FLOPs)"), N_("training loss"),
+                 _("Every size's curve against compute"))  # fmt: skip
 
 
 def _smooth(values: np.ndarray, window: int = 20) -> np.ndarray:

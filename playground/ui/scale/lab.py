@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from playground import ASSETS
+from playground.engine.i18n import N_, _
 from playground.exchange.runs import visible_runs
 from playground.explain import scaling
 from playground.ui import state
@@ -30,7 +31,7 @@ def pick(prefer: str | None = None) -> scaling.Sweep | None:
     (the id of the sweep that trains) is chosen once, when its first point is in."""
     found = scaling.sweeps(visible_runs(state.owner())) + _shipped()
     if not found:
-        st.info("No sweep yet: start one above.")
+        st.info(_("No sweep yet: start one above."))
         return None
     shipped = {s.id for s in _shipped()}
     by_label: dict[str, scaling.Sweep] = {}
@@ -41,8 +42,12 @@ def pick(prefer: str | None = None) -> scaling.Sweep | None:
     if wanted and st.session_state.get("scale-preferred") != prefer:
         st.session_state["scale-preferred"] = prefer
         st.session_state["scale-pick"] = wanted
-    sweep = by_label[st.selectbox("Sweep", list(by_label), key="scale-pick")]
-    st.caption(f"{len(sweep.points())} of {sweep.count} sizes finished.")
+    sweep = by_label[st.selectbox(_("Sweep"), list(by_label), key="scale-pick")]
+    st.caption(
+        _("{count} of {count2} sizes finished.").format(
+            count=len(sweep.points()), count2=sweep.count
+        )
+    )
     return sweep
 
 
@@ -60,17 +65,19 @@ def show(sweep: scaling.Sweep) -> None:
         st.warning(plain(fit.problem), icon=":material/warning:")
     else:
         st.success(
-            f"Your exponent: **alpha = {fit.alpha:.3f}** (90% of bootstrap fits between "
-            f"{fit.alpha_low:.3f} and {fit.alpha_high:.3f}); the loss would never go below "
-            f"c = {fit.c:.3f} at any size trained this way.",
+            _(
+                "Your exponent: **alpha = {alpha:.3f}** (90% of bootstrap fits between "
+                "{alpha_low:.3f} and {alpha_high:.3f}); the loss would never go below c "
+                "= {c:.3f} at any size trained this way."
+            ).format(alpha=fit.alpha, alpha_low=fit.alpha_low, alpha_high=fit.alpha_high, c=fit.c),
             icon=":material/insights:",
         )
     cols = st.columns(2)
-    cols[0].plotly_chart(figures.loss_against(points, "parameters", "parameters", sweep.name, fit),
-                         key="scale-by-parameters")  # fmt: skip
+    by_size = figures.loss_against(points, "parameters", N_("parameters"), shown(sweep.name), fit)
+    cols[0].plotly_chart(by_size, key="scale-by-parameters")
     counted = [p for p in points if p["flops"]]
-    cols[1].plotly_chart(figures.loss_against(counted, "flops", "compute (FLOPs)", sweep.name),
-                         key="scale-by-compute")  # fmt: skip
+    by_compute = figures.loss_against(counted, "flops", N_("compute (FLOPs)"), shown(sweep.name))
+    cols[1].plotly_chart(by_compute, key="scale-by-compute")
     curves, labels = [], []
     for run in sweep.runs:
         per = (run.summary.get("flops") or 0) / max(run.summary.get("samples") or 1, 1)
@@ -79,8 +86,10 @@ def show(sweep: scaling.Sweep) -> None:
     st.plotly_chart(figures.curves_against_compute(curves, labels, scaling.frontier(curves)),
                     key="scale-curves")  # fmt: skip
     st.caption(
-        "Where the frontier is one size's curve, that size is the compute-optimal one for that "
-        "budget: small models win at small compute, larger ones take over as compute grows."
+        _(
+            "Where the frontier is one size's curve, that size is the compute-optimal one for that "
+            "budget: small models win at small compute, larger ones take over as compute grows."
+        )
     )
     _costs(points)
     _papers(sweep, points, fit)
@@ -88,7 +97,7 @@ def show(sweep: scaling.Sweep) -> None:
 
 
 def _costs(points: list[dict]) -> None:
-    st.subheader("What each run cost")
+    st.subheader(_("What each run cost"))
     rows = [{"parameters": p["parameters"], "final loss": p["val_loss"], "FLOPs": p["flops"],
              "energy (Wh)": p["energy_wh"], "CO2 (g)": p["co2_g"],
              "time (s)": p["train_seconds"]} for p in points]  # fmt: skip
@@ -97,11 +106,12 @@ def _costs(points: list[dict]) -> None:
         "energy (Wh)": st.column_config.NumberColumn(format="%.3g"),
         "CO2 (g)": st.column_config.NumberColumn(format="%.3g"),
     })  # fmt: skip
-    st.caption(plain(f"FLOPs are counted; energy and CO2 are {state.assumptions().text()}."))
+    st.caption(plain(_("FLOPs are counted; energy and CO2 are {assumptions}.").format(
+        assumptions=state.assumptions().text())))  # fmt: skip
 
 
 def _papers(sweep: scaling.Sweep, points: list[dict], fit: scaling.Fit) -> None:
-    st.subheader("Yours beside the papers'")
+    st.subheader(_("Yours beside the papers'"))
     rows = [{"who": "you", "against": "parameters N", "alpha": fit.alpha,
              "measured on": _yours(sweep, points)}]  # fmt: skip
     rows += [{"who": who, "against": what, "alpha": alpha, "measured on": on}
@@ -109,12 +119,14 @@ def _papers(sweep: scaling.Sweep, points: list[dict], fit: scaling.Fit) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-papers",
                  column_config={"alpha": st.column_config.NumberColumn(format="%.3f")})  # fmt: skip
     st.caption(
-        "What differs: the papers trained models of millions to billions of parameters on "
-        "billions of tokens, each close to its best; a sweep here spans a few thousand to a "
-        "million parameters on a few hundred steps, so the larger sizes are far from done and "
-        "the exponent is steeper or flatter than theirs. More steps per size (a bigger budget) "
-        "move it towards a data-rich law; the same FLOPs for every size gives Chinchilla's "
-        "question: which size is best for this compute."
+        _(
+            "What differs: the papers trained models of millions to billions of parameters on "
+            "billions of tokens, each close to its best; a sweep here spans a few thousand to a "
+            "million parameters on a few hundred steps, so the larger sizes are far from done and "
+            "the exponent is steeper or flatter than theirs. More steps per size (a bigger budget) "
+            "move it towards a data-rich law; the same FLOPs for every size gives Chinchilla's "
+            "question: which size is best for this compute."
+        )
     )
 
 
@@ -129,21 +141,30 @@ def _yours(sweep: scaling.Sweep, points: list[dict]) -> str:
 
 
 def _predict(fit: scaling.Fit, points: list[dict]) -> None:
-    st.subheader("A prediction to test")
+    st.subheader(_("A prediction to test"))
     if fit.problem or not points:
-        st.caption("A prediction needs a fitted law.")
+        st.caption(_("A prediction needs a fitted law."))
         return
     largest = points[-1]["parameters"] or 1
-    n = st.number_input("Parameters", min_value=1.0, value=float(largest * 4), format="%g",
+    n = st.number_input(_("Parameters"), min_value=1.0, value=float(largest * 4), format="%g",
                         key="scale-predict")  # fmt: skip
     predicted = fit.predict(n)
     if not math.isfinite(predicted):
-        st.warning("That size is outside what the law can say.")
+        st.warning(_("That size is outside what the law can say."))
         return
-    st.metric("Predicted final loss", f"{predicted:.3f}")
+    st.metric(_("Predicted final loss"), f"{predicted:.3f}")
     st.caption(
-        "Test it: start a sweep whose largest size is that many parameters (Largest, above) "
-        f"with the same budget, and see whether its point lands on the line. It is "
-        f"{n / largest:.3g}x the largest size trained; a law fitted on a small range "
-        "predicts far sizes less surely."
+        _(
+            "Test it: start a sweep whose largest size is that many parameters "
+            "(Largest, above) with the same budget, and see whether its point lands "
+            "on the line. It is {value:.3g}x the largest size trained; a law fitted "
+            "on a small range predicts far sizes less surely."
+        ).format(value=n / largest)
     )
+
+
+def shown(name: str) -> str:
+    """A sweep's name as the page says it ("seed-cnn sweep" in the reader's language)."""
+    if name.endswith(" sweep"):
+        return _("{family} sweep").format(family=name.removesuffix(" sweep"))
+    return name

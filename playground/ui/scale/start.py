@@ -9,6 +9,7 @@ import streamlit as st
 import torch
 
 from playground.engine.cost import flops_text
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.serving.sweeps import BUDGETS, HOWS, Plan, SweepJob, members
@@ -28,8 +29,8 @@ DEFAULTS = {  # task -> (preset, the data it trains on, budget in steps): about 
 
 def scale_it(task: str) -> None:
     """The link from Train and Language to the lab, with their task chosen."""
-    what = "Train this model family at several sizes and fit its scaling law."
-    if st.button("Scale it", icon=":material/stacked_line_chart:", key=f"scale-it-{task}",
+    what = _("Train this model family at several sizes and fit its scaling law.")
+    if st.button(_("Scale it"), icon=":material/stacked_line_chart:", key=f"scale-it-{task}",
                  help=what):  # fmt: skip
         st.session_state[TASK_KEY] = task
         st.switch_page("app_pages/scale.py")
@@ -39,38 +40,41 @@ def sweep_form() -> None:
     """What to sweep, and the button that queues it."""
     cols = st.columns(3)
     task_name = cols[0].radio(
-        "Task", list(TASKS), format_func=TASKS.get, key=TASK_KEY, horizontal=True
+        _("Task"), list(TASKS), format_func=TASKS.get, key=TASK_KEY, horizontal=True
     )
     task = named(task_name)
     preset_name, recipe, steps = DEFAULTS[task_name]
     presets = list(task.presets())
     name = cols[1].selectbox(
-        "Model family", presets, index=presets.index(preset_name), key=f"scale-{task_name}-preset"
+        _("Model family"),
+        presets,
+        index=presets.index(preset_name),
+        key=f"scale-{task_name}-preset",
     )
     spec, config = task.presets()[name]()
     if task_name == "image":
         names = list(catalog.DATASETS)
-        data = cols[2].selectbox("Data", names, index=names.index(recipe["dataset"]),
-                                 format_func=lambda n: catalog.DATASETS[n].label,
+        data = cols[2].selectbox(_("Data"), names, index=names.index(recipe["dataset"]),
+                                 format_func=lambda n: _(catalog.DATASETS[n].label),
                                  key="scale-image-data")  # fmt: skip
         config = dataclasses.replace(config, dataset=data, batch_size=recipe["batch_size"])
     else:
         names = [n for n in corpora.CORPORA if n != corpora.OWN]
-        data = cols[2].selectbox("Data", names, index=names.index(config.corpus),
-                                 format_func=lambda n: corpora.CORPORA[n].label,
+        data = cols[2].selectbox(_("Data"), names, index=names.index(config.corpus),
+                                 format_func=lambda n: _(corpora.CORPORA[n].label),
                                  key=f"scale-language-data-{name}")  # fmt: skip
         config = dataclasses.replace(config, corpus=data, eval_every=recipe["eval_every"],
                                      sample_length=0, time_limit=0.0)  # fmt: skip
     cols = st.columns(5)
-    sizes = cols[0].slider("Sizes", 4, 8, 5, key="scale-sizes")
-    how = cols[1].selectbox("Grow", list(HOWS), format_func=HOWS.get, key="scale-how")
-    budget = cols[2].selectbox("Budget in", list(BUDGETS), format_func=BUDGETS.get,
+    sizes = cols[0].slider(_("Sizes"), 4, 8, 5, key="scale-sizes")
+    how = cols[1].selectbox(_("Grow"), list(HOWS), format_func=HOWS.get, key="scale-how")
+    budget = cols[2].selectbox(_("Budget in"), list(BUDGETS), format_func=BUDGETS.get,
                                key="scale-budget")  # fmt: skip
     default = {"steps": steps, "samples": steps * task.samples_per_step(spec, config),
                "flops": 1e12}[budget]  # fmt: skip
-    amount = cols[3].number_input("Each size gets", min_value=1.0, value=float(default),
+    amount = cols[3].number_input(_("Each size gets"), min_value=1.0, value=float(default),
                                   format="%g", key=f"scale-{budget}-{task_name}")  # fmt: skip
-    largest = cols[4].number_input("Largest (x the model)", 0.5, 4.0, 1.0, 0.25,
+    largest = cols[4].number_input(_("Largest (x the model)"), 0.5, 4.0, 1.0, 0.25,
                                    key="scale-largest")  # fmt: skip
     plan = Plan(sizes=sizes, how=how, budget=budget, amount=amount, largest=largest)
     try:
@@ -81,7 +85,7 @@ def sweep_form() -> None:
     if planned:
         st.caption(plain(_plan_text(task, planned)))
     busy = state.busy_reason()
-    if st.button("Start sweep", type="primary", icon=":material/play_arrow:", key="scale-start",
+    if st.button(_("Start sweep"), type="primary", icon=":material/play_arrow:", key="scale-start",
                  disabled=busy is not None or not planned, help=busy):  # fmt: skip
         try:
             _start(task, spec, config, plan, name)
@@ -94,10 +98,12 @@ def sweep_form() -> None:
 
 
 def _plan_text(task, planned) -> str:
-    sizes = ", ".join(f"{parameters(task, p):,}" for p, _ in planned)
+    sizes = ", ".join(f"{parameters(task, p):,}" for p, _config in planned)
     total = sum(task.flops_per_sample(s, c) * task.samples_per_step(s, c) * _steps(task, s, c)
                 for s, c in planned)  # fmt: skip
-    return f"Sizes (parameters): {sizes}. About {flops_text(total)} of training in all."
+    return _("Sizes (parameters): {sizes}. About {flops} of training in all.").format(
+        sizes=sizes, flops=flops_text(total)
+    )
 
 
 def parameters(task, spec) -> int:
@@ -131,9 +137,10 @@ def running() -> SweepJob | None:
 def live_sweep(job: SweepJob) -> None:
     """The sweep's controls and its member that trains; each finished member redraws the page
     (its point joins the charts below)."""
-    st.subheader(f"Sweep: {plain(job.name)}")
+    st.subheader(_("Sweep: {name}").format(name=plain(job.name)))
     live.controls(job)
-    st.caption(f"{len(job.done)} of {len(job.members)} sizes trained.")
+    st.caption(_("{done} of {all} sizes trained.").format(done=len(job.done),
+                                                          all=len(job.members)))  # fmt: skip
     live.view(job)
     drawn = (len(job.done), job.status.ended)  # what this run of the page shows
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.exchange.runs import load_run
 from playground.serving import curves
 from playground.serving.sweeps import CompareJob
@@ -19,7 +20,7 @@ def show(job: CompareJob) -> None:
         except Exception:  # a run deleted since: the other is still shown
             continue
     if not runs:
-        st.caption("The comparison appears when the first of its two runs has finished.")
+        st.caption(_("The comparison appears when the first of its two runs has finished."))
         return
     lines = {run.summary.get("name", run.name): (run.log().points(), run.log().epochs())
              for run in runs}  # fmt: skip
@@ -34,16 +35,18 @@ def bought(start: dict, scratch: dict) -> str:
         scratch.get("test_accuracy"), float
     ):
         gain = (start["test_accuracy"] - scratch["test_accuracy"]) * 100
-        return (
-            f"Starting from {start.get('start_from', 'the trained model')} bought {gain:+.1f} "
-            f"points of test accuracy at equal steps ({start['test_accuracy']:.1%} against "
-            f"{scratch['test_accuracy']:.1%} from scratch)."
-        )
+        return _(
+            "Starting from {source} bought {gain} points of test accuracy at equal steps "
+            "({start} against {scratch} from scratch)."
+        ).format(source=start.get("start_from", _("the trained model")), gain=f"{gain:+.1f}",
+                 start=f"{start['test_accuracy']:.1%}",
+                 scratch=f"{scratch['test_accuracy']:.1%}")  # fmt: skip
     if isinstance(start.get("val_loss"), float) and isinstance(scratch.get("val_loss"), float):
         gain = scratch["val_loss"] - start["val_loss"]
-        return (
-            f"Starting from {start.get('start_from', 'the trained model')} bought {gain:+.3f} "
-            f"nats of validation loss at equal steps ({start['val_loss']:.3f} against "
-            f"{scratch['val_loss']:.3f} from scratch)."
-        )
-    return "One of the two runs did not finish, so there is nothing to compare yet."
+        return _(
+            "Starting from {source} bought {gain} nats of validation loss at equal steps "
+            "({start} against {scratch} from scratch)."
+        ).format(source=start.get("start_from", _("the trained model")), gain=f"{gain:+.3f}",
+                 start=f"{start['val_loss']:.3f}",
+                 scratch=f"{scratch['val_loss']:.3f}")  # fmt: skip
+    return _("One of the two runs did not finish, so there is nothing to compare yet.")

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.tasks.image.export import links
 from playground.tasks.image.recipe import BY_NAME, TrainConfig
 from playground.ui import share, state
@@ -64,10 +65,11 @@ def copy_link(train: bool, where=st) -> None:
     if train and (start := st.query_params.get("start")):
         query["start"] = start  # the model it starts from, for whoever may see it
     page = share.page_url("/train" if train else "/build")
-    with where.popover("Copy link", icon=":material/link:"):
+    with where.popover(_("Copy link"), icon=":material/link:"):
         st.code(f"{page}?{urlencode(query)}", language=None, wrap_lines=True)
         st.caption(
-            "Anyone who opens this link gets this model"
-            + (" and these training settings" if train else "")
-            + ": nothing of yours is shared or changed."
-        )
+            _("Anyone who opens this link gets this model and these training settings: nothing "
+              "of yours is shared or changed.") if train else
+            _("Anyone who opens this link gets this model: nothing of yours is shared or "
+              "changed.")
+        )  # fmt: skip

@@ -12,6 +12,7 @@ import dataclasses
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.engine.memory import PASS_BATCH_MOST, size_text
 from playground.engine.records import SpecError
 from playground.explain import diagram
@@ -24,9 +25,8 @@ from playground.ui import state
 from playground.ui.text import plain
 
 _NEW_KIND = "linear"
-_NOTES = "build-notes"  # what the last change did, shown above the editor
+NOTES = "build-notes"  # what the last change did, shown above the editor
 PAGE_ROWS = 20  # layer rows the editor shows at once: each is a dozen widgets
-_IMPORTED = "build-imported"  # (file id, error) of the last spec file read
 EMPTY = "empty"  # the "Start from" choice of no layers at all
 
 
@@ -90,7 +90,7 @@ def _rename(key: str) -> None:
 def _fix_flatten() -> None:
     fixed, notes = state.spec().with_flatten_inserted()
     state.set_spec(fixed)
-    st.session_state[_NOTES] = notes
+    st.session_state[NOTES] = notes
 
 
 def load_preset(key: str) -> None:
@@ -106,7 +106,7 @@ def load_preset(key: str) -> None:
     state.set_config(dataclasses.replace(state.config(), **{**defaults, **recipe}))
     if recipe:
         words = ", ".join(f"{k} = {v}" for k, v in recipe.items())
-        st.session_state[_NOTES] = [f"Training settings follow the preset's recipe: {words}."]
+        st.session_state[NOTES] = [f"Training settings follow the preset's recipe: {words}."]
 
 
 def problem() -> SpecError | None:
@@ -124,9 +124,9 @@ def editor() -> None:
     error = problem()
     shapes = _shapes_so_far(spec)
     key = f"name-{v}-{spec.name}"  # a new key when an edit renames a preset
-    st.text_input("Model name", spec.name, key=key, on_change=_rename, args=(key,))
+    st.text_input(_("Model name"), spec.name, key=key, on_change=_rename, args=(key,))
     if not spec.layers:
-        st.info("The model is empty: add a layer below, or start from a preset above.")
+        st.info(_("The model is empty: add a layer below, or start from a preset above."))
     for i in _rows_shown(spec, error):
         layer = spec.layers[i]
         with st.container(border=True):
@@ -135,11 +135,11 @@ def editor() -> None:
                 st.error(plain(error.message), icon=":material/error:")
                 if "Flatten" in error.message and spec.with_flatten_inserted()[1]:
                     st.button(
-                        "Fix it: add a Flatten layer", key=f"fix-{v}-{i}", on_click=_fix_flatten
+                        _("Fix it: add a Flatten layer"), key=f"fix-{v}-{i}", on_click=_fix_flatten
                     )
     if error is not None and error.layer is None:
         st.error(plain(error.message), icon=":material/error:")
-    for note in st.session_state.pop(_NOTES, []):
+    for note in st.session_state.pop(NOTES, []):
         st.info(plain(note))
     _add_row(spec, v)
 
@@ -153,8 +153,11 @@ def _rows_shown(spec: ModelSpec, error: SpecError | None) -> range:
     pages = [range(start, min(start + PAGE_ROWS, count)) for start in range(0, count, PAGE_ROWS)]
     at_fault = error.layer // PAGE_ROWS if error is not None and error.layer is not None else 0
     page = st.selectbox(
-        f"Layers shown ({count} in all)", range(len(pages)), index=at_fault,
-        format_func=lambda p: f"Layers {pages[p].start + 1}-{pages[p].stop}",
+        _(
+"Layers shown ({count} in all)"
+).format(count=count), range(len(pages)), index=at_fault,
+        format_func=lambda p: _("Layers {first}-{last}").format(first=pages[p].start + 1,
+                                                               last=pages[p].stop),
         key=f"build-page-{state.version('build')}",
     )  # fmt: skip
     return pages[page]
@@ -165,23 +168,23 @@ def _layer_row(i: int, layer: LayerSpec, count: int, v: int, shape: tuple | None
     cols = st.columns([4, 4, 3], vertical_alignment="bottom", gap="small")
     key = f"kind-{v}-{i}"
     cols[0].selectbox(
-        f"Layer {i + 1}",
+        _("Layer {value}").format(value=i + 1),
         list(catalog.LAYERS),
         index=list(catalog.LAYERS).index(layer.kind) if kind else None,
-        format_func=lambda k: catalog.LAYERS[k].label,
+        format_func=lambda k: _(catalog.LAYERS[k].label),
         key=key,
         on_change=_on_kind,
         args=(i, key),
-        help=kind.description if kind else None,
+        help=_(kind.description) if kind else None,
     )
     key = f"act-{v}-{i}"
     cols[1].selectbox(
-        "Activation",
+        _("Activation"),
         list(catalog.ACTIVATIONS),
         index=list(catalog.ACTIVATIONS).index(layer.activation)
         if layer.activation in catalog.ACTIVATIONS
         else None,
-        format_func=lambda a: catalog.ACTIVATIONS[a].label,
+        format_func=lambda a: _(catalog.ACTIVATIONS[a].label),
         key=key,
         on_change=_on_activation,
         args=(i, key),
@@ -193,14 +196,14 @@ def _layer_row(i: int, layer: LayerSpec, count: int, v: int, shape: tuple | None
     ):
         buttons.button(f":material/{icon}:", key=f"{icon}-{v}-{i}", help=what, disabled=off,
                    on_click=_move, args=(i, to))  # fmt: skip
-    buttons.button(":material/delete:", key=f"del-{v}-{i}", help="Remove this layer",
+    buttons.button(":material/delete:", key=f"del-{v}-{i}", help=_("Remove this layer"),
                    on_click=_remove, args=(i,))  # fmt: skip
     if kind is not None and kind.params:
         pcols = st.columns(4, gap="small")
         for col, param in zip(pcols, kind.params, strict=False):
             _param_input(col, i, param, layer.params.get(param.name, param.default), v)
     if shape is not None:
-        st.caption(f"Output: {describe(shape)}")
+        st.caption(_("Output: {shape}").format(shape=describe(shape)))
 
 
 def _param_input(col, i: int, param: Param, value, v: int) -> None:
@@ -208,7 +211,9 @@ def _param_input(col, i: int, param: Param, value, v: int) -> None:
     label = param.name.replace("_", " ")
     args = (i, param.name, key)
     if param.kind is bool:
-        col.checkbox(label, bool(value), key=key, on_change=_on_param, args=args, help=param.help)
+        col.checkbox(
+            label, bool(value), key=key, on_change=_on_param, args=args, help=_(param.help)
+        )
         return
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     fits = number and (param.low is None or value >= param.low)
@@ -225,7 +230,7 @@ def _param_input(col, i: int, param: Param, value, v: int) -> None:
         key=key,
         on_change=_on_param,
         args=args,
-        help=param.help,
+        help=_(param.help),
         placeholder="same as window" if param.optional else "needs a value",
     )
 
@@ -234,20 +239,22 @@ def _add_row(spec: ModelSpec, v: int) -> None:
     cols = st.columns([3, 3, 2], vertical_alignment="bottom")
     kind_key, where_key = f"add-kind-{v}", f"add-where-{v}"
     cols[0].selectbox(
-        "New layer",
+        _("New layer"),
         list(catalog.LAYERS),
         index=list(catalog.LAYERS).index(_NEW_KIND),
-        format_func=lambda k: catalog.LAYERS[k].label,
+        format_func=lambda k: _(catalog.LAYERS[k].label),
         key=kind_key,
     )
     cols[1].selectbox(
-        "Position",
+        _("Position"),
         [None, *range(len(spec.layers))],
-        format_func=lambda at: "at the end" if at is None else f"before layer {at + 1}",
+        format_func=lambda at: (
+            _("at the end") if at is None else _("before layer {n}").format(n=at + 1)
+        ),
         key=where_key,
     )
     cols[2].button(
-        "Add layer",
+        _("Add layer"),
         key=f"add-{v}",
         on_click=_add,
         args=(kind_key, where_key),
@@ -274,7 +281,7 @@ def summary_table_and_diagram(frozen: set[int] = frozenset()) -> None:
     spec = state.spec()
     shapes = _shapes_so_far(spec)
     if not shapes:
-        st.caption("The table and diagram appear once the first layer works.")
+        st.caption(_("The table and diagram appear once the first layer works."))
         return
     good = dataclasses.replace(spec, layers=spec.layers[: len(shapes)])
     summary = models.summarize(good)
@@ -319,79 +326,47 @@ def summary_table_and_diagram(frozen: set[int] = frozenset()) -> None:
         key=f"summary-{state.version('build')}-{len(rows)}",
     )
     if len(shapes) < len(spec.layers):
-        st.caption(f"Layers {len(shapes) + 1} on are left out until the error above is fixed.")
-    optimizer = catalog.OPTIMIZERS[memory.optimizer].label
+        st.caption(
+            _("Layers {value} on are left out until the error above is fixed.").format(
+                value=len(shapes) + 1
+            )
+        )
+    optimizer = _(catalog.OPTIMIZERS[memory.optimizer].label)
     budget = state.manager().settings.memory_budget_bytes
     st.caption(
-        f"One training step with a batch of {memory.batch_size} and {optimizer} needs about "
-        f"{size_text(memory.total)}: {size_text(memory.activations)} of activations kept for "
-        f"the backward pass, {size_text(memory.backward_extra)} for the gradients flowing "
-        f"back, and {size_text(memory.fixed)} for the weights, their gradients and "
-        f"{optimizer}'s state. This server allows {size_text(budget)} per job."
+        _(
+            "One training step with a batch of {batch_size} and {optimizer} needs "
+            "about {total}: {activations} of activations kept for the backward pass, "
+            "{backward_extra} for the gradients flowing back, and {fixed} for the "
+            "weights, their gradients and {optimizer2}'s state. This server allows "
+            "{budget} per job."
+        ).format(
+            batch_size=memory.batch_size,
+            optimizer=optimizer,
+            total=size_text(memory.total),
+            activations=size_text(memory.activations),
+            backward_extra=size_text(memory.backward_extra),
+            fixed=size_text(memory.fixed),
+            optimizer2=optimizer,
+            budget=size_text(budget),
+        )
     )
     passes = estimate_pass(good)
     batch = passes.largest_batch(budget)
     if batch:
         st.caption(
-            f"Validation, the test set and the pages' passes (no gradients) take {batch:,} "
-            f"images at a time, the most that fit (at most {PASS_BATCH_MOST:,}): about "
-            f"{size_text(passes.at(batch))}, {size_text(passes.per_input)} per image at the "
-            "busiest layer."
+            _(
+                "Validation, the test set and the pages' passes (no gradients) take "
+                "{batch:,} images at a time, the most that fit (at most "
+                "{PASS_BATCH_MOST:,}): about {at}, {per_input} per image at the busiest "
+                "layer."
+            ).format(
+                batch=batch,
+                PASS_BATCH_MOST=PASS_BATCH_MOST,
+                at=size_text(passes.at(batch)),
+                per_input=size_text(passes.per_input),
+            )
         )
     st.plotly_chart(
         diagram.network_figure(summary), key="network-diagram", config={"displayModeBar": False}
     )
-
-
-def import_export() -> None:
-    """Upload a spec JSON file (checked; a bad one gets a message) or download the current one."""
-    spec = state.spec()
-    st.download_button(
-        "Export spec (JSON)",
-        spec.to_json(),
-        file_name=f"{spec.name}.json",
-        mime="application/json",
-        icon=":material/download:",
-    )
-    upload = st.file_uploader("Import a spec (JSON)", type=["json"], key="spec-upload")
-    if upload is None:
-        return
-    done = st.session_state.get(_IMPORTED)  # (file id, error) of the last upload read
-    if done is None or done[0] != upload.file_id:
-        try:
-            imported = read_spec(upload.getvalue())
-        except SpecError as e:
-            done = (upload.file_id, f"{upload.name} was not imported: {e}")
-        else:
-            state.set_spec(imported)
-            st.session_state[_NOTES] = [f"Imported {imported.name} from {upload.name}."]
-            st.session_state[_IMPORTED] = (upload.file_id, None)
-            st.rerun()  # draw the editor again, from the imported model
-        st.session_state[_IMPORTED] = done
-    if done[1]:
-        st.error(plain(done[1]), icon=":material/error:")
-
-
-def read_spec(data: bytes) -> ModelSpec:
-    """A spec from an uploaded file; it may have wrong values (shown in the editor), but every
-    layer kind and activation must be one the editor knows."""
-    if len(data) > 1_000_000:
-        raise SpecError("The file is larger than 1 MB; a model spec is a few KB of JSON.")
-    spec = ModelSpec.from_json(data)
-    for i, layer in enumerate(spec.layers):
-        if layer.kind not in catalog.LAYERS:
-            raise SpecError(
-                f"Layer {i + 1} has the kind {layer.kind!r}, which the playground does not "
-                f"have; use one of {', '.join(catalog.LAYERS)}."
-            )
-        if layer.activation not in catalog.ACTIVATIONS:
-            raise SpecError(
-                f"Layer {i + 1} has the activation {layer.activation!r}, which the playground "
-                f"does not have; use one of {', '.join(catalog.ACTIVATIONS)}."
-            )
-    if tuple(spec.input_shape) != (1, 28, 28):
-        raise SpecError(
-            f"The spec is for inputs of shape {list(spec.input_shape)}; the Build page makes "
-            "models for 28x28 grey images ([1, 28, 28])."
-        )
-    return spec

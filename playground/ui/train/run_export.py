@@ -7,6 +7,7 @@ import logging
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.engine.memory import size_text
 from playground.engine.records import SpecError
 from playground.exchange import bundle_import, bundles
@@ -46,7 +47,7 @@ def _version(run: Run) -> float:
 
 def take_away(run: Run, key: str = "run") -> None:
     """The export buttons of one run (`key` tells two sets on one page apart)."""
-    st.caption("Take it with you")
+    st.caption(_("Take it with you"))
     row = st.container(horizontal=True, vertical_alignment="bottom")
 
     def script() -> str:  # written when clicked, not on every rerun
@@ -54,18 +55,20 @@ def take_away(run: Run, key: str = "run") -> None:
                                  summary=run.summary)  # fmt: skip
 
     row.download_button(
-        "Download training script",
+        _("Download training script"),
         script,
         file_name=standalone.file_name(run.spec),
         mime="text/x-python",
         key=f"{key}-script",
         icon=":material/code:",
         on_click="ignore",
-        help="One Python file, needing only torch and torchvision, that trains this model "
-        "the way this run did.",
+        help=_(
+            "One Python file, needing only torch and torchvision, that trains this model "
+            "the way this run did."
+        ),
     )
     if not run.has_weights:
-        st.caption("ONNX and bundles need saved weights: this run has none yet.")
+        st.caption(_("ONNX and bundles need saved weights: this run has none yet."))
         return
     for kind, label in (("onnx", "Export to ONNX"), ("bundle", "Make a bundle")):
         row.button(label, key=f"{key}-make-{kind}", on_click=_ask, args=(run, kind),
@@ -78,8 +81,9 @@ def take_away(run: Run, key: str = "run") -> None:
 def pretrained_box() -> None:
     """The pretrained model, to take away like a run."""
     run = pretrained.run()
-    with st.expander(f"Take the pretrained model with you ({run.spec.name}, "
-                     f"{pretrained.test_accuracy():.2%} on MNIST)"):  # fmt: skip
+    title = _("Take the pretrained model with you ({name}, {accuracy} on MNIST)").format(
+        name=run.spec.name, accuracy=f"{pretrained.test_accuracy():.2%}")  # fmt: skip
+    with st.expander(title):
         take_away(run, key="pretrained")
 
 
@@ -88,7 +92,7 @@ def _ask(run: Run, kind: str) -> None:
 
 
 def _offer(run: Run, kind: str, key: str) -> None:
-    with st.spinner("Exporting and checking (a few seconds)..."):
+    with st.spinner(_("Exporting and checking (a few seconds)...")):
         made = (_onnx if kind == "onnx" else _bundle)(str(run.path), _version(run))
     content, words = made
     if content is None:
@@ -96,26 +100,28 @@ def _offer(run: Run, kind: str, key: str) -> None:
         return
     if kind == "onnx":
         st.download_button(
-            "Download ONNX", content, file_name=f"{run.name}.onnx", key=f"{key}-onnx",
+            _("Download ONNX"), content, file_name=f"{run.name}.onnx", key=f"{key}-onnx",
             mime="application/octet-stream", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
-        st.caption(f"{words} It opens in Netron ({bundles.NETRON}) and in onnxruntime.")
+        st.caption(words + " " + _("It opens in Netron ({netron}) and in onnxruntime.").format(
+            netron=bundles.NETRON))  # fmt: skip
     else:
         st.download_button(
-            "Download bundle", content, file_name=bundles.file_name(run), key=f"{key}-bundle",
+            _("Download bundle"), content, file_name=bundles.file_name(run), key=f"{key}-bundle",
             mime="application/zip", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
         st.caption(
-            f"One zip ({size_text(len(content))}): the run, its weights, an ONNX file, a "
-            "training script and a model card. Another playground imports it as a run."
-        )
+            _("One zip ({size}): the run, its weights, an ONNX file, a training script and a "
+              "model card. Another playground imports it as a run.").format(
+                size=size_text(len(content)))
+        )  # fmt: skip
 
 
 def import_box() -> str | None:
     """The upload box for a run bundle; what happened, in words, or None."""
     upload = st.file_uploader(
-        "Import a run bundle (.zip)", type=["zip"], key="runs-import",
-        help="A zip from \"Download bundle\": it becomes one of your runs.",
+        _("Import a run bundle (.zip)"), type=["zip"], key="runs-import",
+        help=_("A zip from \"Download bundle\": it becomes one of your runs."),
     )  # fmt: skip
     if upload is None:
         return None

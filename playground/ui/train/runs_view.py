@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.engine.memory import size_text
 from playground.engine.owners import NotAllowed
 from playground.exchange.quota import folder_size
@@ -79,13 +80,13 @@ def runs_table() -> None:
     if text := st.session_state.pop(_NOTE, None):
         note.info(plain(text))
     _disk_note([r for r in runs if r.owner == me])
-    with st.expander("Import a run bundle"):
+    with st.expander(_("Import a run bundle")):
         if text := run_export.import_box():
             note.info(plain(text))
             runs = visible_runs(me)
     run_export.pretrained_box()
     if not runs and not damaged:
-        st.caption("No runs yet: each training job is saved here as a run when it ends.")
+        st.caption(_("No runs yet: each training job is saved here as a run when it ends."))
         return
     training = {str(j.run_dir) for j in state.manager().jobs() if j.active and j.run_dir}
     rows = []
@@ -124,7 +125,7 @@ def runs_table() -> None:
         _damaged_actions(broken[0], mine=broken[0].owner == me)
         return
     if not chosen:
-        st.caption("Select runs (the boxes on the left) to compare their curves or use one.")
+        st.caption(_("Select runs (the boxes on the left) to compare their curves or use one."))
         return
     _compare(chosen)
     if len(chosen) == 1:
@@ -133,11 +134,12 @@ def runs_table() -> None:
 
 def _damaged_actions(folder: DamagedRun, mine: bool) -> None:
     st.warning(
-        f"{plain(folder.name)} cannot be read: {plain(folder.why)}", icon=":material/warning:"
+        _("{name} cannot be read: {why}").format(name=plain(folder.name), why=plain(folder.why)),
+        icon=":material/warning:",
     )
     if mine:
         st.button(
-            "Delete this damaged run", key="run-delete-damaged", on_click=_delete,
+            _("Delete this damaged run"), key="run-delete-damaged", on_click=_delete,
             args=(folder,), icon=":material/delete:",
         )  # fmt: skip
 
@@ -171,7 +173,7 @@ def _compare(runs: list[Run]) -> None:
         table.style.apply(
             lambda row: [
                 "background-color: #fff3bf; font-weight: bold" if row.name in differ else ""
-                for _ in row
+                for _cell in row
             ],
             axis=1,
         ),
@@ -182,16 +184,16 @@ def _compare(runs: list[Run]) -> None:
 def _actions(run: Run, active: bool, mine: bool) -> None:
     cols = st.columns(5, vertical_alignment="bottom")
     cols[0].button(
-        "Use this model",
+        _("Use this model"),
         key="run-use",
         on_click=use,
         args=(run,),
-        help="Its layers become the current model and its settings the recipe.",
+        help=_("Its layers become the current model and its settings the recipe."),
         icon=":material/input:",
     )
     weights = run.path / WEIGHTS
     cols[1].download_button(
-        "Download weights",
+        _("Download weights"),
         weights.read_bytes,  # read when clicked, not on every rerun
         file_name=f"{run.name}.safetensors",
         disabled=not weights.exists(),
@@ -200,7 +202,7 @@ def _actions(run: Run, active: bool, mine: bool) -> None:
         on_click="ignore",
     )
     cols[2].download_button(
-        "Download spec",
+        _("Download spec"),
         run.spec.to_json(),
         file_name=f"{run.name}.json",
         mime="application/json",
@@ -210,22 +212,22 @@ def _actions(run: Run, active: bool, mine: bool) -> None:
     )
     run_export.take_away(run)
     if not mine:
-        st.caption("An example run: everyone can use and download it, nobody can change it.")
+        st.caption(_("An example run: everyone can use and download it, nobody can change it."))
         return
     cols[3].button(
-        "Share", key="run-share", on_click=_share, args=(run,), icon=":material/share:",
-        disabled=run.share is not None, help="A link for others to see this run, read-only.",
+        _("Share"), key="run-share", on_click=_share, args=(run,), icon=":material/share:",
+        disabled=run.share is not None, help=_("A link for others to see this run, read-only."),
     )  # fmt: skip
-    with cols[4].popover("Delete", icon=":material/delete:", disabled=active):
-        st.write(f"Delete {plain(run.name)} and its weights from disk?")
+    with cols[4].popover(_("Delete"), icon=":material/delete:", disabled=active):
+        st.write(_("Delete {name} and its weights from disk?").format(name=plain(run.name)))
         st.button(
-            "Delete for good", key="run-delete", on_click=_delete, args=(run,), type="primary"
+            _("Delete for good"), key="run-delete", on_click=_delete, args=(run,), type="primary"
         )
     if run.share:
         share.share_box(run.share, "run")
     if active:
-        st.caption("This run is still training: stop it before deleting it.")
+        st.caption(_("This run is still training: stop it before deleting it."))
     elif not run.summary:
-        st.caption("This run has no summary: the server stopped while it was training.")
+        st.caption(_("This run has no summary: the server stopped while it was training."))
     elif run.summary.get("status") in ("failed", "diverged"):
         st.warning(plain(run.summary.get("message", "This run did not finish.")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
 from playground.engine.task import Number
@@ -27,19 +28,21 @@ def page(token: str) -> None:
     run = None if job is not None else runs.find_shared(token)
     if job is None and run is None:
         st.error(
-            "This watch link does not lead to a job or a run on this server: the run may have "
-            "been deleted, or the link cut short. Ask its owner to share it again.",
+            _(
+                "This watch link does not lead to a job or a run on this server: the run may have "
+                "been deleted, or the link cut short. Ask its owner to share it again."
+            ),
             icon=":material/link_off:",
         )
         return
     if note := st.session_state.pop(_NOTE, None):
         st.info(plain(note))
     if job is not None:
-        st.caption("Shared with you: you are watching someone's job live, read-only.")
+        st.caption(_("Shared with you: you are watching someone's job live, read-only."))
         live.view(job)
         _use_button(job.latest_weights() is not None and job.run_dir is not None, token)
     else:
-        st.caption("Shared with you: someone's finished run, read-only.")
+        st.caption(_("Shared with you: someone's finished run, read-only."))
         _run(run)
         _use_button(run.has_weights, token)
 
@@ -65,7 +68,7 @@ def _run(run: runs.Run) -> None:
 
 def _use_button(ready: bool, token: str) -> None:
     st.button(
-        "Use this model",
+        _("Use this model"),
         key="watch-use",
         on_click=_use,
         args=(token,),

@@ -1,0 +1,72 @@
+"""Build's "Import / export": the current model as a spec JSON file to download, and a spec
+file to upload (checked: a bad one gets a message in words, and the model is kept)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.engine.i18n import _
+from playground.engine.records import SpecError
+from playground.tasks.image import catalog
+from playground.tasks.image.specs import ModelSpec
+from playground.ui import state
+from playground.ui.text import plain
+from playground.ui.train.layer_editor import NOTES
+
+_IMPORTED = "build-imported"  # (file id, error) of the last spec file read
+
+
+def import_export() -> None:
+    """Upload a spec JSON file (checked; a bad one gets a message) or download the current one."""
+    spec = state.spec()
+    st.download_button(
+        _("Export spec (JSON)"),
+        spec.to_json(),
+        file_name=f"{spec.name}.json",
+        mime="application/json",
+        icon=":material/download:",
+    )
+    upload = st.file_uploader(_("Import a spec (JSON)"), type=["json"], key="spec-upload")
+    if upload is None:
+        return
+    done = st.session_state.get(_IMPORTED)  # (file id, error) of the last upload read
+    if done is None or done[0] != upload.file_id:
+        try:
+            imported = read_spec(upload.getvalue())
+        except SpecError as e:
+            done = (upload.file_id, _("{name} was not imported: {why}").format(
+                name=upload.name, why=e))  # fmt: skip
+        else:
+            state.set_spec(imported)
+            st.session_state[NOTES] = [_("Imported {model} from {file}.").format(
+                model=imported.name, file=upload.name)]  # fmt: skip
+            st.session_state[_IMPORTED] = (upload.file_id, None)
+            st.rerun()  # draw the editor again, from the imported model
+        st.session_state[_IMPORTED] = done
+    if done[1]:
+        st.error(plain(done[1]), icon=":material/error:")
+
+
+def read_spec(data: bytes) -> ModelSpec:
+    """A spec from an uploaded file; it may have wrong values (shown in the editor), but every
+    layer kind and activation must be one the editor knows."""
+    if len(data) > 1_000_000:
+        raise SpecError("The file is larger than 1 MB; a model spec is a few KB of JSON.")
+    spec = ModelSpec.from_json(data)
+    for i, layer in enumerate(spec.layers):
+        if layer.kind not in catalog.LAYERS:
+            raise SpecError(
+                f"Layer {i + 1} has the kind {layer.kind!r}, which the playground does not "
+                f"have; use one of {', '.join(catalog.LAYERS)}."
+            )
+        if layer.activation not in catalog.ACTIVATIONS:
+            raise SpecError(
+                f"Layer {i + 1} has the activation {layer.activation!r}, which the playground "
+                f"does not have; use one of {', '.join(catalog.ACTIVATIONS)}."
+            )
+    if tuple(spec.input_shape) != (1, 28, 28):
+        raise SpecError(
+            f"The spec is for inputs of shape {list(spec.input_shape)}; the Build page makes "
+            "models for 28x28 grey images ([1, 28, 28])."
+        )
+    return spec
