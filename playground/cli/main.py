@@ -19,13 +19,15 @@ import argparse
 import dataclasses
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
 from playground.cli import sweep
-from playground.engine import cost, transfer
+from playground.engine import cost, i18n, transfer
 from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
+from playground.engine.i18n import _
 from playground.engine.metrics import EpochRecord, Status
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import DataError, SpecError, parse_json
@@ -38,12 +40,15 @@ from playground.serving.jobs import TrainingJob
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    env = os.environ  # the human output in the language of LANG (and its kin), like gettext
+    i18n.use(i18n.pick(env.get("LANGUAGE"), env.get("LC_ALL"), env.get("LC_MESSAGES"),
+                       env.get("LANG")))  # fmt: skip
     try:
         task = named(_task_in(argv))
         args = _parser(task).parse_args(argv)
         return args.run(args)
     except (SpecError, DataError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(_("error: {why}").format(why=e), file=sys.stderr)
         return 2
 
 
@@ -266,7 +271,7 @@ class _Progress:
     def show(self) -> None:
         job = self.job
         if job.data_note and not self.note_shown:
-            print(f"note: {job.data_note}", file=sys.stderr)
+            print(_("note: {note}").format(note=job.data_note), file=sys.stderr)
             self.note_shown = True
         for record in job.log.epochs()[self.epochs_shown :]:
             self.epochs_shown += 1
@@ -290,13 +295,16 @@ class _Progress:
     def _epoch(self, r: EpochRecord) -> None:
         if self.as_json:
             print(json.dumps({"type": "epoch", **dataclasses.asdict(r)}), flush=True)
-        val = f"val loss {r.val_loss:.4f}" if r.val_loss is not None else ""
+        val = (
+            _("val loss {loss}").format(loss=f"{r.val_loss:.4f}") if r.val_loss is not None else ""
+        )
         if r.val_accuracy is not None:
-            val += f" acc {r.val_accuracy:.4f}"
-        train = f"train loss {r.train_loss:.4f}"
+            val += " " + _("acc {accuracy}").format(accuracy=f"{r.val_accuracy:.4f}")
+        train = _("train loss {loss}").format(loss=f"{r.train_loss:.4f}")
         if r.train_accuracy is not None:
-            train += f" acc {r.train_accuracy:.4f}"
-        line = f"epoch {r.epoch}: {train} {val} ({r.seconds:.1f}s)"
+            train += " " + _("acc {accuracy}").format(accuracy=f"{r.train_accuracy:.4f}")
+        line = _("epoch {epoch}: {train} {val} ({seconds}s)").format(
+            epoch=r.epoch, train=train, val=val, seconds=f"{r.seconds:.1f}")  # fmt: skip
         print(("\r" if self.tty else "") + line + " " * 20, file=sys.stderr, flush=True)
 
     def close(self) -> None:
@@ -305,27 +313,33 @@ class _Progress:
 
 
 def _print_summary(s: dict, task: Task) -> None:
-    print(f"{s['status']}: {s['message']}")
+    print(f"{_(s['status'])}: {_(s['message'])}")
     if s.get("test_accuracy") is not None:
-        print(f"test accuracy {s['test_accuracy']:.4f}, test loss {s['test_loss']:.4f}")
+        print(_("test accuracy {accuracy}, test loss {loss}").format(
+            accuracy=f"{s['test_accuracy']:.4f}", loss=f"{s['test_loss']:.4f}"))  # fmt: skip
     if s.get("val_loss") is not None:
-        print(f"validation loss {s['val_loss']:.4f}")
+        print(_("validation loss {loss}").format(loss=f"{s['val_loss']:.4f}"))
     if s.get("train_seconds") is not None:
-        print(
-            f"{s['epochs']} epochs in {s['train_seconds']:.1f}s of training, "
-            f"{s['samples_per_second']:,.0f} {task.samples}/s on {s['device']}"
-        )
+        took = _("{epochs} epochs in {seconds}s of training, {speed} {samples}/s on {device}")
+        print(took.format(
+            epochs=s["epochs"], seconds=f"{s['train_seconds']:.1f}",
+            speed=f"{s['samples_per_second']:,.0f}", samples=_(task.samples),
+            device=s["device"]))  # fmt: skip
     if cost_text(s):
-        print(f"cost: {cost_text(s)} ({cost.server_assumptions().text()})")
+        print(_("cost: {cost} ({assumptions})").format(
+            cost=cost_text(s), assumptions=cost.server_assumptions().text()))  # fmt: skip
     if s.get("start_from"):
         frozen = ", ".join(s["frozen"]) or "-"
-        print(f"started from {s['start_from']}: {len(s['copied'])} weights copied, "
-              f"{len(s['new'])} new, {len(s['frozen'])} frozen ({frozen})")  # fmt: skip
+        print(_("started from {source}: {copied} weights copied, {new} new, {count} frozen "
+                "({frozen})").format(source=s["start_from"], copied=len(s["copied"]),
+                                     new=len(s["new"]), count=len(s["frozen"]),
+                                     frozen=frozen))  # fmt: skip
     if s.get("classes"):
         kept = s["classes"]
-        print(f"trained on classes {', '.join(kept)} only (as 0 to {len(kept) - 1})")
+        print(_("trained on classes {classes} only (as 0 to {last})").format(
+            classes=", ".join(kept), last=len(kept) - 1))  # fmt: skip
     if s.get("run_dir"):
-        print(f"saved to {s['run_dir']}")
+        print(_("saved to {folder}").format(folder=s["run_dir"]))
 
 
 # --- export and import ----------------------------------------------------------------------

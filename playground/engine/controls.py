@@ -8,6 +8,7 @@ import math
 import threading
 import time
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 
 
@@ -107,8 +108,9 @@ class Controls:
 
     def stopped_message(self, step: int) -> str:
         if self._reason:
-            return f"Stopped: {self._reason}, at step {step:,}. Its run and weights are kept."
-        return f"Stopped at step {step}."
+            return Text("Stopped: {reason}, at step {step}. Its run and weights are kept.",
+                        reason=self._reason, step=f"{step:,}")  # fmt: skip
+        return Text("Stopped at step {step}.", step=step)
 
 
 def duration_text(seconds: float) -> str:

@@ -72,10 +72,28 @@ def catalog(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+class Text(str):
+    """A message made in one place and shown in another, maybe to several people in several
+    languages (a job's status, made in its thread): it reads as English wherever a plain
+    string is wanted (logs, JSON), and `_` shows it in the reader's language."""
+
+    def __new__(cls, template: str, **values):
+        made = super().__new__(cls, template.format(**{k: str(v) for k, v in values.items()}))
+        made.template, made.values = template, values
+        return made
+
+    def shown(self) -> str:
+        values = {k: _(v) if isinstance(v, Text) else v for k, v in self.values.items()}
+        return catalog(_current.get()).gettext(self.template).format(**values)
+
+
 def _(message: str) -> str:
-    """`message` in the current language (itself where the catalog has no translation)."""
+    """`message` in the current language (itself where the catalog has no translation); a
+    Text is filled in after its template is translated."""
     if not message:
         return message
+    if isinstance(message, Text):
+        return message.shown()
     return catalog(_current.get()).gettext(message)
 
 

@@ -25,6 +25,7 @@ from playground.engine import cost, history, owners, transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
+from playground.engine.i18n import N_
 from playground.engine.memory import history_bytes
 from playground.engine.metrics import MetricsLog, Status
 from playground.engine.records import DataError, SpecError
@@ -94,7 +95,7 @@ class TrainingJob:
         self._writer: RunWriter | None = None
         self._lock = threading.Lock()
         self._status = Status.QUEUED
-        self._message = "Waiting for a free slot."
+        self._message = N_("Waiting for a free slot.")
         self._weights: dict[str, torch.Tensor] | None = None
         self._weights_version = 0
         self._thread: threading.Thread | None = None
@@ -175,7 +176,7 @@ class TrainingJob:
         with self._lock:
             queued = self._status is Status.QUEUED and self._thread is None
             if queued:
-                self._status, self._message = Status.STOPPED, "Cancelled before it started."
+                self._status, self._message = Status.STOPPED, N_("Cancelled before it started.")
         if queued:
             self._ended()
 
@@ -235,7 +236,7 @@ class TrainingJob:
     def _run(self) -> None:
         try:
             self.controls.start_clock()
-            self._set(Status.RUNNING, "Loading the data.")
+            self._set(Status.RUNNING, N_("Loading the data."))
             self._train()
         except (SpecError, DataError, JobFailed) as e:
             self._set(Status.FAILED, str(e))
@@ -348,7 +349,7 @@ class TrainingJob:
         frozen = frozenset(started_from.get("frozen", ()))
         self.flops_per_sample = cost.count_flops(task, self.spec, config, frozen)
         meter = cost.EnergyMeter(device, self.assumptions)
-        self._set(Status.RUNNING, "Training.")
+        self._set(Status.RUNNING, N_("Training."))
         started = time.time()
         outcome = task.train(self.spec, runner, data, config, self.log, self.controls, publish,
                              budget)  # fmt: skip

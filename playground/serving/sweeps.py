@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground.engine import cost
+from playground.engine.i18n import N_, Text
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.engine.task import Task
@@ -92,10 +93,10 @@ class SweepJob(TrainingJob):
         super().__init__(*self.members[-1], task=task, name=name, **kwargs)
         for member, member_config in self.members[:-1]:  # the largest was checked already
             task.check(member, member_config)
-        self._group(name or spec.name, "sweep", f"{plan.sizes} sizes")
+        self._group(name or spec.name, "sweep", Text("{n} sizes", n=plan.sizes))
 
     kind = "sweep"  # what sweep.json says the group is (the lab lists sweeps only)
-    what = "sizes"
+    what = N_("sizes")
 
     def _group(self, family: str, what: str, count: str) -> None:
         self.sweep_id = uuid.uuid4().hex[:10]
@@ -103,7 +104,7 @@ class SweepJob(TrainingJob):
         self.name = f"{family} {what}"
         self.current: TrainingJob | None = None
         self.done: list[dict] = []  # each finished member's point
-        self._message = f"Waiting for a free slot ({count})."
+        self._message = Text("Waiting for a free slot ({count}).", count=Text(count))
 
     def _member(self, i: int, spec, config) -> TrainingJob:
         return TrainingJob(
@@ -143,15 +144,21 @@ class SweepJob(TrainingJob):
             if member.status is Status.FINISHED:
                 self.done.append(point(member.summary, member.run_dir))
             elif member.status is Status.FAILED:
-                one = self.what[:-1].capitalize()
-                self._set(Status.FAILED, f"{one} {i + 1} of {count} failed: {member.message}")
+                failed = Text("{one} {i} of {n} failed: {why}", one=self._one(), i=i + 1, n=count,
+                              why=_lazy(member.message))  # fmt: skip
+                self._set(Status.FAILED, failed)
                 break
         self._end(started, count)
 
     def _follow(self, member: TrainingJob, i: int) -> None:
         if member.status is Status.RUNNING:
-            one = self.what[:-1].capitalize()  # "Size 2 of 5: Training."
-            self._set(Status.RUNNING, f"{one} {i + 1} of {len(self.members)}: {member.message}")
+            now = Text("{one} {i} of {n}: {message}", one=self._one(), i=i + 1,
+                       n=len(self.members), message=_lazy(member.message))  # fmt: skip
+            self._set(Status.RUNNING, now)
+
+    def _one(self) -> Text:
+        """ "Size" or "Run": what one member is called ("Size 2 of 5: Training.")."""
+        return Text({"sizes": N_("Size"), "runs": N_("Run")}.get(self.what, self.what))
 
     def _label(self, member: TrainingJob, i: int) -> None:
         about = {
@@ -169,9 +176,12 @@ class SweepJob(TrainingJob):
         done = len(self.done)
         if self.controls.stopped:
             status = Status.STOPPED
-            message = f"Stopped after {done} of {count} {self.what}: the rest were cancelled."
+            message = Text("Stopped after {done} of {count} {what}: the rest were cancelled.",
+                           done=done, count=count, what=Text(self.what))  # fmt: skip
         else:
-            status, message = Status.FINISHED, f"Finished: {done} of {count} {self.what} trained."
+            status = Status.FINISHED
+            message = Text("Finished: {done} of {count} {what} trained.", done=done, count=count,
+                           what=Text(self.what))  # fmt: skip
         seconds = sum(p["train_seconds"] or 0 for p in self.done)
         self.summary = {"name": self.name, "status": status.value, "message": message,
                         "sweep": self.sweep_id, "members": self.done, "started": started,
@@ -198,7 +208,7 @@ class CompareJob(SweepJob):
     """The same recipe twice, from a trained model and from random weights, as one job: what
     starting from it bought."""
 
-    kind, what = "compare", "runs"
+    kind, what = "compare", N_("runs")
 
     def __init__(self, spec, config, start, *, task: Task, name: str | None = None,
                  **kwargs) -> None:  # fmt: skip
@@ -206,7 +216,7 @@ class CompareJob(SweepJob):
         self.members = [(spec, config), (spec, config)]
         TrainingJob.__init__(self, spec, config, task=task, name=name, **kwargs)
         self._group(name or getattr(spec, "name", "model"), "from a trained model vs scratch",
-                    "2 runs")  # fmt: skip
+                    Text("2 runs"))  # fmt: skip
 
     def _member(self, i: int, spec, config) -> TrainingJob:
         label = f"from {self.start_from.source}" if i == 0 else "from scratch"
@@ -217,3 +227,9 @@ class CompareJob(SweepJob):
             address=self.address, task=self.task, initial_weights=start,
             extra=self.extra,  # both read the same data (a start's tokenizer among it)
         )  # fmt: skip
+
+
+def _lazy(message: str) -> Text:
+    """A member's message as a Text, so that it is shown in the reader's language too."""
+    return message if isinstance(message, Text) else Text(message.replace("{", "{{").replace(
+        "}", "}}"))  # fmt: skip

@@ -12,7 +12,7 @@ from torch import nn
 
 from playground import ASSETS
 from playground.engine.cost import training_flops
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
 from playground.tasks.image import calibration, catalog, evaluation, models
@@ -27,7 +27,7 @@ from playground.tasks.image.training import evaluate, prepare, stall_advice, tra
 class ImageTask(Task):
     name = "image"
     label = "Image classification"
-    samples = "images"
+    samples = N_("images")
     spec_type = ModelSpec
     config_type = TrainConfig
     pretrained = ASSETS / "pretrained"

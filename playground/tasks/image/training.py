@@ -20,6 +20,7 @@ from playground.engine import transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import FastPath
 from playground.engine.history import EARLY_STEPS
+from playground.engine.i18n import Text
 from playground.engine.memory import PASS_BATCH_MOST
 from playground.engine.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.engine.schedules import lr_at
@@ -207,8 +208,9 @@ def train(
             )
         )
         publish(model)
-    done = f"{config.epochs} epoch" + ("s" if config.epochs != 1 else "")
-    return outcome(Status.FINISHED, f"Finished {done}.", config.epochs)
+    done = Text("Finished {n} epoch.", n=config.epochs) if config.epochs == 1 else Text(
+        "Finished {n} epochs.", n=config.epochs)  # fmt: skip
+    return outcome(Status.FINISHED, done, config.epochs)
 
 
 @dataclass(frozen=True)

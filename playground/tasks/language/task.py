@@ -16,7 +16,7 @@ from torch import nn
 
 from playground import ASSETS
 from playground.engine.cost import training_flops
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
@@ -83,7 +83,7 @@ def _step_text(last, config) -> str:
 class LanguageTask(Task):
     name = "language"
     label = "Language model"
-    samples = "tokens"
+    samples = N_("tokens")
     spec_type = GPTSpec
     config_type = LanguageConfig
     own_files: ClassVar[dict[str, int]] = {TOKENIZER: MAX_FILE, CORPUS: corpora.MAX_OWN}

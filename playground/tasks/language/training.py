@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from playground.engine import transfer
 from playground.engine.devices import FastPath
+from playground.engine.i18n import Text
 from playground.engine.metrics import EpochRecord, NoteRecord, Status, StepRecord
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.schedules import lr_at
@@ -164,8 +165,11 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
             round_start = time.perf_counter()
     if since[2] or not rounds:
         end_round(round_start)
-    why = f"the time limit of {config.time_limit:g} s" if config.time_limit else f"{step:,} steps"
-    return outcome(Status.FINISHED, f"Finished after {why}.")
+    if config.time_limit:
+        done = Text("Finished after the time limit of {limit} s.", limit=f"{config.time_limit:g}")
+    else:
+        done = Text("Finished after {steps} steps.", steps=f"{step:,}")
+    return outcome(Status.FINISHED, done)
 
 
 def divergence_advice(config, lr: float, step: int) -> str:
