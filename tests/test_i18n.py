@@ -228,3 +228,19 @@ def test_every_page_in_chinese_shows_no_english_sentence(page):
     app = _open(f"app_pages/{page}.py", "zh")
     left = sorted({e for t in shown_texts(app) for e in english_in(t)})
     assert not left, left
+
+
+def test_a_bundles_model_card_reads_in_chinese():
+    from playground.exchange.runs import load_run
+
+    run = load_run(ROOT / "playground" / "assets" / "pretrained")
+    i18n.use("zh")
+    try:
+        card = run.task.model_card(run, {"weights.safetensors": "the weights"}, None)
+    finally:
+        i18n.use("en")
+    assert "## 模型" in card and "## 数据" in card
+    left = [e for line in card.splitlines() if not line.startswith(("    ", "```", "import",
+            "from", "model", "x =", "print", "| "))
+            for e in english_in(line) if "LeCun" not in line]  # fmt: skip
+    assert not left, left

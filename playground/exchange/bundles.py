@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.exchange.png_chart import curves_png
 from playground.exchange.run_files import TASK, WEIGHTS
@@ -53,12 +54,12 @@ def make_bundle(run: Run, onnx=None, memory_budget: int | None = None) -> bytes:
     if not run.has_weights:
         raise BundleError(f"Run {run.name} has no saved weights yet: there is no model to take.")
     task = run.task
-    about = {"weights.safetensors": "the weights (safetensors: loading it runs no code)."}
+    about = {"weights.safetensors": _("the weights (safetensors: loading it runs no code).")}
     if onnx is None:
         try:
             onnx = task.onnx(run)
         except SpecError as e:
-            about["model.onnx"] = f"There is no model.onnx: {e.message}"
+            about["model.onnx"] = _("There is no model.onnx: {why}").format(why=e.message)
     files: dict[str, bytes | str] = {
         name: (run.path / name).read_bytes()
         for name in (TASK_FILE, *KEPT, *task.own_files)
@@ -66,15 +67,16 @@ def make_bundle(run: Run, onnx=None, memory_budget: int | None = None) -> bytes:
     }
     if onnx is not None:
         files["model.onnx"] = onnx.data
-        about["model.onnx"] = f"{onnx.check_text} It opens in Netron ({NETRON})."
+        about["model.onnx"] = onnx.check_text + " " + _("It opens in Netron ({netron}).").format(
+            netron=NETRON)  # fmt: skip
     script = task.script(run)
     if script is not None:
         files["train.py"] = script
-        about["train.py"] = (
+        about["train.py"] = _(
             "trains the same model the same way, with only torch and torchvision: "
             "`python train.py` (or `--data-dir DIR` for a folder of its data)."
         )
-    about["spec.json`, `config.json`, `metrics.jsonl`, `summary.json"] = (
+    about["spec.json`, `config.json`, `metrics.jsonl`, `summary.json"] = _(
         'the run itself. Import this zip into a playground (the runs table, "Import a run '
         'bundle") or with `python -m playground import THIS.zip`.'
     )

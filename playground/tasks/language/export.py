@@ -14,6 +14,7 @@ import torch
 
 from playground.engine import schedules
 from playground.engine.cost import cost_text
+from playground.engine.i18n import _
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.tasks.language import corpora, model
@@ -208,41 +209,48 @@ def model_card(run, files: dict[str, str]) -> str:
     spec, config, s = run.spec, run.config, run.summary
     corpus = corpora.CORPORA.get(config.corpus)
     val = s.get("val_loss")
+    kind = _("GPT (next token)") if spec.objective == "next" else _("BERT-like (masked tokens)")
+    if corpus:
+        data = f"{_(corpus.label)}: {_(corpus.description)} ({_(corpus.credit)})."
+    else:
+        data = _("A text of its owner's (corpus.txt).")
+    if isinstance(val, float):
+        result = _("Validation loss **{loss}** nats a token after {steps} steps.").format(
+            loss=f"{val:.3f}", steps=s.get("steps", "?"))  # fmt: skip
+    else:
+        result = _("No validation loss: {why}").format(why=_(s.get("message") or "unfinished"))
     lines = [
         f"# {(s.get('name') or spec.name)[:80]}",
         "",
-        f"A language model made in Deep Learning Playground: run `{run.name}`, "
-        f"{s.get('status', 'unfinished')}.",
+        _("A language model made in Deep Learning Playground: run `{run}`, {status}.").format(
+            run=run.name, status=_(s.get("status", "unfinished"))),
         "",
-        "## The model",
+        _("## The model"),
         "",
-        f"A {'GPT (next token)' if spec.objective == 'next' else 'BERT-like (masked tokens)'} "
-        f"of {spec.layers} blocks, {spec.heads} heads, {spec.width} wide, a context of "
-        f"{spec.context} tokens: {spec.parameters():,} parameters over a vocabulary of "
-        f"{spec.vocab:,} {config.tokenizer} tokens.",
+        _("A {kind} of {layers} blocks, {heads} heads, {width} wide, a context of {context} "
+          "tokens: {parameters} parameters over a vocabulary of {vocab} {tokens} tokens.").format(
+            kind=kind, layers=spec.layers, heads=spec.heads, width=spec.width,
+            context=spec.context, parameters=f"{spec.parameters():,}", vocab=f"{spec.vocab:,}",
+            tokens=config.tokenizer),
         "",
-        "## Data",
+        _("## Data"),
         "",
-        f"{corpus.label}: {corpus.description} ({corpus.credit})."
-        if corpus
-        else "A text of its owner's (corpus.txt).",
+        data,
         "",
-        "## Results",
+        _("## Results"),
         "",
-        f"Validation loss **{val:.3f}** nats a token after {s.get('steps', '?')} steps."
-        if isinstance(val, float)
-        else f"No validation loss: {s.get('message', 'unfinished')}",
+        result,
         "",
-        f"It cost {cost_text(s)} (FLOPs counted; energy and CO2 estimated)."
+        _("It cost {cost} (FLOPs counted; energy and CO2 estimated).").format(cost=cost_text(s))
         if cost_text(s)
         else "",
         "",
-        "![Loss curves](curves.png)",
+        "![" + _("Loss curves") + "](curves.png)",
         "",
-        "## The files",
+        _("## The files"),
         "",
-        *(f"- `{name}`: {what}" for name, what in files.items()),
-        "- `tokenizer.json`: its tokens (the tokenizer's vocabulary, as data).",
+        *(f"- `{name}`: {_(what)}" for name, what in files.items()),
+        "- `tokenizer.json`: " + _("its tokens (the tokenizer's vocabulary, as data)."),
         "",
-    ]
+    ]  # fmt: skip
     return "\n".join(lines)

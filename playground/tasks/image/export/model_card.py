@@ -5,6 +5,7 @@ how to use it in plain PyTorch."""
 from __future__ import annotations
 
 from playground.engine.cost import cost_text
+from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run
 from playground.tasks.image import catalog, data, evaluation, models
@@ -56,52 +57,68 @@ def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None
     lines = [
         f"# {_md(s.get('name') or spec.name)}",
         "",
-        f"A model made in Deep Learning Playground: run `{run.name}`"
-        + (f", {s.get('status')}" if s.get("status") else ", unfinished")
-        + ".",
+        _("A model made in Deep Learning Playground: run `{run}`, {status}.").format(
+            run=run.name, status=_(s.get("status") or N_("unfinished"))
+        ),
         "",
-        "## The model",
+        _("## The model"),
         "",
-        f"{len(spec.layers)} layers, {summary.total_params:,} parameters, "
-        f"{summary.total_macs:,} multiply-adds per image. Input: images "
-        f"{shape_text(spec.input_shape)}, pixels scaled to 0-1, then normalised as "
-        f"(x - {info.mean}) / {info.std}. Output: {summary.layers[-1].output_shape[0]} "
-        f"numbers per image; {loss.label} trained them "
-        f"({'sigmoids' if config.loss == 'bce' else 'softmax'} turns them into probabilities).",
+        _(
+            "{layers} layers, {parameters} parameters, {macs} multiply-adds per image. Input: "
+            "images {shape}, pixels scaled to 0-1, then normalised as (x - {mean}) / {std}. "
+            "Output: {outputs} numbers per image; {loss} trained them ({squash} turns them into "
+            "probabilities)."
+        ).format(
+            layers=len(spec.layers),
+            parameters=f"{summary.total_params:,}",
+            macs=f"{summary.total_macs:,}",
+            shape=shape_text(spec.input_shape),
+            mean=info.mean,
+            std=info.std,
+            outputs=summary.layers[-1].output_shape[0],
+            loss=_(loss.label),
+            squash=_("sigmoids") if config.loss == "bce" else _("softmax"),
+        ),
         "",
-        "| # | layer | output | parameters |",
+        _("| # | layer | output | parameters |"),
         "| --- | --- | --- | --- |",
         *(
             f"| {r.index} | {r.label} | {shape_text(r.output_shape)} | {r.params:,} |"
             for r in summary.layers
         ),
         "",
-        "## Data",
+        _("## Data"),
         "",
-        f"{info.label}: {info.description} {info.credit}. "
-        f"{config.val_fraction:.0%} of the training images were held out for validation "
-        "(the same ones for every run)"
-        + (f"; training used at most {config.train_limit:,} images" if config.train_limit else "")
+        f"{_(info.label)}: {_(info.description)} {_(info.credit)}. "
+        + _(
+            "{share} of the training images were held out for validation (the same ones for "
+            "every run)"
+        ).format(share=f"{config.val_fraction:.0%}")
+        + (
+            _("; training used at most {n} images").format(n=f"{config.train_limit:,}")
+            if config.train_limit
+            else ""
+        )
         + ".",
         "",
-        "## Settings",
+        _("## Settings"),
         "",
-        "| setting | value |",
+        _("| setting | value |"),
         "| --- | --- |",
-        *(f"| {BY_NAME[k].label} (`{k}`) | {v} |" for k, v in config.to_dict().items()),
+        *(f"| {_(BY_NAME[k].label)} (`{k}`) | {v} |" for k, v in config.to_dict().items()),
         "",
-        "## Results",
+        _("## Results"),
         "",
         _results(s),
         "",
         *_per_class(run, memory_budget),
-        "![Loss and accuracy curves](curves.png)",
+        "![" + _("Loss and accuracy curves") + "](curves.png)",
         "",
-        "## The files",
+        _("## The files"),
         "",
-        *(f"- `{name}`: {what}" for name, what in files.items()),
+        *(f"- `{name}`: {_(what)}" for name, what in files.items()),
         "",
-        "## Use it in plain PyTorch",
+        _("## Use it in plain PyTorch"),
         "",
         "```python",
         "import torch",
@@ -123,19 +140,19 @@ def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None
 
 def _results(s: dict) -> str:
     if s.get("test_accuracy") is None:
-        return f"No test accuracy: {s.get('message') or 'the run did not finish'}"
+        return _("No test accuracy: {why}").format(
+            why=_(s.get("message") or N_("the run did not finish")))  # fmt: skip
     seconds = s.get("train_seconds")
     return (
-        f"Test accuracy **{s['test_accuracy']:.2%}** (loss {s.get('test_loss', float('nan')):.4f}) "
-        f"after {s.get('epochs')} epoch(s)"
-        + (f", {seconds:.0f} s of training on {s.get('device', '?')}" if seconds else "")
+        _("Test accuracy **{accuracy}** (loss {loss}) after {epochs} epoch(s)").format(
+            accuracy=f"{s['test_accuracy']:.2%}", loss=f"{s.get('test_loss', float('nan')):.4f}",
+            epochs=s.get("epochs"))
+        + (_(", {seconds} s of training on {device}").format(
+            seconds=f"{seconds:.0f}", device=s.get("device", "?")) if seconds else "")
         + "."
-        + (
-            f" It cost {cost_text(s)} (FLOPs counted; energy and CO2 estimated)."
-            if cost_text(s)
-            else ""
-        )
-    )
+        + (_(" It cost {cost} (FLOPs counted; energy and CO2 estimated).").format(
+            cost=cost_text(s)) if cost_text(s) else "")
+    )  # fmt: skip
 
 
 def _per_class(run: Run, memory_budget: int | None) -> list[str]:
@@ -146,7 +163,7 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
                             classes=catalog.parse_classes(config.classes))  # fmt: skip
         model = run.model()
     except (data.DataError, SpecError):
-        return ["Per-class scores: the test set is not on this server.", ""]
+        return [_("Per-class scores: the test set is not on this server."), ""]
     batch = pass_batch_size(run.spec, memory_budget)
     scores = evaluation.test_scores(model, dataset.test_x, dataset.test_y, dataset.info,
                                     config.loss, batch_size=batch)  # fmt: skip
@@ -157,10 +174,13 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
         for c, x in zip(dataset.info.classes, evaluation.class_scores(matrix), strict=True)
     ]
     return [
-        f"Per class, on {len(dataset.test_y):,} test images of {dataset.info.label} "
-        f"(accuracy {scores.accuracy:.2%}):",
+        _("Per class, on {n} test images of {dataset} (accuracy {accuracy}):").format(
+            n=f"{len(dataset.test_y):,}",
+            dataset=_(dataset.info.label),
+            accuracy=f"{scores.accuracy:.2%}",
+        ),
         "",
-        "| class | precision | recall | F1 | images |",
+        _("| class | precision | recall | F1 | images |"),
         "| --- | --- | --- | --- | --- |",
         *rows,
         "",
