@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from playground.engine.i18n import N_, _
 from playground.engine.records import JsonRecord, SpecError, is_int, no_unknown_keys, short
 
 MAX_SEED = 2**53 - 1  # the largest whole number a browser's number field holds exactly
@@ -45,21 +46,30 @@ class Setting:
         if self.choices == "devices":
             if not _valid_device(value):
                 raise SpecError(
-                    f"Device {value!r} is not one of auto, cpu, cuda, cuda:N or mps.",
+                    _("Device {value!r} is not one of auto, cpu, cuda, cuda:N or mps.").format(
+                        value=value
+                    ),
                     field=self.name,
                 )
         elif self.choices:
             names = (registries or {})[self.choices]
             if value not in names:
                 raise SpecError(
-                    f"There is no {words} {value!r}; choose one of {', '.join(names)}.",
+                    _("There is no {words} {value!r}; choose one of {names}.").format(
+                        words=_(words), value=value, names=", ".join(names)
+                    ),
                     field=self.name,
                 )
         elif self.parse is not None:
             self.parse(value)
         elif self.low is not None and not self._in_range(value):
             raise SpecError(
-                f"{words.capitalize()} is {value}, but must be from {self.range_text}: {self.why}.",
+                _("{setting} is {value}, but must be from {range}: {why}.").format(
+                    setting=_(words).capitalize(),
+                    value=value,
+                    range=self.range_text,
+                    why=_(self.why),
+                ),
                 field=self.name,
             )
 
@@ -70,7 +80,7 @@ class Setting:
 
     @property
     def range_text(self) -> str:
-        return f"{_num(self.low)} to {_num(self.high)}"
+        return _("{low} to {high}").format(low=_num(self.low), high=_num(self.high))
 
     @property
     def flag(self) -> str:
@@ -112,19 +122,29 @@ def make_config(
             """Validated settings; anything but a JSON object of known settings is a
             SpecError."""
             if not isinstance(data, dict):
-                raise SpecError(f"A {what} must be a JSON object, not {short(data)}.")
+                raise SpecError(
+                    _("A {what} must be a JSON object, not {short}.").format(
+                        what=what, short=short(data)
+                    )
+                )
             hints = typing.get_type_hints(cls)
             no_unknown_keys(data, set(hints) - {"WHAT", "SETTINGS", "REGISTRIES"}, f"the {what}")
             values = {}
             for key, value in data.items():
                 want = hints[key]
                 if is_int(value) and abs(value) > 2**63:
-                    raise SpecError(f"'{key}' is {short(value)}: far too large.", field=key)
+                    raise SpecError(
+                        _("'{key}' is {short}: far too large.").format(key=key, short=short(value)),
+                        field=key,
+                    )
                 if want is float and is_int(value):
                     value = float(value)
                 if type(value) is not want:
                     raise SpecError(
-                        f"'{key}' must be {_TYPE_WORDS[want]}, not {short(value)}.", field=key
+                        _("'{key}' must be {kind}, not {short}.").format(
+                            key=key, kind=_(_TYPE_WORDS[want]), short=short(value)
+                        ),
+                        field=key,
                     )
                 values[key] = value
             return cls(**values).validate()
@@ -139,11 +159,12 @@ def make_config(
     return made
 
 
-_TYPE_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+_TYPE_WORDS = {int: N_("a whole number"), float: N_("a number"), bool: N_("true or false"),
+               str: N_("text")}  # fmt: skip
 
 
 def _valid_device(device: Any) -> bool:
     if device in ("auto", "cpu", "cuda", "mps"):
         return True
-    prefix, _, index = str(device).partition(":")
+    prefix, _colon, index = str(device).partition(":")
     return isinstance(device, str) and prefix == "cuda" and index.isdigit() and len(index) < 4

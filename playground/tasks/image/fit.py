@@ -14,6 +14,7 @@ import functools
 import torch
 from torch import nn
 
+from playground.engine.i18n import _
 from playground.engine.memory import (
     ALLOCATOR_SLACK,
     BACKWARD_COPIES,
@@ -52,16 +53,21 @@ def check_fit(
     last = f"The last layer (layer {len(shapes)}, {spec.layers[-1].label})"
     if len(out) != 1:
         raise SpecError(
-            f"{last} gives {describe(out)}, but a classifier must end with scores for the "
-            f"{len(data.classes)} classes: add Flatten and a Linear layer of "
-            f"{len(data.classes)} units.",
+            _(
+                "{last} gives {out}, but a classifier must end with scores for the "
+                "{count} classes: add Flatten and a Linear layer of {count2} units."
+            ).format(
+                last=last, out=describe(out), count=len(data.classes), count2=len(data.classes)
+            ),
             layer=len(shapes) - 1,
         )
     loss = catalog.LOSSES[config.loss]
     problem = loss.fits(out[0], len(data.classes))
     if problem:
         raise SpecError(
-            f"{loss.label} {problem}: set the last Linear layer to {len(data.classes)} units.",
+            _("{label} {problem}: set the last Linear layer to {count} units.").format(
+                label=loss.label, problem=problem, count=len(data.classes)
+            ),
             layer=len(shapes) - 1,
             field="loss",
         )
@@ -80,10 +86,12 @@ def check_pass(spec: ModelSpec, config: TrainConfig, budget: int) -> None:
         return
     needs = estimate_pass(spec, shape).at(1)
     raise SpecError(
-        f"One image through this model for validation needs about {size_text(needs)} beside "
-        f"what training holds, more than the {size_text(budget)} this server allows per job: "
-        "make the largest layer output smaller (fewer channels, less padding, a stride, or "
-        "pooling before it), or use fewer units.",
+        _(
+            "One image through this model for validation needs about {needs} beside "
+            "what training holds, more than the {budget} this server allows per job: "
+            "make the largest layer output smaller (fewer channels, less padding, a "
+            "stride, or pooling before it), or use fewer units."
+        ).format(needs=size_text(needs), budget=size_text(budget)),
         field="batch_size",
     )
 
@@ -106,11 +114,22 @@ def check_memory(estimate: MemoryEstimate, budget: int) -> None:
             "less padding, a stride, or pooling before it), or use fewer layers."
         )
     raise SpecError(
-        f"One training step needs about {size_text(estimate.total)} (batch of "
-        f"{estimate.batch_size}, {optimizer}), more than the {size_text(budget)} this server "
-        f"allows per job. Layer {worst.index} ({worst.label}, {describe(worst.output_shape)} "
-        "out) keeps the most for the backward pass: "
-        f"{size_text(worst.saved_per_image * estimate.batch_size)}. {fix}",
+        _(
+            "One training step needs about {total} (batch of {batch_size}, "
+            "{optimizer}), more than the {budget} this server allows per job. Layer "
+            "{index} ({label}, {output_shape} out) keeps the most for the backward "
+            "pass: {value}. {fix}"
+        ).format(
+            total=size_text(estimate.total),
+            batch_size=estimate.batch_size,
+            optimizer=optimizer,
+            budget=size_text(budget),
+            index=worst.index,
+            label=worst.label,
+            output_shape=describe(worst.output_shape),
+            value=size_text(worst.saved_per_image * estimate.batch_size),
+            fix=fix,
+        ),
         layer=worst.index - 1,
         field="batch_size",
     )

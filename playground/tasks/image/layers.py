@@ -15,7 +15,7 @@ from typing import Any
 
 from torch import nn
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, _
 
 Shape = tuple[int, ...]
 
@@ -42,31 +42,61 @@ class Param:
         if value is None:
             if self.optional:
                 return None
-            raise LayerProblem(f"{self.name} needs a value ({self.help})")
+            raise LayerProblem(
+                _("{name} needs a value ({help})").format(name=self.name, help=self.help)
+            )
         if self.kind is bool:
             if not isinstance(value, bool):
-                raise LayerProblem(f"{self.name} must be true or false, not {value!r}")
+                raise LayerProblem(
+                    _("{name} must be true or false, not {value!r}").format(
+                        name=self.name, value=value
+                    )
+                )
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise LayerProblem(f"{self.name} must be a number, not {value!r}")
+            raise LayerProblem(
+                _("{name} must be a number, not {value!r}").format(name=self.name, value=value)
+            )
         if isinstance(value, int) and abs(value) > 2**53:
             digits = len(str(abs(value)))
-            raise LayerProblem(f"{self.name} is a {digits}-digit number: far too large")
+            raise LayerProblem(
+                _("{name} is a {digits}-digit number: far too large").format(
+                    name=self.name, digits=digits
+                )
+            )
         if not math.isfinite(value):
-            raise LayerProblem(f"{self.name} must be a finite number, not {value}")
+            raise LayerProblem(
+                _("{name} must be a finite number, not {value}").format(name=self.name, value=value)
+            )
         if self.kind is int:
             if value != int(value):
-                raise LayerProblem(f"{self.name} must be a whole number, not {value}")
+                raise LayerProblem(
+                    _("{name} must be a whole number, not {value}").format(
+                        name=self.name, value=value
+                    )
+                )
             value = int(value)
         else:
             value = float(value)
         if self.low is not None and value < self.low:
-            raise LayerProblem(f"{self.name} is {value} but must be at least {_num(self.low)}")
+            raise LayerProblem(
+                _("{name} is {value} but must be at least {num}").format(
+                    name=self.name, value=value, num=_num(self.low)
+                )
+            )
         if self.high is not None:
             if self.high_open and value >= self.high:
-                raise LayerProblem(f"{self.name} is {value} but must be below {_num(self.high)}")
+                raise LayerProblem(
+                    _("{name} is {value} but must be below {num}").format(
+                        name=self.name, value=value, num=_num(self.high)
+                    )
+                )
             if not self.high_open and value > self.high:
-                raise LayerProblem(f"{self.name} is {value} but must be at most {_num(self.high)}")
+                raise LayerProblem(
+                    _("{name} is {value} but must be at most {num}").format(
+                        name=self.name, value=value, num=_num(self.high)
+                    )
+                )
         return value
 
 
@@ -106,8 +136,11 @@ def describe(shape: Shape) -> str:
 def _needs_image(shape: Shape, label: str) -> tuple[int, int, int]:
     if len(shape) != 3:
         raise LayerProblem(
-            f"{label} works on images (channels x height x width) but gets a flat vector of "
-            f"{shape[0]} features: move it before the Flatten layer, or use Linear layers here"
+            _(
+                "{label} works on images (channels x height x width) but gets a flat "
+                "vector of {shape} features: move it before the Flatten layer, or use "
+                "Linear layers here"
+            ).format(label=label, shape=shape[0])
         )
     return shape  # type: ignore[return-value]
 
@@ -115,7 +148,9 @@ def _needs_image(shape: Shape, label: str) -> tuple[int, int, int]:
 def _needs_vector(shape: Shape, label: str) -> int:
     if len(shape) != 1:
         raise LayerProblem(
-            f"{label} needs a flat vector but gets {describe(shape)}: add a Flatten layer before it"
+            _("{label} needs a flat vector but gets {shape}: add a Flatten layer before it").format(
+                label=label, shape=describe(shape)
+            )
         )
     return shape[0]
 
@@ -123,7 +158,11 @@ def _needs_vector(shape: Shape, label: str) -> int:
 def _sliding(size: int, kernel: int, stride: int, padding: int, what: str, fix: str) -> int:
     if kernel > size + 2 * padding:
         pad = f" (with padding {padding})" if padding else ""
-        raise LayerProblem(f"{what} {kernel} is larger than the {size}x{size} input{pad}: {fix}")
+        raise LayerProblem(
+            _("{what} {kernel} is larger than the {size}x{size2} input{pad}: {fix}").format(
+                what=what, kernel=kernel, size=size, size2=size, pad=pad, fix=fix
+            )
+        )
     return (size + 2 * padding - kernel) // stride + 1
 
 

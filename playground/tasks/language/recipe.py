@@ -49,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         260,
         16_384,
-        "at least the 256 bytes and a few merges",
+        N_("at least the 256 bytes and a few merges"),
         step=64,
         needs=("tokenizer", "bpe"),
     ),
@@ -61,7 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Optimizer steps to train."),
         1,
         1_000_000,
-        "at least one step",
+        N_("at least one step"),
     ),
     Setting(
         "batch_size",
@@ -71,7 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Sequences of `context` tokens per step."),
         1,
         4096,
-        "sequences per step",
+        N_("sequences per step"),
     ),
     # the optimizer
     Setting(
@@ -92,10 +92,10 @@ SETTINGS: tuple[Setting, ...] = (
         N_("The size of the steps (the peak, after warm-up)."),
         1e-6,
         10.0,
-        "a step size above 0",
+        N_("a step size above 0"),
         place="optimizer",
         step=1e-4,
-        noun="the learning rate",
+        noun=N_("the learning rate"),
     ),
     Setting(
         "schedule",
@@ -115,7 +115,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("The learning rate rises from ~0 over this many steps."),
         0,
         100_000,
-        "steps",
+        N_("steps"),
         place="optimizer",
     ),
     Setting(
@@ -126,7 +126,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Pulls every weight towards 0 a little at each step."),
         0.0,
         1.0,
-        "a small share, like 0.1",
+        N_("a small share, like 0.1"),
         place="optimizer",
         step=0.01,
     ),
@@ -139,7 +139,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Validation loss (and a sample) every this many steps."),
         1,
         1_000_000,
-        "steps",
+        N_("steps"),
         place="run",
     ),
     Setting(
@@ -150,7 +150,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Weights, batches and samples all follow it."),
         0,
         MAX_SEED,
-        "any whole number from 0",
+        N_("any whole number from 0"),
         place="run",
     ),
     Setting(
@@ -177,7 +177,7 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         0.0,
         86_400.0,
-        "seconds",
+        N_("seconds"),
         place="more-1",
     ),
     Setting(
@@ -188,7 +188,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Batches the validation loss is the mean of."),
         1,
         10_000,
-        "batches",
+        N_("batches"),
         place="more-1",
     ),
     Setting(
@@ -199,7 +199,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Tokens of each sample of the timeline."),
         0,
         2000,
-        "tokens (0: no samples)",
+        N_("tokens (0: no samples)"),
         place="more-1",
     ),
     Setting(
@@ -210,7 +210,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Share of the tokens hidden for a masked model to guess."),
         0.01,
         0.9,
-        "a share of the tokens",
+        N_("a share of the tokens"),
         place="more-2",
         widget="slider",
         step=0.01,
@@ -223,7 +223,7 @@ SETTINGS: tuple[Setting, ...] = (
         N_("The gradient's norm is cut to this (0: not clipped)."),
         0.0,
         1000.0,
-        "a norm, 0 for none",
+        N_("a norm, 0 for none"),
         place="more-2",
     ),
     Setting(
