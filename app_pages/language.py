@@ -6,7 +6,7 @@ import streamlit as st
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.serving.sweeps import CompareJob
-from playground.ui import share, state
+from playground.ui import share, start_from, state
 from playground.ui.language import look, session, setup
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
@@ -39,14 +39,7 @@ st.header(_("The model"))
 spec, problem = setup.model_form()
 begin = session.start_picker(spec)
 setup.numbers(spec, config, begin)
-compare = begin is not None and st.checkbox(
-    _("Compare with training from scratch"),
-    key="language-compare",
-    help=_(
-        "Train the same recipe twice, from this model and from random weights, as one job, "
-        "and see what starting from it bought."
-    ),
-)
+compare = start_from.compare_box(begin, "language-compare")
 busy = state.busy_reason()
 if st.button(
     _("Start training"),

@@ -54,14 +54,7 @@ st.caption(
 )
 config = train_form.form()
 start = start_from.picker(start_from.IMAGE, spec, start_from.image_model)
-compare = start is not None and st.checkbox(
-    _("Compare with training from scratch"),
-    key="transfer-compare",
-    help=_(
-        "Train the same recipe twice, from this model and from random weights, as one job, "
-        "and see what starting from it bought."
-    ),
-)
+compare = start_from.compare_box(start, "transfer-compare")
 busy = state.busy_reason()
 problem = layer_editor.problem()
 if problem is not None:

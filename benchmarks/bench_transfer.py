@@ -17,7 +17,7 @@ from benchmarks.report import mnist_dir, table, write_section
 from playground.engine.transfer import Start
 from playground.exchange.runs import load_run
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import few_labels
+from playground.tasks.image.export import few_labels
 from playground.tasks.language.task import LANGUAGE, preset
 
 SEEDS = (0, 1, 2)

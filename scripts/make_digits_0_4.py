@@ -17,7 +17,7 @@ from pathlib import Path
 
 from make_pretrained import train_and_keep  # beside this script
 
-from playground.tasks.image import few_labels
+from playground.tasks.image.export import few_labels
 
 MIN_ACCURACY = 0.99
 

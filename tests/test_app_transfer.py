@@ -5,7 +5,7 @@ import torch
 from safetensors.torch import load_file
 
 from playground import ASSETS
-from playground.tasks.image import few_labels
+from playground.tasks.image.export import few_labels
 from playground.ui import state
 from tests.test_app import by_label, ended, open_page, quick_training, start, wait_until
 

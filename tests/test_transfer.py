@@ -17,7 +17,8 @@ from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.exchange.runs import load_run
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import data, few_labels, fit, models
+from playground.tasks.image import data, fit, models
+from playground.tasks.image.export import few_labels
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import LayerSpec, ModelSpec
 from tests.browser import ROOT

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import torch
 
-from playground.tasks.image.layers import ACTIVATIONS
+from playground.tasks.image.activations import ACTIVATIONS
 
-# Formulas (LaTeX) for the lab; the functions themselves come from layers.ACTIVATIONS.
+# Formulas (LaTeX) for the lab; the functions themselves come from activations.ACTIVATIONS.
 FORMULAS: dict[str, str] = {
     "sigmoid": r"\sigma(x) = \frac{1}{1 + e^{-x}}, \quad \sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
     "tanh": r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}, \quad \tanh'(x) = 1 - \tanh^2(x)",

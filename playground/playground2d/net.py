@@ -10,7 +10,7 @@ from torch import nn
 
 from playground.playground2d.data import CLASSIFICATION, LIMIT, features
 from playground.playground2d.experiment import Experiment, ExperimentError
-from playground.tasks.image.layers import ACTIVATIONS
+from playground.tasks.image.activations import ACTIVATIONS
 
 
 def build(exp: Experiment, classes: int = 2) -> nn.Sequential:

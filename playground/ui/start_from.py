@@ -23,8 +23,9 @@ from playground.engine.memory import size_text
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.exchange.runs import load_run, visible_runs
-from playground.tasks.image import few_labels, models
+from playground.tasks.image import models
 from playground.tasks.image.data import available
+from playground.tasks.image.export import few_labels
 from playground.tasks.image.fit import estimate_memory
 from playground.ui import state
 from playground.ui.text import plain
@@ -50,6 +51,27 @@ class Page:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _weights(folder: str, _mtime: float) -> dict[str, torch.Tensor]:
     return load_file(f"{folder}/weights.safetensors")
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _run(folder: str, _mtime: float):
+    return load_run(folder)
+
+
+def source_run(folder: str):
+    """The run a start comes from, read once per version of its weights (every rerun of every
+    page that shows the picker asks for it)."""
+    return _run(folder, (Path(folder) / "weights.safetensors").stat().st_mtime)
+
+
+def compare_box(start, key: str) -> bool:
+    """ "Compare with training from scratch", offered once a start is chosen."""
+    return start is not None and st.checkbox(
+        _("Compare with training from scratch"),
+        key=key,
+        help=_("Train the same recipe twice, from this model and from random weights, as one "
+               "job, and see what starting from it bought."),
+    )  # fmt: skip
 
 
 def sources(page: Page) -> dict[str, str]:
@@ -110,9 +132,10 @@ def _picker(page: Page, spec, meta_model):
     with st.expander(_("Start from a trained model"), expanded=st.session_state.get(key, SCRATCH)
                      != SCRATCH):  # fmt: skip
         if missed := st.session_state.pop(f"{page.key}-link-missed", None):
-            st.warning(plain(f"The link names the run {missed}, which you cannot see (it is "
-                             "someone else's, or was deleted): the next model starts from "
-                             "random weights."), icon=":material/link_off:")  # fmt: skip
+            st.warning(plain(_("The link names the run {run}, which you cannot see (it is "
+                               "someone else's, or was deleted): the next model starts from "
+                               "random weights.").format(run=missed)),
+                       icon=":material/link_off:")  # fmt: skip
         if page.ready is not None:
             label, about, load = page.ready
             st.button(_(label), on_click=load, key=f"{page.key}-ready", help=_(about),
@@ -124,9 +147,9 @@ def _picker(page: Page, spec, meta_model):
         if choice == SCRATCH:
             st.caption(_("Every layer starts from random weights."))
             return None
-        same = "Make the next model the same as this one, so every layer fits."
+        same = _("Make the next model the same as this one, so every layer fits.")
         if st.button(_("Use its layers"), key=f"{page.key}-layers", help=same):
-            page.use(load_run(choice).spec)
+            page.use(source_run(choice).spec)
             st.rerun()
         freeze = f"{page.key}-freeze"
         try:
@@ -144,13 +167,14 @@ def _picker(page: Page, spec, meta_model):
                                      1.0, 0.1, key=f"{page.key}-copied-lr")  # fmt: skip
             rows = transfer.plan(model, weights, tuple(frozen))
         except (OSError, ValueError, SpecError) as e:
-            st.error(plain(f"That model cannot be a start: {getattr(e, 'message', e)}"))
+            st.error(plain(_("That model cannot be a start: {why}").format(
+                why=getattr(e, "message", e))))  # fmt: skip
             return None
         table(rows, f"{page.key}-table")
         if not any(r.action == "copied" for r in rows):
             st.warning(_("Nothing of it fits this model: every layer would start fresh."))
             return None
-        name = page.shipped[choice][1] if choice in page.shipped else load_run(choice).name
+        name = page.shipped[choice][1] if choice in page.shipped else source_run(choice).name
         return transfer.Start(weights, name, tuple(frozen), float(factor), choice)
 
 

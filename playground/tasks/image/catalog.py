@@ -17,7 +17,8 @@ from playground.engine.i18n import N_
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.engine.schedules import SCHEDULES, Schedule
-from playground.tasks.image.layers import ACTIVATIONS, LAYERS, Activation, LayerKind
+from playground.tasks.image.activations import ACTIVATIONS, Activation
+from playground.tasks.image.layers import LAYERS, LayerKind
 
 __all__ = [
     "ACTIVATIONS",

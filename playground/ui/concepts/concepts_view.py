@@ -12,7 +12,7 @@ import streamlit as st
 from playground.concepts import activations as act
 from playground.concepts import backprop, losses, plots, regularisation
 from playground.engine.i18n import N_, _
-from playground.tasks.image.layers import ACTIVATIONS
+from playground.tasks.image.activations import ACTIVATIONS
 
 
 def _floats(text: str) -> list[float] | None:

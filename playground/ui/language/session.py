@@ -11,7 +11,7 @@ import torch
 
 from playground.engine.i18n import N_
 from playground.engine.records import SpecError
-from playground.exchange.runs import default_runs_dir, load_run
+from playground.exchange.runs import default_runs_dir
 from playground.serving.sweeps import CompareJob
 from playground.tasks.language import corpora
 from playground.tasks.language.recipe import LanguageConfig
@@ -110,7 +110,7 @@ def start(model, recipe, begin=None, compare: bool = False) -> None:
 
 def _meta_model(spec, folder: str):
     """The next model on the meta device, with the vocabulary of the model it starts from."""
-    vocab = load_run(folder).spec.vocab
+    vocab = start_from.source_run(folder).spec.vocab
     with torch.device("meta"):
         return LANGUAGE.build(dataclasses.replace(spec, vocab=vocab))
 

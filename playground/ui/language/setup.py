@@ -16,13 +16,12 @@ from playground.engine.i18n import N_, _
 from playground.engine.memory import size_text
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
-from playground.exchange.runs import load_run
 from playground.tasks.language import corpora, data
 from playground.tasks.language.fit import estimate_memory
 from playground.tasks.language.recipe import REGISTRIES, SETTINGS, LanguageConfig
 from playground.tasks.language.specs import LIMITS, NORMS, OBJECTIVES, POSITIONS
 from playground.tasks.language.task import LANGUAGE, PRESETS, preset
-from playground.ui import state
+from playground.ui import start_from, state
 from playground.ui.language import session
 from playground.ui.text import plain
 from playground.ui.train.train_form import widget
@@ -240,7 +239,7 @@ def numbers(spec, config: LanguageConfig, begin=None) -> None:
     except SpecError:
         return
     if begin is not None and begin.folder:
-        vocab = load_run(begin.folder).spec.vocab  # a start keeps its tokenizer
+        vocab = start_from.source_run(begin.folder).spec.vocab  # a start keeps its tokenizer
     full = dataclasses.replace(spec, vocab=vocab)
     params = full.parameters()
     frozen = _frozen(full, begin)

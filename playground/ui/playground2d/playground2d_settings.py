@@ -23,8 +23,8 @@ from playground.playground2d.experiment import (
     Experiment,
     ExperimentError,
 )
+from playground.tasks.image.activations import ACTIVATIONS
 from playground.tasks.image.catalog import OPTIMIZERS
-from playground.tasks.image.layers import ACTIVATIONS
 from playground.ui.playground2d.playground2d_view import has_own_points, key, own_kind, replace
 from playground.ui.text import plain
 
