@@ -7,6 +7,7 @@ validation accuracy per epoch.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,7 @@ CJK_FONTS = (  # Debian's fonts-noto-cjk, then other usual places of a CJK font
 )
 
 
+@functools.cache
 def cjk_font(size: int = 13):
     """A font that has Chinese characters, or None where the system has none."""
     for path in CJK_FONTS:
@@ -52,8 +54,7 @@ def curves_png(log: MetricsLog) -> bytes:
         font = cjk_font()
         if font is None:  # no font for the words: English, and why
             note = "(in English: no Chinese font on this server; install fonts-noto-cjk)"
-    with _in_english(font is None):
-        words = {k: _(v) for k, v in _WORDS.items()}
+    words = {k: _(v) if font else v for k, v in _WORDS.items()}  # English without a font
     points = log.points(400)
     steps = [(p.last, p.loss) for p in points]
     _panel(draw, 0, words["loss title"], [(words["loss"], _BLUE, steps)], words["step"], font)
@@ -82,20 +83,6 @@ _WORDS = {
 }
 
 
-class _in_english:
-    """English for a moment (where the picture has no font for the current language)."""
-
-    def __init__(self, english: bool) -> None:
-        self.english, self.was = english, i18n.current()
-
-    def __enter__(self):
-        if self.english:
-            i18n.use(i18n.DEFAULT)
-
-    def __exit__(self, *exc):
-        i18n.use(self.was)
-
-
 def _panel(draw: ImageDraw.ImageDraw, x0: int, title: str, series, x_label: str,
            font=None) -> None:  # fmt: skip
     left, top = x0 + _MARGIN[0], _MARGIN[1]
@@ -104,7 +91,7 @@ def _panel(draw: ImageDraw.ImageDraw, x0: int, title: str, series, x_label: str,
     draw.rectangle((left, top, right, bottom), outline=_GREY)
     everything = [p for _name, _colour, pts in series for p in pts]
     if not everything:
-        draw.text((left + 10, top + 10), _(_WORDS["none"]) if font else "no records yet",
+        draw.text((left + 10, top + 10), _(_WORDS["none"]) if font else _WORDS["none"],
                   fill=_INK, font=font)  # fmt: skip
         return
     xs, ys = [p[0] for p in everything], [p[1] for p in everything]
