@@ -42,7 +42,10 @@ with right:
         st.success(_("Ready to train."), icon=":material/check:")
         st.page_link("app_pages/train.py", label=_("Go to Train"), icon=":material/monitoring:")
     else:
-        st.warning(plain(f"Cannot be trained yet: {problem.message}"), icon=":material/warning:")
+        st.warning(
+            plain(_("Cannot be trained yet: {why}").format(why=_(problem.message))),
+            icon=":material/warning:",
+        )
     frozen = start_from.build_view(state.spec(), state.config()) if problem is None else set()
     layer_editor.summary_table_and_diagram(frozen)
     with st.expander(_("Import / export"), expanded=False):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.ui import model_picker, visibility
 from playground.ui.inspect import evaluate_view, test_pass
 
@@ -33,7 +33,7 @@ def view() -> None:
     evaluate_view.mistakes(data, scores.probabilities, matrix)
     st.subheader(_("Compare with another model"))
     if st.toggle(_("Compare two models on the same test images"), key="eval-compare"):
-        second = model_picker.pick("eval-second", label="Second model")
+        second = model_picker.pick("eval-second", label=N_("Second model"))
         if second is not None:
             evaluate_view.compare(data, scores, current, second.refreshed())
 

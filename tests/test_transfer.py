@@ -137,7 +137,7 @@ def test_the_cli_starts_from_the_pretrained_model_with_few_labels(tmp_path):
     assert summary["test_accuracy"] > 0.9  # the pretrained features, a head tuned on 100 images
     refused = cli("train", "--init-from", str(ASSETS / "language" / "shakespeare"),
                   "--dataset", "mnist-sample", "--epochs", "1", "--no-save")  # fmt: skip
-    assert refused.returncode == 2 and "cannot start from it" in refused.stderr
+    assert refused.returncode == 2 and "it cannot be a start" in refused.stderr
     alone = cli("train", "--freeze", "first:1", "--dataset", "mnist-sample", "--no-save")
     assert alone.returncode == 2 and "need --init-from" in alone.stderr
 

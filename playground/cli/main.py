@@ -27,7 +27,7 @@ from playground.cli import sweep
 from playground.engine import cost, i18n, transfer
 from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import EpochRecord, Status
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import DataError, SpecError, parse_json
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser(task).parse_args(argv)
         return args.run(args)
     except (SpecError, DataError) as e:
-        print(_("error: {why}").format(why=e), file=sys.stderr)
+        print(_("error: {why}").format(why=_(str(e))), file=sys.stderr)
         return 2
 
 
@@ -158,7 +158,7 @@ def build_config(args: argparse.Namespace, spec):
     name = getattr(spec, "name", None)
     values = presets[name]()[1].to_dict() if name in presets else {}
     if args.config:
-        values.update(task.config_from_dict(parse_json(_read(args.config, "training config"),
+        values.update(task.config_from_dict(parse_json(_read(args.config, N_("training config")),
                                                        "training config")).to_dict())  # fmt: skip
     table = task.settings_table()
     flags = {s.name: getattr(args, s.name) for s in table if getattr(args, s.name) is not None}
@@ -171,10 +171,11 @@ def build_config(args: argparse.Namespace, spec):
 def _model(args: argparse.Namespace, task: Task):
     """The model of --spec or --preset (default: the task's first preset)."""
     if args.spec:
-        return task.spec_from_dict(parse_json(_read(args.spec, "model spec"), "model spec"))
+        return task.spec_from_dict(parse_json(_read(args.spec, N_("model spec")), N_("model spec")))
     presets = task.presets()
     if not presets:
-        raise SpecError(f"{task.label} has no presets: give a model with --spec FILE.")
+        raise SpecError(Text("{task} has no presets: give a model with --spec FILE.",
+                             task=task.label))  # fmt: skip
     return presets[args.preset or next(iter(presets))]()[0]
 
 
@@ -222,25 +223,26 @@ def _start(args: argparse.Namespace, task: Task):
     (None, None)."""
     if not args.init_from:
         if args.freeze or args.copied_lr_factor != 1.0:
-            raise SpecError("--freeze and --copied-lr-factor need --init-from RUN_DIR.")
+            raise SpecError(Text("--freeze and --copied-lr-factor need --init-from RUN_DIR."))
         return None, None
     from safetensors.torch import load_file
 
     folder = Path(args.init_from)
     if args.init_from == "pretrained":
         if task.pretrained is None:
-            raise SpecError(f"No pretrained {task.label.lower()} ships with the app.")
+            raise SpecError(Text("No pretrained model for {task} ships with the app.",
+                                 task=task.label))  # fmt: skip
         folder = task.pretrained
     source = load_run(folder)
     if source.task.name != task.name:
-        raise SpecError(
-            f"{folder} is a {source.task.label.lower()}; a {task.label.lower()} cannot start "
-            "from it (their layers have nothing in common)."
-        )
+        raise SpecError(Text("{folder} holds a model for {source}, not for {task}: it cannot be a "
+                             "start (their layers have nothing in common).", folder=folder,
+                             source=source.task.label, task=task.label))  # fmt: skip
     try:
         weights = load_file(str(folder / "weights.safetensors"))
     except (OSError, ValueError) as e:
-        raise SpecError(f"The weights of {folder} cannot be read ({e}).") from None
+        raise SpecError(Text("The weights of {folder} cannot be read ({e}).", folder=folder,
+                             e=e)) from None  # fmt: skip
     freeze = tuple(x.strip() for x in args.freeze.split(",") if x.strip())
     start = transfer.Start(weights, source.name, freeze, args.copied_lr_factor, str(folder))
     return start.check(), folder
@@ -357,7 +359,8 @@ def _export(args: argparse.Namespace) -> int:
     elif args.format == "script":
         content = run.task.script(run)
         if content is None:
-            raise SpecError(f"{run.task.label} runs have no training script to export.")
+            raise SpecError(Text("{task} runs have no training script to export.",
+                                 task=run.task.label))  # fmt: skip
         default = run.task.script_name(run)
     else:
         content, default = bundles.make_bundle(run), bundles.file_name(run)
@@ -365,7 +368,8 @@ def _export(args: argparse.Namespace) -> int:
     try:
         out.write_bytes(content) if isinstance(content, bytes) else out.write_text(content)
     except OSError as e:
-        raise SpecError(f"{out} cannot be written ({e.strerror or e}).") from None
+        raise SpecError(Text("{out} cannot be written ({why}).", out=out,
+                             why=e.strerror or e)) from None  # fmt: skip
     print(f"Wrote {out} ({len(content):,} bytes).")
     if check:
         print(check + f" It opens in Netron ({bundles.NETRON}).")
@@ -374,7 +378,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
 
-    raw = _read(args.bundle, "bundle")
+    raw = _read(args.bundle, N_("bundle"))
     run = bundle_import.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
     accuracy = run.summary.get("test_accuracy")
     found = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, float) else ""
@@ -386,7 +390,8 @@ def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
-        raise SpecError(f"The {what} file {path} cannot be read ({e.strerror or e}).") from None
+        raise SpecError(Text("The {what} file {path} cannot be read ({why}).", what=what,
+                             path=path, why=e.strerror or e)) from None  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import json
 import sys
 
 from playground.engine.cost import cost_text
+from playground.engine.i18n import Text
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.engine.task import Task
@@ -42,7 +43,7 @@ def _sweep(args: argparse.Namespace, task: Task) -> int:
     spec = _model(args, task)
     config, extra = task.train_extra(args, build_config(args, spec))
     if extra is not None:
-        raise SpecError("A sweep trains on a corpus of the app's, not on --text.")
+        raise SpecError(Text("A sweep trains on a corpus of the app's, not on --text."))
     job = SweepJob(spec, config, plan, task=task, name=args.name, data_dir=args.data_dir,
                    runs_dir=args.out or default_runs_dir())  # fmt: skip
     shown = 0

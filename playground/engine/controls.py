@@ -48,7 +48,7 @@ class Controls:
     def set_lr(self, lr: float) -> None:
         """A new base learning rate, used from the next step on."""
         if not (lr > 0 and math.isfinite(lr)):
-            raise SpecError("The learning rate must be a number above 0.", field="lr")
+            raise SpecError(Text("The learning rate must be a number above 0."), field="lr")
         self._lr = float(lr)
 
     @property

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 
 
@@ -23,14 +24,21 @@ def pick_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise SpecError(
-            f"Device {name} was chosen, but this machine has no CUDA GPU: choose auto or cpu."
+            Text(
+                "Device {name} was chosen, but this machine has no CUDA GPU: choose auto or cpu.",
+                name=name,
+            )
         )
     if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
         raise SpecError(
-            f"Device {name} was chosen, but this machine has {torch.cuda.device_count()} GPU(s)."
+            Text(
+                "Device {name} was chosen, but this machine has {device_count} GPU(s).",
+                name=name,
+                device_count=torch.cuda.device_count(),
+            )
         )
     if name == "mps" and not torch.backends.mps.is_available():
-        raise SpecError("Device mps was chosen, but Apple's Metal is not available here.")
+        raise SpecError(Text("Device mps was chosen, but Apple's Metal is not available here."))
     return torch.device(name)
 
 

@@ -16,6 +16,8 @@ import contextvars
 import functools
 import gettext
 import io
+import re
+import string
 import threading
 from pathlib import Path
 
@@ -74,17 +76,90 @@ def catalog(language: str) -> gettext.NullTranslations:
 
 class Text(str):
     """A message made in one place and shown in another, maybe to several people in several
-    languages (a job's status, made in its thread): it reads as English wherever a plain
-    string is wanted (logs, JSON), and `_` shows it in the reader's language."""
+    languages (a job's status, made in its thread; an error raised deep in the library): it
+    reads as English wherever a plain string is wanted (logs, JSON), stays a Text through
+    `str()` and an exception's `str()`, and `_` shows it in the reader's language. Values keep
+    their type, so a template may format them (`{count:,}`); a Text value or a text of the
+    catalog (a label) is translated too, except where the template quotes it (`{kind!r}`)."""
 
     def __new__(cls, template: str, **values):
-        made = super().__new__(cls, template.format(**{k: str(v) for k, v in values.items()}))
+        values = {k: str(v) if isinstance(v, BaseException) else v for k, v in values.items()}
+        made = super().__new__(cls, template.format(**values))
         made.template, made.values = template, values
         return made
 
+    def __str__(self) -> str:
+        return self
+
+    def __reduce__(self):  # pickles (Ray) as a Text, not as its English
+        return _text_from, (self.template, self.values)
+
     def shown(self) -> str:
-        values = {k: _(v) if isinstance(v, Text) else v for k, v in self.values.items()}
-        return catalog(_current.get()).gettext(self.template).format(**values)
+        template = catalog(_current.get()).gettext(self.template)
+        fields = string.Formatter().parse(self.template)
+        literal = {field for _text, field, _spec, conversion in fields if field and conversion}
+        values = {k: v if k in literal or not isinstance(v, str) else _(v)
+                  for k, v in self.values.items()}  # fmt: skip
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):  # a translation that lost a field: English
+            return self.template.format(**values)
+
+    def to_json(self) -> dict:
+        """The template and values, for a summary.json to show this in any language later."""
+        return {"template": self.template,
+                "values": {k: v.to_json() if isinstance(v, Text) else
+                           v if isinstance(v, (int, float)) else str(v)
+                           for k, v in self.values.items()}}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: object, english: str = "") -> str:
+        """The Text that `to_json` wrote; `english` where `data` is not one (an old file, or
+        one whose template could do more than fill in plain fields: it may come from a bundle
+        someone sent)."""
+        try:
+            template, values = str(data["template"]), data["values"]
+            if len(template) > 2000 or not all(_plain_field(f, c, s) for _t, f, s, c in
+                                               string.Formatter().parse(template)):  # fmt: skip
+                return english
+            values = {str(k): cls.from_json(v, "") if isinstance(v, dict) else v
+                      for k, v in values.items()
+                      if isinstance(v, (dict, int, float)) or (isinstance(v, str) and len(v) < 2000)
+                      }  # fmt: skip
+            return cls(template, **values)
+        except (TypeError, KeyError, AttributeError, IndexError, ValueError):
+            return english
+
+
+def _plain_field(field: str | None, conversion: str | None, spec: str | None) -> bool:
+    """A field such as {count}, {count:,}, {loss:.3f} or {name!r}: no attribute, index or wide
+    padding."""
+    if field is None:
+        return True
+    spec_ok = re.fullmatch(r"[,.]?[0-9]?[,.]?[0-9]?[a-z%]?", spec or "") is not None
+    return field.isidentifier() and conversion in (None, "r", "s") and spec_ok
+
+
+class Term(Text):
+    """A word inside a message that English writes otherwise than its catalog entry (the
+    setting "batch size" in a sentence, its label "Batch size" in the catalog): reads as
+    `english`, and is shown as the translation of `msgid` where there is one."""
+
+    def __new__(cls, english: str, msgid: str):
+        made = str.__new__(cls, english)
+        made.template, made.values = msgid, {}
+        return made
+
+    def __reduce__(self):
+        return Term, (str.__str__(self), self.template)
+
+    def shown(self) -> str:
+        found = catalog(_current.get()).gettext(self.template)
+        return str.__str__(self) if found == self.template else found
+
+
+def _text_from(template: str, values: dict) -> Text:
+    return Text(template, **values)
 
 
 def _(message: str) -> str:

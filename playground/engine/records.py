@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from playground.engine.i18n import Text
+
 
 class SpecError(ValueError):
     """A spec or config that cannot be used; `str()` is a sentence for the user."""
@@ -43,21 +45,34 @@ def parse_json(text: str | bytes, what: str) -> Any:
             text = text.decode("utf-8")
         return json.loads(text)
     except UnicodeDecodeError:
-        raise SpecError(f"The {what} is not text (UTF-8): is it the right file?") from None
+        raise SpecError(
+            Text("The {what} is not text (UTF-8): is it the right file?", what=what)
+        ) from None
     except json.JSONDecodeError as e:
         raise SpecError(
-            f"The {what} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})."
+            Text(
+                "The {what} is not valid JSON ({msg} at line {lineno}, column {colno}).",
+                what=what,
+                msg=e.msg,
+                lineno=e.lineno,
+                colno=e.colno,
+            )
         ) from None
     except (RecursionError, ValueError, TypeError):
-        raise SpecError(f"The {what} is not valid JSON.") from None
+        raise SpecError(Text("The {what} is not valid JSON.", what=what)) from None
 
 
 def no_unknown_keys(data: dict, allowed: set[str], where: str) -> None:
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
         raise SpecError(
-            f"{where[0].upper()}{where[1:]} has an unknown field {unknown[0]!r} "
-            f"(known: {', '.join(sorted(allowed))})."
+            Text(
+                "{upper}{where} has an unknown field {unknown!r} (known: {join}).",
+                upper=where[0].upper(),
+                where=where[1:],
+                unknown=unknown[0],
+                join=", ".join(sorted(allowed)),
+            )
         )
 
 

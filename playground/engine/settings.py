@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground import ROOT
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 
 
@@ -45,10 +46,16 @@ class ServerSettings:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if not math.isfinite(value) or value < 0:
-                raise SpecError(f"The setting {f.name} is {value}: it must be a number from 0.")
+                raise SpecError(
+                    Text(
+                        "The setting {name} is {value}: it must be a number from 0.",
+                        name=f.name,
+                        value=value,
+                    )
+                )
         if self.queue_cap < 1 or self.memory_budget_mb <= 0 or self.ray_cpus_per_job <= 0:
             raise SpecError(
-                "queue_cap must be at least 1, memory_budget_mb and ray_cpus_per_job above 0."
+                Text("queue_cap must be at least 1, memory_budget_mb and ray_cpus_per_job above 0.")
             )
         return self
 
@@ -104,13 +111,19 @@ def load(file: str | Path | None = None, environ: typing.Mapping[str, str] | Non
         try:
             values = tomllib.loads(file.read_text())
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as e:
-            raise SpecError(f"The settings file {file} cannot be read: {e}.") from None
+            raise SpecError(
+                Text("The settings file {file} cannot be read: {e}.", file=file, e=e)
+            ) from None
     hints = typing.get_type_hints(ServerSettings)
     unknown = sorted(set(values) - set(hints))
     if unknown:
         raise SpecError(
-            f"The settings file {file} has an unknown setting {unknown[0]!r} "
-            f"(known: {', '.join(hints)})."
+            Text(
+                "The settings file {file} has an unknown setting {unknown!r} (known: {join}).",
+                file=file,
+                unknown=unknown[0],
+                join=", ".join(hints),
+            )
         )
     for name in hints:
         if env_name(name) in environ:
@@ -132,5 +145,12 @@ def _number(name: str, value: object, kind: type) -> int | float:
             raise ValueError
     except (ValueError, TypeError, OverflowError):
         what = "a whole number" if kind is int else "a number"
-        raise SpecError(f"The setting {name} is {value!r}: it must be {what}.") from None
+        raise SpecError(
+            Text(
+                "The setting {name} is {value!r}: it must be {what}.",
+                name=name,
+                value=value,
+                what=what,
+            )
+        ) from None
     return number

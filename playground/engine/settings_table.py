@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from playground.engine.i18n import N_, _
+from playground.engine.i18n import N_, Term, Text, _
 from playground.engine.records import JsonRecord, SpecError, is_int, no_unknown_keys, short
 
 MAX_SEED = 2**53 - 1  # the largest whole number a browser's number field holds exactly
@@ -42,12 +42,13 @@ class Setting:
     def check(self, value: Any, registries: Mapping[str, Mapping] | None = None) -> None:
         """SpecError in words if `value` is not one this setting takes (`registries`: where
         its choices are listed, by name)."""
-        words = self.noun or self.name.replace("_", " ")
+        words = Term(self.noun or self.name.replace("_", " "), self.noun or self.label)
         if self.choices == "devices":
             if not _valid_device(value):
                 raise SpecError(
-                    _("Device {value!r} is not one of auto, cpu, cuda, cuda:N or mps.").format(
-                        value=value
+                    Text(
+                        "Device {value!r} is not one of auto, cpu, cuda, cuda:N or mps.",
+                        value=value,
                     ),
                     field=self.name,
                 )
@@ -55,8 +56,11 @@ class Setting:
             names = (registries or {})[self.choices]
             if value not in names:
                 raise SpecError(
-                    _("There is no {words} {value!r}; choose one of {names}.").format(
-                        words=_(words), value=value, names=", ".join(names)
+                    Text(
+                        "There is no {words} {value!r}; choose one of {names}.",
+                        words=words,
+                        value=value,
+                        names=", ".join(names),
                     ),
                     field=self.name,
                 )
@@ -64,11 +68,12 @@ class Setting:
             self.parse(value)
         elif self.low is not None and not self._in_range(value):
             raise SpecError(
-                _("{setting} is {value}, but must be from {range}: {why}.").format(
-                    setting=_(words).capitalize(),
+                Text(
+                    "{setting} is {value}, but must be from {range}: {why}.",
+                    setting=Term(words.capitalize(), words.template),
                     value=value,
-                    range=self.range_text,
-                    why=_(self.why),
+                    range=Text("{low} to {high}", low=_num(self.low), high=_num(self.high)),
+                    why=self.why,
                 ),
                 field=self.name,
             )
@@ -123,8 +128,8 @@ def make_config(
             SpecError."""
             if not isinstance(data, dict):
                 raise SpecError(
-                    _("A {what} must be a JSON object, not {short}.").format(
-                        what=what, short=short(data)
+                    Text(
+                        "A {what} must be a JSON object, not {short}.", what=what, short=short(data)
                     )
                 )
             hints = typing.get_type_hints(cls)
@@ -134,15 +139,18 @@ def make_config(
                 want = hints[key]
                 if is_int(value) and abs(value) > 2**63:
                     raise SpecError(
-                        _("'{key}' is {short}: far too large.").format(key=key, short=short(value)),
+                        Text("'{key}' is {short}: far too large.", key=key, short=short(value)),
                         field=key,
                     )
                 if want is float and is_int(value):
                     value = float(value)
                 if type(value) is not want:
                     raise SpecError(
-                        _("'{key}' must be {kind}, not {short}.").format(
-                            key=key, kind=_(_TYPE_WORDS[want]), short=short(value)
+                        Text(
+                            "'{key}' must be {kind}, not {short}.",
+                            key=key,
+                            kind=_(_TYPE_WORDS[want]),
+                            short=short(value),
                         ),
                         field=key,
                     )

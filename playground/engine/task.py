@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.engine.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.engine.records import SpecError
 
@@ -172,7 +173,7 @@ class Task:
     def scaled(self, spec, factor: float, how: str = "width"):
         """`spec` made `factor` times as wide ("width"), as deep ("depth"), or both ("both",
         each by the square root): a member of a sweep. SpecError where it cannot be."""
-        raise SpecError(f"{self.label} models cannot be scaled yet.")
+        raise SpecError(Text("{label} models cannot be scaled yet.", label=self.label))
 
     def samples_per_step(self, spec, config) -> int:
         """Samples (images, tokens) one optimizer step trains on."""
@@ -180,7 +181,9 @@ class Task:
 
     def with_steps(self, config, steps: int):
         """`config` changed to train about `steps` optimizer steps."""
-        raise SpecError(f"{self.label} settings cannot be given a number of steps.")
+        raise SpecError(
+            Text("{label} settings cannot be given a number of steps.", label=self.label)
+        )
 
     def summarize(self, summary: dict) -> dict:
         """Keys a finished or stopped job's summary adds in this task's words (derived from the
@@ -264,7 +267,7 @@ class Task:
     def onnx(self, run):
         """`run`'s model as a checked ONNX file (with .data and .check_text); SpecError if it
         cannot be exported."""
-        raise SpecError(f"{self.label} models are not exported to ONNX.")
+        raise SpecError(Text("{label} models are not exported to ONNX.", label=self.label))
 
 
 _registry: dict[str, Task] = {}
@@ -297,7 +300,11 @@ def named(name: object) -> Task:
     found = tasks()
     if not isinstance(name, str) or name not in found:
         raise SpecError(
-            f"There is no task {str(name)[:40]!r}; this playground has {', '.join(found)}."
+            Text(
+                "There is no task {name!r}; this playground has {join}.",
+                name=str(name)[:40],
+                join=", ".join(found),
+            )
         )
     return found[name]
 
@@ -307,7 +314,7 @@ def for_spec(spec: object) -> Task:
     for task in tasks().values():
         if isinstance(spec, task.spec_type):
             return task
-    raise SpecError(f"No task builds models of type {type(spec).__name__}.")
+    raise SpecError(Text("No task builds models of type {name__}.", name__=type(spec).__name__))
 
 
 def of(config: object) -> Task:
@@ -315,4 +322,6 @@ def of(config: object) -> Task:
     for task in tasks().values():
         if isinstance(config, task.config_type):
             return task
-    raise SpecError(f"No task trains with settings of type {type(config).__name__}.")
+    raise SpecError(
+        Text("No task trains with settings of type {name__}.", name__=type(config).__name__)
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 
 SCALE = "lr_scale"  # a parameter group's share of the schedule's learning rate
@@ -34,8 +35,11 @@ class Start:
     def check(self) -> Start:
         if not (0 < self.copied_lr_factor <= 10):
             raise SpecError(
-                f"The copied layers' learning-rate factor is {self.copied_lr_factor}: "
-                "it must be above 0 and at most 10."
+                Text(
+                    "The copied layers' learning-rate factor is {copied_lr_factor}: it must "
+                    "be above 0 and at most 10.",
+                    copied_lr_factor=self.copied_lr_factor,
+                )
             )
         return self
 
@@ -80,12 +84,13 @@ def plan(model: nn.Module, weights: dict, freeze: tuple[str, ...] = ()) -> list[
     for name, tensor in model.state_dict().items():
         theirs = weights.get(name)
         if theirs is None:
-            action, why = "new", "the source has no weight of this name"
+            action, why = "new", Text("the source has no weight of this name")
         elif tuple(theirs.shape) != tuple(tensor.shape):
             action = "new"
-            why = f"the source's is {_shape(theirs.shape)}; this one needs {_shape(tensor.shape)}"
+            why = Text("the source's is {theirs}; this one needs {mine}",
+                       theirs=_shape(theirs.shape), mine=_shape(tensor.shape))  # fmt: skip
         else:
-            action, why = "copied", "same name and shape"
+            action, why = "copied", Text("same name and shape")
         still = name in frozen or (
             name.rsplit(".", 1)[0] in layers and not name.endswith("num_batches_tracked")
         )  # a count
@@ -114,9 +119,17 @@ def frozen_names(model: nn.Module, freeze: tuple[str, ...]) -> set[str]:
             try:
                 k = int(item.split(":", 1)[1])
             except ValueError:
-                raise SpecError(f"{item!r}: write first:K with K a whole number.") from None
+                raise SpecError(
+                    Text("{item!r}: write first:K with K a whole number.", item=item)
+                ) from None
             if not 0 < k <= len(layers):
-                raise SpecError(f"{item!r}: the model has {len(layers)} layers with weights.")
+                raise SpecError(
+                    Text(
+                        "{item!r}: the model has {count} layers with weights.",
+                        item=item,
+                        count=len(layers),
+                    )
+                )
             chosen += layers[:k]
         else:
             chosen.append(item)
@@ -125,7 +138,13 @@ def frozen_names(model: nn.Module, freeze: tuple[str, ...]) -> set[str]:
     for prefix in chosen:
         hits = {n for n in names if n == prefix or n.startswith(prefix + ".")}
         if not hits:
-            raise SpecError(f"No layer is called {prefix!r}: the layers are {', '.join(layers)}.")
+            raise SpecError(
+                Text(
+                    "No layer is called {prefix!r}: the layers are {join}.",
+                    prefix=prefix,
+                    join=", ".join(layers),
+                )
+            )
         picked |= hits
     return picked
 
@@ -137,7 +156,10 @@ def begin(model: nn.Module, start: Start) -> list[Row]:
     copied = {r.name: start.weights[r.name] for r in rows if r.action == "copied"}
     if not copied:
         raise SpecError(
-            f"Nothing of {start.source} fits this model: no weight has the same name and shape."
+            Text(
+                "Nothing of {source} fits this model: no weight has the same name and shape.",
+                source=start.source,
+            )
         )
     with torch.no_grad():
         model.load_state_dict(copied, strict=False)
@@ -148,7 +170,7 @@ def begin(model: nn.Module, start: Start) -> list[Row]:
             module.__class__ = _FROZEN_NORMS[type(module)]
             module.eval()
     if frozen >= {n for n, _ in model.named_parameters()}:
-        raise SpecError("Every layer is frozen: leave at least one to train.")
+        raise SpecError(Text("Every layer is frozen: leave at least one to train."))
     scales = {}
     for name, p in model.named_parameters():
         p.requires_grad_(name not in frozen)
@@ -170,7 +192,10 @@ def load(model: nn.Module, start) -> dict:
         model.load_state_dict(start)
     except RuntimeError as e:
         raise SpecError(
-            f"The starting weights do not fit the model ({str(e).splitlines()[0]})."
+            Text(
+                "The starting weights do not fit the model ({splitlines}).",
+                splitlines=str(e).splitlines()[0],
+            )
         ) from None
     return {}
 

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 import safetensors.torch
 import torch
 
+from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError, parse_json
 from playground.engine.settings import ServerSettings
 from playground.engine.task import DEFAULT as DEFAULT_TASK
@@ -45,11 +46,14 @@ def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, 
         zf = zipfile.ZipFile(io.BytesIO(raw))
         members = zf.infolist()
     except Exception:  # BadZipFile, and whatever a damaged directory makes zipfile raise
-        raise BundleError(f"{what} is not a zip file: choose a bundle downloaded from the runs "
-                          "table.") from None  # fmt: skip
+        raise BundleError(Text(
+"{what} is not a zip file: choose a bundle downloaded from the runs "
+"table.",
+what=what)) from None  # fmt: skip
     if len(members) > MAX_FILES:
-        raise BundleError(f"{what} holds {len(members):,} files; a bundle holds fewer than "
-                          f"{MAX_FILES}.")  # fmt: skip
+        raise BundleError(Text(
+"{what} holds {count:,} files; a bundle holds fewer than {MAX_FILES}.",
+what=what, count=len(members), MAX_FILES=MAX_FILES))  # fmt: skip
     names = {}
     for m in members:
         if m.is_dir():
@@ -62,15 +66,21 @@ def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, 
         name = full[len(prefix) :]
         if name.lower().endswith(PICKLES):
             raise BundleError(
-                f"{what} holds {name}, a pickle file, and a pickle runs code when it is loaded: "
-                "bundles carry weights only as safetensors. Nothing was imported."
+                Text(
+                    "{what} holds {name}, a pickle file, and a pickle runs code when it is "
+                    "loaded: bundles carry weights only as safetensors. Nothing was imported.",
+                    what=what,
+                    name=name,
+                )
             )
         if name in KEPT or name == TASK or name in _task_files():
             found[name] = m
     missing = [n for n in REQUIRED if n not in found]
     if missing:
-        raise BundleError(f"{what} has no {', '.join(missing)}: it is not a run bundle (one "
-                          "comes from the runs table's \"Download bundle\").")  # fmt: skip
+        raise BundleError(Text(
+"{what} has no {join}: it is not a run bundle (one comes from the runs "
+"table's \"Download bundle\").",
+what=what, join=', '.join(missing)))  # fmt: skip
     return zf, found
 
 
@@ -83,8 +93,10 @@ def _check_name(name: str, what: str) -> None:
         or (path.parts and ":" in path.parts[0])
         or any(ord(c) < 32 for c in name)
     ):
-        raise BundleError(f"{what} holds a file named {name!r} that points outside the bundle; "
-                          "it was refused and nothing was imported.")  # fmt: skip
+        raise BundleError(Text(
+"{what} holds a file named {name!r} that points outside the bundle; it "
+"was refused and nothing was imported.",
+what=what, name=name))  # fmt: skip
 
 
 def _common_folder(names: list[str]) -> str:
@@ -102,13 +114,19 @@ def _read_weights(zf: zipfile.ZipFile, member: zipfile.ZipInfo, task, spec, what
         model = task.build(spec)
     try:
         with zf.open(member) as f:
-            return weights_check.read_checked(f, model, LIMITS[WEIGHTS], f"The weights in {what}")
+            return weights_check.read_checked(
+                f, model, LIMITS[WEIGHTS], Text("The weights in {what}", what=what)
+            )
     except SpecError as e:
-        raise BundleError(f"{e.message} Nothing was imported.") from None
+        raise BundleError(Text("{message} Nothing was imported.", message=e.message)) from None
     except Exception as e:  # zlib.error, a bad CRC: damage, in words
         raise BundleError(
-            f"The weights in {what} cannot be unpacked ({type(e).__name__}): the zip is damaged. "
-            "Download the bundle again. Nothing was imported."
+            Text(
+                "The weights in {what} cannot be unpacked ({name__}): the zip is "
+                "damaged. Download the bundle again. Nothing was imported.",
+                what=what,
+                name__=type(e).__name__,
+            )
         ) from None
 
 
@@ -125,8 +143,13 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int, what:
             content = f.read(limit + 1)
     except Exception as e:  # zlib.error, a bad CRC, an unknown compression: damage, in words
         raise BundleError(
-            f"{member.filename} in {what} cannot be unpacked ({type(e).__name__}): the zip is "
-            "damaged. Download the bundle again. Nothing was imported."
+            Text(
+                "{filename} in {what} cannot be unpacked ({name__}): the zip is damaged. "
+                "Download the bundle again. Nothing was imported.",
+                filename=member.filename,
+                what=what,
+                name__=type(e).__name__,
+            )
         ) from None
     if len(content) > limit:
         raise too_big
@@ -153,8 +176,8 @@ def import_bundle(
     files = {n: _read_member(zf, m, sizes[n], what) for n, m in members.items()
              if n != WEIGHTS and n in sizes}  # fmt: skip
     try:
-        spec = task.spec_from_dict(parse_json(files["spec.json"], "model spec"))
-        config = task.config_from_dict(parse_json(files["config.json"], "training config"))
+        spec = task.spec_from_dict(parse_json(files["spec.json"], N_("model spec")))
+        config = task.config_from_dict(parse_json(files["config.json"], N_("training config")))
     except SpecError as e:
         raise BundleError(f"{what}: {e.message}") from None
     files[WEIGHTS] = _read_weights(zf, members[WEIGHTS], task, spec, what)
@@ -164,7 +187,9 @@ def import_bundle(
     except SpecError as e:
         raise BundleError(e.message) from None
     except Exception as e:  # safetensors has its own error types for damaged files
-        raise BundleError(f"The weights in {what} cannot be read ({e}).") from None
+        raise BundleError(
+            Text("The weights in {what} cannot be read ({e}).", what=what, e=e)
+        ) from None
     summary = _summary(files.get("summary.json"), what)
     if "metrics.jsonl" in files:
         files["metrics.jsonl"], cut = _capped(files["metrics.jsonl"], task.max_records(config))
@@ -218,10 +243,10 @@ def _task_name(raw: bytes | None) -> str:
     """The task a bundle says made it (bundles from before tasks are image runs)."""
     if raw is None:
         return DEFAULT_TASK
-    data = parse_json(raw, "task file")
+    data = parse_json(raw, N_("task file"))
     name = data.get("task") if isinstance(data, dict) else None
     if not isinstance(name, str):
-        raise SpecError("its task.json does not name a task.")
+        raise SpecError(Text("its task.json does not name a task."))
     return name
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from playground.engine.i18n import _
+from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.exchange.png_chart import curves_png
 from playground.exchange.run_files import TASK, WEIGHTS
@@ -52,7 +52,9 @@ def make_bundle(run: Run, onnx=None, memory_budget: int | None = None) -> bytes:
     exported still gets a bundle, its model card saying why. What the card computes (a test
     pass) keeps to `memory_budget` (bytes; None: the default server's)."""
     if not run.has_weights:
-        raise BundleError(f"Run {run.name} has no saved weights yet: there is no model to take.")
+        raise BundleError(
+            Text("Run {name} has no saved weights yet: there is no model to take.", name=run.name)
+        )
     task = run.task
     about = {"weights.safetensors": _("the weights (safetensors: loading it runs no code).")}
     if onnx is None:

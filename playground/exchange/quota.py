@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from playground.engine import history
+from playground.engine.i18n import Text
 from playground.engine.memory import size_text
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
@@ -41,18 +42,28 @@ def check_room(
         used = sum(folder_size(r.path) for r in owned if r.owner == owner)
         if used + adding > quota:
             raise OverQuota(
-                f"{refused}: your runs take {size_text(used)}, and with "
-                f"{size_text(adding)} more they would pass the {size_text(quota)} each person "
-                "may keep on this server. Delete some runs (in the runs table on Train) first; "
-                "nothing is deleted for you."
+                Text(
+                    "{refused}: your runs take {used}, and with {adding} more they would "
+                    "pass the {quota} each person may keep on this server. Delete some runs "
+                    "(in the runs table on Train) first; nothing is deleted for you.",
+                    refused=refused,
+                    used=size_text(used),
+                    adding=size_text(adding),
+                    quota=size_text(quota),
+                )
             )
     if cap is not None:
         used = sum(folder_size(r.path) for r in owned)
         if used + adding > cap:
             raise OverQuota(
-                f"{refused}: this server's disk for everyone's runs is full "
-                f"({size_text(used)} of {size_text(cap)}). Delete runs you no longer need, or "
-                "ask whoever runs the server for room."
+                Text(
+                    "{refused}: this server's disk for everyone's runs is full ({used} of "
+                    "{cap}). Delete runs you no longer need, or ask whoever runs the server "
+                    "for room.",
+                    refused=refused,
+                    used=size_text(used),
+                    cap=size_text(cap),
+                )
             )
 
 
@@ -86,7 +97,7 @@ def copy_run(
     folder that `owner` owns and has not shared; OverQuota first if it would not fit `limits`
     (the owner's quota and the server's disk cap)."""
     if weights is None and not run.has_weights:
-        raise SpecError(f"Run {run.name} has no saved weights to copy.")
+        raise SpecError(Text("Run {name} has no saved weights to copy.", name=run.name))
     files = [f for f in (*COPIED, *run.task.own_files)
              if (run.path / f).exists() and not (weights and f == WEIGHTS)]  # fmt: skip
     adding = sum((run.path / f).stat().st_size for f in files)

@@ -21,6 +21,7 @@ import torch
 from safetensors.torch import save_file
 
 from playground.engine import metrics, owners
+from playground.engine.i18n import Text
 from playground.engine.task import DEFAULT as DEFAULT_TASK
 
 WEIGHTS = "weights.safetensors"
@@ -67,6 +68,9 @@ class RunWriter:
         save_weights(self.path, state)
 
     def finish(self, summary: dict) -> None:
+        message = summary.get("message")
+        if isinstance(message, Text):  # so that it reads in any language when shown later
+            summary = {**summary, "message_text": message.to_json()}
         write_atomic(self.path / "summary.json", json.dumps(summary, indent=2))
 
 
@@ -183,6 +187,8 @@ def clean_summary(data: object) -> dict:
             clean[key] = value[:MAX_TEXT]
         elif key in NAMES and _names(value):
             clean[key] = [v[:200] if isinstance(v, str) else v for v in value]
+    if isinstance(clean.get("message"), str) and isinstance(data.get("message_text"), dict):
+        clean["message"] = Text.from_json(data["message_text"], clean["message"])
     return clean
 
 

@@ -24,6 +24,7 @@ from torch import nn
 
 from playground import ROOT
 from playground.engine import history, metrics, owners
+from playground.engine.i18n import N_, Text
 from playground.engine.metrics import MetricsLog
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError, parse_json
@@ -91,11 +92,13 @@ class Run:
     def weights(self) -> dict[str, torch.Tensor]:
         file = self.path / WEIGHTS
         if not file.exists():
-            raise SpecError(f"Run {self.name} has no saved weights.")
+            raise SpecError(Text("Run {name} has no saved weights.", name=self.name))
         try:
             return load_file(str(file))
         except Exception as e:  # safetensors raises its own error types for damaged files
-            raise SpecError(f"The weights of run {self.name} cannot be read ({e}).") from None
+            raise SpecError(
+                Text("The weights of run {name} cannot be read ({e}).", name=self.name, e=e)
+            ) from None
 
     def model(self) -> nn.Module:
         """The run's model on the CPU with its saved weights, in eval mode."""
@@ -147,7 +150,9 @@ def load_model(
         model.load_state_dict(state)
     except RuntimeError as e:
         first = str(e).splitlines()[0]
-        raise SpecError(f"The weights in {what} do not fit its model ({first}).") from None
+        raise SpecError(
+            Text("The weights in {what} do not fit its model ({first}).", what=what, first=first)
+        ) from None
     return model.eval()
 
 
@@ -156,14 +161,22 @@ def load_run(path: str | Path) -> Run:
     path = Path(path)
     task = task_named(read_task(path))
     try:
-        spec = task.spec_from_dict(parse_json(_read(path / "spec.json"), "model spec"))
-        config = task.config_from_dict(parse_json(_read(path / "config.json"), "training config"))
+        spec = task.spec_from_dict(parse_json(_read(path / "spec.json"), N_("model spec")))
+        config = task.config_from_dict(
+            parse_json(_read(path / "config.json"), N_("training config"))
+        )
     except FileNotFoundError as e:
         raise SpecError(
-            f"{path.name} is not a run folder (it has no {Path(e.filename).name})."
+            Text(
+                "{name} is not a run folder (it has no {name2}).",
+                name=path.name,
+                name2=Path(e.filename).name,
+            )
         ) from None
     except OSError as e:
-        raise SpecError(f"{path.name} cannot be read ({e.strerror or e}).") from None
+        raise SpecError(
+            Text("{name} cannot be read ({value}).", name=path.name, value=e.strerror or e)
+        ) from None
     summary = {}
     if (path / "summary.json").exists():
         try:
@@ -175,7 +188,13 @@ def load_run(path: str | Path) -> Run:
 
 def _read(file: Path) -> bytes:
     if file.stat().st_size > MAX_JSON:
-        raise SpecError(f"{file.name} is larger than {MAX_JSON // 1024} KB: not one we wrote.")
+        raise SpecError(
+            Text(
+                "{name} is larger than {value} KB: not one we wrote.",
+                name=file.name,
+                value=MAX_JSON // 1024,
+            )
+        )
     return file.read_bytes()
 
 
@@ -273,7 +292,7 @@ def delete_run(run: Run | DamagedRun, owner: str | None) -> None:
     try:
         shutil.rmtree(run.path)
     except FileNotFoundError:
-        raise NotAllowed(f"Run {run.name} was already deleted.") from None
+        raise NotAllowed(Text("Run {name} was already deleted.", name=run.name)) from None
 
 
 def share_run(run: Run, owner: str | None) -> str:

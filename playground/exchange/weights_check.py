@@ -17,6 +17,7 @@ from typing import BinaryIO
 import torch
 from torch import nn
 
+from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 
 MAX_HEADER = 1 << 20  # bytes of JSON; a model's header is a few KB
@@ -27,12 +28,14 @@ TORCH_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16"
                 torch.bool: "BOOL"}  # fmt: skip
 
 
-def header(raw: bytes, what: str = "the weights") -> dict[str, tuple[str, tuple[int, ...]]]:
+def header(raw: bytes, what: str = N_("the weights")) -> dict[str, tuple[str, tuple[int, ...]]]:
     """name -> (dtype, shape) of a safetensors file's bytes, from its header alone; SpecError
     if the header or any tensor's byte range does not hold together."""
     length = _header_length(raw[:8], what)
     if 8 + length > len(raw):
-        raise SpecError(f"{what} is not a safetensors file: its header is cut short.")
+        raise SpecError(
+            Text("{what} is not a safetensors file: its header is cut short.", what=what)
+        )
     return _entries(raw[8 : 8 + length], len(raw) - 8 - length, what)
 
 
@@ -45,53 +48,77 @@ def read_checked(stream: BinaryIO, model: nn.Module, limit: int, what: str) -> b
     length = _header_length(start, what)
     text = stream.read(length)
     if len(text) < length:
-        raise SpecError(f"{what} is not a safetensors file: its header is cut short.")
+        raise SpecError(
+            Text("{what} is not a safetensors file: its header is cut short.", what=what)
+        )
     found = _entries(text, limit, what)  # every range within `limit` for now
     _compare(found, model, what)
     body = max((end for _, _, end in found.values()), default=0)
     if 8 + length + body > limit:
-        raise SpecError(f"{what} would unpack to more than {limit >> 20} MB: not weights we wrote.")
+        raise SpecError(
+            Text(
+                "{what} would unpack to more than {value} MB: not weights we wrote.",
+                what=what,
+                value=limit >> 20,
+            )
+        )
     rest = stream.read(body + 1)
     if len(rest) != body:
-        raise SpecError(f"{what} is damaged: its tensors do not fill the file as its header says.")
+        raise SpecError(
+            Text(
+                "{what} is damaged: its tensors do not fill the file as its header says.", what=what
+            )
+        )
     return start + text + rest
 
 
 def _header_length(start: bytes, what: str) -> int:
     if len(start) < 8:
-        raise SpecError(f"{what} is not a safetensors file (it is {len(start)} bytes long).")
+        raise SpecError(
+            Text(
+                "{what} is not a safetensors file (it is {count} bytes long).",
+                what=what,
+                count=len(start),
+            )
+        )
     (length,) = struct.unpack("<Q", start)
     if length > MAX_HEADER:
         raise SpecError(
-            f"{what} is not a safetensors file: its header says it is {length:,} bytes."
+            Text(
+                "{what} is not a safetensors file: its header says it is {length:,} bytes.",
+                what=what,
+                length=length,
+            )
         )
     return length
 
 
 def _entries(text: bytes, body: int, what: str) -> dict[str, tuple[str, tuple[int, ...], int]]:
     """name -> (dtype, shape, end of its bytes) from a header's JSON."""
-    bad = f"{what} is not a safetensors file"
+    bad = Text("{what} is not a safetensors file", what=what)
     try:
         entries = json.loads(text)
     except (ValueError, RecursionError):
-        raise SpecError(f"{bad}: its header is not JSON.") from None
+        raise SpecError(Text("{bad}: its header is not JSON.", bad=bad)) from None
     if not isinstance(entries, dict):
-        raise SpecError(f"{bad}: its header is not a table of tensors.")
+        raise SpecError(Text("{bad}: its header is not a table of tensors.", bad=bad))
     return {name: _entry(name, entry, body, what) for name, entry in entries.items()
             if name != "__metadata__"}  # fmt: skip
 
 
 def _entry(name: str, entry: object, body: int, what: str) -> tuple[str, tuple[int, ...], int]:
-    where = f"{what}: tensor {name[:60]!r}"
+    where = Text("{what}: tensor {name!r}", what=what, name=name[:60])
     if not isinstance(entry, dict):
-        raise SpecError(f"{where} is not described as a tensor.")
+        raise SpecError(Text("{where} is not described as a tensor.", where=where))
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
     if dtype not in DTYPES:
-        raise SpecError(f"{where} has an unknown type {str(dtype)[:20]!r}.")
+        raise SpecError(
+            Text("{where} has an unknown type {dtype!r}.", where=where, dtype=str(dtype)[:20])
+        )
     if not (isinstance(shape, list) and len(shape) <= 8):
-        raise SpecError(f"{where} has no shape.")
+        raise SpecError(Text("{where} has no shape.", where=where))
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**40 for n in shape):
-        raise SpecError(f"{where} has a shape that is not a list of sizes.")
+        raise SpecError(Text("{where} has a shape that is not a list of sizes.", where=where))
     if not (
         isinstance(offsets, list)
         and len(offsets) == 2
@@ -99,11 +126,13 @@ def _entry(name: str, entry: object, body: int, what: str) -> tuple[str, tuple[i
         and 0 <= offsets[0] <= offsets[1] <= body
         and offsets[1] - offsets[0] == math.prod(shape) * DTYPES[dtype]
     ):
-        raise SpecError(f"{where} does not lie inside the file as its shape says.")
+        raise SpecError(
+            Text("{where} does not lie inside the file as its shape says.", where=where)
+        )
     return dtype, tuple(shape), offsets[1]
 
 
-def check_fits(raw: bytes, model: nn.Module, what: str = "the weights") -> None:
+def check_fits(raw: bytes, model: nn.Module, what: str = N_("the weights")) -> None:
     """SpecError, naming the first difference, unless the file holds exactly `model`'s state
     (names, shapes and dtypes); `model` may be on the meta device."""
     _compare(header(raw, what), model, what)
@@ -116,12 +145,22 @@ def _compare(found: dict, model: nn.Module, what: str) -> None:
     missing = sorted(set(wanted) - set(found))
     if extra or missing:
         name = (extra or missing)[0][:60]
-        has = "has a tensor" if extra else "lacks the tensor"
-        raise SpecError(f"{what} do not fit its model: the file {has} {name!r}.")
+        has = N_("{what} do not fit its model: the file has a tensor {name!r} it does not have.")
+        lacks = N_("{what} do not fit its model: the file lacks its tensor {name!r}.")
+        template = has if extra else lacks
+        raise SpecError(Text(template, what=what, name=name))
     for name, (dtype, shape) in wanted.items():
         if found[name][:2] != (dtype, shape):
             got = found[name]
             raise SpecError(
-                f"{what} do not fit its model: {name!r} is {got[0]} {list(got[1])} in the file "
-                f"and {dtype} {list(shape)} in the model."
+                Text(
+                    "{what} do not fit its model: {name!r} is {got} {got2} in the file and "
+                    "{dtype} {shape} in the model.",
+                    what=what,
+                    name=name,
+                    got=got[0],
+                    got2=list(got[1]),
+                    dtype=dtype,
+                    shape=list(shape),
+                )
             )

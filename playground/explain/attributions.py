@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 from playground.tasks.image.models import eval_mode
 
 IG_STEPS = 50
@@ -105,7 +105,7 @@ def _grad_cam(model, x, target, baseline, batch):
 
     layer = last_conv(model)
     if layer is None:
-        raise ValueError("Grad-CAM needs a conv layer: this model has none.")
+        raise ValueError(Text("Grad-CAM needs a conv layer: this model has none."))
     cam = LayerGradCam(model, model[layer]).attribute(x, target=target, relu_attributions=True)
     cam = LayerAttribution.interpolate(cam, tuple(x.shape[-2:]), interpolate_mode="bilinear")
     return cam[0, 0], None

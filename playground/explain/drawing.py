@@ -15,6 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from playground.engine.i18n import Text
+
 SIZE = 28  # MNIST's field
 BOX = 20  # the longer side of the digit inside it
 CENTRE = SIZE / 2  # where MNIST's centres of mass sit (measured: 14.1, 13.9 on its test set)
@@ -142,17 +144,26 @@ def read_image(data: bytes) -> np.ndarray:
 
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageError(
-            f"The file is {len(data) / 1e6:.1f} MB; images up to "
-            f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB are taken."
+            Text(
+                "The file is {value:.1f} MB; images up to {value2} MB are taken.",
+                value=len(data) / 1e6,
+                value2=MAX_UPLOAD_BYTES // (1024 * 1024),
+            )
         )
     try:
         with Image.open(BytesIO(data)) as image:
             if image.format not in _FORMATS:
-                raise ImageError(f"This is a {image.format} image: upload a PNG or JPEG.")
+                raise ImageError(
+                    Text("This is a {format} image: upload a PNG or JPEG.", format=image.format)
+                )
             if image.width * image.height > MAX_UPLOAD_PIXELS:
                 raise ImageError(
-                    f"The image is {image.width}x{image.height} pixels: too large. "
-                    "Crop it to the digit or scale it down."
+                    Text(
+                        "The image is {width}x{height} pixels: too large. Crop it to the digit "
+                        "or scale it down.",
+                        width=image.width,
+                        height=image.height,
+                    )
                 )
             image.draft("L", (_WORKING_SIDE * 2, _WORKING_SIDE * 2))  # JPEG: decode smaller
             image = image.convert("LA")
@@ -162,7 +173,7 @@ def read_image(data: bytes) -> np.ndarray:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ImageError(
-            "This file is not an image that can be read: upload a PNG or JPEG."
+            Text("This file is not an image that can be read: upload a PNG or JPEG.")
         ) from None
     grey, alpha = grey_alpha[..., 0], grey_alpha[..., 1]
     if _border(alpha).mean() < 0.5:  # a transparent background: what is opaque is the ink

@@ -18,7 +18,7 @@ from typing import IO
 
 import torch
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 
 LIMIT = 6.0  # the plane is [-LIMIT, LIMIT]^2
 CLASSIFICATION, REGRESSION = "classification", "regression"
@@ -227,25 +227,44 @@ def read_csv(source: str | IO[str], train_ratio: float = 0.5, seed: int = 0) -> 
                 rows.append(row)
             if len(rows) > MAX_POINTS + 1:  # a header and the most points taken
                 raise PointsError(
-                    f"The file has more than {MAX_POINTS:,} rows; up to {MAX_POINTS:,} are taken."
+                    Text(
+                        "The file has more than {MAX_POINTS:,} rows; up to {MAX_POINTS2:,} are "
+                        "taken.",
+                        MAX_POINTS=MAX_POINTS,
+                        MAX_POINTS2=MAX_POINTS,
+                    )
                 )
     except csv.Error as e:
         raise PointsError(
-            f"Row {len(rows) + 1} could not be read as CSV ({e}): is it a CSV of x1, x2, label?"
+            Text(
+                "Row {value} could not be read as CSV ({e}): is it a CSV of x1, x2, label?",
+                value=len(rows) + 1,
+                e=e,
+            )
         ) from None
     if rows and not any(_number(c) for c in rows[0]):
         rows = rows[1:]  # a header: no numbers at all
     if len(rows) < 4:
-        raise PointsError("The file needs at least 4 rows of x1, x2, label.")
+        raise PointsError(Text("The file needs at least 4 rows of x1, x2, label."))
     if len(rows) > MAX_POINTS:
-        raise PointsError(f"The file has {len(rows):,} rows; up to {MAX_POINTS:,} are taken.")
+        raise PointsError(
+            Text(
+                "The file has {count:,} rows; up to {MAX_POINTS:,} are taken.",
+                count=len(rows),
+                MAX_POINTS=MAX_POINTS,
+            )
+        )
     values = []
     for number, row in enumerate(rows, start=1):
         if len(row) != 3 or not _numeric(row):
             shown = ",".join(row)
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             raise PointsError(
-                f"Row {number} is {shown!r}: each row needs three numbers, x1, x2, label."
+                Text(
+                    "Row {number} is {shown!r}: each row needs three numbers, x1, x2, label.",
+                    number=number,
+                    shown=shown,
+                )
             )
         values.append([float(c) for c in row])
     data = torch.tensor(values, dtype=torch.float64)
@@ -257,7 +276,9 @@ def read_csv(source: str | IO[str], train_ratio: float = 0.5, seed: int = 0) -> 
         kind = CLASSIFICATION
         y = (y > 0).double()
         if len(labels) < 2:
-            raise PointsError("All points have the same label: a classifier needs both 0 and 1.")
+            raise PointsError(
+                Text("All points have the same label: a classifier needs both 0 and 1.")
+            )
     elif len(labels) >= 3 and all(v.is_integer() and 0 <= v < MAX_CLASSES for v in labels):
         kind, classes = CLASSIFICATION, int(max(labels)) + 1  # labels 0, 1, 2, ...: classes
     else:
@@ -325,15 +346,22 @@ def points_from_link(text: str) -> Points:
         values = [[float(v) for v in row.split(",")] for row in rows]
     except (ValueError, KeyError, binascii.Error, zlib.error, UnicodeDecodeError):
         raise PointsError(
-            "The points in this link cannot be read: it was probably cut short when copied."
+            Text("The points in this link cannot be read: it was probably cut short when copied.")
         ) from None
     if not 4 <= len(values) <= MAX_LINK_POINTS or any(len(v) != 4 for v in values):
-        raise PointsError(f"A link carries 4 to {MAX_LINK_POINTS} points of x1, x2, label.")
+        raise PointsError(
+            Text(
+                "A link carries 4 to {MAX_LINK_POINTS} points of x1, x2, label.",
+                MAX_LINK_POINTS=MAX_LINK_POINTS,
+            )
+        )
     data = torch.tensor(values, dtype=torch.float64)
     if not torch.isfinite(data).all() or data[:, :2].abs().max() > LIMIT:
-        raise PointsError("The points in this link are not all in the plane.")
+        raise PointsError(Text("The points in this link are not all in the plane."))
     y = data[:, 2]
     if kind == CLASSIFICATION and not set(y.tolist()) <= set(map(float, range(classes))):
-        raise PointsError(f"A classification link's labels are 0 to {classes - 1}.")
+        raise PointsError(
+            Text("A classification link's labels are 0 to {value}.", value=classes - 1)
+        )
     train = data[:, 3] > 0
     return Points(data[:, :2].float(), y.float(), train, kind, "", classes)

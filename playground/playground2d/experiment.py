@@ -8,7 +8,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 from playground.playground2d.data import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
 from playground.tasks.image.catalog import OPTIMIZERS
 
@@ -197,7 +197,7 @@ class Experiment:
         try:
             exp = cls.from_dict(d)
         except ExperimentError as e:
-            raise ExperimentError(f"The link's settings could not be read: {e}") from None
+            raise ExperimentError(Text("The link's settings could not be read: {e}", e=e)) from None
         exp.validate()
         return exp
 

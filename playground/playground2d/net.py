@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.playground2d.data import CLASSIFICATION, LIMIT, features
 from playground.playground2d.experiment import Experiment, ExperimentError
 from playground.tasks.image.activations import ACTIVATIONS
@@ -78,21 +79,37 @@ def load_json(model: nn.Sequential, data) -> None:
                     torch.tensor(d["bias"], dtype=torch.float32)) for d in given]  # fmt: skip
     except (TypeError, KeyError, ValueError, RuntimeError):
         raise ExperimentError(
-            'Weights are a JSON object {"layers": [{"weight": [[...]], "bias": [...]}, ...]}.'
+            Text(
+                "Weights are a JSON object {example}.",
+                example='{"layers": [{"weight": [[...]], "bias": [...]}, ...]}',
+            )
         ) from None
     if len(tensors) != len(layers):
         raise ExperimentError(
-            f"These weights have {len(tensors)} layers; this network has {len(layers)} (its "
-            "hidden layers and the output)."
+            Text(
+                "These weights have {count} layers; this network has {count2} (its "
+                "hidden layers and the output).",
+                count=len(tensors),
+                count2=len(layers),
+            )
         )
     for i, (layer, (w, b)) in enumerate(zip(layers, tensors, strict=True)):
         if w.shape != layer.weight.shape or b.shape != layer.bias.shape:
             raise ExperimentError(
-                f"Layer {i + 1}'s weights are {tuple(w.shape)} with {tuple(b.shape)} biases; "
-                f"this network's are {tuple(layer.weight.shape)} with {tuple(layer.bias.shape)}."
+                Text(
+                    "Layer {value}'s weights are {tuple} with {tuple2} biases; this "
+                    "network's are {tuple3} with {tuple4}.",
+                    value=i + 1,
+                    tuple=tuple(w.shape),
+                    tuple2=tuple(b.shape),
+                    tuple3=tuple(layer.weight.shape),
+                    tuple4=tuple(layer.bias.shape),
+                )
             )
         if not (torch.isfinite(w).all() and torch.isfinite(b).all()):
-            raise ExperimentError(f"Layer {i + 1} has a weight that is not a finite number.")
+            raise ExperimentError(
+                Text("Layer {value} has a weight that is not a finite number.", value=i + 1)
+            )
     for layer, (w, b) in zip(layers, tensors, strict=True):
         layer.weight.copy_(w)
         layer.bias.copy_(b)

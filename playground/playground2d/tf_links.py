@@ -16,6 +16,7 @@ import math
 import zlib
 from urllib.parse import parse_qsl
 
+from playground.engine.i18n import Text
 from playground.playground2d.experiment import (
     ACTIVATION_CHOICES,
     MAX_LAYERS,
@@ -56,8 +57,10 @@ def from_tf_link(text: str) -> tuple[Experiment, list[str]]:
     pairs = dict(parse_qsl(state, keep_blank_values=True))
     if not looks_like_one(state):
         raise ExperimentError(
-            "That is not a TensorFlow Playground link: it has no networkShape, percTrainData or "
-            "regDataset (copy the whole address, or the part after #)."
+            Text(
+                "That is not a TensorFlow Playground link: it has no networkShape, percTrainData "
+                "or regDataset (copy the whole address, or the part after #)."
+            )
         )
     notes: list[str] = []
     hidden = {HIDES.get(k[: -len("_hide")], "") for k, v in pairs.items()
@@ -94,8 +97,9 @@ def from_tf_link(text: str) -> tuple[Experiment, list[str]]:
     try:
         hidden_units = tuple(int(s) for s in shape)
     except ValueError:
-        raise ExperimentError(f"Their networkShape {pairs['networkShape']!r} is not a list of "
-                              "whole numbers.") from None  # fmt: skip
+        raise ExperimentError(Text(
+"Their networkShape {pairs!r} is not a list of whole numbers.",
+pairs=pairs['networkShape'])) from None  # fmt: skip
     if len(hidden_units) > MAX_LAYERS or any(not 1 <= n <= MAX_NEURONS for n in hidden_units):
         notes.append(f"Their network {shape} is larger than this playground's ({MAX_LAYERS} "
                      f"layers of up to {MAX_NEURONS}): cut to fit.")  # fmt: skip
@@ -135,7 +139,9 @@ _KNOWN = {"activation", "regularization", "regularizationRate", "learningRate", 
 
 def _bool(text: str, key: str) -> bool:
     if text not in ("true", "false"):
-        raise ExperimentError(f"Their {key} is {text!r}: it should be true or false.")
+        raise ExperimentError(
+            Text("Their {key} is {text!r}: it should be true or false.", key=key, text=text)
+        )
     return text == "true"
 
 
@@ -143,9 +149,13 @@ def _number(text: str, key: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ExperimentError(f"Their {key} is {text!r}: it should be a number.") from None
+        raise ExperimentError(
+            Text("Their {key} is {text!r}: it should be a number.", key=key, text=text)
+        ) from None
     if not math.isfinite(value):
-        raise ExperimentError(f"Their {key} is {text!r}: it should be a finite number.")
+        raise ExperimentError(
+            Text("Their {key} is {text!r}: it should be a finite number.", key=key, text=text)
+        )
     return value
 
 

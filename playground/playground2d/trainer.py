@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.playground2d import net
 from playground.playground2d.data import Points
 from playground.playground2d.experiment import Experiment, ExperimentError
@@ -157,9 +158,13 @@ class Trainer:
         slots = _slots
         if not slots.acquire(blocking=False):
             raise TrainersBusy(
-                f"The server is training {MAX_RUNNING} Playground 2-D networks for other "
-                "pages, the most it takes at once: try again in a minute (a network nobody "
-                f"watches stops after {IDLE_SECONDS:.0f} s)."
+                Text(
+                    "The server is training {MAX_RUNNING} Playground 2-D networks for other "
+                    "pages, the most it takes at once: try again in a minute (a network "
+                    "nobody watches stops after {IDLE_SECONDS:.0f} s).",
+                    MAX_RUNNING=MAX_RUNNING,
+                    IDLE_SECONDS=IDLE_SECONDS,
+                )
             )
         self._read = time.monotonic()
         self._thread = threading.Thread(
@@ -282,7 +287,7 @@ class Trainer:
         ("link"), or unit j's bias ("bias"); training goes on from it. ExperimentError if it
         is not a finite number or not in this network."""
         if not math.isfinite(value) or abs(value) > 100:
-            raise ExperimentError("Type a number from -100 to 100.")
+            raise ExperimentError(Text("Type a number from -100 to 100."))
         with self._lock:
             weights = net.to_json(self._model)
             try:
@@ -292,7 +297,7 @@ class Trainer:
                 else:
                     entry["bias"][j] = float(value)
             except (IndexError, KeyError):
-                raise ExperimentError("That link is not in this network any more.") from None
+                raise ExperimentError(Text("That link is not in this network any more.")) from None
             self.set_weights(weights)
 
     def set_weights(self, data) -> None:

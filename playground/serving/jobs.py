@@ -25,7 +25,7 @@ from playground.engine import cost, history, owners, transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 from playground.engine.memory import history_bytes
 from playground.engine.metrics import MetricsLog, Status
 from playground.engine.records import DataError, SpecError
@@ -241,16 +241,13 @@ class TrainingJob:
         except (SpecError, DataError, JobFailed) as e:
             self._set(Status.FAILED, str(e))
         except torch.OutOfMemoryError:
-            self._set(
-                Status.FAILED,
-                f"The {self.device or 'device'} ran out of memory: lower the batch size or use a "
-                "smaller model.",
-            )
+            self._set(Status.FAILED, Text(
+                "The {device} ran out of memory: lower the batch size or use a smaller model.",
+                device=self.device or "device"))  # fmt: skip
         except Exception as e:  # anything else still ends as a status, with the details logged
             logger.error("training job %s failed:\n%s", self.id, traceback.format_exc())
-            self._set(
-                Status.FAILED, f"Training failed with an internal error: {type(e).__name__}: {e}"
-            )
+            self._set(Status.FAILED, Text("Training failed with an internal error: {kind}: {e}",
+                                          kind=type(e).__name__, e=e))  # fmt: skip
         finally:
             self._record_failure()
             self._ended()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground.engine import owners
+from playground.engine.i18n import Text
 from playground.engine.memory import size_text
 from playground.engine.metrics import Status
 from playground.engine.owners import NotAllowed, not_yours
@@ -161,15 +162,21 @@ class JobManager:
             ]  # fmt: skip
             if cap and len(from_there) >= cap:
                 raise Refused(
-                    f"{len(from_there)} jobs from your network address are queued or training "
-                    "already, the most this server takes from one address: try again when one "
-                    "of them has ended."
+                    Text(
+                        "{count} jobs from your network address are queued or training already, "
+                        "the most this server takes from one address: try again when one of them "
+                        "has ended.",
+                        count=len(from_there),
+                    )
                 )
             waiting = [j for j in self._queue if j.status is Status.QUEUED]
             if len(waiting) >= self.settings.queue_cap:
                 raise Refused(
-                    f"The queue is full ({len(waiting)} jobs are waiting, the most this server "
-                    "takes): try again when some of them have started."
+                    Text(
+                        "The queue is full ({count} jobs are waiting, the most this server "
+                        "takes): try again when some of them have started.",
+                        count=len(waiting),
+                    )
                 )
             self._jobs[job.id] = job
             self._queue.append(job)
@@ -184,9 +191,13 @@ class JobManager:
         used = quota.disk_usage(job.owner, job.runs_dir) if allowed is not None else 0
         if allowed is not None and used >= allowed:
             raise Refused(
-                f"Your runs take {size_text(used)} of the {size_text(allowed)} each person may "
-                "keep on this server: delete some runs (in the runs table on Train) to train "
-                "again. Nothing is deleted for you."
+                Text(
+                    "Your runs take {used} of the {allowed} each person may keep on this "
+                    "server: delete some runs (in the runs table on Train) to train again. "
+                    "Nothing is deleted for you.",
+                    used=size_text(used),
+                    allowed=size_text(allowed),
+                )
             )
         try:
             quota.check_room(job.owner, 0, self.settings, job.runs_dir, "The job was not queued")

@@ -32,6 +32,7 @@ import torch
 
 from playground import PACKAGE
 from playground.engine import history
+from playground.engine.i18n import Text
 from playground.engine.metrics import Status
 from playground.engine.task import DEFAULT as DEFAULT_TASK
 from playground.engine.task import Task
@@ -61,7 +62,9 @@ def connect(address: str) -> None:
     try:
         import ray
     except ImportError:
-        raise ClusterUnavailable("Ray is not installed: pip install -r requirements.txt.") from None
+        raise ClusterUnavailable(
+            Text("Ray is not installed: pip install -r requirements.txt.")
+        ) from None
     if ray.is_initialized():
         _ray = ray
         return
@@ -80,9 +83,14 @@ def connect(address: str) -> None:
             ray.init(address=address, **options)
     except Exception as e:  # Ray raises ConnectionError, RuntimeError and its own types
         raise ClusterUnavailable(
-            f"The Ray cluster at {address} cannot be reached ({type(e).__name__}: "
-            f"{str(e).splitlines()[0] if str(e) else 'no answer'}). Start it (README: Many users: "
-            "a Ray cluster), or unset PLAYGROUND_RAY_ADDRESS to train in this server."
+            Text(
+                "The Ray cluster at {address} cannot be reached ({name__}: {value}). "
+                "Start it (README: Many users: a Ray cluster), or unset "
+                "PLAYGROUND_RAY_ADDRESS to train in this server.",
+                address=address,
+                name__=type(e).__name__,
+                value=str(e).splitlines()[0] if str(e) else "no answer",
+            )
         ) from None
     _ray = ray
 
@@ -214,8 +222,11 @@ class RayJob(TrainingJob):
             if not type(e).__module__.startswith("ray"):
                 raise
             raise JobFailed(
-                f"The Ray cluster could not be reached ({type(e).__name__}): this job stopped. "
-                "Its run keeps what it had trained; try again when the cluster is back."
+                Text(
+                    "The Ray cluster could not be reached ({name__}): this job stopped. Its "
+                    "run keeps what it had trained; try again when the cluster is back.",
+                    name__=type(e).__name__,
+                )
             ) from None
 
     def _about(self) -> dict:
@@ -269,7 +280,7 @@ class RayJob(TrainingJob):
             except _ray.exceptions.RayActorError:
                 raise JobFailed(_lost("went away (its process or machine stopped)")) from None
             except _ray.exceptions.RaySystemError as e:
-                raise JobFailed(f"The Ray cluster went away ({e}).") from None
+                raise JobFailed(Text("The Ray cluster went away ({e}).", e=e)) from None
             status = Status(state["status"])
             if not status.ended and (status, state["message"]) != (self._status, self._message):
                 self._set(status, state["message"])  # before the records: readers see both

@@ -42,15 +42,25 @@ class Plan:
 
     def check(self) -> Plan:
         if not (isinstance(self.sizes, int) and 4 <= self.sizes <= 8):
-            raise SpecError(f"A sweep has 4 to 8 sizes, not {self.sizes}.")
+            raise SpecError(Text("A sweep has 4 to 8 sizes, not {sizes}.", sizes=self.sizes))
         if self.how not in HOWS:
-            raise SpecError(f"Scale {', '.join(HOWS)}, not {self.how!r}.")
+            raise SpecError(Text("Scale {join}, not {how!r}.", join=", ".join(HOWS), how=self.how))
         if self.budget not in BUDGETS:
-            raise SpecError(f"The budget is counted in {', '.join(BUDGETS)}, not {self.budget!r}.")
+            raise SpecError(
+                Text(
+                    "The budget is counted in {join}, not {budget!r}.",
+                    join=", ".join(BUDGETS),
+                    budget=self.budget,
+                )
+            )
         if not (math.isfinite(self.amount) and self.amount >= 1):
-            raise SpecError(f"The budget must be a number of at least 1, not {self.amount}.")
+            raise SpecError(
+                Text("The budget must be a number of at least 1, not {amount}.", amount=self.amount)
+            )
         if not (SMALLEST < self.largest <= 4):
-            raise SpecError(f"The largest size is {SMALLEST:g} to 4 x the model.")
+            raise SpecError(
+                Text("The largest size is {SMALLEST:g} to 4 x the model.", SMALLEST=SMALLEST)
+            )
         return self
 
     def factors(self) -> list[float]:
@@ -73,11 +83,16 @@ def members(task: Task, spec, config, plan: Plan) -> list[tuple]:
         else:
             flops = cost.count_flops(task, member, config) * per_step
             if not flops:
-                raise SpecError("The FLOPs of this model cannot be counted: use a step budget.")
+                raise SpecError(
+                    Text("The FLOPs of this model cannot be counted: use a step budget.")
+                )
             steps = plan.amount / flops
         if steps < 1:
             raise SpecError(
-                f"The budget is less than one step of the {member.name} model: raise it."
+                Text(
+                    "The budget is less than one step of the {name} model: raise it.",
+                    name=member.name,
+                )
             )
         found.append((member, task.with_steps(config, int(steps))))
     return found

@@ -11,7 +11,7 @@ import streamlit as st
 from torch import nn
 
 from playground.engine import owners
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, Text, _
 from playground.engine.records import SpecError
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.runs import load_run, visible_runs
@@ -69,26 +69,30 @@ def _session_source() -> str | None:
 
 def options() -> dict[str, str]:
     """value -> label of every model the user can pick now."""
-    found = {PRETRAINED: f"Pretrained (ships with the app, {pretrained.test_accuracy():.2%})"}
+    found = {
+        PRETRAINED: _("Pretrained (ships with the app, {test_accuracy:.2%})").format(
+            test_accuracy=pretrained.test_accuracy()
+        )
+    }
     if _session_source():
-        found[SESSION] = f"This session's model ({state.spec().name})"
+        found[SESSION] = _("This session's model ({name})").format(name=state.spec().name)
     job = state.job()
     if job is not None and job.active:
-        found[LIVE] = f"Live: your job training now ({job.name})"
+        found[LIVE] = _("Live: your job training now ({name})").format(name=job.name)
     for run in visible_runs(state.owner()):
         if run.has_weights:
             mine = "" if run.owner else " (example)"
-            found[str(run.path)] = f"Run {run.name}{mine}"
+            found[str(run.path)] = _("Run {name}{mine}").format(name=run.name, mine=mine)
     return found
 
 
-def pick(key: str, label: str = "Model") -> Choice | None:
+def pick(key: str, label: str = N_("Model")) -> Choice | None:
     """A selectbox of the models, defaulting to the session's own model when it has one;
     returns the chosen model ready for CPU inference, or None with a message shown."""
     found = options()
     default = SESSION if SESSION in found else PRETRAINED
     value = st.selectbox(
-        label,
+        _(label),
         list(found),
         index=list(found).index(default),
         format_func=found.get,
@@ -123,14 +127,14 @@ def load(value: str) -> Choice:
     if value == LIVE:
         job = state.job()
         if job is None:
-            raise SpecError("You have no job training now: pick another model.")
+            raise SpecError(Text("You have no job training now: pick another model."))
         return Choice(
-            f"Live: {job.name}",
+            _("Live: {name}").format(name=job.name),
             job.spec,
             _info(job.config),
             job.config.loss,
             job.inference_model(),
-            "It follows the job's newest weights.",
+            N_("It follows the job's newest weights."),
             _job_version(job),
             value,
             job.active,
@@ -138,11 +142,11 @@ def load(value: str) -> Choice:
     if value == SESSION:
         source = _session_source()
         if source is None:
-            raise SpecError("This session has no trained model yet: train one on Train.")
+            raise SpecError(Text("This session has no trained model yet: train one on Train."))
         if source.startswith("job:"):
             job = state.job()
             return Choice(
-                f"This session's {job.name}",
+                _("This session's {name}").format(name=job.name),
                 job.spec,
                 _info(job.config),
                 job.config.loss,
@@ -160,7 +164,7 @@ def load(value: str) -> Choice:
     mtime = (path / WEIGHTS).stat().st_mtime
     model = _run_model(str(path), mtime)
     return Choice(
-        f"Run {run.name}",
+        _("Run {name}").format(name=run.name),
         run.spec,
         _info(run.config),
         run.config.loss,

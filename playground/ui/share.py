@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.engine.i18n import _
+
 PARAM = "watch"
 
 
@@ -27,7 +29,13 @@ def share_box(token: str, what: str) -> None:
     """The link, as text to copy, and what it gives."""
     st.code(link(token), language=None)
     st.caption(
-        f"Anyone with this link can watch this {what}'s curves"
-        + (" live" if what == "job" else "")
-        + " and copy its model into their own runs; nobody but you can change it."
+        _(
+            "Anyone with this link can watch this job's curves live and copy its model into their "
+            "own runs; nobody but you can change it."
+        )
+        if what == "job"
+        else _(
+            "Anyone with this link can watch this run's curves and copy its model into their own "
+            "runs; nobody but you can change it."
+        )
     )

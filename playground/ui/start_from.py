@@ -168,7 +168,7 @@ def _picker(page: Page, spec, meta_model):
             rows = transfer.plan(model, weights, tuple(frozen))
         except (OSError, ValueError, SpecError) as e:
             st.error(plain(_("That model cannot be a start: {why}").format(
-                why=getattr(e, "message", e))))  # fmt: skip
+                why=_(str(e)))))  # fmt: skip
             return None
         table(rows, f"{page.key}-table")
         if not any(r.action == "copied" for r in rows):
@@ -180,9 +180,9 @@ def _picker(page: Page, spec, meta_model):
 
 def table(rows: list[transfer.Row], key: str) -> None:
     """Every weight: its shape, copied or new and why, frozen or not."""
-    st.dataframe(pd.DataFrame([{"weight": r.name, "shape": " x ".join(map(str, r.shape)),
-                                "starts": r.action, "why": r.why,
-                                "frozen": r.frozen} for r in rows]),
+    st.dataframe(pd.DataFrame([{_("weight"): r.name, _("shape"): " x ".join(map(str, r.shape)),
+                                _("starts"): _(r.action), _("why"): _(r.why),
+                                _("frozen"): r.frozen} for r in rows]),
                  hide_index=True, key=key)  # fmt: skip
     frozen = sum(r.frozen for r in rows)
     if frozen:
@@ -231,9 +231,10 @@ def _digits_experiment() -> None:
 
 
 _SHIPPED = {
-    str(ASSETS / "pretrained"): (N_("The pretrained CNN (all ten digits)"), "the pretrained CNN"),
+    str(ASSETS / "pretrained"): (N_("The pretrained CNN (all ten digits)"),
+                                 N_("the pretrained CNN")),
     str(few_labels.FOLDER): (N_("Digits 0-4: a CNN pretrained on MNIST 0-4 only"),
-                             "the model of digits 0-4"),
+                             N_("the model of digits 0-4")),
 }  # fmt: skip
 _READY = (
     N_("Ready experiment: digits 0-4, then 5-9 from 10 examples each"),
@@ -265,7 +266,7 @@ def build_view(spec, config) -> set[int]:
             st.session_state["build-frozen"] = wanted
         label = {x: f"{int(x.split('.')[0]) + 1}: {spec.layers[int(x.split('.')[0])].label}"
                  for x in layers}  # fmt: skip
-        same = "The same choice as on Train: no gradient, no optimizer state."
+        same = _("The same choice as on Train: no gradient, no optimizer state.")
         frozen = st.multiselect(_("Frozen layers"), layers, format_func=label.get,
                                 key="build-frozen", help=same)  # fmt: skip
         if frozen != wanted:
@@ -290,8 +291,8 @@ def _savings(spec, config, names: frozenset[str]) -> None:
             for f in (names, frozenset())]  # fmt: skip
     flops = [_flops(task, spec, config, f) for f in (names, frozenset())]
     cols = st.columns(2)
-    cols[0].metric(_("Memory of a step"), size_text(both[0]),
-                   f"{size_text(both[0] - both[1])} frozen" if both[0] < both[1] else None,
+    saved = _("{size} frozen").format(size=size_text(both[0] - both[1]))
+    cols[0].metric(_("Memory of a step"), size_text(both[0]), saved if both[0] < both[1] else None,
                    delta_color="inverse")  # fmt: skip
     cols[1].metric(_("Training FLOPs per image"), flops_text(flops[0]),
                    f"-{1 - flops[0] / flops[1]:.0%}" if flops[1] else None,

@@ -11,6 +11,7 @@ import streamlit as st
 
 from playground.engine import settings
 from playground.engine.devices import device_name, gpu_memory, pick_device
+from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.exchange.runs import default_runs_dir
 from playground.serving.jobs import TrainingJob
@@ -45,7 +46,10 @@ def manager() -> JobManager:
             ray_address=os.environ.get("PLAYGROUND_RAY_ADDRESS") or None,
         )  # fmt: skip
     except (SpecError, RuntimeError) as e:  # bad settings, or a cluster that cannot be reached
-        st.error(plain(f"The server cannot start training: {e}"), icon=":material/error:")
+        st.error(
+            plain(_("The server cannot start training: {why}").format(why=_(str(e)))),
+            icon=":material/error:",
+        )
         st.stop()
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from playground.engine.i18n import Text, _
+
 # what markdown reads inside a line: emphasis, code, links and images, html and entities,
 # strikethrough, tables, Streamlit's directives and math ('-', '.', '+' only matter at the start
 # of a line, where a name never is)
@@ -16,5 +18,10 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|<>~:$&])")
 
 
 def plain(text: object) -> str:
-    """`text` escaped for Streamlit's markdown, on one line."""
+    """`text` escaped for Streamlit's markdown, on one line. An error's message and a Text are
+    the app's own words: they are shown in the reader's language (a name is shown as typed)."""
+    if isinstance(text, BaseException):
+        text = _(str(text))
+    elif isinstance(text, Text):
+        text = _(text)
     return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))

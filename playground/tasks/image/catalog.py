@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.engine.schedules import SCHEDULES, Schedule
@@ -321,12 +321,17 @@ def parse_classes(text: str) -> tuple[int, ...]:
         keep = tuple(int(x) for x in text.replace(" ", "").split(","))
     except ValueError:
         raise SpecError(
-            f"Classes {text!r}: write class numbers from 0 with commas between, like 5,6,7,8,9.",
+            Text(
+                "Classes {text!r}: write class numbers from 0 with commas between, like 5,6,7,8,9.",
+                text=text,
+            ),
             field="classes",
         ) from None
     if len(set(keep)) != len(keep) or len(keep) < 2 or min(keep) < 0:
         raise SpecError(
-            f"Classes {text!r}: name at least two different classes, numbered from 0.",
+            Text(
+                "Classes {text!r}: name at least two different classes, numbered from 0.", text=text
+            ),
             field="classes",
         )
     return keep
@@ -338,8 +343,13 @@ def subset(info: DatasetInfo, keep: tuple[int, ...]) -> DatasetInfo:
         return info
     if max(keep) >= len(info.classes):
         raise SpecError(
-            f"{info.label} has no class {max(keep)}: its classes are 0 to "
-            f"{len(info.classes) - 1} ({', '.join(info.classes)}).",
+            Text(
+                "{label} has no class {max}: its classes are 0 to {value} ({join}).",
+                label=info.label,
+                max=max(keep),
+                value=len(info.classes) - 1,
+                join=", ".join(info.classes),
+            ),
             field="classes",
         )
     share = len(keep) / len(info.classes)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from playground.engine import settings
 from playground.engine.devices import pick_device
+from playground.engine.i18n import Text
 from playground.engine.records import DataError
 from playground.exchange.runs import load_run
 from playground.tasks.image import catalog, idx
@@ -51,8 +52,12 @@ def _data_import(args: argparse.Namespace) -> int:
     files = idx.find(args.source, info.raw_folder)
     if files is None:
         raise DataError(
-            f"{args.source} does not hold the four {info.label} IDX files (train-images, "
-            "train-labels, t10k-images, t10k-labels; gz or raw)."
+            Text(
+                "{source} does not hold the four {label} IDX files (train-images, "
+                "train-labels, t10k-images, t10k-labels; gz or raw).",
+                source=args.source,
+                label=info.label,
+            )
         )
     idx.load(files, len(info.classes), info.input_shape[1:])  # refuse damaged files up front
     target = Path(args.data_dir or default_data_dir()) / info.raw_folder / "raw"

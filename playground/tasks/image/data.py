@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from playground import ASSETS, ROOT
-from playground.engine.i18n import _
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, idx
 from playground.tasks.image.idx import DataError, DataUnavailable
@@ -105,7 +105,11 @@ def load(
     info = catalog.DATASETS.get(name)
     if info is None:
         raise DataError(
-            f"There is no dataset {name!r}; choose one of {', '.join(catalog.DATASETS)}."
+            Text(
+                "There is no dataset {name!r}; choose one of {join}.",
+                name=name,
+                join=", ".join(catalog.DATASETS),
+            )
         )
     folder = SAMPLE_DIR if name == "mnist-sample" else Path(data_dir or default_data_dir())
     note = ""
@@ -116,8 +120,8 @@ def load(
             raise
         fallback = catalog.DATASETS[info.fallback]
         tensors = _read(fallback, SAMPLE_DIR, False, None)
-        note = _("{why} Using the {fallback} instead: {description}").format(
-            why=e, fallback=_(fallback.label), description=_(fallback.description))  # fmt: skip
+        note = Text("{why} Using the {fallback} instead: {description}", why=e,
+                    fallback=fallback.label, description=fallback.description)  # fmt: skip
         info = fallback
     train_x, train_y, test_x, test_y = tensors
     train_x, train_y, val_x, val_y = _split(train_x, train_y, val_fraction)
@@ -177,10 +181,9 @@ def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> t
                 _download(info, folder, mirrors)
                 files = idx.find(folder, info.raw_folder)
             if files is None:
-                raise DataUnavailable(
-                    _("{dataset} is not in {folder} and could not be downloaded.").format(
-                        dataset=_(info.label), folder=folder)
-                )  # fmt: skip
+                raise DataUnavailable(Text(
+                    "{dataset} is not in {folder} and could not be downloaded.",
+                    dataset=info.label, folder=folder))  # fmt: skip
             shape = info.input_shape[1:]
             _cache[key] = idx.load(files, len(info.classes), shape)
         return _cache[key]
@@ -199,10 +202,9 @@ def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | 
         fetcher.download()
     except Exception as e:  # network errors come in many types; all mean "not available"
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DataUnavailable(
-            _("{dataset} is not in {folder} and could not be downloaded ({why}).").format(
-                dataset=_(info.label), folder=folder, why=first)
-        ) from None  # fmt: skip
+        raise DataUnavailable(Text(
+            "{dataset} is not in {folder} and could not be downloaded ({why}).",
+            dataset=info.label, folder=folder, why=first)) from None  # fmt: skip
 
 
 def _split(x: torch.Tensor, y: torch.Tensor, val_fraction: float):

@@ -14,7 +14,7 @@ import functools
 import torch
 from torch import nn
 
-from playground.engine.i18n import _
+from playground.engine.i18n import Text
 from playground.engine.memory import (
     ALLOCATOR_SLACK,
     BACKWARD_COPIES,
@@ -53,11 +53,13 @@ def check_fit(
     last = f"The last layer (layer {len(shapes)}, {spec.layers[-1].label})"
     if len(out) != 1:
         raise SpecError(
-            _(
+            Text(
                 "{last} gives {out}, but a classifier must end with scores for the "
-                "{count} classes: add Flatten and a Linear layer of {count2} units."
-            ).format(
-                last=last, out=describe(out), count=len(data.classes), count2=len(data.classes)
+                "{count} classes: add Flatten and a Linear layer of {count2} units.",
+                last=last,
+                out=describe(out),
+                count=len(data.classes),
+                count2=len(data.classes),
             ),
             layer=len(shapes) - 1,
         )
@@ -65,8 +67,11 @@ def check_fit(
     problem = loss.fits(out[0], len(data.classes))
     if problem:
         raise SpecError(
-            _("{label} {problem}: set the last Linear layer to {count} units.").format(
-                label=loss.label, problem=problem, count=len(data.classes)
+            Text(
+                "{label} {problem}: set the last Linear layer to {count} units.",
+                label=loss.label,
+                problem=problem,
+                count=len(data.classes),
             ),
             layer=len(shapes) - 1,
             field="loss",
@@ -86,12 +91,14 @@ def check_pass(spec: ModelSpec, config: TrainConfig, budget: int) -> None:
         return
     needs = estimate_pass(spec, shape).at(1)
     raise SpecError(
-        _(
+        Text(
             "One image through this model for validation needs about {needs} beside "
             "what training holds, more than the {budget} this server allows per job: "
             "make the largest layer output smaller (fewer channels, less padding, a "
-            "stride, or pooling before it), or use fewer units."
-        ).format(needs=size_text(needs), budget=size_text(budget)),
+            "stride, or pooling before it), or use fewer units.",
+            needs=size_text(needs),
+            budget=size_text(budget),
+        ),
         field="batch_size",
     )
 
@@ -114,12 +121,11 @@ def check_memory(estimate: MemoryEstimate, budget: int) -> None:
             "less padding, a stride, or pooling before it), or use fewer layers."
         )
     raise SpecError(
-        _(
+        Text(
             "One training step needs about {total} (batch of {batch_size}, "
             "{optimizer}), more than the {budget} this server allows per job. Layer "
             "{index} ({label}, {output_shape} out) keeps the most for the backward "
-            "pass: {value}. {fix}"
-        ).format(
+            "pass: {value}. {fix}",
             total=size_text(estimate.total),
             batch_size=estimate.batch_size,
             optimizer=optimizer,

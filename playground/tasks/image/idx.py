@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.engine.i18n import Text
 from playground.engine.records import DataError
 
 _UBYTE = 0x08
@@ -33,36 +34,60 @@ def read_idx(path: str | Path) -> torch.Tensor:
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
     except FileNotFoundError:
-        raise DataError(f"{path} does not exist.") from None
+        raise DataError(Text("{path} does not exist.", path=path)) from None
     except OSError as e:
         if isinstance(e, gzip.BadGzipFile) or "gzip" in str(e).lower():
-            raise DataError(f"{path} is not a valid gzip file ({e}).") from None
-        raise DataError(f"{path} cannot be read ({e.strerror or e}).") from None
+            raise DataError(
+                Text("{path} is not a valid gzip file ({e}).", path=path, e=e)
+            ) from None
+        raise DataError(
+            Text("{path} cannot be read ({value}).", path=path, value=e.strerror or e)
+        ) from None
     except (EOFError, zlib.error) as e:
-        raise DataError(f"{path} is a truncated or damaged gzip file ({e}).") from None
+        raise DataError(
+            Text("{path} is a truncated or damaged gzip file ({e}).", path=path, e=e)
+        ) from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise DataError(f"{path} is not an IDX file: it does not start with the IDX magic number.")
+        raise DataError(
+            Text(
+                "{path} is not an IDX file: it does not start with the IDX magic number.", path=path
+            )
+        )
     if raw[2] != _UBYTE:
         raise DataError(
-            f"{path} holds values of IDX type 0x{raw[2]:02x}; only unsigned bytes (0x08) are "
-            "supported."
+            Text(
+                "{path} holds values of IDX type 0x{raw:02x}; only unsigned bytes (0x08) "
+                "are supported.",
+                path=path,
+                raw=raw[2],
+            )
         )
     ndim = raw[3]
     header = 4 + 4 * ndim
     if ndim == 0 or len(raw) < header:
-        raise DataError(f"{path} is truncated: its header is incomplete.")
+        raise DataError(Text("{path} is truncated: its header is incomplete.", path=path))
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = int(np.prod(shape, dtype=np.int64))
     found = len(raw) - header
     if found < expected:
         raise DataError(
-            f"{path} is truncated: its header promises {'x'.join(map(str, shape))} values "
-            f"({expected:,} bytes) but only {found:,} bytes follow."
+            Text(
+                "{path} is truncated: its header promises {join} values ({expected:,} "
+                "bytes) but only {found:,} bytes follow.",
+                path=path,
+                join="x".join(map(str, shape)),
+                expected=expected,
+                found=found,
+            )
         )
     if found > expected:
         raise DataError(
-            f"{path} is damaged: {found - expected:,} bytes follow the "
-            f"{'x'.join(map(str, shape))} values its header describes."
+            Text(
+                "{path} is damaged: {value:,} bytes follow the {join} values its header describes.",
+                path=path,
+                value=found - expected,
+                join="x".join(map(str, shape)),
+            )
         )
     values = np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
     return torch.from_numpy(values.copy())
@@ -101,16 +126,33 @@ def load(files: dict[str, Path], classes: int, image_size: tuple[int, int]):
         ipath, lpath = files[f"{split}-images"], files[f"{split}-labels"]
         if images.dim() != 3 or tuple(images.shape[1:]) != image_size:
             raise DataError(
-                f"{ipath} holds images of shape {tuple(images.shape)}; expected N x "
-                f"{image_size[0]} x {image_size[1]}."
+                Text(
+                    "{ipath} holds images of shape {tuple}; expected N x {image_size} x "
+                    "{image_size2}.",
+                    ipath=ipath,
+                    tuple=tuple(images.shape),
+                    image_size=image_size[0],
+                    image_size2=image_size[1],
+                )
             )
         if labels.dim() != 1 or len(labels) != len(images):
             raise DataError(
-                f"{lpath} has {labels.numel():,} labels for the {len(images):,} images in {ipath}."
+                Text(
+                    "{lpath} has {numel:,} labels for the {count:,} images in {ipath}.",
+                    lpath=lpath,
+                    numel=labels.numel(),
+                    count=len(images),
+                    ipath=ipath,
+                )
             )
         if len(labels) and int(labels.max()) >= classes:
             raise DataError(
-                f"{lpath} has a label {int(labels.max())}; labels go from 0 to {classes - 1}."
+                Text(
+                    "{lpath} has a label {max}; labels go from 0 to {value}.",
+                    lpath=lpath,
+                    max=int(labels.max()),
+                    value=classes - 1,
+                )
             )
         out += [images.unsqueeze(1), labels.long()]
     return tuple(out)

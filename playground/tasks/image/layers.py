@@ -16,7 +16,7 @@ from typing import Any
 
 from torch import nn
 
-from playground.engine.i18n import N_, _
+from playground.engine.i18n import N_, Text
 
 Shape = tuple[int, ...]
 
@@ -43,62 +43,38 @@ class Param:
         if value is None:
             if self.optional:
                 return None
-            raise LayerProblem(
-                _("{name} needs a value ({help})").format(name=self.name, help=self.help)
-            )
+            raise self._problem("{name} needs a value ({help})", help=self.help)
         if self.kind is bool:
             if not isinstance(value, bool):
-                raise LayerProblem(
-                    _("{name} must be true or false, not {value!r}").format(
-                        name=self.name, value=value
-                    )
-                )
+                raise self._problem("{name} must be true or false, not {value!r}", value=value)
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise LayerProblem(
-                _("{name} must be a number, not {value!r}").format(name=self.name, value=value)
-            )
+            raise self._problem("{name} must be a number, not {value!r}", value=value)
         if isinstance(value, int) and abs(value) > 2**53:
-            digits = len(str(abs(value)))
-            raise LayerProblem(
-                _("{name} is a {digits}-digit number: far too large").format(
-                    name=self.name, digits=digits
-                )
-            )
+            raise self._problem("{name} is a {digits}-digit number: far too large",
+                                digits=len(str(abs(value))))  # fmt: skip
         if not math.isfinite(value):
-            raise LayerProblem(
-                _("{name} must be a finite number, not {value}").format(name=self.name, value=value)
-            )
+            raise self._problem("{name} must be a finite number, not {value}", value=value)
         if self.kind is int:
             if value != int(value):
-                raise LayerProblem(
-                    _("{name} must be a whole number, not {value}").format(
-                        name=self.name, value=value
-                    )
-                )
+                raise self._problem("{name} must be a whole number, not {value}", value=value)
             value = int(value)
         else:
             value = float(value)
         if self.low is not None and value < self.low:
-            raise LayerProblem(
-                _("{name} is {value} but must be at least {num}").format(
-                    name=self.name, value=value, num=_num(self.low)
-                )
-            )
+            raise self._problem("{name} is {value} but must be at least {num}", value=value,
+                                num=_num(self.low))  # fmt: skip
         if self.high is not None:
             if self.high_open and value >= self.high:
-                raise LayerProblem(
-                    _("{name} is {value} but must be below {num}").format(
-                        name=self.name, value=value, num=_num(self.high)
-                    )
-                )
+                raise self._problem("{name} is {value} but must be below {num}", value=value,
+                                    num=_num(self.high))  # fmt: skip
             if not self.high_open and value > self.high:
-                raise LayerProblem(
-                    _("{name} is {value} but must be at most {num}").format(
-                        name=self.name, value=value, num=_num(self.high)
-                    )
-                )
+                raise self._problem("{name} is {value} but must be at most {num}", value=value,
+                                    num=_num(self.high))  # fmt: skip
         return value
+
+    def _problem(self, template: str, **values: Any) -> LayerProblem:
+        return LayerProblem(Text(template, name=self.name, **values))
 
 
 def _num(x: float) -> str:
@@ -137,11 +113,13 @@ def describe(shape: Shape) -> str:
 def _needs_image(shape: Shape, label: str) -> tuple[int, int, int]:
     if len(shape) != 3:
         raise LayerProblem(
-            _(
+            Text(
                 "{label} works on images (channels x height x width) but gets a flat "
                 "vector of {shape} features: move it before the Flatten layer, or use "
-                "Linear layers here"
-            ).format(label=label, shape=shape[0])
+                "Linear layers here",
+                label=label,
+                shape=shape[0],
+            )
         )
     return shape  # type: ignore[return-value]
 
@@ -149,8 +127,10 @@ def _needs_image(shape: Shape, label: str) -> tuple[int, int, int]:
 def _needs_vector(shape: Shape, label: str) -> int:
     if len(shape) != 1:
         raise LayerProblem(
-            _("{label} needs a flat vector but gets {shape}: add a Flatten layer before it").format(
-                label=label, shape=describe(shape)
+            Text(
+                "{label} needs a flat vector but gets {shape}: add a Flatten layer before it",
+                label=label,
+                shape=describe(shape),
             )
         )
     return shape[0]
@@ -160,8 +140,14 @@ def _sliding(size: int, kernel: int, stride: int, padding: int, what: str, fix: 
     if kernel > size + 2 * padding:
         pad = f" (with padding {padding})" if padding else ""
         raise LayerProblem(
-            _("{what} {kernel} is larger than the {size}x{size2} input{pad}: {fix}").format(
-                what=what, kernel=kernel, size=size, size2=size, pad=pad, fix=fix
+            Text(
+                "{what} {kernel} is larger than the {size}x{size2} input{pad}: {fix}",
+                what=what,
+                kernel=kernel,
+                size=size,
+                size2=size,
+                pad=pad,
+                fix=fix,
             )
         )
     return (size + 2 * padding - kernel) // stride + 1

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, Text, _
 from playground.engine.records import (
     JsonRecord,
     SpecError,
@@ -56,19 +56,23 @@ class LayerSpec:
         if kind is None:
             names = ", ".join(catalog.LAYERS)
             raise LayerProblem(
-                _("there is no layer kind {kind!r}; choose one of {names}").format(
-                    kind=self.kind, names=names
+                Text(
+                    "there is no layer kind {kind!r}; choose one of {names}",
+                    kind=self.kind,
+                    names=names,
                 )
             )
         if not isinstance(self.params, dict):
-            raise LayerProblem(_("its parameters must be a mapping of names to values"))
+            raise LayerProblem(Text("its parameters must be a mapping of names to values"))
         known = {p.name: p for p in kind.params}
         unknown = sorted(str(k) for k in self.params if k not in known)
         if unknown:
             allowed = ", ".join(known) or "no parameters"
             raise LayerProblem(
-                _("it has no parameter {unknown!r} (it takes {allowed})").format(
-                    unknown=unknown[0], allowed=allowed
+                Text(
+                    "it has no parameter {unknown!r} (it takes {allowed})",
+                    unknown=unknown[0],
+                    allowed=allowed,
                 )
             )
         return {name: p.check(self.params.get(name, p.default)) for name, p in known.items()}
@@ -80,8 +84,10 @@ class LayerSpec:
     def from_dict(cls, data: Any, where: str = "a layer") -> LayerSpec:
         if not isinstance(data, dict):
             raise SpecError(
-                _("{where} must be an object with a 'kind', not {short}").format(
-                    where=where, short=short(data)
+                Text(
+                    "{where} must be an object with a 'kind', not {short}",
+                    where=where,
+                    short=short(data),
                 )
             )
         no_unknown_keys(data, {"kind", "params", "activation"}, where)
@@ -89,20 +95,26 @@ class LayerSpec:
         activation = data.get("activation", "none")
         if not isinstance(kind, str):
             raise SpecError(
-                _("{where} needs a 'kind' such as \"conv2d\", not {short}").format(
-                    where=where, short=short(kind)
+                Text(
+                    "{where} needs a 'kind' such as \"conv2d\", not {short}",
+                    where=where,
+                    short=short(kind),
                 )
             )
         if not isinstance(params, dict):
             raise SpecError(
-                _("{where}: 'params' must be an object, not {short}").format(
-                    where=where, short=short(params)
+                Text(
+                    "{where}: 'params' must be an object, not {short}",
+                    where=where,
+                    short=short(params),
                 )
             )
         if not isinstance(activation, str):
             raise SpecError(
-                _("{where}: 'activation' must be a name, not {short}").format(
-                    where=where, short=short(activation)
+                Text(
+                    "{where}: 'activation' must be a name, not {short}",
+                    where=where,
+                    short=short(activation),
                 )
             )
         return cls(kind, dict(params), activation)
@@ -112,7 +124,7 @@ class LayerSpec:
 class ModelSpec(JsonRecord):
     """A network as an ordered stack of layers, for inputs of `input_shape` (no batch)."""
 
-    WHAT = "model spec"
+    WHAT = N_("model spec")
 
     layers: tuple[LayerSpec, ...]
     name: str = "custom"
@@ -123,8 +135,10 @@ class ModelSpec(JsonRecord):
         preset = catalog.PRESETS.get(name)
         if preset is None:
             raise SpecError(
-                _("There is no preset {name!r}; choose one of {join}.").format(
-                    name=name, join=", ".join(catalog.PRESETS)
+                Text(
+                    "There is no preset {name!r}; choose one of {join}.",
+                    name=name,
+                    join=", ".join(catalog.PRESETS),
                 )
             )
         layers = tuple(LayerSpec(k, dict(p), a) for k, p, a in preset.layers)
@@ -144,7 +158,7 @@ class ModelSpec(JsonRecord):
     def _shapes(self, shape: Shape) -> tuple[Shape, ...]:
         _check_input_shape(shape)
         if not self.layers:
-            raise SpecError(_("The model has no layers yet: add at least one Linear layer."))
+            raise SpecError(Text("The model has no layers yet: add at least one Linear layer."))
         shapes, total = [], 0
         for i, layer in enumerate(self.layers):
             where = _("Layer {n} ({layer})").format(n=i + 1, layer=layer.label)
@@ -153,26 +167,31 @@ class ModelSpec(JsonRecord):
                 if layer.activation not in catalog.ACTIVATIONS:
                     names = ", ".join(catalog.ACTIVATIONS)
                     raise LayerProblem(
-                        _("there is no activation {activation!r}; choose one of {names}").format(
-                            activation=layer.activation, names=names
+                        Text(
+                            "there is no activation {activation!r}; choose one of {names}",
+                            activation=layer.activation,
+                            names=names,
                         )
                     )
                 kind = catalog.LAYERS[layer.kind]
                 out = kind.output_shape(shape, params)
                 if min(out) < 1:
                     raise LayerProblem(
-                        _("its output would be empty ({join})").format(join="x".join(map(str, out)))
+                        Text("its output would be empty ({join})", join="x".join(map(str, out)))
                     )
                 total += parameter_count(kind, shape, params)
             except LayerProblem as e:
                 raise SpecError(f"{where}: {e}.", layer=i) from None
             if total > MAX_PARAMETERS:
                 raise SpecError(
-                    _(
+                    Text(
                         "{where}: the model now has {total:,} parameters, more than the "
                         "{MAX_PARAMETERS:,} this playground trains: use fewer units or filters, "
-                        "or add pooling before Flatten."
-                    ).format(where=where, total=total, MAX_PARAMETERS=MAX_PARAMETERS),
+                        "or add pooling before Flatten.",
+                        where=where,
+                        total=total,
+                        MAX_PARAMETERS=MAX_PARAMETERS,
+                    ),
                     layer=i,
                 )
             shapes.append(out)
@@ -207,24 +226,27 @@ class ModelSpec(JsonRecord):
     def from_dict(cls, data: Any) -> ModelSpec:
         if not isinstance(data, dict):
             raise SpecError(
-                _("A model spec must be a JSON object, not {short}.").format(short=short(data))
+                Text("A model spec must be a JSON object, not {short}.", short=short(data))
             )
         no_unknown_keys(data, {"name", "input_shape", "layers"}, "the model spec")
         layers = data.get("layers")
         if not isinstance(layers, list):
-            raise SpecError(_("A model spec needs 'layers': a list of layers."))
+            raise SpecError(Text("A model spec needs 'layers': a list of layers."))
         if len(layers) > 200:
             raise SpecError(
-                _("The model has {count} layers; the playground takes 200 at most.").format(
-                    count=len(layers)
+                Text(
+                    "The model has {count} layers; the playground takes 200 at most.",
+                    count=len(layers),
                 )
             )
         name = data.get("name", "custom")
         if not isinstance(name, str) or len(name) > 100:
-            raise SpecError(_("The model's 'name' must be text of at most 100 characters."))
+            raise SpecError(Text("The model's 'name' must be text of at most 100 characters."))
         shape = data.get("input_shape", [1, 28, 28])
         if not isinstance(shape, list) or not all(is_int(s) for s in shape):
-            raise SpecError(_("'input_shape' must be a list of whole numbers, like [1, 28, 28]."))
+            raise SpecError(
+                Text("'input_shape' must be a list of whole numbers, like [1, 28, 28].")
+            )
         spec = cls(
             tuple(LayerSpec.from_dict(x, f"Layer {i + 1}") for i, x in enumerate(layers)),
             name=name,
@@ -251,8 +273,9 @@ def parameter_count(kind: catalog.LayerKind, shape: Shape, params: dict) -> int:
 def _check_input_shape(shape: tuple) -> None:
     if len(shape) not in (1, 3) or not all(is_int(s) and 1 <= s <= 4096 for s in shape):
         raise SpecError(
-            _(
+            Text(
                 "The input shape {short} is not one the playground takes: use [channels, "
-                "height, width] for images (like [1, 28, 28]) or [features] (like [2])."
-            ).format(short=short(list(shape)))
+                "height, width] for images (like [1, 28, 28]) or [features] (like [2]).",
+                short=short(list(shape)),
+            )
         )

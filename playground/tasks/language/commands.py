@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.exchange.runs import load_run
 from playground.tasks.language import corpora, sampling
@@ -34,12 +35,18 @@ def model_of(path) -> tuple:
     """(model in eval mode, tokenizer, where a document starts) of a language run folder."""
     run = load_run(path)
     if run.task.name != "language":
-        raise SpecError(f"{run.name} is a run of {run.task.label.lower()}, not a language model.")
+        raise SpecError(
+            Text(
+                "{name} is a run of {task}, not a language model.",
+                name=run.name,
+                task=run.task.label,
+            )
+        )
     try:
         tokenizer = Tokenizer.from_json((run.path / "tokenizer.json").read_bytes())
     except OSError:
         raise SpecError(
-            f"{run.name} has no tokenizer.json: it cannot read or write text."
+            Text("{name} has no tokenizer.json: it cannot read or write text.", name=run.name)
         ) from None
     corpus = corpora.CORPORA.get(run.config.corpus)
     return run.model(), tokenizer, corpus.start if corpus else "\n"
@@ -47,7 +54,7 @@ def model_of(path) -> tuple:
 
 def _generate(args: argparse.Namespace) -> int:
     if not 1 <= args.samples <= 1000 or not 1 <= args.length <= 10_000:
-        raise SpecError("Take 1 to 1,000 samples of 1 to 10,000 tokens.")
+        raise SpecError(Text("Take 1 to 1,000 samples of 1 to 10,000 tokens."))
     model, tokenizer, start = model_of(args.run_dir)
     prompt = args.prompt or start
     ids = tokenizer.encode(prompt)

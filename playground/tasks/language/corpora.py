@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from playground import ASSETS
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 from playground.engine.records import DataError, SpecError
 
 TEXTS = ASSETS / "text"
@@ -142,15 +142,25 @@ def text_of(name: str, seed: int = 0) -> str:
     """The whole text of a shipped corpus or a generated task (its seed's text)."""
     corpus = CORPORA.get(name)
     if corpus is None:
-        raise SpecError(f"There is no corpus {name!r}; choose one of {', '.join(CORPORA)}.")
+        raise SpecError(
+            Text(
+                "There is no corpus {name!r}; choose one of {join}.",
+                name=name,
+                join=", ".join(CORPORA),
+            )
+        )
     if corpus.generated:
         return corpus.make(seed)
     try:
         return lzma.decompress((TEXTS / corpus.file).read_bytes()).decode("utf-8")
     except (OSError, lzma.LZMAError, UnicodeDecodeError) as e:
         raise DataError(
-            f"The corpus {corpus.label} that ships with the app cannot be read "
-            f"({type(e).__name__}): reinstall the app."
+            Text(
+                "The corpus {label} that ships with the app cannot be read ({name__}): "
+                "reinstall the app.",
+                label=corpus.label,
+                name__=type(e).__name__,
+            )
         ) from None
 
 
@@ -158,20 +168,33 @@ def own_text(raw: bytes, name: str = "your file") -> str:
     """A person's uploaded text, checked: UTF-8, not empty, within the upload cap."""
     if len(raw) > MAX_OWN:
         raise SpecError(
-            f"{name} is {len(raw) / 2**20:.1f} MB; a text of up to {MAX_OWN >> 20} MB is taken."
+            Text(
+                "{name} is {value:.1f} MB; a text of up to {value2} MB is taken.",
+                name=name,
+                value=len(raw) / 2**20,
+                value2=MAX_OWN >> 20,
+            )
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise SpecError(
-            f"{name} is not UTF-8 text (byte {e.start} cannot be read): save it "
-            "as UTF-8 and upload it again."
+            Text(
+                "{name} is not UTF-8 text (byte {start} cannot be read): save it as "
+                "UTF-8 and upload it again.",
+                name=name,
+                start=e.start,
+            )
         ) from None
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     if len(text.strip()) < 100:
         raise SpecError(
-            f"{name} has {len(text.strip())} characters of text: a model needs "
-            "at least a few hundred to learn from."
+            Text(
+                "{name} has {count} characters of text: a model needs at least a few "
+                "hundred to learn from.",
+                name=name,
+                count=len(text.strip()),
+            )
         )
     return text
 

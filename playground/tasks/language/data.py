@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.language import corpora
 from playground.tasks.language.tokens import BPETokenizer, CharTokenizer, Tokenizer
@@ -82,8 +83,10 @@ def text_and_label(config, own=None) -> tuple[str, str, str]:
     if config.corpus == corpora.OWN:
         if own is None:
             raise SpecError(
-                "This job reads your own text, but none came with it: upload a "
-                ".txt file on the Language page."
+                Text(
+                    "This job reads your own text, but none came with it: upload a "
+                    ".txt file on the Language page."
+                )
             )
         return own, "your text", "\n"
     corpus = corpora.CORPORA[config.corpus]
@@ -96,8 +99,10 @@ def tokenizer_of(config, masked: bool, extra=None) -> Tokenizer:
     if kept is not None:
         if masked and kept.mask_id is None:
             raise SpecError(
-                "The model it starts from learned to predict the next token; this one fills in "
-                "hidden tokens: start it from a model with the same objective."
+                Text(
+                    "The model it starts from learned to predict the next token; this one fills in "
+                    "hidden tokens: start it from a model with the same objective."
+                )
             )
         return kept
     text, _, _ = text_and_label(config, extra)
@@ -127,8 +132,12 @@ def batch(ids: torch.Tensor, size: int, context: int, generator: torch.Generator
     """A batch of `size` random windows of `ids` (starts drawn on the CPU from `generator`)."""
     if len(ids) <= context + 1:
         raise SpecError(
-            f"The text has {len(ids):,} tokens, too few for a context of {context}: "
-            "use a shorter context or a longer text."
+            Text(
+                "The text has {count:,} tokens, too few for a context of {context}: use "
+                "a shorter context or a longer text.",
+                count=len(ids),
+                context=context,
+            )
         )
     starts = torch.randint(len(ids) - context - 1, (size,), generator=generator)
     return windows(ids, starts.to(ids.device), context)

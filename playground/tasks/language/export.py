@@ -14,7 +14,7 @@ import torch
 
 from playground.engine import schedules
 from playground.engine.cost import cost_text
-from playground.engine.i18n import _
+from playground.engine.i18n import Text, _
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.tasks.language import corpora, model
@@ -65,7 +65,7 @@ def onnx_of(run) -> OnnxFile:
             )
         except Exception as e:
             raise SpecError(
-                f"This model cannot be exported to ONNX ({type(e).__name__})."
+                Text("This model cannot be exported to ONNX ({name__}).", name__=type(e).__name__)
             ) from None
     data = program.model_proto.SerializeToString()
     session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
@@ -78,7 +78,11 @@ def onnx_of(run) -> OnnxFile:
         got = session.run(None, {"tokens": ids.numpy()})[0]
         worst = max(worst, float(abs(got - want).max()))
     if not worst <= TOLERANCE:
-        raise SpecError(f"The ONNX file does not agree with PyTorch (up to {worst:.2g} apart).")
+        raise SpecError(
+            Text(
+                "The ONNX file does not agree with PyTorch (up to {worst:.2g} apart).", worst=worst
+            )
+        )
     return OnnxFile(data, worst, lengths, time.perf_counter() - started)
 
 
@@ -119,8 +123,10 @@ def script(run) -> str:
     spec, config = run.spec, run.config
     if config.tokenizer != "char":
         raise SpecError(
-            "Only character models have a torch-only training script (byte-pair "
-            "encoding needs the tokenizers library)."
+            Text(
+                "Only character models have a torch-only training script (byte-pair "
+                "encoding needs the tokenizers library)."
+            )
         )
     tokenizer = Tokenizer.from_json((run.path / "tokenizer.json").read_bytes())
     optimizer = OPTIMIZERS[config.optimizer]

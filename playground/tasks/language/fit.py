@@ -9,6 +9,7 @@ import functools
 
 import torch
 
+from playground.engine.i18n import Text
 from playground.engine.memory import (
     BACKWARD_COPIES,
     FLOAT_BYTES,
@@ -60,7 +61,7 @@ def check(spec: GPTSpec, vocab: int, config, budget: int | None) -> None:
     """SpecError in words unless the model fits its data and (with a budget) the memory."""
     spec.validate(vocab)
     if config.tokenizer == "bpe" and config.vocab_size < 260:
-        raise SpecError("Byte-pair encoding needs a vocabulary of at least 260 tokens.")
+        raise SpecError(Text("Byte-pair encoding needs a vocabulary of at least 260 tokens."))
     if budget is None:
         return
     step = estimate_memory(spec, vocab, config.batch_size, config.optimizer)
@@ -74,8 +75,15 @@ def check(spec: GPTSpec, vocab: int, config, budget: int | None) -> None:
         "width or vocabulary, or fewer layers."
     )
     raise SpecError(
-        f"One training step needs about {size_text(step.total)} (batch of {config.batch_size} "
-        f"sequences of {spec.context} tokens), more than the {size_text(budget)} this server "
-        f"allows per job. {fix}",
+        Text(
+            "One training step needs about {total} (batch of {batch_size} sequences "
+            "of {context} tokens), more than the {budget} this server allows per "
+            "job. {fix}",
+            total=size_text(step.total),
+            batch_size=config.batch_size,
+            context=spec.context,
+            budget=size_text(budget),
+            fix=fix,
+        ),
         field="batch_size",
     )

@@ -251,7 +251,7 @@ LanguageConfig = make_config(
     "LanguageConfig",
     SETTINGS,
     REGISTRIES,
-    "language training config",
+    N_("language training config"),
     __name__,
     "How to train a language model: one field per row of SETTINGS, with its default.",
 )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.language.model import GPT, Cache
 from playground.tasks.language.tokens import MASK, Tokenizer
@@ -65,7 +66,7 @@ def generate(
     Without `cached`, every step runs the whole window again (to compare, and the tests'
     oracle); with it, a step runs one token against the keys and values kept."""
     if not prompt:
-        raise SpecError("Generation needs a prompt of at least one token.")
+        raise SpecError(Text("Generation needs a prompt of at least one token."))
     model.eval()
     generator = torch.Generator().manual_seed(seed)
     context = model.spec.context
@@ -108,7 +109,7 @@ def fill_masks(model: GPT, tokenizer: Tokenizer, text: str) -> list[tuple[str, l
     with their probabilities) per blank, in order."""
     if tokenizer.mask_id is None:
         raise SpecError(
-            "This model was not trained to fill in blanks (its objective is the next token)."
+            Text("This model was not trained to fill in blanks (its objective is the next token).")
         )
     pieces = text.split(MASK)
     ids: list[int] = []
@@ -120,7 +121,11 @@ def fill_masks(model: GPT, tokenizer: Tokenizer, text: str) -> list[tuple[str, l
             ids.append(tokenizer.mask_id)
     if not blanks:
         raise SpecError(
-            f"Put {MASK} where a token is to be guessed, e.g. 'To be, or {MASK} to be'."
+            Text(
+                "Put {MASK} where a token is to be guessed, e.g. 'To be, or {MASK2} to be'.",
+                MASK=MASK,
+                MASK2=MASK,
+            )
         )
     cut = max(0, len(ids) - model.spec.context)  # a long text: its last `context` tokens
     ids, blanks = ids[cut:], [at - cut for at in blanks if at >= cut]

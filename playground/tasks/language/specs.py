@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 from playground.engine.records import JsonRecord, SpecError, is_int, no_unknown_keys, short
 
 POSITIONS = {
@@ -37,7 +37,7 @@ LIMITS = {  # field -> (lowest, highest, what it is in words)
 class GPTSpec(JsonRecord):
     """A decoder (or, with the masked objective, an encoder) transformer for tokens."""
 
-    WHAT = "model spec"
+    WHAT = N_("model spec")
 
     layers: int = 4  # transformer blocks
     heads: int = 4  # attention heads in each block; width must divide by it
@@ -64,20 +64,36 @@ class GPTSpec(JsonRecord):
             value = getattr(self, field)
             if not (is_int(value) and low <= value <= high):
                 raise SpecError(
-                    f"{field.replace('_', ' ').capitalize()} is {short(value)}: it must be a "
-                    f"whole number from {low} to {high} ({what}).",
+                    Text(
+                        "{capitalize} is {short}: it must be a whole number from {low} to {high} "
+                        "({what}).",
+                        capitalize=field.replace("_", " ").capitalize(),
+                        short=short(value),
+                        low=low,
+                        high=high,
+                        what=what,
+                    ),
                     field=field,
                 )
         if self.width % self.heads:
             near = self.heads * max(1, round(self.width / self.heads))
             raise SpecError(
-                f"A width of {self.width} does not split into {self.heads} heads: choose a "
-                f"width that {self.heads} divides (e.g. {near}) or another number of heads.",
+                Text(
+                    "A width of {width} does not split into {heads} heads: choose a width "
+                    "that {heads2} divides (e.g. {near}) or another number of heads.",
+                    width=self.width,
+                    heads=self.heads,
+                    heads2=self.heads,
+                    near=near,
+                ),
                 field="heads",
             )
         if not (isinstance(self.dropout, float) and 0.0 <= self.dropout < 1.0):
             raise SpecError(
-                f"Dropout is {short(self.dropout)}: it must be from 0 to below 1.", field="dropout"
+                Text(
+                    "Dropout is {short}: it must be from 0 to below 1.", short=short(self.dropout)
+                ),
+                field="dropout",
             )
         for field, choices in (
             ("positions", POSITIONS),
@@ -86,23 +102,34 @@ class GPTSpec(JsonRecord):
         ):
             if getattr(self, field) not in choices:
                 raise SpecError(
-                    f"There is no {field} {short(getattr(self, field))}; choose one of "
-                    f"{', '.join(choices)}.",
+                    Text(
+                        "There is no {field} {short}; choose one of {join}.",
+                        field=field,
+                        short=short(getattr(self, field)),
+                        join=", ".join(choices),
+                    ),
                     field=field,
                 )
         for field in ("tied", "residual", "causal"):
             if not isinstance(getattr(self, field), bool):
-                raise SpecError(f"'{field}' must be true or false.", field=field)
+                raise SpecError(Text("'{field}' must be true or false.", field=field), field=field)
         if not isinstance(self.name, str) or len(self.name) > 100:
-            raise SpecError("The model's 'name' must be text of at most 100 characters.")
+            raise SpecError(Text("The model's 'name' must be text of at most 100 characters."))
         if not (is_int(self.vocab) and 0 <= self.vocab <= 1 << 20):
-            raise SpecError(f"The vocabulary is {short(self.vocab)}: a number of tokens.")
+            raise SpecError(
+                Text("The vocabulary is {short}: a number of tokens.", short=short(self.vocab))
+            )
         vocab = vocab or self.vocab or None
         if vocab is not None and self.parameters(vocab) > MAX_PARAMETERS:
             raise SpecError(
-                f"This model has {self.parameters(vocab):,} parameters with a vocabulary of "
-                f"{vocab:,}, more than the {MAX_PARAMETERS:,} this playground trains: use fewer "
-                "layers, a smaller width, or a smaller vocabulary.",
+                Text(
+                    "This model has {parameters:,} parameters with a vocabulary of "
+                    "{vocab:,}, more than the {MAX_PARAMETERS:,} this playground trains: use "
+                    "fewer layers, a smaller width, or a smaller vocabulary.",
+                    parameters=self.parameters(vocab),
+                    vocab=vocab,
+                    MAX_PARAMETERS=MAX_PARAMETERS,
+                ),
                 field="width",
             )
         return self
@@ -125,7 +152,9 @@ class GPTSpec(JsonRecord):
     @classmethod
     def from_dict(cls, data: Any) -> GPTSpec:
         if not isinstance(data, dict):
-            raise SpecError(f"A model spec must be a JSON object, not {short(data)}.")
+            raise SpecError(
+                Text("A model spec must be a JSON object, not {short}.", short=short(data))
+            )
         fields = {f.name: f for f in dataclasses.fields(cls)}
         no_unknown_keys(data, set(fields), "the model spec")
         values = {}
@@ -134,7 +163,15 @@ class GPTSpec(JsonRecord):
             if want is float and is_int(value):
                 value = float(value)
             if type(value) is not want:
-                raise SpecError(f"'{key}' must be {_WORDS[want]}, not {short(value)}.", field=key)
+                raise SpecError(
+                    Text(
+                        "'{key}' must be {WORDS}, not {short}.",
+                        key=key,
+                        WORDS=_WORDS[want],
+                        short=short(value),
+                    ),
+                    field=key,
+                )
             values[key] = value
         return cls(**values).validate()
 

@@ -16,7 +16,7 @@ from torch import nn
 
 from playground import ASSETS
 from playground.engine.cost import training_flops
-from playground.engine.i18n import N_, _
+from playground.engine.i18n import N_, Text, _
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
@@ -109,7 +109,13 @@ class LanguageTask(Task):
         try:
             raw = args.text.read_bytes()
         except OSError as e:
-            raise SpecError(f"The text {args.text} cannot be read ({e.strerror or e}).") from None
+            raise SpecError(
+                Text(
+                    "The text {text} cannot be read ({value}).",
+                    text=args.text,
+                    value=e.strerror or e,
+                )
+            ) from None
         own = corpora.own_text(raw, args.text.name)
         return dataclasses.replace(config, corpus=corpora.OWN), own
 
@@ -156,14 +162,19 @@ class LanguageTask(Task):
         if source != spec.objective:
             what = {"next": "predict the next token", "masked": "fill in hidden tokens"}
             raise SpecError(
-                f"The model it starts from learned to {what.get(source, source)}; this one is "
-                f"to {what.get(spec.objective, spec.objective)}: start it from a model with the "
-                "same objective."
+                Text(
+                    "The model it starts from learned to {get}; this one is to {get2}: start "
+                    "it from a model with the same objective.",
+                    get=what.get(source, source),
+                    get2=what.get(spec.objective, spec.objective),
+                )
             )
         try:
             tokenizer = Tokenizer.from_json((folder / TOKENIZER).read_bytes())
         except OSError:
-            raise SpecError(f"{folder.name} has no tokenizer.json: it cannot be a start.") from None
+            raise SpecError(
+                Text("{name} has no tokenizer.json: it cannot be a start.", name=folder.name)
+            ) from None
         return data.Given(data.given(extra).text, tokenizer)
 
     def warm_up_data(self, data_, batches: int, config):

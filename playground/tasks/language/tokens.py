@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import decoders, models, pre_tokenizers, trainers
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 
 MASK = "[MASK]"  # the token a masked model (BERT) sees where a token is hidden
@@ -80,7 +80,7 @@ class Tokenizer:
     def from_json(raw: str | bytes) -> Tokenizer:
         """A tokenizer saved by to_json; SpecError if it is not one."""
         if len(raw) > MAX_FILE:
-            raise SpecError("tokenizer.json is larger than 8 MB: not one we wrote.")
+            raise SpecError(Text("tokenizer.json is larger than 8 MB: not one we wrote."))
         try:
             data = json.loads(raw)
             if data.get("kind") == "char":
@@ -88,8 +88,10 @@ class Tokenizer:
             if data.get("kind") == "bpe":
                 return BPETokenizer(HFTokenizer.from_str(data["tokenizer"]))
         except (ValueError, KeyError, TypeError, AttributeError, Exception) as e:
-            raise SpecError(f"tokenizer.json cannot be read ({type(e).__name__}).") from None
-        raise SpecError("tokenizer.json names no kind of tokenizer this playground has.")
+            raise SpecError(
+                Text("tokenizer.json cannot be read ({name__}).", name__=type(e).__name__)
+            ) from None
+        raise SpecError(Text("tokenizer.json names no kind of tokenizer this playground has."))
 
 
 class CharTokenizer(Tokenizer):
@@ -97,7 +99,7 @@ class CharTokenizer(Tokenizer):
 
     def __init__(self, vocab: tuple[str, ...]):
         if not all(isinstance(c, str) and (len(c) == 1 or c == MASK) for c in vocab):
-            raise SpecError("A character tokenizer's vocabulary must be single characters.")
+            raise SpecError(Text("A character tokenizer's vocabulary must be single characters."))
         self.vocab = tuple(vocab)
         self._ids = {c: i for i, c in enumerate(self.vocab)}
 
@@ -109,8 +111,13 @@ class CharTokenizer(Tokenizer):
         missing = self.unknown(text)
         if missing:
             raise SpecError(
-                f"The text has {len(missing)} character(s) this model has never seen "
-                f"({_shown(missing)}): its vocabulary is the corpus's {self.size:,} characters."
+                Text(
+                    "The text has {count} character(s) this model has never seen ({shown}): "
+                    "its vocabulary is the corpus's {size:,} characters.",
+                    count=len(missing),
+                    shown=_shown(missing),
+                    size=self.size,
+                )
             )
         return [self._ids[c] for c in text]
 

@@ -120,7 +120,7 @@ def loss_functions() -> None:
     )
     st.latex(losses.FORMULAS[name])
     labels = {"cce": [1]}.get(name, [0, 1])
-    curves = {f"true label y = {y}": losses.loss_curve(name, y) for y in labels}
+    curves = {_("true label y = {y}").format(y=y): losses.loss_curve(name, y) for y in labels}
     st.plotly_chart(plots.loss_figure(curves, losses.LOSSES[name]), key="concepts-loss-chart")
     if name == "mse":
         st.caption(
@@ -237,12 +237,12 @@ def backpropagation() -> None:
     for name, labels in names.items():
         for label, h, a in zip(labels, _flat(g[name]), _flat(auto[name]), strict=True):
             agree &= math.isclose(h, a, rel_tol=1e-9, abs_tol=1e-12)
-            rows.append({"gradient of L by": label, "by hand": h, "autograd": a})
+            rows.append({_("gradient of L by"): label, _("by hand"): h, "autograd": a})
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
         column_config={k: st.column_config.NumberColumn(format="%.8f")
-                       for k in ("by hand", "autograd")},
+                       for k in (_("by hand"), "autograd")},
         key="bp-check",
     )  # fmt: skip
     if agree:
@@ -309,7 +309,7 @@ def regularisation_lab() -> None:
     bn = regularisation.batch_norm(mean, std, batches_seen=seen)
     st.plotly_chart(
         plots.histogram_figure(
-            {"input": bn.inputs, "train mode": bn.train, "eval mode": bn.eval},
+            {_("input"): bn.inputs, _("train mode"): bn.train, _("eval mode"): bn.eval},
             N_("One feature over a batch of 64 through nn.BatchNorm1d"),
         ),
         key="reg-bn",

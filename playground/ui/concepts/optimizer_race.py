@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from playground.concepts import optimizers, plots
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.tasks.image.catalog import OPTIMIZERS
 from playground.ui.chart_clicks import new_click
 
@@ -110,15 +110,15 @@ def _adam_state(path: optimizers.Path) -> None:
         r"{1 - \beta_2^t},\quad \Delta = \alpha \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}"
     )
     rows = [
-        ("gradient g_t", s.grad),
-        ("m_t (mean of gradients)", s.m),
-        ("v_t (mean of squared gradients)", s.v),
-        ("m̂_t (bias-corrected)", s.m_hat),
-        ("v̂_t (bias-corrected)", s.v_hat),
-        ("step Δ (subtracted)", s.step),
+        (N_("gradient g_t"), s.grad),
+        (N_("m_t (mean of gradients)"), s.m),
+        (N_("v_t (mean of squared gradients)"), s.v),
+        (N_("m̂_t (bias-corrected)"), s.m_hat),
+        (N_("v̂_t (bias-corrected)"), s.v_hat),
+        (N_("step Δ (subtracted)"), s.step),
     ]
     st.dataframe(
-        pd.DataFrame([{"quantity": n, "x": v[0], "y": v[1]} for n, v in rows]),
+        pd.DataFrame([{_("quantity"): _(n), "x": v[0], "y": v[1]} for n, v in rows]),
         hide_index=True,
         key="concepts-adam-table",
     )

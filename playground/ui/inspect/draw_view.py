@@ -87,8 +87,8 @@ def what_the_model_sees(prepared: Prepared) -> None:
     cols = st.columns(4)
     for col, (title, image) in zip(
         cols,
-        [("Your ink", prepared.ink), ("Cropped", prepared.cropped),
-         ("Scaled", prepared.scaled), ("28x28 input", prepared.image)],
+        [(_("Your ink"), prepared.ink), (_("Cropped"), prepared.cropped),
+         (_("Scaled"), prepared.scaled), (_("28x28 input"), prepared.image)],
         strict=True,
     ):  # fmt: skip
         col.image(enlarged(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})",

@@ -144,8 +144,12 @@ def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
         image = np.kron(data.test_x[i, 0].numpy(), np.ones((3, 3), np.uint8))
         cols[n % 6].image(
             image,
-            caption=f"#{i}: true {classes[int(data.test_y[i])]}, says {classes[label]} "
-            f"({float(p[label]):.0%})",
+            caption=_("#{i}: true {classes}, says {classes2} ({p:.0%})").format(
+                i=i,
+                classes=classes[int(data.test_y[i])],
+                classes2=classes[label],
+                p=float(p[label]),
+            ),
         )
 
 
@@ -182,18 +186,34 @@ def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: C
         col.metric(_("Accuracy: {label}").format(label=plain(choice.label)), f"{accuracy:.2%}")
     st.dataframe(
         [
-            {"images": "both right", "count": len(split.both_right)},
-            {"images": f"only {first.label} right", "count": len(split.only_first)},
-            {"images": f"only {second.label} right", "count": len(split.only_second)},
-            {"images": "both wrong", "count": len(split.both_wrong)},
+            {_("images"): _("both right"), _("count"): len(split.both_right)},
+            {
+                _("images"): _("only {label} right").format(label=first.label),
+                _("count"): len(split.only_first),
+            },
+            {
+                _("images"): _("only {label} right").format(label=second.label),
+                _("count"): len(split.only_second),
+            },
+            {_("images"): _("both wrong"), _("count"): len(split.both_wrong)},
         ],
         hide_index=True,
-        column_config={"count": st.column_config.NumberColumn(help=f"of {n:,} test images")},
+        column_config={
+            _("count"): st.column_config.NumberColumn(help=_("of {n:,} test images").format(n=n))
+        },
         key="eval-agreement",
     )
     for title, only, wrong in (
-        (f"Only {plain(first.label)} gets these right", split.only_first, other),
-        (f"Only {plain(second.label)} gets these right", split.only_second, probs),
+        (
+            _("Only {label} gets these right").format(label=plain(first.label)),
+            split.only_first,
+            other,
+        ),
+        (
+            _("Only {label} gets these right").format(label=plain(second.label)),
+            split.only_second,
+            probs,
+        ),
     ):
         st.markdown(
             _("**{title}** ({count}; as the other model answers them)").format(

@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 
 from playground.engine import history
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.explain import feature_vis, figures, inside
 from playground.tasks.image import evaluation, models
 from playground.tasks.image.data import Dataset, normalise
@@ -34,22 +34,29 @@ def _made() -> tuple[dict, threading.Lock]:
 def looks_for(choice: Choice, data: Dataset) -> None:
     model, spec = choice.model, choice.spec
     convs = inside.conv_layers(model)
-    kinds = (["A conv channel"] if convs else []) + ["An output class"]
+    kinds = ([N_("A conv channel")] if convs else []) + [N_("An output class")]
     cols = st.columns(3)
-    kind = cols[0].radio(_("What"), kinds, key="inspect-looks-kind")
+    kind = cols[0].radio(_("What"), kinds, format_func=_, key="inspect-looks-kind")
     if kind == "An output class":
         classes = choice.dataset.classes
         index = cols[1].selectbox(_("Class"), range(len(classes)), format_func=lambda i: classes[i],
                                   key="inspect-looks-class")  # fmt: skip
-        target, name = feature_vis.Target(None, index), f"class {classes[index]}"
+        target, name = (
+            feature_vis.Target(None, index),
+            _("class {classes}").format(classes=classes[index]),
+        )
     else:
         layer = cols[1].selectbox(
-            _("Conv layer"), convs, format_func=lambda i: f"Layer {i + 1}: {spec.layers[i].label}",
-            key="inspect-looks-layer",
+            _("Conv layer"), convs, key="inspect-looks-layer",
+            format_func=lambda i: _("Layer {value}: {label}").format(value=i + 1,
+                                                                    label=spec.layers[i].label),
         )  # fmt: skip
         channels = inside.filters(model, layer).shape[0]
         index = int(cols[2].number_input(_("Channel"), 1, channels, 1, key="inspect-looks-ch")) - 1
-        target, name = feature_vis.Target(layer, index), f"layer {layer + 1}, channel {index + 1}"
+        target, name = (
+            feature_vis.Target(layer, index),
+            _("layer {value}, channel {value2}").format(value=layer + 1, value2=index + 1),
+        )
     key = (choice.version, target.layer, target.index)
     store, lock = _made()
     with lock:
@@ -66,7 +73,7 @@ def looks_for(choice: Choice, data: Dataset) -> None:
             _("Find what it looks for"), key="inspect-looks-go", icon=":material/search:"
         ):
             return
-        bar = st.progress(0.0, text="Optimising the input...")
+        bar = st.progress(0.0, text=_("Optimising the input..."))
         info = choice.dataset
         low, high = (0 - info.mean) / info.std, (1 - info.mean) / info.std
         made = feature_vis.maximise(model, target, tuple(spec.input_shape), low, high,
@@ -87,12 +94,15 @@ def _show(choice, data, name, made, top, values) -> None:
     info = choice.dataset
     pixels = (made.image[0] * info.std + info.mean).clamp(0, 1).numpy()
     cols = st.columns([1, 3])
-    cols[0].image(enlarged(pixels), caption=f"Made to excite {name}", width=140)
+    cols[0].image(enlarged(pixels), caption=_("Made to excite {name}").format(name=name), width=140)
     cols[0].caption(_("Its activation: {activation:.3g}").format(activation=made.activation))
     images = data.test_x[top][:, 0].float() / 255
-    title = f"The {len(top)} test images (of the first {TOP_FROM:,}) that excite it most"
+    title = _("The {count} test images (of the first {TOP_FROM:,}) that excite it most").format(
+        count=len(top), TOP_FROM=TOP_FROM
+    )
     cols[1].plotly_chart(figures.maps_figure(images, title), key="inspect-looks-top")
-    cols[1].caption("Their activations: " + ", ".join(f"{v:.3g}" for v in values.tolist()))
+    cols[1].caption(_("Their activations: {values}").format(
+        values=", ".join(f"{v:.3g}" for v in values.tolist())))  # fmt: skip
 
 
 # --- training replayed ------------------------------------------------------------------------
@@ -133,7 +143,7 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
         )
         return
     labels = [s.label for s in found]
-    at = st.select_slider("Moment of training", range(len(found)), value=len(found) - 1,
+    at = st.select_slider(_("Moment of training"), range(len(found)), value=len(found) - 1,
                           format_func=lambda i: labels[i], key="inspect-replay")  # fmt: skip
     moment = found[at]
     model = _model_at(f"{choice.value}:{choice.version}:{moment.step}:{moment.label}",
@@ -150,9 +160,9 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
     convs = inside.conv_layers(model)
     if convs:
         kernels = inside.filters(model, convs[0])[:, 0]
-        title = f"First conv layer's kernels at {moment.label}"
+        title = _("First conv layer's kernels at {label}").format(label=moment.label)
         st.plotly_chart(figures.maps_figure(kernels[:32], title), key="inspect-replay-kernels")
-        title = f"Its feature maps for {source.title}"
+        title = _("Its feature maps for {title}").format(title=source.title)
         st.plotly_chart(
             figures.maps_figure(maps[convs[0]][0][:32], title), key="inspect-replay-maps"
         )
@@ -161,5 +171,5 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
         side = int(first.in_features**0.5)
         if side * side == first.in_features:
             weights = first.weight.detach()[:32].reshape(-1, side, side)
-            title = f"What the first layer's units look at, at {moment.label}"
+            title = _("What the first layer's units look at, at {label}").format(label=moment.label)
             st.plotly_chart(figures.maps_figure(weights, title), key="inspect-replay-kernels")

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.explain import attributions, figures, inside
 from playground.explain.drawing import ImageError, prepare, read_image
 from playground.tasks.image import evaluation
@@ -24,11 +24,11 @@ from playground.ui.model_picker import Choice
 from playground.ui.text import plain
 
 SOURCES = [
-    "A test image by number",
-    "A random test image",
-    "A mistake",
-    "My drawing on Draw",
-    "An image file",
+    N_("A test image by number"),
+    N_("A random test image"),
+    N_("A mistake"),
+    N_("My drawing on Draw"),
+    N_("An image file"),
 ]
 MAX_CHANNELS = 32  # feature maps drawn per layer
 STATS_IMAGES = 256  # test images the layer statistics are computed over
@@ -49,7 +49,7 @@ class Input:
 
 def choose(choice: Choice, data: Dataset) -> Input | None:
     """The input picker; None (with a message shown) when the chosen source has no input yet."""
-    how = st.radio(_("Input"), SOURCES, horizontal=True, key="inspect-how")
+    how = st.radio(_("Input"), SOURCES, horizontal=True, format_func=_, key="inspect-how")
     if how == "A test image by number":
         index = st.number_input(_("Test image"), 0, len(data.test_y) - 1, 0, key="inspect-index")
         return _test_image(data, int(index))
@@ -69,7 +69,7 @@ def choose(choice: Choice, data: Dataset) -> Input | None:
             st.info(_("Nothing drawn yet: draw a digit on Draw, then come back."))
             st.page_link("app_pages/draw.py", label=_("Draw a digit"), icon=":material/draw:")
             return None
-        return _drawn(image, "Your drawing")
+        return _drawn(image, _("Your drawing"))
     upload = st.file_uploader(
         _("Image file (PNG or JPEG)"), type=["png", "jpg", "jpeg"], key="inspect-upload"
     )
@@ -93,7 +93,12 @@ def choose(choice: Choice, data: Dataset) -> Input | None:
 
 def _test_image(data: Dataset, index: int) -> Input:
     pixels = data.test_x[index : index + 1].float() / 255
-    return Input(pixels[0, 0].numpy(), pixels, int(data.test_y[index]), f"Test image #{index}")
+    return Input(
+        pixels[0, 0].numpy(),
+        pixels,
+        int(data.test_y[index]),
+        _("Test image #{index}").format(index=index),
+    )
 
 
 def _drawn(image: np.ndarray, title: str) -> Input:
@@ -133,12 +138,13 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
         picked = int(indices[torch.randint(len(indices), ())]) if len(indices) else None
         st.session_state["inspect-pick"], st.session_state["inspect-wanted"] = picked, wanted
     if picked is None:
-        what = "mistakes" if mistake else "test images"
-        st.info(
-            _("No {what}{value} in the test set.").format(
-                what=what, value="" if of is None else " of class " + classes[of]
-            )
-        )
+        if of is None:
+            st.info(_("No mistakes in the test set.") if mistake else
+                    _("No test images in the test set."))  # fmt: skip
+        else:
+            found = (_("No mistakes of class {name} in the test set.") if mistake else
+                     _("No test images of class {name} in the test set."))  # fmt: skip
+            st.info(found.format(name=classes[of]))
         picked = 0
     return _test_image(data, picked)
 
@@ -272,7 +278,7 @@ def filters(choice: Choice) -> None:
                 "over the input and lights up where the input looks like it."
             ).format(shape=kernels.shape[0])
         )
-        shown, title = kernels[:, 0], "Kernels (one per output channel)"
+        shown, title = kernels[:, 0], _("Kernels (one per output channel)")
     else:
         channel = cols[1].number_input(
             _("Output channel"), 1, kernels.shape[0], 1, key="inspect-channel"
@@ -283,7 +289,10 @@ def filters(choice: Choice) -> None:
                 "(the previous layer's maps)."
             ).format(channel=channel, shape=kernels.shape[1])
         )
-        shown, title = kernels[channel - 1], f"Kernels of output channel {channel}"
+        shown, title = (
+            kernels[channel - 1],
+            _("Kernels of output channel {channel}").format(channel=channel),
+        )
     st.plotly_chart(
         figures.maps_figure(shown[:64], title, shared_scale=True), key="inspect-filters"
     )
@@ -335,14 +344,14 @@ def _history(choice: Choice, names: list[str], stats: list[inside.LayerStats]) -
         st.plotly_chart(
             figures.statistics_history_figure(
                 steps, {names[i]: [h[2][i].dead for h in history] for i in relu},
-                "Dead ReLUs over training (share of units)",
+                N_("Dead ReLUs over training (share of units)"),
             ),
             key="inspect-dead-history",
         )  # fmt: skip
     st.plotly_chart(
         figures.statistics_history_figure(
             steps, {names[i]: [h[2][i].std for h in history] for i in range(len(names))},
-            "Spread (std) of each layer's outputs over training",
+            N_("Spread (std) of each layer's outputs over training"),
         ),
         key="inspect-std-history",
     )  # fmt: skip

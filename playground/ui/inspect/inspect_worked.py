@@ -25,8 +25,9 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
         return
     cols = st.columns(2)
     layer = cols[0].selectbox(
-        _("Conv layer"), convs, format_func=lambda i: f"Layer {i + 1}: {spec.layers[i].label}",
-        key="inspect-worked-layer",
+        _("Conv layer"), convs, key="inspect-worked-layer",
+        format_func=lambda i: _("Layer {value}: {label}").format(value=i + 1,
+                                                                label=spec.layers[i].label),
     )  # fmt: skip
     out = maps[layer][0]  # (C, h, w)
     channel = (
@@ -49,7 +50,8 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
         st.caption(_("Click a pixel of the map to see how its value was made."))
         st.plotly_chart(
             inspect_plots.clickable_map_figure(
-                out[channel], f"Layer {layer + 1}, channel {channel + 1}", (row, col)
+                out[channel], _("Layer {value}, channel {value2}").format(
+                    value=layer + 1, value2=channel + 1), (row, col)
             ),
             key=_CHART, on_select="rerun", selection_mode="points",
         )  # fmt: skip

@@ -155,17 +155,21 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
             after = st.session_state[_AFTER] = (job.id, answers)
         after = after[1]
         rows = [
-            {"right answer": classes[label], "before": classes[b], "after": classes[a]}
+            {_("right answer"): classes[label], _("before"): classes[b], _("after"): classes[a]}
             for (_image, label), b, a in zip(mine, before, after, strict=False)
         ]
         st.dataframe(rows, hide_index=True, key="teach-table")
-        fixed = sum(r["after"] == r["right answer"] for r in rows)
-        text = f"It now reads {fixed} of your {len(rows)} drawings right"
+        fixed = sum(r[_("after")] == r[_("right answer")] for r in rows)
+        text = _("It now reads {fixed} of your {count} drawings right").format(
+            fixed=fixed, count=len(rows)
+        )
         test = job.summary.get("test_accuracy")
         if test is not None:
-            text += f", and {test:.2%} of the test digits"
+            text += _(", and {test:.2%} of the test digits").format(test=test)
         if job.run_dir is not None:
-            text += f'. Pick "Run {plain(job.run_dir.name)}" under Model to draw with it'
+            text += _('. Pick "Run {name}" under Model to draw with it').format(
+                name=plain(job.run_dir.name)
+            )
         st.success(text + ".")
 
     show()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.engine.i18n import _
 from playground.tasks.image import evaluation
 from playground.tasks.image.data import DataError, Dataset, load
 from playground.tasks.image.fit import pass_batch_size
@@ -23,7 +24,7 @@ def _run(dataset: str, choice: Choice) -> tuple[Dataset, evaluation.TestScores]:
     return data, scores
 
 
-@st.cache_resource(max_entries=6, show_spinner="Running the test set through the model...")
+@st.cache_resource(max_entries=6, show_spinner=False)
 def _saved_model(version: str, dataset: str, _choice: Choice):
     return _run(dataset, _choice)
 
@@ -41,7 +42,8 @@ def results(
     computed once per model version; None, with the message shown, without the data."""
     cached = _live_model if choice.live else _saved_model
     try:
-        return cached(choice.version, dataset or choice.dataset.name, choice)
+        with st.spinner(_("Running the test set through the model...")):  # shown past 0.5 s
+            return cached(choice.version, dataset or choice.dataset.name, choice)
     except DataError as e:
         st.error(plain(e))
         return None

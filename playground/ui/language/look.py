@@ -14,7 +14,7 @@ import streamlit as st
 import torch
 
 from playground import ASSETS
-from playground.engine.i18n import _
+from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run, load_run, visible_runs
 from playground.tasks.language import corpora, data, figures, inside, sampling
@@ -47,12 +47,14 @@ def options(job) -> dict[str, str]:
     """value -> label of every language model the session may use now."""
     found = {}
     if job is not None and job.latest_weights() is not None:
-        found[LIVE] = f"Live: your job training now ({job.name})"
+        found[LIVE] = _("Live: your job training now ({name})").format(name=job.name)
     for path in shipped():
-        found[str(path)] = f"Ready: {path.name} (ships with the app)"
+        found[str(path)] = _("Ready: {name} (ships with the app)").format(name=path.name)
     for run in visible_runs(state.owner()):
         if run.task_name == "language" and run.has_weights:
-            found[str(run.path)] = f"Run {run.name}" + ("" if run.owner else " (example)")
+            found[str(run.path)] = _("Run {name}").format(name=run.name) + (
+                "" if run.owner else " (example)"
+            )
     return found
 
 
@@ -91,7 +93,7 @@ def pick(job) -> Chosen | None:
         path = Path(value)
         run, model, tokenizer = _loaded(value, (path / "weights.safetensors").stat().st_mtime)
     except (SpecError, OSError) as e:
-        st.error(plain(f"That model cannot be read: {e}"))
+        st.error(plain(_("That model cannot be read: {why}").format(why=_(str(e)))))
         return None
     start, example = _corpus(run.config)
     return Chosen(found[value], f"run:{value}", model, tokenizer, start, run, example=example)
@@ -114,7 +116,7 @@ def _colour(p: float) -> str:
 
 def generate(chosen: Chosen) -> None:
     masked = chosen.model.spec.objective == "masked"
-    default = f"To be, or {MASK} to be" if masked else ""
+    default = _("To be, or {MASK} to be").format(MASK=MASK) if masked else ""
     prompt = st.text_area(
         _("Prompt"),
         default,
@@ -242,7 +244,12 @@ def look_inside(chosen: Chosen) -> None:
     try:
         missing = chosen.tokenizer.unknown(text)
         if not text or missing:
-            raise SpecError(f"Type a text of this model's characters (not {missing[:10]!r}).")
+            raise SpecError(
+                Text(
+                    "Type a text of this model's characters (not {missing!r}).",
+                    missing=missing[:10],
+                )
+            )
         found = _look(chosen.key, text, chosen)
     except SpecError as e:
         st.warning(plain(e.message))
@@ -270,7 +277,9 @@ def attention_views(found: inside.Inside, key: str = "language") -> None:
         figures.attention_figure(
             found.attention[layer - 1, head - 1],
             found.tokens,
-            f"Layer {layer}, head {head}: {pattern}",
+            _("Layer {layer}, head {head}: {pattern}").format(
+                layer=layer, head=head, pattern=pattern
+            ),
         ),
         key=f"{key}-attention",
     )

@@ -9,7 +9,7 @@ import hashlib
 import streamlit as st
 import torch
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, Text, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import default_runs_dir
 from playground.serving.sweeps import CompareJob
@@ -98,7 +98,7 @@ def start(model, recipe, begin=None, compare: bool = False) -> None:
     if recipe.corpus == corpora.OWN:
         found = own_text()
         if found is None:
-            raise SpecError("Upload a .txt file first: the corpus is set to your own text.")
+            raise SpecError(Text("Upload a .txt file first: the corpus is set to your own text."))
         extra = found[1]
     extra = start_from.extra_for("language", begin, extra, model)
     if compare and begin is not None:
@@ -117,7 +117,8 @@ def _meta_model(spec, folder: str):
 
 def start_picker(spec):
     """The Language page's "Start from a trained model" (the ready models among the sources)."""
-    ready = {str(p): (f"Ready: {p.name} (ships with the app)", f"the ready {p.name} model")
+    ready = {str(p): (_("Ready: {name} (ships with the app)").format(name=p.name),
+                      _("the ready {name} model").format(name=p.name))
              for p in shipped()}  # fmt: skip
     page = start_from.Page("language", "language-start", ready, N_("Weights from"),
                            lambda found: set_spec(dataclasses.replace(found, vocab=0)))  # fmt: skip

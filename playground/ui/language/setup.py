@@ -51,7 +51,13 @@ def corpus_and_tokens() -> None:
                 )
             )
             return
-        st.caption(plain(f"Your text: {found[0]}, {len(found[1]):,} characters."))
+        st.caption(
+            plain(
+                _("Your text: {found}, {count:,} characters.").format(
+                    found=found[0], count=len(found[1])
+                )
+            )
+        )
     try:
         own = session.own_text()[1] if c.corpus == corpora.OWN else None
         text = data.text_and_label(c, own)[0]
@@ -99,7 +105,7 @@ def corpus_and_tokens() -> None:
         )
 
 
-@st.cache_resource(max_entries=8, show_spinner="Learning the tokens of the corpus...")
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _tokenizer_cached(corpus: str, kind: str, vocab: int, masked: bool, seed: int):
     return data.tokenizer_for(corpora.text_of(corpus, seed), kind, vocab, masked)
 
@@ -107,7 +113,8 @@ def _tokenizer_cached(corpus: str, kind: str, vocab: int, masked: bool, seed: in
 def _tokenizer(c: LanguageConfig, masked: bool, own: str | None):
     if own is not None:
         return data.tokenizer_for(own, c.tokenizer, c.vocab_size, masked)
-    return _tokenizer_cached(c.corpus, c.tokenizer, c.vocab_size, masked, c.seed)
+    with st.spinner(_("Learning the tokens of the corpus...")):  # shown past 0.5 s
+        return _tokenizer_cached(c.corpus, c.tokenizer, c.vocab_size, masked, c.seed)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -30,7 +30,11 @@ def edit(run: Trainer) -> None:
     except IndexError:
         st.session_state.pop(EDIT, None)
         return
-    label = f"Weight {name}" if what == "link" else f"Bias of {name}"
+    label = (
+        _("Weight {name}").format(name=name)
+        if what == "link"
+        else _("Bias of {name}").format(name=name)
+    )
     cols = st.columns([3, 1, 1], vertical_alignment="bottom")
     value = cols[0].number_input(label, -100.0, 100.0, float(now), 0.1, format="%.3f",
                                  key=f"playground2d-edit-{what}-{layer}-{j}-{k}")  # fmt: skip

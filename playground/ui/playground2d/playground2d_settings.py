@@ -7,7 +7,7 @@ import io
 
 import streamlit as st
 
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.playground2d import data, tf_links
 from playground.playground2d.data import CLASSIFICATION, FEATURES, REGRESSION, PointsError
 from playground.playground2d.experiment import (
@@ -63,11 +63,11 @@ def tf_link(exp: Experiment) -> None:
             except ExperimentError as e:
                 st.error(plain(e), icon=":material/error:")
                 return
-            st.session_state[_TF_NOTES] = notes or ["Everything in it maps to this page."]
+            st.session_state[_TF_NOTES] = notes or [N_("Everything in it maps to this page.")]
             replace(opened)
             st.rerun()
         for note in st.session_state.get(_TF_NOTES, []):
-            st.caption(plain(note))
+            st.caption(plain(_(note)))
 
 
 def data_settings(exp: Experiment) -> Experiment:
@@ -207,7 +207,7 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
     changes: dict = {}
     if "lr" in cols:
         changes["lr"] = cols["lr"].select_slider(
-            "Learning rate", LEARNING_RATES, _nearest(exp.lr, LEARNING_RATES), key=key("lr")
+            _("Learning rate"), LEARNING_RATES, _nearest(exp.lr, LEARNING_RATES), key=key("lr")
         )
     if "optimizer" in cols:
         changes["optimizer"] = cols["optimizer"].selectbox(
@@ -229,7 +229,7 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
             key=key("reg"),
         )  # fmt: skip
         changes["reg_rate"] = cols["rate"].select_slider(
-            "Regularisation rate", REG_RATES, _nearest(exp.reg_rate, REG_RATES), key=key("rate")
+            _("Regularisation rate"), REG_RATES, _nearest(exp.reg_rate, REG_RATES), key=key("rate")
         )
     if "batch" in cols:
         changes["batch_size"] = cols["batch"].slider(

@@ -56,10 +56,9 @@ def experiment() -> Experiment:
 def link_warning() -> None:
     """Says why the link's settings could not be used, once."""
     if _LINK_ERROR in st.session_state:
-        st.warning(
-            plain(st.session_state.pop(_LINK_ERROR) + " The default experiment is shown instead."),
-            icon=":material/link_off:",
-        )
+        why = _(st.session_state.pop(_LINK_ERROR))
+        st.warning(plain(_("{why} The default experiment is shown instead.").format(why=why)),
+                   icon=":material/link_off:")  # fmt: skip
 
 
 def cannot_run(error: ExperimentError) -> None:
@@ -209,7 +208,11 @@ def _focus(snap, exp: Experiment, kind: str):
         _unfocus()
         return None
     last = column == len(columns) - 1
-    return columns[column][j], f"What {label} outputs", None if last else (-1.0, 1.0)
+    return (
+        columns[column][j],
+        _("What {label} outputs").format(label=label),
+        None if last else (-1.0, 1.0),
+    )
 
 
 def _unfocus() -> None:
@@ -238,7 +241,10 @@ def click_to_add(pts: Points) -> float | None:
     """What a click on the plot adds: nothing, or a point with this label."""
     kind = pts.kind
     if kind == CLASSIFICATION:
-        options = ["nothing"] + [f"class {k} ({_COLOUR_NAMES[k]})" for k in range(pts.classes)]
+        options = ["nothing"] + [
+            _("class {k} ({COLOUR_NAMES})").format(k=k, COLOUR_NAMES=_COLOUR_NAMES[k])
+            for k in range(pts.classes)
+        ]
         choice = st.radio(_("A click on the plot adds"), options, horizontal=True,
                           key="playground2d-click")  # fmt: skip
         return None if choice == "nothing" else float(options.index(choice) - 1)
@@ -272,19 +278,20 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
     cols[0].metric(_("Epoch"), f"{snap.epoch:,}")
     cols[1].metric(_("Train loss"), f"{snap.train_loss[-1]:.4f}")
     cols[2].metric(_("Test loss"), f"{snap.test_loss[-1]:.4f}")
-    what = "accuracy" if pts.kind == CLASSIFICATION else "R²"
+    what = _("accuracy") if pts.kind == CLASSIFICATION else "R²"
     cols[3].metric(
-        _(
-"Test {what}"
-).format(what=what), _score(snap.test_score[-1], pts.kind),
-        f"train {_score(snap.train_score[-1], pts.kind)}", delta_color="off", delta_arrow="off",
+        _("Test {what}").format(what=what), _score(snap.test_score[-1], pts.kind),
+        _("train {score}").format(score=_score(snap.train_score[-1], pts.kind)),
+        delta_color="off", delta_arrow="off",
         help=_("Share of points on the right side of 0.5") if pts.kind == CLASSIFICATION else
         _("1 - (squared error) / (spread of the targets): 1 is perfect, 0 no better than the "
           "mean"),
     )  # fmt: skip
     cols[4].metric(
         _("Training speed"),
-        f"{snap.epochs_per_second:.0f} per second" if snap.playing else "-",
+        _("{epochs_per_second:.0f} per second").format(epochs_per_second=snap.epochs_per_second)
+        if snap.playing
+        else "-",
         help=_("Epochs trained per second"),
     )
     if snap.message:

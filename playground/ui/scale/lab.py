@@ -136,8 +136,10 @@ def _yours(sweep: scaling.Sweep, points: list[dict]) -> str:
     smallest, largest = points[0]["parameters"] or 0, points[-1]["parameters"] or 0
     samples = np.mean([p["samples"] or 0 for p in points])
     per = samples / max(1, np.sqrt(smallest * largest))
-    return (f"{smallest:,} to {largest:,} parameters, {sweep.amount:g} {sweep.budget} each, "
-            f"about {per:.3g} samples a parameter")  # fmt: skip
+    return _("{smallest:,} to {largest:,} parameters, {amount:g} {budget} each, about "
+             "{per:.3g} samples a parameter").format(smallest=smallest, largest=largest,
+                                                     amount=sweep.amount, budget=_(sweep.budget),
+                                                     per=per)  # fmt: skip
 
 
 def _predict(fit: scaling.Fit, points: list[dict]) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 import torch
 
 from playground.engine.cost import flops_text
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.serving.sweeps import BUDGETS, HOWS, Plan, SweepJob, members
@@ -19,7 +19,7 @@ from playground.ui import state, visibility
 from playground.ui.text import plain
 from playground.ui.train import live
 
-TASKS = {"image": "Images (MNIST)", "language": "Language (GPT)"}
+TASKS = {"image": N_("Images (MNIST)"), "language": N_("Language (GPT)")}
 TASK_KEY = "scale-task"  # the task a "Scale it" link chose
 DEFAULTS = {  # task -> (preset, the data it trains on, budget in steps): about 2-5 min here
     "image": ("seed-cnn", {"dataset": "mnist-sample", "batch_size": 64}, 150),
@@ -40,7 +40,7 @@ def sweep_form() -> None:
     """What to sweep, and the button that queues it."""
     cols = st.columns(3)
     task_name = cols[0].radio(
-        _("Task"), list(TASKS), format_func=TASKS.get, key=TASK_KEY, horizontal=True
+        _("Task"), list(TASKS), format_func=lambda k: _(TASKS[k]), key=TASK_KEY, horizontal=True
     )
     task = named(task_name)
     preset_name, recipe, steps = DEFAULTS[task_name]

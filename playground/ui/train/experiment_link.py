@@ -43,7 +43,11 @@ def warning() -> None:
     """Why the link this session was opened with could not be used, once."""
     if message := st.session_state.pop(_ERROR, None):
         st.warning(
-            plain(f"{message} The default model and settings are shown instead."),
+            plain(
+                _("{message} The default model and settings are shown instead.").format(
+                    message=message
+                )
+            ),
             icon=":material/link_off:",
         )
 

@@ -106,7 +106,9 @@ def load_preset(key: str) -> None:
     state.set_config(dataclasses.replace(state.config(), **{**defaults, **recipe}))
     if recipe:
         words = ", ".join(f"{k} = {v}" for k, v in recipe.items())
-        st.session_state[NOTES] = [f"Training settings follow the preset's recipe: {words}."]
+        st.session_state[NOTES] = [
+            _("Training settings follow the preset's recipe: {words}.").format(words=words)
+        ]
 
 
 def problem() -> SpecError | None:
@@ -319,8 +321,10 @@ def summary_table_and_diagram(frozen: set[int] = frozenset()) -> None:
                 format="compact", help="multiply-accumulates per image"
             ),
             "memory": st.column_config.TextColumn(
-                help=f"What each layer keeps for the backward pass with a batch of "
-                f"{config.batch_size}; the total is one whole training step (see below)."
+                help=_(
+                    "What each layer keeps for the backward pass with a batch of "
+                    "{batch_size}; the total is one whole training step (see below)."
+                ).format(batch_size=config.batch_size)
             ),
         },
         key=f"summary-{state.version('build')}-{len(rows)}",

@@ -138,6 +138,8 @@ def import_box() -> str | None:
         return e.message
     except Exception:
         logger.exception("importing bundle %r failed", upload.name)
-        return f"{upload.name} could not be read as a run bundle. Nothing was imported."
+        return _("{name} could not be read as a run bundle. Nothing was imported.").format(
+            name=upload.name
+        )
     state.bump("runs")
-    return f"Imported {upload.name} as your run {run.name}."
+    return _("Imported {name} as your run {name2}.").format(name=upload.name, name2=run.name)

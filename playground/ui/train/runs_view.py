@@ -42,15 +42,16 @@ def use(run: Run) -> None:
     state.set_config(run.config)
     if not run.has_weights:
         st.session_state.pop(_MODEL_RUN, None)
-        st.session_state[_NOTE] = (
-            f"{run.name} has no saved weights (it ended before any were saved): its layers and "
-            "settings are now the current ones; train it to get a model that answers."
-        )
+        st.session_state[_NOTE] = _(
+            "{name} has no saved weights (it ended before any were saved): its "
+            "layers and settings are now the current ones; train it to get a model "
+            "that answers."
+        ).format(name=run.name)
         return
     st.session_state[_MODEL_RUN] = str(run.path)
-    st.session_state[_NOTE] = (
-        f"{run.name} is now the current model (its layers on Build, its settings here)."
-    )
+    st.session_state[_NOTE] = _(
+        "{name} is now the current model (its layers on Build, its settings here)."
+    ).format(name=run.name)
 
 
 def _delete(run: Run | DamagedRun) -> None:
@@ -61,7 +62,7 @@ def _delete(run: Run | DamagedRun) -> None:
         return
     if model_run() == str(run.path):
         del st.session_state[_MODEL_RUN]
-    st.session_state[_NOTE] = f"Deleted run {run.name}."
+    st.session_state[_NOTE] = _("Deleted run {name}.").format(name=run.name)
     state.bump("runs")  # a new table: the old selection pointed at rows that moved
 
 
@@ -113,7 +114,8 @@ def runs_table() -> None:
             "test accuracy": st.column_config.NumberColumn(format="percent"),
             "FLOPs": st.column_config.NumberColumn(format="%.3g", help="Counted, training only."),
             "energy (Wh)": st.column_config.NumberColumn(
-                format="%.3g", help=f"An estimate: {state.assumptions().text()}."
+                format="%.3g",
+                help=_("An estimate: {text}.").format(text=state.assumptions().text()),
             ),
             "CO2 (g)": st.column_config.NumberColumn(format="%.3g", help="An estimate."),
         },
@@ -149,7 +151,9 @@ def _disk_note(mine: list[Run]) -> None:
     if quota is None:
         return
     used = sum(folder_size(r.path) for r in mine)
-    text = f"Your runs take {size_text(used)} of the {size_text(quota)} you may keep here."
+    text = _("Your runs take {used} of the {quota} you may keep here.").format(
+        used=size_text(used), quota=size_text(quota)
+    )
     if used >= quota:
         st.warning(text + " Delete some to train again.", icon=":material/storage:")
     elif used:
@@ -166,7 +170,7 @@ def _compare(runs: list[Run]) -> None:
     differ = set(differences(runs))
     if len(runs) > 1:
         st.caption(
-            f"Settings that differ are highlighted ({len(differ)}): "
+            _("Settings that differ are highlighted ({count}): ").format(count=len(differ))
             + (", ".join(sorted(differ)) or "none")
         )
     st.dataframe(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.engine.i18n import _
+from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.specs import ModelSpec
@@ -35,7 +35,7 @@ def import_export() -> None:
             imported = read_spec(upload.getvalue())
         except SpecError as e:
             done = (upload.file_id, _("{name} was not imported: {why}").format(
-                name=upload.name, why=e))  # fmt: skip
+                name=upload.name, why=_(str(e))))  # fmt: skip
         else:
             state.set_spec(imported)
             st.session_state[NOTES] = [_("Imported {model} from {file}.").format(
@@ -51,22 +51,35 @@ def read_spec(data: bytes) -> ModelSpec:
     """A spec from an uploaded file; it may have wrong values (shown in the editor), but every
     layer kind and activation must be one the editor knows."""
     if len(data) > 1_000_000:
-        raise SpecError("The file is larger than 1 MB; a model spec is a few KB of JSON.")
+        raise SpecError(Text("The file is larger than 1 MB; a model spec is a few KB of JSON."))
     spec = ModelSpec.from_json(data)
     for i, layer in enumerate(spec.layers):
         if layer.kind not in catalog.LAYERS:
             raise SpecError(
-                f"Layer {i + 1} has the kind {layer.kind!r}, which the playground does not "
-                f"have; use one of {', '.join(catalog.LAYERS)}."
+                Text(
+                    "Layer {value} has the kind {kind!r}, which the playground does not "
+                    "have; use one of {join}.",
+                    value=i + 1,
+                    kind=layer.kind,
+                    join=", ".join(catalog.LAYERS),
+                )
             )
         if layer.activation not in catalog.ACTIVATIONS:
             raise SpecError(
-                f"Layer {i + 1} has the activation {layer.activation!r}, which the playground "
-                f"does not have; use one of {', '.join(catalog.ACTIVATIONS)}."
+                Text(
+                    "Layer {value} has the activation {activation!r}, which the playground "
+                    "does not have; use one of {join}.",
+                    value=i + 1,
+                    activation=layer.activation,
+                    join=", ".join(catalog.ACTIVATIONS),
+                )
             )
     if tuple(spec.input_shape) != (1, 28, 28):
         raise SpecError(
-            f"The spec is for inputs of shape {list(spec.input_shape)}; the Build page makes "
-            "models for 28x28 grey images ([1, 28, 28])."
+            Text(
+                "The spec is for inputs of shape {input_shape}; the Build page makes "
+                "models for 28x28 grey images ([1, 28, 28]).",
+                input_shape=list(spec.input_shape),
+            )
         )
     return spec

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.engine.i18n import _
+from playground.engine.i18n import Text, _
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
 from playground.engine.task import Number
@@ -88,19 +88,21 @@ def _use(token: str) -> None:
         if job is not None:
             latest = job.latest_weights()
             if latest is None or job.run_dir is None:
-                raise SpecError("The job has no weights yet: try again after its first steps.")
+                raise SpecError(
+                    Text("The job has no weights yet: try again after its first steps.")
+                )
             copy = quota.copy_run(runs.load_run(job.run_dir), owner, weights=latest[1],
                                  limits=state.manager().settings)  # fmt: skip
         else:
             run = runs.find_shared(token)
             if run is None:
-                raise SpecError("The shared run is gone.")
+                raise SpecError(Text("The shared run is gone."))
             copy = quota.copy_run(run, owner, limits=state.manager().settings)
     except (SpecError, NotAllowed, OSError) as e:
-        st.session_state[_NOTE] = f"The model was not copied: {e}"
+        st.session_state[_NOTE] = Text("The model was not copied: {why}", why=e)
         return
     runs_view.use(copy)
-    st.session_state[_NOTE] = (
-        f"Copied into your runs as {copy.name}: it is now your current model (see Build, Draw, "
-        "Inspect and Evaluate)."
-    )
+    st.session_state[_NOTE] = _(
+        "Copied into your runs as {name}: it is now your current model (see "
+        "Build, Draw, Inspect and Evaluate)."
+    ).format(name=copy.name)

@@ -16,6 +16,7 @@ import math
 import zlib
 from dataclasses import dataclass
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.recipe import BY_NAME, SETTINGS, TrainConfig
@@ -71,8 +72,11 @@ def from_query(query: dict[str, str]) -> Experiment:
     unknown = sorted(k for k in query if k not in BY_NAME and k not in (MODEL, LAYERS, *OTHER))
     if unknown:
         raise LinkError(
-            f"The link has {_list(unknown)}, which the playground does not know: it may have "
-            "been cut short or edited."
+            Text(
+                "The link has {list}, which the playground does not know: it may have "
+                "been cut short or edited.",
+                list=_list(unknown),
+            )
         )
     spec = _spec(query)
     config = _config(query)
@@ -81,32 +85,34 @@ def from_query(query: dict[str, str]) -> Experiment:
 
 def _spec(query: dict[str, str]) -> ModelSpec | None:
     if MODEL in query and LAYERS in query:
-        raise LinkError("The link names both a preset model and layers: keep one of them.")
+        raise LinkError(Text("The link names both a preset model and layers: keep one of them."))
     if MODEL in query:
         try:
             return ModelSpec.from_preset(query[MODEL])
         except SpecError as e:
-            raise LinkError(f"The link's model: {e.message}") from None
+            raise LinkError(Text("The link's model: {message}", message=e.message)) from None
     if LAYERS not in query:
         return None
     text = query[LAYERS]
     if len(text) > MAX_LAYERS_PARAM:
-        raise LinkError("The link's model is far longer than any model made here.")
+        raise LinkError(Text("The link's model is far longer than any model made here."))
     try:
         packed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         unpacker = zlib.decompressobj()
         raw = unpacker.decompress(packed, MAX_SPEC_JSON)
         if unpacker.unconsumed_tail:
-            raise LinkError("The link's model unpacks to far more than any model made here.")
+            raise LinkError(Text("The link's model unpacks to far more than any model made here."))
         if not unpacker.eof:
             raise zlib.error("the data ends early")
         spec = ModelSpec.from_json(raw)
         spec.validate()
     except (binascii.Error, ValueError, zlib.error) as e:
         if isinstance(e, SpecError):
-            raise LinkError(f"The link's model cannot be used: {e.message}") from None
+            raise LinkError(
+                Text("The link's model cannot be used: {message}", message=e.message)
+            ) from None
         raise LinkError(
-            "The link's model cannot be read: it was probably cut short when it was copied."
+            Text("The link's model cannot be read: it was probably cut short when it was copied.")
         ) from None
     return spec
 
@@ -122,7 +128,9 @@ def _config(query: dict[str, str]) -> TrainConfig | None:
     try:
         return TrainConfig.from_dict(values)
     except SpecError as e:
-        raise LinkError(f"The link's settings cannot be used: {e.message}") from None
+        raise LinkError(
+            Text("The link's settings cannot be used: {message}", message=e.message)
+        ) from None
 
 
 def _parse(kind: type, text: str, label: str):
@@ -141,7 +149,12 @@ def _parse(kind: type, text: str, label: str):
             return value
     except ValueError:
         raise LinkError(
-            f"The link's {label} is {text[:40]!r}, but it must be {words[kind]}."
+            Text(
+                "The link's {label} is {text!r}, but it must be {words}.",
+                label=label,
+                text=text[:40],
+                words=words[kind],
+            )
         ) from None
     return text
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, data, models
 from playground.tasks.image.specs import ModelSpec
@@ -67,8 +68,12 @@ def export(
     difference = max_difference(data_bytes, model, check)
     if not difference <= TOLERANCE:
         raise ExportError(
-            f"The ONNX file does not agree with PyTorch: its outputs differ by up to "
-            f"{difference:.2g} (allowed: {TOLERANCE:g}), so it is not offered."
+            Text(
+                "The ONNX file does not agree with PyTorch: its outputs differ by up to "
+                "{difference:.2g} (allowed: {TOLERANCE:g}), so it is not offered.",
+                difference=difference,
+                TOLERANCE=TOLERANCE,
+            )
         )
     return OnnxFile(data_bytes, difference, len(check), time.perf_counter() - started)
 

@@ -18,6 +18,7 @@ import textwrap
 
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, data, layers, models
 from playground.tasks.image.export import standalone_parts as parts
@@ -195,7 +196,9 @@ def module_code(m: nn.Module) -> str:
     simple = (nn.Flatten, nn.ReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Identity)
     if type(m) in simple:
         return f"nn.{type(m).__name__}()"
-    raise SpecError(f"A standalone script cannot write out a {type(m).__name__} layer yet.")
+    raise SpecError(
+        Text("A standalone script cannot write out a {name__} layer yet.", name__=type(m).__name__)
+    )
 
 
 def _text(s: str) -> str:
