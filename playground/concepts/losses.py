@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from playground.engine.i18n import N_
+
 LOSSES = {
-    "bce": "Binary cross-entropy",
-    "mse": "Mean squared error",
-    "cce": "Categorical cross-entropy",
+    "bce": N_("Binary cross-entropy"),
+    "mse": N_("Mean squared error"),
+    "cce": N_("Categorical cross-entropy"),
 }
 FORMULAS = {
     "bce": r"L = -\left[y \ln p + (1 - y) \ln(1 - p)\right]",

@@ -16,25 +16,25 @@ MAX_LAYERS, MAX_NEURONS = 6, 16
 MAX_SEED = 1_000_000
 # Activations offered per hidden layer (from the layer registry); "none" is shown as "linear".
 ACTIVATION_CHOICES = ("tanh", "relu", "sigmoid", "none", "leaky_relu", "elu", "gelu", "silu")
-REGULARIZATIONS = {"none": "None", "l1": "L1", "l2": "L2"}
-LOSSES = {"mse": "Mean squared error", "cross_entropy": "Cross-entropy"}
-INITS = {"xavier": "Random (Xavier)", "zero": "All zeros"}
+REGULARIZATIONS = {"none": N_("None"), "l1": "L1", "l2": "L2"}
+LOSSES = {"mse": N_("Mean squared error"), "cross_entropy": N_("Cross-entropy")}
+INITS = {"xavier": N_("Random (Xavier)"), "zero": N_("All zeros")}
 HIDEABLE = {  # what a link may hide, for a class: name -> what it is
-    "lessons": "the lessons",
-    "text": "the explanations",
-    "data": "the data settings",
-    "features": "the features",
-    "network": "the hidden layers",
-    "lr": "the learning rate",
-    "optimizer": "the optimizer",
-    "loss": "the loss",
-    "regularization": "the regularisation",
-    "batch": "the batch size and dropout",
-    "more": "initialisation and when to stop",
-    "view": "Show test points and Discretize output",
-    "points": "adding points by clicks",
-    "weights": "the weights as JSON",
-    "tf": "opening a TensorFlow Playground link",
+    "lessons": N_("the lessons"),
+    "text": N_("the explanations"),
+    "data": N_("the data settings"),
+    "features": N_("the features"),
+    "network": N_("the hidden layers"),
+    "lr": N_("the learning rate"),
+    "optimizer": N_("the optimizer"),
+    "loss": N_("the loss"),
+    "regularization": N_("the regularisation"),
+    "batch": N_("the batch size and dropout"),
+    "more": N_("initialisation and when to stop"),
+    "view": N_("Show test points and Discretize output"),
+    "points": N_("adding points by clicks"),
+    "weights": N_("the weights as JSON"),
+    "tf": N_("opening a TensorFlow Playground link"),
 }
 CUSTOM = "custom"  # the dataset name of a user's own points (a CSV, or points added by clicks)
 
@@ -72,59 +72,89 @@ class Experiment:
         """Raises ExperimentError, in the user's words, for the first thing that cannot work.
         `kind` is the problem of the points (CLASSIFICATION or REGRESSION) for CUSTOM data."""
         if self.dataset != CUSTOM and self.dataset not in DATASETS:
-            _fail(f"There is no dataset {self.dataset!r}: pick one of {', '.join(DATASETS)}.")
+            _fail(
+                Text(
+                    "There is no dataset {dataset!r}: pick one of {join}.",
+                    dataset=self.dataset,
+                    join=", ".join(DATASETS),
+                )
+            )
         if not 0 <= self.noise <= 0.5:
-            _fail("Noise goes from 0% to 50%.")
+            _fail(N_("Noise goes from 0% to 50%."))
         if not 10 <= self.points <= 2000:
-            _fail("Use between 10 and 2,000 points.")
+            _fail(N_("Use between 10 and 2,000 points."))
         if not 0.1 <= self.train_ratio <= 0.9:
-            _fail("The training share goes from 10% to 90%.")
+            _fail(N_("The training share goes from 10% to 90%."))
         if not 0 <= self.seed <= MAX_SEED:
-            _fail(f"The seed is a whole number from 0 to {MAX_SEED:,}.")
+            _fail(Text("The seed is a whole number from 0 to {MAX_SEED:,}.", MAX_SEED=MAX_SEED))
         if not self.features:
-            _fail("Switch on at least one feature: the network needs an input.")
+            _fail(N_("Switch on at least one feature: the network needs an input."))
         unknown = [f for f in self.features if f not in FEATURES]
         if unknown:
-            _fail(f"Unknown feature {unknown[0]!r}: use {', '.join(FEATURES)}.")
+            _fail(
+                Text(
+                    "Unknown feature {unknown!r}: use {join}.",
+                    unknown=unknown[0],
+                    join=", ".join(FEATURES),
+                )
+            )
         if len(self.hidden) > MAX_LAYERS:
-            _fail(f"Up to {MAX_LAYERS} hidden layers.")
+            _fail(Text("Up to {MAX_LAYERS} hidden layers.", MAX_LAYERS=MAX_LAYERS))
         if any(not 1 <= n <= MAX_NEURONS for n in self.hidden):
-            _fail(f"Each hidden layer has 1 to {MAX_NEURONS} neurons.")
+            _fail(
+                Text("Each hidden layer has 1 to {MAX_NEURONS} neurons.", MAX_NEURONS=MAX_NEURONS)
+            )
         if len(self.activations) != len(self.hidden):
-            _fail("Each hidden layer needs one activation.")
+            _fail(N_("Each hidden layer needs one activation."))
         bad = [a for a in self.activations if a not in ACTIVATION_CHOICES]
         if bad:
-            _fail(f"Unknown activation {bad[0]!r}: use {', '.join(ACTIVATION_CHOICES)}.")
+            _fail(
+                Text(
+                    "Unknown activation {bad!r}: use {join}.",
+                    bad=bad[0],
+                    join=", ".join(ACTIVATION_CHOICES),
+                )
+            )
         if self.regularization not in REGULARIZATIONS:
-            _fail("Regularisation is none, l1 or l2.")
+            _fail(N_("Regularisation is none, l1 or l2."))
         if not (0 <= self.reg_rate <= 10 and math.isfinite(self.reg_rate)):
-            _fail("The regularisation rate goes from 0 to 10.")
+            _fail(N_("The regularisation rate goes from 0 to 10."))
         if not 0 <= self.dropout <= 0.9:
-            _fail("Dropout goes from 0 to 0.9.")
+            _fail(N_("Dropout goes from 0 to 0.9."))
         if self.loss not in LOSSES:
-            _fail("The loss is mse or cross_entropy.")
+            _fail(N_("The loss is mse or cross_entropy."))
         if self.optimizer not in OPTIMIZERS:
-            _fail(f"Unknown optimizer {self.optimizer!r}: use {', '.join(OPTIMIZERS)}.")
+            _fail(
+                Text(
+                    "Unknown optimizer {optimizer!r}: use {join}.",
+                    optimizer=self.optimizer,
+                    join=", ".join(OPTIMIZERS),
+                )
+            )
         if not (0 < self.lr <= 10 and math.isfinite(self.lr)):
-            _fail("The learning rate must be above 0 and at most 10.")
+            _fail(N_("The learning rate must be above 0 and at most 10."))
         if not 1 <= self.batch_size <= 100:
-            _fail("The batch size goes from 1 to 100.")
+            _fail(N_("The batch size goes from 1 to 100."))
         odd = [h for h in self.hide if h not in HIDEABLE]
         if odd:
-            _fail(f"The link hides {odd[0]!r}, which is not a part of this page: use "
-                  f"{', '.join(HIDEABLE)}.")  # fmt: skip
+            _fail(Text("The link hides {odd!r}, which is not a part of this page: use {join}.",
+                       odd=odd[0], join=", ".join(HIDEABLE)))  # fmt: skip
         if not 0 <= self.data_seed <= MAX_SEED:
-            _fail(f"The data seed is a whole number from 0 to {MAX_SEED:,}.")
+            _fail(
+                Text("The data seed is a whole number from 0 to {MAX_SEED:,}.", MAX_SEED=MAX_SEED)
+            )
         if self.init not in INITS:
-            _fail(f"Initialisation is {' or '.join(INITS)}.")
+            _fail(Text("Initialisation is {join}.", join=" or ".join(INITS)))
         if not (0 <= self.stop_loss <= 10 and math.isfinite(self.stop_loss)):
-            _fail("The target test loss goes from 0 (none) to 10.")
+            _fail(N_("The target test loss goes from 0 (none) to 10."))
         if not 0 <= self.stop_epochs <= 100_000:
-            _fail("Stop after 0 (never) to 100,000 epochs.")
+            _fail(N_("Stop after 0 (never) to 100,000 epochs."))
         if self.loss == "cross_entropy" and self.problem(kind) == REGRESSION:
             _fail(
-                "Cross-entropy needs classes: this is a regression problem. Use mean squared "
-                "error, or pick a classification dataset."
+                N_(
+                    "Cross-entropy needs classes: this is a regression problem. Use mean squared "
+                    "error, or pick a classification dataset."
+                )
             )
 
     def problem(self, kind: str | None = None) -> str:
@@ -149,11 +179,11 @@ class Experiment:
     @classmethod
     def from_dict(cls, d: dict) -> Experiment:
         if not isinstance(d, dict):
-            _fail("An experiment is a mapping of settings to values.")
+            _fail(N_("An experiment is a mapping of settings to values."))
         names = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - set(names))
         if unknown:
-            _fail(f"Unknown setting {unknown[0]!r}.")
+            _fail(Text("Unknown setting {unknown!r}.", unknown=unknown[0]))
         values = {}
         for key, value in d.items():
             default = getattr(cls(), key)
@@ -167,7 +197,14 @@ class Experiment:
                     values[key] = type(default)(value)
             except (TypeError, ValueError):
                 what = "true or false" if isinstance(default, bool) else type(default).__name__
-                _fail(f"The setting {key} = {value!r} is not a {what}.")
+                _fail(
+                    Text(
+                        "The setting {key} = {value!r} is not a {what}.",
+                        key=key,
+                        value=value,
+                        what=what,
+                    )
+                )
         return cls(**values)
 
     # --- URL --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import math
 import zlib
 from urllib.parse import parse_qsl
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.playground2d.experiment import (
     ACTIVATION_CHOICES,
     MAX_LAYERS,
@@ -73,13 +73,19 @@ def from_tf_link(text: str) -> tuple[Experiment, list[str]]:
         name = pairs.get("regDataset", "reg-plane")
         values["dataset"] = REGRESSION_DATASETS.get(name, "plane")
         if name == "reg-gauss":
-            notes.append("Their multi-Gaussian regression is our six bumps: alike, not the same.")
+            notes.append(
+                N_("Their multi-Gaussian regression is our six bumps: alike, not the same.")
+            )
         elif name not in REGRESSION_DATASETS:
-            notes.append(f"Their dataset {name!r} is unknown here: the plane is used.")
+            notes.append(
+                Text("Their dataset {name!r} is unknown here: the plane is used.", name=name)
+            )
     else:
         name = pairs.get("dataset", "circle")
         if name not in DATASETS:
-            notes.append(f"Their dataset {name!r} is unknown here: the circle is used.")
+            notes.append(
+                Text("Their dataset {name!r} is unknown here: the circle is used.", name=name)
+            )
         values["dataset"] = DATASETS.get(name, "circle")
     if "noise" in pairs:
         values["noise"] = _number(pairs["noise"], "noise") / 100
@@ -101,8 +107,10 @@ def from_tf_link(text: str) -> tuple[Experiment, list[str]]:
 "Their networkShape {pairs!r} is not a list of whole numbers.",
 pairs=pairs['networkShape'])) from None  # fmt: skip
     if len(hidden_units) > MAX_LAYERS or any(not 1 <= n <= MAX_NEURONS for n in hidden_units):
-        notes.append(f"Their network {shape} is larger than this playground's ({MAX_LAYERS} "
-                     f"layers of up to {MAX_NEURONS}): cut to fit.")  # fmt: skip
+        notes.append(Text(
+"Their network {shape} is larger than this playground's ({MAX_LAYERS} "
+"layers of up to {MAX_NEURONS}): cut to fit.",
+shape=shape, MAX_LAYERS=MAX_LAYERS, MAX_NEURONS=MAX_NEURONS))  # fmt: skip
         hidden_units = tuple(min(max(n, 1), MAX_NEURONS) for n in hidden_units[:MAX_LAYERS])
     activation = ACTIVATIONS.get(pairs.get("activation", "tanh"), "tanh")
     assert activation in ACTIVATION_CHOICES
@@ -112,7 +120,7 @@ pairs=pairs['networkShape'])) from None  # fmt: skip
                                                                        theirs))  # fmt: skip
     cos = [f for f in MISSING_FEATURES if _bool(pairs.get(f, "false"), f)]
     if cos:
-        notes.append(f"{' and '.join(cos)} are not features here: left out.")
+        notes.append(Text("{join} are not features here: left out.", join=" and ".join(cos)))
     values["features"] = chosen or ("x1", "x2")
     if "seed" in pairs:
         values["seed"] = _seed(pairs["seed"])
@@ -125,7 +133,7 @@ pairs=pairs['networkShape'])) from None  # fmt: skip
     values["hide"] = tuple(sorted(hidden))
     unknown = sorted(k for k in pairs if k not in _KNOWN and not k.endswith("_hide"))
     if unknown:
-        notes.append(f"Not used here: {', '.join(unknown)}.")
+        notes.append(Text("Not used here: {join}.", join=", ".join(unknown)))
     exp = Experiment(**values)
     exp.validate()
     return exp, notes

@@ -24,8 +24,9 @@ from playground.exchange.run_files import write_atomic
 from playground.serving.jobs import TrainingJob
 
 FILE = "sweep.json"
-BUDGETS = {"steps": "optimizer steps", "samples": "samples (images or tokens)", "flops": "FLOPs"}
-HOWS = {"width": "wider", "depth": "deeper", "both": "wider and deeper"}
+BUDGETS = {"steps": N_("optimizer steps"), "samples": N_("samples (images or tokens)"),
+           "flops": "FLOPs"}  # fmt: skip
+HOWS = {"width": N_("wider"), "depth": N_("deeper"), "both": N_("wider and deeper")}
 SMALLEST = 0.25  # the smallest member is this fraction of the preset's size (width: 1/16 params)
 
 

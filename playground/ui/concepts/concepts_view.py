@@ -114,7 +114,7 @@ def loss_functions() -> None:
     name = st.radio(
         _("Loss"),
         list(losses.LOSSES),
-        format_func=losses.LOSSES.get,
+        format_func=lambda k: _(losses.LOSSES[k]),
         horizontal=True,
         key="concepts-loss",
     )
@@ -150,7 +150,7 @@ def loss_functions() -> None:
     loss = cols[0].selectbox(
         _("Loss for the step"),
         ["bce", "mse"],
-        format_func=losses.LOSSES.get,
+        format_func=lambda k: _(losses.LOSSES[k]),
         key="concepts-step-loss",
     )
     y = cols[1].selectbox(_("Label y"), [0, 1], key="concepts-y")

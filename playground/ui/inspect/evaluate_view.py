@@ -15,7 +15,7 @@ from playground.tasks.image.data import Dataset
 from playground.ui.chart_clicks import new_click
 from playground.ui.inspect import test_pass
 from playground.ui.model_picker import Choice, no_weights_yet
-from playground.ui.text import plain
+from playground.ui.text import headed, plain
 
 LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
 
@@ -47,10 +47,13 @@ def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
             ]
         ),
         hide_index=True,
-        column_config={
-            k: st.column_config.NumberColumn(format="percent")
-            for k in ("precision", "recall", "F1")
-        },
+        column_config=headed(
+            ["class", "precision", "recall", "F1", "images"],
+            {
+                k: st.column_config.NumberColumn(format="percent")
+                for k in ("precision", "recall", "F1")
+            },
+        ),
         key="eval-scores",
     )
     return matrix
@@ -125,6 +128,7 @@ def mistakes(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
     st.dataframe(
         [{"true": classes[t], "predicted": classes[p], "images": n} for n, t, p in pairs if n],
         hide_index=True,
+        column_config=headed(["true", "predicted", "images"]),
         key="eval-pairs",
     )
     right = (predicted == data.test_y).nonzero().flatten()[:6]

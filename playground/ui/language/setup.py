@@ -23,7 +23,7 @@ from playground.tasks.language.specs import LIMITS, NORMS, OBJECTIVES, POSITIONS
 from playground.tasks.language.task import LANGUAGE, PRESETS, preset
 from playground.ui import start_from, state
 from playground.ui.language import session
-from playground.ui.text import plain
+from playground.ui.text import headed, plain
 from playground.ui.train.train_form import widget
 
 PALETTE = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc"]
@@ -100,6 +100,7 @@ def corpus_and_tokens() -> None:
                 for i, tok in enumerate(tokenizer.vocab)
             ],
             hide_index=True,
+            column_config=headed(["id", "token", "count"]),
             key="language-vocab",
             height=260,
         )

@@ -74,10 +74,11 @@ def data_settings(exp: Experiment) -> Experiment:
     if "data" in exp.hide:
         return exp
     st.markdown(_("**Data**"))
-    problems = {CLASSIFICATION: "Classification", REGRESSION: "Regression"}
+    problems = {CLASSIFICATION: N_("Classification"), REGRESSION: N_("Regression")}
     kind = exp.problem(own_kind())
     chosen = st.segmented_control(_("Problem type"), list(problems), default=kind,
-                                  format_func=problems.get, key=key("problem"))  # fmt: skip
+                                  format_func=lambda k: _(problems[k]),
+                                  key=key("problem"))  # fmt: skip
     if chosen is not None and chosen != kind and exp.dataset != CUSTOM:
         first = next(n for n, d in data.DATASETS.items() if d.kind == chosen)
         points = 1200 if chosen == REGRESSION else 500  # as TensorFlow Playground's
@@ -218,14 +219,15 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
         losses = list(LOSSES) if kind == CLASSIFICATION else ["mse"]
         changes["loss"] = cols["loss"].selectbox(
             _("Loss"), losses, index=losses.index(exp.loss) if exp.loss in losses else 0,
-            format_func=LOSSES.get, key=key("loss"),
+            format_func=lambda k: _(LOSSES[k]), key=key("loss"),
         )  # fmt: skip
     elif kind != CLASSIFICATION:
         changes["loss"] = "mse"
     if "regularization" in cols:
         changes["regularization"] = cols["regularization"].selectbox(
             _("Regularisation"), list(REGULARIZATIONS),
-            index=list(REGULARIZATIONS).index(exp.regularization), format_func=REGULARIZATIONS.get,
+            index=list(REGULARIZATIONS).index(exp.regularization),
+            format_func=lambda k: _(REGULARIZATIONS[k]),
             key=key("reg"),
         )  # fmt: skip
         changes["reg_rate"] = cols["rate"].select_slider(
@@ -261,7 +263,7 @@ def more_settings(exp: Experiment) -> Experiment:
         cols = st.columns(3)
         init = cols[0].selectbox(
             _("Initial weights"), list(INITS), index=list(INITS).index(exp.init),
-            format_func=INITS.get, key=key("init"),
+            format_func=lambda k: _(INITS[k]), key=key("init"),
             help=_("All zeros: every neuron of a layer computes the same and gets the same "
             "gradient, so they stay the same: the network is as good as one neuron a layer."),
         )  # fmt: skip

@@ -16,7 +16,7 @@ from playground.exchange.runs import visible_runs
 from playground.explain import scaling
 from playground.ui import state
 from playground.ui.scale import figures
-from playground.ui.text import plain
+from playground.ui.text import headed, plain
 
 SHIPPED = ASSETS / "sweeps"
 
@@ -101,23 +101,25 @@ def _costs(points: list[dict]) -> None:
     rows = [{"parameters": p["parameters"], "final loss": p["val_loss"], "FLOPs": p["flops"],
              "energy (Wh)": p["energy_wh"], "CO2 (g)": p["co2_g"],
              "time (s)": p["train_seconds"]} for p in points]  # fmt: skip
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-costs", column_config={
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-costs",
+                 column_config=headed(rows, {
         "FLOPs": st.column_config.NumberColumn(format="%.3g"),
         "energy (Wh)": st.column_config.NumberColumn(format="%.3g"),
         "CO2 (g)": st.column_config.NumberColumn(format="%.3g"),
-    })  # fmt: skip
+    }))  # fmt: skip
     st.caption(plain(_("FLOPs are counted; energy and CO2 are {assumptions}.").format(
         assumptions=state.assumptions().text())))  # fmt: skip
 
 
 def _papers(sweep: scaling.Sweep, points: list[dict], fit: scaling.Fit) -> None:
     st.subheader(_("Yours beside the papers'"))
-    rows = [{"who": "you", "against": "parameters N", "alpha": fit.alpha,
+    rows = [{"who": _("you"), "against": _("parameters N"), "alpha": fit.alpha,
              "measured on": _yours(sweep, points)}]  # fmt: skip
     rows += [{"who": who, "against": what, "alpha": alpha, "measured on": on}
              for who, what, alpha, on in scaling.PUBLISHED]  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-papers",
-                 column_config={"alpha": st.column_config.NumberColumn(format="%.3f")})  # fmt: skip
+                 column_config=headed(rows, {"alpha": st.column_config.NumberColumn(
+                     format="%.3f")}))  # fmt: skip
     st.caption(
         _(
             "What differs: the papers trained models of millions to billions of parameters on "

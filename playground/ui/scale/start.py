@@ -67,8 +67,10 @@ def sweep_form() -> None:
                                      sample_length=0, time_limit=0.0)  # fmt: skip
     cols = st.columns(5)
     sizes = cols[0].slider(_("Sizes"), 4, 8, 5, key="scale-sizes")
-    how = cols[1].selectbox(_("Grow"), list(HOWS), format_func=HOWS.get, key="scale-how")
-    budget = cols[2].selectbox(_("Budget in"), list(BUDGETS), format_func=BUDGETS.get,
+    how = cols[1].selectbox(
+        _("Grow"), list(HOWS), format_func=lambda k: _(HOWS[k]), key="scale-how"
+    )
+    budget = cols[2].selectbox(_("Budget in"), list(BUDGETS), format_func=lambda k: _(BUDGETS[k]),
                                key="scale-budget")  # fmt: skip
     default = {"steps": steps, "samples": steps * task.samples_per_step(spec, config),
                "flops": 1e12}[budget]  # fmt: skip

@@ -45,7 +45,7 @@ def warning() -> None:
         st.warning(
             plain(
                 _("{message} The default model and settings are shown instead.").format(
-                    message=message
+                    message=_(message)
                 )
             ),
             icon=":material/link_off:",

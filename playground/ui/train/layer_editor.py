@@ -22,7 +22,7 @@ from playground.tasks.image.layers import Param, describe
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import LayerSpec, ModelSpec
 from playground.ui import state
-from playground.ui.text import plain
+from playground.ui.text import headed, plain
 
 _NEW_KIND = "linear"
 NOTES = "build-notes"  # what the last change did, shown above the editor
@@ -193,8 +193,8 @@ def _layer_row(i: int, layer: LayerSpec, count: int, v: int, shape: tuple | None
     )
     buttons = cols[2].container(horizontal=True, gap="small")
     for icon, what, to, off in (
-        ("arrow_upward", "Move up", i - 1, i == 0),
-        ("arrow_downward", "Move down", i + 1, i == count - 1),
+        ("arrow_upward", _("Move up"), i - 1, i == 0),
+        ("arrow_downward", _("Move down"), i + 1, i == count - 1),
     ):
         buttons.button(f":material/{icon}:", key=f"{icon}-{v}-{i}", help=what, disabled=off,
                    on_click=_move, args=(i, to))  # fmt: skip
@@ -233,7 +233,7 @@ def _param_input(col, i: int, param: Param, value, v: int) -> None:
         on_change=_on_param,
         args=args,
         help=_(param.help),
-        placeholder="same as window" if param.optional else "needs a value",
+        placeholder=_("same as window") if param.optional else _("needs a value"),
     )
 
 
@@ -297,14 +297,14 @@ def summary_table_and_diagram(frozen: set[int] = frozenset()) -> None:
             "parameters": r.params,
             "MACs": r.macs,
             "memory": size_text(m.saved_per_image * config.batch_size),
-            **({"frozen": "frozen" if r.index - 1 in frozen else ""} if frozen else {}),
+            **({"frozen": _("frozen") if r.index - 1 in frozen else ""} if frozen else {}),
         }
         for r, m in zip(summary.layers, memory.layers, strict=True)
     ]
     rows.append(
         {
             "#": "",
-            "layer": "Total",
+            "layer": _("Total"),
             "output shape": "",
             "parameters": summary.total_params,
             "MACs": summary.total_macs,
@@ -314,19 +314,22 @@ def summary_table_and_diagram(frozen: set[int] = frozenset()) -> None:
     st.dataframe(
         rows,
         hide_index=True,
-        column_config={
-            "#": st.column_config.TextColumn(width=30),
-            "parameters": st.column_config.NumberColumn(format="localized"),
-            "MACs": st.column_config.NumberColumn(
-                format="compact", help="multiply-accumulates per image"
-            ),
-            "memory": st.column_config.TextColumn(
-                help=_(
-                    "What each layer keeps for the backward pass with a batch of "
-                    "{batch_size}; the total is one whole training step (see below)."
-                ).format(batch_size=config.batch_size)
-            ),
-        },
+        column_config=headed(
+            rows,
+            {
+                "#": st.column_config.TextColumn(width=30),
+                "parameters": st.column_config.NumberColumn(format="localized"),
+                "MACs": st.column_config.NumberColumn(
+                    format="compact", help=_("multiply-accumulates per image")
+                ),
+                "memory": st.column_config.TextColumn(
+                    help=_(
+                        "What each layer keeps for the backward pass with a batch of "
+                        "{batch_size}; the total is one whole training step (see below)."
+                    ).format(batch_size=config.batch_size)
+                ),
+            },
+        ),
         key=f"summary-{state.version('build')}-{len(rows)}",
     )
     if len(shapes) < len(spec.layers):

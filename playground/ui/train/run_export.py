@@ -70,7 +70,7 @@ def take_away(run: Run, key: str = "run") -> None:
     if not run.has_weights:
         st.caption(_("ONNX and bundles need saved weights: this run has none yet."))
         return
-    for kind, label in (("onnx", "Export to ONNX"), ("bundle", "Make a bundle")):
+    for kind, label in (("onnx", _("Export to ONNX")), ("bundle", _("Make a bundle"))):
         row.button(label, key=f"{key}-make-{kind}", on_click=_ask, args=(run, kind),
                    icon=":material/package_2:")  # fmt: skip
     asked = st.session_state.get(_MADE, ())

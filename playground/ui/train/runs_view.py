@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.engine.memory import size_text
 from playground.engine.owners import NotAllowed
 from playground.exchange.quota import folder_size
@@ -23,7 +23,7 @@ from playground.exchange.runs import (
 )
 from playground.serving import curves
 from playground.ui import share, state
-from playground.ui.text import plain
+from playground.ui.text import headed, plain
 from playground.ui.train import run_export
 
 _MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
@@ -91,34 +91,42 @@ def runs_table() -> None:
         return
     training = {str(j.run_dir) for j in state.manager().jobs() if j.active and j.run_dir}
     rows = []
+    damage = _("damaged: {why}")
     for run in runs:
-        row = {"owner": "you" if run.owner == me else "example", **table_row(run)}
+        row = {"owner": _("you") if run.owner == me else _("example"), **table_row(run)}
+        row["status"] = _(row.get("status") or "")
         if str(run.path) in training:
-            row["status"] = "training"
+            row["status"] = _("training")
         elif run.damage:
-            row["status"] = f"damaged: {run.damage}"
+            row["status"] = damage.format(why=_(run.damage))
         rows.append(row)
     for folder in damaged:
-        rows.append({"owner": "you" if folder.owner == me else "example", "run": folder.name,
-                     "name": folder.name, "status": f"damaged: {folder.why}"})  # fmt: skip
+        rows.append({"owner": _("you") if folder.owner == me else _("example"),
+                     "run": folder.name, "name": folder.name,
+                     "status": damage.format(why=_(folder.why))})  # fmt: skip
     event = st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
         on_select="rerun",
         selection_mode="multi-row",
         key=f"runs-{state.version('runs')}",
-        column_config={
-            "run": None,  # the folder name: shown in the details, not in the table
-            "lr": st.column_config.NumberColumn(format="%.4g"),
-            "best val accuracy": st.column_config.NumberColumn(format="percent"),
-            "test accuracy": st.column_config.NumberColumn(format="percent"),
-            "FLOPs": st.column_config.NumberColumn(format="%.3g", help="Counted, training only."),
-            "energy (Wh)": st.column_config.NumberColumn(
-                format="%.3g",
-                help=_("An estimate: {text}.").format(text=state.assumptions().text()),
-            ),
-            "CO2 (g)": st.column_config.NumberColumn(format="%.3g", help="An estimate."),
-        },
+        column_config=headed(
+            rows,
+            {
+                "run": None,  # the folder name: shown in the details, not in the table
+                "lr": st.column_config.NumberColumn(format="%.4g"),
+                "best val accuracy": st.column_config.NumberColumn(format="percent"),
+                "test accuracy": st.column_config.NumberColumn(format="percent"),
+                "FLOPs": st.column_config.NumberColumn(
+                    format="%.3g", help=_("Counted, training only.")
+                ),
+                "energy (Wh)": st.column_config.NumberColumn(
+                    format="%.3g",
+                    help=_("An estimate: {text}.").format(text=state.assumptions().text()),
+                ),
+                "CO2 (g)": st.column_config.NumberColumn(format="%.3g", help=_("An estimate.")),
+            },
+        ),
     )
     rows_chosen = [i for i in event.selection.rows if i < len(rows)]
     broken = [damaged[i - len(runs)] for i in rows_chosen if i >= len(runs)]
@@ -171,7 +179,7 @@ def _compare(runs: list[Run]) -> None:
     if len(runs) > 1:
         st.caption(
             _("Settings that differ are highlighted ({count}): ").format(count=len(differ))
-            + (", ".join(sorted(differ)) or "none")
+            + (", ".join(sorted(differ)) or _("none"))
         )
     st.dataframe(
         table.style.apply(
@@ -234,4 +242,4 @@ def _actions(run: Run, active: bool, mine: bool) -> None:
     elif not run.summary:
         st.caption(_("This run has no summary: the server stopped while it was training."))
     elif run.summary.get("status") in ("failed", "diverged"):
-        st.warning(plain(run.summary.get("message", "This run did not finish.")))
+        st.warning(plain(_(run.summary.get("message") or N_("This run did not finish."))))

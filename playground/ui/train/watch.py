@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.engine.i18n import Text, _
+from playground.engine.i18n import N_, Text, _
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
 from playground.engine.task import Number
@@ -53,11 +53,11 @@ def _run(run: runs.Run) -> None:
     task, seconds = run.task, s.get("train_seconds")
     numbers = [
         *task.result_numbers(s),
-        Number("Epochs", f"{s.get('epochs', '?')} / {task.epochs(run.config)}"),
-        Number("Training time (s)", f"{seconds:.1f}" if isinstance(seconds, float) else "-"),
+        Number(N_("Epochs"), f"{s.get('epochs', '?')} / {task.epochs(run.config)}"),
+        Number(N_("Training time (s)"), f"{seconds:.1f}" if isinstance(seconds, float) else "-"),
     ]
     for col, number in zip(st.columns(len(numbers)), numbers, strict=True):
-        col.metric(number.label, number.value, number.delta)
+        col.metric(_(number.label), number.value, number.delta)
     log = run.log()
     points, epochs = log.points(), log.epochs()
     if points:
@@ -74,9 +74,9 @@ def _use_button(ready: bool, token: str) -> None:
         args=(token,),
         disabled=not ready,
         icon=":material/content_copy:",
-        help="Copies the model and its weights into your own runs, as your current model."
+        help=_("Copies the model and its weights into your own runs, as your current model.")
         if ready
-        else "It has no weights to copy yet.",
+        else _("It has no weights to copy yet."),
     )
 
 
