@@ -171,7 +171,7 @@ def import_bundle(
         task = task_named(_task_name(_read_member(zf, members[TASK], LIMITS[TASK], what)
                                      if TASK in members else None))  # fmt: skip
     except SpecError as e:
-        raise BundleError(f"{what}: {e.message}") from None
+        raise BundleError(Text("{what}: {message}", what=what, message=e.message)) from None
     sizes = {**LIMITS, **task.own_files}
     files = {n: _read_member(zf, m, sizes[n], what) for n, m in members.items()
              if n != WEIGHTS and n in sizes}  # fmt: skip
@@ -179,7 +179,7 @@ def import_bundle(
         spec = task.spec_from_dict(parse_json(files["spec.json"], N_("model spec")))
         config = task.config_from_dict(parse_json(files["config.json"], N_("training config")))
     except SpecError as e:
-        raise BundleError(f"{what}: {e.message}") from None
+        raise BundleError(Text("{what}: {message}", what=what, message=e.message)) from None
     files[WEIGHTS] = _read_weights(zf, members[WEIGHTS], task, spec, what)
     try:
         state = safetensors.torch.load(files[WEIGHTS])

@@ -181,7 +181,7 @@ class ModelSpec(JsonRecord):
                     )
                 total += parameter_count(kind, shape, params)
             except LayerProblem as e:
-                raise SpecError(f"{where}: {e}.", layer=i) from None
+                raise SpecError(Text("{where}: {e}.", where=where, e=e), layer=i) from None
             if total > MAX_PARAMETERS:
                 raise SpecError(
                     Text(

@@ -26,7 +26,7 @@ from playground.tasks.image.training import evaluate, prepare, stall_advice, tra
 
 class ImageTask(Task):
     name = "image"
-    label = "Image classification"
+    label = N_("Image classification")
     samples = N_("images")
     spec_type = ModelSpec
     config_type = TrainConfig

@@ -82,7 +82,7 @@ def _step_text(last, config) -> str:
 
 class LanguageTask(Task):
     name = "language"
-    label = "Language model"
+    label = N_("Language model")
     samples = N_("tokens")
     spec_type = GPTSpec
     config_type = LanguageConfig

@@ -95,6 +95,7 @@ def runs_table() -> None:
     for run in runs:
         row = {"owner": _("you") if run.owner == me else _("example"), **table_row(run)}
         row["status"] = _(row.get("status") or "")
+        row["task"] = _(row.get("task") or "")
         if str(run.path) in training:
             row["status"] = _("training")
         elif run.damage:
