@@ -127,7 +127,7 @@ class Text(str):
                       if isinstance(v, (dict, int, float)) or (isinstance(v, str) and len(v) < 2000)
                       }  # fmt: skip
             return cls(template, **values)
-        except (TypeError, KeyError, AttributeError, IndexError, ValueError):
+        except (TypeError, KeyError, AttributeError, IndexError, ValueError, RecursionError):
             return english
 
 
