@@ -122,13 +122,19 @@ class Text(str):
             if len(template) > 2000 or not all(_plain_field(f, c, s) for _t, f, s, c in
                                                string.Formatter().parse(template)):  # fmt: skip
                 return english
-            values = {str(k): cls.from_json(v, "") if isinstance(v, dict) else v
+            values = {str(k): _nested(cls.from_json(v, None)) if isinstance(v, dict) else v
                       for k, v in values.items()
                       if isinstance(v, (dict, int, float)) or (isinstance(v, str) and len(v) < 2000)
                       }  # fmt: skip
             return cls(template, **values)
         except (TypeError, KeyError, AttributeError, IndexError, ValueError, RecursionError):
             return english
+
+
+def _nested(made: str | None) -> str:
+    if made is None:  # a value that is not a Text as to_json writes one: so is its message
+        raise ValueError("not a Text")
+    return made
 
 
 def _plain_field(field: str | None, conversion: str | None, spec: str | None) -> bool:
