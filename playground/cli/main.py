@@ -158,8 +158,8 @@ def build_config(args: argparse.Namespace, spec):
     name = getattr(spec, "name", None)
     values = presets[name]()[1].to_dict() if name in presets else {}
     if args.config:
-        values.update(task.config_from_dict(parse_json(_read(args.config, N_("training config")),
-                                                       "training config")).to_dict())  # fmt: skip
+        what = N_("training config")
+        values.update(task.config_from_dict(parse_json(_read(args.config, what), what)).to_dict())
     table = task.settings_table()
     flags = {s.name: getattr(args, s.name) for s in table if getattr(args, s.name) is not None}
     if "optimizer" in flags and "lr" not in flags:  # a new optimizer comes with its usual lr
@@ -203,7 +203,7 @@ def _train(args: argparse.Namespace, task: Task) -> int:
         while not job.wait(0.25):
             progress.show()
     except KeyboardInterrupt:
-        print("\nstopping...", file=sys.stderr)
+        print("\n" + _("stopping..."), file=sys.stderr)
         job.stop()
         job.wait()
     progress.show()
@@ -285,14 +285,12 @@ class _Progress:
             done = last.step / total
             bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
             eta = last.seconds / done - last.seconds if done else 0
-            print(
-                f"\r[{bar}] epoch {last.epoch}/{epochs} step {last.step}/{total} "
-                f"loss {last.loss:.4f} {last.samples_per_second:,.0f} {job.task.samples}/s "
-                f"eta {eta:.0f}s ",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
+            line = _("epoch {epoch}/{epochs} step {step}/{total} loss {loss} {speed} {samples}/s "
+                     "eta {eta}s ").format(epoch=last.epoch, epochs=epochs, step=last.step,
+                                           total=total, loss=f"{last.loss:.4f}", eta=f"{eta:.0f}",
+                                           speed=f"{last.samples_per_second:,.0f}",
+                                           samples=_(job.task.samples))  # fmt: skip
+            print(f"\r[{bar}] {line}", end="", file=sys.stderr, flush=True)
 
     def _epoch(self, r: EpochRecord) -> None:
         if self.as_json:
@@ -370,9 +368,9 @@ def _export(args: argparse.Namespace) -> int:
     except OSError as e:
         raise SpecError(Text("{out} cannot be written ({why}).", out=out,
                              why=e.strerror or e)) from None  # fmt: skip
-    print(f"Wrote {out} ({len(content):,} bytes).")
+    print(_("Wrote {out} ({size} bytes).").format(out=out, size=f"{len(content):,}"))
     if check:
-        print(check + f" It opens in Netron ({bundles.NETRON}).")
+        print(_(check) + " " + _("It opens in Netron ({url}).").format(url=bundles.NETRON))
     return 0
 
 
@@ -381,8 +379,10 @@ def _import(args: argparse.Namespace) -> int:
     raw = _read(args.bundle, N_("bundle"))
     run = bundle_import.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
     accuracy = run.summary.get("test_accuracy")
-    found = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, float) else ""
-    print(f"Imported {args.bundle.name} as {run.path}{found}.")
+    found = _(", test accuracy {accuracy}").format(accuracy=f"{accuracy:.2%}") if isinstance(
+        accuracy, float) else ""  # fmt: skip
+    print(_("Imported {name} as {path}{found}.").format(name=args.bundle.name, path=run.path,
+                                                         found=found))  # fmt: skip
     return 0
 
 

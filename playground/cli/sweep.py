@@ -9,7 +9,7 @@ import json
 import sys
 
 from playground.engine.cost import cost_text
-from playground.engine.i18n import Text
+from playground.engine.i18n import Text, _
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.engine.task import Task
@@ -52,7 +52,7 @@ def _sweep(args: argparse.Namespace, task: Task) -> int:
         while not job.wait(0.5):
             shown = _show(job, shown, args.json)
     except KeyboardInterrupt:
-        print("\nstopping...", file=sys.stderr)
+        print("\n" + _("stopping..."), file=sys.stderr)
         job.stop()
         job.wait()
     _show(job, shown, args.json)
@@ -62,9 +62,10 @@ def _sweep(args: argparse.Namespace, task: Task) -> int:
     if args.json:
         print(json.dumps(last), flush=True)
     else:
-        print(f"{job.status.value}: {job.message}")
-        print(fit.problem or f"L(N) = {fit.a:.3g} N^-{fit.alpha:.3f} + {fit.c:.3f} (alpha "
-                             f"{fit.alpha_low:.3f} to {fit.alpha_high:.3f})")  # fmt: skip
+        print(f"{_(job.status.value)}: {_(job.message)}")
+        law = f"L(N) = {fit.a:.3g} N^-{fit.alpha:.3f} + {fit.c:.3f} "
+        print(_(fit.problem) or law + _("(alpha {low} to {high})").format(
+            low=f"{fit.alpha_low:.3f}", high=f"{fit.alpha_high:.3f}"))  # fmt: skip
     return 0 if job.status in (Status.FINISHED, Status.STOPPED) else 1
 
 
@@ -76,8 +77,12 @@ def _show(job: SweepJob, shown: int, as_json: bool) -> int:
             print(json.dumps(line), flush=True)
         else:
             print(
-                f"{shown}/{len(job.members)}: {found['parameters']:,} parameters, loss "
-                f"{found['val_loss']:.4f}, {cost_text(found)}",
+                f"{shown}/{len(job.members)}: "
+                + _("{parameters} parameters, loss {loss}, {cost}").format(
+                    parameters=f"{found['parameters']:,}",
+                    loss=f"{found['val_loss']:.4f}",
+                    cost=cost_text(found),
+                ),
                 file=sys.stderr,
             )
     return shown

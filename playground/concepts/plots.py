@@ -93,7 +93,7 @@ def surface_figure(
         mode="markers",
         marker=dict(size=14, color="rgba(0,0,0,0)"),
         showlegend=False,
-        hovertemplate="start here: (%{x:.2f}, %{y:.2f})<extra></extra>",
+        hovertemplate=_("start here: (%{x:.2f}, %{y:.2f})") + "<extra></extra>",
         name=N_("start"),
         selected=dict(marker=dict(color="rgba(0,0,0,0)")),
         unselected=dict(marker=dict(opacity=0)),

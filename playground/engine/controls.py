@@ -80,7 +80,12 @@ class Controls:
     def check_limits(self) -> None:
         """Stop if the wall-clock limit has passed."""
         if self._deadline is not None and time.monotonic() >= self._deadline:
-            self.stop(f"time limit (this server allows {duration_text(self.time_limit)} a job)")
+            self.stop(
+                Text(
+                    "time limit (this server allows {duration} a job)",
+                    duration=duration_text(self.time_limit),
+                )
+            )
 
     def wait_while_paused(self) -> float:
         """Block while paused, but not past the pause limit or the time limit; return the
@@ -99,8 +104,10 @@ class Controls:
                 self.check_limits()
                 if time.monotonic() >= give_up:
                     self.stop(
-                        f"paused for {duration_text(self.pause_limit)}, so its slot went to the "
-                        "next job"
+                        Text(
+                            "paused for {duration}, so its slot went to the next job",
+                            duration=duration_text(self.pause_limit),
+                        )
                     )
         finally:
             self._held.clear()

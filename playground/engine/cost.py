@@ -146,7 +146,6 @@ def cost_text(summary: dict) -> str:
     """ "2.1 TFLOP, 0.41 Wh, 0.19 g CO2" of a summary (empty if it has none)."""
     if not summary.get("flops") and summary.get("energy_wh") is None:
         return ""
-    return (
-        f"{flops_text(summary.get('flops'))}, {summary.get('energy_wh') or 0:.3g} Wh, "
-        f"{summary.get('co2_g') or 0:.3g} g CO2"
-    )
+    return _("{flops}, {wh} Wh, {co2} g CO2").format(
+        flops=flops_text(summary.get("flops")), wh=f"{summary.get('energy_wh') or 0:.3g}",
+        co2=f"{summary.get('co2_g') or 0:.3g}")  # fmt: skip

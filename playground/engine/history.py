@@ -20,6 +20,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from playground.engine.i18n import N_, Text
+
 FILE = "history.safetensors"
 EARLY_STEPS = (1, 5, 20, 100)  # besides step 0 and each epoch's end
 MAX_SNAPSHOTS = 40
@@ -36,8 +38,8 @@ class Snapshot:
 
 def label_for(step: int, epoch: int, epoch_end: bool) -> str:
     if step == 0:
-        return "before training"
-    return f"epoch {epoch}" if epoch_end else f"step {step}"
+        return N_("before training")
+    return Text("epoch {epoch}", epoch=epoch) if epoch_end else Text("step {step}", step=step)
 
 
 class WeightHistory:
@@ -91,6 +93,12 @@ def save(history: WeightHistory, folder: Path) -> None:
     os.replace(temporary, folder / FILE)
 
 
+def _label(moment: dict) -> str:
+    """A saved moment's label, made again so that it reads in the reader's language."""
+    end = str(moment["label"]).startswith("epoch")
+    return label_for(int(moment["step"]), int(moment["epoch"]), end)
+
+
 def load(folder: Path) -> list[Snapshot]:
     """The snapshots saved in a run folder ([] if none, or if the file cannot be read)."""
     file = folder / FILE
@@ -104,7 +112,7 @@ def load(folder: Path) -> list[Snapshot]:
                 index, _, name = key.partition("/")
                 states.setdefault(int(index), {})[name] = f.get_tensor(key)
         return [
-            Snapshot(int(m["step"]), int(m["epoch"]), str(m["label"]), states[i])
+            Snapshot(int(m["step"]), int(m["epoch"]), _label(m), states[i])
             for i, m in enumerate(moments)
             if i in states
         ]

@@ -12,6 +12,8 @@ import re
 import secrets
 from collections.abc import Mapping
 
+from playground.engine.i18n import Text
+
 _KEY = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -72,6 +74,9 @@ def same_token(kept: str | None, given: str | None) -> bool:
 
 def not_yours(what: str) -> NotAllowed:
     return NotAllowed(
-        f"This {what} belongs to someone else: you can watch it through a share link from its "
-        "owner, but not change it."
+        Text(
+            "This {what} belongs to someone else: you can watch it through a share "
+            "link from its owner, but not change it.",
+            what=what,
+        )
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 
 
 class SpecError(ValueError):
@@ -88,5 +88,5 @@ def short(value: Any) -> str:
         except (ValueError, TypeError, RecursionError):
             text = "a list"
     else:
-        text = {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+        text = {list: "a list", dict: N_("an object")}.get(type(value), type(value).__name__)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground import ROOT
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 
 
@@ -144,7 +144,7 @@ def _number(name: str, value: object, kind: type) -> int | float:
         if not isinstance(number, kind) or not abs(number) < 1e15:  # nan fails too
             raise ValueError
     except (ValueError, TypeError, OverflowError):
-        what = "a whole number" if kind is int else "a number"
+        what = N_("a whole number") if kind is int else "a number"
         raise SpecError(
             Text(
                 "The setting {name} is {value!r}: it must be {what}.",

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from torch import nn
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.engine.records import SpecError
 
@@ -210,8 +210,8 @@ class Task:
         tail = [s.loss for s in steps[-50:]]
         return [
             Number("Epoch", f"{last.epoch if last else 0} / {self.epochs(config)}"),
-            Number("Train loss", f"{sum(tail) / len(tail):.4f}" if tail else "-"),
-            Number("Val loss", f"{vals[-1]:.4f}" if vals else "-"),
+            Number(N_("Train loss"), f"{sum(tail) / len(tail):.4f}" if tail else "-"),
+            Number(N_("Val loss"), f"{vals[-1]:.4f}" if vals else "-"),
             Number(f"{self.samples.capitalize()}/s",
                    f"{last.samples_per_second:,.0f}" if last else "-"),
         ]  # fmt: skip
@@ -252,9 +252,9 @@ class Task:
     def model_card(self, run, files: dict[str, str], memory_budget: int | None) -> str:
         """README.md of a bundle of `run`; `files` names the files beside it, in words."""
         lines = [f"# {run.summary.get('name') or run.name}", "",
-                 f"A {self.label.lower()} model made in Deep Learning Playground.", "",
-                 "## The files", ""]  # fmt: skip
-        lines += [f"- `{name}`: {what}" for name, what in files.items()]
+                 _("A model made in Deep Learning Playground for {task}.").format(
+                     task=_(self.label).lower()), "", _("## The files"), ""]  # fmt: skip
+        lines += [f"- `{name}`: {_(what)}" for name, what in files.items()]
         return "\n".join(lines) + "\n"
 
     def script(self, run) -> str | None:

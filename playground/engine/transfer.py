@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 
 SCALE = "lr_scale"  # a parameter group's share of the schedule's learning rate
@@ -27,7 +27,7 @@ class Start:
     have weights; "all-but-last" for all but the last), and the copied layers' lr factor."""
 
     weights: dict
-    source: str = "a trained model"
+    source: str = N_("a trained model")
     freeze: tuple[str, ...] = ()
     copied_lr_factor: float = 1.0
     folder: str = ""  # the source's run folder, where it has one

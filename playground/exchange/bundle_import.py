@@ -39,7 +39,7 @@ from playground.exchange.run_files import (
 from playground.exchange.runs import Run, load_model, load_run
 
 
-def open_bundle(raw: bytes, what: str = "the bundle") -> tuple[zipfile.ZipFile, dict]:
+def open_bundle(raw: bytes, what: str = N_("the bundle")) -> tuple[zipfile.ZipFile, dict]:
     """The zip in `raw` and its run files (name -> member), every name checked; BundleError
     says what is wrong. Nothing is unpacked yet."""
     try:
@@ -133,8 +133,13 @@ def _read_weights(zf: zipfile.ZipFile, member: zipfile.ZipInfo, task, spec, what
 def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int, what: str) -> bytes:
     """A member's bytes, never more than `limit`: the size a zip declares is not trusted."""
     too_big = BundleError(
-        f"{member.filename} in {what} unpacks to more than {limit >> 20 or 1} MB: too large for "
-        "a run (or a zip bomb). Nothing was imported."
+        Text(
+            "{filename} in {what} unpacks to more than {megabytes} MB: too large for a "
+            "run (or a zip bomb). Nothing was imported.",
+            filename=member.filename,
+            what=what,
+            megabytes=limit >> 20 or 1,
+        )
     )
     if member.file_size > limit:
         raise too_big
@@ -160,7 +165,7 @@ def import_bundle(
     raw: bytes,
     root: str | Path,
     owner: str | None,
-    what: str = "the bundle",
+    what: str = N_("the bundle"),
     limits: ServerSettings | None = None,
 ) -> Run:
     """A new run in `root`, owned by `owner`, from a bundle's bytes: validated first (the
@@ -194,13 +199,16 @@ def import_bundle(
     if "metrics.jsonl" in files:
         files["metrics.jsonl"], cut = _capped(files["metrics.jsonl"], task.max_records(config))
         if cut:
-            summary["message"] = (
-                f"{summary['message']} {cut:,} metrics lines beyond what a run of "
-                f"{task.epochs(config)} epoch(s) writes were left out."
+            summary["message"] = Text(
+                "{message} {cut:,} metrics lines beyond what a run of {epochs} "
+                "epoch(s) writes were left out.",
+                message=summary["message"],
+                cut=cut,
+                epochs=task.epochs(config),
             )
     try:
         check_room(owner, sum(map(len, files.values())), limits, root,
-                   f"{what} was not imported")  # fmt: skip
+                   Text("{what} was not imported", what=what))  # fmt: skip
     except OverQuota as e:
         raise BundleError(e.message) from None
     path = new_run_folder(root, f"imported-{getattr(spec, 'name', task.name)}")
@@ -258,7 +266,7 @@ def _summary(raw: bytes | None, what: str) -> dict:
         except (ValueError, RecursionError):
             summary = {}
     summary.setdefault("status", "finished" if "test_accuracy" in summary else "imported")
-    summary.setdefault("message", f"Imported from {what}.")
+    summary.setdefault("message", Text("Imported from {what}.", what=what))
     summary["imported_from"] = what
     summary["imported"] = time.time()
     return summary

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from playground.engine import history
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.memory import size_text
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
@@ -29,7 +29,7 @@ def check_room(
     adding: int,
     limits: ServerSettings | None,
     root: str | Path | None = None,
-    refused: str = "It was not saved",
+    refused: str = N_("It was not saved"),
 ) -> None:
     """OverQuota if `adding` more bytes of `owner`'s would pass their quota or the server's
     cap on all people's runs (`limits`; None: no limits, as for the CLI). `refused` begins the
@@ -102,7 +102,7 @@ def copy_run(
              if (run.path / f).exists() and not (weights and f == WEIGHTS)]  # fmt: skip
     adding = sum((run.path / f).stat().st_size for f in files)
     adding += sum(t.numel() * t.element_size() for t in (weights or {}).values())
-    check_room(owner, adding, limits, root, f"The copy of {run.name} was not saved")
+    check_room(owner, adding, limits, root, Text("The copy of {name} was not saved", name=run.name))
     path = new_run_folder(root or default_runs_dir(), f"copy-of-{getattr(run.spec, 'name', 'run')}")
     try:
         write_access(path, owner, None)  # first: a crash never leaves an example for everyone

@@ -86,7 +86,7 @@ class Run:
             return None  # still being written (or cut short: its summary says nothing yet)
         bad = self.log().skipped
         if bad:
-            return f"{bad:,} line(s) of metrics.jsonl could not be read"
+            return Text("{bad:,} line(s) of metrics.jsonl could not be read", bad=bad)
         return None
 
     def weights(self) -> dict[str, torch.Tensor]:
@@ -141,7 +141,7 @@ def _read_log(file: str, _size: int, _mtime: int) -> MetricsLog:
 
 
 def load_model(
-    spec, state: dict[str, torch.Tensor], what: str = "the file", task: Task | None = None
+    spec, state: dict[str, torch.Tensor], what: str = N_("the file"), task: Task | None = None
 ) -> nn.Module:
     """Build `spec` (a model of `task`, default: the task whose spec it is) and load `state`
     into it; SpecError if they do not match."""
@@ -330,6 +330,9 @@ def expire_runs(days: float, root: str | Path | None = None, keep: set = frozens
 def _not_yours(run: Run | DamagedRun) -> NotAllowed:
     if run.owner is None:
         return NotAllowed(
-            f"Run {run.name} is an example that everyone shares: it cannot be changed."
+            Text(
+                "Run {name} is an example that everyone shares: it cannot be changed.",
+                name=run.name,
+            )
         )
-    return owners.not_yours("run")
+    return owners.not_yours(N_("run"))

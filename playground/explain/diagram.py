@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from playground.engine.i18n import _
 from playground.tasks.image.layers import Shape, describe
 from playground.tasks.image.models import Summary
 
@@ -72,7 +73,7 @@ def _network_figure(summary: Summary) -> go.Figure:
     sizes = [math.log10(math.prod(n.shape) + 1) for n in nodes]
     biggest = max(sizes)
     halves = [0.1 + 0.9 * size / biggest for size in sizes]
-    hover = [f"{n.label}<br>{describe(n.shape)}" for n in nodes]
+    hover = [f"{n.label}<br>{_(describe(n.shape))}" for n in nodes]
     fig = go.Figure()
     if len(nodes) > NETWORK_DRAWN:
         fig.add_bar(
@@ -85,7 +86,8 @@ def _network_figure(summary: Summary) -> go.Figure:
         fig.update_layout(
             height=min(900, 60 + 8 * len(nodes)), margin=dict(l=5, r=5, t=30, b=5),
             plot_bgcolor="rgba(0,0,0,0)", bargap=0.15,
-            title=dict(text=f"{len(nodes) - 1} blocks of layers: hover for each", font_size=13),
+            title=dict(font_size=13, text=_("{count} blocks of layers: hover for each").format(
+                count=len(nodes) - 1)),
         )  # fmt: skip
         return fig
     shapes = [

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, _
 from playground.serving.curves import _TRAIN, _VAL, layout
 
 
@@ -64,8 +64,8 @@ def confusion_figure(
         marker=dict(symbol="square", size=max(12, 400 // k), color="rgba(0,0,0,0)"),
         selected=dict(marker=dict(color="rgba(0,0,0,0)")),
         unselected=dict(marker=dict(opacity=0)),
-        hovertemplate="true %{y}, predicted %{x}: %{customdata[2]}<br>click to see them"
-        "<extra></extra>",
+        hovertemplate=_("true %{y}, predicted %{x}: %{customdata[2]}<br>click to see them")
+        + "<extra></extra>",
         showlegend=False,
     )
     fig.update_xaxes(title=N_("predicted"), type="category", side="top")
@@ -161,7 +161,7 @@ def statistics_figure(names: Sequence[str], means, stds, dead) -> go.Figure:
     fig.update_layout(
         barmode="group",
         yaxis2=dict(overlaying="y", side="right", range=[0, 1], tickformat=".0%", dtick=0.25,
-                    title="dead ReLUs", showgrid=False),
+                    title=N_("dead ReLUs"), showgrid=False),
     )  # fmt: skip
     fig.update_xaxes(type="category")
     return layout(fig, N_("Layer statistics over a batch of test images"), height=340)

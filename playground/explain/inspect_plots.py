@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.engine.i18n import _
 from playground.explain.inside import WorkedConvolution
 
 MAX_WORKED_CHANNELS = 4  # input channels drawn in a worked convolution; the rest are summed
@@ -30,8 +31,11 @@ def clickable_map_figure(values, title: str, picked: tuple[int, int] | None = No
         marker=dict(symbol="square", size=max(6, 380 // max(h, w)), color="rgba(0,0,0,0)"),
         selected=dict(marker=dict(color="rgba(0,0,0,0)")),
         unselected=dict(marker=dict(opacity=0)),
-        hovertemplate="row %{customdata[0]}, column %{customdata[1]}: %{customdata[2]:.4f}"
-        "<br>click to work it out<extra></extra>",
+        hovertemplate=_(
+            "row %{customdata[0]}, column %{customdata[1]}: %{customdata[2]:.4f}"
+            "<br>click to work it out"
+        )
+        + "<extra></extra>",
         showlegend=False,
     )
     if picked is not None:
@@ -51,7 +55,8 @@ def worked_figure(worked: WorkedConvolution) -> go.Figure:
     channels = min(worked.patch.shape[0], MAX_WORKED_CHANNELS)
     titles = []
     for c in range(channels):
-        titles += [f"input channel {c + 1}: patch", "kernel", "patch x kernel"]
+        titles += [_("input channel {channel}: patch").format(channel=c + 1), _("kernel"),
+                   _("patch x kernel")]  # fmt: skip
     fig = make_subplots(rows=channels, cols=3, subplot_titles=titles, horizontal_spacing=0.06,
                         vertical_spacing=0.08 if channels > 1 else 0.1)  # fmt: skip
     for c in range(channels):

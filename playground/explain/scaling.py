@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.engine.i18n import N_, Text
 from playground.exchange.runs import Run, list_runs
 from playground.serving.sweeps import FILE, point
 
@@ -24,12 +25,12 @@ RESAMPLES = 300
 
 # What the papers measured, for the lab's table (language models; exponents of L against N).
 PUBLISHED = (
-    ("Kaplan et al. 2020", "parameters N (non-embedding)", 0.076,
-     "WebText2, 768 to 1.5 billion parameters, trained to convergence (about 23 B tokens)"),
-    ("Kaplan et al. 2020", "data D (tokens)", 0.095, "the same models, data limited"),
-    ("Kaplan et al. 2020", "compute C (PF-days)", 0.050, "compute-optimal training"),
-    ("Hoffmann et al. 2022 (Chinchilla)", "parameters N", 0.34,
-     "L = E + A/N^0.34 + B/D^0.28; 70 M to 16 B parameters, about 20 tokens a parameter"),
+    ("Kaplan et al. 2020", N_("parameters N (non-embedding)"), 0.076,
+     N_("WebText2, 768 to 1.5 billion parameters, trained to convergence (about 23 B tokens)")),
+    ("Kaplan et al. 2020", N_("data D (tokens)"), 0.095, N_("the same models, data limited")),
+    ("Kaplan et al. 2020", N_("compute C (PF-days)"), 0.050, N_("compute-optimal training")),
+    ("Hoffmann et al. 2022 (Chinchilla)", N_("parameters N"), 0.34,
+     N_("L = E + A/N^0.34 + B/D^0.28; 70 M to 16 B parameters, about 20 tokens a parameter")),
 )  # fmt: skip
 
 
@@ -65,7 +66,7 @@ def _fit_once(x: np.ndarray, loss: np.ndarray) -> tuple[float, float, float] | N
     return None if best is None else best[1:]
 
 
-FLAT = (
+FLAT = N_(
     "The loss does not fall as the model grows here, so no power law fits: the larger models "
     "may need more steps (a bigger budget) to pay off."
 )
@@ -80,8 +81,8 @@ def fit_power_law(n, loss, seed: int = 0, resamples: int = RESAMPLES) -> Fit:
     """L(N) = a N^-alpha + c through the points (N, L), with a bootstrap interval of alpha."""
     pairs = [(float(a), float(b)) for a, b in zip(n, loss, strict=True) if _usable(a, b)]
     if len({a for a, _ in pairs}) < MIN_POINTS:
-        return Fit(problem=f"A fit needs at least {MIN_POINTS} sizes that finished; this sweep "
-                           f"has {len(pairs)}.")  # fmt: skip
+        return Fit(problem=Text("A fit needs at least {least} sizes that finished; this sweep has "
+                                "{count}.", least=MIN_POINTS, count=len(pairs)))  # fmt: skip
     pairs.sort()
     sizes = np.array([a for a, _ in pairs])
     losses = np.array([b for _, b in pairs])
@@ -90,7 +91,7 @@ def fit_power_law(n, loss, seed: int = 0, resamples: int = RESAMPLES) -> Fit:
         return Fit(problem=FLAT)
     found = _fit_once(x, losses)
     if found is None:
-        return Fit(problem="No falling power law fits these points.")
+        return Fit(problem=N_("No falling power law fits these points."))
     a, alpha, c = found
     rng = np.random.default_rng(seed)
     alphas = []

@@ -286,13 +286,15 @@ def read_csv(source: str | IO[str], train_ratio: float = 0.5, seed: int = 0) -> 
         top = y.abs().max().item()
         if top > 1:
             y = y / top
-            note.append(f"targets divided by {top:g} to lie in [-1, 1]")
+            note.append(Text("targets divided by {top:g} to lie in [-1, 1]", top=top))
     reach = x.abs().max().item()
     if reach > LIMIT:
         x = x * (LIMIT / reach)
-        note.append(f"points scaled by {LIMIT / reach:.3g} to fit the plane")
+        note.append(Text("points scaled by {factor:.3g} to fit the plane", factor=LIMIT / reach))
     g = torch.Generator().manual_seed(seed)
-    return _split(x, y, kind, train_ratio, g, "; ".join(note), classes)
+    fields = "; ".join(f"{{n{i}}}" for i in range(len(note)))  # each note in its language
+    joined = Text(fields, **{f"n{i}": n for i, n in enumerate(note)})
+    return _split(x, y, kind, train_ratio, g, joined, classes)
 
 
 def _number(cell: str) -> bool:

@@ -196,7 +196,7 @@ class Experiment:
                 else:
                     values[key] = type(default)(value)
             except (TypeError, ValueError):
-                what = "true or false" if isinstance(default, bool) else type(default).__name__
+                what = N_("true or false") if isinstance(default, bool) else type(default).__name__
                 _fail(
                     Text(
                         "The setting {key} = {value!r} is not a {what}.",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, _
 from playground.playground2d.data import CLASSIFICATION, LIMIT, Points
 from playground.serving.curves import translated
 
@@ -124,10 +124,10 @@ _INVISIBLE_SELECTION = {  # clicking selects, but nothing fades or changes colou
 def _bias_squares(fig: go.Figure, places, bias, size: float, last: bool, column: int) -> None:
     """Each neuron's bias: a small square at its lower left, coloured on the fixed scale."""
     bias = np.asarray(bias, np.float64).ravel()
-    what = ["output" if last else f"layer {column}, neuron {j + 1}" for j in range(len(bias))]
+    what = [_("output") if last else _cell(column, j) for j in range(len(bias))]
     fig.add_scatter(
-        x=[x - size / 2 - 0.12 for x, _ in places],
-        y=[y - size / 2 + 0.05 for _, y in places],
+        x=[x - size / 2 - 0.12 for x, _y in places],
+        y=[y - size / 2 + 0.05 for _x, y in places],
         mode="markers",
         marker=dict(
             symbol="square",
@@ -139,8 +139,8 @@ def _bias_squares(fig: go.Figure, places, bias, size: float, last: bool, column:
             line=dict(color="#555", width=1),
         ),
         customdata=[["bias", column - 1, j, w] for j, w in enumerate(what)],
-        hovertemplate="bias of %{customdata[3]}: %{marker.color:+.3f}<br>click to type a new one"
-        "<extra></extra>",
+        hovertemplate=_("bias of %{customdata[3]}: %{marker.color:+.3f}<br>click to type a new one")
+        + "<extra></extra>",
         showlegend=False,
         name=N_("bias"),
         **_INVISIBLE_SELECTION,
@@ -202,12 +202,8 @@ def network_figure(
                 )
                 mids_x.append((xa + xb) / 2)
                 mids_y.append((ya + yb) / 2)
-                source = names[k] if layer == 0 else f"neuron {k + 1} of layer {layer}"
-                target = (
-                    "the output"
-                    if layer == len(weights) - 1
-                    else (f"neuron {j + 1} of layer {layer + 1}")
-                )
+                source = names[k] if layer == 0 else _neuron(k, layer)
+                target = _("the output") if layer == len(weights) - 1 else _neuron(j, layer + 1)
                 mids_text.append(f"{value:+.3f}: {source} -> {target}")
                 mids_data.append(["link", layer, j, k, f"{source} -> {target}", value])
     for (colour, width), segment in buckets.items():
@@ -227,7 +223,7 @@ def network_figure(
         marker=dict(size=10, color="rgba(0,0,0,0)"),
         text=mids_text,
         customdata=mids_data,
-        hovertemplate="weight %{text}<br>click to type a new one<extra></extra>",
+        hovertemplate=_("weight %{text}<br>click to type a new one") + "<extra></extra>",
         showlegend=False,
         name=N_("links"),
         **_INVISIBLE_SELECTION,
@@ -238,7 +234,7 @@ def network_figure(
         for j, (x, y) in enumerate(places[i]):
             z = np.asarray(column[j], np.float32)
             low, high = (out_low, out_high) if last else (-1.0, 1.0)
-            label = names[j] if i == 0 else ("output" if last else f"layer {i}, neuron {j + 1}")
+            label = names[j] if i == 0 else (_("output") if last else _cell(i, j))
             r = z.shape[0]
             fig.add_heatmap(
                 z=z,
@@ -255,17 +251,17 @@ def network_figure(
         if i > 0 and i - 1 < len(biases):
             _bias_squares(fig, places[i], biases[i - 1], size, last, i)
         if i > 0:  # each neuron: a click shows its output in the big view
-            labels = ["the output" if last else f"layer {i}, neuron {j + 1}"
-                      for j in range(len(places[i]))]  # fmt: skip
+            labels = [_("the output") if last else _cell(i, j) for j in range(len(places[i]))]
             fig.add_scatter(
-                x=[x for x, _ in places[i]], y=[y for _, y in places[i]], mode="markers",
+                x=[x for x, _y in places[i]], y=[y for _x, y in places[i]], mode="markers",
                 marker=dict(symbol="square", size=22, color="rgba(0,0,0,0)"),
                 customdata=[["neuron", i, j, labels[j]] for j in range(len(places[i]))],
-                hovertemplate="%{customdata[3]}<br>click to see it in the big view"
-                "<extra></extra>",
+                hovertemplate=_("%{customdata[3]}<br>click to see it in the big view")
+                + "<extra></extra>",
                 showlegend=False, name=N_("neurons"), **_INVISIBLE_SELECTION,
             )  # fmt: skip
-        title = "features" if i == 0 else ("output" if i == len(columns) - 1 else f"layer {i}")
+        title = (_("features") if i == 0 else _("output") if i == len(columns) - 1
+                 else _("layer {i}").format(i=i))  # fmt: skip
         fig.add_annotation(x=i * gap, y=(tallest - 1) / 2 * 1.25 + 1.0, text=title, showarrow=False)
         if i == 0:
             for j, (x, y) in enumerate(places[0]):
@@ -286,3 +282,11 @@ def network_figure(
         clickmode="event+select",
     )
     return translated(fig)
+
+
+def _neuron(k: int, layer: int) -> str:
+    return _("neuron {k} of layer {layer}").format(k=k + 1, layer=layer)
+
+
+def _cell(layer: int, j: int) -> str:
+    return _("layer {layer}, neuron {j}").format(layer=layer, j=j + 1)

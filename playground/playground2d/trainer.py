@@ -243,10 +243,13 @@ class Trainer:
         self._check_stop(test)
         if not (math.isfinite(train) and math.isfinite(test)):
             self._playing, self._pending = False, 0
-            self._message = (
-                f"Training diverged at epoch {self._epoch}: the loss became infinite or not a "
-                f"number. The learning rate {exp.lr:g} is too high for {exp.optimizer}: lower it "
-                "(try a tenth), then Reset."
+            self._message = Text(
+                "Training diverged at epoch {epoch}: the loss became infinite or not a "
+                "number. The learning rate {lr:g} is too high for {optimizer}: lower "
+                "it (try a tenth), then Reset.",
+                epoch=self._epoch,
+                lr=exp.lr,
+                optimizer=exp.optimizer,
             )
             return  # the page keeps showing the last weights that were numbers
         self._published = _copy(model)
@@ -259,12 +262,15 @@ class Trainer:
             return
         if exp.stop_epochs and self._epoch == exp.stop_epochs:
             self._playing = False
-            self._note = f"Paused after {self._epoch} epochs, as set."
+            self._note = Text("Paused after {epoch} epochs, as set.", epoch=self._epoch)
         elif exp.stop_loss and test <= exp.stop_loss < self._test_loss[-2]:
             self._playing = False
-            self._note = (
-                f"Paused at epoch {self._epoch}: the test loss {test:.4f} reached the target "
-                f"{exp.stop_loss:g}."
+            self._note = Text(
+                "Paused at epoch {epoch}: the test loss {test:.4f} reached the target "
+                "{stop_loss:g}.",
+                epoch=self._epoch,
+                test=test,
+                stop_loss=exp.stop_loss,
             )
 
     @torch.no_grad()

@@ -84,7 +84,7 @@ def step_loss_figure(points: Sequence[Span], smoothing: float = 0.9) -> go.Figur
         xaxis=dict(title="step"),
         yaxis=dict(title="loss", rangemode="tozero"),
         yaxis2=dict(
-            title="learning rate",
+            title=N_("learning rate"),
             overlaying="y",
             side="right",
             rangemode="tozero",

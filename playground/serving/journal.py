@@ -12,6 +12,7 @@ import json
 import time
 from pathlib import Path
 
+from playground.engine.i18n import Text
 from playground.exchange import run_files
 
 FILE = ".jobs.json"
@@ -46,13 +47,19 @@ def recover(folder: str | Path, alive: set = frozenset()) -> dict[str, list[str]
         if entry.get("id") in alive:
             continue
         name = str(entry.get("name", "a job"))[:100]
-        restarted = f"The server restarted (after {when}) while your job {name} was"
+        restarted = Text(
+            "The server restarted (after {when}) while your job {name} was", when=when, name=name
+        )
         if entry.get("status") == "queued":
-            note = f"{restarted} waiting in the queue, and the queue was lost: start it again."
+            note = Text(
+                "{restarted} waiting in the queue, and the queue was lost: start it again.",
+                restarted=restarted,
+            )
         else:
-            note = (
-                f"{restarted} training: it stopped there, and its run keeps the weights of its "
-                "last finished epoch."
+            note = Text(
+                "{restarted} training: it stopped there, and its run keeps the weights "
+                "of its last finished epoch.",
+                restarted=restarted,
             )
             run_dir = entry.get("run_dir")
             if isinstance(run_dir, str) and Path(run_dir).parent == Path(folder):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground.engine import owners
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.memory import size_text
 from playground.engine.metrics import Status
 from playground.engine.owners import NotAllowed, not_yours
@@ -200,7 +200,9 @@ class JobManager:
                 )
             )
         try:
-            quota.check_room(job.owner, 0, self.settings, job.runs_dir, "The job was not queued")
+            quota.check_room(
+                job.owner, 0, self.settings, job.runs_dir, N_("The job was not queued")
+            )
         except quota.OverQuota as e:
             raise Refused(e.message) from None
 
@@ -242,7 +244,7 @@ class JobManager:
         """The job, to pause, resume, stop, cancel or change; NotAllowed unless it is yours."""
         job = self.owned(owner, job_id)
         if job is None:
-            raise not_yours("job") if self.get(job_id) else NotAllowed("That job is gone.")
+            raise not_yours(N_("job")) if self.get(job_id) else NotAllowed(N_("That job is gone."))
         return job
 
     def share(self, owner: str | None, job_id: str) -> str:
@@ -354,11 +356,14 @@ class JobManager:
 
 def _busy_message(job: TrainingJob) -> str:
     if job.status is Status.QUEUED:
-        return (
-            f"You already have a job waiting in the queue ({job.name}): one job per person at "
-            "a time keeps the queue fair. Cancel it to start another."
+        return Text(
+            "You already have a job waiting in the queue ({name}): one job per "
+            "person at a time keeps the queue fair. Cancel it to start another.",
+            name=job.name,
         )
-    return (
-        f"You already have a job training ({job.name}): one job per person at a time keeps the "
-        "queue fair. Stop it, or wait for it to end, to start another."
+    return Text(
+        "You already have a job training ({name}): one job per person at a "
+        "time keeps the queue fair. Stop it, or wait for it to end, to start "
+        "another.",
+        name=job.name,
     )

@@ -32,7 +32,7 @@ import torch
 
 from playground import PACKAGE
 from playground.engine import history
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.metrics import Status
 from playground.engine.task import DEFAULT as DEFAULT_TASK
 from playground.engine.task import Task
@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 _ray: Any = None  # the ray module, once connected
 _data_refs: dict[tuple, Any] = {}  # (dataset, val_fraction, train_limit) -> object ref
 _data_lock = threading.Lock()
+
+WAITING, CANCELLED = N_("Waiting for a worker."), N_("Cancelled while waiting for a worker.")
 
 
 class ClusterUnavailable(RuntimeError):
@@ -141,7 +143,7 @@ class RayJob(TrainingJob):
         self._fetched = 0
         self._attached: dict | None = None  # the description of an actor found after a restart
         self._detached = threading.Event()
-        self._message = "Waiting for a worker."
+        self._message = WAITING
         self._held = False  # the worker's loop waits in a pause (its last poll said so)
 
     @property
@@ -249,7 +251,7 @@ class RayJob(TrainingJob):
         limits = (self.controls.time_limit, self.controls.pause_limit, self.controls.memory_budget)
         created = actor.remote(about, self.task, dataset, self.initial_weights, limits,
                                int(self.cpus) or 1)  # fmt: skip
-        self._set(Status.QUEUED, "Waiting for a worker.")
+        self._set(Status.QUEUED, WAITING)
         return created
 
     def _mirror(self, writer: RunWriter | None) -> None:
@@ -268,17 +270,14 @@ class RayJob(TrainingJob):
                 )
             except _ray.exceptions.GetTimeoutError:
                 if self.status is not Status.QUEUED:
-                    raise JobFailed(_lost("stopped answering")) from None
+                    raise JobFailed(_lost(N_("stopped answering"))) from None
                 if self.controls.stopped:  # cancelled while no worker had room for it
                     _ray.kill(self._actor)
-                    self._finish_run(
-                        {"status": "stopped", "message": "Cancelled while waiting for a worker."},
-                        None,
-                    )
+                    self._finish_run({"status": "stopped", "message": CANCELLED}, None)
                     return
                 continue  # no worker has room yet: still waiting
             except _ray.exceptions.RayActorError:
-                raise JobFailed(_lost("went away (its process or machine stopped)")) from None
+                raise JobFailed(_lost(N_("went away (its process or machine stopped)"))) from None
             except _ray.exceptions.RaySystemError as e:
                 raise JobFailed(Text("The Ray cluster went away ({e}).", e=e)) from None
             status = Status(state["status"])
@@ -330,9 +329,11 @@ class RayJob(TrainingJob):
 
 
 def _lost(what: str) -> str:
-    return (
-        f"The worker training this job {what}. The run keeps its records and the weights of "
-        "its last finished epoch; start it again to train further."
+    return Text(
+        "The worker training this job {what}. The run keeps its records and "
+        "the weights of its last finished epoch; start it again to train "
+        "further.",
+        what=what,
     )
 
 

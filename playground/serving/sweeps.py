@@ -231,11 +231,11 @@ class CompareJob(SweepJob):
         self.plan, self.start_from = None, start  # (not .start: that starts the job)
         self.members = [(spec, config), (spec, config)]
         TrainingJob.__init__(self, spec, config, task=task, name=name, **kwargs)
-        self._group(name or getattr(spec, "name", "model"), "from a trained model vs scratch",
+        self._group(name or getattr(spec, "name", "model"), N_("from a trained model vs scratch"),
                     Text("2 runs"))  # fmt: skip
 
     def _member(self, i: int, spec, config) -> TrainingJob:
-        label = f"from {self.start_from.source}" if i == 0 else "from scratch"
+        label = f"from {self.start_from.source}" if i == 0 else N_("from scratch")
         start = self.start_from if i == 0 else None
         return TrainingJob(
             spec, config, name=f"{self.family} {label}", data_dir=self.data_dir,

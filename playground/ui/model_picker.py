@@ -160,7 +160,7 @@ def load(value: str) -> Choice:
     path = Path(value)
     run = load_run(path)
     if not run.visible_to(state.owner()):
-        raise SpecError(str(owners.not_yours("run")))
+        raise SpecError(str(owners.not_yours(N_("run"))))
     mtime = (path / WEIGHTS).stat().st_mtime
     model = _run_model(str(path), mtime)
     return Choice(

@@ -59,15 +59,24 @@ def _sigmoids(out: torch.Tensor) -> torch.Tensor:
 
 def _one_output_per_class(outputs: int, classes: int) -> str | None:
     if outputs != classes:
-        return f"needs one output per class ({classes}), but the last layer gives {outputs}"
+        return Text(
+            "needs one output per class ({classes}), but the last layer gives {outputs}",
+            classes=classes,
+            outputs=outputs,
+        )
     return None
 
 
 def _bce_fits(outputs: int, classes: int) -> str | None:
     if outputs == classes or (outputs == 1 and classes == 2):
         return None
-    one = " or 1 output for two classes" if classes == 2 else ""
-    return f"needs one output per class ({classes}){one}, but the last layer gives {outputs}"
+    one = N_(" or 1 output for two classes") if classes == 2 else ""
+    return Text(
+        "needs one output per class ({classes}){one}, but the last layer gives {outputs}",
+        classes=classes,
+        one=one,
+        outputs=outputs,
+    )
 
 
 def _bce(out: torch.Tensor, y: torch.Tensor, classes: int, smoothing: float) -> torch.Tensor:

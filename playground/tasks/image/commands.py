@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playground.engine import settings
 from playground.engine.devices import pick_device
-from playground.engine.i18n import Text
+from playground.engine.i18n import Text, _
 from playground.engine.records import DataError
 from playground.exchange.runs import load_run
 from playground.tasks.image import catalog, idx
@@ -68,26 +68,33 @@ def _data_import(args: argparse.Namespace) -> int:
         for stale in target.glob(f"{part}*"):
             stale.unlink()
         shutil.copyfile(path, target / name)
-    print(f"Imported {info.label} into {target}.")
+    print(_("Imported {label} into {target}.").format(label=_(info.label), target=target))
     return 0
 
 
 def _data_show(args: argparse.Namespace) -> int:
     folder = Path(args.data_dir or default_data_dir())
-    print(f"Data folder: {folder}")
+    print(_("Data folder: {folder}").format(folder=folder))
     for name, info in catalog.DATASETS.items():
         if name == "mnist-sample":
-            print(f"  {name}: bundled with the app")
+            print("  " + _("{name}: bundled with the app").format(name=name))
             continue
         files = idx.find(folder, info.raw_folder)
         if files is None:
-            print(f"  {name}: not here (downloaded on first use when online)")
+            print(
+                "  " + _("{name}: not here (downloaded on first use when online)").format(name=name)
+            )
             continue
         try:
             data = load(name, folder, val_fraction=0.0, download=False)
-            print(f"  {name}: {len(data.train_y):,} train, {len(data.test_y):,} test images")
+            print(
+                "  "
+                + _("{name}: {train} train, {test} test images").format(
+                    name=name, train=f"{len(data.train_y):,}", test=f"{len(data.test_y):,}"
+                )
+            )
         except DataError as e:
-            print(f"  {name}: damaged: {e}")
+            print("  " + _("{name}: damaged: {why}").format(name=name, why=_(str(e))))
     return 0
 
 
@@ -117,6 +124,13 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         if data.note:
-            print(f"note: {data.note}", file=sys.stderr)
-        print(f"{run.name} on {data.info.label}: accuracy {accuracy:.4f}, loss {loss:.4f}")
+            print(_("note: {note}").format(note=_(data.note)), file=sys.stderr)
+        print(
+            _("{run} on {dataset}: accuracy {accuracy}, loss {loss}").format(
+                run=run.name,
+                dataset=_(data.info.label),
+                accuracy=f"{accuracy:.4f}",
+                loss=f"{loss:.4f}",
+            )
+        )
     return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine.i18n import Text
 from playground.tasks.image import catalog
 from playground.tasks.image.data import normalise
 from playground.tasks.image.models import eval_mode
@@ -66,14 +67,19 @@ class Answer:
         top, second = order[0], order[1]
         warning = None
         if p[top] < UNSURE_BELOW:
-            warning = (
-                f"Not sure: it looks only {p[top]:.0%} like a {classes[top]}. Is it a digit? Try "
-                "drawing it larger and in one piece."
+            warning = Text(
+                "Not sure: it looks only {p:.0%} like a {digit}. Is it a digit? Try "
+                "drawing it larger and in one piece.",
+                p=p[top],
+                digit=classes[top],
             )
         elif p[top] - p[second] < AMBIGUOUS_GAP:
-            warning = (
-                f"Ambiguous: it could be a {classes[top]} ({p[top]:.0%}) or a "
-                f"{classes[second]} ({p[second]:.0%})."
+            warning = Text(
+                "Ambiguous: it could be a {first} ({p:.0%}) or a {second} ({p2:.0%}).",
+                first=classes[top],
+                p=p[top],
+                second=classes[second],
+                p2=p[second],
             )
         return cls(tuple(p), top, p[top], second, warning)
 

@@ -14,7 +14,7 @@ import functools
 import torch
 from torch import nn
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.memory import (
     ALLOCATOR_SLACK,
     BACKWARD_COPIES,
@@ -50,7 +50,9 @@ def check_fit(
     data = catalog.info_of(config)
     shapes = spec.validate(data.input_shape)
     out = shapes[-1]
-    last = f"The last layer (layer {len(shapes)}, {spec.layers[-1].label})"
+    last = Text(
+        "The last layer (layer {count}, {label})", count=len(shapes), label=spec.layers[-1].label
+    )
     if len(out) != 1:
         raise SpecError(
             Text(
@@ -111,12 +113,14 @@ def check_memory(estimate: MemoryEstimate, budget: int) -> None:
     optimizer = catalog.OPTIMIZERS[estimate.optimizer].label
     fits = estimate.largest_batch(usable(budget))
     if fits >= 1:
-        fix = (
-            f"Use a batch size of at most {fits}, or make that layer's output smaller "
-            "(fewer channels, less padding, a stride, or pooling before it)."
+        fix = Text(
+            "Use a batch size of at most {fits}, or make that layer's output "
+            "smaller (fewer channels, less padding, a stride, or pooling before "
+            "it).",
+            fits=fits,
         )
     else:
-        fix = (
+        fix = N_(
             "Even one image is too much: make that layer's output smaller (fewer channels, "
             "less padding, a stride, or pooling before it), or use fewer layers."
         )

@@ -43,33 +43,33 @@ class Param:
         if value is None:
             if self.optional:
                 return None
-            raise self._problem("{name} needs a value ({help})", help=self.help)
+            raise self._problem(N_("{name} needs a value ({help})"), help=self.help)
         if self.kind is bool:
             if not isinstance(value, bool):
-                raise self._problem("{name} must be true or false, not {value!r}", value=value)
+                raise self._problem(N_("{name} must be true or false, not {value!r}"), value=value)
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self._problem("{name} must be a number, not {value!r}", value=value)
+            raise self._problem(N_("{name} must be a number, not {value!r}"), value=value)
         if isinstance(value, int) and abs(value) > 2**53:
-            raise self._problem("{name} is a {digits}-digit number: far too large",
+            raise self._problem(N_("{name} is a {digits}-digit number: far too large"),
                                 digits=len(str(abs(value))))  # fmt: skip
         if not math.isfinite(value):
-            raise self._problem("{name} must be a finite number, not {value}", value=value)
+            raise self._problem(N_("{name} must be a finite number, not {value}"), value=value)
         if self.kind is int:
             if value != int(value):
-                raise self._problem("{name} must be a whole number, not {value}", value=value)
+                raise self._problem(N_("{name} must be a whole number, not {value}"), value=value)
             value = int(value)
         else:
             value = float(value)
         if self.low is not None and value < self.low:
-            raise self._problem("{name} is {value} but must be at least {num}", value=value,
+            raise self._problem(N_("{name} is {value} but must be at least {num}"), value=value,
                                 num=_num(self.low))  # fmt: skip
         if self.high is not None:
             if self.high_open and value >= self.high:
-                raise self._problem("{name} is {value} but must be below {num}", value=value,
+                raise self._problem(N_("{name} is {value} but must be below {num}"), value=value,
                                     num=_num(self.high))  # fmt: skip
             if not self.high_open and value > self.high:
-                raise self._problem("{name} is {value} but must be at most {num}", value=value,
+                raise self._problem(N_("{name} is {value} but must be at most {num}"), value=value,
                                     num=_num(self.high))  # fmt: skip
         return value
 
@@ -106,8 +106,8 @@ def shape_text(shape: Shape) -> str:
 def describe(shape: Shape) -> str:
     """A shape in the words the editor uses: '32x13x13 feature maps' or '64 features'."""
     if len(shape) == 3:
-        return f"{shape_text(shape)} feature maps"
-    return f"{shape[0]} features"
+        return Text("{shape_text} feature maps", shape_text=shape_text(shape))
+    return Text("{features} features", features=shape[0])
 
 
 def _needs_image(shape: Shape, label: str) -> tuple[int, int, int]:
@@ -138,7 +138,7 @@ def _needs_vector(shape: Shape, label: str) -> int:
 
 def _sliding(size: int, kernel: int, stride: int, padding: int, what: str, fix: str) -> int:
     if kernel > size + 2 * padding:
-        pad = f" (with padding {padding})" if padding else ""
+        pad = Text(" (with padding {padding})", padding=padding) if padding else ""
         raise LayerProblem(
             Text(
                 "{what} {kernel} is larger than the {size}x{size2} input{pad}: {fix}",
@@ -158,7 +158,7 @@ def _sliding(size: int, kernel: int, stride: int, padding: int, what: str, fix: 
 
 def _conv_shape(shape: Shape, p: dict) -> Shape:
     _c, h, w = _needs_image(shape, "Conv2d")
-    fix = "use a smaller kernel, add padding, or remove a pooling layer before it"
+    fix = N_("use a smaller kernel, add padding, or remove a pooling layer before it")
     k, s, pad = p["kernel_size"], p["stride"], p["padding"]
     return (
         p["out_channels"],
@@ -183,7 +183,7 @@ def _pool_shape(label: str) -> Callable[[Shape, dict], Shape]:
         c, h, w = _needs_image(shape, label)
         k = p["kernel_size"]
         s = p["stride"] or k
-        fix = "use a smaller pooling window or remove an earlier pooling layer"
+        fix = N_("use a smaller pooling window or remove an earlier pooling layer")
         return (c, _sliding(h, k, s, 0, "Window", fix), _sliding(w, k, s, 0, "Window", fix))
 
     return shape_of
@@ -242,7 +242,7 @@ class ResidualBlock(nn.Module):
 
 
 def _residual_shape(shape: Shape, p: dict) -> Shape:
-    c, h, w = _needs_image(shape, "Residual block")
+    c, h, w = _needs_image(shape, N_("Residual block"))
     return (p["out_channels"] or c, h, w)
 
 

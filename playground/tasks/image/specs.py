@@ -67,7 +67,7 @@ class LayerSpec:
         known = {p.name: p for p in kind.params}
         unknown = sorted(str(k) for k in self.params if k not in known)
         if unknown:
-            allowed = ", ".join(known) or "no parameters"
+            allowed = ", ".join(known) or N_("no parameters")
             raise LayerProblem(
                 Text(
                     "it has no parameter {unknown!r} (it takes {allowed})",
@@ -206,8 +206,11 @@ class ModelSpec(JsonRecord):
             if layer.kind == "linear" and image:
                 layers.append(LayerSpec("flatten"))
                 notes.append(
-                    f"Added a Flatten layer before layer {len(layers) + 1} (Linear), which "
-                    "needs a flat vector."
+                    Text(
+                        "Added a Flatten layer before layer {layer} (Linear), which needs a "
+                        "flat vector.",
+                        layer=len(layers) + 1,
+                    )
                 )
                 image = False
             layers.append(layer)
@@ -228,7 +231,7 @@ class ModelSpec(JsonRecord):
             raise SpecError(
                 Text("A model spec must be a JSON object, not {short}.", short=short(data))
             )
-        no_unknown_keys(data, {"name", "input_shape", "layers"}, "the model spec")
+        no_unknown_keys(data, {"name", "input_shape", "layers"}, N_("the model spec"))
         layers = data.get("layers")
         if not isinstance(layers, list):
             raise SpecError(Text("A model spec needs 'layers': a list of layers."))

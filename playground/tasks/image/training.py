@@ -20,7 +20,7 @@ from playground.engine import transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import FastPath
 from playground.engine.history import EARLY_STEPS
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.memory import PASS_BATCH_MOST
 from playground.engine.metrics import EpochRecord, MetricsLog, Status, StepRecord
 from playground.engine.schedules import lr_at
@@ -228,11 +228,17 @@ class _Pending:
 
 def divergence_advice(config: TrainConfig, lr: float, step: int, epoch: int) -> str:
     optimizer = catalog.OPTIMIZERS[config.optimizer]
-    return (
-        f"The loss stopped being a finite number at step {step} (epoch {epoch}): training "
-        f"diverged. The learning rate {lr:.3g} is too high for {optimizer.label}; lower it "
-        f"(try {config.lr / 10:.3g}, or {optimizer.lr:g}, {optimizer.label}'s usual value), or "
-        "add a warm-up."
+    return Text(
+        "The loss stopped being a finite number at step {step} (epoch "
+        "{epoch}): training diverged. The learning rate {lr:.3g} is too high "
+        "for {label}; lower it (try {lower:.3g}, or {usual:g}, {label}'s usual "
+        "value), or add a warm-up.",
+        step=step,
+        epoch=epoch,
+        lr=lr,
+        label=optimizer.label,
+        lower=config.lr / 10,
+        usual=optimizer.lr,
     )
 
 
@@ -244,18 +250,27 @@ def stall_advice(config: TrainConfig, epochs: list[EpochRecord], classes: int) -
     optimizer = catalog.OPTIMIZERS[config.optimizer]
     usual = optimizer.lr
     if config.lr >= 5 * usual:
-        why = (
-            f"The learning rate {config.lr:g} is probably too high for {optimizer.label}: "
-            f"steps that large push units where they stop responding. Try {usual:g}."
+        why = Text(
+            "The learning rate {lr:g} is probably too high for {label}: steps that "
+            "large push units where they stop responding. Try {usual:g}.",
+            lr=config.lr,
+            label=optimizer.label,
+            usual=usual,
         )
     elif config.lr <= usual / 50:
-        why = (
-            f"The learning rate {config.lr:g} is probably too low for {optimizer.label}: try "
-            f"{usual:g}."
+        why = Text(
+            "The learning rate {lr:g} is probably too low for {label}: try {usual:g}.",
+            lr=config.lr,
+            label=optimizer.label,
+            usual=usual,
         )
     else:
-        why = "Check the model (activations, a last layer without ReLU) and the learning rate."
-    return (
-        f"After {len(epochs)} epoch(s) the model is no better than guessing (train accuracy "
-        f"{epochs[-1].train_accuracy:.1%}; chance is {1 / classes:.0%}). {why}"
+        why = N_("Check the model (activations, a last layer without ReLU) and the learning rate.")
+    return Text(
+        "After {count} epoch(s) the model is no better than guessing (train "
+        "accuracy {train_accuracy:.1%}; chance is {chance:.0%}). {why}",
+        count=len(epochs),
+        train_accuracy=epochs[-1].train_accuracy,
+        chance=1 / classes,
+        why=why,
     )

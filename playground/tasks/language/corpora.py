@@ -164,7 +164,7 @@ def text_of(name: str, seed: int = 0) -> str:
         ) from None
 
 
-def own_text(raw: bytes, name: str = "your file") -> str:
+def own_text(raw: bytes, name: str = N_("your file")) -> str:
     """A person's uploaded text, checked: UTF-8, not empty, within the upload cap."""
     if len(raw) > MAX_OWN:
         raise SpecError(

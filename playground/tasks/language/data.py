@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 from playground.tasks.language import corpora
 from playground.tasks.language.tokens import BPETokenizer, CharTokenizer, Tokenizer
@@ -88,7 +88,7 @@ def text_and_label(config, own=None) -> tuple[str, str, str]:
                     ".txt file on the Language page."
                 )
             )
-        return own, "your text", "\n"
+        return own, N_("your text"), "\n"
     corpus = corpora.CORPORA[config.corpus]
     return corpora.text_of(config.corpus, config.seed), corpus.label, corpus.start
 

@@ -35,10 +35,13 @@ class OnnxFile:
 
     @property
     def check_text(self) -> str:
-        return (
-            f"Checked: on sequences of {', '.join(map(str, self.lengths))} tokens onnxruntime's "
-            f"logits differ from PyTorch's by at most {self.max_difference:.1e} (allowed: "
-            f"{TOLERANCE:g})."
+        return Text(
+            "Checked: on sequences of {lengths} tokens onnxruntime's logits differ "
+            "from PyTorch's by at most {max_difference:.1e} (allowed: "
+            "{tolerance:g}).",
+            lengths=", ".join(map(str, self.lengths)),
+            max_difference=self.max_difference,
+            tolerance=TOLERANCE,
         )
 
 

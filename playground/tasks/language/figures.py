@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, _
 from playground.serving.curves import layout
 
 
@@ -30,7 +30,7 @@ def attention_figure(weights: torch.Tensor, tokens: Sequence[str], title: str) -
             colorscale="Blues",
             zmin=0,
             zmax=1,
-            hovertemplate="%{y} looks at %{x}: %{z:.2f}<extra></extra>",
+            hovertemplate=_("%{y} looks at %{x}: %{z:.2f}") + "<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed", title=N_("query (the token that looks)"))
@@ -71,7 +71,7 @@ def heads_figure(attention: torch.Tensor, patterns) -> go.Figure:
 
 def lens_figure(lens, probabilities: torch.Tensor, tokens: Sequence[str]) -> go.Figure:
     """The logit lens: after each layer (rows), the token it would predict at each position."""
-    rows = ["embedding"] + [f"after block {i}" for i in range(1, len(lens))]
+    rows = [_("embedding")] + [_("after block {i}").format(i=i) for i in range(1, len(lens))]
     labels = [f"{i}:{shown(t)}" for i, t in enumerate(tokens)]
     fig = go.Figure(
         go.Heatmap(
@@ -113,11 +113,11 @@ def embeddings_figure(points: torch.Tensor, vocab: Sequence[str], most: int = 40
 
 def top_figure(top: Sequence[tuple[str, float]], drawn: str) -> go.Figure:
     """The likeliest tokens at one step and their probabilities; the one drawn stands out."""
-    labels = [shown(t) for t, _ in top]
-    colors = ["#ff7f0e" if t == drawn else "#1f77b4" for t, _ in top]
+    labels = [shown(t) for t, _p in top]
+    colors = ["#ff7f0e" if t == drawn else "#1f77b4" for t, _p in top]
     fig = go.Figure(
         go.Bar(
-            x=[p for _, p in top],
+            x=[p for _t, p in top],
             y=labels,
             orientation="h",
             marker_color=colors,

@@ -9,7 +9,7 @@ import functools
 
 import torch
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.memory import (
     BACKWARD_COPIES,
     FLOAT_BYTES,
@@ -40,8 +40,15 @@ def estimate_memory(spec: GPTSpec, vocab: int, batch_size: int, optimizer: str,
     saved = sum(saved_per_child(model, inputs).values())
     logits = spec.context * vocab * FLOAT_BYTES  # per sequence; the loss keeps its log-softmax
     layers = (
-        LayerMemory(1, f"{spec.layers} blocks of {spec.width}", (spec.context, spec.width), saved),
-        LayerMemory(2, f"scores of {vocab:,} tokens", (spec.context, vocab), 2 * logits),
+        LayerMemory(
+            1,
+            Text("{layers} blocks of {width}", layers=spec.layers, width=spec.width),
+            (spec.context, spec.width),
+            saved,
+        ),
+        LayerMemory(
+            2, Text("scores of {vocab:,} tokens", vocab=vocab), (spec.context, vocab), 2 * logits
+        ),
     )
     state = OPTIMIZERS[optimizer].state_per_weight * trained
     return MemoryEstimate(
@@ -69,10 +76,15 @@ def check(spec: GPTSpec, vocab: int, config, budget: int | None) -> None:
         return
     fits = step.largest_batch(usable(budget))
     fix = (
-        f"Use a batch size of at most {fits}, a shorter context or a smaller vocabulary."
+        Text(
+            "Use a batch size of at most {fits}, a shorter context or a smaller vocabulary.",
+            fits=fits,
+        )
         if fits
-        else "Even one sequence is too much: use a shorter context, a smaller "
-        "width or vocabulary, or fewer layers."
+        else N_(
+            "Even one sequence is too much: use a shorter context, a smaller width or "
+            "vocabulary, or fewer layers."
+        )
     )
     raise SpecError(
         Text(

@@ -156,7 +156,7 @@ class GPTSpec(JsonRecord):
                 Text("A model spec must be a JSON object, not {short}.", short=short(data))
             )
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        no_unknown_keys(data, set(fields), "the model spec")
+        no_unknown_keys(data, set(fields), N_("the model spec"))
         values = {}
         for key, value in data.items():
             want = type(getattr(cls(), key))
@@ -176,4 +176,4 @@ class GPTSpec(JsonRecord):
         return cls(**values).validate()
 
 
-_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+_WORDS = {int: N_("a whole number"), float: "a number", bool: N_("true or false"), str: "text"}

@@ -160,7 +160,7 @@ class LanguageTask(Task):
         folder, after checking that the source predicts what this model does."""
         source = json.loads((folder / "spec.json").read_text()).get("objective", "next")
         if source != spec.objective:
-            what = {"next": "predict the next token", "masked": "fill in hidden tokens"}
+            what = {"next": N_("predict the next token"), "masked": N_("fill in hidden tokens")}
             raise SpecError(
                 Text(
                     "The model it starts from learned to {get}; this one is to {get2}: start "
@@ -264,13 +264,13 @@ class LanguageTask(Task):
 
     def result_numbers(self, summary: dict) -> list[Number]:
         val = summary.get("val_loss")
-        return [Number("Val loss", f"{val:.3f}" if isinstance(val, float) else "-")]
+        return [Number(N_("Val loss"), f"{val:.3f}" if isinstance(val, float) else "-")]
 
     def result_text(self, summary: dict) -> str:
         val, bits = summary.get("val_loss"), summary.get("val_bits_per_char")
         if not isinstance(val, float):
             return ""
-        return f": validation loss {val:.3f}" + (
+        return Text(": validation loss {val:.3f}", val=val) + (
             f" ({bits:.2f} bits a character)" if isinstance(bits, float) else ""
         )
 

@@ -174,8 +174,12 @@ def train(model: GPT, data: TextData, config, log, controls, publish, fast=None)
 
 def divergence_advice(config, lr: float, step: int) -> str:
     optimizer = OPTIMIZERS[config.optimizer]
-    return (
-        f"The loss stopped being a finite number at step {step}: training diverged. The "
-        f"learning rate {lr:.3g} is too high for {optimizer.label}; lower it (try "
-        f"{config.lr / 10:.3g}), add a warm-up, or keep gradient clipping on."
+    return Text(
+        "The loss stopped being a finite number at step {step}: training "
+        "diverged. The learning rate {lr:.3g} is too high for {label}; lower "
+        "it (try {lower:.3g}), add a warm-up, or keep gradient clipping on.",
+        step=step,
+        lr=lr,
+        label=optimizer.label,
+        lower=config.lr / 10,
     )

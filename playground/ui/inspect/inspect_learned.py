@@ -144,7 +144,7 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
         return
     labels = [s.label for s in found]
     at = st.select_slider(_("Moment of training"), range(len(found)), value=len(found) - 1,
-                          format_func=lambda i: labels[i], key="inspect-replay")  # fmt: skip
+                          format_func=lambda i: _(labels[i]), key="inspect-replay")  # fmt: skip
     moment = found[at]
     model = _model_at(f"{choice.value}:{choice.version}:{moment.step}:{moment.label}",
                       choice.spec, moment.state)  # fmt: skip

@@ -314,9 +314,9 @@ def replay(chosen: Chosen, text: str) -> None:
         return
     st.subheader(_("Training replayed"))
     at = st.select_slider(
-        "Moment",
+        _("Moment"),
         range(len(snapshots)),
-        format_func=lambda i: snapshots[i].label,
+        format_func=lambda i: _(snapshots[i].label),
         key="language-replay",
         value=len(snapshots) - 1,
     )

@@ -350,7 +350,7 @@ def timeline(job) -> None:
             _("What it writes: {count} moments").format(count=len(notes)), expanded=True
         ):
             at = st.select_slider(
-                "Step",
+                _("Step"),
                 [n.step for n in notes],
                 value=notes[-1].step,
                 key=f"language-timeline-{job.id}",

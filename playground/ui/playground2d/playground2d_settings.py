@@ -31,6 +31,7 @@ from playground.ui.text import plain
 LEARNING_RATES = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 _CSV_SEEN, _CSV_ERROR = "playground2d-csv-seen", "playground2d-csv-error"
+_CSV_NOTE = "playground2d-csv-note"  # how the last CSV was made to fit the plane, if it was
 _TF_NOTES = "playground2d-tf-notes"  # what did not map, from the last TensorFlow link opened
 
 
@@ -138,11 +139,14 @@ def data_settings(exp: Experiment) -> Experiment:
             st.session_state[_CSV_ERROR] = str(e)
         else:
             st.session_state.pop(_CSV_ERROR, None)
+            st.session_state[_CSV_NOTE] = custom.note
             loss = exp.loss if custom.kind == CLASSIFICATION else "mse"
             replace(exp.replace(dataset=CUSTOM, loss=loss), custom)
             st.rerun()
     if _CSV_ERROR in st.session_state:
         st.error(plain(st.session_state[_CSV_ERROR]), icon=":material/error:")
+    elif exp.dataset == CUSTOM and st.session_state.get(_CSV_NOTE):
+        st.caption(plain(st.session_state[_CSV_NOTE]))
     return exp
 
 

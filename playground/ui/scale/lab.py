@@ -115,7 +115,7 @@ def _papers(sweep: scaling.Sweep, points: list[dict], fit: scaling.Fit) -> None:
     st.subheader(_("Yours beside the papers'"))
     rows = [{"who": _("you"), "against": _("parameters N"), "alpha": fit.alpha,
              "measured on": _yours(sweep, points)}]  # fmt: skip
-    rows += [{"who": who, "against": what, "alpha": alpha, "measured on": on}
+    rows += [{"who": who, "against": _(what), "alpha": alpha, "measured on": _(on)}
              for who, what, alpha, on in scaling.PUBLISHED]  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-papers",
                  column_config=headed(rows, {"alpha": st.column_config.NumberColumn(

@@ -205,7 +205,7 @@ def _layer_row(i: int, layer: LayerSpec, count: int, v: int, shape: tuple | None
         for col, param in zip(pcols, kind.params, strict=False):
             _param_input(col, i, param, layer.params.get(param.name, param.default), v)
     if shape is not None:
-        st.caption(_("Output: {shape}").format(shape=describe(shape)))
+        st.caption(_("Output: {shape}").format(shape=_(describe(shape))))
 
 
 def _param_input(col, i: int, param: Param, value, v: int) -> None:

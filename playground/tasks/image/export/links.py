@@ -16,7 +16,7 @@ import math
 import zlib
 from dataclasses import dataclass
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.recipe import BY_NAME, SETTINGS, TrainConfig
@@ -134,7 +134,7 @@ def _config(query: dict[str, str]) -> TrainConfig | None:
 
 
 def _parse(kind: type, text: str, label: str):
-    words = {int: "a whole number", float: "a number", bool: "true or false"}
+    words = {int: N_("a whole number"), float: "a number", bool: N_("true or false")}
     try:
         if kind is bool:
             if text.lower() not in ("true", "false", "1", "0"):

@@ -41,9 +41,12 @@ class OnnxFile:
 
     @property
     def check_text(self) -> str:
-        return (
-            f"Checked: on {self.images} test images onnxruntime's outputs differ from "
-            f"PyTorch's by at most {self.max_difference:.1e} (allowed: {TOLERANCE:g})."
+        return Text(
+            "Checked: on {images} test images onnxruntime's outputs differ from "
+            "PyTorch's by at most {max_difference:.1e} (allowed: {tolerance:g}).",
+            images=self.images,
+            max_difference=self.max_difference,
+            tolerance=TOLERANCE,
         )
 
 
@@ -121,7 +124,12 @@ def _which_layer(model: nn.Module, x: torch.Tensor, spec: ModelSpec | None) -> s
             if spec is not None and i < len(spec.layers):
                 layer = spec.layers[i]
                 name = models.layer_label(layer.kind, layer.resolved_params(), layer.activation)
-            return f"Layer {i + 1} ({name}) cannot be exported to ONNX: {_reason(e)}"
+            return Text(
+                "Layer {layer} ({name}) cannot be exported to ONNX: {reason}",
+                layer=i + 1,
+                name=name,
+                reason=_reason(e),
+            )
         with torch.no_grad():
             x = child(x)
     return None
@@ -137,7 +145,10 @@ def _reason(e: Exception) -> str:
     cause = re.sub(r"^<class '([\w.]+\.)?(\w+)'>: ", r"\2: ", cause)
     cause = cause[:300] + ("..." if len(cause) > 300 else "")
     if "DataDependent" in cause or "data-dependent" in cause:
-        return f"it decides in Python on a value of its input, which a graph cannot hold ({cause})"
+        return Text(
+            "it decides in Python on a value of its input, which a graph cannot hold ({cause})",
+            cause=cause,
+        )
     return cause
 
 

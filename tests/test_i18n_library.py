@@ -1,0 +1,111 @@
+"""The library's own sentences in Chinese: advice when training learned nothing or diverged,
+the queue's refusals, the moments of a replay, shapes in the editor's words, a scaling fit that
+cannot be made, a CSV made to fit the plane, and the CLI's human output when LANG is Chinese.
+Each is made once (often in a job's thread) and read in the reader's language."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+from playground.engine import history
+from playground.engine.cost import cost_text
+from playground.engine.metrics import EpochRecord, Status
+from playground.explain.scaling import fit_power_law
+from playground.playground2d import data as points
+from playground.serving.manager import _busy_message
+from playground.tasks.image import training
+from playground.tasks.image.layers import describe
+from playground.tasks.image.recipe import TrainConfig
+from playground.tasks.language import training as language_training
+from playground.tasks.language.recipe import LanguageConfig
+from tests.browser import ROOT
+from tests.test_i18n import english_in
+from tests.test_i18n_states import in_chinese, language
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _epoch(accuracy: float) -> EpochRecord:
+    return EpochRecord(1, 2.3, accuracy, 2.3, accuracy, 1.0, 1.0)
+
+
+CSV = "x1,x2,y\n0,0,5\n90,1,7\n3,60,2\n4,4,1\n"  # targets above 1, points beyond the plane
+SENTENCES = {
+    "nothing learned, lr far too high": lambda: training.stall_advice(
+        TrainConfig(lr=1.0), [_epoch(0.1)], 10),
+    "nothing learned, lr far too low": lambda: training.stall_advice(
+        TrainConfig(optimizer="sgd", lr=1e-6), [_epoch(0.1)], 10),
+    "nothing learned, lr usual": lambda: training.stall_advice(TrainConfig(), [_epoch(0.1)], 10),
+    "image diverged": lambda: training.divergence_advice(TrainConfig(lr=5.0), 5.0, 12, 1),
+    "language diverged": lambda: language_training.divergence_advice(LanguageConfig(), 0.5, 9),
+    "one job each, training": lambda: _busy_message(SimpleNamespace(status=Status.RUNNING,
+                                                                    name="mnist-cnn")),
+    "one job each, queued": lambda: _busy_message(SimpleNamespace(status=Status.QUEUED,
+                                                                  name="mnist-cnn")),
+    "too few sizes to fit": lambda: fit_power_law([1e3, 2e3], [2.0, 1.9]).problem,
+    "a csv scaled to the plane": lambda: points.read_csv(CSV).note,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SENTENCES)
+def test_a_sentence_made_in_the_library_reads_in_chinese(name):
+    made = SENTENCES[name]()
+    assert made and not CJK.search(made)  # English wherever a plain string is wanted
+    shown = in_chinese(made)
+    assert CJK.search(shown) and not english_in(shown), shown
+
+
+def test_a_replays_moments_and_the_editors_shapes_read_in_chinese(tmp_path):
+    labels = [history.label_for(0, 0, False), history.label_for(20, 1, False),
+              history.label_for(60, 3, True)]  # fmt: skip
+    assert labels == ["before training", "step 20", "epoch 3"]
+    assert [in_chinese(x) for x in labels] == ["训练之前", "第 20 步", "第 3 轮"]
+    assert in_chinese(describe((32, 13, 13))) == "32x13x13 特征图"
+    assert in_chinese(describe((64,))) == "64 个特征"
+
+
+def test_the_cli_speaks_the_language_of_lang():
+    def data_show(lang: str) -> str:
+        env = {**os.environ, "LANG": lang, "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""}
+        done = subprocess.run([sys.executable, "-m", "playground", "data", "show"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "Data folder:" in data_show("C.UTF-8")
+    chinese = data_show("zh_CN.UTF-8")
+    assert "数据文件夹：" in chinese and "随应用附带" in chinese and not english_in(chinese)
+    with language("zh"):
+        assert "克 CO2" in cost_text({"flops": 2e12, "energy_wh": 0.4, "co2_g": 0.2})
+
+
+LEFT_ENGLISH = {"_", "N_", "Text", "ValueError", "TypeError", "AttributeError", "KeyError",
+                "RuntimeError", "ConnectionError", "add_argument", "add_parser", "debug", "info",
+                "warning", "exception", "error"}  # fmt: skip
+
+
+def test_the_librarys_sentences_are_texts_or_catalog_messages():
+    """An f-string sentence in the library reads in English for every reader: it is a Text,
+    or goes through _(), unless it is for a programmer (a ValueError, a log line) or a file
+    that stays English (the standalone training scripts)."""
+    found = []
+    for path in sorted((ROOT / "playground").rglob("*.py")):
+        if "ui" in path.parts or path.name.startswith("standalone"):
+            continue
+        tree = ast.parse(path.read_text())
+        inside = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call)
+                  and getattr(call.func, "id", getattr(call.func, "attr", "")) in LEFT_ENGLISH
+                  for n in ast.walk(call)}  # fmt: skip
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr) and id(node) not in inside:
+                words = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+                if english_in(words):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {words[:40]!r}")
+    assert not found, found
