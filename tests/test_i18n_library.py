@@ -72,16 +72,18 @@ def test_a_replays_moments_and_the_editors_shapes_read_in_chinese(tmp_path):
 
 
 def test_the_cli_speaks_the_language_of_lang():
-    def data_show(lang: str) -> str:
+    def cli(lang: str, *command: str) -> str:
         env = {**os.environ, "LANG": lang, "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""}
-        done = subprocess.run([sys.executable, "-m", "playground", "data", "show"], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-m", "playground", *command], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    assert "Data folder:" in data_show("C.UTF-8")
-    chinese = data_show("zh_CN.UTF-8")
+    assert "Data folder:" in cli("C.UTF-8", "data", "show")
+    chinese = cli("zh_CN.UTF-8", "data", "show")
     assert "数据文件夹：" in chinese and "随应用附带" in chinese and not english_in(chinese)
+    helped = cli("zh_CN.UTF-8", "train", "--help")  # argparse's own few words stay English
+    assert "现成的模型" in helped and "学习率" in helped and "a ready-made model" not in helped
     with language("zh"):
         assert "克 CO2" in cost_text({"flops": 2e12, "energy_wh": 0.4, "co2_g": 0.2})
 

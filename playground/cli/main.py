@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from playground.cli import sweep
+from playground.cli.flags import model_flags, runs_folder
 from playground.engine import cost, i18n, transfer
 from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
@@ -31,7 +32,6 @@ from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import EpochRecord, Status
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import DataError, SpecError, parse_json
-from playground.engine.settings_table import Setting
 from playground.engine.task import DEFAULT, Task, for_spec, named, tasks
 from playground.exchange import bundle_import
 from playground.exchange.runs import default_runs_dir, load_run
@@ -66,27 +66,43 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
     """The CLI's parser; `train` with the flags of `task` (default: image classification)."""
     task = task or named(DEFAULT)
     parser = argparse.ArgumentParser(
-        prog="python -m playground", description=__doc__.split("\n")[0]
+        prog="python -m playground",
+        description=_(
+            "Deep Learning Playground on the command line: train, sweep, export, import, and each "
+            "task's own commands"
+        ),
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    t = sub.add_parser("train", help="train a model and save it as a run")
+    t = sub.add_parser("train", help=_("train a model and save it as a run"))
     model_flags(t, task)
-    start = "start from a trained run's weights (the layers whose names and shapes match; "
-    start += "'pretrained': the model that ships with the app)"
-    t.add_argument("--init-from", metavar="RUN_DIR", help=start)
-    frozen = "layers that do not train: names or prefixes (0.0,2.0), first:K, or all-but-last"
-    t.add_argument("--freeze", default="", help=frozen)
-    factor = "the copied layers' learning rate as a share of the others' (default 1)"
-    t.add_argument("--copied-lr-factor", type=float, default=1.0, help=factor)
-    t.add_argument("--no-save", action="store_true", help="do not write a run folder")
+    t.add_argument(
+        "--init-from",
+        metavar="RUN_DIR",
+        help=_(
+            "start from a trained run's weights (the layers whose names and shapes match; "
+            "'pretrained': the model that ships with the app)"
+        ),
+    )
+    t.add_argument(
+        "--freeze",
+        default="",
+        help=_("layers that do not train: names or prefixes (0.0,2.0), first:K, or all-but-last"),
+    )
+    t.add_argument(
+        "--copied-lr-factor",
+        type=float,
+        default=1.0,
+        help=_("the copied layers' learning rate as a share of the others' (default 1)"),
+    )
+    t.add_argument("--no-save", action="store_true", help=_("do not write a run folder"))
     t.add_argument(
         "--ray",
         metavar="ADDRESS",
-        help="train on a Ray cluster: auto, ray://host:10001, or local (one started here)",
+        help=_("train on a Ray cluster: auto, ray://host:10001, or local (one started here)"),
     )
     t.add_argument(
-        "--json", action="store_true", help="print a JSON object per epoch and a summary"
+        "--json", action="store_true", help=_("print a JSON object per epoch and a summary")
     )
     t.set_defaults(run=lambda args: _train(args, task))
 
@@ -94,59 +110,27 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
 
     for each in tasks().values():  # a task's own commands (image: data, eval)
         try:
-            commands = importlib.import_module(f"{type(each).__module__.rsplit('.', 1)[0]}"
-                                               ".commands")  # fmt: skip
+            commands = importlib.import_module(
+                f"{type(each).__module__.rsplit('.', 1)[0]}.commands"
+            )
         except ModuleNotFoundError:
             continue
         commands.add_commands(sub)
 
-    x = sub.add_parser("export", help="a run as ONNX, a standalone training script, or a bundle")
-    x.add_argument("run_dir", type=Path, help="a run folder (or one of playground/assets/)")
+    x = sub.add_parser("export", help=_("a run as ONNX, a standalone training script, or a bundle"))
+    x.add_argument("run_dir", type=Path, help=_("a run folder (or one of playground/assets/)"))
     x.add_argument("--format", choices=("onnx", "script", "bundle"), default="bundle")
-    x.add_argument("-o", "--output", type=Path, help="the file to write (default: a name here)")
+    x.add_argument("-o", "--output", type=Path, help=_("the file to write (default: a name here)"))
     x.set_defaults(run=_export)
 
-    i = sub.add_parser("import", help="a run bundle (.zip) into the runs folder")
+    i = sub.add_parser("import", help=_("a run bundle (.zip) into the runs folder"))
     i.add_argument("bundle", type=Path)
-    i.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
+    runs_folder(i)
     i.set_defaults(run=_import)
     return parser
 
 
 # --- train ----------------------------------------------------------------------------------
-
-
-def model_flags(t: argparse.ArgumentParser, task: Task) -> None:
-    """The model and settings flags of `train` and `sweep`: the task's settings table's."""
-    t.add_argument("--task", choices=tasks(), default=task.name,
-                   help=f"the kind of model (default {DEFAULT})")  # fmt: skip
-    what = t.add_mutually_exclusive_group()
-    presets = task.presets()
-    what.add_argument("--preset", choices=presets, help="a ready-made model")
-    what.add_argument(
-        "--spec", type=Path, help="a model spec JSON file (as the Build page exports)"
-    )
-    t.add_argument("--config", type=Path, help="a training config JSON file; flags override it")
-    t.add_argument("--data-dir", type=Path, help="folder of datasets")
-    registries = getattr(task.config_type, "REGISTRIES", {})
-    for setting in task.settings_table():  # one flag per training setting: the task's table
-        t.add_argument(setting.flag, **_flag_options(setting, registries))
-    task.add_train_options(t)
-    t.add_argument("--name", help="the run's name (default: the model's)")
-    t.add_argument("--out", type=Path, help=f"folder for runs (default {default_runs_dir()})")
-
-
-def _flag_options(s: Setting, registries: dict) -> dict:
-    """argparse's options for a setting's flag: its type, choices, and help with its range."""
-    if s.kind is bool:
-        return {"action": argparse.BooleanOptionalAction, "default": None, "help": s.help}
-    text = s.help
-    if s.low is not None:
-        text += f" ({s.range_text}, default {s.default})"
-    elif s.choices == "devices":
-        text += " (auto, cpu, cuda, cuda:N or mps)"
-    choices = list(registries[s.choices]) if s.choices in registries else None
-    return {"type": s.kind, "choices": choices, "help": text.replace("%", "%%")}
 
 
 def build_config(args: argparse.Namespace, spec):

@@ -18,19 +18,29 @@ from playground.serving.sweeps import BUDGETS, HOWS, Plan, SweepJob
 
 
 def add_command(sub, task: Task) -> None:
-    from playground.cli.main import model_flags
+    from playground.cli.flags import model_flags
 
-    s = sub.add_parser("sweep", help="train one model family at several sizes: a scaling law")
+    s = sub.add_parser("sweep", help=_("train one model family at several sizes: a scaling law"))
     model_flags(s, task)
-    s.add_argument("--sizes", type=int, default=5, help="how many sizes, 4 to 8 (default 5)")
-    s.add_argument("--how", choices=HOWS, default="width",
-                   help="scale the width, the depth, or both (default width)")  # fmt: skip
-    s.add_argument("--largest", type=float, default=1.0,
-                   help="the largest member as a multiple of the model (default 1)")  # fmt: skip
+    s.add_argument("--sizes", type=int, default=5, help=_("how many sizes, 4 to 8 (default 5)"))
+    s.add_argument(
+        "--how",
+        choices=HOWS,
+        default="width",
+        help=_("scale the width, the depth, or both (default width)"),
+    )
+    s.add_argument(
+        "--largest",
+        type=float,
+        default=1.0,
+        help=_("the largest member as a multiple of the model (default 1)"),
+    )
     budget = s.add_mutually_exclusive_group()
     for kind, what in BUDGETS.items():
-        budget.add_argument(f"--budget-{kind}", type=float, help=f"each member's {what}")
-    s.add_argument("--json", action="store_true", help="JSON lines: each member, then the fit")
+        budget.add_argument(
+            f"--budget-{kind}", type=float, help=_("each member's {what}").format(what=_(what))
+        )
+    s.add_argument("--json", action="store_true", help=_("JSON lines: each member, then the fit"))
     s.set_defaults(run=lambda args: _sweep(args, task))
 
 

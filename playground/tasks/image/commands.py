@@ -23,10 +23,12 @@ from playground.tasks.image.training import evaluate, prepare
 
 def add_commands(sub) -> None:
     """`data` and `eval`, on the CLI's subparsers."""
-    d = sub.add_parser("data", help="import datasets into the data folder, or show what is there")
+    d = sub.add_parser(
+        "data", help=_("import datasets into the data folder, or show what is there")
+    )
     dsub = d.add_subparsers(required=True, metavar="ACTION")
-    imp = dsub.add_parser("import", help="copy a folder's IDX files into the data folder")
-    imp.add_argument("source", type=Path, help="folder with the four IDX files (gz or raw)")
+    imp = dsub.add_parser("import", help=_("copy a folder's IDX files into the data folder"))
+    imp.add_argument("source", type=Path, help=_("folder with the four IDX files (gz or raw)"))
     imp.add_argument(
         "--dataset",
         choices=[n for n, i in catalog.DATASETS.items() if i.torchvision],
@@ -34,13 +36,13 @@ def add_commands(sub) -> None:
     )
     imp.add_argument("--data-dir", type=Path)
     imp.set_defaults(run=_data_import)
-    show = dsub.add_parser("show", help="list the datasets in the data folder")
+    show = dsub.add_parser("show", help=_("list the datasets in the data folder"))
     show.add_argument("--data-dir", type=Path)
     show.set_defaults(run=_data_show)
 
-    e = sub.add_parser("eval", help="evaluate a saved run on a test set")
+    e = sub.add_parser("eval", help=_("evaluate a saved run on a test set"))
     e.add_argument("run_dir", type=Path)
-    e.add_argument("--dataset", choices=catalog.DATASETS, help="default: the run's own")
+    e.add_argument("--dataset", choices=catalog.DATASETS, help=_("default: the run's own"))
     e.add_argument("--data-dir", type=Path)
     e.add_argument("--device", default="auto")
     e.add_argument("--json", action="store_true")

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from playground.engine.i18n import Text
+from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import load_run
 from playground.tasks.language import corpora, sampling
@@ -14,20 +14,22 @@ from playground.tasks.language.tokens import Tokenizer
 
 
 def add_commands(sub) -> None:
-    g = sub.add_parser("generate", help="text from a language model's run")
-    g.add_argument("run_dir", type=Path, help="a run folder (or one of playground/assets/language)")
+    g = sub.add_parser("generate", help=_("text from a language model's run"))
+    g.add_argument(
+        "run_dir", type=Path, help=_("a run folder (or one of playground/assets/language)")
+    )
     g.add_argument(
         "--prompt",
         default="",
-        help="what the text begins with (default: where a document of its corpus begins)",
+        help=_("what the text begins with (default: where a document of its corpus begins)"),
     )
     g.add_argument("--samples", type=int, default=1)
-    g.add_argument("--length", type=int, default=200, help="tokens of each sample")
+    g.add_argument("--length", type=int, default=200, help=_("tokens of each sample"))
     g.add_argument("--temperature", type=float, default=0.8)
     g.add_argument("--top-k", type=int, default=0)
     g.add_argument("--top-p", type=float, default=1.0)
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--json", action="store_true", help="one JSON object a sample")
+    g.add_argument("--json", action="store_true", help=_("one JSON object a sample"))
     g.set_defaults(run=_generate)
 
 

@@ -100,7 +100,7 @@ class LanguageTask(Task):
 
     def add_train_options(self, parser) -> None:
         parser.add_argument(
-            "--text", type=Path, help="a UTF-8 text of your own to learn (instead of --corpus)"
+            "--text", type=Path, help=_("a UTF-8 text of your own to learn (instead of --corpus)")
         )
 
     def train_extra(self, args, config):
