@@ -20,7 +20,7 @@ from playground.engine.metrics import EpochRecord, Status
 from playground.explain.scaling import fit_power_law
 from playground.playground2d import data as points
 from playground.serving.manager import _busy_message
-from playground.tasks.image import training
+from playground.tasks.image import catalog, training
 from playground.tasks.image.layers import describe
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.language import training as language_training
@@ -62,13 +62,16 @@ def test_a_sentence_made_in_the_library_reads_in_chinese(name):
     assert CJK.search(shown) and not english_in(shown), shown
 
 
-def test_a_replays_moments_and_the_editors_shapes_read_in_chinese(tmp_path):
+def test_a_replays_moments_the_editors_shapes_and_the_classes_read_in_chinese(tmp_path):
     labels = [history.label_for(0, 0, False), history.label_for(20, 1, False),
               history.label_for(60, 3, True)]  # fmt: skip
     assert labels == ["before training", "step 20", "epoch 3"]
     assert [in_chinese(x) for x in labels] == ["训练之前", "第 20 步", "第 3 轮"]
     assert in_chinese(describe((32, 13, 13))) == "32x13x13 特征图"
     assert in_chinese(describe((64,))) == "64 个特征"
+    with language("zh"):  # the kinds of Fashion-MNIST, as Inspect and Evaluate name them
+        assert catalog.DATASETS["fashion-mnist"].names()[9] == "短靴"
+        assert catalog.DATASETS["mnist"].names() == catalog.DATASETS["mnist"].classes
 
 
 def test_the_cli_speaks_the_language_of_lang():

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
-from playground.engine.i18n import N_, Text
+from playground.engine.i18n import N_, Text, _
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.engine.schedules import SCHEDULES, Schedule
@@ -142,6 +142,10 @@ class DatasetInfo:
     train_images: int = 60_000  # in its training file, before validation is held out
     subset: tuple[int, ...] = ()  # the classes kept (their numbers in the full set), or all
 
+    def names(self) -> tuple[str, ...]:
+        """The classes in the reader's language (a digit is a digit)."""
+        return tuple(_(c) for c in self.classes)
+
 
 _DIGITS = tuple(str(d) for d in range(10))
 _MNIST_CREDIT = N_("MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges (CC BY-SA 3.0)")
@@ -181,16 +185,16 @@ DATASETS: dict[str, DatasetInfo] = {
             N_("70,000 photos of clothes in 10 kinds, 28x28 grey."),
             (1, 28, 28),
             (
-                "T-shirt/top",
-                "Trouser",
-                "Pullover",
-                "Dress",
-                "Coat",
-                "Sandal",
-                "Shirt",
-                "Sneaker",
-                "Bag",
-                "Ankle boot",
+                N_("T-shirt/top"),
+                N_("Trouser"),
+                N_("Pullover"),
+                N_("Dress"),
+                N_("Coat"),
+                N_("Sandal"),
+                N_("Shirt"),
+                N_("Sneaker"),
+                N_("Bag"),
+                N_("Ankle boot"),
             ),
             0.2860,
             0.3530,

@@ -64,7 +64,7 @@ def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | Non
     if choice is not None and choice.model is not None and prepared and not prepared.empty:
         answer = answer_for(choice, prepared)
     cols = st.columns(2)
-    cols[0].metric(_("Prediction"), choice.dataset.classes[answer.label] if answer else "-")
+    cols[0].metric(_("Prediction"), choice.dataset.names()[answer.label] if answer else "-")
     cols[1].metric(_("Confidence"), f"{answer.confidence:.1%}" if answer else "-")
     if answer is None:
         if choice is not None and choice.model is None:
@@ -76,7 +76,7 @@ def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | Non
     if answer.warning:
         st.warning(plain(answer.warning), icon=":material/help:")
     st.plotly_chart(
-        figures.probabilities_figure(answer.probabilities, choice.dataset.classes),
+        figures.probabilities_figure(answer.probabilities, choice.dataset.names()),
         key="draw-probabilities", config={"displayModeBar": False},
     )  # fmt: skip
     return answer

@@ -22,7 +22,7 @@ LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 
 
 def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
     """Accuracy, loss and per-class scores; returns the confusion matrix."""
-    classes = data.info.classes
+    classes = data.info.names()
     cols = st.columns(3)
     cols[0].metric(_("Test accuracy"), f"{test.accuracy:.2%}")
     cols[1].metric(
@@ -62,7 +62,7 @@ def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
 def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
     """The matrix; a click on a cell (or the two pickers) shows that cell's images, the most
     confused pair to start with."""
-    classes = data.info.classes
+    classes = data.info.names()
     k = len(classes)
     cols = st.columns([3, 2])
     cols[0].caption(_("Click a cell to see its images."))
@@ -112,7 +112,7 @@ def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
 
 
 def mistakes(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
-    classes = data.info.classes
+    classes = data.info.names()
     predicted = probs.argmax(dim=1)
     wrong = (predicted != data.test_y).nonzero().flatten()
     confidence = probs.max(dim=1).values
@@ -137,7 +137,7 @@ def mistakes(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
 
 
 def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
-    classes = data.info.classes
+    classes = data.info.names()
     if not indices:
         st.caption(_("None."))
         return

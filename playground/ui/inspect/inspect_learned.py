@@ -38,7 +38,7 @@ def looks_for(choice: Choice, data: Dataset) -> None:
     cols = st.columns(3)
     kind = cols[0].radio(_("What"), kinds, format_func=_, key="inspect-looks-kind")
     if kind == "An output class":
-        classes = choice.dataset.classes
+        classes = choice.dataset.names()
         index = cols[1].selectbox(_("Class"), range(len(classes)), format_func=lambda i: classes[i],
                                   key="inspect-looks-class")  # fmt: skip
         target, name = (
@@ -150,17 +150,17 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
                       choice.spec, moment.state)  # fmt: skip
     maps = inside.feature_maps(model, x)
     p = evaluation.probabilities(maps[-1], choice.loss)[0]
-    classes = choice.dataset.classes
+    classes = choice.dataset.names()
     top = int(p.argmax())
     cols = st.columns([1, 3])
-    cols[0].metric(_("At {label}, it says").format(label=moment.label), classes[top])
+    cols[0].metric(_("At {label}, it says").format(label=_(moment.label)), classes[top])
     cols[0].caption(_("{p:.1%} sure (step {step:,})").format(p=float(p[top]), step=moment.step))
     cols[1].plotly_chart(figures.probabilities_figure(p.tolist(), classes), key="inspect-replay-p",
                          config={"displayModeBar": False})  # fmt: skip
     convs = inside.conv_layers(model)
     if convs:
         kernels = inside.filters(model, convs[0])[:, 0]
-        title = _("First conv layer's kernels at {label}").format(label=moment.label)
+        title = _("First conv layer's kernels at {label}").format(label=_(moment.label))
         st.plotly_chart(figures.maps_figure(kernels[:32], title), key="inspect-replay-kernels")
         title = _("Its feature maps for {title}").format(title=source.title)
         st.plotly_chart(
@@ -171,5 +171,7 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
         side = int(first.in_features**0.5)
         if side * side == first.in_features:
             weights = first.weight.detach()[:32].reshape(-1, side, side)
-            title = _("What the first layer's units look at, at {label}").format(label=moment.label)
+            title = _("What the first layer's units look at, at {label}").format(
+                label=_(moment.label)
+            )
             st.plotly_chart(figures.maps_figure(weights, title), key="inspect-replay-kernels")

@@ -107,7 +107,7 @@ def _drawn(image: np.ndarray, title: str) -> Input:
 
 
 def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
-    classes = choice.dataset.classes
+    classes = choice.dataset.names()
     cols = st.columns([2, 1])
     of = cols[0].selectbox(
         _("Of class"),
@@ -151,7 +151,7 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
 
 def panels(choice: Choice, source: Input, data: Dataset) -> None:
     """The answer, then each view in its own tab."""
-    classes = choice.dataset.classes
+    classes = choice.dataset.names()
     x = source.tensor(choice)
     maps = inside.feature_maps(choice.model, x)
     p = evaluation.probabilities(maps[-1], choice.loss)[0]
@@ -161,7 +161,7 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
     cols[1].metric(
         _("The model says"),
         classes[top],
-        f"true: {classes[source.truth]}" if source.truth is not None else None,
+        _("true: {name}").format(name=classes[source.truth]) if source.truth is not None else None,
         delta_color="off",
         delta_arrow="off",
     )
@@ -211,7 +211,7 @@ def feature_maps(choice: Choice, maps: list[torch.Tensor]) -> None:
 
 def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
     """The four attributions of captum side by side, each with its time and its question."""
-    classes = choice.dataset.classes
+    classes = choice.dataset.names()
     target = st.selectbox(
         _("For class"),
         range(len(classes)),

@@ -49,7 +49,7 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
     st.subheader(_("Teach it my handwriting"))
     if choice is None or choice.model is None:
         return
-    classes = choice.dataset.classes
+    classes = choice.dataset.names()
     if answer is not None and prepared is not None:
         cols = st.columns([2, 1], vertical_alignment="bottom")
         label = cols[0].selectbox(
