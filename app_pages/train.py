@@ -59,7 +59,7 @@ busy = state.busy_reason()
 problem = layer_editor.problem()
 if problem is not None:
     st.error(
-        plain(_("This model cannot be trained: {problem}").format(problem=problem.message)),
+        plain(_("This model cannot be trained: {problem}").format(problem=_(problem.message))),
         icon=":material/error:",
     )
     st.page_link("app_pages/build.py", label=_("Fix it on Build"), icon=":material/construction:")

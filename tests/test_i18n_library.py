@@ -6,6 +6,7 @@ Each is made once (often in a job's thread) and read in the reader's language.""
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 
 from playground.engine import history
 from playground.engine.cost import cost_text
+from playground.engine.i18n import Text, _
 from playground.engine.metrics import EpochRecord, Status
 from playground.explain.scaling import fit_power_law
 from playground.playground2d import data as points
@@ -114,3 +116,15 @@ def test_the_librarys_sentences_are_texts_or_catalog_messages():
                 if english_in(words):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {words[:40]!r}")
     assert not found, found
+
+
+def test_a_text_formatted_into_a_sentence_is_shown_there_and_stays_english_as_a_string():
+    waiting = Text("Waiting for a worker.")
+    with language("zh"):
+        outer = Text("{why} ({n})", why=waiting, n=2)  # made while a page reads Chinese
+        said = _("Stopped: {reason}, at step {step}. Its run and weights are kept.")
+        assert said.format(reason=waiting, step=3).startswith("已停止：正在等待工作进程。")
+        assert f"{waiting:>12}" == f"{'正在等待工作进程。':>12}"
+        assert str(outer) == "Waiting for a worker. (2)"
+        assert json.dumps(outer) == '"Waiting for a worker. (2)"'
+    assert f"{waiting}" == "Waiting for a worker."  # in English where the reader is

@@ -78,18 +78,23 @@ class Text(str):
     """A message made in one place and shown in another, maybe to several people in several
     languages (a job's status, made in its thread; an error raised deep in the library): it
     reads as English wherever a plain string is wanted (logs, JSON), stays a Text through
-    `str()` and an exception's `str()`, and `_` shows it in the reader's language. Values keep
-    their type, so a template may format them (`{count:,}`); a Text value or a text of the
-    catalog (a label) is translated too, except where the template quotes it (`{kind!r}`)."""
+    `str()` and an exception's `str()`, and `_` (or a sentence it is formatted into) shows it
+    in the reader's language. Values keep their type, so a template may format them
+    (`{count:,}`); a Text value or a text of the catalog (a label) is translated too, except
+    where the template quotes it (`{kind!r}`)."""
 
     def __new__(cls, template: str, **values):
         values = {k: str(v) if isinstance(v, BaseException) else v for k, v in values.items()}
-        made = super().__new__(cls, template.format(**values))
+        english = {k: str.__str__(v) if isinstance(v, Text) else v for k, v in values.items()}
+        made = super().__new__(cls, template.format(**english))
         made.template, made.values = template, values
         return made
 
     def __str__(self) -> str:
         return self
+
+    def __format__(self, spec: str) -> str:  # in a sentence ("{why}".format(why=...)): shown
+        return format(self.shown(), spec)
 
     def __reduce__(self):  # pickles (Ray) as a Text, not as its English
         return _text_from, (self.template, self.values)

@@ -61,7 +61,7 @@ def activations() -> None:
             "Through **{layers} stacked {label} layers** (weights of 1, input 2), "
             "the gradient that reaches the first layer is **{left:.3g}**: the "
             "product of the derivatives along the way."
-        ).format(layers=layers, label=ACTIVATIONS[name].label, left=left)
+        ).format(layers=layers, label=_(ACTIVATIONS[name].label), left=left)
     )
     if any(curve.saturated):
         st.info(

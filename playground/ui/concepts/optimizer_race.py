@@ -44,7 +44,7 @@ def race() -> None:
         cols = st.columns(len(racing))
         for col, opt in zip(cols, racing, strict=True):
             lrs[opt] = col.number_input(
-                _("lr: {label}").format(label=OPTIMIZERS[opt].label),
+                _("lr: {label}").format(label=_(OPTIMIZERS[opt].label)),
                 1e-6,
                 100.0,
                 surface.lrs[opt],
@@ -100,7 +100,7 @@ def _chart_key(surface: optimizers.Surface) -> str:
 
 def _adam_state(path: optimizers.Path) -> None:
     st.markdown(
-        _("#### Inside {label}, step by step").format(label=OPTIMIZERS[path.optimizer].label)
+        _("#### Inside {label}, step by step").format(label=_(OPTIMIZERS[path.optimizer].label))
     )
     t = st.slider(_("Step t"), 1, len(path.adam), 1, key="concepts-adam-step")
     s = path.adam[t - 1]

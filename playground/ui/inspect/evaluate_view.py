@@ -173,9 +173,9 @@ def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: C
                 "for the same kind of images."
             ).format(
                 label=plain(second.label),
-                label2=second.dataset.label,
+                label2=_(second.dataset.label),
                 label3=plain(first.label),
-                label4=first.dataset.label,
+                label4=_(first.dataset.label),
             )
         )
         return
