@@ -13,11 +13,13 @@ pytestmark = pytest.mark.browser
 
 def choose(page, label: str, option: str) -> None:
     """Pick `option` in the selectbox labelled `label`. A rerun that lands while the list is
-    open closes it again, so the list is opened until the option shows (a state, not a moment)."""
+    open closes it again, so the list is opened until the option shows (a state, not a moment);
+    while a rerun moves the box, Streamlit shows its stale copy too, so it waits for one."""
     box = page.locator("[data-testid=stSelectbox]").filter(has_text=label)
     wanted = page.get_by_role("option", name=option, exact=True)
     for _ in range(5):
         idle(page)
+        expect(box).to_have_count(1, timeout=30_000)  # a rerun's stale copy has gone
         box.click()
         try:
             wanted.wait_for(timeout=10_000)
