@@ -45,6 +45,6 @@ def flag_options(s: Setting, registries: dict) -> dict:
         text += " " + _("({range}, default {default})").format(range=s.range_text,
                                                               default=s.default)  # fmt: skip
     elif s.choices == "devices":
-        text += " (auto, cpu, cuda, cuda:N " + _("or") + " mps)"
+        text += " " + _("(auto, cpu, cuda, cuda:N or mps)")
     choices = list(registries[s.choices]) if s.choices in registries else None
     return {"type": s.kind, "choices": choices, "help": text.replace("%", "%%")}

@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 
+from playground.cli.flags import model_flags
 from playground.engine.cost import cost_text
 from playground.engine.i18n import Text, _
 from playground.engine.metrics import Status
@@ -18,8 +19,6 @@ from playground.serving.sweeps import BUDGETS, HOWS, Plan, SweepJob
 
 
 def add_command(sub, task: Task) -> None:
-    from playground.cli.flags import model_flags
-
     s = sub.add_parser("sweep", help=_("train one model family at several sizes: a scaling law"))
     model_flags(s, task)
     s.add_argument("--sizes", type=int, default=5, help=_("how many sizes, 4 to 8 (default 5)"))

@@ -88,5 +88,5 @@ def short(value: Any) -> str:
         except (ValueError, TypeError, RecursionError):
             text = "a list"
     else:
-        text = {list: "a list", dict: N_("an object")}.get(type(value), type(value).__name__)
+        text = {list: N_("a list"), dict: N_("an object")}.get(type(value), type(value).__name__)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -235,7 +235,7 @@ class CompareJob(SweepJob):
                     Text("2 runs"))  # fmt: skip
 
     def _member(self, i: int, spec, config) -> TrainingJob:
-        label = f"from {self.start_from.source}" if i == 0 else N_("from scratch")
+        label = f"from {self.start_from.source}" if i == 0 else "from scratch"  # in its name
         start = self.start_from if i == 0 else None
         return TrainingJob(
             spec, config, name=f"{self.family} {label}", data_dir=self.data_dir,

@@ -270,9 +270,10 @@ class LanguageTask(Task):
         val, bits = summary.get("val_loss"), summary.get("val_bits_per_char")
         if not isinstance(val, float):
             return ""
-        return Text(": validation loss {val:.3f}", val=val) + (
-            f" ({bits:.2f} bits a character)" if isinstance(bits, float) else ""
-        )
+        text = _(": validation loss {val}").format(val=f"{val:.3f}")
+        if isinstance(bits, float):
+            text += _(" ({bits} bits a character)").format(bits=f"{bits:.2f}")
+        return text
 
     def table_row(self, run) -> dict:
         s, c = run.summary, run.config
