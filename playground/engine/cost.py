@@ -128,7 +128,7 @@ def costs(flops_per_sample: float, samples: float, watt_hours: float, a: Assumpt
         "flops": float(flops_per_sample * samples),
         "energy_wh": round(watt_hours, 4),
         "co2_g": round(watt_hours / 1000 * a.grid_g_per_kwh, 4),
-        "samples": int(samples),
+        "samples": round(samples),  # a count: rate x time may fall just short of it
     }
 
 
