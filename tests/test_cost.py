@@ -96,3 +96,42 @@ def test_texts_and_settings():
     found = settings.load(environ={"PLAYGROUND_GRID_G_PER_KWH": "50"}).assumptions
     assert found.grid_g_per_kwh == 50 and "50 g CO2 per kWh" in found.text()
     assert math.isclose(cost.costs(10, 3, 2.0, found)["co2_g"], 0.1)
+
+
+def test_counting_flops_does_not_disturb_autograd_in_other_threads():
+    """Issue 34, item 7: while one thread counts a job's FLOPs, another runs a module forward
+    and `autograd.grad` (the Concepts lab): PyTorch's counter hooked every module of the
+    process and the other thread's grad failed ("A leaf node was passed to
+    _will_engine_execute_node..."; ../shared/repro/flop_counter_race.py). Counting touches no
+    state outside its own thread now; both threads run a fixed number of rounds."""
+    import threading
+
+    task = named("image")
+    spec, config = task.presets()["mlp"]()
+    counts, errors, rounds = [], [], 300
+    counting_done = threading.Event()
+
+    def count() -> None:
+        for _ in range(rounds // 10):
+            counts.append(task.flops_per_sample(spec, config))
+        counting_done.set()
+
+    def grads() -> None:
+        done = 0
+        while done < rounds or not counting_done.is_set():
+            x = torch.linspace(-3, 3, 200, requires_grad=True)
+            try:
+                (g,) = torch.autograd.grad(nn.Sigmoid()(x).sum(), x)
+            except RuntimeError as e:
+                errors.append(str(e))
+                break
+            assert torch.allclose(g, torch.sigmoid(x) * (1 - torch.sigmoid(x)))
+            done += 1
+
+    threads = [threading.Thread(target=count), threading.Thread(target=grads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors[0]
+    assert len(set(counts)) == 1 and counts[0] > 0

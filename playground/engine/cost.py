@@ -50,6 +50,30 @@ def server_assumptions() -> Assumptions:
         return Assumptions()
 
 
+class _GlobalFlops(FlopCounterMode):
+    """PyTorch's FLOP counter without its per-module breakdown. That breakdown's ModuleTracker
+    installs process-global module hooks while it counts, and autograd in other threads (a
+    page's `autograd.grad`, another person's training step) then passed through them and
+    failed ("A leaf node was passed to _will_engine_execute_node..."). The dispatch mode that
+    does the counting is the thread's own; this keeps the count there."""
+
+    def __init__(self) -> None:
+        super().__init__(display=False)
+        self.mod_tracker = _WholeModel()
+
+
+class _WholeModel:
+    """Stands in for ModuleTracker: every FLOP belongs to the whole model ("Global")."""
+
+    parents = ("Global",)
+
+    def __enter__(self) -> _WholeModel:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
 def training_flops(
     make: Callable[[], tuple[torch.nn.Module, Callable[[], torch.Tensor]]],
     frozen: frozenset[str] = frozenset(),
@@ -61,7 +85,7 @@ def training_flops(
         model, loss_of = make()
         for name, p in model.named_parameters():
             p.requires_grad_(name not in frozen)
-        with FlopCounterMode(display=False) as counter:
+        with _GlobalFlops() as counter:
             loss_of().backward()
     del model
     return int(counter.get_total_flops())
