@@ -97,6 +97,27 @@ def test_other_datasets_offline_give_a_clear_error(tmp_path, name):
         data.load(name, tmp_path / "empty", mirrors=[OFFLINE_MIRROR])
 
 
+@pytest.mark.parametrize("name", ["fashion-mnist", "kmnist"])
+def test_mnists_flat_files_are_not_taken_for_its_kin(tmp_path, name):
+    """Issue 34, item 4: MNIST's four files flat in the data folder (a layout README allows)
+    have the same names as Fashion-MNIST's and Kuzushiji-MNIST's: those trained on digits. Flat
+    files are MNIST's; the others say they are missing, and how to bring them in."""
+    copy_sample(tmp_path, lambda p: f"{p}-idx{3 if 'images' in p else 1}-ubyte.gz")
+    assert data.load("mnist", tmp_path, download=False).name == "mnist"
+    assert not data.available(name, tmp_path)
+    with pytest.raises(DataError) as caught:
+        data.load(name, tmp_path, mirrors=[OFFLINE_MIRROR])
+    assert "could not be downloaded" in str(caught.value)
+    assert f"data import FOLDER --dataset {name}" in str(caught.value)
+
+
+def test_a_named_folder_for_one_dataset_may_be_flat(tmp_path):
+    """`data import` reads any dataset's files flat from the folder a person names."""
+    copy_sample(tmp_path / "src", lambda p: f"{p}-idx{3 if 'images' in p else 1}-ubyte.gz")
+    assert idx.find(tmp_path / "src", "FashionMNIST") is not None
+    assert idx.find(tmp_path / "src", "FashionMNIST", flat=False) is None
+
+
 def test_labels_that_do_not_match_their_images_are_refused(tmp_path):
     copy_sample(tmp_path, lambda p: f"{p}-idx{3 if 'images' in p else 1}-ubyte")
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", torch.zeros(7))

@@ -23,6 +23,10 @@ from tests.conftest import OFFLINE_MIRROR
 MLP = ModelSpec.from_preset("mlp")
 QUICK = TrainConfig(dataset="mnist-sample", epochs=1, batch_size=64, train_limit=2000,
                     schedule="constant", lr=1e-3, snapshot_every=5)  # fmt: skip
+# A job under a control test (pause, stop, a new learning rate) cannot end before the control
+# reaches it, however fast the machine or late the view (on Ray the app sees a job a poll
+# late): a thousand epochs of the whole sample take minutes; the test stops it.
+ENDLESS = TrainConfig(**{**QUICK.to_dict(), "epochs": 1000, "train_limit": 0})
 
 
 JOB = [TrainingJob]  # the executor of the test running now (the `executor` fixture sets it)
@@ -82,7 +86,7 @@ def test_the_inference_copy_is_separate_from_the_snapshot(executor):
 
 
 def test_pause_holds_the_steps_and_resume_continues(executor):
-    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 20}))
+    job = job_of(ENDLESS)
     job.start()
     wait_for(lambda: len(job.log.steps()) >= 3)
     job.pause()
@@ -99,7 +103,7 @@ def test_pause_holds_the_steps_and_resume_continues(executor):
 
 
 def test_stop_takes_effect_within_one_batch(executor):
-    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 50}))
+    job = job_of(ENDLESS)
     job.start()
     wait_for(lambda: len(job.log.steps()) >= 5)
     at_stop = len(job.log.steps())
@@ -126,7 +130,7 @@ def steps_behind(job, executor) -> int:
 
 
 def test_a_paused_job_can_be_stopped(executor):
-    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 50}))
+    job = job_of(ENDLESS)
     job.start()
     wait_for(lambda: len(job.log.steps()) >= 2)
     job.pause()
@@ -179,7 +183,7 @@ def test_the_same_seed_repeats_a_cpu_run_and_another_seed_does_not(executor):
 
 
 def test_a_new_learning_rate_applies_from_the_next_step(executor):
-    job = job_of(TrainConfig(**{**QUICK.to_dict(), "epochs": 50}))
+    job = job_of(ENDLESS)
     job.start()
     wait_for(lambda: len(job.log.steps()) >= 2)
     job.set_lr(0.0123)
@@ -198,7 +202,7 @@ def test_weight_snapshots_are_published_while_training(executor):
 
 def test_the_manager_queues_beyond_its_limit_and_cleans_up():
     manager = JobManager(keep_ended=2)
-    long = TrainConfig(**{**QUICK.to_dict(), "epochs": 50})
+    long = ENDLESS
     first, second, third = job_of(long), job_of(), job_of()
     for job in (first, second, third):
         manager.submit(job)

@@ -141,6 +141,8 @@ class DatasetInfo:
     credit: str = ""
     train_images: int = 60_000  # in its training file, before validation is held out
     subset: tuple[int, ...] = ()  # the classes kept (their numbers in the full set), or all
+    flat: bool = False  # its IDX files may lie flat in the data folder: MNIST's only, since
+    # Fashion-MNIST's and Kuzushiji-MNIST's files have the same names (train-images-idx3-ubyte)
 
     def names(self) -> tuple[str, ...]:
         """The classes in the reader's language (a digit is a digit)."""
@@ -165,6 +167,7 @@ DATASETS: dict[str, DatasetInfo] = {
             "MNIST",
             fallback="mnist-sample",
             credit=_MNIST_CREDIT,
+            flat=True,
         ),
         DatasetInfo(
             "mnist-sample",
@@ -178,6 +181,7 @@ DATASETS: dict[str, DatasetInfo] = {
             "MNIST",
             credit=_MNIST_CREDIT,
             train_images=10_000,
+            flat=True,
         ),
         DatasetInfo(
             "fashion-mnist",

@@ -81,7 +81,7 @@ def _data_show(args: argparse.Namespace) -> int:
         if name == "mnist-sample":
             print("  " + _("{name}: bundled with the app").format(name=name))
             continue
-        files = idx.find(folder, info.raw_folder)
+        files = idx.find(folder, info.raw_folder, info.flat)
         if files is None:
             print(
                 "  " + _("{name}: not here (downloaded on first use when online)").format(name=name)

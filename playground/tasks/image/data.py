@@ -169,21 +169,21 @@ def available(name: str, data_dir: str | Path | None = None) -> bool:
     with _cache_lock:
         if (info.name, str(folder.resolve())) in _cache:
             return True
-    return idx.find(folder, info.raw_folder) is not None
+    return idx.find(folder, info.raw_folder, info.flat) is not None
 
 
 def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> tuple:
     key = (info.name, str(folder.resolve()))
     with _cache_lock:  # one read per process, even when two jobs start at once
         if key not in _cache:
-            files = idx.find(folder, info.raw_folder)
+            files = idx.find(folder, info.raw_folder, info.flat)
             if files is None and download and info.torchvision:
                 _download(info, folder, mirrors)
-                files = idx.find(folder, info.raw_folder)
+                files = idx.find(folder, info.raw_folder, info.flat)
             if files is None:
                 raise DataUnavailable(Text(
-                    "{dataset} is not in {folder} and could not be downloaded.",
-                    dataset=info.label, folder=folder))  # fmt: skip
+                    "{dataset} is not in {folder} and could not be downloaded. {hint}",
+                    dataset=info.label, folder=folder, hint=_import_hint(info)))  # fmt: skip
             shape = info.input_shape[1:]
             _cache[key] = idx.load(files, len(info.classes), shape)
         return _cache[key]
@@ -203,8 +203,16 @@ def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | 
     except Exception as e:  # network errors come in many types; all mean "not available"
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise DataUnavailable(Text(
-            "{dataset} is not in {folder} and could not be downloaded ({why}).",
-            dataset=info.label, folder=folder, why=first)) from None  # fmt: skip
+            "{dataset} is not in {folder} and could not be downloaded ({why}). {hint}",
+            dataset=info.label, folder=folder, why=first, hint=_import_hint(info))) from None  # fmt: skip
+
+
+def _import_hint(info: catalog.DatasetInfo) -> Text:
+    return Text(
+        "To use it offline, copy its four IDX files in: python -m playground data import "
+        "FOLDER --dataset {name}",
+        name=info.name,
+    )
 
 
 def _split(x: torch.Tensor, y: torch.Tensor, val_fraction: float):

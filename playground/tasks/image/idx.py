@@ -93,21 +93,24 @@ def read_idx(path: str | Path) -> torch.Tensor:
     return torch.from_numpy(values.copy())
 
 
-def candidates(folder: Path, raw_folder: str, part: str) -> list[Path]:
-    """Where a part may lie, best first: raw before gzipped, torchvision's layout, then flat."""
+def candidates(folder: Path, raw_folder: str, part: str, flat: bool = True) -> list[Path]:
+    """Where a part may lie, best first: raw before gzipped, torchvision's layout, then (where
+    `flat`) the folder itself."""
     kind = part.split("-")[1]
     dims = _DIMS[kind]
     names = [f"{part}-idx{dims}-ubyte", f"{part}.idx{dims}-ubyte"]
-    places = [folder / raw_folder / "raw", folder]
+    places = [folder / raw_folder / "raw", *([folder] if flat else [])]
     return [place / (name + gz) for place in places for gz in ("", ".gz") for name in names]
 
 
-def find(folder: str | Path, raw_folder: str) -> dict[str, Path] | None:
-    """The four IDX files of a dataset in `folder` (flat or in <raw_folder>/raw), or None."""
+def find(folder: str | Path, raw_folder: str, flat: bool = True) -> dict[str, Path] | None:
+    """The four IDX files of a dataset in `folder` (in <raw_folder>/raw, or where `flat` in the
+    folder itself), or None. MNIST's kin share its file names, so a data folder's flat files
+    are MNIST's only (DatasetInfo.flat); a folder a person names for one dataset may be flat."""
     folder = Path(folder)
     found = {}
     for part in PARTS:
-        path = next((p for p in candidates(folder, raw_folder, part) if p.is_file()), None)
+        path = next((p for p in candidates(folder, raw_folder, part, flat) if p.is_file()), None)
         if path is None:
             return None
         found[part] = path
