@@ -114,3 +114,27 @@ def test_the_frontier_is_the_lowest_loss_at_each_compute():
     for g, low, i in zip(grid, best, who, strict=True):
         options = [min(loss[compute <= g], default=np.inf) for compute, loss in (a, b)]
         assert low == min(options) and options[i] == low
+
+
+def test_a_budget_of_steps_is_kept_to_the_step(tmp_path):
+    """Issue 34, item 6: 150 steps a size at batch 64 on the sample's 9,000 training images
+    (141 steps an epoch) trained two whole epochs, 282 steps. A budget is kept to the step, and
+    the plan's FLOPs are the ones the run reports."""
+    from playground.serving.jobs import TrainingJob
+    from playground.tasks.image.recipe import TrainConfig
+    from playground.tasks.image.specs import ModelSpec
+
+    image = named("image")
+    spec = ModelSpec.from_preset("mlp")
+    config = TrainConfig(dataset="mnist-sample", batch_size=64, epochs=3)
+    member, planned = members(image, spec, config, Plan(sizes=4, amount=150))[-1]  # the model
+    assert image.planned_steps(planned) == 150
+    job = TrainingJob(member, planned, runs_dir=tmp_path)
+    job.start()
+    assert job.wait(300) and job.status is Status.FINISHED, job.message
+    assert job.summary["steps"] == 150 and job.total_steps == 150
+    assert [e.epoch for e in job.log.epochs()] == [1, 2]  # the second one ended at the budget
+    assert job.log.last_step().step == 150
+    per_sample = image.flops_per_sample(member, planned)
+    assert job.summary["flops"] == pytest.approx(per_sample * job.summary["samples"])
+    assert job.summary["samples"] == pytest.approx(150 * 64, rel=0.01)  # one short last batch

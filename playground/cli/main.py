@@ -265,7 +265,7 @@ class _Progress:
         last = job.log.last_step()
         if self.tty and last and job.steps_per_epoch:
             epochs = job.task.epochs(job.config)
-            total = job.steps_per_epoch * epochs
+            total = job.total_steps
             done = last.step / total
             bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
             eta = last.seconds / done - last.seconds if done else 0

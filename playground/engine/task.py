@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import math
 import pkgutil
 import threading
 from collections.abc import Callable
@@ -143,6 +144,16 @@ class Task:
 
     def epochs(self, config) -> int:
         return config.epochs
+
+    def total_steps(self, steps_per_epoch: int, config) -> int:
+        """Optimizer steps the whole run takes, once the data says how many an epoch has."""
+        return steps_per_epoch * self.epochs(config)
+
+    def planned_steps(self, config) -> float:
+        """Optimizer steps a job of `config` will take, before its data is loaded (the
+        scaling lab's plan; an estimate where the data decides)."""
+        samples = self.planned_samples(config) or 0
+        return self.epochs(config) * math.ceil(samples / max(1, getattr(config, "batch_size", 1)))
 
     def build(self, spec) -> nn.Module:
         """The model of `spec`, fresh weights from the global RNG (the job seeds it)."""

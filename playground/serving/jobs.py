@@ -130,7 +130,7 @@ class TrainingJob:
     @property
     def total_steps(self) -> int:
         """Optimizer steps in the whole run (0 until the data is loaded)."""
-        return self.steps_per_epoch * self.task.epochs(self.config)
+        return self.task.total_steps(self.steps_per_epoch, self.config)
 
     def latest_weights(self) -> tuple[int, dict[str, torch.Tensor]] | None:
         """(version, CPU state dict) of the newest snapshot, or None before the first."""

@@ -202,9 +202,15 @@ def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | 
         fetcher.download()
     except Exception as e:  # network errors come in many types; all mean "not available"
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DataUnavailable(Text(
-            "{dataset} is not in {folder} and could not be downloaded ({why}). {hint}",
-            dataset=info.label, folder=folder, why=first, hint=_import_hint(info))) from None  # fmt: skip
+        raise DataUnavailable(
+            Text(
+                "{dataset} is not in {folder} and could not be downloaded ({why}). {hint}",
+                dataset=info.label,
+                folder=folder,
+                why=first,
+                hint=_import_hint(info),
+            )
+        ) from None
 
 
 def _import_hint(info: catalog.DatasetInfo) -> Text:

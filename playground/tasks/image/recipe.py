@@ -88,6 +88,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("step_gamma", float, 0.5, N_("Step schedule: multiply lr by"), "", 0.0, 1.0,
             N_("the factor lr is multiplied by"), place="more-2", widget="slider", step=0.05,
             needs=("schedule", "step")),
+    Setting("max_steps", int, 0, N_("Stop after N steps (0: all epochs)"), N_("Ends training at "
+            "this optimizer step, inside an epoch if need be (it is then validated as it "
+            "stands): a budget of steps kept exactly, as the scaling lab sets it."), 0,
+            100_000_000, N_("0 means all epochs"), place="more-2", step=100),
     Setting("snapshot_every", int, 50, N_("Weight snapshot every N steps"),
             N_("How often pages that "
             "draw see newer weights."), 1, 1_000_000, N_("steps"), place="more-2"),

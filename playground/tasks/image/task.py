@@ -21,7 +21,7 @@ from playground.tasks.image.export import model_card, onnx_export, standalone
 from playground.tasks.image.fit import check_fit, job_pass_batch_size
 from playground.tasks.image.recipe import SETTINGS, TrainConfig
 from playground.tasks.image.specs import ModelSpec
-from playground.tasks.image.training import evaluate, prepare, stall_advice, train
+from playground.tasks.image.training import evaluate, planned_steps, prepare, stall_advice, train
 
 
 class ImageTask(Task):
@@ -85,6 +85,12 @@ class ImageTask(Task):
     def steps_per_epoch(self, data: Dataset, config: TrainConfig) -> int:
         return -(-len(data.train_x) // config.batch_size)
 
+    def total_steps(self, steps_per_epoch: int, config: TrainConfig) -> int:
+        return planned_steps(steps_per_epoch, config)
+
+    def planned_steps(self, config: TrainConfig) -> float:
+        return planned_steps(math.ceil(self.planned_samples(config) / config.batch_size), config)
+
     def build(self, spec: ModelSpec) -> nn.Module:
         return models.build(spec)
 
@@ -125,9 +131,11 @@ class ImageTask(Task):
     def with_steps(self, config: TrainConfig, steps: int) -> TrainConfig:
         n = catalog.DATASETS[config.dataset].train_images * (1 - config.val_fraction)
         wanted = steps * config.batch_size
-        if wanted <= n:
-            return dataclasses.replace(config, epochs=1, train_limit=wanted)
-        return dataclasses.replace(config, epochs=math.ceil(wanted / n), train_limit=0)
+        if wanted <= n:  # part of one epoch: exactly `steps` batches
+            return dataclasses.replace(config, epochs=1, train_limit=wanted, max_steps=steps)
+        return dataclasses.replace(
+            config, epochs=math.ceil(wanted / n), train_limit=0, max_steps=steps
+        )  # the last epoch ends at the budget
 
     def pass_batch(self, spec, config: TrainConfig, memory_budget) -> int:
         """Images validation, the test set and calibration take at a time within the budget."""

@@ -89,7 +89,7 @@ def train(
         transfer.groups(model), config.lr, config.weight_decay
     )
     steps_per_epoch = batch_count(len(data.train_x), config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
+    total_steps = planned_steps(steps_per_epoch, config)
     warmup = round(config.warmup_epochs * steps_per_epoch)
     generator = torch.Generator().manual_seed(config.seed)
     aug = None
@@ -186,6 +186,8 @@ def train(
                     return outcome(Status.DIVERGED, advice, epoch - 1)
             if snapshot:
                 publish(model)  # and early steps, for the job's history (history.py)
+            if step >= total_steps:  # a budget of steps (max_steps) ends inside an epoch
+                break
 
         bad = read_back()
         if bad is not None:  # where the loss stopped being finite, as if read at once
@@ -208,9 +210,19 @@ def train(
             )
         )
         publish(model)
+        if step >= total_steps and epoch < config.epochs:
+            done = Text("Finished {steps:,} steps (its budget), in {n} epoch(s).", steps=step,
+                        n=epoch)  # fmt: skip
+            return outcome(Status.FINISHED, done, epoch)
     done = Text("Finished {n} epoch.", n=config.epochs) if config.epochs == 1 else Text(
         "Finished {n} epochs.", n=config.epochs)  # fmt: skip
     return outcome(Status.FINISHED, done, config.epochs)
+
+
+def planned_steps(steps_per_epoch: int, config: TrainConfig) -> int:
+    """The optimizer steps a job trains: every epoch's, or its budget (max_steps) if fewer."""
+    every = steps_per_epoch * config.epochs
+    return min(every, config.max_steps) if config.max_steps else every
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,9 @@ class LanguageTask(Task):
     def epochs(self, config) -> int:
         return math.ceil(config.steps / config.eval_every)
 
+    def planned_steps(self, config) -> float:
+        return config.steps
+
     def planned_samples(self, config) -> float:
         return config.eval_every * config.batch_size * self._context
 

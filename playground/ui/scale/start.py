@@ -101,7 +101,7 @@ def sweep_form() -> None:
 
 def _plan_text(task, planned) -> str:
     sizes = ", ".join(f"{parameters(task, p):,}" for p, _config in planned)
-    total = sum(task.flops_per_sample(s, c) * task.samples_per_step(s, c) * _steps(task, s, c)
+    total = sum(task.flops_per_sample(s, c) * task.samples_per_step(s, c) * task.planned_steps(c)
                 for s, c in planned)  # fmt: skip
     return _("Sizes (parameters): {sizes}. About {flops} of training in all.").format(
         sizes=sizes, flops=flops_text(total)
@@ -111,13 +111,6 @@ def _plan_text(task, planned) -> str:
 def parameters(task, spec) -> int:
     with torch.device("meta"):
         return sum(p.numel() for p in task.build(spec).parameters())
-
-
-def _steps(task, spec, config) -> float:
-    if hasattr(config, "steps"):
-        return config.steps
-    limit = config.train_limit or catalog.DATASETS[config.dataset].train_images
-    return config.epochs * limit / config.batch_size
 
 
 def _start(task, spec, config, plan: Plan, name: str) -> None:

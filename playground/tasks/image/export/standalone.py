@@ -100,6 +100,7 @@ def _settings(spec, config, info, model) -> str:
         f"VAL_FRACTION = {config.val_fraction!r}  # of the training images, held out",
         f"EXAMPLES_PER_CLASS = {config.examples_per_class}  # few labels: images a class (0: all)",
         f"TRAIN_LIMIT = {config.train_limit}  # train on at most this many images (0: all)",
+        f"MAX_STEPS = {config.max_steps}  # stop after this many optimizer steps (0: all epochs)",
         f"KEEP_CLASSES = {info.subset!r}  # train on these classes only, as 0, 1, ... (): all",
         "VAL_SEED = 20240917  # the same validation images for every seed",
         f"MEAN, STD = {info.mean!r}, {info.std!r}  # of the training pixels (0-1)",

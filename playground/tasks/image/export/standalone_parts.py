@@ -205,7 +205,9 @@ MAIN = '''
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--data-dir", help="a folder with the four IDX files")
         parser.add_argument("--epochs", type=int, default=EPOCHS)
-        parser.add_argument("--max-steps", type=int, default=0, help="stop after N steps")
+        parser.add_argument(
+            "--max-steps", type=int, default=MAX_STEPS, help="stop after N steps"
+        )
         parser.add_argument("--json", action="store_true", help="print JSON lines")
         args = parser.parse_args()
 
@@ -231,6 +233,8 @@ MAIN = '''
         generator = torch.Generator().manual_seed(SEED)  # shuffling and augmentation
         steps_per_epoch = math.ceil(len(x) / BATCH_SIZE)
         total_steps = steps_per_epoch * args.epochs
+        if args.max_steps:  # the schedule ends where training does
+            total_steps = min(total_steps, args.max_steps)
         parameters = sum(p.numel() for p in model.parameters())
         if not args.json:
             print(f"{parameters:,} parameters, {len(x):,} training images, on {device}")
