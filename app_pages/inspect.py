@@ -15,6 +15,7 @@ if choice is not None and choice.model is None:
     model_picker.no_weights_yet(choice)
 if choice is None or choice.model is None:
     st.stop()
+model_picker.keep_state_for(choice, inspect_view.MODEL_STATE)
 try:
     data = load(choice.dataset.name)
 except DataError as e:

@@ -89,3 +89,11 @@ def trained(tmp_path_factory):
     assert job.wait(300) and job.status.value == "finished", job.message
     run = runs.load_run(job.run_dir)
     return run, bundles.make_bundle(run)
+
+
+@pytest.fixture(scope="session")
+def every_run(tmp_path_factory):
+    """Runs of every task, ended every way (tests/every_run.py): name -> folder."""
+    from tests import every_run as made
+
+    return made.make(tmp_path_factory.mktemp("every-run"))

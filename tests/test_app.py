@@ -444,8 +444,9 @@ def test_a_trained_model_and_its_run_on_inspect_and_evaluate_and_two_models_comp
     for page in ("app_pages/inspect.py", "app_pages/evaluate.py"):
         app.switch_page(page).run()
         model = by_label(app.selectbox, "Model")
-        assert model.value == "session"  # the session's own model comes first
-        for value in ("session", run):
+        assert model.value == run  # the session's own model comes first: the run it made
+        assert "session" not in model.options  # listed once, as its run
+        for value in (run,):
             model.set_value(value).run()
             assert not app.exception, app.exception
             label = "The model says" if "inspect" in page else "Test images"

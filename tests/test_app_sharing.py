@@ -240,7 +240,7 @@ def test_runs_without_an_owner_are_examples_for_everyone(server):
         app = open_page("app_pages/train.py")
         assert list(app.dataframe[0].value["owner"]) == ["example"]
         app.switch_page("app_pages/evaluate.py").run()
-        assert any("(example)" in o for o in app.selectbox(key="eval-model").options)
+        assert any(o.endswith(" · example") for o in app.selectbox(key="eval-model").options)
 
 
 def test_a_logged_in_user_owns_jobs_on_every_device(server):

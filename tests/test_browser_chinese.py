@@ -40,3 +40,31 @@ def test_switch_to_chinese_train_and_a_chinese_link(browser, app_url):
     expect(cleo.get_by_role("button", name="Start training", exact=True)).to_be_visible()
     for page in (ada, bob, cleo):
         page.context.close()
+
+
+def test_chinese_stays_after_a_fragments_rerun(browser, app_url):
+    """Issue 34, item 3: a stroke on Draw and a toggle on Evaluate rerun only part of the page
+    (a fragment), and everything below the title turned English."""
+    from tests.drawn_digits import DIGITS
+    from tests.test_browser_draw import CANVAS, draw
+
+    page = person(browser)
+    page.goto(f"{app_url}/draw?lang=zh")
+    page.locator(CANVAS).first.wait_for()
+    idle(page)
+    draw(page, DIGITS[3][1])
+    expect(page.get_by_text("模型看到的", exact=True)).to_be_visible(timeout=30_000)
+    idle(page)
+    for english in ("What the model sees", "Crop to the ink", "Stroke width"):
+        expect(page.get_by_text(english)).to_have_count(0)
+
+    page.goto(f"{app_url}/evaluate?lang=zh")
+    page.get_by_text("最自信的错误", exact=True).wait_for(timeout=60_000)
+    idle(page)
+    page.get_by_text("在同样的测试图上比较两个模型", exact=True).click()  # a toggle in the fragment
+    expect(page.get_by_text("第二个模型", exact=True)).to_be_visible(timeout=30_000)
+    idle(page)
+    expect(page.get_by_text("最自信的错误", exact=True)).to_be_visible()
+    for english in ("Most confident mistakes", "Compare with another model", "Second model"):
+        expect(page.get_by_text(english)).to_have_count(0)
+    page.context.close()

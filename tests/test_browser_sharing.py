@@ -56,6 +56,7 @@ def test_two_people_train_queue_share_and_watch(browser, app_url):
     start_training(bob, "1")
     expect(bob.get_by_text("Next in the queue")).to_be_visible(timeout=30_000)
     expect(button(bob, "Cancel")).to_be_visible()
+    expect(button(bob, "Start training")).to_have_count(1)  # a rerun's stale copy is gone
     expect(button(bob, "Start training")).to_be_disabled()
 
     # Ada reloads and finds her own job, live

@@ -108,7 +108,7 @@ def test_mnists_flat_files_are_not_taken_for_its_kin(tmp_path, name):
     with pytest.raises(DataError) as caught:
         data.load(name, tmp_path, mirrors=[OFFLINE_MIRROR])
     assert "could not be downloaded" in str(caught.value)
-    assert f"data import FOLDER --dataset {name}" in str(caught.value)
+    assert f"data import FOLDER --dataset {name}`" in str(caught.value)
 
 
 def test_a_named_folder_for_one_dataset_may_be_flat(tmp_path):

@@ -253,3 +253,27 @@ def test_a_bundles_model_card_reads_in_chinese():
             "from", "model", "x =", "print", "| "))
             for e in english_in(line) if "LeCun" not in line]  # fmt: skip
     assert not left, left
+
+
+def test_a_run_that_set_no_language_reads_the_sessions():
+    """Issue 34, item 3: a fragment's rerun and a widget's callback do not run the top of the
+    app, where the language is set, and they spoke English. A context that set none asks the
+    registered reader (the UI's: the browser session's); one with none to ask is English."""
+    seen = {}
+
+    def fresh(name):  # a thread of its own starts with no language set
+        seen[name] = i18n._("Start training")
+
+    i18n.read_language_with(lambda: "zh")
+    try:
+        thread = threading.Thread(target=fresh, args=("session",))
+        thread.start()
+        thread.join()
+    finally:
+        from playground.ui import lang
+
+        i18n.read_language_with(lang._session_language)  # the app's own reader again
+    thread = threading.Thread(target=fresh, args=("job",))  # no session in this thread
+    thread.start()
+    thread.join()
+    assert seen == {"session": "开始训练", "job": "Start training"}

@@ -19,10 +19,11 @@ import io
 import re
 import string
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -32,8 +33,9 @@ DOMAIN = "messages"
 DEFAULT = "en"
 LANGUAGES = {"en": "English", "zh": "中文"}  # code -> its own name, as the switch shows it
 _BABEL = {"en": "en_US", "zh": "zh_Hans_CN"}  # code -> Babel's locale for numbers and dates
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT)
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("language")
 _lock = threading.Lock()
+_reader: list[Callable[[], str | None]] = []  # where a context that set none finds its language
 
 
 def use(language: str) -> str:
@@ -45,7 +47,20 @@ def use(language: str) -> str:
 
 
 def current() -> str:
-    return _current.get()
+    """The language of this context: the one `use` set, else the one the registered reader
+    finds (the browser session's, for a run that never set one: a fragment's rerun, a widget's
+    callback), else English (a job's thread, the CLI before it chose)."""
+    try:
+        return _current.get()
+    except LookupError:
+        found = _reader[0]() if _reader else None
+        return use(found) if found else DEFAULT
+
+
+def read_language_with(reader: Callable[[], str | None]) -> None:
+    """Where a context that set no language finds one (the UI registers the session's): a
+    rerun of part of a page runs without the code that sets it at the top of the app."""
+    _reader[:] = [reader]
 
 
 def pick(*wanted: str | None) -> str:
@@ -100,7 +115,7 @@ class Text(str):
         return _text_from, (self.template, self.values)
 
     def shown(self) -> str:
-        template = catalog(_current.get()).gettext(self.template)
+        template = catalog(current()).gettext(self.template)
         fields = string.Formatter().parse(self.template)
         literal = {field for _text, field, _spec, conversion in fields if field and conversion}
         values = {k: v if k in literal or not isinstance(v, str) else _(v)
@@ -165,7 +180,7 @@ class Term(Text):
         return Term, (str.__str__(self), self.template)
 
     def shown(self) -> str:
-        found = catalog(_current.get()).gettext(self.template)
+        found = catalog(current()).gettext(self.template)
         return str.__str__(self) if found == self.template else found
 
 
@@ -180,7 +195,7 @@ def _(message: str) -> str:
         return message
     if isinstance(message, Text):
         return message.shown()
-    return catalog(_current.get()).gettext(message)
+    return catalog(current()).gettext(message)
 
 
 def N_(message: str) -> str:
@@ -191,18 +206,18 @@ def N_(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or the plural form for `n`, by the current language's plural rule."""
-    return catalog(_current.get()).ngettext(singular, plural, n)
+    return catalog(current()).ngettext(singular, plural, n)
 
 
 def number(x: float, digits: int = 0) -> str:
     """1,234 or 1,234.5 as the current language writes numbers."""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(x, format=pattern, locale=_BABEL[_current.get()])
+    return format_decimal(x, format=pattern, locale=_BABEL[current()])
 
 
 def percent(x: float, digits: int = 1) -> str:
     pattern = "0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(x, format=pattern, locale=_BABEL[_current.get()])
+    return format_percent(x, format=pattern, locale=_BABEL[current()])
 
 
 def when(timestamp: float) -> str:
@@ -210,7 +225,16 @@ def when(timestamp: float) -> str:
     import datetime
 
     moment = datetime.datetime.fromtimestamp(timestamp)
-    return format_datetime(moment, "medium", locale=_BABEL[_current.get()])
+    return format_datetime(moment, "medium", locale=_BABEL[current()])
+
+
+def day_and_time(timestamp: float) -> str:
+    """A moment, short: "Dec 6 22:34" (12月6日 22:34)."""
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(timestamp)
+    day, hour = (format_skeleton(k, moment, locale=_BABEL[current()]) for k in ("MMMd", "Hm"))
+    return f"{day} {hour}"
 
 
 def own_name(language: str) -> str:

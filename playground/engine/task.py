@@ -227,6 +227,10 @@ class Task:
                    f"{last.samples_per_second:,.0f}" if last else "-"),
         ]  # fmt: skip
 
+    def data_label(self, config) -> str:
+        """What a model of `config` learns from, as a catalog label ("MNIST digits"), or ""."""
+        return ""
+
     def result_numbers(self, summary: dict) -> list[Number]:
         """What a finished run reached, as numbers (a watch link shows them)."""
         return []

@@ -6,6 +6,7 @@ and run stays. Texts are looked up with `_` (engine/i18n.py) for this session's 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from playground.engine import i18n
 from playground.engine.i18n import _
@@ -25,6 +26,18 @@ export default function ({ data }) {
 _writer = st.components.v2.component("playground_language", js=_WRITER_JS)
 
 
+def _session_language() -> str | None:
+    """The language of the browser session whose script runs in this thread (None outside
+    one: a job's thread). A fragment's rerun and a widget's callback do not run the top of the
+    app, where `apply` sets it; without this they spoke English (issue 34, item 3)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    return st.session_state.get(KEY)
+
+
+i18n.read_language_with(_session_language)
+
+
 def apply() -> str:
     """Set this run's language (call first, on every run and in every fragment); its code."""
     if KEY not in st.session_state or st.query_params.get(PARAM) in i18n.LANGUAGES:
@@ -35,7 +48,7 @@ def apply() -> str:
 
 
 def current() -> str:
-    """This session's language, made current here too (a fragment's thread has its own)."""
+    """This session's language, made current here too."""
     return i18n.use(st.session_state.get(KEY, i18n.DEFAULT))
 
 

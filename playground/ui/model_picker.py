@@ -4,6 +4,7 @@ never offered, nor loaded by name. Pages infer with CPU copies, never the traini
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from playground.exchange.runs import load_run, visible_runs
 from playground.tasks.image import catalog
 from playground.tasks.image.export import pretrained
 from playground.tasks.image.specs import ModelSpec
-from playground.ui import state, visibility
+from playground.ui import run_label, state, visibility
+from playground.ui.image import actions as image_actions
 from playground.ui.text import plain
-from playground.ui.train import runs_view
 
 PRETRAINED, SESSION, LIVE = "pretrained", "session", "live"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,45 +66,82 @@ def _session_source() -> str | None:
     job = state.job()
     if job is not None and job.spec == state.spec() and job.latest_weights() is not None:
         return f"job:{job.id}"
-    return runs_view.model_run()
+    return image_actions.model_run()
+
+
+def _usable(run) -> bool:
+    """A run these pages can read: an image classifier's, with weights."""
+    return run.task_name == "image" and run.has_weights
 
 
 def options() -> dict[str, str]:
-    """value -> label of every model the user can pick now."""
+    """value -> label of every model the user can pick now, each set of weights once: a job
+    training now is "Live" (and nothing else); once it ends, its run."""
     found = {
         PRETRAINED: _("Pretrained (ships with the app, {test_accuracy:.2%})").format(
             test_accuracy=pretrained.test_accuracy()
         )
     }
-    if _session_source():
-        found[SESSION] = _("This session's model ({name})").format(name=state.spec().name)
-    job = state.job()
+    job, source = state.job(), _session_source()
     if job is not None and job.active:
         found[LIVE] = _("Live: your job training now ({name})").format(name=job.name)
-    for run in visible_runs(state.owner()):
-        if run.has_weights:
-            mine = "" if run.owner else " (example)"
-            found[str(run.path)] = _("Run {name}{mine}").format(name=run.name, mine=mine)
+    runs = [r for r in visible_runs(state.owner()) if _usable(r)]
+    listed = {str(r.path) for r in runs}
+    ended = job is not None and not job.active and source == f"job:{job.id}"
+    if ended and str(job.run_dir) not in listed:  # a job whose run was not kept (disk cap)
+        found[SESSION] = _("This session's model ({name})").format(name=state.spec().name)
+    for run in runs:
+        found[str(run.path)] = run_label.label(run)
     return found
+
+
+def _session_value(found: dict[str, str]) -> str:
+    """The entry of the session's own model, where it has one: its job live, the run the job
+    made, or the run it loaded; else the pretrained model."""
+    source, job = _session_source(), state.job()
+    if source is not None and source.startswith("job:"):
+        if LIVE in found:
+            return LIVE
+        if SESSION in found:
+            return SESSION
+        source = str(job.run_dir) if job is not None and job.run_dir else None
+    return source if source in found else PRETRAINED
 
 
 def pick(key: str, label: str = N_("Model")) -> Choice | None:
     """A selectbox of the models, defaulting to the session's own model when it has one;
-    returns the chosen model ready for CPU inference, or None with a message shown."""
+    returns the chosen model ready for CPU inference, or None with a message shown. A choice
+    that is gone (a job that ended, a deleted run) becomes the session's own model again, and
+    one that cannot be read says so and is not kept."""
     found = options()
-    default = SESSION if SESSION in found else PRETRAINED
-    value = st.selectbox(
-        _(label),
-        list(found),
-        index=list(found).index(default),
-        format_func=found.get,
-        key=key,
-    )
+    chosen = st.session_state.get(key)
+    if chosen == LIVE and LIVE not in found:  # the job ended: its run
+        job = state.job()
+        chosen = str(job.run_dir) if job is not None and job.run_dir else None
+    st.session_state[key] = chosen if chosen in found else _session_value(found)
+    value = st.selectbox(_(label), list(found), format_func=found.get, key=key)
     try:
         return load(value)
     except SpecError as e:
         st.error(plain(e.message), icon=":material/error:")
-        return None
+    except Exception:  # a run folder damaged in a way its checks did not foresee
+        logger.exception("loading model %r failed", value)
+        st.error(_("That model cannot be read: pick another one."), icon=":material/error:")
+    del st.session_state[key]  # the next run starts from the session's own model again
+    return None
+
+
+def keep_state_for(choice: Choice, prefixes: tuple[str, ...]) -> None:
+    """Session state whose keys start with `prefixes` belongs to one model (a chosen cell of
+    its confusion matrix, a layer or channel of it): it is dropped when the page's model
+    changes, so nothing of the last model's (ten digits) is read against the next one's
+    (five classes, another layer stack)."""
+    mark = f"model-of-{prefixes[0]}"
+    identity = (choice.value, choice.spec, choice.dataset.classes)
+    if st.session_state.get(mark) != identity:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefixes)]:
+            del st.session_state[key]
+        st.session_state[mark] = identity
 
 
 def no_weights_yet(choice: Choice) -> None:
@@ -161,6 +200,9 @@ def load(value: str) -> Choice:
     run = load_run(path)
     if not run.visible_to(state.owner()):
         raise SpecError(str(owners.not_yours(N_("run"))))
+    if not _usable(run):
+        raise SpecError(Text("Run {name} is not an image classifier with weights: pick another "
+                             "model.", name=run.name))  # fmt: skip
     mtime = (path / WEIGHTS).stat().st_mtime
     model = _run_model(str(path), mtime)
     return Choice(

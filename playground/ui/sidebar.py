@@ -7,7 +7,7 @@ import streamlit as st
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, models
-from playground.ui import identity, lang, state, visibility
+from playground.ui import identity, state, visibility
 from playground.ui.job_status import badge, progress_text
 from playground.ui.text import plain
 
@@ -41,7 +41,6 @@ def render(page_is_live: bool = False) -> None:
 def _job_status(job_id: str, every: float | None, page_is_live: bool) -> None:
     @st.fragment(run_every=every)
     def show() -> None:
-        lang.current()  # a fragment's run: this session's language again
         job = state.manager().owned(state.owner(), job_id)
         if job is None:
             return

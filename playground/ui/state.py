@@ -71,7 +71,7 @@ def machine_device() -> str:
 
 def spec() -> ModelSpec:
     """The session's current model (the seed CNN until the user picks another)."""
-    if _SPEC not in st.session_state:
+    if not isinstance(st.session_state.get(_SPEC), ModelSpec):  # never another task's model
         st.session_state[_SPEC] = _default_spec()
     return st.session_state[_SPEC]
 
@@ -93,7 +93,7 @@ def set_spec(new: ModelSpec, *, refresh: bool = True) -> None:
 
 def config() -> TrainConfig:
     """The session's training recipe (defaults plus the starting preset's recipe)."""
-    if _CONFIG not in st.session_state:
+    if not isinstance(st.session_state.get(_CONFIG), TrainConfig):
         st.session_state[_CONFIG] = _default_config()
     return st.session_state[_CONFIG]
 

@@ -215,8 +215,8 @@ def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | 
 
 def _import_hint(info: catalog.DatasetInfo) -> Text:
     return Text(
-        "To use it offline, copy its four IDX files in: python -m playground data import "
-        "FOLDER --dataset {name}",
+        "To use it offline, copy its four IDX files in: `python -m playground data import "
+        "FOLDER --dataset {name}`",
         name=info.name,
     )
 

@@ -179,6 +179,10 @@ class ImageTask(Task):
             Number(_("Samples/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
         ]  # fmt: skip
 
+    def data_label(self, config: TrainConfig) -> str:
+        info = catalog.DATASETS.get(config.dataset)
+        return info.label if info is not None else ""
+
     def result_numbers(self, summary: dict) -> list[Number]:
         test = summary.get("test_accuracy")
         return [Number(_("Test accuracy"), f"{test:.2%}" if isinstance(test, float) else "-")]

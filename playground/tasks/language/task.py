@@ -265,6 +265,10 @@ class LanguageTask(Task):
             Number(_("Tokens/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
         ]
 
+    def data_label(self, config) -> str:
+        corpus = corpora.CORPORA.get(config.corpus)
+        return corpus.label if corpus is not None else ""
+
     def result_numbers(self, summary: dict) -> list[Number]:
         val = summary.get("val_loss")
         return [Number(N_("Val loss"), f"{val:.3f}" if isinstance(val, float) else "-")]

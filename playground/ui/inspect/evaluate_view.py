@@ -18,6 +18,7 @@ from playground.ui.model_picker import Choice, no_weights_yet
 from playground.ui.text import headed, plain
 
 LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
+MODEL_STATE = ("eval-true", "eval-guess", "eval-confusion")  # a cell of one model's matrix
 
 
 def summary(data: Dataset, test: evaluation.TestScores) -> torch.Tensor:
@@ -82,7 +83,8 @@ def confusion(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
     if cell and cell.get("x") in classes and cell.get("y") in classes:  # the pickers follow
         st.session_state["eval-true"] = classes.index(cell["y"])
         st.session_state["eval-guess"] = classes.index(cell["x"])
-    if "eval-true" not in st.session_state or st.session_state["eval-true"] >= k:
+    kept = (st.session_state.get("eval-true"), st.session_state.get("eval-guess"))
+    if not all(isinstance(i, int) and 0 <= i < k for i in kept):  # none yet, or another model's
         worst = int(matrix.clone().fill_diagonal_(0).argmax())
         st.session_state["eval-true"], st.session_state["eval-guess"] = worst // k, worst % k
     cols = st.columns(2)

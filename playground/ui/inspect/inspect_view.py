@@ -33,6 +33,10 @@ SOURCES = [
 MAX_CHANNELS = 32  # feature maps drawn per layer
 STATS_IMAGES = 256  # test images the layer statistics are computed over
 LIVE_SECONDS = 2.0
+# what belongs to one model: its layers, channels, classes, a pixel of its maps
+MODEL_STATE = ("inspect-worked-", "inspect-looks-", "inspect-conv", "inspect-channel",
+               "inspect-class", "inspect-attr-", "inspect-replay", "inspect-map-",
+               "inspect-filters", "inspect-of")  # fmt: skip
 
 
 @dataclass(frozen=True)

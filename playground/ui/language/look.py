@@ -19,11 +19,12 @@ from playground.engine.records import SpecError
 from playground.exchange.runs import Run, load_run, visible_runs
 from playground.tasks.language import corpora, data, figures, inside, sampling
 from playground.tasks.language.tokens import MASK, Tokenizer
-from playground.ui import state
+from playground.ui import run_label, state
 from playground.ui.text import plain
 
 SHIPPED = ASSETS / "language"
 LIVE = "live"
+PICK = "language-model-pick"  # the model it writes with
 _DRAWN = "language-drawn"  # (model key, prompt, the tokens drawn)
 
 
@@ -46,15 +47,13 @@ def shipped() -> list[Path]:
 def options(job) -> dict[str, str]:
     """value -> label of every language model the session may use now."""
     found = {}
-    if job is not None and job.latest_weights() is not None:
+    if job is not None and job.active and job.latest_weights() is not None:
         found[LIVE] = _("Live: your job training now ({name})").format(name=job.name)
     for path in shipped():
         found[str(path)] = _("Ready: {name} (ships with the app)").format(name=path.name)
     for run in visible_runs(state.owner()):
         if run.task_name == "language" and run.has_weights:
-            found[str(run.path)] = _("Run {name}").format(name=run.name) + (
-                "" if run.owner else " (example)"
-            )
+            found[str(run.path)] = run_label.label(run)
     return found
 
 
@@ -72,7 +71,12 @@ def pick(job) -> Chosen | None:
             _("No language model yet: train one above, or reinstall the app to get the ready ones.")
         )
         return None
-    value = st.selectbox(_("Model"), list(found), format_func=found.get, key="language-model-pick")
+    chosen = st.session_state.get(PICK)
+    if chosen == LIVE and LIVE not in found and job is not None and job.run_dir:
+        st.session_state[PICK] = chosen = str(job.run_dir)  # the job ended: its run
+    if chosen is not None and chosen not in found:  # a run deleted: the first model
+        del st.session_state[PICK]
+    value = st.selectbox(_("Model"), list(found), format_func=found.get, key=PICK)
     if value == LIVE:
         version, weights = job.latest_weights()
         model = job.task.build(job.spec)

@@ -17,7 +17,7 @@ from playground.engine.records import SpecError
 from playground.serving.jobs import TrainingJob
 from playground.serving.live_view import view_of
 from playground.serving.manager import WatchedJob
-from playground.ui import lang, share, state, visibility
+from playground.ui import share, state, visibility
 from playground.ui.job_status import badge, queue_text
 from playground.ui.text import plain
 
@@ -114,7 +114,6 @@ def view(job: TrainingJob | WatchedJob) -> None:
 
     @st.fragment(run_every=every)
     def live() -> None:
-        lang.current()  # a fragment's run: this session's language again
         _draw(job)
         if every and job.status.ended:
             st.rerun()  # a full run, so the page stops polling and shows the ending

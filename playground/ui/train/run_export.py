@@ -13,7 +13,7 @@ from playground.engine.records import SpecError
 from playground.exchange import bundle_import, bundles
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.runs import Run, default_runs_dir, load_run
-from playground.tasks.image.export import onnx_export, pretrained, standalone
+from playground.tasks.image.export import pretrained
 from playground.ui import state
 from playground.ui.text import plain
 
@@ -26,7 +26,8 @@ _IMPORTED = "runs-imported"  # upload ids already imported, so a rerun does not 
 def _onnx(path: str, _version: float) -> tuple[bytes | None, str]:
     """(ONNX bytes, the check in words) or (None, why not); once per run and weights file."""
     try:
-        exported = onnx_export.export_run(load_run(path))
+        run = load_run(path)
+        exported = run.task.onnx(run)
     except SpecError as e:
         return None, e.message
     return exported.data, exported.check_text
@@ -49,24 +50,18 @@ def take_away(run: Run, key: str = "run") -> None:
     """The export buttons of one run (`key` tells two sets on one page apart)."""
     st.caption(_("Take it with you"))
     row = st.container(horizontal=True, vertical_alignment="bottom")
-
-    def script() -> str:  # written when clicked, not on every rerun
-        return standalone.script(run.spec, run.config, origin=f"run {run.name}",
-                                 summary=run.summary)  # fmt: skip
-
-    row.download_button(
-        _("Download training script"),
-        script,
-        file_name=standalone.file_name(run.spec),
-        mime="text/x-python",
-        key=f"{key}-script",
-        icon=":material/code:",
-        on_click="ignore",
-        help=_(
-            "One Python file, needing only torch and torchvision, that trains this model "
-            "the way this run did."
-        ),
-    )
+    script = run.task.script(run)  # a few kB of text (None: its task writes none)
+    if script is not None:
+        row.download_button(
+            _("Download training script"),
+            script,
+            file_name=run.task.script_name(run),
+            mime="text/x-python",
+            key=f"{key}-script",
+            icon=":material/code:",
+            on_click="ignore",
+            help=_("One Python file that trains this model the way this run did."),
+        )
     if not run.has_weights:
         st.caption(_("ONNX and bundles need saved weights: this run has none yet."))
         return
@@ -96,14 +91,14 @@ def _offer(run: Run, kind: str, key: str) -> None:
         made = (_onnx if kind == "onnx" else _bundle)(str(run.path), _version(run))
     content, words = made
     if content is None:
-        st.error(plain(words), icon=":material/error:")
+        st.error(plain(_(words)), icon=":material/error:")
         return
     if kind == "onnx":
         st.download_button(
             _("Download ONNX"), content, file_name=f"{run.name}.onnx", key=f"{key}-onnx",
             mime="application/octet-stream", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
-        st.caption(words + " " + _("It opens in Netron ({netron}) and in onnxruntime.").format(
+        st.caption(_(words) + " " + _("It opens in Netron ({netron}) and in onnxruntime.").format(
             netron=bundles.NETRON))  # fmt: skip
     else:
         st.download_button(

@@ -22,36 +22,12 @@ from playground.exchange.runs import (
     visible_runs,
 )
 from playground.serving import curves
-from playground.ui import share, state
+from playground.ui import run_actions, share, state
+from playground.ui.image import actions as image_actions
 from playground.ui.text import headed, plain
 from playground.ui.train import run_export
 
-_MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
 _NOTE = "runs-note"  # what the last action did, shown above the table
-
-
-def model_run() -> str | None:
-    """Path of the run the session's current model was loaded from (None: not from a run)."""
-    return st.session_state.get(_MODEL_RUN)
-
-
-def use(run: Run) -> None:
-    """Make a run's model and settings the session's current ones (its weights too, if it
-    has any)."""
-    state.set_spec(run.spec)
-    state.set_config(run.config)
-    if not run.has_weights:
-        st.session_state.pop(_MODEL_RUN, None)
-        st.session_state[_NOTE] = _(
-            "{name} has no saved weights (it ended before any were saved): its "
-            "layers and settings are now the current ones; train it to get a model "
-            "that answers."
-        ).format(name=run.name)
-        return
-    st.session_state[_MODEL_RUN] = str(run.path)
-    st.session_state[_NOTE] = _(
-        "{name} is now the current model (its layers on Build, its settings here)."
-    ).format(name=run.name)
 
 
 def _delete(run: Run | DamagedRun) -> None:
@@ -60,8 +36,7 @@ def _delete(run: Run | DamagedRun) -> None:
     except NotAllowed as e:
         st.session_state[_NOTE] = str(e)
         return
-    if model_run() == str(run.path):
-        del st.session_state[_MODEL_RUN]
+    image_actions.forget(run)
     st.session_state[_NOTE] = _("Deleted run {name}.").format(name=run.name)
     state.bump("runs")  # a new table: the old selection pointed at rows that moved
 
@@ -74,6 +49,7 @@ def _share(run: Run) -> None:
 
 
 def runs_table() -> None:
+    run_actions.open_asked()  # a run's action asked for its page
     me = state.owner()
     runs = visible_runs(me)
     damaged = [d for d in damaged_runs() if d.owner is None or d.owner == me]
@@ -196,14 +172,11 @@ def _compare(runs: list[Run]) -> None:
 
 def _actions(run: Run, active: bool, mine: bool) -> None:
     cols = st.columns(5, vertical_alignment="bottom")
-    cols[0].button(
-        _("Use this model"),
-        key="run-use",
-        on_click=use,
-        args=(run,),
-        help=_("Its layers become the current model and its settings the recipe."),
-        icon=":material/input:",
-    )
+    if (use := run_actions.use_of(run)) is not None:
+        cols[0].button(
+            _(use.label), key="run-use", on_click=run_actions.apply, args=(use, run, _NOTE),
+            help=_(use.help), icon=use.icon,
+        )  # fmt: skip
     weights = run.path / WEIGHTS
     cols[1].download_button(
         _("Download weights"),

@@ -15,9 +15,9 @@ from playground.engine.task import Number
 from playground.exchange import quota, runs
 from playground.serving import curves
 from playground.serving.manager import WatchedJob
-from playground.ui import state
+from playground.ui import run_actions, state
 from playground.ui.text import plain
-from playground.ui.train import live, runs_view
+from playground.ui.train import live
 
 _NOTE = "watch-note"
 
@@ -101,8 +101,7 @@ def _use(token: str) -> None:
     except (SpecError, NotAllowed, OSError) as e:
         st.session_state[_NOTE] = Text("The model was not copied: {why}", why=e)
         return
-    runs_view.use(copy)
-    st.session_state[_NOTE] = _(
-        "Copied into your runs as {name}: it is now your current model (see "
-        "Build, Draw, Inspect and Evaluate)."
-    ).format(name=copy.name)
+    copied = _("Copied into your runs as {name}.").format(name=copy.name)
+    use = run_actions.use_of(copy)  # what "use" means for a model of its task
+    done = use.apply(copy) if use is not None else None
+    st.session_state[_NOTE] = f"{copied} {done}" if done else copied

@@ -1,0 +1,63 @@
+"""What a run offers in the runs table besides what every run offers (download, export,
+share, delete): the way to open it as the current model of its task's page. Each task's UI
+registers its own from `playground/ui/<task>/actions.py`, found the first time one is asked
+for, so the shared table never names a task and a run offers only what its task can do."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from playground.engine.task import tasks
+from playground.exchange.runs import Run
+
+_OPEN = "runs-open-page"  # the page an action asked to open, once its callback has run
+
+
+@dataclass(frozen=True)
+class Use:
+    """How a run of one task becomes the current model of its page."""
+
+    label: str  # the button, in the catalog: "Use this model", "Open on Language"
+    help: str
+    apply: Callable[[Run], str | None]  # a callback; a sentence of what it did, or None
+    page: str | None = None  # the page it opens afterwards (None: stay here)
+    icon: str = ":material/input:"
+
+
+_uses: dict[str, Use] = {}
+_found = [False]
+
+
+def register(task: str, use: Use) -> None:
+    _uses[task] = use
+
+
+def use_of(run: Run) -> Use | None:
+    """How `run` is opened, or None where its task's UI registered nothing."""
+    if not _found[0]:
+        for name in tasks():
+            folder = f"playground.ui.{name}"
+            if importlib.util.find_spec(folder) and importlib.util.find_spec(f"{folder}.actions"):
+                importlib.import_module(f"{folder}.actions")
+        _found[0] = True
+    return _uses.get(run.task_name)
+
+
+def apply(use: Use, run: Run, note_key: str) -> None:
+    """`use` on `run`, as a button's callback: its sentence goes to `note_key`, and the page it
+    opens is opened in the run that follows (st.switch_page cannot be called in a callback)."""
+    if note := use.apply(run):
+        st.session_state[note_key] = note
+    if use.page is not None:
+        st.session_state[_OPEN] = use.page
+
+
+def open_asked() -> None:
+    """Open the page an action asked for, if any (call in the page's run)."""
+    if page := st.session_state.pop(_OPEN, None):
+        st.switch_page(page)
