@@ -1,10 +1,15 @@
-"""The Home page: what this is, where training runs, and a quick start."""
+"""The Home page: a trained model reading what you draw, on the first screen, and every page
+of the app as a card (from the one table of pages that the navigation reads too)."""
 
+import numpy as np
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
 from playground.engine.i18n import _
+from playground.explain.drawing import Steps, prepare
 from playground.tasks.image import catalog
-from playground.ui import state
+from playground.ui import model_picker, pages, state
+from playground.ui.inspect import draw_view
 
 st.title(_("Deep Learning Playground"))
 st.markdown(
@@ -14,45 +19,42 @@ st.markdown(
         "optimizer, learning rate or layer does."
     )
 )
+
+
+@st.fragment
+def try_it() -> None:
+    """A stroke reruns only this: the pretrained model's answer as soon as the mouse lifts."""
+    choice = model_picker.load(model_picker.PRETRAINED)
+    left, right = st.columns([1, 1])
+    with left:
+        st.subheader(_("Draw a digit"))
+        canvas = st_canvas(
+            stroke_width=22, stroke_color="#FFFFFF", background_color="#000000", height=280,
+            width=280, drawing_mode="freedraw", return_image_data=True, key="home-canvas",
+        )  # fmt: skip
+    image = getattr(canvas, "image_data", None)
+    prepared = prepare(np.asarray(image), Steps()) if image is not None else None
+    with right:
+        st.subheader(_("What a trained network reads"))
+        draw_view.prediction(choice, prepared, key="home")
+        st.page_link("app_pages/draw.py", label=_("More on Draw: what it sees, teach it your "
+                     "handwriting"), icon=":material/draw:")  # fmt: skip
+        st.page_link("app_pages/train.py", label=_("Train your own on Train"),
+                     icon=":material/monitoring:")  # fmt: skip
+
+
+try_it()
 st.caption(_("Training runs on {device}.").format(device=state.machine_device()))
 
-st.subheader(_("Quick start"))
-QUICK_START = [
-    (_("1. Pick a model"), _("Start from a preset such as {preset} or stack your own layers; "
-     "the table shows each layer's shape and size.").format(
-         preset=_(catalog.PRESETS["seed-cnn"].label)),
-     "app_pages/build.py", _("Build a model"), ":material/construction:"),
-    (_("2. Train it"), _("Choose the data, optimizer and learning rate, press Start training "
-     "and watch the curves. Pause, stop or change the learning rate while it runs."),
-     "app_pages/train.py", _("Train"), ":material/monitoring:"),
-    (_("3. Draw"), _("Draw a digit and watch the model read it as you draw, with the steps that "
-     "turn your drawing into what it sees. Every job is also saved as a run to compare on "
-     "Train."),
-     "app_pages/draw.py", _("Draw"), ":material/draw:"),
-]  # fmt: skip
-for col, (title, text, page, label, icon) in zip(st.columns(3), QUICK_START, strict=True):
-    with col.container(border=True):
-        st.markdown(f"**{title}**")
-        st.write(text)
-        st.page_link(page, label=label, icon=icon)
-
-st.subheader(_("What is here"))
-for name, title, what in [
-    ("build", _("Build"), _("the layer stack editor, with shapes, parameters and a diagram")),
-    ("train", _("Train"), _("training settings, live curves, and every run so far")),
-    ("draw", _("Draw"), _("draw a digit; the model's answer and what it sees")),
-    ("inspect", _("Inspect"), _("feature maps, filters, saliency and Grad-CAM for one input")),
-    ("evaluate", _("Evaluate"), _("the whole test set: scores, confusion matrix, mistakes")),
-    ("language", _("Language"), _("build a small GPT, train it live and watch it learn to "
-     "write; generate text and look inside: attention heads, the logit lens, embeddings")),
-    ("scale", _("Scaling lab"), _("why large models are large: train one model at several "
-     "sizes, fit its power law, and see what every run cost in operations, energy and CO2")),
-    ("concepts", _("Concepts"), _("the theory, computed live: activations, losses, "
-     "optimizers, backpropagation, regularisation")),
-    ("playground2d", _("Playground 2-D"), _("points in the plane and a small network bending "
-     "its boundary as it learns; share an experiment by its link")),
-]:  # fmt: skip
-    st.page_link(f"app_pages/{name}.py", label=_("{title}: {what}").format(title=title, what=what))
+for section in pages.SECTIONS:
+    shown = [p for p in pages.PAGES if p.section == section and p.url]
+    if not shown:
+        continue
+    st.subheader(_(section))
+    for col, page in zip(st.columns(5), shown, strict=False):  # cards of one size everywhere
+        with col.container(border=True, height="stretch"):
+            st.page_link(f"app_pages/{page.file}", label=_(page.title), icon=page.icon)
+            st.caption(_(page.what))
 with st.expander(_("Datasets")):
     for info in catalog.DATASETS.values():
         st.markdown(f"**{_(info.label)}**: {_(info.description)} {_(info.credit)}")

@@ -24,18 +24,17 @@ st.caption(
     )
 )
 job = state.job(task="language")
-if job is not None:
-    st.query_params["job"] = job.id
-    live.controls(job)
-    live.view(job)
-    if isinstance(job, CompareJob):
-        compare_view.show(job)
-    setup.timeline(job)
 
-st.header(_("What it reads"))
+st.header(_("Write with it"))  # first: a ready model answers at once, as Transformer Explainer's
+chosen = look.pick(job)
+if chosen is not None:
+    look.generate(chosen)
+
+st.header(_("Train your own"))
+st.subheader(_("What it reads"))
 config = setup.settings_form()
 setup.corpus_and_tokens()
-st.header(_("The model"))
+st.subheader(_("The model"))
 spec, problem = setup.model_form()
 begin = session.start_picker(spec)
 setup.numbers(spec, config, begin)
@@ -58,10 +57,14 @@ if st.button(
 scale_start.scale_it("language")
 if busy is not None:
     st.caption(plain(busy))
+if job is not None:  # under the button: where the learner looks when they press it
+    st.query_params["job"] = job.id
+    live.controls(job)
+    live.view(job)
+    if isinstance(job, CompareJob):
+        compare_view.show(job)
+    setup.timeline(job)
 
-st.header(_("Write with it"))
-chosen = look.pick(job)
 if chosen is not None:
-    look.generate(chosen)
     st.header(_("Look inside"))
     look.look_inside(chosen)

@@ -75,13 +75,21 @@ def test_home_renders_with_the_title_and_links():
     assert len(app.get("page_link")) >= 3
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_each_page_renders_and_the_sidebar_shows_model_dataset_device(page):
+@pytest.mark.parametrize("page", [*PAGES, "app_pages/language.py"])
+def test_each_page_renders_and_the_sidebar_shows_its_own_model_and_the_device(page):
+    """The sidebar shows the model of the page's own kind (issue 34, items 9 and 25): an image
+    classifier on the image pages, the language model on Language, none on a lab."""
     app = open_page(page)
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
-    assert "seed-cnn" in sidebar and "121,930 parameters" in sidebar
-    assert "MNIST digits" in sidebar
     assert "Device:" in sidebar and ("cpu" in sidebar or "cuda" in sidebar)
+    if "language" in page:
+        assert "shakespeare-char" in sidebar and "Tiny Shakespeare" in sidebar
+        assert "seed-cnn" not in sidebar
+    elif "concepts" in page:
+        assert "Model:" not in sidebar
+    else:
+        assert "seed-cnn" in sidebar and "121,930 parameters" in sidebar
+        assert "MNIST digits" in sidebar
 
 
 # --- Build --------------------------------------------------------------------------------

@@ -1,13 +1,16 @@
-"""What an image classifier's run offers in the runs table: "Use this model" makes its layers
-the current model (Build, Draw, Inspect, Evaluate) and its settings the recipe on Train."""
+"""What the shared UI asks of the image task's: "Use this model" on one of its runs (its layers
+become the current model of Build, Draw, Inspect and Evaluate, its settings the recipe on
+Train), and the session's model in the sidebar."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from playground.engine.i18n import N_, _
+from playground.engine.records import SpecError
 from playground.exchange.runs import Run
-from playground.ui import run_actions, state
+from playground.tasks.image import catalog, models
+from playground.ui import state, task_ui
 
 _MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
 
@@ -41,9 +44,21 @@ def use(run: Run) -> str:
     )
 
 
-USE = run_actions.Use(
+def model_lines() -> tuple[str, str, str]:
+    """(name, size, data) of the session's model, in words."""
+    spec, config = state.spec(), state.config()
+    try:
+        size = _("{layers} layers, {parameters} parameters").format(
+            layers=len(spec.layers), parameters=f"{models.summarize(spec).total_params:,}"
+        )
+    except SpecError:
+        size = _("does not validate yet: see Build")
+    return spec.name, size, _(catalog.DATASETS[config.dataset].label)
+
+
+USE = task_ui.Use(
     N_("Use this model"),
     N_("Its layers become the current model and its settings the recipe."),
     use,
 )
-run_actions.register("image", USE)
+task_ui.register("image", task_ui.TaskUI(USE, model_lines))

@@ -58,8 +58,11 @@ def _calibration_note(answer: Answer, temperature: float) -> None:
     )
 
 
-def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | None:
-    """The "Prediction" metric (no digit while the canvas is empty), confidence and the bars."""
+def prediction(
+    choice: Choice | None, prepared: Prepared | None, key: str = "draw"
+) -> Answer | None:
+    """The "Prediction" metric (no digit while the canvas is empty), confidence and the bars
+    (`key` tells two pages' charts apart)."""
     answer = None
     if choice is not None and choice.model is not None and prepared and not prepared.empty:
         answer = answer_for(choice, prepared)
@@ -77,7 +80,7 @@ def prediction(choice: Choice | None, prepared: Prepared | None) -> Answer | Non
         st.warning(plain(answer.warning), icon=":material/help:")
     st.plotly_chart(
         figures.probabilities_figure(answer.probabilities, choice.dataset.names()),
-        key="draw-probabilities", config={"displayModeBar": False},
+        key=f"{key}-probabilities", config={"displayModeBar": False},
     )  # fmt: skip
     return answer
 

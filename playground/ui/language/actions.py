@@ -1,5 +1,6 @@
-"""What a language model's run offers in the runs table: "Open on Language" makes it the model
-that page writes with and looks inside, and its layers and settings the next run's there."""
+"""What the shared UI asks of the language task's: "Open on Language" on one of its runs (the
+model that page writes with and looks inside; its layers and settings the next run's there),
+and the session's language model in the sidebar."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import dataclasses
 
 import streamlit as st
 
-from playground.engine.i18n import N_
+from playground.engine.i18n import N_, _
 from playground.exchange.runs import Run
-from playground.ui import run_actions
+from playground.tasks.language.task import LANGUAGE
+from playground.ui import task_ui
 from playground.ui.language import look, session
 
 
@@ -20,12 +22,19 @@ def open_run(run: Run) -> None:
         st.session_state[look.PICK] = str(run.path)
 
 
-run_actions.register(
-    "language",
-    run_actions.Use(
-        N_("Open on Language"),
-        N_("Write with it and look inside it on the Language page; its layers and settings "
-           "become the next run's there."),
-        open_run, page="app_pages/language.py", icon=":material/text_fields:",
-    ),
+def model_lines() -> tuple[str, str, str]:
+    """(name, size, data) of the session's language model, in words."""
+    spec, config = session.spec(), session.config()
+    size = _("{layers} layers, {heads} heads, {width} wide").format(
+        layers=spec.layers, heads=spec.heads, width=spec.width
+    )
+    return spec.name, size, _(LANGUAGE.data_label(config))
+
+
+USE = task_ui.Use(
+    N_("Open on Language"),
+    N_("Write with it and look inside it on the Language page; its layers and settings "
+       "become the next run's there."),
+    open_run, page="app_pages/language.py", icon=":material/text_fields:",
 )  # fmt: skip
+task_ui.register("language", task_ui.TaskUI(USE, model_lines))

@@ -209,7 +209,8 @@ def _tokens(prompt: str, drawn: list) -> None:
         f'<div style="font-family:monospace;line-height:1.7"><b>{html.escape(prompt)}</b>'
         f"{pieces}</div>"
     )
-    st.text(prompt + "".join(d.text for d in drawn))
+    with st.expander(_("As plain text, to copy")):
+        st.text(prompt + "".join(d.text for d in drawn))
     st.caption(
         _(
             "Each token is coloured by the probability it was drawn with: green sure, red "

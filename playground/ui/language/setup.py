@@ -72,7 +72,7 @@ def corpus_and_tokens() -> None:
     sample = st.text_input(
         _("Text to split into tokens"),
         text[:120].split("\n\n")[0],
-        key="language-split-text",
+        key=f"language-split-text-{c.corpus}-{len(text)}",  # another corpus: a sentence of it
         max_chars=2000,
     )
     missing = tokenizer.unknown(sample)

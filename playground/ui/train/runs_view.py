@@ -22,7 +22,7 @@ from playground.exchange.runs import (
     visible_runs,
 )
 from playground.serving import curves
-from playground.ui import run_actions, share, state
+from playground.ui import share, state, task_ui
 from playground.ui.image import actions as image_actions
 from playground.ui.text import headed, plain
 from playground.ui.train import run_export
@@ -49,7 +49,7 @@ def _share(run: Run) -> None:
 
 
 def runs_table() -> None:
-    run_actions.open_asked()  # a run's action asked for its page
+    task_ui.open_asked()  # a run's action asked for its page
     me = state.owner()
     runs = visible_runs(me)
     damaged = [d for d in damaged_runs() if d.owner is None or d.owner == me]
@@ -172,9 +172,9 @@ def _compare(runs: list[Run]) -> None:
 
 def _actions(run: Run, active: bool, mine: bool) -> None:
     cols = st.columns(5, vertical_alignment="bottom")
-    if (use := run_actions.use_of(run)) is not None:
+    if (use := task_ui.use_of(run)) is not None:
         cols[0].button(
-            _(use.label), key="run-use", on_click=run_actions.apply, args=(use, run, _NOTE),
+            _(use.label), key="run-use", on_click=task_ui.apply, args=(use, run, _NOTE),
             help=_(use.help), icon=use.icon,
         )  # fmt: skip
     weights = run.path / WEIGHTS

@@ -15,7 +15,7 @@ from playground.engine.task import Number
 from playground.exchange import quota, runs
 from playground.serving import curves
 from playground.serving.manager import WatchedJob
-from playground.ui import run_actions, state
+from playground.ui import state, task_ui
 from playground.ui.text import plain
 from playground.ui.train import live
 
@@ -102,6 +102,6 @@ def _use(token: str) -> None:
         st.session_state[_NOTE] = Text("The model was not copied: {why}", why=e)
         return
     copied = _("Copied into your runs as {name}.").format(name=copy.name)
-    use = run_actions.use_of(copy)  # what "use" means for a model of its task
+    use = task_ui.use_of(copy)  # what "use" means for a model of its task
     done = use.apply(copy) if use is not None else None
     st.session_state[_NOTE] = f"{copied} {done}" if done else copied

@@ -1,7 +1,8 @@
-"""What a run offers in the runs table besides what every run offers (download, export,
-share, delete): the way to open it as the current model of its task's page. Each task's UI
-registers its own from `playground/ui/<task>/actions.py`, found the first time one is asked
-for, so the shared table never names a task and a run offers only what its task can do."""
+"""What the shared pieces of the UI ask of each task's own: how one of its runs becomes the
+current model of its page (the runs table's "Use this model", "Open on Language") and how the
+sidebar names the session's model of it. Each task's UI registers its own from
+`playground/ui/<task>/actions.py`, found the first time one is asked for, so the shared pieces
+never name a task and a run offers only what its task can do."""
 
 from __future__ import annotations
 
@@ -29,23 +30,34 @@ class Use:
     icon: str = ":material/input:"
 
 
-_uses: dict[str, Use] = {}
+@dataclass(frozen=True)
+class TaskUI:
+    use: Use | None = None
+    model_lines: Callable[[], tuple[str, str, str]] | None = None  # (name, size, data) in words
+
+
+_registry: dict[str, TaskUI] = {}
 _found = [False]
 
 
-def register(task: str, use: Use) -> None:
-    _uses[task] = use
+def register(task: str, ui: TaskUI) -> None:
+    _registry[task] = ui
 
 
-def use_of(run: Run) -> Use | None:
-    """How `run` is opened, or None where its task's UI registered nothing."""
+def of(task: str | None) -> TaskUI:
+    """What `task`'s UI registered (nothing, for none)."""
     if not _found[0]:
         for name in tasks():
             folder = f"playground.ui.{name}"
             if importlib.util.find_spec(folder) and importlib.util.find_spec(f"{folder}.actions"):
                 importlib.import_module(f"{folder}.actions")
         _found[0] = True
-    return _uses.get(run.task_name)
+    return _registry.get(task, TaskUI()) if task is not None else TaskUI()
+
+
+def use_of(run: Run) -> Use | None:
+    """How `run` is opened, or None where its task's UI registered nothing."""
+    return of(run.task_name).use
 
 
 def apply(use: Use, run: Run, note_key: str) -> None:
