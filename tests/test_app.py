@@ -330,7 +330,7 @@ def test_train_live_learning_rate_change_applies_from_the_next_step():
     quick_training(app, epochs=50, limit=3000)
     start(app)
     wait_until(app, lambda a: a.metric and metric(a, "Train loss") != "-")
-    by_label(app.number_input, "Learning rate of the running job").set_value(0.0005).run()
+    by_label(app.number_input, "Base learning rate").set_value(0.0005).run()
     by_label(app.button, "Apply").click().run()
     from playground.ui import state
 

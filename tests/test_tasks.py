@@ -257,3 +257,17 @@ def test_a_run_of_an_unknown_task_is_listed_as_damaged_in_words(tmp_path):
     assert not runs.list_runs(tmp_path)
     (damaged,) = runs.damaged_runs(tmp_path)
     assert re.search(r"There is no task 'telepathy'", damaged.why)
+
+
+def test_a_change_is_coloured_by_which_way_is_better():
+    """Issue 34, item 15: a falling validation loss was shown red, as if it were worse."""
+    language, image = task.named("language"), task.named("image")
+    epochs = [EpochRecord(1, 2.0, 0.2, 2.0, 0.90, 1.0, 1e-3),
+              EpochRecord(2, 1.5, 0.3, 1.5, 0.95, 1.0, 1e-3)]  # fmt: skip
+    steps = [StepRecord(1, 2, 1.5, 0.3, 1e-3, 100.0, 2.0)]
+    names = language.presets()["names-tiny"]()[1]
+    (loss,) = [n for n in language.live_numbers(steps, epochs, names) if n.label == "Val loss"]
+    assert loss.delta.startswith("-") and loss.delta_color == "inverse"  # down, and good
+    (accuracy,) = [n for n in image.live_numbers(steps, epochs, image.presets()["mlp"]()[1])
+                   if n.label == "Val accuracy"]  # fmt: skip
+    assert accuracy.delta.startswith("+") and accuracy.delta_color == "normal"  # up, and good

@@ -248,3 +248,21 @@ class MetricsLog:
             return everything
         width = -(-everything[-1].last // limit)
         return bucketed(everything, -(-width // kept) * kept)  # whole spans in each point
+
+
+SETTLED = 5  # the first steps (the data's first pass, the allocator warming up) are slower
+PACE_STEPS = 200  # the pace of the newest this many steps says how long the rest takes
+
+
+def time_left(steps: list, total: int) -> float | None:
+    """Seconds until step `total` at the pace of the newest steps after the first SETTLED
+    ones (at step 6 the slow start made the estimate 3.5 times the truth); None until a few
+    settled steps say it."""
+    if not steps or not total or steps[-1].step >= total:
+        return None
+    last = steps[-1]
+    settled = [s for s in steps[-PACE_STEPS:] if s.step > SETTLED]
+    if len(settled) < SETTLED or last.step == settled[0].step:
+        return None
+    pace = (last.seconds - settled[0].seconds) / (last.step - settled[0].step)
+    return (total - last.step) * pace

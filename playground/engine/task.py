@@ -54,6 +54,12 @@ class Number:
     value: str
     delta: str | None = None
     help: str = ""
+    lower_is_better: bool = False  # a loss: its falling delta is shown as good (green)
+
+    @property
+    def delta_color(self) -> str:
+        """st.metric's colour rule for the delta: green when it moves the better way."""
+        return "inverse" if self.lower_is_better else "normal"
 
 
 class Task:

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from playground.engine import cost, i18n
 from playground.engine.controls import duration_text
 from playground.engine.i18n import _
+from playground.engine.metrics import time_left
 from playground.engine.task import Number
 from playground.serving import curves
 
@@ -94,9 +95,9 @@ def build(job, key: tuple) -> JobView:
         total, done = job.total_steps, last.step if last else 0
         text = (_("Step {done} of {total}").format(done=f"{done:,}", total=f"{total:,}")
                 if total else _("Loading the data"))  # fmt: skip
-        if last and total and done < total:
-            left = duration_text((total - done) * last.seconds / done)
-            text += " · " + _("about {time} left").format(time=left)
+        left = time_left(steps, total)
+        if left is not None:
+            text += " · " + _("about {time} left").format(time=duration_text(left))
         progress = (min(1.0, done / total) if total else 0.0, text)
     return JobView(
         key=key,

@@ -21,7 +21,7 @@ from pathlib import Path
 from playground.engine import owners
 from playground.engine.i18n import N_, Text
 from playground.engine.memory import size_text
-from playground.engine.metrics import Status
+from playground.engine.metrics import Status, time_left
 from playground.engine.owners import NotAllowed, not_yours
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
@@ -296,9 +296,8 @@ class JobManager:
 
     def _remaining(self, job: TrainingJob) -> tuple[float | None, bool]:
         """(seconds until a running job ends, whether that is only its limit)."""
-        last, total = job.log.last_step(), job.total_steps
-        if last is not None and total and last.step:
-            left = (total - last.step) * last.seconds / last.step
+        left = time_left(job.log.steps(), job.total_steps)
+        if left is not None:
             limit = job.seconds_left()
             return (min(left, limit), False) if limit is not None else (left, False)
         return self._duration(job)

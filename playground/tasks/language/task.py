@@ -261,6 +261,7 @@ class LanguageTask(Task):
                 f"{vals[-1]:.3f}" if vals else "-",
                 f"{vals[-1] - vals[-2]:+.3f}" if len(vals) > 1 else None,
                 help=_("Nats per token on text it never trains on."),
+                lower_is_better=True,
             ),
             Number(_("Tokens/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
         ]

@@ -86,14 +86,17 @@ def _learning_rate(job: TrainingJob, field, apply) -> None:
     last = job.log.last_step()
     current = job.lr
     new_lr = field.number_input(
-        _("Learning rate of the running job"),
+        _("Base learning rate"),
         min_value=1e-6,
         max_value=100.0,
         value=current,
         step=1e-4,
         format="%.6g",
         key=f"live-lr-{job.id}",
-        help=_("Changes apply from the next step (the schedule then follows the new value)."),
+        help=_(
+            "The rate the schedule scales (one-cycle: its peak); the chart shows the rate "
+            "each step used. A new base applies from the next step."
+        ),
     )
     if apply.button(_("Apply"), key="job-apply-lr", disabled=new_lr == current):
         try:
@@ -133,7 +136,8 @@ def _draw(job: TrainingJob | WatchedJob) -> None:
     view = view_of(job)
     cols = st.columns(max(1, len(view.numbers)))
     for col, number in zip(cols, view.numbers, strict=False):
-        col.metric(number.label, number.value, number.delta, help=number.help or None)
+        col.metric(number.label, number.value, number.delta, help=number.help or None,
+                   delta_color=number.delta_color)  # fmt: skip
     if view.progress is not None:
         st.progress(view.progress[0], text=view.progress[1])
     else:
