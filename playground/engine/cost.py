@@ -6,8 +6,10 @@ and the count per sample times the samples trained on is the run's. Validation i
 
 Energy and CO2 are estimates, and say so with their assumptions. On an NVIDIA GPU the board's
 own energy counter (NVML) is read at the start and the end of the job (the board's whole draw:
-jobs sharing it are each charged all of it). On a CPU: training time x the threads it used x a
-per-core power that is a server setting (`cpu_watts_per_core`). CO2: energy x the grid's
+jobs sharing it are each charged all of it). On a CPU: the CPU time the job's own thread used
+(not the wall time: on a busy server a small job waited for cores and was charged for the
+waiting) x the threads it trains with x a per-core power that is a server setting
+(`cpu_watts_per_core`). CO2: energy x the grid's
 intensity (`grid_g_per_kwh`, a server setting). CodeCarbon was considered: it measures a whole
 machine or process, and jobs here are threads of one server process, so it cannot tell one
 person's job from another's.
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -101,8 +105,8 @@ class Assumptions:
 
     def text(self) -> str:
         return _(
-            "estimates: {watts} W per CPU core in use (or the GPU's own readings), {grid} g CO2 "
-            "per kWh"
+            "estimates: the CPU time the job used x {watts} W a core (or the GPU's own "
+            "readings), {grid} g CO2 per kWh"
         ).format(watts=f"{self.cpu_watts_per_core:g}", grid=f"{self.grid_g_per_kwh:g}")
 
 
@@ -112,6 +116,7 @@ class EnergyMeter:
     def __init__(self, device: torch.device | str, assumptions: Assumptions) -> None:
         self.device, self.assumptions = torch.device(device), assumptions
         self.source = "cpu"
+        self._thread, self._cpu_start = threading.get_ident(), time.thread_time()
         self._handle, self._start_mj = None, None
         if self.device.type == "cuda":
             self.source = "gpu-rated"
@@ -124,8 +129,16 @@ class EnergyMeter:
                 self._start_mj = pynvml.nvmlDeviceGetTotalEnergyConsumption(self._handle)
                 self.source = "gpu-nvml"
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time the job's thread has used since the meter was made (in that thread), or
+        None when asked from another thread."""
+        if threading.get_ident() != self._thread:
+            return None
+        return time.thread_time() - self._cpu_start
+
     def watt_hours(self, seconds: float) -> float:
-        """Energy of `seconds` of training (the counter's reading since the start on NVML)."""
+        """Energy of `seconds` of training (the counter's reading since the start on NVML; on a
+        CPU, the CPU time the thread used where it is asked in that thread)."""
         if self._start_mj is not None:
             with contextlib.suppress(Exception):
                 import pynvml
@@ -134,16 +147,19 @@ class EnergyMeter:
                 return (now - self._start_mj) / 3.6e6
         if self.device.type == "cuda":
             return seconds * self.assumptions.gpu_watts / 3600
-        cores = torch.get_num_threads()
-        return seconds * cores * self.assumptions.cpu_watts_per_core / 3600
+        used = self.cpu_seconds()
+        watts = torch.get_num_threads() * self.assumptions.cpu_watts_per_core
+        return (seconds if used is None else used) * watts / 3600
 
 
-def cpu_or_rated_wh(device: str, seconds: float, a: Assumptions) -> float:
+def cpu_or_rated_wh(device: str, seconds: float, a: Assumptions, cpu_seconds=None) -> float:
     """Energy of `seconds` of training from the settings' figures (live, before the end's
-    reading): `device` as jobs name it ("cpu (2 threads)", "cuda:0 (...)")."""
+    reading): `device` as jobs name it ("cpu (2 threads)", "cuda:0 (...)"); on a CPU, the
+    CPU time the job's thread used where it is known (`cpu_seconds`)."""
     if device.startswith("cuda"):
         return seconds * a.gpu_watts / 3600
-    return seconds * torch.get_num_threads() * a.cpu_watts_per_core / 3600
+    used = seconds if cpu_seconds is None else cpu_seconds
+    return used * torch.get_num_threads() * a.cpu_watts_per_core / 3600
 
 
 def costs(flops_per_sample: float, samples: float, watt_hours: float, a: Assumptions) -> dict:

@@ -90,6 +90,7 @@ class TrainingJob:
         self.steps_per_epoch: int = 0
         self.summary: dict = {}
         self.flops_per_sample = 0.0  # counted when it starts (engine/cost.py)
+        self.cpu_seconds: float | None = None  # CPU time its thread used, at its last snapshot
         self.assumptions = cost.server_assumptions()  # of its energy and CO2 estimates
         self.run_dir: Path | None = None
         self._writer: RunWriter | None = None
@@ -327,6 +328,7 @@ class TrainingJob:
         self.history.add(0, 0, weights_copy(model), epoch_end=False)
 
         def publish(_: nn.Module) -> None:
+            self.cpu_seconds = meter.cpu_seconds()  # for the live energy estimate
             state = weights_copy(model)
             with self._lock:
                 self._weights, self._weights_version = state, self._weights_version + 1

@@ -124,8 +124,9 @@ def _compute(job, last) -> Number:
     seconds = last.seconds if last else 0.0
     samples = last.samples_per_second * seconds if last else 0.0
     assumptions = getattr(job, "assumptions", None) or cost.Assumptions()
-    spent = cost.costs(per, samples, cost.cpu_or_rated_wh(job.device, seconds, assumptions),
-                       assumptions)  # fmt: skip
+    used = getattr(job, "cpu_seconds", None)  # the thread's CPU time (a job in this process)
+    wh = cost.cpu_or_rated_wh(job.device, seconds, assumptions, used)
+    spent = cost.costs(per, samples, wh, assumptions)
     return Number(
         _("Compute"),
         cost.flops_text(spent["flops"]),
