@@ -12,7 +12,7 @@ from playground.ui.inspect import draw_view, last_drawing, teach
 LIVE_SECONDS = 2.0
 
 st.title(_("Draw a digit"))
-choice = model_picker.pick("draw-model")
+choice = model_picker.pick(teach.PICKER)
 if choice is not None and tuple(choice.spec.input_shape) != (1, 28, 28):
     st.error(
         _(

@@ -368,12 +368,13 @@ def test_draw_fine_tunes_on_my_set_and_shows_before_and_after():
     ]
     app.run()
     app.switch_page("app_pages/draw.py").run()
-    assert "Your set: 4 drawing(s)." in " ".join(shown(c) for c in app.caption)
+    assert "Your set: 4 drawings." in " ".join(shown(c) for c in app.caption)
     by_label(app.button, "Fine-tune on my set").click().run()
     wait_until(app, lambda a: any("It now reads" in shown(s) for s in a.success), timeout=300)
     table = app.dataframe[0].value
     assert list(table.columns) == ["right answer", "before", "after"] and len(table) == 4
-    assert "Run " in " ".join(shown(s) for s in app.success)
+    assert "it is now the model above" in " ".join(shown(s) for s in app.success)
+    assert app.selectbox(key="draw-model").value.endswith("my-handwriting")  # the tuned one
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
     assert "seed-cnn" in sidebar and "my-handwriting" not in sidebar  # not taken for a reload
 

@@ -227,3 +227,22 @@ def test_head_patterns_are_named_from_their_weights():
     assert inside.pattern_of(first) == "first"
     spread = torch.ones(t, t).tril()
     assert inside.pattern_of(spread / spread.sum(-1, keepdim=True)) == "spread"
+
+
+def test_a_corpus_of_one_item_a_line_is_shuffled_once_before_the_split():
+    """Issue 34, item 18: names-tiny wrote names in alphabetical runs and validated on the end
+    of the alphabet: the file is partly sorted. Its lines are shuffled, always the same way."""
+    import itertools
+
+    from playground.tasks.language import corpora
+
+    text = corpora.text_of("names")
+    lines = text.splitlines()
+    assert len(lines) == 32_033 and text.endswith("\n")
+    _train, val = corpora.split(text)
+    firsts = {name[0] for name in val.splitlines()}
+    assert len(firsts) >= 20  # names from across the alphabet validate
+    in_order = sum(a <= b for a, b in itertools.pairwise(lines))
+    assert in_order < 0.6 * len(lines)  # not in runs
+    assert corpora.text_of.__wrapped__("names") == text  # the same order every time
+    assert corpora.CORPORA["names"].note and not corpora.CORPORA["shakespeare"].note

@@ -114,7 +114,7 @@ def pick(key: str, label: str = N_("Model")) -> Choice | None:
     that is gone (a job that ended, a deleted run) becomes the session's own model again, and
     one that cannot be read says so and is not kept."""
     found = options()
-    chosen = st.session_state.get(key)
+    chosen = st.session_state.pop(f"{key}-next", None) or st.session_state.get(key)
     if chosen == LIVE and LIVE not in found:  # the job ended: its run
         job = state.job()
         chosen = str(job.run_dir) if job is not None and job.run_dir else None
@@ -129,6 +129,12 @@ def pick(key: str, label: str = N_("Model")) -> Choice | None:
         st.error(_("That model cannot be read: pick another one."), icon=":material/error:")
     del st.session_state[key]  # the next run starts from the session's own model again
     return None
+
+
+def choose_next(key: str, value: str) -> None:
+    """Make `value` the choice of the picker `key` on the page's next run (a widget's value
+    cannot be set once it is drawn)."""
+    st.session_state[f"{key}-next"] = value
 
 
 def keep_state_for(choice: Choice, prefixes: tuple[str, ...]) -> None:

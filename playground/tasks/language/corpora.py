@@ -1,7 +1,8 @@
 """What a language model reads: the corpora that ship with the app (compressed in
 playground/assets/text/, made by scripts/make_text_assets.py), a person's own text, and small
 generated tasks whose solution shows in the attention (copy, reverse, sort, add), each scored
-by exact answers. A corpus is split once: its first 90% trains, the rest validates."""
+by exact answers. A corpus is split once: its first 90% trains, the rest validates (a corpus of
+one item a line is shuffled first, the same way every time)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from playground.engine.records import DataError, SpecError
 TEXTS = ASSETS / "text"
 MAX_OWN = 10 << 20  # bytes of a person's own text (the upload cap)
 VAL_SHARE = 0.1
+SHUFFLE_SEED = 42  # one order for every run, so validation losses compare (makemore's seed)
+SHUFFLED_NOTE = N_(
+    "Its lines, one item each, are shuffled once (always the same way) before the last 10% is "
+    "held out for validation, as makemore does: in the file's order (the names are partly "
+    "alphabetical) a model learns to write items in runs, and validates on the last kind only."
+)
 ANSWER = ">"  # in a generated task, what separates a question from its answer
 
 
@@ -32,6 +39,12 @@ class Corpus:
     start: str = "\n"  # what a document begins after: an empty prompt starts there
     make: Callable[[int], str] | None = None  # a generated task's text from a seed
     solve: Callable[[str], str] | None = None  # a generated task's answer to a question
+    shuffled: bool = False  # one item a line: the lines are shuffled once before the split
+
+    @property
+    def note(self) -> str:
+        """What the app does to the text before it is split, in words ("" for nothing)."""
+        return SHUFFLED_NOTE if self.shuffled else ""
 
     @property
     def generated(self) -> bool:
@@ -77,6 +90,7 @@ CORPORA: dict[str, Corpus] = {
             N_("32,033 English first names, one a line, lower case."),
             N_("names.txt from karpathy/makemore (MIT licence), from US Social Security lists"),
             "names.txt.xz",
+            shuffled=True,
         ),
         Corpus(
             "tang7",
@@ -87,6 +101,7 @@ CORPORA: dict[str, Corpus] = {
                 "thousand years old"
             ),
             "tang_quatrains_7.txt.xz",
+            shuffled=True,
         ),
         Corpus(
             "tang5",
@@ -94,6 +109,7 @@ CORPORA: dict[str, Corpus] = {
             N_("3,885 five-character quatrains (五言绝句) of the Tang dynasty, one poem a line."),
             N_("全唐诗 from the chinese-poetry repository (MIT licence)"),
             "tang_quatrains_5.txt.xz",
+            shuffled=True,
         ),
         _task(
             "copy",
@@ -152,7 +168,7 @@ def text_of(name: str, seed: int = 0) -> str:
     if corpus.generated:
         return corpus.make(seed)
     try:
-        return lzma.decompress((TEXTS / corpus.file).read_bytes()).decode("utf-8")
+        text = lzma.decompress((TEXTS / corpus.file).read_bytes()).decode("utf-8")
     except (OSError, lzma.LZMAError, UnicodeDecodeError) as e:
         raise DataError(
             Text(
@@ -162,6 +178,11 @@ def text_of(name: str, seed: int = 0) -> str:
                 name__=type(e).__name__,
             )
         ) from None
+    if corpus.shuffled:
+        lines = text.splitlines()
+        random.Random(SHUFFLE_SEED).shuffle(lines)
+        text = "\n".join(lines) + "\n"
+    return text
 
 
 def own_text(raw: bytes, name: str = N_("your file")) -> str:

@@ -138,7 +138,9 @@ def mistakes(data: Dataset, probs: torch.Tensor, matrix: torch.Tensor) -> None:
     gallery(data, probs, right.tolist())
 
 
-def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
+def gallery(data: Dataset, probs: torch.Tensor, indices: list[int], who: str = "") -> None:
+    """Test images with their true class and the answer in `probs` (the answer of `who`, a
+    model's name, where the page shows two)."""
     classes = data.info.names()
     if not indices:
         st.caption(_("None."))
@@ -148,15 +150,12 @@ def gallery(data: Dataset, probs: torch.Tensor, indices: list[int]) -> None:
         p = probs[i]
         label = int(p.argmax())
         image = np.kron(data.test_x[i, 0].numpy(), np.ones((3, 3), np.uint8))
-        cols[n % 6].image(
-            image,
-            caption=_("#{i}: true {classes}, says {classes2} ({p:.0%})").format(
-                i=i,
-                classes=classes[int(data.test_y[i])],
-                classes2=classes[label],
-                p=float(p[label]),
-            ),
-        )
+        says = dict(i=i, classes=classes[int(data.test_y[i])], classes2=classes[label],
+                    p=float(p[label]))  # fmt: skip
+        caption = (_("#{i}: true {classes}, {who} says {classes2} ({p:.0%})").format(
+            who=who, **says) if who else _("#{i}: true {classes}, says {classes2} ({p:.0%})")
+            .format(**says))  # fmt: skip
+        cols[n % 6].image(image, caption=caption)
 
 
 def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: Choice) -> None:
@@ -209,22 +208,14 @@ def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: C
         },
         key="eval-agreement",
     )
-    for title, only, wrong in (
-        (
-            _("Only {label} gets these right").format(label=plain(first.label)),
-            split.only_first,
-            other,
-        ),
-        (
-            _("Only {label} gets these right").format(label=plain(second.label)),
-            split.only_second,
-            probs,
-        ),
+    for right, wrong, only, answers in (
+        (first, second, split.only_first, other),
+        (second, first, split.only_second, probs),
     ):
         st.markdown(
-            _("**{title}** ({count}; as the other model answers them)").format(
-                title=title, count=len(only)
+            _("**Only {right} gets these right** ({count}): what {wrong} says instead").format(
+                right=plain(right.label), wrong=plain(wrong.label), count=len(only)
             )
         )
-        surest = only[wrong[only].max(dim=1).values.argsort(descending=True)][:12]
-        gallery(data, wrong, surest.tolist())
+        surest = only[answers[only].max(dim=1).values.argsort(descending=True)][:12]
+        gallery(data, answers, surest.tolist(), who=wrong.label)

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from playground.engine.i18n import _
+from playground.engine.i18n import _, ngettext
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.explain.drawing import Prepared
@@ -18,12 +18,14 @@ from playground.tasks.image.evaluation import Answer
 from playground.tasks.image.fit import pass_batch_size
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
-from playground.ui import state, visibility
+from playground.ui import model_picker, state, visibility
 from playground.ui.job_status import badge, progress_text, queue_text
 from playground.ui.model_picker import Choice
 from playground.ui.text import plain
 
 _SET, _JOB, _BEFORE, _AFTER = "teach-set", "teach-job", "teach-before", "teach-after"
+_CHOSEN = "teach-chosen"  # fine-tunes whose run was made the Draw page's model
+PICKER = "draw-model"  # the Draw page's model picker
 MIX_REPEAT = 20  # each drawing appears this often per epoch, each time augmented anew
 FINE_TUNE = {  # a short, gentle run: a low lr so that what the model knew stays
     "dataset": "mnist",
@@ -61,11 +63,10 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
         )
         if cols[1].button(_("Add to my set"), key="teach-add", icon=":material/add:"):
             personal_set().append(((prepared.image * 255).round().astype(np.uint8), label))
-            st.toast(
-                _("Added a {classes} to your set ({count} drawings).").format(
-                    classes=classes[label], count=len(personal_set())
-                )
-            )
+            n = len(personal_set())
+            st.toast(ngettext("Added a {classes} to your set ({count} drawing).",
+                              "Added a {classes} to your set ({count} drawings).", n).format(
+                classes=classes[label], count=n))  # fmt: skip
     mine = personal_set()
     if not mine:
         st.caption(
@@ -75,7 +76,8 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
             )
         )
         return
-    st.caption(_("Your set: {count} drawing(s).").format(count=len(mine)))
+    st.caption(ngettext("Your set: {count} drawing.", "Your set: {count} drawings.",
+                        len(mine)).format(count=len(mine)))  # fmt: skip
     cols = st.columns(min(len(mine), 8))
     for i, (image, label) in enumerate(mine[-8:]):
         cols[i].image(image, caption=classes[label], width=48)
@@ -120,6 +122,15 @@ def _start(choice: Choice, mine: list[tuple[np.ndarray, int]]) -> bool:
     return True
 
 
+def after_shown(job: TrainingJob) -> bool:
+    """True the first time a finished fine-tune is shown (then its run becomes the model)."""
+    chosen = st.session_state.setdefault(_CHOSEN, set())
+    if job.id in chosen:
+        return False
+    chosen.add(job.id)
+    return True
+
+
 def _answers(model, spec: ModelSpec, x: torch.Tensor, info: catalog.DatasetInfo, loss: str):
     """The class the model reads in each of the drawings x, as many at a time as fit."""
     batch = pass_batch_size(spec, state.memory_budget())
@@ -158,6 +169,10 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
             {_("right answer"): classes[label], _("before"): classes[b], _("after"): classes[a]}
             for (_image, label), b, a in zip(mine, before, after, strict=False)
         ]
+        cols = st.columns(8)  # the drawings themselves, each with what it was read as
+        for i, ((image, _label), row) in enumerate(zip(mine, rows, strict=False)):
+            cols[i % 8].image(image, width=56, caption=_("{before} → {after}").format(
+                before=row[_("before")], after=row[_("after")]))  # fmt: skip
         st.dataframe(rows, hide_index=True, key="teach-table")
         fixed = sum(r[_("after")] == r[_("right answer")] for r in rows)
         text = _("It now reads {fixed} of your {count} drawings right").format(
@@ -166,10 +181,11 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         test = job.summary.get("test_accuracy")
         if test is not None:
             text += _(", and {test:.2%} of the test digits").format(test=test)
+        if job.run_dir is not None and after_shown(job):  # the tuned model, chosen once
+            model_picker.choose_next(PICKER, str(job.run_dir))
+            st.rerun(scope="app")
         if job.run_dir is not None:
-            text += _('. Pick "Run {name}" under Model to draw with it').format(
-                name=plain(job.run_dir.name)
-            )
+            text += _(": it is now the model above, so your next drawing goes to it")
         st.success(text + ".")
 
     show()

@@ -69,6 +69,8 @@ def corpus_and_tokens() -> None:
     if corpus is not None:
         st.caption(plain(_("{description} Source: {credit}.").format(
             description=_(corpus.description), credit=_(corpus.credit))))  # fmt: skip
+        if corpus.note:
+            st.caption(_(corpus.note))
     sample = st.text_input(
         _("Text to split into tokens"),
         text[:120].split("\n\n")[0],
