@@ -1,6 +1,7 @@
 """The Concepts lab's numbers against oracles: known values, closed-form derivatives, the update
 rules written out by hand, and autograd."""
 
+import itertools
 import math
 
 import pytest
@@ -124,11 +125,11 @@ def gradient(surface, x, y):
 
 def test_sgd_and_momentum_paths_follow_their_update_rules_written_out():
     bowl = optimizers.SURFACES["bowl"]
-    sgd = optimizers.race(bowl, "sgd", 0.05, (-5.0, 2.0), steps=30)
+    sgd = optimizers.race(bowl, "sgd", 0.03, (-5.0, 2.0), steps=30)
     x, y = -5.0, 2.0
     for t in range(30):
         gx, gy = gradient(bowl, x, y)
-        x, y = x - 0.05 * gx, y - 0.05 * gy
+        x, y = x - 0.03 * gx, y - 0.03 * gy
         assert (sgd.xs[t + 1], sgd.ys[t + 1]) == pytest.approx((x, y), abs=1e-12)
     momentum = optimizers.race(bowl, "momentum", 0.02, (-5.0, 2.0), steps=30)
     (x, y), (vx, vy) = (-5.0, 2.0), (0.0, 0.0)
@@ -177,12 +178,43 @@ def test_each_path_is_the_optimizer_stepped_directly(name):
 
 def test_too_high_a_learning_rate_diverges_and_too_low_crawls():
     bowl = optimizers.SURFACES["bowl"]
-    high = optimizers.race(bowl, "sgd", 0.2, bowl.start)  # above 2 / 20: unstable across
+    high = optimizers.race(bowl, "sgd", 0.2, bowl.start)  # above 2 / 50: unstable across
     assert high.left_at is not None and "diverged at step" in optimizers.verdict(high, bowl)
     low = optimizers.race(bowl, "sgd", 1e-5, bowl.start)
     assert "crawled" in optimizers.verdict(low, bowl)
     good = optimizers.race(bowl, "sgd", bowl.lrs["sgd"], bowl.start)
     assert "reached the minimum" in optimizers.verdict(good, bowl)
+
+
+def _reached(path, point, within=0.05) -> int | None:
+    """The first step at which `path` is within `within` of `point`."""
+    return next((i for i, (x, y) in enumerate(zip(path.xs, path.ys, strict=True))
+                 if math.hypot(x - point[0], y - point[1]) < within), None)  # fmt: skip
+
+
+def test_each_surfaces_default_race_shows_what_its_note_says():
+    """Issue 34, item 11: on the bowl, whose note says plain SGD zig-zags, the default race had
+    SGD reach the minimum first. Each surface's default race (its start, learning rates and
+    racers) is run here and its note's claim checked."""
+    race = {name: {opt: optimizers.race(s, opt, s.lrs[opt], s.start)
+                   for opt in optimizers.DEFAULT_RACE}
+            for name, s in optimizers.SURFACES.items()}  # fmt: skip
+    bowl = race["bowl"]  # SGD zig-zags across the valley and is last to the bottom
+    sgd = bowl["sgd"]
+    assert sum(a * b < 0 for a, b in itertools.pairwise(sgd.ys[:60])) >= 50  # across, each step
+    steps = {opt: _reached(path, (0.0, 0.0)) for opt, path in bowl.items()}
+    assert all(steps.values()) and steps["sgd"] >= 1.5 * max(steps["momentum"], steps["adam"])
+    valley = race["rosenbrock"]  # the valley is found at once; (1, 1) is reached by none
+    for path in valley.values():
+        assert any(abs(y - x * x) < 0.2 for x, y in zip(path.xs[:100], path.ys[:100], strict=True))
+        assert _reached(path, (1.0, 1.0)) is None
+    beale = race["beale"]  # the minimum is at (3, 0.5)
+    assert optimizers.SURFACES["beale"].f(torch.tensor(3.0), torch.tensor(0.5)).item() == 0
+    assert any(_reached(path, (3.0, 0.5)) for path in beale.values())
+    assert all(path.left_at for path in race["saddle"].values())  # each leaves the saddle
+    bumpy = race["bumpy"]  # small steps settle in a dip that is not the bottom
+    assert _reached(bumpy["sgd"], (0.0, 0.0)) is None and bumpy["sgd"].losses[-1] > 0.5
+    assert any(_reached(path, (0.0, 0.0)) for path in bumpy.values())  # one gets there
 
 
 def test_every_surface_has_a_start_inside_its_plot_and_a_contour_grid():

@@ -41,16 +41,20 @@ SURFACES: dict[str, Surface] = {
         Surface(
             "bowl",
             N_("Ill-conditioned bowl"),
-            N_("20 times steeper across than along: plain SGD zig-zags across the valley."),
-            lambda x, y: 0.5 * (x**2 + 20 * y**2),
+            N_(
+                "50 times steeper across than along: plain SGD's steps must be small enough "
+                "for the steep side, so it zig-zags across the valley and crawls along it; "
+                "momentum and Adam get to the bottom in half the steps."
+            ),
+            lambda x, y: 0.5 * (x**2 + 50 * y**2),
             (-6, 6),
             (-3, 3),
             (-5.0, 2.0),
             (0.0, 0.0),
             {
-                "sgd": 0.09,
-                "momentum": 0.02,
-                "nesterov": 0.02,
+                "sgd": 0.038,  # just under 2 / 50, where it would diverge across the valley
+                "momentum": 0.01,
+                "nesterov": 0.01,
                 "rmsprop": 0.1,
                 "adam": 0.3,
                 "adamw": 0.3,
@@ -140,6 +144,7 @@ SURFACES: dict[str, Surface] = {
     ]
 }
 RACERS = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]  # from catalog.OPTIMIZERS
+DEFAULT_RACE = ["sgd", "momentum", "adam"]  # what each surface's note speaks of
 
 
 @dataclass(frozen=True)

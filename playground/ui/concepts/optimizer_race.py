@@ -35,7 +35,7 @@ def race() -> None:
     racing = st.multiselect(
         _("Optimizers"),
         optimizers.RACERS,
-        default=["sgd", "momentum", "adam"],
+        default=optimizers.DEFAULT_RACE,
         format_func=lambda n: _(OPTIMIZERS[n].label),
         key="concepts-racers",
     )
