@@ -750,3 +750,25 @@ def test_playground2d_a_link_with_points_brings_them():
         assert "travel in the page's address" in " ".join(shown(c) for c in app.caption)
     with playground({"data": "custom", "pts": "garbage"}) as app:
         assert "cannot be read" in " ".join(shown(w) for w in app.warning)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_build_says_in_the_page_why_a_number_out_of_range_is_refused(lang):
+    """Issue 34, item 12: kernel 30 (15 is the most) stayed red in the field, the model kept
+    the old value, the page said "Ready to train" and the reason showed only on hover, in the
+    browser's English. The value reaches the model and the page says what is wrong."""
+    from tests.test_i18n_states import language
+
+    with language(lang):
+        app = AppTest.from_file(str(APP), default_timeout=30)
+        app.query_params["lang"] = lang
+        app.run()
+        app.switch_page("app_pages/build.py").run()
+        kernel = [n for n in keyed(app.number_input, "param-") if n.key.endswith("-0-kernel_size")]
+        kernel[0].set_value(30).run()
+        assert not app.exception, app.exception
+        said = errors(app)
+        assert "30" in said and "15" in said, said
+        assert not [s for s in app.success if "Ready" in s.value or "可以训练" in s.value]
+        if lang == "zh":
+            assert "kernel" not in said.replace("kernel_size", "") or "卷积核" in said, said

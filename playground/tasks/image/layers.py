@@ -16,7 +16,7 @@ from typing import Any
 
 from torch import nn
 
-from playground.engine.i18n import N_, Text
+from playground.engine.i18n import N_, Term, Text
 
 Shape = tuple[int, ...]
 
@@ -73,8 +73,19 @@ class Param:
                                     num=_num(self.high))  # fmt: skip
         return value
 
+    @property
+    def label(self) -> str:
+        """Its name in words, as the editor labels its field (a catalog text)."""
+        return PARAM_LABELS.get(self.name, self.name)
+
     def _problem(self, template: str, **values: Any) -> LayerProblem:
-        return LayerProblem(Text(template, name=self.name, **values))
+        # English says the JSON's name (kernel_size); another language its word for it
+        return LayerProblem(Text(template, name=Term(self.name, self.label), **values))
+
+
+PARAM_LABELS = {"out_channels": N_("out channels"), "kernel_size": N_("kernel size"),
+                "stride": N_("stride"), "padding": N_("padding"),
+                "out_features": N_("out features")}  # fmt: skip
 
 
 def _num(x: float) -> str:

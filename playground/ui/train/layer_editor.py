@@ -9,6 +9,7 @@ remove, move, preset, import), so the widgets are re-created from the new spec t
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import streamlit as st
 
@@ -210,23 +211,22 @@ def _layer_row(i: int, layer: LayerSpec, count: int, v: int, shape: tuple | None
 
 def _param_input(col, i: int, param: Param, value, v: int) -> None:
     key = f"param-{v}-{i}-{param.name}"
-    label = param.name.replace("_", " ")
+    label = _(param.label)
     args = (i, param.name, key)
     if param.kind is bool:
         col.checkbox(
             label, bool(value), key=key, on_change=_on_param, args=args, help=_(param.help)
         )
         return
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    fits = number and (param.low is None or value >= param.low)
-    fits = fits and (param.high is None or value <= param.high)
-    is_int = param.kind is int
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+        abs(value) <= 2**53 and math.isfinite(value))  # fmt: skip
+    is_int = param.kind is int and (not number or value == int(value))
     col.number_input(
         label,
-        # a value from a file that is out of range shows as empty, with the error beside it
-        min_value=None if not fits else (int(param.low) if is_int else param.low),
-        max_value=None if not fits else (int(param.high) if is_int else param.high),
-        value=(int(value) if is_int else float(value)) if fits else None,
+        # No min or max: the browser would keep an out-of-range number red in the field, say
+        # why only on hover and in its own English, and leave the model as it was. The value
+        # goes to the model, and the page says in words which layer is wrong and why.
+        value=(int(value) if is_int else float(value)) if number else None,
         step=1 if is_int else 0.05,
         format=None if is_int else "%.2f",
         key=key,
