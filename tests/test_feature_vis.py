@@ -54,3 +54,21 @@ def test_the_same_model_gives_the_same_picture():
     a = maximise(model, Target(None, 1), (1, 28, 28), LOW, HIGH, steps=32)
     b = maximise(model, Target(None, 1), (1, 28, 28), LOW, HIGH, steps=32)
     assert torch.equal(a.image, b.image)
+
+
+def test_the_view_opens_on_a_channel_whose_picture_shows_something(test_images):
+    """Issue 34, item 19: the defaults (the first layer's channel 1) gave an almost blank
+    square. The view opens on the second conv layer's most excited channel: a picture with
+    contrast (its pixels spread over much of their range), where the old default had none."""
+    from playground.explain import inside
+    from playground.explain.feature_vis import first_layer_shown, strongest_channel
+
+    model = pretrained.model()
+    convs = inside.conv_layers(model)
+    layer = first_layer_shown(convs)
+    assert layer == convs[1]
+    shown = Target(layer, strongest_channel(model, layer, test_images))
+    old = maximise(model, Target(convs[0], 0), (1, 28, 28), LOW, HIGH)
+    new = maximise(model, shown, (1, 28, 28), LOW, HIGH)
+    spread = HIGH - LOW
+    assert old.image.std() < 0.05 * spread < 0.2 * spread < new.image.std()

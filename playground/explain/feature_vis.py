@@ -95,3 +95,17 @@ def top_images(
         values = torch.cat([target.of(model, x[i : i + batch]) for i in range(0, len(x), batch)])
     top = values.topk(min(k, len(values)))
     return top.indices, top.values
+
+
+@torch.no_grad()
+def strongest_channel(model: nn.Sequential, layer: int, x: torch.Tensor) -> int:
+    """The channel of conv `layer` that the inputs x (N, C, H, W), normalised, excite most on
+    average: where a picture of what it looks for has something to show."""
+    with eval_mode(model):
+        return int(model[: layer + 1](x).mean(dim=(0, 2, 3)).argmax())
+
+
+def first_layer_shown(convs: list[int]) -> int:
+    """The conv layer the view opens on: the second one where there are two (the first one's
+    3x3 patterns make nearly flat pictures: a blank square teaches nothing)."""
+    return convs[min(1, len(convs) - 1)]

@@ -31,6 +31,16 @@ def _made() -> tuple[dict, threading.Lock]:
     return {}, threading.Lock()
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _strongest_of(version: str, layer: int, _model, _x) -> int:
+    return feature_vis.strongest_channel(_model, layer, _x)
+
+
+def _strongest(choice: Choice, layer: int, data: Dataset) -> int:
+    x = normalise(data.test_x[:256], choice.dataset.mean, choice.dataset.std)
+    return _strongest_of(choice.version, layer, choice.model, x)
+
+
 def looks_for(choice: Choice, data: Dataset) -> None:
     model, spec = choice.model, choice.spec
     convs = inside.conv_layers(model)
@@ -48,11 +58,16 @@ def looks_for(choice: Choice, data: Dataset) -> None:
     else:
         layer = cols[1].selectbox(
             _("Conv layer"), convs, key="inspect-looks-layer",
+            index=convs.index(feature_vis.first_layer_shown(convs)),
             format_func=lambda i: _("Layer {value}: {label}").format(value=i + 1,
                                                                     label=spec.layers[i].label),
         )  # fmt: skip
         channels = inside.filters(model, layer).shape[0]
-        index = int(cols[2].number_input(_("Channel"), 1, channels, 1, key="inspect-looks-ch")) - 1
+        strongest = _strongest(choice, layer, data)
+        index = int(cols[2].number_input(
+            _("Channel"), 1, channels, strongest + 1, key=f"inspect-looks-ch-{layer}",
+            help=_("It starts at channel {n}: the one the test images excite most.").format(
+                n=strongest + 1))) - 1  # fmt: skip
         target, name = (
             feature_vis.Target(layer, index),
             _("layer {value}, channel {value2}").format(value=layer + 1, value2=index + 1),
