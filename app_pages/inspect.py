@@ -10,7 +10,9 @@ from playground.ui.text import plain
 
 st.title(_("Inspect"))
 st.caption(_("What each layer computes for one input, and which pixels the answer depends on."))
-choice = model_picker.pick("inspect-model")
+top = st.columns([2, 3])  # the model and the input side by side: the overview fits the screen
+with top[0]:
+    choice = model_picker.pick("inspect-model")
 if choice is not None and choice.model is None:
     model_picker.no_weights_yet(choice)
 if choice is None or choice.model is None:
@@ -21,7 +23,8 @@ try:
 except DataError as e:
     st.error(plain(e))
     st.stop()
-source = inspect_view.choose(choice, data)
+with top[1]:
+    source = inspect_view.choose(choice, data)
 if source is None:
     st.stop()
 if choice.live:

@@ -77,15 +77,16 @@ def test_home_renders_with_the_title_and_links():
 
 @pytest.mark.parametrize("page", [*PAGES, "app_pages/language.py"])
 def test_each_page_renders_and_the_sidebar_shows_its_own_model_and_the_device(page):
-    """The sidebar shows the model of the page's own kind (issue 34, items 9 and 25): an image
-    classifier on the image pages, the language model on Language, none on a lab."""
+    """The sidebar shows the model of the page's own kind where the page edits or trains it
+    (issue 34, items 9 and 25): the image classifier on Build and Train, the language model on
+    Language; none on Home, a lab, or a page that picks its own model."""
     app = open_page(page)
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
     assert "Device:" in sidebar and ("cpu" in sidebar or "cuda" in sidebar)
     if "language" in page:
         assert "shakespeare-char" in sidebar and "Tiny Shakespeare" in sidebar
         assert "seed-cnn" not in sidebar
-    elif "concepts" in page:
+    elif "concepts" in page or "home" in page:
         assert "Model:" not in sidebar
     else:
         assert "seed-cnn" in sidebar and "121,930 parameters" in sidebar
@@ -375,6 +376,7 @@ def test_draw_fine_tunes_on_my_set_and_shows_before_and_after():
     assert list(table.columns) == ["right answer", "before", "after"] and len(table) == 4
     assert "it is now the model above" in " ".join(shown(s) for s in app.success)
     assert app.selectbox(key="draw-model").value.endswith("my-handwriting")  # the tuned one
+    app.switch_page("app_pages/build.py").run()  # the session's own model is still its own
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
     assert "seed-cnn" in sidebar and "my-handwriting" not in sidebar  # not taken for a reload
 
@@ -477,12 +479,19 @@ def test_a_trained_model_and_its_run_on_inspect_and_evaluate_and_two_models_comp
 # --- Inspect ------------------------------------------------------------------------------
 
 
-def test_inspect_shows_every_layer_saliency_filters_and_statistics_for_a_test_image():
+def open_view(app: AppTest, label: str) -> None:
+    """Open one of Inspect's views (its tabs compute only the open one)."""
+    app.session_state["inspect-view"] = label
+    app.run()
+    assert not app.exception, app.exception
+
+
+def test_inspect_shows_an_overview_saliency_filters_and_statistics_for_a_test_image():
     sample_as_mnist()
     app = open_page("app_pages/inspect.py")
     assert metric(app, "The model says") in [str(d) for d in range(10)]
     assert [t.label for t in app.tabs] == [
-        "Feature maps",
+        "Overview",
         "Worked convolution",
         "Attributions",
         "Filters",
@@ -490,14 +499,39 @@ def test_inspect_shows_every_layer_saliency_filters_and_statistics_for_a_test_im
         "Replay training",
         "Layer statistics",
     ]
-    charts = keyed(app.get("plotly_chart"), "inspect-")
-    keys = [c.key for c in charts]
-    assert sum(k.startswith("inspect-map-") for k in keys) == 17  # one per bn-cnn layer
-    for key in ("inspect-attr-integrated_gradients", "inspect-attr-grad_cam", "inspect-filters",
-                "inspect-stats", "inspect-worked-map", "inspect-worked-figure"):  # fmt: skip
-        assert key in keys, key
+    keys = [c.key for c in keyed(app.get("plotly_chart"), "inspect-")]
+    assert "inspect-overview" in keys  # the network at a glance, and one layer opened
+    assert sum(k.startswith("inspect-map-") for k in keys) == 1
+    assert "inspect-attr-grad_cam" not in keys  # the other views wait until opened
+    views = {
+        "Attributions": ("inspect-attr-integrated_gradients", "inspect-attr-grad_cam"),
+        "Filters": ("inspect-filters",),
+        "Layer statistics": ("inspect-stats",),
+        "Worked convolution": ("inspect-worked-map", "inspect-worked-figure"),
+    }
+    for view, wanted in views.items():
+        open_view(app, view)
+        keys = [c.key for c in keyed(app.get("plotly_chart"), "inspect-")]
+        assert all(k in keys for k in wanted), (view, keys)
     by_label(app.radio, "Input").set_value("A mistake").run()
     assert not app.exception
+
+
+def test_inspect_overview_leaves_out_layers_that_repeat_the_one_before():
+    """Issue 34, item 24: Inspect drew every layer at once (7,400 px), Dropout repeating the
+    maps of the layer before it. It opens on a glance of the network and one layer."""
+    sample_as_mnist()
+    app = open_page("app_pages/inspect.py")  # the pretrained bn-cnn: it has Dropout
+    from playground.tasks.image.export import pretrained
+
+    layers = pretrained.run().spec.layers
+    assert {"dropout", "flatten"} <= {layer.kind for layer in layers}
+    opened = by_label(app.selectbox, "Open layer")
+    assert not [o for o in opened.options if "Dropout" in o or "Flatten" in o], opened.options
+    assert len(opened.options) == sum(x.kind not in ("dropout", "flatten") for x in layers)
+    assert "Not drawn:" in " ".join(shown(c) for c in app.caption)
+    opened.set_value(len(layers) - 1).run()  # the last layer: ten units, as bars
+    assert f"inspect-map-{len(layers) - 1}" in [c.key for c in app.get("plotly_chart")]
 
 
 def test_inspect_picks_a_random_image_of_a_chosen_class():
@@ -513,6 +547,7 @@ def test_inspect_picks_a_random_image_of_a_chosen_class():
 def test_inspect_shows_deeper_kernels_per_output_channel():
     sample_as_mnist()
     app = open_page("app_pages/inspect.py")
+    open_view(app, "Filters")
     (conv,) = keyed(app.selectbox, "inspect-conv")
     assert len(conv.options) == 4  # bn-cnn's conv layers
     conv.select_index(1).run()
@@ -546,6 +581,7 @@ def test_inspect_and_evaluate_follow_the_job_training_now():
     wait_until(app, lambda a: not a.info)  # until the job's first weight snapshot
     assert any("Following the job" in shown(c) for c in app.caption)
     assert metric(app, "The model says") in [str(d) for d in range(10)]
+    open_view(app, "Layer statistics")
     wait_until(app, lambda a: "inspect-std-history" in [c.key for c in a.get("plotly_chart")])
     app.switch_page("app_pages/evaluate.py").run()
     by_label(app.selectbox, "Model").set_value("live").run()

@@ -5,7 +5,7 @@ from playground.exchange.runs import default_runs_dir
 from playground.serving.jobs import TrainingJob
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
-from tests.test_app import by_label, keyed, open_page, sample_as_mnist, shown
+from tests.test_app import by_label, keyed, open_page, open_view, sample_as_mnist, shown
 
 
 def markdown(app) -> str:
@@ -19,6 +19,7 @@ def captions(app) -> str:
 def test_a_feature_maps_value_is_worked_out_where_the_user_points():
     sample_as_mnist()
     app = open_page("app_pages/inspect.py")
+    open_view(app, "Worked convolution")
     assert "The feature map holds" in markdown(app)
     (row,) = keyed(app.number_input, "inspect-worked-row")
     (col,) = keyed(app.number_input, "inspect-worked-col")
@@ -36,6 +37,7 @@ def test_a_feature_maps_value_is_worked_out_where_the_user_points():
 def test_four_attributions_with_their_times_and_questions():
     sample_as_mnist()
     app = open_page("app_pages/inspect.py")
+    open_view(app, "Attributions")
     keys = {c.key for c in app.get("plotly_chart")}
     for method in ("integrated_gradients", "smoothgrad", "occlusion", "grad_cam"):
         assert f"inspect-attr-{method}" in keys
@@ -48,6 +50,7 @@ def test_four_attributions_with_their_times_and_questions():
 def test_what_a_class_looks_for_is_found_once_and_kept():
     sample_as_mnist()
     app = open_page("app_pages/inspect.py")
+    open_view(app, "What a channel looks for")
     by_label(app.radio, "What").set_value("An output class").run()
     by_label(app.button, "Find what it looks for").click().run()
     assert "inspect-looks-top" in {c.key for c in app.get("plotly_chart")}
@@ -64,6 +67,7 @@ def test_a_runs_training_is_replayed_from_before_the_first_step_to_the_end():
     job.start()
     assert job.wait(120) and job.status.value == "finished", job.message
     app = open_page("app_pages/inspect.py")
+    open_view(app, "Replay training")
     assert "Replay needs the weights a job kept" in captions(app)  # the pretrained model
     by_label(app.selectbox, "Model").set_value(str(job.run_dir)).run()
     slider = by_label(app.select_slider, "Moment of training")

@@ -13,7 +13,9 @@ from playground.engine.i18n import N_, _
 from playground.serving.curves import _TRAIN, _VAL, layout
 
 
-def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str]) -> go.Figure:
+def probabilities_figure(
+    probabilities: Sequence[float], classes: Sequence[str], height: int = 280
+) -> go.Figure:
     """One bar per class; the most probable one stands out."""
     top = max(range(len(probabilities)), key=lambda i: probabilities[i])
     colors = [_TRAIN if i == top else "#9ecae1" for i in range(len(probabilities))]
@@ -29,7 +31,7 @@ def probabilities_figure(probabilities: Sequence[float], classes: Sequence[str])
     )
     fig.update_xaxes(type="category")
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", title=N_("probability"))
-    return layout(fig, N_("Probabilities"), height=280)
+    return layout(fig, N_("Probabilities"), height=height)
 
 
 def confusion_figure(
@@ -110,6 +112,48 @@ def maps_figure(maps, title: str, columns: int = 8, shared_scale: bool = True) -
     height = max(120, min(90 * rows + 60, 600))
     fig.update_layout(title=title, height=height, margin=dict(l=5, r=5, t=40, b=5))
     return fig
+
+
+def overview_figure(columns: Sequence[tuple[str, np.ndarray]]) -> go.Figure:
+    """The network at a glance: one small picture a layer, left to right (the input, then each
+    layer's output: its four strongest channels as a 2x2 mosaic, a dense layer's units as a
+    grid), each titled. A click on one names its column (curve number)."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=len(columns), subplot_titles=[t for t, _m in columns],
+                        horizontal_spacing=0.02)  # fmt: skip
+    for i, (_title, picture) in enumerate(columns, start=1):
+        fig.add_trace(
+            go.Heatmap(z=picture, colorscale="Viridis", showscale=False, hoverongaps=False,
+                       hovertemplate="%{z:.3f}<extra></extra>"),
+            row=1, col=i,
+        )  # fmt: skip
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    for i in range(2, len(columns) + 1):
+        fig.update_yaxes(scaleanchor=f"x{i}", row=1, col=i)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(height=210, margin=dict(l=5, r=5, t=60, b=5))
+    return fig
+
+
+def layer_picture(out: np.ndarray) -> np.ndarray:
+    """A layer's output for one input as one small picture: a conv map's four strongest
+    channels (by mean) as a 2x2 mosaic with a gap; a vector's units as a near-square grid."""
+    out = np.asarray(out, dtype=np.float32)
+    if out.ndim == 3:
+        strongest = np.argsort(out.mean(axis=(1, 2)))[::-1][:4]
+        h, w = out.shape[1:]
+        mosaic = np.full((2 * h + 1, 2 * w + 1), np.nan, np.float32)
+        for n, c in enumerate(strongest):
+            top, left = (n // 2) * (h + 1), (n % 2) * (w + 1)
+            mosaic[top : top + h, left : left + w] = out[c]
+        return mosaic
+    flat = out.reshape(-1)
+    width = int(np.ceil(np.sqrt(len(flat))))
+    grid = np.full(width * width, np.nan, np.float32)
+    grid[: len(flat)] = flat
+    return grid.reshape(width, width)[: -(-len(flat) // width)]
 
 
 def bars_figure(values, title: str) -> go.Figure:

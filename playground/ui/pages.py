@@ -2,7 +2,7 @@
 
 Each page has its title, icon, address, section, what it is for in a line, and the kind of
 model it works on (its task, or None for the labs that train none of the jobs' models): the
-sidebar shows that task's model and job on it."""
+sidebar shows that task's job on it, and the session's model where the page edits or trains it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ class Page:
     url: str  # the address's path ("" for Home)
     section: str
     what: str  # one line for Home's card
-    task: str | None = None  # the kind of model it shows in the sidebar
+    task: str | None = None  # the kind of model it works on: its job shows in the sidebar
+    model: bool = False  # it edits or trains the session's model: the sidebar names it (a page
+    # that picks a model of its own, such as Draw, says which it uses itself)
     live: bool = False  # it shows its job live itself (the sidebar does not poll as well)
 
 
@@ -28,9 +30,10 @@ PAGES = (
     Page("home.py", N_("Home"), ":material/home:", "", N_("Start"),
          N_("draw a digit for a trained model, and where everything is"), "image"),
     Page("build.py", N_("Build"), ":material/construction:", "build", N_("Images"),
-         N_("the layer stack editor, with shapes, parameters and a diagram"), "image"),
+         N_("the layer stack editor, with shapes, parameters and a diagram"), "image", model=True),
     Page("train.py", N_("Train"), ":material/monitoring:", "train", N_("Images"),
-         N_("training settings, live curves, and every run so far"), "image", live=True),
+         N_("training settings, live curves, and every run so far"), "image", model=True,
+         live=True),
     Page("draw.py", N_("Draw"), ":material/draw:", "draw", N_("Images"),
          N_("draw a digit; the model's answer and what it sees"), "image"),
     Page("inspect.py", N_("Inspect"), ":material/visibility:", "inspect", N_("Images"),
@@ -39,7 +42,7 @@ PAGES = (
          N_("the whole test set: scores, confusion matrix, mistakes"), "image"),
     Page("language.py", N_("Language"), ":material/text_fields:", "language", N_("Language"),
          N_("write with a small GPT, train your own live and look inside it: attention "
-            "heads, the logit lens, embeddings"), "language", live=True),
+            "heads, the logit lens, embeddings"), "language", model=True, live=True),
     Page("scale.py", N_("Scaling lab"), ":material/stacked_line_chart:", "scale", N_("Labs"),
          N_("why large models are large: one model at several sizes, its power law, and "
             "what every run cost"), live=True),

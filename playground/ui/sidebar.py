@@ -20,7 +20,7 @@ def render(page: Page) -> None:
     poll as well (two fragments polling at once made the charts miss redraws)."""
     with st.sidebar:
         words = {"model": _("Model"), "data": _("Data"), "device": _("Device")}
-        model = task_ui.of(page.task).model_lines
+        model = task_ui.of(page.task).model_lines if page.model else None
         if model is not None:
             name, size, data = model()
             st.markdown(f"**{words['model']}:** {plain(name)}  \n{size}")

@@ -19,7 +19,13 @@ from playground.tasks.image.data import Dataset, normalise
 from playground.tasks.image.fit import gradient_batch_size, pass_batch_size
 from playground.ui import state
 from playground.ui.images import enlarged
-from playground.ui.inspect import inspect_learned, inspect_worked, last_drawing, test_pass
+from playground.ui.inspect import (
+    inspect_learned,
+    inspect_overview,
+    inspect_worked,
+    last_drawing,
+    test_pass,
+)
 from playground.ui.model_picker import Choice
 from playground.ui.text import plain
 
@@ -30,13 +36,12 @@ SOURCES = [
     N_("My drawing on Draw"),
     N_("An image file"),
 ]
-MAX_CHANNELS = 32  # feature maps drawn per layer
 STATS_IMAGES = 256  # test images the layer statistics are computed over
 LIVE_SECONDS = 2.0
 # what belongs to one model: its layers, channels, classes, a pixel of its maps
 MODEL_STATE = ("inspect-worked-", "inspect-looks-", "inspect-conv", "inspect-channel",
                "inspect-class", "inspect-attr-", "inspect-replay", "inspect-map-",
-               "inspect-filters", "inspect-of")  # fmt: skip
+               "inspect-filters", "inspect-of", "inspect-open", "inspect-overview")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -172,45 +177,29 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
     cols[1].caption(_("{p:.1%} sure").format(p=float(p[top])))
     with cols[2]:
         st.plotly_chart(
-            figures.probabilities_figure(p.tolist(), classes),
+            figures.probabilities_figure(p.tolist(), classes, height=190),
             key="inspect-probabilities", config={"displayModeBar": False},
         )  # fmt: skip
-    tabs = st.tabs([_("Feature maps"), _("Worked convolution"), _("Attributions"), _("Filters"),
-                    _("What a channel looks for"), _("Replay training"),
-                    _("Layer statistics")])  # fmt: skip
-    with tabs[0]:
-        feature_maps(choice, maps)
-    with tabs[1]:
-        inspect_worked.worked(choice, x, maps)
-    with tabs[2]:
-        saliency(choice, source, x, top)
-    with tabs[3]:
-        filters(choice)
-    with tabs[4]:
-        inspect_learned.looks_for(choice, data)
-    with tabs[5]:
-        inspect_learned.replay(choice, source, x)
-    with tabs[6]:
-        statistics(choice, data)
-
-
-def feature_maps(choice: Choice, maps: list[torch.Tensor]) -> None:
-    shared = st.toggle(_("One colour scale per layer"), True, key="inspect-shared")
-    st.caption(
-        _(
-            "What each layer outputs for this input: conv and pooling layers as one "
-            "small map per channel (the first {MAX_CHANNELS}), dense layers as one "
-            "bar per unit. Hover for values."
-        ).format(MAX_CHANNELS=MAX_CHANNELS)
-    )
-    for i, (layer, out) in enumerate(zip(choice.spec.layers, maps, strict=True)):
-        title = _("Layer {n}: {layer} -> {shape}").format(
-            n=i + 1, layer=layer.label, shape="x".join(map(str, out.shape[1:])))  # fmt: skip
-        if out.dim() == 4:
-            figure = figures.maps_figure(out[0][:MAX_CHANNELS], title, shared_scale=shared)
-        else:
-            figure = figures.bars_figure(out[0].tolist(), title)
-        st.plotly_chart(figure, key=f"inspect-map-{i}")
+    views = {"overview": _("Overview"), "worked": _("Worked convolution"),
+             "attributions": _("Attributions"), "filters": _("Filters"),
+             "looks": _("What a channel looks for"), "replay": _("Replay training"),
+             "statistics": _("Layer statistics")}  # fmt: skip
+    # only the open view is computed: the page settles at once instead of drawing all seven
+    tabs = dict(zip(views, st.tabs(list(views.values()), key="inspect-view",
+                                   on_change="rerun"), strict=True))  # fmt: skip
+    draw = {
+        "overview": lambda: inspect_overview.overview(choice, source.image, maps),
+        "worked": lambda: inspect_worked.worked(choice, x, maps),
+        "attributions": lambda: saliency(choice, source, x, top),
+        "filters": lambda: filters(choice),
+        "looks": lambda: inspect_learned.looks_for(choice, data),
+        "replay": lambda: inspect_learned.replay(choice, source, x),
+        "statistics": lambda: statistics(choice, data),
+    }
+    for name, tab in tabs.items():
+        if tab.open:
+            with tab:
+                draw[name]()
 
 
 def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
