@@ -18,16 +18,19 @@ if "text" not in exp.hide:
         )
     )
 playground2d_view.link_warning()
-playground2d_settings.lessons(exp)
-playground2d_settings.tf_link(exp)
+bar = st.container()  # Play, one step, reset and how it learns: above the board, as in TFP
+buttons, how = bar.container(), bar.container()
 settings, board = st.columns([1, 3])
 with settings:
     new = playground2d_settings.data_settings(exp)
     new = playground2d_settings.feature_settings(new)
 with board:
+    view = st.container()  # the boundary and the network, first on the screen (filled below)
     new = playground2d_settings.network_settings(new)
     pts = playground2d_view.points(new)
+with how:
     new = playground2d_settings.training_settings(new, pts.kind)
+with board:
     new = playground2d_settings.more_settings(new)
     new = playground2d_settings.view_settings(new)
 try:
@@ -47,13 +50,17 @@ if new.dataset == CUSTOM and "text" not in new.hide:
         st.caption(_("Your own points travel in the page's address: a link shares them too."))
 run = playground2d_view.trainer(new, pts)
 
-with board:
+with buttons:
     playground2d_view.controls(run)
+with board:
     label = playground2d_view.click_to_add(pts) if "points" not in new.hide else None
     if "weights" not in new.hide:
         playground2d_edit.weights_box(run)
+with view:
     playing = run.snapshot().playing
     st.fragment(
         playground2d_view.live,
         run_every=visibility.every(playground2d_view.REFRESH_SECONDS) if playing else None,
     )(run, label, playing)
+playground2d_settings.lessons(exp)
+playground2d_settings.tf_link(exp)

@@ -103,7 +103,7 @@ def data_settings(exp: Experiment) -> Experiment:
     ratio = st.slider(
         _("Training share (%)"), 10, 90, round(exp.train_ratio * 100), 10, key=key("ratio")
     )
-    cols = st.columns([3, 2], vertical_alignment="bottom")
+    cols = [st, st]  # one under the other: side by side, the button's word did not fit
     seed = cols[0].number_input(
         _("Seed"),
         0,
@@ -119,6 +119,7 @@ def data_settings(exp: Experiment) -> Experiment:
         _("Regenerate"),
         key="playground2d-regenerate",
         icon=":material/refresh:",
+        width="stretch",
         disabled=not generated,
         help=_("New random points; the network keeps its weights"),
     ):
@@ -207,8 +208,10 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
              p not in exp.hide]  # fmt: skip
     if not parts:
         return exp.replace(loss="mse") if kind != CLASSIFICATION else exp
-    slots = [q for p in parts for q in ((p, "rate") if p == "regularization" else (p,))]
-    cols = dict(zip(slots, st.columns(len(slots)), strict=True))
+    pairs = {"regularization": ("regularization", "rate"), "batch": ("batch", "dropout")}
+    slots = [q for p in parts for q in pairs.get(p, (p,))]  # one row, as TensorFlow Playground
+    widths = {"lr": 5, "loss": 6, "rate": 5}  # the longer words get more room
+    cols = dict(zip(slots, st.columns([widths.get(q, 4) for q in slots]), strict=True))
     changes: dict = {}
     if "lr" in cols:
         changes["lr"] = cols["lr"].select_slider(
@@ -241,7 +244,7 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
         changes["batch_size"] = cols["batch"].slider(
             _("Batch size"), 1, 100, exp.batch_size, key=key("batch")
         )
-        changes["dropout"] = cols["batch"].slider(
+        changes["dropout"] = cols["dropout"].slider(
             _("Dropout"), 0.0, 0.9, exp.dropout, 0.05, key=key("dropout")
         )
     return exp.replace(**changes)

@@ -4,8 +4,11 @@ settings' widgets are playground2d_settings.py's."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
+from playground.engine import i18n
 from playground.engine.i18n import N_, _
 from playground.playground2d import data, net
 from playground.playground2d import plots as playground2d_plots
@@ -18,10 +21,11 @@ from playground.playground2d.experiment import (
 from playground.playground2d.trainer import Trainer, TrainersBusy
 from playground.ui.chart_clicks import new_click
 from playground.ui.playground2d import playground2d_edit
+from playground.ui.sent_figures import SentAsIs
 from playground.ui.text import plain
 
 BOUNDARY = "playground2d-boundary"  # the boundary chart's key: its selection holds a click
-REFRESH_SECONDS = 0.3  # the boundary is redrawn this often while training
+REFRESH_SECONDS = 0.15  # the boundary is redrawn this often while training
 _EXP, _CUSTOM, _TRAINER, _VERSION = (
     "playground2d-exp",
     "playground2d-custom",
@@ -270,6 +274,28 @@ def live(run: Trainer, label: float | None, playing: bool) -> None:
         _draw(run, snap, playing, label is not None)
 
 
+SLOW_SECONDS = 0.5  # while it plays, the network and the loss curves are rebuilt this often
+_KEPT = "playground2d-figures"  # name -> (what it was built for, the figure)
+
+
+def _kept(name: str, made_for, build):
+    """The figure `name` built for `made_for`, kept in the session and built again when that
+    changes. The boundary keeps its plane and points (only its values change, a frame at a
+    time); the network and the loss curves, whose building costs most, are rebuilt every
+    SLOW_SECONDS while training, so the boundary redraws at least five times a second."""
+    kept = st.session_state.setdefault(_KEPT, {})
+    found, made_for = kept.get(name), (i18n.current(), made_for)  # its words are in a language
+    if found is None or found[0] != made_for:
+        kept[name] = found = (made_for, SentAsIs.of(build()))
+    return found[1]
+
+
+def _stale(playing: bool):
+    """What the slow figures are built for: the moment's slot while it plays (one rebuild each
+    SLOW_SECONDS), a fresh object when it does not (every redraw then is a change)."""
+    return int(time.monotonic() / SLOW_SECONDS) if playing else object()
+
+
 def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
     if snap.playing != playing:  # it stopped by itself (diverged, or nobody watched)
         st.rerun(scope="app")
@@ -313,37 +339,39 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
                       icon=":material/undo:")  # fmt: skip
         else:
             values, title, limits = net.over_plane(snap.model, exp, pts.kind), "Output", None
+        shape = (title, clickable and focus is None, exp.discretize and focus is None, limits)
+        base = _kept(
+            "boundary",
+            (id(pts), exp.show_test, *shape),
+            lambda: playground2d_plots.boundary_base(side.tolist(), pts, exp.show_test, *shape),
+        )
+        z = playground2d_plots.boundary_values(values, pts, shape[2], limits)
         st.plotly_chart(
-            playground2d_plots.boundary_figure(
-                side.tolist(),
-                values,
-                pts,
-                exp.show_test,
-                title,
-                clickable and focus is None,
-                exp.discretize and focus is None,
-                limits,
-            ),
+            base.with_trace_values(0, z=z),
             key=BOUNDARY,
             on_select="rerun",
             selection_mode="points",
             config={"displayModeBar": False},
         )
         st.plotly_chart(
-            playground2d_plots.loss_figure(snap.train_loss, snap.test_loss),
+            _kept(
+                "loss",
+                _stale(playing),
+                lambda: playground2d_plots.loss_figure(snap.train_loss, snap.test_loss),
+            ),
             key="playground2d-loss",
             config={"displayModeBar": False},
         )
     with right:
         names = [FEATURES[n][0] for n in exp.features]
+
+        def network():
+            return playground2d_plots.network_figure(
+                net.neurons_over_plane(snap.model, exp, pts.kind), net.weights(snap.model),
+                names, pts.kind, net.biases(snap.model))  # fmt: skip
+
         st.plotly_chart(
-            playground2d_plots.network_figure(
-                net.neurons_over_plane(snap.model, exp, pts.kind),
-                net.weights(snap.model),
-                names,
-                pts.kind,
-                net.biases(snap.model),
-            ),
+            _kept("network", _stale(playing), network),
             key=NETWORK,
             on_select="rerun",
             selection_mode="points",
