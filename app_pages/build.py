@@ -13,16 +13,13 @@ st.title(_("Build a model"))
 experiment_link.apply(train=False)
 experiment_link.warning()
 cols = st.columns([6, 2, 2], vertical_alignment="bottom")
-cols[0].selectbox(
+chosen = cols[0].selectbox(
     _("Start from"),
     [*catalog.PRESETS, layer_editor.EMPTY],
-    format_func=lambda n: (
-        _("Empty model")
-        if n == layer_editor.EMPTY
-        else f"{_(catalog.PRESETS[n].label)}: {_(catalog.PRESETS[n].description)}"
-    ),
+    format_func=lambda n: _("Empty model") if n == layer_editor.EMPTY else _(
+        catalog.PRESETS[n].label),  # the name only: the box is too narrow for the description
     key="build-preset",
-)
+)  # fmt: skip
 cols[1].button(
     _("Load"),
     on_click=layer_editor.load_preset,
@@ -32,8 +29,10 @@ cols[1].button(
     icon=":material/restart_alt:",
 )
 experiment_link.copy_link(train=False, where=cols[2])
+if chosen in catalog.PRESETS:
+    st.caption(_(catalog.PRESETS[chosen].description))
 
-left, right = st.columns([5, 4])
+left, right = st.columns([1, 1])  # room for every column of the layer table
 with left:
     layer_editor.editor()
 with right:
@@ -46,6 +45,9 @@ with right:
             plain(_("Cannot be trained yet: {why}").format(why=_(problem.message))),
             icon=":material/warning:",
         )
+        if getattr(problem, "field", None) == "batch_size":  # a setting of Train, not of Build
+            st.page_link("app_pages/train.py", label=_("Set the batch size on Train"),
+                         icon=":material/monitoring:")  # fmt: skip
     frozen = start_from.build_view(state.spec(), state.config()) if problem is None else set()
     layer_editor.summary_table_and_diagram(frozen)
     with st.expander(_("Import / export"), expanded=False):

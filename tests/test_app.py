@@ -259,7 +259,8 @@ def test_train_start_shows_growing_metrics_then_the_result_and_a_run():
     assert "Finished 4 epochs" in finished and "test accuracy" in finished
     assert len(app.get("plotly_chart")) == 2  # loss and lr per step; loss and accuracy per epoch
     runs = app.dataframe[0].value
-    assert list(runs["status"]) == ["finished"] and list(runs["preset"]) == ["seed-cnn"]
+    assert list(runs["status"]) == ["finished"] and list(runs["name"]) == ["seed-cnn"]
+    assert runs["result"][0].startswith("Test accuracy ") and runs["progress"][0] == "4 / 4 epochs"
     assert by_label(app.button, "Start training").disabled is False
 
 

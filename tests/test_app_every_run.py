@@ -146,3 +146,23 @@ def _offers(what: str, path: Path, lang: str, use: str, open_: str) -> None:
     for page in PAGES:  # and every page is still whole, whichever was used
         app.switch_page(f"app_pages/{page}.py").run()
         fine(app, lang)
+
+
+def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
+    """Issue 34, item 25: a language run among image runs added its own columns and left
+    "None" in everyone else's; the table shows the same columns for every task, numbers and
+    settings as people read them."""
+    app = ada("train")
+    (table,) = [d for d in app.dataframe if d.key and d.key.startswith("runs-")]
+    frame = table.value
+    assert list(frame.columns) == ["owner", "run", "name", "task", "data", "optimizer", "lr",
+                                   "progress", "result", "time (s)", "status", "FLOPs",
+                                   "energy (Wh)", "CO2 (g)"]  # fmt: skip
+    finished = frame[frame["status"] == "finished"]
+    assert set(finished["task"]) == {"Image classification", "Language model"}
+    assert all(finished["result"].str.match(r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+)$"))
+    assert "AdamW" in set(frame["optimizer"]) and "None" not in frame.astype(str).to_numpy()
+    choose_row(app, runs["image-finished"].name[16:])
+    settings = app.dataframe[-1].value  # the chosen run's settings
+    assert "Batch size" in settings.index and "batch_size" not in settings.index
+    assert "One-cycle" in settings.to_numpy()  # a choice by its label, not one_cycle

@@ -171,6 +171,26 @@ _TYPE_WORDS = {int: N_("a whole number"), float: N_("a number"), bool: N_("true 
                str: N_("text")}  # fmt: skip
 
 
+def in_words(config, key: str, value: Any) -> tuple[str, str] | None:
+    """(label, value) of the setting `key` of `config`'s table as a person reads them (a
+    catalog label, and "One-cycle" for one_cycle, 0.003 for 3e-3, 2,000 for 2000), or None
+    where the table has no such row. The label is looked up with `_` where it is shown."""
+    row = next((s for s in getattr(type(config), "SETTINGS", ()) if s.name == key), None)
+    if row is None:
+        return None
+    if row.choices and row.choices != "devices":
+        found = getattr(config, "REGISTRIES", {}).get(row.choices, {}).get(value)
+        label = getattr(found, "label", None) or (found if isinstance(found, str) else None)
+        return row.label, _(label) if label else str(value)
+    if isinstance(value, bool):
+        return row.label, _("yes") if value else _("no")
+    if isinstance(value, float):
+        return row.label, f"{value:.4g}"
+    if isinstance(value, int):
+        return row.label, f"{value:,}"
+    return row.label, str(value) if value != "" else "-"
+
+
 def _valid_device(device: Any) -> bool:
     if device in ("auto", "cpu", "cuda", "mps"):
         return True

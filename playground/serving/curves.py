@@ -40,7 +40,8 @@ def layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
 
 def translated(fig: go.Figure) -> go.Figure:
     """The figure's axis titles, legend names and subplot titles in the current language
-    (where the catalog has them: names of runs and numbers stay as they are)."""
+    (where the catalog has them: names of runs and numbers stay as they are), and plotly's
+    toolbar standing down the right edge instead of over the title."""
     for trace in fig.data:
         if isinstance(getattr(trace, "name", None), str) and trace.name:
             trace.name = _(trace.name)
@@ -50,6 +51,7 @@ def translated(fig: go.Figure) -> go.Figure:
     for note in fig.layout.annotations or ():
         if isinstance(note.text, str) and note.text:
             note.text = _(note.text)
+    fig.update_layout(modebar_orientation="v")  # down the right edge, off the title it covered
     return fig
 
 

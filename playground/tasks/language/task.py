@@ -294,7 +294,9 @@ class LanguageTask(Task):
             "dataset": c.corpus,
             "optimizer": c.optimizer,
             "lr": c.lr,
-            "epochs": f"{s.get('steps', 0)} / {c.steps} steps",
+            "epochs": _("{done} / {total} steps").format(
+                done=f"{s.get('steps', 0):,}", total=f"{c.steps:,}"
+            ),
             "val loss": val if isinstance(val, float) else None,
             "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
             "status": s.get("status", "unfinished"),

@@ -227,6 +227,7 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
             st.plotly_chart(
                 figures.overlay_figure(source.image, found.heat().numpy(), _(method.label)),
                 key=f"inspect-attr-{method.name}",
+                config={"displayModeBar": False},
             )
             extra = ""
             if found.delta is not None:

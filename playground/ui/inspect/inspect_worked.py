@@ -54,6 +54,7 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
                     value=layer + 1, value2=channel + 1), (row, col)
             ),
             key=_CHART, on_select="rerun", selection_mode="points",
+            config={"displayModeBar": False},
         )  # fmt: skip
         pick = st.columns(2)
         pick[0].number_input(_("Row"), 0, h - 1, key=_ROW)
@@ -94,4 +95,5 @@ def _explain(worked: inside.WorkedConvolution) -> None:
                 value=inspect_plots.MAX_WORKED_CHANNELS + 1, cin=cin
             )
         )
-    st.plotly_chart(inspect_plots.worked_figure(worked), key="inspect-worked-figure")
+    st.plotly_chart(inspect_plots.worked_figure(worked), key="inspect-worked-figure",
+                    config={"displayModeBar": False})  # fmt: skip

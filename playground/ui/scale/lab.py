@@ -26,6 +26,9 @@ def _shipped() -> list[scaling.Sweep]:
     return scaling.shipped(SHIPPED)
 
 
+_NO_TOOLBAR = {"displayModeBar": False}  # plotly's toolbar covered the charts' titles
+
+
 def pick(prefer: str | None = None) -> scaling.Sweep | None:
     """A sweep of this person's (or an example one, or a shipped one) to look at; `prefer`
     (the id of the sweep that trains) is chosen once, when its first point is in."""
@@ -74,17 +77,17 @@ def show(sweep: scaling.Sweep) -> None:
         )
     cols = st.columns(2)
     by_size = figures.loss_against(points, "parameters", N_("parameters"), shown(sweep.name), fit)
-    cols[0].plotly_chart(by_size, key="scale-by-parameters")
+    cols[0].plotly_chart(by_size, key="scale-by-parameters", config=_NO_TOOLBAR)
     counted = [p for p in points if p["flops"]]
     by_compute = figures.loss_against(counted, "flops", N_("compute (FLOPs)"), shown(sweep.name))
-    cols[1].plotly_chart(by_compute, key="scale-by-compute")
+    cols[1].plotly_chart(by_compute, key="scale-by-compute", config=_NO_TOOLBAR)
     curves, labels = [], []
     for run in sweep.runs:
         per = (run.summary.get("flops") or 0) / max(run.summary.get("samples") or 1, 1)
         curves.append(scaling.curves(run, per))
-        labels.append(f"{run.summary.get('parameters') or 0:,} parameters")
+        labels.append(_("{n} parameters").format(n=f"{run.summary.get('parameters') or 0:,}"))
     st.plotly_chart(figures.curves_against_compute(curves, labels, scaling.frontier(curves)),
-                    key="scale-curves")  # fmt: skip
+                    key="scale-curves", config=_NO_TOOLBAR)  # fmt: skip
     st.caption(
         _(
             "Where the frontier is one size's curve, that size is the compute-optimal one for that "

@@ -233,7 +233,7 @@ def _param_input(col, i: int, param: Param, value, v: int) -> None:
         on_change=_on_param,
         args=args,
         help=_(param.help),
-        placeholder=_("same as window") if param.optional else _("needs a value"),
+        placeholder=_("auto") if param.optional else _("needs a value"),  # help says what
     )
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from playground.engine.i18n import N_, _
 from playground.engine.memory import size_text
 from playground.engine.owners import NotAllowed
+from playground.engine.settings_table import in_words
 from playground.exchange.quota import folder_size
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.run_table import differences, settings, table_row
@@ -69,17 +70,15 @@ def runs_table() -> None:
     rows = []
     damage = _("damaged: {why}")
     for run in runs:
-        row = {"owner": _("you") if run.owner == me else _("example"), **table_row(run)}
-        row["status"] = _(row.get("status") or "")
-        row["task"] = _(row.get("task") or "")
+        row = _row(run, me)
         if str(run.path) in training:
             row["status"] = _("training")
         elif run.damage:
             row["status"] = damage.format(why=_(run.damage))
         rows.append(row)
     for folder in damaged:
-        rows.append({"owner": _("you") if folder.owner == me else _("example"),
-                     "run": folder.name, "name": folder.name,
+        rows.append({**dict.fromkeys(COLUMNS), "owner": _("you") if folder.owner == me else
+                     _("example"), "run": folder.name, "name": folder.name,
                      "status": damage.format(why=_(folder.why))})  # fmt: skip
     event = st.dataframe(
         pd.DataFrame(rows),
@@ -92,8 +91,6 @@ def runs_table() -> None:
             {
                 "run": None,  # the folder name: shown in the details, not in the table
                 "lr": st.column_config.NumberColumn(format="%.4g"),
-                "best val accuracy": st.column_config.NumberColumn(format="percent"),
-                "test accuracy": st.column_config.NumberColumn(format="percent"),
                 "FLOPs": st.column_config.NumberColumn(
                     format="%.3g", help=_("Counted, training only.")
                 ),
@@ -117,6 +114,42 @@ def runs_table() -> None:
     _compare(chosen)
     if len(chosen) == 1:
         _actions(chosen[0], active=str(chosen[0].path) in training, mine=chosen[0].owner == me)
+
+
+# The table's columns, the same for runs of every task (a language run among image runs once
+# added its own columns and left "None" in everyone else's): what each run reached is its
+# task's first result, in words ("Test accuracy 98.90%", "Val loss 1.823").
+COLUMNS = ("owner", "run", "name", "task", "data", "optimizer", "lr", "progress", "result",
+           "time (s)", "status", "FLOPs", "energy (Wh)", "CO2 (g)")  # fmt: skip
+
+
+def _row(run: Run, me: str) -> dict:
+    found, task = table_row(run), run.task
+    reached = [n for n in task.result_numbers(run.summary) if n.value != "-"]
+    optimizer = in_words(run.config, "optimizer", getattr(run.config, "optimizer", None))
+    return {
+        "owner": _("you") if run.owner == me else _("example"),
+        "run": run.name,
+        "name": found.get("name", run.name),
+        "task": _(task.label),
+        "data": _(task.data_label(run.config)) or "-",
+        "optimizer": optimizer[1] if optimizer else "-",
+        "lr": getattr(run.config, "lr", None),
+        "progress": _progress(found.get("epochs")),
+        "result": f"{_(reached[0].label)} {reached[0].value}" if reached else "-",
+        "time (s)": found.get("time (s)"),
+        "status": _(found.get("status") or ""),
+        "FLOPs": found.get("FLOPs"),
+        "energy (Wh)": found.get("energy (Wh)"),
+        "CO2 (g)": found.get("CO2 (g)"),
+    }
+
+
+def _progress(done: str | None) -> str:
+    """ "2 / 3 epochs" (a task's row that gives a bare count counts epochs)."""
+    if not done:
+        return "-"
+    return done if any(c.isalpha() for c in done) else f"{done} {_('epochs')}"
 
 
 def _damaged_actions(folder: DamagedRun, mine: bool) -> None:
@@ -151,8 +184,18 @@ def _compare(runs: list[Run]) -> None:
         log = run.log()
         lines[run.name] = (log.points(), log.epochs())
     st.plotly_chart(curves.compare_figure(lines), key="chart-compare")
-    table = pd.DataFrame({run.name: {k: str(v) for k, v in settings(run).items()} for run in runs})
-    differ = set(differences(runs))
+    words: dict[str, str] = {}  # setting -> its label, in the reader's words
+    columns = {}
+    for run in runs:
+        column = {}
+        for key, value in settings(run).items():
+            found = in_words(run.config, key, value)
+            label, text = found if found else (key, "-" if value in (None, "") else str(value))
+            words[key] = _(label)
+            column[words[key]] = text
+        columns[run.name] = column
+    table = pd.DataFrame(columns)
+    differ = {words[k] for k in differences(runs)}
     if len(runs) > 1:
         st.caption(
             _("Settings that differ are highlighted ({count}): ").format(count=len(differ))
