@@ -61,6 +61,6 @@ def test_a_learners_sweep_trains_as_one_job_and_joins_the_list(lab):
     assert isinstance(job, SweepJob) and len(job.members) == 4
     assert by_label(lab.button, "Start sweep").disabled  # one job per person: the sweep is it
     assert job.wait(300) and job.status.value == "finished", job.message
-    wait_until(lab, lambda app: any("names-tiny sweep (language, 4 sizes, 20" in o
+    wait_until(lab, lambda app: any("names-tiny sweep (Language model, 4 sizes, 20" in o
                                     for o in app.selectbox(key="scale-pick").options))  # fmt: skip
     assert any("4 of 4 sizes finished" in c.value for c in lab.caption)

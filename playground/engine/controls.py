@@ -122,10 +122,12 @@ class Controls:
 
 def duration_text(seconds: float) -> str:
     """'45 s', '3 min 20 s', '2 h 5 min'."""
-    seconds = round(seconds)
+    seconds = round(seconds)  # a Text: English where stored, in the reader's words where shown
     if seconds < 60:
-        return f"{seconds} s"
+        return Text("{s} s", s=seconds)
     minutes, seconds = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
+        if not seconds:
+            return Text("{m} min", m=minutes)
+        return Text("{m} min {s} s", m=minutes, s=seconds)
+    return Text("{h} h {m} min", h=minutes // 60, m=minutes % 60)

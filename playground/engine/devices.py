@@ -46,8 +46,8 @@ def device_name(device: torch.device) -> str:
     """The device in a user's words: 'cuda (NVIDIA H200)', 'cpu (2 threads)' or 'mps'."""
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
-    if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
+    if device.type == "cpu":  # English where it is stored, the reader's words where it is shown
+        return Text("cpu ({n} threads)", n=torch.get_num_threads())
     return device.type
 
 

@@ -23,6 +23,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
+from playground.engine.i18n import Text
 from playground.engine.optimizers import OPTIMIZERS
 
 FLOAT_BYTES = 4  # weights, gradients, optimizer state and activations are float32
@@ -239,4 +240,4 @@ def size_text(nbytes: float) -> str:
         if nbytes >= size:
             value = nbytes / size
             return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
-    return f"{int(nbytes)} bytes"
+    return Text("{n} bytes", n=int(nbytes))  # shown in the reader's words (字节)

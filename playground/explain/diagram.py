@@ -38,7 +38,7 @@ class _Node:
 def _network_nodes(summary: Summary) -> list[_Node]:
     """The input and the layers, top to bottom; a run of identical layers (the same label and
     output shape, e.g. 200 residual blocks) is one node that says how many."""
-    nodes = [_Node("Input", summary.input_shape, "#9d9d9d")]
+    nodes = [_Node(_("Input"), summary.input_shape, "#9d9d9d")]
     rows = list(summary.layers)
     i = 0
     while i < len(rows):

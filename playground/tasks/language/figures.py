@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from playground.engine.i18n import N_, _
 from playground.serving.curves import layout
+from playground.tasks.language.inside import NAMES
 
 
 def shown(token: str) -> str:
@@ -41,7 +42,8 @@ def attention_figure(weights: torch.Tensor, tokens: Sequence[str], title: str) -
 def heads_figure(attention: torch.Tensor, patterns) -> go.Figure:
     """Every layer and head (L, nh, T, T) as small multiples, each titled with its pattern."""
     layers, heads = attention.shape[:2]
-    titles = [f"L{i + 1} H{j + 1}: {patterns[i][j]}" for i in range(layers) for j in range(heads)]
+    titles = [f"L{i + 1} H{j + 1}: {_(NAMES.get(patterns[i][j], patterns[i][j]))}"
+              for i in range(layers) for j in range(heads)]  # fmt: skip
     fig = make_subplots(
         rows=layers,
         cols=heads,

@@ -14,6 +14,8 @@ import torch.nn.functional as F
 from playground.engine.i18n import N_
 from playground.tasks.language.model import GPT
 
+NAMES = {"previous": N_("previous"), "same": N_("same"), "first": N_("first"),
+         "spread": N_("spread"), "mixed": N_("mixed")}  # a head's pattern in a word  # fmt: skip
 PATTERNS = {
     "previous": N_("previous token: each token looks at the one just before it"),
     "same": N_("same token: each token looks at itself"),

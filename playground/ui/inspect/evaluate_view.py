@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from playground.engine.i18n import _, ngettext
+from playground.engine.i18n import N_, _, ngettext
 from playground.explain import figures
 from playground.tasks.image import evaluation
 from playground.tasks.image.data import Dataset
@@ -16,6 +16,16 @@ from playground.ui.chart_clicks import new_click
 from playground.ui.inspect import test_pass
 from playground.ui.model_picker import Choice, no_weights_yet
 from playground.ui.text import headed, plain
+
+_HEADERS = (
+    N_("class"),
+    N_("precision"),
+    N_("recall"),
+    N_("F1"),
+    N_("images"),
+    N_("true"),
+    N_("predicted"),
+)  # the tables' columns, in the catalog (headed shows them)
 
 LIVE_SECONDS = 15.0  # a live job's test-set pass is redone this often (about 2 s of CPU each)
 MODEL_STATE = ("eval-true", "eval-guess", "eval-confusion")  # a cell of one model's matrix

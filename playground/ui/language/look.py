@@ -283,7 +283,7 @@ def attention_views(found: inside.Inside, key: str = "language") -> None:
             found.attention[layer - 1, head - 1],
             found.tokens,
             _("Layer {layer}, head {head}: {pattern}").format(
-                layer=layer, head=head, pattern=pattern
+                layer=layer, head=head, pattern=_(inside.NAMES.get(pattern, pattern))
             ),
         ),
         key=f"{key}-attention",

@@ -26,6 +26,8 @@ from playground.ui.language import session
 from playground.ui.text import headed, plain
 from playground.ui.train.train_form import widget
 
+_HEADERS = (N_("id"), N_("token"), N_("count"))  # the vocabulary's columns, in the catalog
+
 PALETTE = ["#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc"]
 SHOWN_TOKENS = 400  # of a sentence split into tokens
 

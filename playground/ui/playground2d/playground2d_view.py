@@ -238,20 +238,20 @@ def _start(action) -> None:
     st.rerun()
 
 
-_COLOUR_NAMES = ("orange", "blue", "green", "purple", "red", "brown")
+_COLOUR_NAMES = (N_("orange"), N_("blue"), N_("green"), N_("purple"), N_("red"), N_("brown"))
 
 
 def click_to_add(pts: Points) -> float | None:
     """What a click on the plot adds: nothing, or a point with this label."""
     kind = pts.kind
     if kind == CLASSIFICATION:
-        options = ["nothing"] + [
-            _("class {k} ({COLOUR_NAMES})").format(k=k, COLOUR_NAMES=_COLOUR_NAMES[k])
+        names = [_("nothing")] + [
+            _("class {k} ({COLOUR_NAMES})").format(k=k, COLOUR_NAMES=_(_COLOUR_NAMES[k]))
             for k in range(pts.classes)
         ]
-        choice = st.radio(_("A click on the plot adds"), options, horizontal=True,
-                          key="playground2d-click")  # fmt: skip
-        return None if choice == "nothing" else float(options.index(choice) - 1)
+        choice = st.radio(_("A click on the plot adds"), range(len(names)), horizontal=True,
+                          format_func=names.__getitem__, key="playground2d-click")  # fmt: skip
+        return None if choice == 0 else float(choice - 1)
     if not st.toggle(_("A click on the plot adds a point"), key="playground2d-click-regression"):
         return None
     return st.slider(_("with the value"), -1.0, 1.0, 1.0, 0.1, key="playground2d-click-value")
@@ -338,7 +338,7 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
             st.button(_("Back to the output"), key="playground2d-unfocus", on_click=_unfocus,
                       icon=":material/undo:")  # fmt: skip
         else:
-            values, title, limits = net.over_plane(snap.model, exp, pts.kind), "Output", None
+            values, title, limits = net.over_plane(snap.model, exp, pts.kind), _("Output"), None
         shape = (title, clickable and focus is None, exp.discretize and focus is None, limits)
         base = _kept(
             "boundary",

@@ -12,11 +12,25 @@ import streamlit as st
 
 from playground import ASSETS
 from playground.engine.i18n import N_, _
+from playground.engine.task import named
 from playground.exchange.runs import visible_runs
 from playground.explain import scaling
 from playground.ui import state
 from playground.ui.scale import figures
 from playground.ui.text import headed, plain
+
+_HEADERS = (  # the tables' columns, in the catalog (headed shows them)
+    N_("parameters"),
+    N_("final loss"),
+    N_("FLOPs"),
+    N_("energy (Wh)"),
+    N_("CO2 (g)"),
+    N_("time (s)"),
+    N_("who"),
+    N_("against"),
+    N_("alpha"),
+    N_("measured on"),
+)
 
 SHIPPED = ASSETS / "sweeps"
 
@@ -39,7 +53,9 @@ def pick(prefer: str | None = None) -> scaling.Sweep | None:
     shipped = {s.id for s in _shipped()}
     by_label: dict[str, scaling.Sweep] = {}
     for s in found:  # a label that stays the same as points come in, so the choice holds
-        label = f"{s.name} ({s.task}, {s.count} sizes, {_when(s, s.id in shipped)})"
+        label = _("{name} ({task}, {count} sizes, {when})").format(
+            name=s.name, task=_(named(s.task).label), count=s.count,
+            when=_when(s, s.id in shipped))  # fmt: skip
         by_label[label if label not in by_label else f"{label} {s.id}"] = s
     wanted = next((label for label, s in by_label.items() if s.id == prefer), None)
     if wanted and st.session_state.get("scale-preferred") != prefer:
@@ -57,7 +73,7 @@ def pick(prefer: str | None = None) -> scaling.Sweep | None:
 def _when(sweep: scaling.Sweep, shipped: bool) -> str:
     """ "ready-made", or when it started (from its first run folder's name)."""
     if shipped:
-        return "ready-made"
+        return _("ready-made")
     stamp = min(r.path.name for r in sweep.runs)[:13]  # 20261202-0327
     return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}"
 

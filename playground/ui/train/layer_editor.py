@@ -13,7 +13,7 @@ import math
 
 import streamlit as st
 
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, _
 from playground.engine.memory import PASS_BATCH_MOST, size_text
 from playground.engine.records import SpecError
 from playground.explain import diagram
@@ -24,6 +24,14 @@ from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import LayerSpec, ModelSpec
 from playground.ui import state
 from playground.ui.text import headed, plain
+
+_HEADERS = (  # the tables' columns, in the catalog (headed shows them)
+    N_("layer"),
+    N_("output shape"),
+    N_("parameters"),
+    N_("MACs"),
+    N_("memory"),
+)
 
 _NEW_KIND = "linear"
 NOTES = "build-notes"  # what the last change did, shown above the editor

@@ -119,8 +119,9 @@ def runs_table() -> None:
 # The table's columns, the same for runs of every task (a language run among image runs once
 # added its own columns and left "None" in everyone else's): what each run reached is its
 # task's first result, in words ("Test accuracy 98.90%", "Val loss 1.823").
-COLUMNS = ("owner", "run", "name", "task", "data", "optimizer", "lr", "progress", "result",
-           "time (s)", "status", "FLOPs", "energy (Wh)", "CO2 (g)")  # fmt: skip
+COLUMNS = (N_("owner"), "run", N_("name"), N_("task"), N_("data"), N_("optimizer"), "lr",
+           N_("progress"), N_("result"), N_("time (s)"), N_("status"), N_("FLOPs"),
+           N_("energy (Wh)"), N_("CO2 (g)"))  # fmt: skip
 
 
 def _row(run: Run, me: str) -> dict:
