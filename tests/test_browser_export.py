@@ -67,7 +67,7 @@ def test_a_copied_build_link_opens_the_same_model_in_another_browser(browser, se
     url, _ = server
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{url}/build")
-    choose(page, "Start from", "LeNet-5: LeCun's 1998 network: 5x5 convs, average pooling, tanh.")
+    choose(page, "Start from", "LeNet-5")
     page.get_by_role("button", name="Load", exact=True).click()
     page.get_by_text("Current model: lenet5").wait_for()
     page.get_by_role("button", name="Copy link").click()

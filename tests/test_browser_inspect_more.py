@@ -58,7 +58,7 @@ def test_the_replay_slider_shows_the_kernels_as_they_were(browser, server):
     page.goto(f"{url}/inspect")
     model = page.locator("[data-testid=stSelectbox]").filter(has_text="Model")
     model.click(timeout=60_000)
-    page.get_by_role("option", name=re.compile(run_dir.name)).click()
+    page.get_by_role("option", name=re.compile("^" + re.escape(run_dir.name[16:]) + " · ")).click()
     idle(page)
     page.get_by_role("tab", name="Replay training").click()
     page.get_by_text("At epoch 2, it says").wait_for(timeout=30_000)

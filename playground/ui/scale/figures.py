@@ -12,7 +12,7 @@ from playground.serving.curves import translated
 
 
 def _axes(fig: go.Figure, x: str, y: str, title: str) -> go.Figure:
-    fig.update_xaxes(type="log", title=_(x))
+    fig.update_xaxes(type="log", title=_(x), dtick="D2")  # 1, 2 and 5 of each decade labelled
     fig.update_yaxes(type="log", title=_(y))
     fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=50, b=10))
     return translated(fig)
@@ -25,7 +25,8 @@ def loss_against(
     xs = [p[key] for p in points]
     fig = go.Figure(go.Scatter(
         x=xs, y=[p["val_loss"] for p in points], mode="markers", name=N_("runs"),
-        marker=dict(size=11), text=[f"{p['parameters']:,} parameters" for p in points],
+        marker=dict(size=11),
+        text=[_("{n} parameters").format(n=f"{p['parameters']:,}") for p in points],
     ))  # fmt: skip
     if fit is not None and fit.problem is None and xs:
         grid = np.geomspace(min(xs) / 1.5, max(xs) * 4, 60)
