@@ -72,6 +72,9 @@ def _unwrapped(path) -> list[str]:
             continue
         if node.func.attr not in ST_TEXT:
             continue
+        receiver = node.func.value
+        if isinstance(receiver, ast.Name) and receiver.id in ("logger", "logging"):
+            continue  # the server's log stays English
         values = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("label", "help"))]
         values = [
             v

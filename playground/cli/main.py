@@ -209,8 +209,6 @@ def _start(args: argparse.Namespace, task: Task):
         if args.freeze or args.copied_lr_factor != 1.0:
             raise SpecError(Text("--freeze and --copied-lr-factor need --init-from RUN_DIR."))
         return None, None
-    from safetensors.torch import load_file
-
     folder = Path(args.init_from)
     if args.init_from == "pretrained":
         if task.pretrained is None:
@@ -222,11 +220,7 @@ def _start(args: argparse.Namespace, task: Task):
         raise SpecError(Text("{folder} holds a model for {source}, not for {task}: it cannot be a "
                              "start (their layers have nothing in common).", folder=folder,
                              source=source.task.label, task=task.label))  # fmt: skip
-    try:
-        weights = load_file(str(folder / "weights.safetensors"))
-    except (OSError, ValueError) as e:
-        raise SpecError(Text("The weights of {folder} cannot be read ({e}).", folder=folder,
-                             e=e)) from None  # fmt: skip
+    weights = source.weights()  # a pickle, a huge header, a cut file: SpecError in words
     freeze = tuple(x.strip() for x in args.freeze.split(",") if x.strip())
     start = transfer.Start(weights, source.name, freeze, args.copied_lr_factor, str(folder))
     return start.check(), folder

@@ -128,6 +128,10 @@ class Task:
         cannot start from it."""
         return extra
 
+    def check_files(self, spec, config, files: dict[str, bytes]) -> None:
+        """SpecError in words unless the files of `own_files` that a run (or a bundle someone
+        sent) holds fit its model: a language model's tokenizer against its vocabulary."""
+
     def run_files(self, spec, config, extra=None) -> dict[str, bytes]:
         """Files a run folder of this task holds besides the common ones (name -> bytes)."""
         return {}

@@ -189,8 +189,9 @@ def import_bundle(
     try:
         state = safetensors.torch.load(files[WEIGHTS])
         load_model(spec, state, what, task)
+        task.check_files(spec, config, files)  # a tokenizer that fits the model, and no other
     except SpecError as e:
-        raise BundleError(e.message) from None
+        raise BundleError(Text("{what}: {message}", what=what, message=e.message)) from None
     except Exception as e:  # safetensors has its own error types for damaged files
         raise BundleError(
             Text("The weights in {what} cannot be read ({e}).", what=what, e=e)

@@ -16,6 +16,7 @@ from playground.engine.i18n import N_, Text
 from playground.engine.memory import size_text
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
+from playground.exchange import own_texts
 from playground.exchange.run_files import TASK, WEIGHTS, new_run_folder, save_weights, write_access
 from playground.exchange.runs import Run, default_runs_dir, list_runs, load_run
 
@@ -38,8 +39,9 @@ def check_room(
         return
     quota, cap = limits.disk_quota_bytes, limits.disk_total_bytes
     owned = [r for r in list_runs(root) if r.owner is not None]
-    if quota is not None:
+    if quota is not None:  # a person's runs and the texts they uploaded
         used = sum(folder_size(r.path) for r in owned if r.owner == owner)
+        used += own_texts.size(owner, root)
         if used + adding > quota:
             raise OverQuota(
                 Text(
@@ -53,7 +55,7 @@ def check_room(
                 )
             )
     if cap is not None:
-        used = sum(folder_size(r.path) for r in owned)
+        used = sum(folder_size(r.path) for r in owned) + own_texts.total(root)
         if used + adding > cap:
             raise OverQuota(
                 Text(
@@ -68,8 +70,9 @@ def check_room(
 
 
 def disk_usage(owner: str, root: str | Path | None = None) -> int:
-    """Bytes of the run folders `owner` owns."""
-    return sum(folder_size(r.path) for r in list_runs(root) if r.owner == owner)
+    """Bytes of the run folders `owner` owns, and of the text they uploaded."""
+    runs = sum(folder_size(r.path) for r in list_runs(root) if r.owner == owner)
+    return runs + own_texts.size(owner, root)
 
 
 def folder_size(path: Path) -> int:

@@ -25,7 +25,7 @@ from playground.engine.metrics import Status, time_left
 from playground.engine.owners import NotAllowed, not_yours
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
-from playground.exchange import quota, runs
+from playground.exchange import own_texts, quota, runs
 from playground.serving import journal
 from playground.serving.jobs import TrainingJob
 
@@ -351,6 +351,7 @@ class JobManager:
         self._retention_checked = time.monotonic()
         keep = {j.run_dir for j in self.jobs() if not j.status.ended and j.run_dir}
         runs.expire_runs(days, self.runs_dir, keep)
+        own_texts.expire(days, self.runs_dir)  # people's uploaded texts go the same way
 
 
 def _busy_message(job: TrainingJob) -> str:

@@ -10,6 +10,8 @@ user, on any device.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from playground.engine import owners
@@ -17,6 +19,8 @@ from playground.engine.i18n import _
 from playground.ui.text import plain
 
 COOKIE = "dlp_owner"
+logger = logging.getLogger(__name__)
+_warned: list[bool] = []  # the proxy warning has been logged in this process
 KEY = "identity-key"  # the browser key this session uses
 _KEEPER_JS = """
 export default function ({ data, setStateValue }) {
@@ -36,11 +40,19 @@ _keeper = st.components.v2.component("playground_identity", js=_KEEPER_JS)
 def address(proxy_hops: int = 0) -> str | None:
     """This session's network address: the one the server sees, or, behind `proxy_hops`
     proxies (a setting), the one that many hops back in the X-Forwarded-For header."""
+    forwarded = st.context.headers.get("X-Forwarded-For") or ""
     if proxy_hops:
-        hops = [h.strip() for h in (st.context.headers.get("X-Forwarded-For") or "").split(",")]
-        hops = [h for h in hops if h]
+        hops = [h for h in (h.strip() for h in forwarded.split(",")) if h]
         if hops:
             return hops[-min(proxy_hops, len(hops))]
+    elif forwarded and not _warned:
+        _warned.append(True)  # once a process: the first request that came through a proxy
+        logger.warning(
+            "Requests come through a proxy (they carry X-Forwarded-For) but proxy_hops is 0: "
+            "everyone shares the proxy's address, so the per-address cap (queued_per_address) "
+            "lets the whole server take that many jobs. Set proxy_hops to the number of proxies "
+            "in front of the server (README: Many people, one server)."
+        )
     return st.context.ip_address
 
 

@@ -12,7 +12,8 @@ from torch import nn
 
 from playground import ASSETS
 from playground.engine.cost import training_flops
-from playground.engine.i18n import N_, _
+from playground.engine.i18n import N_, Text, _
+from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
 from playground.tasks.image import calibration, catalog, evaluation, models
@@ -131,6 +132,11 @@ class ImageTask(Task):
     def with_steps(self, config: TrainConfig, steps: int) -> TrainConfig:
         n = catalog.DATASETS[config.dataset].train_images * (1 - config.val_fraction)
         wanted = steps * config.batch_size
+        for name, value in (("max_steps", steps), ("epochs", math.ceil(wanted / n))):
+            row = next(s for s in SETTINGS if s.name == name)
+            if value > row.high:  # a sweep keeps every setting's range, as any run does
+                raise SpecError(Text("A budget of {steps:,} steps is more than a run here "
+                                     "takes: give each size less.", steps=steps))  # fmt: skip
         if wanted <= n:  # part of one epoch: exactly `steps` batches
             return dataclasses.replace(config, epochs=1, train_limit=wanted, max_steps=steps)
         return dataclasses.replace(

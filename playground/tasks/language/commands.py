@@ -10,7 +10,7 @@ from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import load_run
 from playground.tasks.language import corpora, sampling
-from playground.tasks.language.tokens import Tokenizer
+from playground.tasks.language.tokens import Tokenizer, check_for
 
 
 def add_commands(sub) -> None:
@@ -50,6 +50,7 @@ def model_of(path) -> tuple:
         raise SpecError(
             Text("{name} has no tokenizer.json: it cannot read or write text.", name=run.name)
         ) from None
+    check_for(tokenizer, run.spec.vocab, run.spec.objective == "masked")
     corpus = corpora.CORPORA.get(run.config.corpus)
     return run.model(), tokenizer, corpus.start if corpus else "\n"
 

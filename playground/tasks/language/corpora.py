@@ -190,10 +190,12 @@ def own_text(raw: bytes, name: str = N_("your file")) -> str:
     if len(raw) > MAX_OWN:
         raise SpecError(
             Text(
-                "{name} is {value:.1f} MB; a text of up to {value2} MB is taken.",
+                "{name} has {size:,} bytes, more than the {most:,} ({mb} MB) a text may have "
+                "here: upload a part of it.",
                 name=name,
-                value=len(raw) / 2**20,
-                value2=MAX_OWN >> 20,
+                size=len(raw),
+                most=MAX_OWN,
+                mb=MAX_OWN >> 20,
             )
         )
     try:

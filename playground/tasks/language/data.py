@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import torch
@@ -51,8 +52,45 @@ def given(extra) -> Given:
     return extra if isinstance(extra, Given) else Given(text=extra)
 
 
-_made: dict[tuple, Tokenizer] = {}
+LEARN_MOST = 2_000_000  # characters of a text byte-pair encoding learns from: about a second
+CACHE_COUNT = 16  # tokenizers kept in a process, the least recently used dropped first ...
+CACHE_BYTES = 64 << 20  # ... and at most this much of them (their JSON's size)
+_made: OrderedDict[tuple, tuple[Tokenizer, int]] = OrderedDict()  # key -> (it, its bytes)
 _lock = threading.Lock()
+
+
+def learned_from(text: str) -> str:
+    """The part of `text` byte-pair encoding learns from: its training part, at most LEARN_MOST
+    characters of it (whole lines, the first ones), so learning takes about a second whatever
+    was uploaded. A text longer than that is still all tokenized and trained on."""
+    train, _ = corpora.split(text)
+    if len(train) <= LEARN_MOST:
+        return train
+    cut = train.rfind("\n", 0, LEARN_MOST)
+    return train[: cut + 1 if cut > LEARN_MOST // 2 else LEARN_MOST]
+
+
+def _keep(key: tuple, made: Tokenizer) -> Tokenizer:
+    """Keep `made` in the bounded cache (shared by every session of the same text and
+    settings); the least recently used go first past CACHE_COUNT or CACHE_BYTES."""
+    size = len(made.to_json())
+    with _lock:
+        found = _made.get(key)
+        if found is not None:
+            _made.move_to_end(key)
+            return found[0]
+        _made[key] = (made, size)
+        while len(_made) > CACHE_COUNT or sum(b for _t, b in _made.values()) > CACHE_BYTES:
+            if len(_made) == 1:
+                break
+            _made.popitem(last=False)
+    return made
+
+
+def cache_size() -> tuple[int, int]:
+    """(tokenizers kept, their bytes): what the cache holds now."""
+    with _lock:
+        return len(_made), sum(b for _t, b in _made.values())
 
 
 def tokenizer_for(text: str, kind: str, vocab_size: int, masked: bool) -> Tokenizer:
@@ -65,15 +103,15 @@ def tokenizer_for(text: str, kind: str, vocab_size: int, masked: bool) -> Tokeni
     )
     with _lock:
         found = _made.get(key)
-    if found is not None:
-        return found
-    train, _ = corpora.split(text)
+        if found is not None:
+            _made.move_to_end(key)
+            return found[0]
     if kind == "char":
         made: Tokenizer = CharTokenizer.of(text, masked)  # every character, val's too
     else:
-        made = BPETokenizer.train(train.splitlines(keepends=True), vocab_size, masked)
-    with _lock:
-        return _made.setdefault(key, made)
+        lines = learned_from(text).splitlines(keepends=True)
+        made = BPETokenizer.train(lines, vocab_size, masked)
+    return _keep(key, made)
 
 
 def text_and_label(config, own=None) -> tuple[str, str, str]:

@@ -117,7 +117,12 @@ class GPTSpec(JsonRecord):
             raise SpecError(Text("The model's 'name' must be text of at most 100 characters."))
         if not (is_int(self.vocab) and 0 <= self.vocab <= 1 << 20):
             raise SpecError(
-                Text("The vocabulary is {short}: a number of tokens.", short=short(self.vocab))
+                Text(
+                    "The vocabulary is {short} tokens; a model here reads at most {most:,} (a "
+                    "text's characters or byte-pair tokens settle it: choose fewer).",
+                    short=short(self.vocab),
+                    most=1 << 20,
+                )
             )
         vocab = vocab or self.vocab or None
         if vocab is not None and self.parameters(vocab) > MAX_PARAMETERS:

@@ -24,7 +24,7 @@ from playground.tasks.language import corpora, data, export, fit, training
 from playground.tasks.language.model import build
 from playground.tasks.language.recipe import SETTINGS, LanguageConfig
 from playground.tasks.language.specs import GPTSpec
-from playground.tasks.language.tokens import MAX_FILE, Tokenizer
+from playground.tasks.language.tokens import MAX_FILE, Tokenizer, check_for
 
 TOKENIZER, CORPUS = "tokenizer.json", "corpus.txt"
 PRESETS: dict[str, tuple[GPTSpec, dict]] = {  # name -> (model, its recipe)
@@ -158,6 +158,11 @@ class LanguageTask(Task):
             files[CORPUS] = own.encode()
         return files
 
+    def check_files(self, spec: GPTSpec, config, files: dict[str, bytes]) -> None:
+        if TOKENIZER not in files:
+            raise SpecError(Text("It has no tokenizer.json: it cannot read or write text."))
+        check_for(Tokenizer.from_json(files[TOKENIZER]), spec.vocab, spec.objective == "masked")
+
     def start_extra(self, extra, folder: Path, spec: GPTSpec):
         """A start keeps the source's tokenizer (so its embeddings fit): read it from its
         folder, after checking that the source predicts what this model does."""
@@ -178,6 +183,8 @@ class LanguageTask(Task):
             raise SpecError(
                 Text("{name} has no tokenizer.json: it cannot be a start.", name=folder.name)
             ) from None
+        vocab = json.loads((folder / "spec.json").read_text()).get("vocab")
+        check_for(tokenizer, vocab, source == "masked")
         return data.Given(data.given(extra).text, tokenizer)
 
     def warm_up_data(self, data_, batches: int, config):
@@ -229,6 +236,11 @@ class LanguageTask(Task):
         return config.batch_size * spec.context
 
     def with_steps(self, config, steps: int):
+        most = int(next(s for s in SETTINGS if s.name == "steps").high)
+        if steps > most:  # a budget of FLOPs for a tiny model once asked for 1e9 steps
+            raise SpecError(Text("A budget of {steps:,} steps is more than the {most:,} a run "
+                                 "here takes: give each size less.", steps=steps,
+                                 most=most))  # fmt: skip
         every = max(1, min(config.eval_every, steps // 4 or 1))
         return dataclasses.replace(config, steps=steps, time_limit=0.0, eval_every=every)
 

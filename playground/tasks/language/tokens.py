@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from tokenizers import Regex, decoders, models, pre_tokenizers, trainers
 from tokenizers import Tokenizer as HFTokenizer
-from tokenizers import decoders, models, pre_tokenizers, trainers
 
 from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
@@ -36,6 +36,8 @@ KINDS = {
     ),
 }
 MAX_FILE = 8 << 20  # bytes of tokenizer.json
+PIECE = 64  # characters: no word longer than this reaches byte-pair learning
+PIECES = rf"[^\n]{{1,{PIECE}}}"  # pieces of up to PIECE characters, and the line breaks
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,71 @@ class Tokenizer:
             if data.get("kind") == "char":
                 return CharTokenizer(tuple(data["vocab"]))
             if data.get("kind") == "bpe":
+                _check_pipeline(json.loads(data["tokenizer"]))  # before the library parses it
                 return BPETokenizer(HFTokenizer.from_str(data["tokenizer"]))
+        except SpecError:
+            raise
         except (ValueError, KeyError, TypeError, AttributeError, Exception) as e:
             raise SpecError(
                 Text("tokenizer.json cannot be read ({name__}).", name__=type(e).__name__)
             ) from None
         raise SpecError(Text("tokenizer.json names no kind of tokenizer this playground has."))
+
+
+def _check_pipeline(hf: dict) -> None:
+    """SpecError unless a byte-pair tokenizer's JSON is one this app makes: BPE over a
+    byte-level split (alone, or after cutting words into PIECES), no normaliser or
+    post-processor, a byte-level decoder, and no added token but [MASK]. A bundle could carry
+    any pipeline: a backtracking regular expression hung Generate and panicked the library."""
+
+    def byte_level(part) -> bool:
+        return (
+            isinstance(part, dict)
+            and part.get("type") == "ByteLevel"
+            and (part.get("add_prefix_space") is False)
+            and part.get("use_regex", True) is True
+        )
+
+    pieces = {"type": "Split", "pattern": {"Regex": PIECES}, "behavior": "Isolated",
+              "invert": False}  # fmt: skip
+    pre = hf.get("pre_tokenizer")
+    ours = byte_level(pre) or (isinstance(pre, dict) and pre.get("type") == "Sequence" and (
+        list(pre.get("pretokenizers") or [])[:1] == [pieces]) and len(pre["pretokenizers"]) == 2
+        and byte_level(pre["pretokenizers"][1]))  # fmt: skip
+    decoder = hf.get("decoder")
+    added = [t.get("content") for t in hf.get("added_tokens") or [] if isinstance(t, dict)]
+    plain = set(added) <= {MASK} and len(added) == len(hf.get("added_tokens") or [])
+    if not (ours and plain and hf.get("normalizer") is None and hf.get("post_processor") is None
+            and isinstance(decoder, dict) and decoder.get("type") == "ByteLevel"
+            and (hf.get("model") or {}).get("type") == "BPE"):  # fmt: skip
+        raise SpecError(
+            Text(
+                "tokenizer.json holds a byte-pair tokenizer this playground does not make (its "
+                "steps before and after the pieces are not byte-level ones): it is not read."
+            )
+        )
+
+
+def check_for(tokenizer: Tokenizer, vocab: int, masked: bool) -> Tokenizer:
+    """`tokenizer`, if it fits a model of `vocab` tokens that does (`masked`) or does not fill
+    in [MASK]; SpecError in words otherwise (a bundle whose tokenizer had one entry fewer than
+    its model's vocabulary made the Language page fail on every rerun)."""
+    if tokenizer.size != vocab:
+        raise SpecError(
+            Text(
+                "Its tokenizer has {size:,} tokens but its model reads {vocab:,}: they were not "
+                "made together.",
+                size=tokenizer.size,
+                vocab=vocab,
+            )
+        )
+    if masked and tokenizer.mask_id is None:
+        raise SpecError(Text("Its model fills in [MASK] tokens but its tokenizer has none: they "
+                             "were not made together."))  # fmt: skip
+    if not masked and tokenizer.mask_id is not None:
+        raise SpecError(Text("Its tokenizer has a [MASK] token but its model fills in none: "
+                             "they were not made together."))  # fmt: skip
+    return tokenizer
 
 
 class CharTokenizer(Tokenizer):
@@ -143,9 +204,16 @@ class BPETokenizer(Tokenizer):
 
     @classmethod
     def train(cls, lines, size: int, masked: bool = False) -> BPETokenizer:
-        """Byte-pair encoding of `size` tokens learned from `lines` (an iterable of text)."""
+        """Byte-pair encoding of `size` tokens learned from `lines` (an iterable of text).
+
+        Words are cut into pieces of at most PIECE characters before the byte-level split: a
+        learner's time grows about as a word's length to the power 2.4, and a text of one
+        repeated character (one word of millions) held a core for days."""
         hf = HFTokenizer(models.BPE())
-        hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        hf.pre_tokenizer = pre_tokenizers.Sequence([
+            pre_tokenizers.Split(Regex(PIECES), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ])  # fmt: skip
         hf.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(
             vocab_size=size,

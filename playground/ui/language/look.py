@@ -18,7 +18,7 @@ from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run, load_run, visible_runs
 from playground.tasks.language import corpora, data, figures, inside, sampling
-from playground.tasks.language.tokens import MASK, Tokenizer
+from playground.tasks.language.tokens import MASK, Tokenizer, check_for
 from playground.ui import run_label, state
 from playground.ui.text import plain
 
@@ -61,6 +61,7 @@ def options(job) -> dict[str, str]:
 def _loaded(path: str, mtime: float):
     run = load_run(path)
     tokenizer = Tokenizer.from_json((run.path / "tokenizer.json").read_bytes())
+    check_for(tokenizer, run.spec.vocab, run.spec.objective == "masked")  # an imported one too
     return run, run.model(), tokenizer
 
 

@@ -4,13 +4,13 @@ the image model of Build and Train), and a text of its own, kept per owner on th
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 import streamlit as st
 import torch
 
 from playground.engine.i18n import N_, Text, _
 from playground.engine.records import SpecError
+from playground.exchange import own_texts
 from playground.exchange.runs import default_runs_dir
 from playground.serving.sweeps import CompareJob
 from playground.tasks.language import corpora
@@ -50,37 +50,22 @@ def set_config(new: LanguageConfig, refresh: bool = True) -> None:
 def own_text() -> tuple[str, str] | None:
     """(file name, text) of the text this person uploaded, or None: this session's, or the
     one kept on the server from an earlier visit."""
-    if _OWN in st.session_state:
-        return st.session_state[_OWN]
-    folder = _own_folder()
-    found = sorted(folder.glob("*.txt")) if folder.is_dir() else []
-    if found:
-        try:
-            st.session_state[_OWN] = (found[-1].name, found[-1].read_text("utf-8"))
-        except (OSError, UnicodeDecodeError):
+    if _OWN not in st.session_state:
+        found = own_texts.kept(state.owner(), default_runs_dir())
+        if found is None:
             return None
-        return st.session_state[_OWN]
-    return None
+        st.session_state[_OWN] = found
+    return st.session_state[_OWN]
 
 
 def keep_own_text(name: str, raw: bytes) -> str:
-    """Check and keep an uploaded text (on the server, for its owner only); SpecError in words
-    if it cannot be used. Returns the text."""
+    """Check and keep an uploaded text (on the server, for its owner only, counted in their
+    quota); SpecError in words if it cannot be used or kept (nothing is deleted then).
+    Returns the text."""
     text = corpora.own_text(raw, name)
-    folder = _own_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.txt"):
-        old.unlink(missing_ok=True)
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:60] or "text.txt"
-    (folder / (safe if safe.endswith(".txt") else safe + ".txt")).write_text(text, "utf-8")
+    own_texts.keep(state.owner(), name, text, default_runs_dir(), state.manager().settings)
     st.session_state[_OWN] = (name, text)
     return text
-
-
-def _own_folder():
-    """A folder of the owner's own texts, beside the runs (hidden from the runs table)."""
-    digest = hashlib.sha256(state.owner().encode()).hexdigest()[:24]
-    return default_runs_dir() / ".texts" / digest
 
 
 def _adopt(found) -> None:

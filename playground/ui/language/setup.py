@@ -73,6 +73,7 @@ def corpus_and_tokens() -> None:
             description=_(corpus.description), credit=_(corpus.credit))))  # fmt: skip
         if corpus.note:
             st.caption(_(corpus.note))
+    _bpe_notes(c, text, tokenizer)
     sample = st.text_input(
         _("Text to split into tokens"),
         text[:120].split("\n\n")[0],
@@ -108,6 +109,20 @@ def corpus_and_tokens() -> None:
             key="language-vocab",
             height=260,
         )
+
+
+def _bpe_notes(c: LanguageConfig, text: str, tokenizer) -> None:
+    """What byte-pair learning did with this text, where it is not the obvious."""
+    if c.tokenizer != "bpe":
+        return
+    learned = len(data.learned_from(text))
+    if learned < len(corpora.split(text)[0]):
+        st.caption(_("Its byte-pair tokens are learned from the first {learned:,} characters of "
+                     "the text (about a second); the whole text is trained on.").format(
+            learned=learned))  # fmt: skip
+    if tokenizer.size < c.vocab_size:
+        st.caption(_("This text gives {size:,} tokens, not the {asked:,} asked: no more pieces "
+                     "of it repeat.").format(size=tokenizer.size, asked=c.vocab_size))  # fmt: skip
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
