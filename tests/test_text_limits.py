@@ -168,3 +168,14 @@ def test_a_text_one_byte_too_long_and_a_huge_vocabulary_say_what_to_do():
     assert "upload a part of it" in str(caught.value)
     with pytest.raises(SpecError, match="reads at most 1,048,576"):
         GPTSpec(vocab=1_112_032).validate()
+
+
+def test_a_request_through_a_proxy_with_no_hops_set_warns_the_server():
+    """Behind a proxy with proxy_hops = 0 everyone shares its address; the server is told."""
+    from playground.engine.owners import client_address
+
+    assert client_address("", "10.0.0.9", 0) == ("10.0.0.9", False)  # no proxy: as seen
+    assert client_address("203.0.113.5", "10.0.0.1", 0) == ("10.0.0.1", True)  # the warning
+    assert client_address("203.0.113.5, 10.0.0.7", "10.0.0.1", 1) == ("10.0.0.7", False)
+    assert client_address("203.0.113.5, 10.0.0.7", "10.0.0.1", 2) == ("203.0.113.5", False)
+    assert client_address("", None, 1) == (None, False)  # unknown: the per-address cap is off

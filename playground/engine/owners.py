@@ -72,6 +72,25 @@ def same_token(kept: str | None, given: str | None) -> bool:
     return secrets.compare_digest(kept.encode(), given.encode())
 
 
+PROXY_WARNING = (
+    "Requests come through a proxy (they carry X-Forwarded-For) but proxy_hops is 0: everyone "
+    "shares the proxy's address, so the per-address cap (queued_per_address) lets the whole "
+    "server take that many jobs. Set proxy_hops to the number of proxies in front of the "
+    "server (README: Many people, one server)."
+)
+
+
+def client_address(forwarded: str, seen: str | None, proxy_hops: int) -> tuple[str | None, bool]:
+    """(the address of whoever sent a request, whether the server should be warned): `seen`
+    is the address the server sees, `forwarded` the X-Forwarded-For header; behind
+    `proxy_hops` proxies it is that many hops back in the header. A header with no proxy
+    configured means every visitor looks like the proxy: the warning's case."""
+    hops = [h for h in (h.strip() for h in forwarded.split(",")) if h]
+    if proxy_hops and hops:
+        return hops[-min(proxy_hops, len(hops))], False
+    return seen, bool(hops) and not proxy_hops
+
+
 def not_yours(what: str) -> NotAllowed:
     return NotAllowed(
         Text(

@@ -41,19 +41,11 @@ def address(proxy_hops: int = 0) -> str | None:
     """This session's network address: the one the server sees, or, behind `proxy_hops`
     proxies (a setting), the one that many hops back in the X-Forwarded-For header."""
     forwarded = st.context.headers.get("X-Forwarded-For") or ""
-    if proxy_hops:
-        hops = [h for h in (h.strip() for h in forwarded.split(",")) if h]
-        if hops:
-            return hops[-min(proxy_hops, len(hops))]
-    elif forwarded and not _warned:
+    found, warn = owners.client_address(forwarded, st.context.ip_address, proxy_hops)
+    if warn and not _warned:
         _warned.append(True)  # once a process: the first request that came through a proxy
-        logger.warning(
-            "Requests come through a proxy (they carry X-Forwarded-For) but proxy_hops is 0: "
-            "everyone shares the proxy's address, so the per-address cap (queued_per_address) "
-            "lets the whole server take that many jobs. Set proxy_hops to the number of proxies "
-            "in front of the server (README: Many people, one server)."
-        )
-    return st.context.ip_address
+        logger.warning(owners.PROXY_WARNING)
+    return found
 
 
 def login_configured() -> bool:
