@@ -23,10 +23,10 @@ def choose(page, label: str, option: str) -> None:
         box.click()
         try:
             wanted.wait_for(timeout=10_000)
-        except PlaywrightTimeout:  # the list closed under a rerun: open it again
-            page.keyboard.press("Escape")
+            wanted.click(timeout=10_000)
+        except PlaywrightTimeout:  # the list closed under a rerun (before or as it was
+            page.keyboard.press("Escape")  # clicked): open it again
             continue
-        wanted.click()
         return
     box.click()
     wanted.click()

@@ -128,9 +128,9 @@ def pick_model(page, pattern: str) -> None:
         box.click()
         try:
             wanted.wait_for(timeout=10_000)
+            wanted.click(timeout=10_000)
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
             continue
-        wanted.click()
         return
     raise AssertionError(f"no model matching {pattern!r}")
