@@ -51,13 +51,12 @@ if new.dataset == CUSTOM and "text" not in new.hide:
 run = playground2d_view.trainer(new, pts)
 
 with buttons:
-    playground2d_view.controls(run)
+    playing = playground2d_view.controls(run)
 with board:
     label = playground2d_view.click_to_add(pts) if "points" not in new.hide else None
     if "weights" not in new.hide:
         playground2d_edit.weights_box(run)
 with view:
-    playing = run.snapshot().playing
     st.fragment(
         playground2d_view.live,
         run_every=visibility.every(playground2d_view.REFRESH_SECONDS) if playing else None,

@@ -190,3 +190,12 @@ def test_the_runs_index_reads_a_folder_again_only_when_it_changed(tmp_path, monk
     assert runs.find_shared(shared, tmp_path).share == shared
     assert len(reads) == 1
     assert runs.find_shared(owners.new_token(), tmp_path) is None
+
+
+def test_a_run_folder_that_goes_while_it_is_counted_counts_as_empty(tmp_path):
+    # a job renames its temporary files into place, and a deleted run's folder goes at once:
+    # the runs table counting sizes at that moment must not end the page
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "weights.safetensors").write_bytes(b"x" * 10)
+    assert quota.folder_size(tmp_path / "run") == 10
+    assert quota.folder_size(tmp_path / "gone") == 0

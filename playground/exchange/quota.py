@@ -76,12 +76,20 @@ def disk_usage(owner: str, root: str | Path | None = None) -> int:
 
 
 def folder_size(path: Path) -> int:
-    """Bytes of the files of a run folder (they are all at its top level)."""
+    """Bytes of the files of a run folder (they are all at its top level). A file that goes
+    while it is counted (a temporary file a job renames into place) counts as nothing; a
+    folder that has gone, as empty."""
     total = 0
-    with os.scandir(path) as entries:
-        for entry in entries:
-            if entry.is_file(follow_symlinks=False):
-                total += entry.stat(follow_symlinks=False).st_size
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        total += entry.stat(follow_symlinks=False).st_size
+                except FileNotFoundError:
+                    continue
+    except FileNotFoundError:
+        return 0
     return total
 
 

@@ -138,7 +138,9 @@ def sync_url(exp: Experiment, pts: Points) -> None:
 # --- controls and the live view -------------------------------------------------------------
 
 
-def controls(run: Trainer) -> None:
+def controls(run: Trainer) -> bool:
+    """Play or Pause, One step and Reset, for the trainer's state now; whether it plays (the live
+    view is drawn for that state, so a stop in between reruns the page and buttons agree)."""
     if note := st.session_state.pop(_BUSY, None):
         st.warning(plain(note), icon=":material/hourglass_top:")
     snap = run.snapshot()
@@ -174,6 +176,7 @@ def controls(run: Trainer) -> None:
     ):
         run.reset(run.exp, run.points)
         st.rerun()
+    return snap.playing
 
 
 NETWORK_TEXT = N_(
