@@ -245,7 +245,7 @@ def test_a_job_that_fails_after_its_run_folder_exists_says_so_on_disk(tmp_path, 
     def broken_loop(*args, **kwargs):
         raise RuntimeError("the loop broke")
 
-    monkeypatch.setattr("playground.tasks.image.task.train", broken_loop)  # our own loop, not torch
+    monkeypatch.setattr("playground.engine.loop.run", broken_loop)  # our own loop, not torch
     job = run(job_of(runs_dir=tmp_path))
     assert job.status is Status.FAILED and "the loop broke" in job.message
     (saved,) = list_runs(tmp_path)

@@ -9,7 +9,6 @@ import dataclasses
 import json
 import re
 import sys
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -18,10 +17,11 @@ from streamlit.testing.v1 import AppTest
 from torch import nn
 
 from playground.engine import owners, task
+from playground.engine.loop import Evaluation, Lesson, Tally
 from playground.engine.metrics import EpochRecord, Status, StepRecord
 from playground.engine.records import JsonRecord, SpecError
 from playground.engine.settings import ServerSettings
-from playground.engine.task import Outcome, Task
+from playground.engine.task import Task
 from playground.exchange import bundle_import, bundles, run_table, runs
 from playground.serving.manager import JobManager, Refused
 from tests.test_app import APP, wait_until
@@ -79,6 +79,37 @@ class Points:
         return Points(self.x.to(device), self.y.to(device), self.note)
 
 
+class LineLesson(Lesson):
+    """Epochs of the points in order; mean squared error; the whole set as its evaluation. Its
+    own loop it has not: the shared one keeps its limits."""
+
+    def __init__(self, data: Points, config: LineConfig):
+        self.data, self.config, self.total_steps = data, config, None
+
+    def optimizer(self, model):
+        return torch.optim.SGD(model.parameters(), lr=self.config.lr)
+
+    def rounds(self):
+        size = self.config.batch_size
+        for _ in range(self.config.epochs):
+            yield ((self.data.x[i : i + size], self.data.y[i : i + size])
+                   for i in range(0, len(self.data.y), size))  # fmt: skip
+
+    def step(self, model, batch):
+        xb, yb = batch
+        return Tally(nn.functional.mse_loss(model(xb)[:, 0], yb), samples=len(yb))
+
+    def evaluate(self, model):
+        with torch.no_grad():
+            return Evaluation(nn.functional.mse_loss(model(self.data.x)[:, 0], self.data.y).item())
+
+    def diverged(self, lr, step, round_):
+        return f"The loss stopped being finite at step {step}: lower the learning rate {lr:g}."
+
+    def finished(self, steps, rounds):
+        return f"Finished {rounds} epochs."
+
+
 class LineTask(Task):
     name, label, samples = "line", "Line fitting", "points"
     spec_type, config_type = LineSpec, LineConfig
@@ -109,32 +140,8 @@ class LineTask(Task):
     def build(self, spec):
         return nn.Linear(spec.features, 1)
 
-    def train(self, spec, model, data, config, log, controls, publish, memory_budget):
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
-        step, start = 0, time.perf_counter()
-        for epoch in range(1, config.epochs + 1):
-            for i in range(0, len(data.y), config.batch_size):
-                controls.wait_while_paused()
-                if controls.stopped:
-                    return Outcome(Status.STOPPED, "Stopped.", epoch - 1, step,
-                                   time.perf_counter() - start, 0.0)  # fmt: skip
-                xb, yb = data.x[i : i + config.batch_size], data.y[i : i + config.batch_size]
-                loss = nn.functional.mse_loss(model(xb)[:, 0], yb)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                step += 1
-                seconds = time.perf_counter() - start
-                log.add(StepRecord(step, epoch, loss.item(), 0.0, config.lr,
-                                   step * config.batch_size / seconds, seconds))  # fmt: skip
-            with torch.no_grad():
-                full = nn.functional.mse_loss(model(data.x)[:, 0], data.y).item()
-            log.add(EpochRecord(epoch, full, 0.0, full, None, time.perf_counter() - start,
-                                config.lr))  # fmt: skip
-            publish(model)
-        seconds = time.perf_counter() - start
-        return Outcome(Status.FINISHED, f"Finished {config.epochs} epochs.", config.epochs, step,
-                       seconds, step * config.batch_size / seconds)  # fmt: skip
+    def lesson(self, spec, model, data, config, memory_budget):
+        return LineLesson(data, config)
 
     def results(self, spec, model, data, config, memory_budget):
         with torch.no_grad():

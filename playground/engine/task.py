@@ -27,23 +27,11 @@ from typing import Any, ClassVar
 from torch import nn
 
 from playground.engine.i18n import N_, Text, _
-from playground.engine.metrics import EpochRecord, MetricsLog, Status, StepRecord
+from playground.engine.loop import Lesson, Outcome  # noqa: F401 (tasks name Outcome here too)
+from playground.engine.metrics import EpochRecord, StepRecord
 from playground.engine.records import SpecError
 
 DEFAULT = "image"  # the task of a run folder or a bundle that does not say
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a task's training loop ended."""
-
-    status: Status  # FINISHED, STOPPED or DIVERGED
-    message: str
-    epochs: int  # epochs (or evaluation rounds) completed
-    steps: int
-    train_seconds: float  # training time, validation included, pauses excluded
-    samples_per_second: float  # images, tokens, points: what the task calls a sample
-    validation_seconds: float = 0.0  # the part of train_seconds spent on validation
 
 
 @dataclass(frozen=True)
@@ -173,11 +161,11 @@ class Task:
         """The model on the device, laid out as the task trains it."""
         return model.to(device)
 
-    def train(self, spec, model, data, config, log: MetricsLog, controls, publish, memory_budget):
-        """Train `model` (of `spec`, on the data's device) as `config` says, reporting to `log`
-        and obeying `controls` between steps, calling `publish(model)` when pages should see
-        newer weights, every step and pass within `memory_budget` (bytes; None: the default
-        server's); return an Outcome."""
+    def lesson(self, spec, model, data, config, memory_budget) -> Lesson:
+        """What training `model` (of `spec`, on the data's device) as `config` says differs in
+        for this task (engine/loop.Lesson: its batches, a step's loss and score, evaluation,
+        schedule and words), every pass within `memory_budget` (bytes; None: the default
+        server's). The shared loop does the rest: controls, limits, records, snapshots."""
         raise NotImplementedError
 
     def results(self, spec, model, data, config, memory_budget) -> dict:

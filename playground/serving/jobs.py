@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from playground.engine import cost, history, owners, transfer
+from playground.engine import cost, history, loop, owners, transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
@@ -350,8 +350,8 @@ class TrainingJob:
         meter = cost.EnergyMeter(device, self.assumptions)
         self._set(Status.RUNNING, N_("Training."))
         started = time.time()
-        outcome = task.train(self.spec, runner, data, config, self.log, self.controls, publish,
-                             budget)  # fmt: skip
+        lesson = task.lesson(self.spec, runner, data, config, budget)
+        outcome = loop.run(lesson, runner, device, self.log, self.controls, publish)
         publish(model)
         if writer:
             history.save(self.history, writer.path)
@@ -370,7 +370,7 @@ class TrainingJob:
             "node": platform.node(),  # this machine; on a cluster, the worker's
             "started": started,
         }
-        samples = outcome.samples_per_second * outcome.train_seconds
+        samples = outcome.samples
         wh = meter.watt_hours(outcome.train_seconds)
         summary.update({**started_from, **cost.costs(self.flops_per_sample, samples, wh,
                                                      self.assumptions)})  # fmt: skip

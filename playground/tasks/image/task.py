@@ -22,7 +22,13 @@ from playground.tasks.image.export import model_card, onnx_export, standalone
 from playground.tasks.image.fit import check_fit, job_pass_batch_size
 from playground.tasks.image.recipe import SETTINGS, TrainConfig
 from playground.tasks.image.specs import ModelSpec
-from playground.tasks.image.training import evaluate, planned_steps, prepare, stall_advice, train
+from playground.tasks.image.training import (
+    ImageLesson,
+    evaluate,
+    planned_steps,
+    prepare,
+    stall_advice,
+)
 
 
 class ImageTask(Task):
@@ -150,9 +156,8 @@ class ImageTask(Task):
                                     shape)  # fmt: skip
         return max(1, found)
 
-    def train(self, spec, model, data, config, log, controls, publish, memory_budget):
-        batch = self.pass_batch(spec, config, memory_budget)
-        return train(model, data, config, log, controls, publish, pass_batch=batch)
+    def lesson(self, spec, model, data, config, memory_budget) -> ImageLesson:
+        return ImageLesson(data, config, self.pass_batch(spec, config, memory_budget))
 
     def results(self, spec, model, data: Dataset, config: TrainConfig, memory_budget) -> dict:
         batch = self.pass_batch(spec, config, memory_budget)

@@ -196,8 +196,8 @@ class LanguageTask(Task):
     def build(self, spec: GPTSpec) -> nn.Module:
         return build(spec, spec.vocab)
 
-    def train(self, spec, model, data_, config, log, controls, publish, memory_budget):
-        return training.train(model, data_, config, log, controls, publish)
+    def lesson(self, spec, model, data_, config, memory_budget) -> training.LanguageLesson:
+        return training.LanguageLesson(model, data_, config)
 
     def results(self, spec, model, data_, config, memory_budget) -> dict:
         loss, accuracy = training.evaluate(model, data_, config)

@@ -2,23 +2,19 @@
 forward, cross-entropy on the next token (or on the hidden tokens, for a masked model),
 backward, a clipped step. Every `eval_every` steps a round ends: the validation loss, and a
 sample written from a fixed prompt and seed (the timeline of what it writes). It reports to a
-MetricsLog and obeys Controls between steps, as the image loop does."""
+MetricsLog and obeys Controls between steps: the shared loop (engine/loop.py) does that, as
+for every task."""
 
 from __future__ import annotations
-
-import math
-import time
 
 import torch
 import torch.nn.functional as F
 
-from playground.engine import transfer
-from playground.engine.devices import FastPath
+from playground.engine import loop
 from playground.engine.i18n import Text
-from playground.engine.metrics import EpochRecord, NoteRecord, Status, StepRecord
+from playground.engine.loop import Evaluation, Lesson, Outcome, Tally
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.schedules import lr_at
-from playground.engine.task import Outcome
 from playground.tasks.language import sampling
 from playground.tasks.language.data import TextData, batch
 from playground.tasks.language.model import GPT
@@ -79,97 +75,64 @@ def sample(model: GPT, data: TextData, length: int) -> str:
         model.train(was)
 
 
+class LanguageLesson(Lesson):
+    """A language model's part of the loop (engine/loop.py): random windows of the text,
+    rounds of `eval_every` steps, next-token (or hidden-token) cross-entropy with token
+    accuracy as the score, gradient clipping, and at each round's end the validation loss and
+    a sample from a fixed prompt and seed. With a time limit the run trains that long, its
+    schedule following the time."""
+
+    snapshots = False
+
+    def __init__(self, model: GPT, data: TextData, config):
+        self.model, self.data, self.config = model, data, config
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.tokens = config.batch_size * model.spec.context
+        self.grad_clip = config.grad_clip or 0.0
+        self.time_budget = config.time_limit or None
+        self.total_steps = None if config.time_limit else config.steps
+
+    def rounds(self):
+        c, context = self.config, self.model.spec.context
+
+        def windows():
+            for _ in range(c.eval_every):
+                yield batch(self.data.train, c.batch_size, context, self.generator)
+
+        while True:
+            yield windows()
+
+    def step(self, model, xy) -> Tally:
+        loss, right, counted = loss_of(model, *xy, self.config, self.generator,
+                                       self.data.tokenizer.mask_id)  # fmt: skip
+        return Tally(loss, right, counted, self.tokens)
+
+    def lr(self, step: int, seconds: float, base: float) -> float:
+        c = self.config
+        progress = step if not c.time_limit else int(c.steps * seconds / c.time_limit)
+        return lr_at(c.schedule, progress, c.steps, base, warmup_steps=c.warmup_steps)
+
+    def evaluate(self, model) -> Evaluation:
+        val_loss, val_accuracy = evaluate(model, self.data, self.config)
+        text = sample(model, self.data, self.config.sample_length)
+        return Evaluation(val_loss, val_accuracy, (text,) if text else ())
+
+    def diverged(self, lr: float, step: int, round_: int) -> str:
+        return divergence_advice(self.config, lr, step)
+
+    def finished(self, steps: int, rounds: int) -> str:
+        if self.config.time_limit:
+            return Text("Finished after the time limit of {limit} s.",
+                        limit=f"{self.config.time_limit:g}")  # fmt: skip
+        return Text("Finished after {steps} steps.", steps=f"{steps:,}")
+
+
 def train(model: GPT, data: TextData, config, log, controls, publish, fast=None) -> Outcome:
-    """Train `model` (on the data's device) as `config` says; report to `log`; obey
-    `controls` between steps. Ends after `config.steps` steps or, when it is set, after
-    `config.time_limit` seconds of training, however many steps that is (then validation is
-    measured), at a stop, or when the loss is not finite. The
-    Outcome's train_seconds are the training steps' time; validating is apart."""
-    device = data.train.device
-    optimizer = OPTIMIZERS[config.optimizer].make(
-        transfer.groups(model), config.lr, config.weight_decay
-    )
-    generator = torch.Generator().manual_seed(config.seed)
-    fast = fast or (FastPath.for_device(device) if config.gpu_fast_path else FastPath())
-    tokens = config.batch_size * model.spec.context
-    step, seconds, validating, rounds = 0, 0.0, 0.0, 0
-    since = [0.0, 0.0, 0.0]  # loss x tokens, right, tokens of this round's steps
-    lr, mask_id = config.lr, data.tokenizer.mask_id
-    model.train()
-
-    def end_round(round_start: float) -> None:
-        nonlocal validating, rounds
-        started = time.perf_counter()
-        val_loss, val_accuracy = evaluate(model, data, config)
-        text = sample(model, data, config.sample_length)
-        validating += time.perf_counter() - started
-        rounds += 1
-        train_loss, train_accuracy = since[0] / max(since[2], 1), since[1] / max(since[2], 1)
-        took = time.perf_counter() - round_start
-        log.add(EpochRecord(rounds, train_loss, train_accuracy, val_loss, val_accuracy, took, lr))
-        if text:
-            log.add(NoteRecord(step, seconds, text))
-        since[:] = [0.0, 0.0, 0.0]
-        publish(model)
-
-    def outcome(status: Status, message: str) -> Outcome:
-        return Outcome(
-            status, message, rounds, step, seconds, step * tokens / max(seconds, 1e-9), validating
-        )
-
-    round_start = time.perf_counter()
-    while config.time_limit or step < config.steps:  # a time limit replaces the steps
-        start = time.perf_counter()
-        paused = controls.wait_while_paused()
-        controls.check_limits()
-        if controls.stopped:
-            return outcome(Status.STOPPED, controls.stopped_message(step))
-        if config.time_limit and seconds >= config.time_limit:
-            break
-        base = controls.lr or config.lr
-        progress = (
-            step if not config.time_limit else int(config.steps * seconds / config.time_limit)
-        )
-        lr = lr_at(config.schedule, progress, config.steps, base, warmup_steps=config.warmup_steps)
-        transfer.set_lr(optimizer, lr)
-        x, y = batch(data.train, config.batch_size, model.spec.context, generator)
-        with fast.autocast_context(device):
-            loss, right, counted = loss_of(model, x, y, config, generator, mask_id)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if config.grad_clip:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        value = loss.item()
-        step += 1
-        seconds += time.perf_counter() - start - paused
-        if not math.isfinite(value):
-            return outcome(Status.DIVERGED, divergence_advice(config, lr, step))
-        n = counted.item()
-        since[0] += value * n
-        since[1] += right.item()
-        since[2] += n
-        log.add(
-            StepRecord(
-                step,
-                rounds + 1,
-                value,
-                right.item() / max(n, 1),
-                lr,
-                step * tokens / max(seconds, 1e-9),
-                seconds,
-            )
-        )
-        if step % config.eval_every == 0:
-            end_round(round_start)
-            round_start = time.perf_counter()
-    if since[2] or not rounds:
-        end_round(round_start)
-    if config.time_limit:
-        done = Text("Finished after the time limit of {limit} s.", limit=f"{config.time_limit:g}")
-    else:
-        done = Text("Finished after {steps} steps.", steps=f"{step:,}")
-    return outcome(Status.FINISHED, done)
+    """Train `model` (on the data's device) as `config` says, on the shared loop: after
+    `config.steps` steps or, when it is set, `config.time_limit` seconds of training (then
+    validation is measured), at a stop, or when the loss is not finite."""
+    lesson = LanguageLesson(model, data, config)
+    return loop.run(lesson, model, data.train.device, log, controls, publish, fast)
 
 
 def divergence_advice(config, lr: float, step: int) -> str:
