@@ -278,3 +278,25 @@ def test_a_change_is_coloured_by_which_way_is_better():
     (accuracy,) = [n for n in image.live_numbers(steps, epochs, image.presets()["mlp"]()[1])
                    if n.label == "Val accuracy"]  # fmt: skip
     assert accuracy.delta.startswith("+") and accuracy.delta_color == "normal"  # up, and good
+
+
+def test_a_task_without_a_score_shows_its_losses_and_no_accuracy(tmp_path):
+    """Issue 35: records were shaped for a classifier, so a model without accuracy showed a
+    flat 0%. The line task declares no score: no chart, line or summary shows one."""
+    from playground.exchange.png_chart import curves_png
+    from playground.serving import curves
+    from playground.ui import job_status
+
+    job = finished(JobManager(runs_dir=tmp_path).new_job(LineSpec(), QUICK, runs_dir=tmp_path))
+    assert LINE.score is None and "best_val_accuracy" not in job.summary
+    figure = curves.epoch_figure(job.log.epochs(), LINE.score)
+    assert {trace.yaxis for trace in figure.data} == {"y"}  # the losses alone
+    assert "accuracy" not in figure.layout.title.text
+    assert "accuracy" not in job_status.progress_text(job)
+    run = runs.load_run(job.run_dir)
+    compared = curves.compare_figure({"a": ([], run.log().epochs())}, score=None)
+    assert compared.data[0].y == tuple(e.val_loss for e in run.log().epochs())
+    assert curves_png(run.log(), None).startswith(b"\x89PNG")
+    image = task.named("image")
+    assert curves.common_score([image, image]) is image.score
+    assert curves.common_score([image, LINE]) is None

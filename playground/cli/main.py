@@ -276,10 +276,11 @@ class _Progress:
         val = (
             _("val loss {loss}").format(loss=f"{r.val_loss:.4f}") if r.val_loss is not None else ""
         )
-        if r.val_accuracy is not None:
+        scored = self.job.task.score is not None  # a task without a score shows its losses
+        if scored and r.val_accuracy is not None:
             val += " " + _("acc {accuracy}").format(accuracy=f"{r.val_accuracy:.4f}")
         train = _("train loss {loss}").format(loss=f"{r.train_loss:.4f}")
-        if r.train_accuracy is not None:
+        if scored and r.train_accuracy is not None:
             train += " " + _("acc {accuracy}").format(accuracy=f"{r.train_accuracy:.4f}")
         line = _("epoch {epoch}: {train} {val} ({seconds}s)").format(
             epoch=r.epoch, train=train, val=val, seconds=f"{r.seconds:.1f}")  # fmt: skip

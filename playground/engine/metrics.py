@@ -23,11 +23,30 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class Score:
+    """What a task's records' score is (StepRecord.accuracy, EpochRecord's train_accuracy and
+    val_accuracy, kept under those names so that every run file still reads): a classifier's
+    accuracy, a language model's token accuracy. A task without one (a regression, a
+    generator) declares none, and no chart or line shows a score for it."""
+
+    label: str  # in words, lower case, a catalog id: "accuracy", "token accuracy"
+    short: str = "acc"  # in a terminal's line
+    percent: bool = True  # a share, shown as 98.7%
+    lower_is_better: bool = False
+
+    def format(self, value: float) -> str:
+        return f"{value:.1%}" if self.percent else f"{value:.4g}"
+
+
+ACCURACY = Score("accuracy")
+
+
+@dataclass(frozen=True)
 class StepRecord:
     step: int  # 1-based optimizer step
     epoch: int  # 1-based
     loss: float  # of this batch
-    accuracy: float  # of this batch, 0-1
+    accuracy: float  # the task's score (Score) of this batch, e.g. accuracy 0-1; 0 if none
     lr: float
     samples_per_second: float  # training samples per second of training time so far
     seconds: float  # training time so far (pauses excluded)

@@ -28,7 +28,7 @@ from torch import nn
 
 from playground.engine.i18n import N_, Text, _
 from playground.engine.loop import Lesson, Outcome  # noqa: F401 (tasks name Outcome here too)
-from playground.engine.metrics import EpochRecord, StepRecord
+from playground.engine.metrics import EpochRecord, Score, StepRecord
 from playground.engine.records import SpecError
 
 DEFAULT = "image"  # the task of a run folder or a bundle that does not say
@@ -58,6 +58,7 @@ class Task:
     name: str = ""  # as run folders, bundles, links and the CLI's --task name it
     label: str = ""  # in words: "Image classification"
     samples: str = "samples"  # what a step trains on: "images", "tokens"
+    score: ClassVar[Score | None] = None  # what its records' score is (a classifier's accuracy)
     spec_type: type = object  # the frozen dataclass of a model (to_dict / from_dict)
     config_type: type = object  # the frozen dataclass of its training settings
 

@@ -82,7 +82,7 @@ def make_bundle(run: Run, onnx=None, memory_budget: int | None = None) -> bytes:
         'the run itself. Import this zip into a playground (the runs table, "Import a run '
         'bundle") or with `python -m playground import THIS.zip`.'
     )
-    files["curves.png"] = curves_png(run.log())
+    files["curves.png"] = curves_png(run.log(), run.task.score)
     files["README.md"] = task.model_card(run, about, memory_budget)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from playground.engine import i18n
 from playground.engine.i18n import _
-from playground.engine.metrics import MetricsLog
+from playground.engine.metrics import ACCURACY, MetricsLog, Score
 
 WIDTH, HEIGHT = 900, 340
 _PANEL = 430
@@ -44,7 +44,7 @@ def cjk_font(size: int = 13):
     return None
 
 
-def curves_png(log: MetricsLog) -> bytes:
+def curves_png(log: MetricsLog, score: Score | None = ACCURACY) -> bytes:
     """The loss and accuracy curves of a run's log as PNG bytes, in the current language where
     the system has a font for it (in English otherwise, with a note)."""
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
@@ -61,7 +61,11 @@ def curves_png(log: MetricsLog) -> bytes:
     epochs = log.epochs()
     train = [(e.epoch, e.train_accuracy) for e in epochs]
     val = [(e.epoch, e.val_accuracy) for e in epochs if e.val_accuracy is not None]
-    _panel(draw, _PANEL + 40, words["accuracy title"],
+    if score is None:  # a task without a score: its validation loss
+        train = [(e.epoch, e.train_loss) for e in epochs]
+        val = [(e.epoch, e.val_loss) for e in epochs if e.val_loss is not None]
+    title = words["accuracy title"] if score is not None else words["loss per epoch"]
+    _panel(draw, _PANEL + 40, title,
            [(words["train"], _BLUE, train), (words["validation"], _ORANGE, val)], words["epoch"],
            font)  # fmt: skip
     if note:
@@ -74,6 +78,7 @@ def curves_png(log: MetricsLog) -> bytes:
 _WORDS = {
     "loss title": i18n.N_("training loss per step"),
     "accuracy title": i18n.N_("accuracy per epoch"),
+    "loss per epoch": i18n.N_("loss per epoch"),
     "loss": i18n.N_("loss"),
     "train": i18n.N_("train"),
     "validation": i18n.N_("validation"),

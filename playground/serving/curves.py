@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.engine.i18n import N_, _
-from playground.engine.metrics import EpochRecord, Span
+from playground.engine.metrics import ACCURACY, EpochRecord, Score, Span
 
 _TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
 _BAND = "rgba(31,119,180,0.12)"
@@ -97,16 +97,18 @@ def step_loss_figure(points: Sequence[Span], smoothing: float = 0.9) -> go.Figur
     return layout(fig, N_("Training loss and learning rate per step"))
 
 
-def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
-    """Train and validation loss (left) and accuracy (right) at the end of each epoch."""
+def epoch_figure(epochs: Sequence[EpochRecord], score: Score | None = ACCURACY) -> go.Figure:
+    """Train and validation loss (left) and the task's score (right, where it has one) at the
+    end of each epoch (or evaluation round)."""
     fig = go.Figure()
     x = [e.epoch for e in epochs]
     val = [e for e in epochs if e.val_loss is not None]
     vx = [e.epoch for e in val]
-    for axis, train_y, val_y in (
-        ("", [e.train_loss for e in epochs], [e.val_loss for e in val]),
-        ("2", [e.train_accuracy for e in epochs], [e.val_accuracy for e in val]),
-    ):
+    panels = [("", [e.train_loss for e in epochs], [e.val_loss for e in val])]
+    if score is not None:
+        scored = [e.val_accuracy for e in val]
+        panels.append(("2", [e.train_accuracy for e in epochs], scored))
+    for axis, train_y, val_y in panels:
         first = axis == ""
         for name, xs, ys, color in (("train", x, train_y, _TRAIN), ("validation", vx, val_y, _VAL)):
             fig.add_scatter(
@@ -121,24 +123,46 @@ def epoch_figure(epochs: Sequence[EpochRecord]) -> go.Figure:
                 yaxis=f"y{axis}",
             )
     ticks = 1 if len(x) <= 20 else None
+    if score is None:
+        fig.update_layout(xaxis=dict(title="epoch", dtick=ticks),
+                          yaxis=dict(title="loss", rangemode="tozero"))  # fmt: skip
+        return layout(fig, N_("Loss per epoch"))
     fig.update_layout(
         xaxis=dict(domain=[0, 0.45], title="epoch", dtick=ticks),
         xaxis2=dict(domain=[0.55, 1], title="epoch", dtick=ticks),
         yaxis=dict(title="loss", rangemode="tozero"),
-        yaxis2=dict(title="accuracy", anchor="x2", tickformat=".1%"),
+        yaxis2=dict(title=score.label, anchor="x2", tickformat=".1%" if score.percent else None),
     )
-    return layout(fig, N_("Loss and accuracy per epoch"))
+    accuracy = score.label.endswith("accuracy")
+    return layout(
+        fig, N_("Loss and accuracy per epoch") if accuracy else N_("Loss and score per epoch")
+    )
 
 
-def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9) -> go.Figure:
-    """Runs overlaid: smoothed training loss per epoch-fraction, validation accuracy per epoch.
+def common_score(tasks) -> Score | None:
+    """The score runs of these tasks share, or None where they differ (or have none)."""
+    scores = {t.score for t in tasks}
+    return scores.pop() if len(scores) == 1 else None
+
+
+def compare_figure(
+    curves: dict[str, tuple[list, list]], smoothing: float = 0.9, score: Score | None = ACCURACY
+) -> go.Figure:
+    """Runs overlaid: smoothed training loss per epoch-fraction, and per epoch their validation
+    score (`score`, what their task declares; with none, or runs of tasks that differ in it,
+    their validation loss).
 
     `curves` maps a run's name to (its chart points, as MetricsLog.points gives them, and its
     epoch records). Steps are put on an epoch axis so runs with different batch sizes line up.
     """
-    fig = make_subplots(
-        rows=1, cols=2, subplot_titles=(N_("Training loss (smoothed)"), N_("Validation accuracy"))
-    )
+    right = N_("Validation loss")
+    if score is not None:
+        right = (
+            N_("Validation accuracy")
+            if score.label.endswith("accuracy")
+            else N_("Validation score")
+        )
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(N_("Training loss (smoothed)"), right))
     for i, (name, (points, epochs)) in enumerate(curves.items()):
         color = _PALETTE[i % len(_PALETTE)]
         if points:
@@ -154,10 +178,15 @@ def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9)
                 row=1,
                 col=1,
             )
-        val = [e for e in epochs if e.val_accuracy is not None]
+        if score is None:
+            val = [e for e in epochs if e.val_loss is not None]
+            ys = [e.val_loss for e in val]
+        else:
+            val = [e for e in epochs if e.val_accuracy is not None]
+            ys = [e.val_accuracy for e in val]
         fig.add_scatter(
             x=[e.epoch for e in val],
-            y=[e.val_accuracy for e in val],
+            y=ys,
             mode="lines+markers",
             name=name,
             legendgroup=name,
@@ -168,7 +197,10 @@ def compare_figure(curves: dict[str, tuple[list, list]], smoothing: float = 0.9)
         )
     fig.update_xaxes(title=N_("epoch"))
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(tickformat=".1%", row=1, col=2)
+    if score is not None and score.percent:
+        fig.update_yaxes(tickformat=".1%", row=1, col=2)
+    else:
+        fig.update_yaxes(rangemode="tozero", row=1, col=2)
     return layout(fig, "", height=360)
 
 

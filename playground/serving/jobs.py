@@ -299,10 +299,11 @@ class TrainingJob:
 
     def _finish_run(self, summary: dict, weights: dict[str, torch.Tensor] | None) -> None:
         """Save the last weights and the summary; then the job has ended as it says."""
-        summary["best_val_accuracy"] = max(
-            (e.val_accuracy for e in self.log.epochs() if e.val_accuracy is not None),
-            default=None,
-        )
+        if self.task.score is not None:  # the best validation score, in its records' name
+            summary["best_val_accuracy"] = max(
+                (e.val_accuracy for e in self.log.epochs() if e.val_accuracy is not None),
+                default=None,
+            )
         summary["ended"] = time.time()
         self.log.flush()
         if self._writer:

@@ -105,7 +105,7 @@ def build(job, key: tuple) -> JobView:
         numbers=(*job.task.live_numbers(steps, epochs, job.config), _compute(job, last)),
         progress=progress,
         step_figure=curves.step_loss_figure(job.log.points()) if steps else None,
-        epoch_figure=curves.epoch_figure(epochs) if epochs else None,
+        epoch_figure=curves.epoch_figure(epochs, job.task.score) if epochs else None,
     )
 
 

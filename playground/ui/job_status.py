@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playground.engine.controls import duration_text
 from playground.engine.i18n import N_, _
-from playground.engine.metrics import Status
+from playground.engine.metrics import ACCURACY, Status
 from playground.serving.jobs import TrainingJob
 from playground.serving.manager import QueueSpot
 
@@ -33,7 +33,11 @@ def progress_text(job: TrainingJob) -> str:
         parts.append(_("epoch {epoch} / {epochs}").format(
             epoch=last.epoch, epochs=job.task.epochs(job.config)))  # fmt: skip
     vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
-    if vals:
+    score = job.task.score
+    if vals and score is not None and score != ACCURACY:
+        value = score.format(vals[-1])
+        parts.append(_("val {score} {value}").format(score=_(score.label), value=value))
+    elif vals and score is not None:
         parts.append(_("val accuracy {value}").format(value=f"{vals[-1]:.1%}"))
     test = job.summary.get("test_accuracy")
     if test is not None:

@@ -13,6 +13,7 @@ from torch import nn
 from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
+from playground.engine.metrics import ACCURACY
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
@@ -35,6 +36,7 @@ class ImageTask(Task):
     name = "image"
     label = N_("Image classification")
     samples = N_("images")
+    score = ACCURACY
     spec_type = ModelSpec
     config_type = TrainConfig
     pretrained = ASSETS / "pretrained"

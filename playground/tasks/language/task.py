@@ -17,6 +17,7 @@ from torch import nn
 from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
+from playground.engine.metrics import Score
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.serving.curves import smooth
@@ -84,6 +85,7 @@ class LanguageTask(Task):
     name = "language"
     label = N_("Language model")
     samples = N_("tokens")
+    score = Score(N_("token accuracy"))  # of the next (or the hidden) token
     spec_type = GPTSpec
     config_type = LanguageConfig
     own_files: ClassVar[dict[str, int]] = {TOKENIZER: MAX_FILE, CORPUS: corpora.MAX_OWN}

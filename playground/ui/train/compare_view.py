@@ -24,7 +24,10 @@ def show(job: CompareJob) -> None:
         return
     lines = {run.summary.get("name", run.name): (run.log().points(), run.log().epochs())
              for run in runs}  # fmt: skip
-    st.plotly_chart(curves.compare_figure(lines), key=f"chart-transfer-{job.id}")
+    st.plotly_chart(
+        curves.compare_figure(lines, score=curves.common_score(r.task for r in runs)),
+        key=f"chart-transfer-{job.id}",
+    )
     if len(runs) == 2:
         st.info(plain(bought(runs[0].summary, runs[1].summary)), icon=":material/compare:")
 

@@ -184,7 +184,10 @@ def _compare(runs: list[Run]) -> None:
     for run in runs:
         log = run.log()
         lines[run.name] = (log.points(), log.epochs())
-    st.plotly_chart(curves.compare_figure(lines), key="chart-compare")
+    st.plotly_chart(
+        curves.compare_figure(lines, score=curves.common_score(r.task for r in runs)),
+        key="chart-compare",
+    )
     words: dict[str, str] = {}  # setting -> its label, in the reader's words
     columns = {}
     for run in runs:

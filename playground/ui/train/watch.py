@@ -63,7 +63,7 @@ def _run(run: runs.Run) -> None:
     if points:
         st.plotly_chart(curves.step_loss_figure(points), key="watch-loss")
     if epochs:
-        st.plotly_chart(curves.epoch_figure(epochs), key="watch-epochs")
+        st.plotly_chart(curves.epoch_figure(epochs, task.score), key="watch-epochs")
 
 
 def _use_button(ready: bool, token: str) -> None:
