@@ -13,16 +13,16 @@ page = st.navigation(
     {
         _(section): [
             st.Page(
-                f"app_pages/{p.file}",
+                p.file,
                 title=_(p.title),
                 icon=p.icon,
                 url_path=p.url or None,
                 default=not p.url,
             )
-            for p in pages.PAGES
+            for p in pages.all_pages()
             if p.section == section
         ]
-        for section in pages.SECTIONS
+        for section in pages.sections()
     }
 )
 with st.sidebar:  # before the page, which may end the run early (st.stop)

@@ -46,14 +46,14 @@ def try_it() -> None:
 try_it()
 st.caption(_("Training runs on {device}.").format(device=state.machine_device()))
 
-for section in pages.SECTIONS:
-    shown = [p for p in pages.PAGES if p.section == section and p.url]
+for section in pages.sections():
+    shown = [p for p in pages.all_pages() if p.section == section and p.url]
     if not shown:
         continue
     st.subheader(_(section))
     for col, page in zip(st.columns(5), shown, strict=False):  # cards of one size everywhere
         with col.container(border=True, height="stretch"):
-            st.page_link(f"app_pages/{page.file}", label=_(page.title), icon=page.icon)
+            st.page_link(page.file, label=_(page.title), icon=page.icon)
             st.caption(_(page.what))
 with st.expander(_("Datasets")):
     for info in catalog.DATASETS.values():

@@ -8,7 +8,15 @@ os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
 import pytest
 
+import playground.tasks
+import playground.ui
 from playground.tasks.image import data as data_module
+
+# The tests' own kind of model plugs in by its folders alone (tests/plugin/tasks/line and
+# tests/plugin/ui/line), found where the app finds its own: a third task on every page.
+PLUGIN = Path(__file__).parent / "plugin"
+playground.tasks.__path__.append(str(PLUGIN / "tasks"))
+playground.ui.__path__.append(str(PLUGIN / "ui"))
 
 
 @pytest.fixture(scope="session")

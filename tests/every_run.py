@@ -1,10 +1,11 @@
 """Runs of every task, ended every way, in one runs folder: what pages must cope with.
 
 An image classifier finished, stopped, diverged, cut short (no summary: the server stopped
-while it trained) and one of five classes; a language model finished, stopped and failed; a
-damaged folder. All are owned by ADA (set `identity.KEY` to ADA_KEY in an AppTest session to
-be her), except the example (no owner) that everyone sees. Made once per test session (about
-15 s), copied into each test's own runs folder."""
+while it trained) and one of five classes; a language model finished, stopped and failed; the
+tests' own line fitting (tests/plugin) finished and stopped; a damaged folder. All are owned
+by ADA (set `identity.KEY` to ADA_KEY in an AppTest session to be her), except the example (no
+owner) that everyone sees. Made once per test session (about 15 s), copied into each test's
+own runs folder."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
 from playground.tasks.language.recipe import LanguageConfig
 from playground.tasks.language.specs import GPTSpec
+from playground.tasks.line.task import LineConfig, LineSpec  # the tests' own task (tests/plugin)
 
 ADA_KEY = "a" * 32  # a browser key (identity.KEY)
 ADA = owners.browser_owner(ADA_KEY)
@@ -70,6 +72,10 @@ def make(root: Path) -> dict[str, Path]:
             stop=True,
         ),
     }
+    made["line-finished"] = _ended(TrainingJob(LineSpec(), LineConfig(), **own, name="line-fit"))
+    made["line-stopped"] = _ended(
+        TrainingJob(LineSpec(), LineConfig(epochs=100_000), **own, name="line-stopped"), stop=True
+    )
     failed = root / (made["language-finished"].name[:16] + "gpt-failed")
     shutil.copytree(made["language-finished"], failed)
     summary = json.loads((failed / "summary.json").read_text())

@@ -236,7 +236,7 @@ def wait_until(app: AppTest, done, timeout: float = 120.0) -> None:
 
 
 def ended(app: AppTest) -> bool:
-    return not [b for b in app.button if b.label in ("Pause", "Resume", "Stop")]
+    return not [b for b in app.button if b.label in ("Pause", "Resume", "Stop", "Cancel")]
 
 
 def epoch_of(app: AppTest) -> int:

@@ -64,7 +64,7 @@ def test_image_pages_list_only_image_runs_and_each_one_opens(runs, lang):
 def _each_option(page: str, key: str, lang: str, usable: list[Path]) -> None:
     app = ada(page, lang)
     labels = app.selectbox(key=key).options
-    assert not [x for x in labels if "gpt-" in x], labels  # no language run
+    assert not [x for x in labels if "gpt-" in x or "line-" in x], labels  # image runs only
     assert all(any(path.name[16:] in x for x in labels) for path in usable), labels
     for path in usable:
         app.selectbox(key=key).set_value(str(path)).run()
@@ -127,6 +127,9 @@ def _offers(what: str, path: Path, lang: str, use: str, open_: str) -> None:
     offered = buttons(app)
     if what.startswith("language"):
         assert use not in offered and open_ in offered, offered
+    elif what.startswith("line"):  # the tests' own task: no page uses its runs, no ONNX
+        assert not {use, open_, "Export to ONNX"} & set(offered), offered
+        assert "Make a bundle" in offered or "制作打包文件" in offered, offered
     else:
         assert use in offered and open_ not in offered, offered
     for kind in ("onnx", "bundle"):
@@ -134,6 +137,8 @@ def _offers(what: str, path: Path, lang: str, use: str, open_: str) -> None:
         if made:
             made[0].click().run()
             fine(app, lang)
+    if what.startswith("line"):
+        return
     app.button(key="run-use").click().run()
     fine(app, lang)
     if what == "image-finished":  # the callback's sentence, in the reader's language (item 3)
@@ -159,8 +164,10 @@ def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
                                    "progress", "result", "time (s)", "status", "FLOPs",
                                    "energy (Wh)", "CO2 (g)"]  # fmt: skip
     finished = frame[frame["status"] == "finished"]
-    assert set(finished["task"]) == {"Image classification", "Language model"}
-    assert all(finished["result"].str.match(r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+)$"))
+    assert set(finished["task"]) == {"Image classification", "Language model", "Line fitting"}
+    assert all(
+        finished["result"].str.match(r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+(e-\d+)?)$")
+    )
     assert "AdamW" in set(frame["optimizer"]) and "None" not in frame.astype(str).to_numpy()
     choose_row(app, runs["image-finished"].name[16:])
     settings = app.dataframe[-1].value  # the chosen run's settings

@@ -138,3 +138,18 @@ def test_a_budget_of_steps_is_kept_to_the_step(tmp_path):
     per_sample = image.flops_per_sample(member, planned)
     assert job.summary["flops"] == pytest.approx(per_sample * job.summary["samples"])
     assert job.summary["samples"] == pytest.approx(150 * 64, rel=0.01)  # one short last batch
+
+
+def test_a_sweeps_members_train_on_the_cluster(ray_cluster, tmp_path):
+    """Issue 35: with a cluster, a sweep's members are actors on it (the plan runs here)."""
+    manager = JobManager(ServerSettings(jobs_at_once=1), runs_dir=tmp_path, ray_address="local")
+    sweep = SweepJob(SMALL, QUICK, Plan(sizes=4, amount=10), task=LANGUAGE, owner=ADA,
+                     runs_dir=tmp_path, name="copy")  # fmt: skip
+    manager.submit(sweep)
+    assert sweep.wait(600), "the sweep did not end"
+    assert sweep.status is Status.FINISHED, sweep.message
+    assert isinstance(sweep.current, ray_cluster)
+    found = [r for r in runs.list_runs(tmp_path) if r.summary.get("status") == "finished"]
+    assert len(found) == 4 and all(r.summary.get("node") for r in found)
+    (only,) = scaling.sweeps(found)
+    assert only.count == 4 and all(p["flops"] > 0 for p in only.points())

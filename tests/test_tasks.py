@@ -1,15 +1,14 @@
-"""The task seam: a kind of model of this file's own (a linear regression on generated points)
-trains through the serving and exchange code as image classification does, with no change to
-either: two owners and the queue, a limit that refuses it in words, a thread and a Ray worker,
-a run folder the runs table lists, a watch link, a bundle that comes back."""
+"""The task seam: a kind of model of the tests' own (a linear regression on generated points,
+tests/plugin/tasks/line/, plugged in by its folder alone) trains through the serving and
+exchange code as image classification does, with no change to either: two owners and the
+queue, a limit that refuses it in words, a thread and a Ray worker, a run folder the runs table
+lists, a watch link, a bundle that comes back, its page in the navigation and on Home."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import sys
-from dataclasses import dataclass
 
 import pytest
 import torch
@@ -17,138 +16,15 @@ from streamlit.testing.v1 import AppTest
 from torch import nn
 
 from playground.engine import owners, task
-from playground.engine.loop import Evaluation, Lesson, Tally
 from playground.engine.metrics import EpochRecord, Status, StepRecord
-from playground.engine.records import JsonRecord, SpecError
+from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
-from playground.engine.task import Task
 from playground.exchange import bundle_import, bundles, run_table, runs
 from playground.serving.manager import JobManager, Refused
+from playground.tasks.line.task import LINE, LineConfig, LineSpec  # tests/plugin (conftest)
 from tests.test_app import APP, wait_until
 
 ADA, BOB = (owners.browser_owner(owners.new_key()) for _ in range(2))
-MAX_FEATURES = 64
-
-
-@dataclass(frozen=True)
-class LineSpec(JsonRecord):
-    """y = x . w + b, for x of `features` numbers."""
-
-    WHAT = "line spec"
-    features: int = 3
-    name: str = "line"
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data) -> LineSpec:
-        if not isinstance(data, dict) or not isinstance(data.get("features"), int):
-            raise SpecError("A line spec needs a whole number of features.")
-        return cls(data["features"], str(data.get("name", "line")))
-
-
-@dataclass(frozen=True)
-class LineConfig(JsonRecord):
-    WHAT = "line settings"
-    epochs: int = 3
-    lr: float = 0.1
-    batch_size: int = 16
-    points: int = 256
-    seed: int = 0
-    device: str = "cpu"
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data) -> LineConfig:
-        try:
-            return cls(**data)
-        except TypeError as e:
-            raise SpecError(f"Line settings that cannot be used: {e}.") from None
-
-
-@dataclass(frozen=True)
-class Points:
-    x: torch.Tensor
-    y: torch.Tensor
-    note: str = ""
-
-    def to(self, device) -> Points:
-        return Points(self.x.to(device), self.y.to(device), self.note)
-
-
-class LineLesson(Lesson):
-    """Epochs of the points in order; mean squared error; the whole set as its evaluation. Its
-    own loop it has not: the shared one keeps its limits."""
-
-    def __init__(self, data: Points, config: LineConfig):
-        self.data, self.config, self.total_steps = data, config, None
-
-    def optimizer(self, model):
-        return torch.optim.SGD(model.parameters(), lr=self.config.lr)
-
-    def rounds(self):
-        size = self.config.batch_size
-        for _ in range(self.config.epochs):
-            yield ((self.data.x[i : i + size], self.data.y[i : i + size])
-                   for i in range(0, len(self.data.y), size))  # fmt: skip
-
-    def step(self, model, batch):
-        xb, yb = batch
-        return Tally(nn.functional.mse_loss(model(xb)[:, 0], yb), samples=len(yb))
-
-    def evaluate(self, model):
-        with torch.no_grad():
-            return Evaluation(nn.functional.mse_loss(model(self.data.x)[:, 0], self.data.y).item())
-
-    def diverged(self, lr, step, round_):
-        return f"The loss stopped being finite at step {step}: lower the learning rate {lr:g}."
-
-    def finished(self, steps, rounds):
-        return f"Finished {rounds} epochs."
-
-
-class LineTask(Task):
-    name, label, samples = "line", "Line fitting", "points"
-    spec_type, config_type = LineSpec, LineConfig
-
-    def spec_from_dict(self, data):
-        return LineSpec.from_dict(data)
-
-    def config_from_dict(self, data):
-        return LineConfig.from_dict(data)
-
-    def check(self, spec, config, memory_budget=None):
-        if not 1 <= spec.features <= MAX_FEATURES:
-            raise SpecError(f"A line takes 1 to {MAX_FEATURES} features, not {spec.features}.")
-        if memory_budget is not None and 4 * spec.features * config.points > memory_budget:
-            raise SpecError("Its points are more than this server allows per job.")
-
-    def planned_samples(self, config):
-        return config.points
-
-    def load_data(self, config, data_dir, mirrors, device, extra=None):
-        g = torch.Generator().manual_seed(config.seed)
-        x = torch.randn(config.points, 3, generator=g)
-        return Points(x, x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3)
-
-    def steps_per_epoch(self, data, config):
-        return -(-len(data.y) // config.batch_size)
-
-    def build(self, spec):
-        return nn.Linear(spec.features, 1)
-
-    def lesson(self, spec, model, data, config, memory_budget):
-        return LineLesson(data, config)
-
-    def results(self, spec, model, data, config, memory_budget):
-        with torch.no_grad():
-            return {"mse": nn.functional.mse_loss(model(data.x)[:, 0], data.y).item()}
-
-
-LINE = task.register(LineTask())
 QUICK = LineConfig(epochs=4)
 
 
@@ -246,7 +122,7 @@ def test_the_runs_table_lists_it_and_a_watch_link_shows_it(app_server, tmp_path)
 def test_it_trains_on_a_ray_worker_the_same_way(ray_cluster, tmp_path):
     import ray.cloudpickle
 
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers lack tests/
+    ray.cloudpickle.register_pickle_by_value(sys.modules[LINE.__module__])  # workers lack tests/
     manager = JobManager(ServerSettings(jobs_at_once=1), runs_dir=tmp_path, ray_address="local")
     job = manager.new_job(LineSpec(), QUICK, owner=ADA, runs_dir=tmp_path, name="on-ray")
     assert isinstance(job, ray_cluster)
@@ -300,3 +176,51 @@ def test_a_task_without_a_score_shows_its_losses_and_no_accuracy(tmp_path):
     image = task.named("image")
     assert curves.common_score([image, image]) is image.score
     assert curves.common_score([image, LINE]) is None
+
+
+def test_its_page_plugs_into_the_navigation_and_home_and_trains_there(app_server, tmp_path):
+    """Issue 35: a kind of model plugs in by its folders alone. The line task's page (from
+    tests/plugin/ui/line) is in the navigation, in a section of its own, and on Home; it
+    trains a line there with the shared live view, in Chinese too."""
+    from playground.ui import pages
+
+    titles = [p.title for p in pages.all_pages()]
+    assert titles.index("Language") < titles.index("Line fitting") < titles.index("Scaling lab")
+    assert "Regression" in pages.sections()
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.query_params["lang"] = "zh"
+    app.run()
+    assert not app.exception, app.exception
+    home = [e.proto.label for e in app.get("page_link")]
+    assert "直线拟合" in home  # its card on Home, in its own words
+    app.switch_page("tests/plugin/ui/line/page.py").run()
+    assert [t.value for t in app.title] == ["直线拟合"]
+    app.button(key="line-train").click().run()
+    wait_until(app, lambda a: any(m.value == "4 / 4" for m in a.metric) and not [
+        b for b in a.button if b.key in ("job-pause", "job-stop", "job-cancel")])  # fmt: skip
+    assert not app.exception, app.exception
+    (run,) = [r for r in runs.list_runs(tmp_path) if r.task is LINE]
+    assert run.summary["status"] == "finished"
+
+
+def test_a_comparison_runs_its_members_on_ray(ray_cluster, tmp_path):
+    """Issue 35: sweeps and compare ran in the web server's threads even with a cluster. With
+    one, each member is an actor on it: the same runs, the same limits."""
+    import ray.cloudpickle
+
+    from playground.engine.transfer import Start
+    from playground.serving.sweeps import CompareJob
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[LINE.__module__])  # workers lack tests/
+    manager = JobManager(ServerSettings(jobs_at_once=1), runs_dir=tmp_path, ray_address="local")
+    true_line = {"weight": torch.tensor([[1.0, -2.0, 0.5]]), "bias": torch.tensor([0.3])}
+    job = CompareJob(LineSpec(), QUICK, Start(true_line, source="the true line"), task=LINE,
+                     owner=ADA, runs_dir=tmp_path, name="compared")  # fmt: skip
+    manager.submit(job)
+    assert job.wait(300), "the comparison did not end"
+    assert job.status is Status.FINISHED, job.message
+    assert isinstance(job.current, ray_cluster)  # its members were actors on the cluster
+    found = {r.summary["name"]: r for r in runs.list_runs(tmp_path)}
+    assert len(found) == 2 and all(r.summary.get("node") for r in found.values())
+    start, scratch = found["compared from the true line"], found["compared from scratch"]
+    assert start.summary["val_loss"] < scratch.summary["val_loss"]

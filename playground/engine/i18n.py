@@ -89,6 +89,27 @@ def catalog(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+class _Words(gettext.NullTranslations):
+    """Translations a plugin brings with it (msgid -> text), asked after the app's catalog."""
+
+    def __init__(self, words: dict[str, str]):
+        super().__init__()
+        self.words = dict(words)
+
+    def gettext(self, message: str) -> str:
+        found = self.words.get(message)
+        return found if found is not None else super().gettext(message)
+
+
+def add_words(language: str, words: dict[str, str]) -> None:
+    """Words of `language` for messages the app's catalog does not have: a kind of model that
+    plugs in by its folder brings the translations of its own texts (its pages' titles, its
+    label). The app's catalog is asked first."""
+    found = catalog(language)  # (it takes the lock itself)
+    with _lock:
+        found.add_fallback(_Words(words))
+
+
 class Text(str):
     """A message made in one place and shown in another, maybe to several people in several
     languages (a job's status, made in its thread; an error raised deep in the library): it

@@ -231,12 +231,19 @@ class Task:
         return ""
 
     def result_numbers(self, summary: dict) -> list[Number]:
-        """What a finished run reached, as numbers (a watch link shows them)."""
-        return []
+        """What a finished run reached, as numbers (a watch link, the runs table show them):
+        by default its last validation loss."""
+        val = summary.get("val_loss")
+        if not isinstance(val, float):
+            return []
+        return [Number(N_("Val loss"), f"{val:.4g}", lower_is_better=True)]
 
     def result_text(self, summary: dict) -> str:
         """The end of "Finished 3 epochs in 20 s...": ": test accuracy 98.9%", or ""."""
-        return ""
+        val = summary.get("val_loss")
+        return (
+            _(": validation loss {val}").format(val=f"{val:.4g}") if isinstance(val, float) else ""
+        )
 
     def advice(self, config, epochs: list[EpochRecord]) -> str | None:
         """A sentence when a job that ended learned nothing (and what to try), or None."""
@@ -277,6 +284,8 @@ class Task:
 
     def script_name(self, run) -> str:
         return f"train_{run.name}.py"
+
+    exports_onnx: ClassVar[bool] = False  # whether `onnx` makes a file (the runs table offers it)
 
     def onnx(self, run):
         """`run`'s model as a checked ONNX file (with .data and .check_text); SpecError if it

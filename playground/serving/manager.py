@@ -112,6 +112,11 @@ class JobManager:
     def _resources(self) -> dict:
         return {"cpus": self.settings.ray_cpus_per_job, "gpus": self.settings.ray_gpus_per_job}
 
+    def _ray_member(self, spec, config, **kwargs) -> TrainingJob:
+        from playground.serving.ray_jobs import RayJob
+
+        return RayJob(spec, config, **kwargs, **self._resources())
+
     def new_job(self, spec, config, **kwargs) -> TrainingJob:
         """A job for this server's executor: a thread here, or an actor on the cluster."""
         if self.ray_address:
@@ -146,6 +151,8 @@ class JobManager:
         """Queue `job`; Refused (a sentence) if it cannot join now."""
         job.task.check(job.spec, job.config, self.settings.memory_budget_bytes)
         self._check_disk(job)
+        if self.ray_address and hasattr(job, "member_job"):  # a group's members on the cluster
+            job.member_job = self._ray_member
         job.set_limits(
             self.settings.job_seconds, self.settings.pause_seconds,
             self.settings.memory_budget_bytes,

@@ -248,7 +248,9 @@ class RayJob(TrainingJob):
             name=f"job-{self.id}", namespace=NAMESPACE, lifetime="detached",
             num_cpus=self.cpus, num_gpus=self.gpus, max_restarts=0,
         )  # fmt: skip
-        limits = (self.controls.time_limit, self.controls.pause_limit, self.controls.memory_budget)
+        c = self.controls  # a group's member gets what is left of the group's time
+        left = c.seconds_left()
+        limits = (left if left is not None else c.time_limit, c.pause_limit, c.memory_budget)
         created = actor.remote(about, self.task, dataset, self.initial_weights, limits,
                                int(self.cpus) or 1)  # fmt: skip
         self._set(Status.QUEUED, WAITING)

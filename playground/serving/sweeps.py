@@ -12,6 +12,7 @@ import json
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,9 @@ class SweepJob(TrainingJob):
 
     kind = "sweep"  # what sweep.json says the group is (the lab lists sweeps only)
     what = N_("sizes")
+    # what runs a member: a thread here (TrainingJob); the manager makes it an actor on the
+    # cluster (RayJob) when the server is pointed at one. The plan runs here either way.
+    member_job: Callable[..., TrainingJob] = TrainingJob
 
     def _group(self, family: str, what: str, count: str) -> None:
         self.sweep_id = uuid.uuid4().hex[:10]
@@ -123,7 +127,7 @@ class SweepJob(TrainingJob):
         self._message = Text("Waiting for a free slot ({count}).", count=Text(count))
 
     def _member(self, i: int, spec, config) -> TrainingJob:
-        return TrainingJob(
+        return self.member_job(
             spec, config, name=f"{self.family} {i + 1} of {len(self.members)}",
             data_dir=self.data_dir, runs_dir=self.runs_dir, mirrors=self.mirrors,
             owner=self.owner, address=self.address, task=self.task,
@@ -237,7 +241,7 @@ class CompareJob(SweepJob):
     def _member(self, i: int, spec, config) -> TrainingJob:
         label = f"from {self.start_from.source}" if i == 0 else "from scratch"  # in its name
         start = self.start_from if i == 0 else None
-        return TrainingJob(
+        return self.member_job(
             spec, config, name=f"{self.family} {label}", data_dir=self.data_dir,
             runs_dir=self.runs_dir, mirrors=self.mirrors, owner=self.owner,
             address=self.address, task=self.task, initial_weights=start,

@@ -2,7 +2,10 @@
 
 Each page has its title, icon, address, section, what it is for in a line, and the kind of
 model it works on (its task, or None for the labs that train none of the jobs' models): the
-sidebar shows that task's job on it, and the session's model where the page edits or trains it."""
+sidebar shows that task's job on it, and the session's model where the page edits or trains it.
+Home and the labs are listed here; a task's pages come from its own UI folder
+(`playground/ui/<task>/actions.py` registers them with `task_ui`), so a new kind of model adds
+its pages without an edit here."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from playground.engine.i18n import N_
 
 @dataclass(frozen=True)
 class Page:
-    file: str  # under app_pages/
+    file: str  # from the repository's root: "app_pages/home.py"
     title: str  # catalog texts: shown through _()
     icon: str
     url: str  # the address's path ("" for Home)
@@ -23,37 +26,47 @@ class Page:
     model: bool = False  # it edits or trains the session's model: the sidebar names it (a page
     # that picks a model of its own, such as Draw, says which it uses itself)
     live: bool = False  # it shows its job live itself (the sidebar does not poll as well)
+    order: int = 50  # where in its section (lower first)
 
 
-SECTIONS = (N_("Start"), N_("Images"), N_("Language"), N_("Labs"))
-PAGES = (
-    Page("home.py", N_("Home"), ":material/home:", "", N_("Start"),
-         N_("draw a digit for a trained model, and where everything is"), "image"),
-    Page("build.py", N_("Build"), ":material/construction:", "build", N_("Images"),
-         N_("the layer stack editor, with shapes, parameters and a diagram"), "image", model=True),
-    Page("train.py", N_("Train"), ":material/monitoring:", "train", N_("Images"),
-         N_("training settings, live curves, and every run so far"), "image", model=True,
-         live=True),
-    Page("draw.py", N_("Draw"), ":material/draw:", "draw", N_("Images"),
-         N_("draw a digit; the model's answer and what it sees"), "image"),
-    Page("inspect.py", N_("Inspect"), ":material/visibility:", "inspect", N_("Images"),
-         N_("feature maps, filters, saliency and Grad-CAM for one input"), "image"),
-    Page("evaluate.py", N_("Evaluate"), ":material/fact_check:", "evaluate", N_("Images"),
-         N_("the whole test set: scores, confusion matrix, mistakes"), "image"),
-    Page("language.py", N_("Language"), ":material/text_fields:", "language", N_("Language"),
-         N_("write with a small GPT, train your own live and look inside it: attention "
-            "heads, the logit lens, embeddings"), "language", model=True, live=True),
-    Page("scale.py", N_("Scaling lab"), ":material/stacked_line_chart:", "scale", N_("Labs"),
+START, IMAGES, LANGUAGE, LABS = N_("Start"), N_("Images"), N_("Language"), N_("Labs")
+HOME = Page(
+    "app_pages/home.py",
+    N_("Home"),
+    ":material/home:",
+    "",
+    START,
+    N_("draw a digit for a trained model, and where everything is"),
+    "image",
+)
+LAB_PAGES = (
+    Page("app_pages/scale.py", N_("Scaling lab"), ":material/stacked_line_chart:", "scale", LABS,
          N_("why large models are large: one model at several sizes, its power law, and "
-            "what every run cost"), live=True),
-    Page("concepts.py", N_("Concepts"), ":material/school:", "concepts", N_("Labs"),
+            "what every run cost"), live=True, order=10),
+    Page("app_pages/concepts.py", N_("Concepts"), ":material/school:", "concepts", LABS,
          N_("the theory, computed live: activations, losses, optimizers, "
-            "backpropagation, regularisation")),
-    Page("playground2d.py", N_("Playground 2-D"), ":material/scatter_plot:", "playground2d",
-         N_("Labs"), N_("points in the plane and a small network bending its boundary as it "
-                        "learns")),
+            "backpropagation, regularisation"), order=20),
+    Page("app_pages/playground2d.py", N_("Playground 2-D"), ":material/scatter_plot:",
+         "playground2d", LABS, N_("points in the plane and a small network bending its "
+                                  "boundary as it learns"), order=30),
 )  # fmt: skip
 
 
+def all_pages() -> tuple[Page, ...]:
+    """Home, every task's pages (section by section, in each its order), then the labs."""
+    from playground.ui import task_ui  # it names Page: imported when the table is first read
+
+    found = [p for ui in task_ui.every().values() for p in ui.pages]
+    rank = {s: i for i, s in enumerate(dict.fromkeys([START, *(p.section for p in found)]))}
+    rank[LABS] = len(rank) + 1  # the labs close the list
+    listed = sorted([*found, *LAB_PAGES], key=lambda p: (rank.get(p.section, len(rank)), p.order))
+    return (HOME, *listed)
+
+
+def sections() -> tuple[str, ...]:
+    """The navigation's sections, in order: Start, the tasks' (Images, Language...), Labs."""
+    return tuple(dict.fromkeys(p.section for p in all_pages()))
+
+
 def by_url(url: str) -> Page:
-    return next((p for p in PAGES if p.url == url), PAGES[0])
+    return next((p for p in all_pages() if p.url == url), HOME)

@@ -2,7 +2,7 @@
 current model of its page (the runs table's "Use this model", "Open on Language") and how the
 sidebar names the session's model of it. Each task's UI registers its own from
 `playground/ui/<task>/actions.py`, found the first time one is asked for, so the shared pieces
-never name a task and a run offers only what its task can do."""
+never name a task and a run offers only what its task can do; its pages come with it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import streamlit as st
 
 from playground.engine.task import tasks
 from playground.exchange.runs import Run
+from playground.ui.pages import Page
 
 _OPEN = "runs-open-page"  # the page an action asked to open, once its callback has run
 
@@ -34,6 +35,8 @@ class Use:
 class TaskUI:
     use: Use | None = None
     model_lines: Callable[[], tuple[str, str, str]] | None = None  # (name, size, data) in words
+    pages: tuple[Page, ...] = ()  # its pages: the navigation and Home list them
+    rank: int = 50  # where its pages' section comes among the tasks' (lower first)
 
 
 _registry: dict[str, TaskUI] = {}
@@ -42,6 +45,13 @@ _found = [False]
 
 def register(task: str, ui: TaskUI) -> None:
     _registry[task] = ui
+
+
+def every() -> dict[str, TaskUI]:
+    """What each task's UI registered, by task name, in order of rank (then name)."""
+    of(None)
+    found = sorted((ui.rank, name) for name in tasks() if (ui := _registry.get(name)))
+    return {name: _registry[name] for _, name in found}
 
 
 def of(task: str | None) -> TaskUI:

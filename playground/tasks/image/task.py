@@ -224,6 +224,8 @@ class ImageTask(Task):
     def script_name(self, run) -> str:
         return standalone.file_name(run.spec)
 
+    exports_onnx = True
+
     def onnx(self, run):
         return onnx_export.export_run(run)
 

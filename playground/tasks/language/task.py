@@ -325,6 +325,8 @@ class LanguageTask(Task):
     def script_name(self, run) -> str:
         return f"train_{run.spec.name}.py"
 
+    exports_onnx = True
+
     def onnx(self, run):
         return export.onnx_of(run)
 

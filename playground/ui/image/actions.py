@@ -11,6 +11,7 @@ from playground.engine.records import SpecError
 from playground.exchange.runs import Run
 from playground.tasks.image import catalog, models
 from playground.ui import state, task_ui
+from playground.ui.pages import IMAGES, Page
 
 _MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
 
@@ -61,4 +62,18 @@ USE = task_ui.Use(
     N_("Its layers become the current model and its settings the recipe."),
     use,
 )
-task_ui.register("image", task_ui.TaskUI(USE, model_lines))
+PAGES = (
+    Page("app_pages/build.py", N_("Build"), ":material/construction:", "build", IMAGES,
+         N_("the layer stack editor, with shapes, parameters and a diagram"), "image", model=True,
+         order=10),
+    Page("app_pages/train.py", N_("Train"), ":material/monitoring:", "train", IMAGES,
+         N_("training settings, live curves, and every run so far"), "image", model=True,
+         live=True, order=20),
+    Page("app_pages/draw.py", N_("Draw"), ":material/draw:", "draw", IMAGES,
+         N_("draw a digit; the model's answer and what it sees"), "image", order=30),
+    Page("app_pages/inspect.py", N_("Inspect"), ":material/visibility:", "inspect", IMAGES,
+         N_("feature maps, filters, saliency and Grad-CAM for one input"), "image", order=40),
+    Page("app_pages/evaluate.py", N_("Evaluate"), ":material/fact_check:", "evaluate", IMAGES,
+         N_("the whole test set: scores, confusion matrix, mistakes"), "image", order=50),
+)  # fmt: skip
+task_ui.register("image", task_ui.TaskUI(USE, model_lines, PAGES, rank=10))

@@ -13,6 +13,8 @@ from playground.exchange.runs import Run
 from playground.tasks.language.task import LANGUAGE
 from playground.ui import task_ui
 from playground.ui.language import look, session
+from playground.ui.pages import LANGUAGE as SECTION
+from playground.ui.pages import Page
 
 
 def open_run(run: Run) -> None:
@@ -37,4 +39,9 @@ USE = task_ui.Use(
        "become the next run's there."),
     open_run, page="app_pages/language.py", icon=":material/text_fields:",
 )  # fmt: skip
-task_ui.register("language", task_ui.TaskUI(USE, model_lines))
+PAGES = (
+    Page("app_pages/language.py", N_("Language"), ":material/text_fields:", "language", SECTION,
+         N_("write with a small GPT, train your own live and look inside it: attention "
+            "heads, the logit lens, embeddings"), "language", model=True, live=True),
+)  # fmt: skip
+task_ui.register("language", task_ui.TaskUI(USE, model_lines, PAGES, rank=20))

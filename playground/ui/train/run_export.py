@@ -66,6 +66,8 @@ def take_away(run: Run, key: str = "run") -> None:
         st.caption(_("ONNX and bundles need saved weights: this run has none yet."))
         return
     for kind, label in (("onnx", _("Export to ONNX")), ("bundle", _("Make a bundle"))):
+        if kind == "onnx" and not run.task.exports_onnx:  # what its task cannot do is not offered
+            continue
         row.button(label, key=f"{key}-make-{kind}", on_click=_ask, args=(run, kind),
                    icon=":material/package_2:")  # fmt: skip
     asked = st.session_state.get(_MADE, ())

@@ -1,0 +1,1 @@
+"""The tests' line-fitting task (see task.py)."""

@@ -1,0 +1,1 @@
+"""The line-fitting task's page and what its runs offer."""
