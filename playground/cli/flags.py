@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from playground.engine.i18n import _
+from playground.engine.i18n import N_, Text, _
+from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.records import SpecError, parse_json
 from playground.engine.settings_table import Setting
-from playground.engine.task import DEFAULT, Task, tasks
+from playground.engine.task import DEFAULT, Task, for_spec, tasks
 from playground.exchange.runs import default_runs_dir
 
 
@@ -48,3 +50,45 @@ def flag_options(s: Setting, registries: dict) -> dict:
         text += " " + _("(auto, cpu, cuda, cuda:N or mps)")
     choices = list(registries[s.choices]) if s.choices in registries else None
     return {"type": s.kind, "choices": choices, "help": text.replace("%", "%%")}
+
+
+def build_config(args: argparse.Namespace, spec):
+    """Defaults, then the recipe of the preset the model is (if it is one), then --config, then
+    flags."""
+    task = for_spec(spec)
+    kind = task.config_type
+    presets = task.presets()
+    name = getattr(spec, "name", None)
+    values = presets[name]()[1].to_dict() if name in presets else {}
+    if args.config:
+        what = N_("training config")
+        values.update(
+            task.config_from_dict(parse_json(read_file(args.config, what), what)).to_dict()
+        )
+    table = task.settings_table()
+    flags = {s.name: getattr(args, s.name) for s in table if getattr(args, s.name) is not None}
+    if "optimizer" in flags and "lr" not in flags:  # a new optimizer comes with its usual lr
+        flags["lr"] = OPTIMIZERS[flags["optimizer"]].lr
+    values.update(flags)
+    return task.config_from_dict({**kind().to_dict(), **values})
+
+
+def model_of(args: argparse.Namespace, task: Task):
+    """The model of --spec or --preset (default: the task's first preset)."""
+    if args.spec:
+        return task.spec_from_dict(
+            parse_json(read_file(args.spec, N_("model spec")), N_("model spec"))
+        )
+    presets = task.presets()
+    if not presets:
+        raise SpecError(Text("{task} has no presets: give a model with --spec FILE.",
+                             task=task.label))  # fmt: skip
+    return presets[args.preset or next(iter(presets))]()[0]
+
+
+def read_file(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise SpecError(Text("The {what} file {path} cannot be read ({why}).", what=what,
+                             path=path, why=e.strerror or e)) from None  # fmt: skip

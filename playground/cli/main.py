@@ -24,15 +24,14 @@ import sys
 from pathlib import Path
 
 from playground.cli import sweep
-from playground.cli.flags import model_flags, runs_folder
-from playground.engine import cost, i18n, transfer
+from playground.cli.flags import build_config, model_flags, model_of, read_file, runs_folder
+from playground.engine import i18n, settings, transfer
 from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
 from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import EpochRecord, Status
-from playground.engine.optimizers import OPTIMIZERS
-from playground.engine.records import DataError, SpecError, parse_json
-from playground.engine.task import DEFAULT, Task, for_spec, named, tasks
+from playground.engine.records import DataError, SpecError
+from playground.engine.task import DEFAULT, Task, named, tasks
 from playground.exchange import bundle_import
 from playground.exchange.runs import default_runs_dir, load_run
 from playground.serving.jobs import TrainingJob
@@ -133,38 +132,8 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
 # --- train ----------------------------------------------------------------------------------
 
 
-def build_config(args: argparse.Namespace, spec):
-    """Defaults, then the recipe of the preset the model is (if it is one), then --config, then
-    flags."""
-    task = for_spec(spec)
-    kind = task.config_type
-    presets = task.presets()
-    name = getattr(spec, "name", None)
-    values = presets[name]()[1].to_dict() if name in presets else {}
-    if args.config:
-        what = N_("training config")
-        values.update(task.config_from_dict(parse_json(_read(args.config, what), what)).to_dict())
-    table = task.settings_table()
-    flags = {s.name: getattr(args, s.name) for s in table if getattr(args, s.name) is not None}
-    if "optimizer" in flags and "lr" not in flags:  # a new optimizer comes with its usual lr
-        flags["lr"] = OPTIMIZERS[flags["optimizer"]].lr
-    values.update(flags)
-    return task.config_from_dict({**kind().to_dict(), **values})
-
-
-def _model(args: argparse.Namespace, task: Task):
-    """The model of --spec or --preset (default: the task's first preset)."""
-    if args.spec:
-        return task.spec_from_dict(parse_json(_read(args.spec, N_("model spec")), N_("model spec")))
-    presets = task.presets()
-    if not presets:
-        raise SpecError(Text("{task} has no presets: give a model with --spec FILE.",
-                             task=task.label))  # fmt: skip
-    return presets[args.preset or next(iter(presets))]()[0]
-
-
 def _train(args: argparse.Namespace, task: Task) -> int:
-    spec = _model(args, task)
+    spec = model_of(args, task)
     config, extra = task.train_extra(args, build_config(args, spec))
     pick_device(task.device(config))  # a missing GPU is a usage error, said before anything
     runs_dir = None if args.no_save else (args.out or default_runs_dir())
@@ -306,7 +275,7 @@ def _print_summary(s: dict, task: Task) -> None:
             device=s["device"]))  # fmt: skip
     if cost_text(s):
         print(_("cost: {cost} ({assumptions})").format(
-            cost=cost_text(s), assumptions=cost.server_assumptions().text()))  # fmt: skip
+            cost=cost_text(s), assumptions=settings.server_assumptions().text()))  # fmt: skip
     if s.get("start_from"):
         frozen = ", ".join(s["frozen"]) or "-"
         print(_("started from {source}: {copied} weights copied, {new} new, {count} frozen "
@@ -355,7 +324,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
 
-    raw = _read(args.bundle, N_("bundle"))
+    raw = read_file(args.bundle, N_("bundle"))
     run = bundle_import.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
     accuracy = run.summary.get("test_accuracy")
     found = _(", test accuracy {accuracy}").format(accuracy=f"{accuracy:.2%}") if isinstance(
@@ -363,14 +332,6 @@ def _import(args: argparse.Namespace) -> int:
     print(_("Imported {name} as {path}{found}.").format(name=args.bundle.name, path=run.path,
                                                          found=found))  # fmt: skip
     return 0
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise SpecError(Text("The {what} file {path} cannot be read ({why}).", what=what,
-                             path=path, why=e.strerror or e)) from None  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,12 +8,13 @@ import argparse
 import json
 import sys
 
-from playground.cli.flags import model_flags
+from playground.cli.flags import build_config, model_flags, model_of
 from playground.engine.cost import cost_text
 from playground.engine.i18n import Text, _
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.engine.task import Task
+from playground.exchange.runs import default_runs_dir
 from playground.explain.scaling import fit_power_law
 from playground.serving.sweeps import BUDGETS, HOWS, Plan, SweepJob
 
@@ -44,12 +45,11 @@ def add_command(sub, task: Task) -> None:
 
 
 def _sweep(args: argparse.Namespace, task: Task) -> int:
-    from playground.cli.main import _model, build_config, default_runs_dir
 
     kind = next((k for k in BUDGETS if getattr(args, f"budget_{k}") is not None), "steps")
     amount = getattr(args, f"budget_{kind}") or 300
     plan = Plan(sizes=args.sizes, how=args.how, budget=kind, amount=amount, largest=args.largest)
-    spec = _model(args, task)
+    spec = model_of(args, task)
     config, extra = task.train_extra(args, build_config(args, spec))
     if extra is not None:
         raise SpecError(Text("A sweep trains on a corpus of the app's, not on --text."))

@@ -43,17 +43,6 @@ def count_flops(task, spec, config, frozen: frozenset[str] = frozenset()) -> flo
         return 0.0
 
 
-def server_assumptions() -> Assumptions:
-    """The server's settings' figures (the defaults if the settings cannot be read)."""
-    from playground.engine import settings
-    from playground.engine.records import SpecError
-
-    try:
-        return settings.load().assumptions
-    except SpecError:
-        return Assumptions()
-
-
 class _GlobalFlops(FlopCounterMode):
     """PyTorch's FLOP counter without its per-module breakdown. That breakdown's ModuleTracker
     installs process-global module hooks while it counts, and autograd in other threads (a

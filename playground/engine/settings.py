@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playground import ROOT
+from playground.engine.cost import Assumptions
 from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 
@@ -60,10 +61,8 @@ class ServerSettings:
         return self
 
     @property
-    def assumptions(self):
+    def assumptions(self) -> Assumptions:
         """The figures the cost estimates of runs stand on (engine/cost.py)."""
-        from playground.engine.cost import Assumptions
-
         return Assumptions(self.cpu_watts_per_core, self.gpu_watts, self.grid_g_per_kwh)
 
     @property
@@ -154,3 +153,11 @@ def _number(name: str, value: object, kind: type) -> int | float:
             )
         ) from None
     return number
+
+
+def server_assumptions() -> Assumptions:
+    """The server's settings' figures (the defaults if the settings cannot be read)."""
+    try:
+        return load().assumptions
+    except SpecError:
+        return Assumptions()

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from playground.engine import cost, history, loop, owners, transfer
+from playground.engine import cost, history, loop, owners, settings, transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
@@ -91,7 +91,7 @@ class TrainingJob:
         self.summary: dict = {}
         self.flops_per_sample = 0.0  # counted when it starts (engine/cost.py)
         self.cpu_seconds: float | None = None  # CPU time its thread used, at its last snapshot
-        self.assumptions = cost.server_assumptions()  # of its energy and CO2 estimates
+        self.assumptions = settings.server_assumptions()  # of its energy and CO2 estimates
         self.run_dir: Path | None = None
         self._writer: RunWriter | None = None
         self._lock = threading.Lock()
