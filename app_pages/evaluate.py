@@ -4,7 +4,7 @@ import streamlit as st
 
 from playground.engine.i18n import N_, _
 from playground.ui import model_picker, visibility
-from playground.ui.inspect import evaluate_view, test_pass
+from playground.ui.inspect import evaluate_view, whole_test_set
 
 st.title(_("Evaluate"))
 st.caption(_("How a model does on the whole test set, and where it goes wrong."))
@@ -25,7 +25,7 @@ if choice.live:
 
 def view() -> None:
     current = choice.refreshed()
-    found = test_pass.results(current)
+    found = whole_test_set.results(current)
     if found is None:
         return
     data, scores = found

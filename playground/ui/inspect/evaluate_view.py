@@ -1,5 +1,5 @@
 """The Evaluate page's pieces: the scores, the confusion matrix with drill-down, the mistakes,
-and two models compared (the test-set pass itself is test_pass.py's)."""
+and two models compared (the test-set pass itself is whole_test_set.py's)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from playground.explain import figures
 from playground.tasks.image import evaluation
 from playground.tasks.image.data import Dataset
 from playground.ui.chart_clicks import new_click
-from playground.ui.inspect import test_pass
+from playground.ui.inspect import whole_test_set
 from playground.ui.model_picker import Choice, no_weights_yet
 from playground.ui.text import headed, plain
 
@@ -190,7 +190,7 @@ def compare(data: Dataset, test: evaluation.TestScores, first: Choice, second: C
             )
         )
         return
-    found = test_pass.results(second, data.info.name)  # the first one's test set, through it
+    found = whole_test_set.results(second, data.info.name)  # the first one's test set, through it
     if found is None:
         return
     other = found[1].probabilities

@@ -24,7 +24,7 @@ from playground.ui.inspect import (
     inspect_overview,
     inspect_worked,
     last_drawing,
-    test_pass,
+    whole_test_set,
 )
 from playground.ui.model_picker import Choice
 from playground.ui.text import plain
@@ -129,7 +129,7 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
     if of is not None:
         pool &= data.test_y == of
     if mistake:
-        found = test_pass.results(choice)  # the test-set pass Evaluate shows
+        found = whole_test_set.results(choice)  # the test-set pass Evaluate shows
         if found is not None:
             pool &= found[1].predicted != data.test_y
     indices = pool.nonzero().flatten()
