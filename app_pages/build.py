@@ -5,7 +5,7 @@ import streamlit as st
 
 from playground.engine.i18n import _
 from playground.tasks.image import catalog
-from playground.ui import start_from, state
+from playground.ui import image_session, start_from
 from playground.ui.text import plain
 from playground.ui.train import experiment_link, layer_editor, spec_files
 
@@ -48,8 +48,12 @@ with right:
         if getattr(problem, "field", None) == "batch_size":  # a setting of Train, not of Build
             st.page_link("app_pages/train.py", label=_("Set the batch size on Train"),
                          icon=":material/monitoring:")  # fmt: skip
-    frozen = start_from.build_view(state.spec(), state.config()) if problem is None else set()
+    frozen = (
+        start_from.build_view(image_session.spec(), image_session.config())
+        if problem is None
+        else set()
+    )
     layer_editor.summary_table_and_diagram(frozen)
     with st.expander(_("Import / export"), expanded=False):
         spec_files.import_export()
-    st.caption(_("Current model: {name}").format(name=plain(state.spec().name)))
+    st.caption(_("Current model: {name}").format(name=plain(image_session.spec().name)))

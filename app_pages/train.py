@@ -8,7 +8,7 @@ from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.serving.sweeps import CompareJob
 from playground.tasks.image.export import standalone
-from playground.ui import share, start_from, state
+from playground.ui import image_session, share, start_from, state
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import (
@@ -46,7 +46,7 @@ if job is not None:  # the job first: it is what the user came back for
         compare_view.show(job)
     st.subheader(_("Settings for the next run"))
 
-spec = state.spec()
+spec = image_session.spec()
 st.caption(
     _("Model: {name} ({layers} layers). Change it on the Build page.").format(
         name=plain(spec.name), layers=len(spec.layers)

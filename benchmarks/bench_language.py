@@ -131,6 +131,25 @@ def cli(*args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def at_the_bare_loops_configuration(folder: str) -> tuple[str, float]:
+    """A job at the bare loop's own configuration against the bare loop in the same time: what
+    the app's loop (engine/loop.py) costs. (Its text, the ratio.)"""
+    train, _, vocab = _data()
+    at_bare = cli(
+        "train", "--task", "language", "--preset", "shakespeare-char", "--steps", "400",
+        "--batch-size", "12", "--lr", "0.001", "--schedule", "constant", "--warmup-steps", "0",
+        "--eval-every", "400", "--eval-batches", "1", "--sample-length", "0", "--grad-clip", "0",
+        "--out", folder, "--no-save",
+    )  # fmt: skip
+    _, short_speed = bare_loop(train, vocab, at_bare["train_seconds"])
+    ratio = at_bare["tokens_per_second"] / short_speed
+    return (
+        f"At the bare loop's own configuration (batch 12, AdamW 1e-3 constant, no clipping, no "
+        f"samples), a job trained {at_bare['tokens_per_second']:,.0f} tokens/s against the loop's "
+        f"{short_speed:,.0f} in the same time: **{ratio:.2f}x** (target: at least 0.9x)."
+    ), ratio
+
+
 def against_the_bare_loop(seconds: float) -> tuple[str, dict]:
     from playground.exchange.runs import load_run
 
@@ -151,35 +170,7 @@ def against_the_bare_loop(seconds: float) -> tuple[str, dict]:
         )
         run = load_run(summary["run_dir"])
         preset_val = val_loss(run.model(), val, context=run.spec.context)
-        at_bare = cli(
-            "train",
-            "--task",
-            "language",
-            "--preset",
-            "shakespeare-char",
-            "--steps",
-            "400",
-            "--batch-size",
-            "12",
-            "--lr",
-            "0.001",
-            "--schedule",
-            "constant",
-            "--warmup-steps",
-            "0",
-            "--eval-every",
-            "400",
-            "--eval-batches",
-            "1",
-            "--sample-length",
-            "0",
-            "--grad-clip",
-            "0",
-            "--out",
-            folder,
-            "--no-save",
-        )
-        _, short_speed = bare_loop(train, vocab, at_bare["train_seconds"])
+        speed_text, ratio = at_the_bare_loops_configuration(folder)
     c = run.config
     rows = [
         [
@@ -198,15 +189,12 @@ def against_the_bare_loop(seconds: float) -> tuple[str, dict]:
             f"{summary['tokens_per_second']:,.0f}",
         ],
     ]
-    ratio = at_bare["tokens_per_second"] / short_speed
     text = (
         table(rows, ["run", "training time", "validation loss", "tokens/s"])
         + f"\n\nThe preset's validation loss is {bare_val - preset_val:+.3f} below the bare "
         f"loop's (target: at least 0.05 lower, and at most 1.70 on the slower machines). Both are "
         f"scored on the same {EVAL_BATCHES} windows of 12 x 64 tokens of the validation tenth.\n\n"
-        f"At the bare loop's own configuration (batch 12, AdamW 1e-3 constant, no clipping, no "
-        f"samples), a job trained {at_bare['tokens_per_second']:,.0f} tokens/s against the loop's "
-        f"{short_speed:,.0f} in the same time: **{ratio:.2f}x** (target: at least 0.9x)."
+        + speed_text
     )
     return text, {"preset_val": preset_val, "bare_val": bare_val, "ratio": ratio}
 
@@ -300,8 +288,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=180.0)
     parser.add_argument("--tang-run", help="a trained tang-quatrains run (default: train one)")
+    parser.add_argument(
+        "--loop-only",
+        action="store_true",
+        help="only the loop's cost at the bare loop's configuration (a minute)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(torch.get_num_threads())
+    if args.loop_only:
+        with tempfile.TemporaryDirectory() as folder:
+            text, _ = at_the_bare_loops_configuration(folder)
+        write_section("language-loop", "Language models: the shared loop's cost (this CPU)",
+                      "python -m benchmarks.bench_language --loop-only", text)  # fmt: skip
+        return
     first, _ = against_the_bare_loop(args.seconds)
     shipped = str(ROOT / "playground" / "assets" / "language" / "shakespeare")
     body = "\n\n".join(

@@ -19,7 +19,7 @@ from playground.exchange.runs import load_run, visible_runs
 from playground.tasks.image import catalog
 from playground.tasks.image.export import pretrained
 from playground.tasks.image.specs import ModelSpec
-from playground.ui import run_label, state, visibility
+from playground.ui import image_session, run_label, state, visibility
 from playground.ui.image import actions as image_actions
 from playground.ui.text import plain
 
@@ -64,7 +64,7 @@ def _session_source() -> str | None:
     """The session's own trained model: its job's (if the job trained the current spec and
     has weights) or the run it loaded."""
     job = state.job()
-    if job is not None and job.spec == state.spec() and job.latest_weights() is not None:
+    if job is not None and job.spec == image_session.spec() and job.latest_weights() is not None:
         return f"job:{job.id}"
     return image_actions.model_run()
 
@@ -89,7 +89,7 @@ def options() -> dict[str, str]:
     listed = {str(r.path) for r in runs}
     ended = job is not None and not job.active and source == f"job:{job.id}"
     if ended and str(job.run_dir) not in listed:  # a job whose run was not kept (disk cap)
-        found[SESSION] = _("This session's model ({name})").format(name=state.spec().name)
+        found[SESSION] = _("This session's model ({name})").format(name=image_session.spec().name)
     for run in runs:
         found[str(run.path)] = run_label.label(run)
     return found

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.engine.i18n import _
-from playground.ui import identity, state, task_ui, visibility
+from playground.ui import identity, image_session, state, task_ui, visibility
 from playground.ui.job_status import badge, progress_text
 from playground.ui.pages import Page
 from playground.ui.text import plain
@@ -34,8 +34,8 @@ def render(page: Page) -> None:
 
 
 def _device(task: str | None) -> str:
-    if task == "image" and state.config().device != "auto":
-        return state.config().device
+    if task == "image" and image_session.config().device != "auto":
+        return image_session.config().device
     return state.machine_device()
 
 

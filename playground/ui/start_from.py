@@ -27,7 +27,7 @@ from playground.tasks.image import models
 from playground.tasks.image.data import available
 from playground.tasks.image.export import few_labels
 from playground.tasks.image.fit import estimate_memory
-from playground.ui import state
+from playground.ui import image_session, state
 from playground.ui.text import plain
 
 SCRATCH = ""
@@ -44,7 +44,7 @@ class Page:
     key: str
     shipped: dict[str, tuple[str, str]]
     label: str = N_("Start from")
-    use: Callable[[object], None] = state.set_spec
+    use: Callable[[object], None] = image_session.set_spec
     ready: tuple[str, str, Callable[[], None]] | None = None  # a ready experiment's button
 
 
@@ -218,8 +218,8 @@ def _digits_experiment() -> None:
     button's callback: it runs before the widgets it sets)."""
     dataset = "mnist" if available("mnist") else "mnist-sample"
     spec = few_labels.model()
-    state.set_spec(spec)
-    state.set_config(few_labels.fine_tune_config(dataset))
+    image_session.set_spec(spec)
+    image_session.set_config(few_labels.fine_tune_config(dataset))
     model = image_model(spec, "")
     frozen = {n.rsplit(".", 1)[0] for n in transfer.frozen_names(model, few_labels.FREEZE)}
     layers = [x for x in transfer.layers_with_weights(model) if x in frozen]

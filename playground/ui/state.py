@@ -1,9 +1,9 @@
-"""What a browser session holds: who it is, the current model and recipe, its training job, and
-the process-wide JobManager. Pages read and change these only through the functions here."""
+"""What every browser session holds, whatever kind of model its pages are about: who it is, its
+training job, and the process-wide JobManager. A task's own session (its current model and
+recipe) is its UI folder's `session.py` (ui/image/session.py, ui/language/session.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 
@@ -16,17 +16,13 @@ from playground.engine.records import SpecError
 from playground.exchange.runs import default_runs_dir
 from playground.serving.jobs import TrainingJob
 from playground.serving.manager import JobManager
-from playground.tasks.image import catalog
 from playground.tasks.image.data import default_data_dir
-from playground.tasks.image.recipe import TrainConfig
-from playground.tasks.image.specs import ModelSpec
 from playground.ui import identity
 from playground.ui.text import plain
 
 # session keys: one spelling (area-thing), each named here where it is owned
-_SPEC, _CONFIG, _JOB, _OWN = "session-model", "session-recipe", "session-job", "session-own-jobs"
+_JOB, _OWN = "session-job", "session-own-jobs"
 _RESTART_NOTES = "session-restart-notes"
-DEFAULT_PRESET = "seed-cnn"
 
 
 GIL_SWITCH_SECONDS = 0.001
@@ -69,41 +65,6 @@ def machine_device() -> str:
     return device_name(pick_device("auto"))
 
 
-def spec() -> ModelSpec:
-    """The session's current model (the seed CNN until the user picks another)."""
-    if not isinstance(st.session_state.get(_SPEC), ModelSpec):  # never another task's model
-        st.session_state[_SPEC] = _default_spec()
-    return st.session_state[_SPEC]
-
-
-def _default_spec() -> ModelSpec:
-    return ModelSpec.from_preset(DEFAULT_PRESET)
-
-
-def _default_config() -> TrainConfig:
-    return dataclasses.replace(TrainConfig(), **catalog.PRESETS[DEFAULT_PRESET].recipe)
-
-
-def set_spec(new: ModelSpec, *, refresh: bool = True) -> None:
-    """Make `new` the current model; `refresh` re-creates the editor's widgets from it."""
-    st.session_state[_SPEC] = new
-    if refresh:
-        bump("build")
-
-
-def config() -> TrainConfig:
-    """The session's training recipe (defaults plus the starting preset's recipe)."""
-    if not isinstance(st.session_state.get(_CONFIG), TrainConfig):
-        st.session_state[_CONFIG] = _default_config()
-    return st.session_state[_CONFIG]
-
-
-def set_config(new: TrainConfig, *, refresh: bool = True) -> None:
-    st.session_state[_CONFIG] = new
-    if refresh:
-        bump("train")
-
-
 def version(name: str) -> int:
     """A counter that widget keys include, so widgets re-read their values after `bump`."""
     return st.session_state.get(f"version-{name}", 0)
@@ -139,34 +100,22 @@ def job(task: str = "image", sweep: bool = False) -> TrainingJob | None:
     if found is not None:
         st.session_state[_JOB] = found.id
         if not sweep:
+            from playground.ui import task_ui  # its session.py registers what it adopts
+
+            task_ui.of(task)
             ADOPT.get(task, lambda _job: None)(found)
     return found
 
 
-def _adopt_image(found: TrainingJob) -> None:
-    if _untouched():  # a reloaded tab: show the job's model and settings again
-        set_spec(found.spec)
-        set_config(found.config)
-        st.rerun()
-
-
 # task -> what a reloaded tab does with the job it finds (the page of that task shows its
 # model and settings again); a task's ui pieces add theirs
-ADOPT: dict = {"image": _adopt_image}
+ADOPT: dict = {}  # ui/<task>/session.py adds its own
 
 
 def linked_job_is_not_yours() -> bool:
     """True when the URL names a job (?job=...) that exists but belongs to someone else."""
     linked = st.query_params.get("job")
     return manager().get(linked) is not None and manager().owned(owner(), linked) is None
-
-
-def _untouched() -> bool:
-    """True if this session still has the model and settings every new session starts with."""
-    return (
-        st.session_state.get(_SPEC, _default_spec()) == _default_spec()
-        and st.session_state.get(_CONFIG, _default_config()) == _default_config()
-    )
 
 
 def restart_notes() -> list[str]:
@@ -188,7 +137,7 @@ def submit(job: TrainingJob) -> None:
     st.session_state.setdefault(_OWN, set()).add(job.id)
 
 
-def new_job(model: ModelSpec, recipe: TrainConfig, **kwargs) -> TrainingJob:
+def new_job(model, recipe, **kwargs) -> TrainingJob:
     """A job of this session's owner, saved with the server's runs."""
     return manager().new_job(model, recipe, **job_options(), **kwargs)
 

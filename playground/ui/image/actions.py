@@ -10,7 +10,7 @@ from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run
 from playground.tasks.image import catalog, models
-from playground.ui import state, task_ui
+from playground.ui import image_session, task_ui
 from playground.ui.pages import IMAGES, Page
 
 _MODEL_RUN = "runs-model-run"  # the run whose weights are the session's current model, if any
@@ -30,8 +30,8 @@ def forget(run: Run) -> None:
 def use(run: Run) -> str:
     """Make a run's model and settings the session's current ones (its weights too, if it
     has any); what was done, in words."""
-    state.set_spec(run.spec)
-    state.set_config(run.config)
+    image_session.set_spec(run.spec)
+    image_session.set_config(run.config)
     if not run.has_weights:
         st.session_state.pop(_MODEL_RUN, None)
         return _(
@@ -47,7 +47,7 @@ def use(run: Run) -> str:
 
 def model_lines() -> tuple[str, str, str]:
     """(name, size, data) of the session's model, in words."""
-    spec, config = state.spec(), state.config()
+    spec, config = image_session.spec(), image_session.config()
     try:
         size = _("{layers} layers, {parameters} parameters").format(
             layers=len(spec.layers), parameters=f"{models.summarize(spec).total_params:,}"

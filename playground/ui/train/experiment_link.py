@@ -11,7 +11,7 @@ import streamlit as st
 from playground.engine.i18n import _
 from playground.tasks.image.export import links
 from playground.tasks.image.recipe import BY_NAME, TrainConfig
-from playground.ui import share, state
+from playground.ui import image_session, share
 from playground.ui.text import plain
 
 _READ = "link-read"  # the session has looked at the address it was opened with
@@ -34,9 +34,9 @@ def apply(train: bool) -> None:
             del st.query_params[key]  # the page shows the defaults: so does its address
         return
     if exp.spec is not None:
-        state.set_spec(exp.spec)
+        image_session.set_spec(exp.spec)
     if exp.config is not None or (train and exp.spec is not None):
-        state.set_config(exp.config or TrainConfig())
+        image_session.set_config(exp.config or TrainConfig())
 
 
 def warning() -> None:
@@ -55,7 +55,7 @@ def warning() -> None:
 def sync(train: bool) -> dict[str, str]:
     """Put the current experiment in the page's address (keeping `job` and `watch`); return
     its query parameters."""
-    query = links.to_query(state.spec(), state.config() if train else None)
+    query = links.to_query(image_session.spec(), image_session.config() if train else None)
     current = st.query_params.to_dict()
     wanted = {k: v for k, v in current.items() if k in links.OTHER} | query
     if current != wanted:

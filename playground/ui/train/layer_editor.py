@@ -22,7 +22,7 @@ from playground.tasks.image.fit import check_fit, estimate_memory, estimate_pass
 from playground.tasks.image.layers import Param, describe
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import LayerSpec, ModelSpec
-from playground.ui import state
+from playground.ui import image_session, state
 from playground.ui.text import headed, plain
 
 _HEADERS = (  # the tables' columns, in the catalog (headed shows them)
@@ -40,10 +40,10 @@ EMPTY = "empty"  # the "Start from" choice of no layers at all
 
 
 def _replace_layer(i: int, layer: LayerSpec, *, refresh: bool = False) -> None:
-    spec = state.spec()
+    spec = image_session.spec()
     layers = list(spec.layers)
     layers[i] = layer
-    state.set_spec(_edited(spec, layers), refresh=refresh)
+    image_session.set_spec(_edited(spec, layers), refresh=refresh)
 
 
 def _edited(spec: ModelSpec, layers: list[LayerSpec]) -> ModelSpec:
@@ -58,47 +58,47 @@ def _on_kind(i: int, key: str) -> None:
 
 
 def _on_param(i: int, name: str, key: str) -> None:
-    layer = state.spec().layers[i]
+    layer = image_session.spec().layers[i]
     params = {**layer.params, name: st.session_state[key]}
     _replace_layer(i, dataclasses.replace(layer, params=params))
 
 
 def _on_activation(i: int, key: str) -> None:
-    layer = state.spec().layers[i]
+    layer = image_session.spec().layers[i]
     _replace_layer(i, dataclasses.replace(layer, activation=st.session_state[key]))
 
 
 def _move(i: int, to: int) -> None:
-    spec = state.spec()
+    spec = image_session.spec()
     layers = list(spec.layers)
     layers.insert(to, layers.pop(i))
-    state.set_spec(_edited(spec, layers))
+    image_session.set_spec(_edited(spec, layers))
 
 
 def _remove(i: int) -> None:
-    spec = state.spec()
+    spec = image_session.spec()
     layers = list(spec.layers)
     del layers[i]
-    state.set_spec(_edited(spec, layers))
+    image_session.set_spec(_edited(spec, layers))
 
 
 def _add(kind_key: str, where_key: str) -> None:
-    spec = state.spec()
+    spec = image_session.spec()
     kind = catalog.LAYERS[st.session_state[kind_key]]
     at = st.session_state[where_key]
     layers = list(spec.layers)
     layers.insert(len(layers) if at is None else at, LayerSpec(kind.name, {}, kind.activation))
-    state.set_spec(_edited(spec, layers))
+    image_session.set_spec(_edited(spec, layers))
 
 
 def _rename(key: str) -> None:
     name = (st.session_state[key] or "").strip()[:100] or "custom"
-    state.set_spec(dataclasses.replace(state.spec(), name=name), refresh=False)
+    image_session.set_spec(dataclasses.replace(image_session.spec(), name=name), refresh=False)
 
 
 def _fix_flatten() -> None:
-    fixed, notes = state.spec().with_flatten_inserted()
-    state.set_spec(fixed)
+    fixed, notes = image_session.spec().with_flatten_inserted()
+    image_session.set_spec(fixed)
     st.session_state[NOTES] = notes
 
 
@@ -107,12 +107,12 @@ def load_preset(key: str) -> None:
     apply the preset's recipe."""
     name = st.session_state[key]
     if name == EMPTY:
-        state.set_spec(ModelSpec((), name="custom"))
+        image_session.set_spec(ModelSpec((), name="custom"))
         return
-    state.set_spec(ModelSpec.from_preset(name))
+    image_session.set_spec(ModelSpec.from_preset(name))
     recipe = catalog.PRESETS[name].recipe
     defaults = {k: getattr(TrainConfig(), k) for k in ("epochs", "augment")}
-    state.set_config(dataclasses.replace(state.config(), **{**defaults, **recipe}))
+    image_session.set_config(dataclasses.replace(image_session.config(), **{**defaults, **recipe}))
     if recipe:
         words = ", ".join(f"{k} = {v}" for k, v in recipe.items())
         st.session_state[NOTES] = [
@@ -123,7 +123,11 @@ def load_preset(key: str) -> None:
 def problem() -> SpecError | None:
     """Why the current model cannot be trained as it stands, or None."""
     try:
-        check_fit(state.spec(), state.config(), state.manager().settings.memory_budget_bytes)
+        check_fit(
+            image_session.spec(),
+            image_session.config(),
+            state.manager().settings.memory_budget_bytes,
+        )
     except SpecError as e:
         return e
     return None
@@ -131,7 +135,7 @@ def problem() -> SpecError | None:
 
 def editor() -> None:
     """The layer rows, each with its kind, parameters, activation, output shape and buttons."""
-    spec, v = state.spec(), state.version("build")
+    spec, v = image_session.spec(), state.version("build")
     error = problem()
     shapes = _shapes_so_far(spec)
     key = f"name-{v}-{spec.name}"  # a new key when an edit renames a preset
@@ -288,14 +292,14 @@ def _shapes_so_far(spec: ModelSpec) -> tuple:
 def summary_table_and_diagram(frozen: set[int] = frozenset()) -> None:
     """Per-layer table (output shape, parameters, MACs, totals; `frozen` layers marked) and the
     diagram, for the part of the model that validates."""
-    spec = state.spec()
+    spec = image_session.spec()
     shapes = _shapes_so_far(spec)
     if not shapes:
         st.caption(_("The table and diagram appear once the first layer works."))
         return
     good = dataclasses.replace(spec, layers=spec.layers[: len(shapes)])
     summary = models.summarize(good)
-    config = state.config()
+    config = image_session.config()
     memory = estimate_memory(good, config.batch_size, config.optimizer)
     rows = [
         {

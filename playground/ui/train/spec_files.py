@@ -9,7 +9,7 @@ from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.specs import ModelSpec
-from playground.ui import state
+from playground.ui import image_session
 from playground.ui.text import plain
 from playground.ui.train.layer_editor import NOTES
 
@@ -18,7 +18,7 @@ _IMPORTED = "build-imported"  # (file id, error) of the last spec file read
 
 def import_export() -> None:
     """Upload a spec JSON file (checked; a bad one gets a message) or download the current one."""
-    spec = state.spec()
+    spec = image_session.spec()
     st.download_button(
         _("Export spec (JSON)"),
         spec.to_json(),
@@ -37,7 +37,7 @@ def import_export() -> None:
             done = (upload.file_id, _("{name} was not imported: {why}").format(
                 name=upload.name, why=_(str(e))))  # fmt: skip
         else:
-            state.set_spec(imported)
+            image_session.set_spec(imported)
             st.session_state[NOTES] = [_("Imported {model} from {file}.").format(
                 model=imported.name, file=upload.name)]  # fmt: skip
             st.session_state[_IMPORTED] = (upload.file_id, None)

@@ -18,7 +18,7 @@ from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.data import available, default_data_dir
 from playground.tasks.image.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
-from playground.ui import state
+from playground.ui import image_session, state
 from playground.ui.text import plain
 
 MORE = N_("More settings")
@@ -27,13 +27,15 @@ MORE = N_("More settings")
 def _on_optimizer(key: str) -> None:
     """A new optimizer starts from the learning rate it works well with."""
     name = st.session_state[key]
-    new = dataclasses.replace(state.config(), optimizer=name, lr=catalog.OPTIMIZERS[name].lr)
-    state.set_config(new)
+    new = dataclasses.replace(
+        image_session.config(), optimizer=name, lr=catalog.OPTIMIZERS[name].lr
+    )
+    image_session.set_config(new)
 
 
 def form() -> TrainConfig:
     """Draw the settings; return the TrainConfig they describe (also stored in the session)."""
-    c, v = state.config(), state.version("train")
+    c, v = image_session.config(), state.version("train")
     columns = st.columns(3)
     with st.expander(_(MORE)):
         more = st.columns(3)
@@ -50,7 +52,7 @@ def form() -> TrainConfig:
     except SpecError as e:
         st.error(plain(e.message), icon=":material/error:")
         return c
-    state.set_config(new, refresh=False)
+    image_session.set_config(new, refresh=False)
     _data_note(new.dataset)
     return new
 
@@ -82,7 +84,7 @@ def widget(where, s: Setting, value, key: str, disabled: bool = False, registrie
         index = options.index(value) if value in options else 0  # e.g. a GPU run, here on a CPU
         return where.selectbox(label, options, index=index, format_func=labels.get, **extra)
     if s.name == "lr":
-        usual = catalog.OPTIMIZERS[optimizer or state.config().optimizer]
+        usual = catalog.OPTIMIZERS[optimizer or image_session.config().optimizer]
         extra["help"] = (
             _(s.help)
             + " "
