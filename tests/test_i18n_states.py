@@ -101,7 +101,7 @@ def test_a_job_that_fails_in_its_thread_says_why_in_each_readers_language(tmp_pa
     def out_of_room(*args, **kwargs):  # our own loop, failing as a full disk makes it fail
         raise SpecError(Text("Run {name} has no saved weights.", name="mine"))
 
-    monkeypatch.setattr("playground.tasks.image.task.train", out_of_room)
+    monkeypatch.setattr("playground.engine.loop.run", out_of_room)
     config = TrainConfig(dataset="mnist-sample", epochs=1, batch_size=64, train_limit=256)
     job = TrainingJob(ModelSpec.from_preset("mlp"), config, runs_dir=tmp_path)
     job.start()

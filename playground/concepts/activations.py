@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from playground.tasks.image.activations import ACTIVATIONS
+from playground.engine.activations import ACTIVATIONS
 
 # Formulas (LaTeX) for the lab; the functions themselves come from activations.ACTIVATIONS.
 FORMULAS: dict[str, str] = {

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import torch
 
 from playground.engine.i18n import N_, _
-from playground.tasks.image.catalog import OPTIMIZERS
+from playground.engine.optimizers import OPTIMIZERS
 
 
 @dataclass(frozen=True)

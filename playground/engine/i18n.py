@@ -86,7 +86,12 @@ def catalog(language: str) -> gettext.NullTranslations:
         buffer = io.BytesIO()
         write_mo(buffer, messages)
     buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    found = gettext.GNUTranslations(buffer)
+    found.add_fallback(_Words(_ADDED.setdefault(language, {})))  # a plugin's, asked after
+    return found
+
+
+_ADDED: dict[str, dict[str, str]] = {}  # language -> msgid -> text, from plugins (add_words)
 
 
 class _Words(gettext.NullTranslations):
@@ -94,7 +99,7 @@ class _Words(gettext.NullTranslations):
 
     def __init__(self, words: dict[str, str]):
         super().__init__()
-        self.words = dict(words)
+        self.words = words  # the registry's own dict: words added later are found too
 
     def gettext(self, message: str) -> str:
         found = self.words.get(message)
@@ -105,9 +110,8 @@ def add_words(language: str, words: dict[str, str]) -> None:
     """Words of `language` for messages the app's catalog does not have: a kind of model that
     plugs in by its folder brings the translations of its own texts (its pages' titles, its
     label). The app's catalog is asked first."""
-    found = catalog(language)  # (it takes the lock itself)
-    with _lock:
-        found.add_fallback(_Words(words))
+    with _lock:  # kept apart from the catalog, which a reload builds again
+        _ADDED.setdefault(language, {}).update(words)
 
 
 class Text(str):

@@ -285,3 +285,15 @@ def time_left(steps: list, total: int) -> float | None:
         return None
     pace = (last.seconds - settled[0].seconds) / (last.step - settled[0].step)
     return (total - last.step) * pace
+
+
+def smooth(values: Sequence[float], weight: float = 0.9, counts: Sequence[int] = ()) -> list:
+    """Exponential moving average with bias correction (TensorBoard's smoothing); a value that
+    stands for `counts[i]` steps (a folded span) is weighted as that many steps."""
+    out, avg, kept = [], 0.0, 1.0
+    for i, v in enumerate(values):
+        w = weight ** (counts[i] if counts else 1)
+        avg = w * avg + (1 - w) * v
+        kept *= w
+        out.append(avg / (1 - kept))
+    return out

@@ -9,8 +9,8 @@ import math
 from dataclasses import dataclass
 
 from playground.engine.i18n import N_, Text
+from playground.engine.optimizers import OPTIMIZERS
 from playground.playground2d.data import CLASSIFICATION, DATASETS, FEATURES, REGRESSION
-from playground.tasks.image.catalog import OPTIMIZERS
 
 MAX_LAYERS, MAX_NEURONS = 6, 16
 MAX_SEED = 1_000_000

@@ -8,10 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.engine.activations import ACTIVATIONS
 from playground.engine.i18n import Text
 from playground.playground2d.data import CLASSIFICATION, LIMIT, features
 from playground.playground2d.experiment import Experiment, ExperimentError
-from playground.tasks.image.activations import ACTIVATIONS
 
 
 def build(exp: Experiment, classes: int = 2) -> nn.Sequential:

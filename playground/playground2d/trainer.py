@@ -23,10 +23,10 @@ import torch
 from torch import nn
 
 from playground.engine.i18n import Text
+from playground.engine.optimizers import OPTIMIZERS
 from playground.playground2d import net
 from playground.playground2d.data import Points
 from playground.playground2d.experiment import Experiment, ExperimentError
-from playground.tasks.image.catalog import OPTIMIZERS
 
 IDLE_SECONDS = 30.0
 MAX_RUNNING = 16  # trainers training at once, over all the server's pages

@@ -8,22 +8,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from playground.engine.i18n import N_, _
-from playground.engine.metrics import ACCURACY, EpochRecord, Score, Span
+from playground.engine.metrics import ACCURACY, EpochRecord, Score, Span, smooth
 
 _TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
 _BAND = "rgba(31,119,180,0.12)"
-
-
-def smooth(values: Sequence[float], weight: float = 0.9, counts: Sequence[int] = ()) -> list:
-    """Exponential moving average with bias correction (TensorBoard's smoothing); a value that
-    stands for `counts[i]` steps (a folded span) is weighted as that many steps."""
-    out, avg, kept = [], 0.0, 1.0
-    for i, v in enumerate(values):
-        w = weight ** (counts[i] if counts else 1)
-        avg = w * avg + (1 - w) * v
-        kept *= w
-        out.append(avg / (1 - kept))
-    return out
 
 
 def layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from playground.engine.activations import ACTIVATIONS, Activation
 from playground.engine.i18n import N_, Text, _
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.engine.schedules import SCHEDULES, Schedule
-from playground.tasks.image.activations import ACTIVATIONS, Activation
 from playground.tasks.image.layers import LAYERS, LayerKind
 
 __all__ = [

@@ -13,10 +13,9 @@ from torch import nn
 from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
-from playground.engine.metrics import ACCURACY
+from playground.engine.metrics import ACCURACY, smooth
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
-from playground.serving.curves import smooth
 from playground.tasks.image import calibration, catalog, evaluation, models
 from playground.tasks.image.data import Dataset, load
 from playground.tasks.image.export import model_card, onnx_export, standalone

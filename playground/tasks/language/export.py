@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import threading
 import time
 import warnings
 
@@ -14,6 +13,7 @@ import torch
 
 from playground.engine import schedules
 from playground.engine.cost import cost_text
+from playground.engine.exporting import ONE_AT_A_TIME
 from playground.engine.i18n import Text, _
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
@@ -21,7 +21,6 @@ from playground.tasks.language import corpora, model
 from playground.tasks.language.tokens import Tokenizer
 
 TOLERANCE = 1e-4
-_lock = threading.Lock()
 
 
 class OnnxFile:
@@ -55,7 +54,7 @@ def onnx_of(run) -> OnnxFile:
     context, vocab = gpt.spec.context, gpt.vocab
     example = torch.randint(0, vocab, (1, min(8, context)))
     sequence = torch.export.Dim("sequence", min=1, max=context)
-    with _lock, warnings.catch_warnings():
+    with ONE_AT_A_TIME, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             program = torch.onnx.export(

@@ -17,10 +17,9 @@ from torch import nn
 from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
-from playground.engine.metrics import Score
+from playground.engine.metrics import Score, smooth
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
-from playground.serving.curves import smooth
 from playground.tasks.language import corpora, data, export, fit, training
 from playground.tasks.language.model import build
 from playground.tasks.language.recipe import SETTINGS, LanguageConfig

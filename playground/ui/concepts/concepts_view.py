@@ -11,8 +11,8 @@ import streamlit as st
 
 from playground.concepts import activations as act
 from playground.concepts import backprop, losses, plots, regularisation
+from playground.engine.activations import ACTIVATIONS
 from playground.engine.i18n import N_, _
-from playground.tasks.image.activations import ACTIVATIONS
 
 
 def _floats(text: str) -> list[float] | None:

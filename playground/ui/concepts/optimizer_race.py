@@ -8,7 +8,7 @@ import streamlit as st
 
 from playground.concepts import optimizers, plots
 from playground.engine.i18n import N_, _
-from playground.tasks.image.catalog import OPTIMIZERS
+from playground.engine.optimizers import OPTIMIZERS
 from playground.ui.chart_clicks import new_click
 
 

@@ -7,7 +7,9 @@ import io
 
 import streamlit as st
 
+from playground.engine.activations import ACTIVATIONS
 from playground.engine.i18n import N_, _
+from playground.engine.optimizers import OPTIMIZERS
 from playground.playground2d import data, tf_links
 from playground.playground2d.data import CLASSIFICATION, FEATURES, REGRESSION, PointsError
 from playground.playground2d.experiment import (
@@ -23,8 +25,6 @@ from playground.playground2d.experiment import (
     Experiment,
     ExperimentError,
 )
-from playground.tasks.image.activations import ACTIVATIONS
-from playground.tasks.image.catalog import OPTIMIZERS
 from playground.ui.playground2d.playground2d_view import has_own_points, key, own_kind, replace
 from playground.ui.text import plain
 

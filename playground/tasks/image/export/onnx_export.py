@@ -10,7 +10,6 @@ that cannot be exported says which layer and why.
 from __future__ import annotations
 
 import re
-import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.engine.exporting import ONE_AT_A_TIME
 from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, data, models
@@ -25,7 +25,6 @@ from playground.tasks.image.specs import ModelSpec
 
 TOLERANCE = 1e-4  # the largest difference from PyTorch an export may have
 CHECK_IMAGES = 64
-_lock = threading.Lock()  # torch.export is not thread-safe: one export at a time per process
 
 
 class ExportError(SpecError):
@@ -61,7 +60,7 @@ def export(
     started = time.perf_counter()
     model = model.cpu().float().eval()
     check = check.float().cpu()
-    with _lock, warnings.catch_warnings():
+    with ONE_AT_A_TIME, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             program = _export(model, check[:2])
