@@ -9,6 +9,7 @@ lang.apply()  # this session's language, before any text
 st.set_page_config(
     page_title=_("Deep Learning Playground"), page_icon=":material/neurology:", layout="wide"
 )
+listed = pages.all_pages()  # once a run: Home, each task's pages, the labs
 page = st.navigation(
     {
         _(section): [
@@ -19,10 +20,10 @@ page = st.navigation(
                 url_path=p.url or None,
                 default=not p.url,
             )
-            for p in pages.all_pages()
+            for p in listed
             if p.section == section
         ]
-        for section in pages.sections()
+        for section in pages.sections(listed)
     }
 )
 with st.sidebar:  # before the page, which may end the run early (st.stop)

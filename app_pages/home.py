@@ -46,8 +46,9 @@ def try_it() -> None:
 try_it()
 st.caption(_("Training runs on {device}.").format(device=state.machine_device()))
 
-for section in pages.sections():
-    shown = [p for p in pages.all_pages() if p.section == section and p.url]
+listed = pages.all_pages()
+for section in pages.sections(listed):
+    shown = [p for p in listed if p.section == section and p.url]
     if not shown:
         continue
     st.subheader(_(section))

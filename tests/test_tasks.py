@@ -186,7 +186,7 @@ def test_its_page_plugs_into_the_navigation_and_home_and_trains_there(app_server
 
     titles = [p.title for p in pages.all_pages()]
     assert titles.index("Language") < titles.index("Line fitting") < titles.index("Scaling lab")
-    assert "Regression" in pages.sections()
+    assert "Regression" in pages.sections(pages.all_pages())
     app = AppTest.from_file(str(APP), default_timeout=60)
     app.query_params["lang"] = "zh"
     app.run()
@@ -223,4 +223,4 @@ def test_a_comparison_runs_its_members_on_ray(ray_cluster, tmp_path):
     found = {r.summary["name"]: r for r in runs.list_runs(tmp_path)}
     assert len(found) == 2 and all(r.summary.get("node") for r in found.values())
     start, scratch = found["compared from the true line"], found["compared from scratch"]
-    assert start.summary["val_loss"] < scratch.summary["val_loss"]
+    assert start.summary["last_val_loss"] < scratch.summary["last_val_loss"]

@@ -110,14 +110,25 @@ class Lesson:
 
 @dataclass(frozen=True)
 class _Pending:
-    """A step whose numbers (`values`, on the device) are not read back yet."""
+    """A step whose numbers are not read back yet: its loss, score and count, each a tensor on
+    the device or a number the task counted on the host (kept there: a number copied to a GPU
+    every step would cost a host synchronisation the fast path saves)."""
 
     step: int
     round: int
-    values: torch.Tensor  # (3,): loss, score, count
+    values: tuple  # loss, score, count
     lr: float
     samples: int
     elapsed: float  # training time so far, validation included
+
+
+def _read(pending: list[_Pending]) -> list[tuple[float, float, float]]:
+    """Every pending step's (loss, score, count) as numbers, with one host synchronisation."""
+    on_device = [v.detach().float().reshape(()) for p in pending for v in p.values
+                 if torch.is_tensor(v)]  # fmt: skip
+    read = iter(torch.stack(on_device).tolist() if on_device else ())
+    return [tuple(next(read) if torch.is_tensor(v) else float(v) for v in p.values)
+            for p in pending]  # fmt: skip
 
 
 def run(
@@ -132,10 +143,10 @@ def run(
     """Train `model` (already on `device`) on `lesson`, reporting to `log`, obeying `controls`
     between steps and publishing weight copies through `publish`. `fast` (default: what the
     device allows, if the settings let it) is for tests."""
-    config = lesson.config
+    config, device = lesson.config, torch.device(device)
     if fast is None:
         allowed = getattr(config, "gpu_fast_path", False)
-        fast = FastPath.for_device(torch.device(device)) if allowed else FastPath()
+        fast = FastPath.for_device(device) if allowed else FastPath()
     optimizer = lesson.optimizer(model)
     step = samples = rounds = 0
     seconds = validating = 0.0  # training time (pauses excluded), and validation's part of it
@@ -152,9 +163,8 @@ def run(
         not finite, if any (nothing after it is logged)."""
         if not pending:
             return None
-        values = torch.stack([p.values for p in pending]).tolist()
         try:
-            for p, (loss, score, count) in zip(pending, values, strict=True):
+            for p, (loss, score, count) in zip(pending, _read(pending), strict=True):
                 if not math.isfinite(loss):
                     return p
                 log.add(StepRecord(p.step, p.round, loss, score / max(count, 1), p.lr,
@@ -187,7 +197,7 @@ def run(
             lr = lesson.lr(step, now - validating, controls.lr or config.lr)
             transfer.set_lr(optimizer, lr)
             optimizer.zero_grad(set_to_none=True)
-            with fast.autocast_context(torch.device(device)):
+            with fast.autocast_context(device):
                 tally = lesson.step(model, batch)
             tally.loss.backward()
             if lesson.grad_clip:
@@ -198,9 +208,7 @@ def run(
             samples += tally.samples
             elapsed = seconds + time.perf_counter() - round_start - paused
             numbers = (tally.loss.detach(), tally.score, tally.count)
-            on = tally.loss.device
-            values = torch.stack([torch.as_tensor(v, device=on).float() for v in numbers])
-            pending.append(_Pending(step, number, values, lr, samples, elapsed))
+            pending.append(_Pending(step, number, numbers, lr, samples, elapsed))
             snapshot = lesson.snapshots and (
                 (lesson.snapshot_every and step % lesson.snapshot_every == 0) or step in EARLY_STEPS
             )

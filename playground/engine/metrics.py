@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from playground.engine.i18n import N_
+
 
 class Status(StrEnum):
     QUEUED = "queued"
@@ -30,15 +32,16 @@ class Score:
     generator) declares none, and no chart or line shows a score for it."""
 
     label: str  # in words, lower case, a catalog id: "accuracy", "token accuracy"
-    short: str = "acc"  # in a terminal's line
     percent: bool = True  # a share, shown as 98.7%
-    lower_is_better: bool = False
+    epoch_title: str = N_("Loss and score per epoch")  # the live chart's title
+    val_title: str = N_("Validation score")  # compare's right-hand chart
 
     def format(self, value: float) -> str:
         return f"{value:.1%}" if self.percent else f"{value:.4g}"
 
 
-ACCURACY = Score("accuracy")
+ACCURACY = Score(N_("accuracy"), True, N_("Loss and accuracy per epoch"),
+                 N_("Validation accuracy"))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -233,14 +233,14 @@ class Task:
     def result_numbers(self, summary: dict) -> list[Number]:
         """What a finished run reached, as numbers (a watch link, the runs table show them):
         by default its last validation loss."""
-        val = summary.get("val_loss")
+        val = summary.get("last_val_loss")
         if not isinstance(val, float):
             return []
         return [Number(N_("Val loss"), f"{val:.4g}", lower_is_better=True)]
 
     def result_text(self, summary: dict) -> str:
         """The end of "Finished 3 epochs in 20 s...": ": test accuracy 98.9%", or ""."""
-        val = summary.get("val_loss")
+        val = summary.get("last_val_loss")
         return (
             _(": validation loss {val}").format(val=f"{val:.4g}") if isinstance(val, float) else ""
         )

@@ -121,10 +121,7 @@ def epoch_figure(epochs: Sequence[EpochRecord], score: Score | None = ACCURACY) 
         yaxis=dict(title="loss", rangemode="tozero"),
         yaxis2=dict(title=score.label, anchor="x2", tickformat=".1%" if score.percent else None),
     )
-    accuracy = score.label.endswith("accuracy")
-    return layout(
-        fig, N_("Loss and accuracy per epoch") if accuracy else N_("Loss and score per epoch")
-    )
+    return layout(fig, score.epoch_title)
 
 
 def common_score(tasks) -> Score | None:
@@ -143,13 +140,7 @@ def compare_figure(
     `curves` maps a run's name to (its chart points, as MetricsLog.points gives them, and its
     epoch records). Steps are put on an epoch axis so runs with different batch sizes line up.
     """
-    right = N_("Validation loss")
-    if score is not None:
-        right = (
-            N_("Validation accuracy")
-            if score.label.endswith("accuracy")
-            else N_("Validation score")
-        )
+    right = score.val_title if score is not None else N_("Validation loss")
     fig = make_subplots(rows=1, cols=2, subplot_titles=(N_("Training loss (smoothed)"), right))
     for i, (name, (points, epochs)) in enumerate(curves.items()):
         color = _PALETTE[i % len(_PALETTE)]

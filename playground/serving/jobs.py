@@ -301,8 +301,8 @@ class TrainingJob:
         """Save the last weights and the summary; then the job has ended as it says."""
         last = next((e.val_loss for e in reversed(self.log.epochs()) if e.val_loss is not None),
                     None)  # fmt: skip
-        if last is not None:  # every task's: its last validation loss (the task's own may differ)
-            summary.setdefault("val_loss", last)
+        if last is not None:  # every task's (a task's own val_loss or test_loss may differ)
+            summary["last_val_loss"] = last
         if self.task.score is not None:  # the best validation score, in its records' name
             summary["best_val_accuracy"] = max(
                 (e.val_accuracy for e in self.log.epochs() if e.val_accuracy is not None),

@@ -63,9 +63,9 @@ def all_pages() -> tuple[Page, ...]:
     return (HOME, *listed)
 
 
-def sections() -> tuple[str, ...]:
-    """The navigation's sections, in order: Start, the tasks' (Images, Language...), Labs."""
-    return tuple(dict.fromkeys(p.section for p in all_pages()))
+def sections(listed: tuple[Page, ...]) -> tuple[str, ...]:
+    """The sections of `listed` (all_pages()), in order: Start, the tasks' (Images...), Labs."""
+    return tuple(dict.fromkeys(p.section for p in listed))
 
 
 def by_url(url: str) -> Page:

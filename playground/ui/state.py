@@ -1,6 +1,6 @@
 """What every browser session holds, whatever kind of model its pages are about: who it is, its
 training job, and the process-wide JobManager. A task's own session (its current model and
-recipe) is its UI folder's `session.py` (ui/image/session.py, ui/language/session.py)."""
+recipe) is its own: ui/image_session.py, ui/language/session.py."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from playground.engine import loop, transfer
+from playground.engine import loop
 from playground.engine.controls import Controls
 from playground.engine.devices import FastPath
 from playground.engine.i18n import N_, Text
@@ -74,10 +74,6 @@ class ImageLesson(Lesson):
         if config.augment:
             self.aug = Augment(config.augment_rotation, config.augment_scale,
                                config.augment_shift, config.augment_thicken)  # fmt: skip
-
-    def optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
-        c = self.config
-        return catalog.OPTIMIZERS[c.optimizer].make(transfer.groups(model), c.lr, c.weight_decay)
 
     def rounds(self):
         data, info, c = self.data, self.data.info, self.config

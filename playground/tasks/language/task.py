@@ -84,7 +84,9 @@ class LanguageTask(Task):
     name = "language"
     label = N_("Language model")
     samples = N_("tokens")
-    score = Score(N_("token accuracy"))  # of the next (or the hidden) token
+    # of the next (or the hidden) token
+    score = Score(N_("token accuracy"), True, N_("Loss and accuracy per epoch"),
+                  N_("Validation accuracy"))  # fmt: skip
     spec_type = GPTSpec
     config_type = LanguageConfig
     own_files: ClassVar[dict[str, int]] = {TOKENIZER: MAX_FILE, CORPUS: corpora.MAX_OWN}
