@@ -32,8 +32,8 @@ def read_chart(page, script: str):
 
 
 def drawn_boundary(page) -> str:
-    """The boundary heatmap as the browser drew it: plotly paints it as one image (data URL)."""
-    image = "gd.querySelector('.hm image')"
+    """The boundary's picture as the browser drew it: the chart's background image (data URL)."""
+    image = "gd.querySelector('.imagelayer image, .layer-below image')"
     return read_chart(page, f"{image}.getAttribute('xlink:href') || {image}.getAttribute('href')")
 
 
@@ -134,7 +134,7 @@ def test_a_neuron_goes_to_the_big_view_and_a_typed_weight_changes_the_boundary(b
     page.wait_for_function(
         "([old]) => { const all = document.querySelectorAll('.st-key-playground2d-boundary "
         ".js-plotly-plot'); const gd = all[all.length - 1]; if (!gd) return false; "
-        "const img = gd.querySelector('.hm image'); "
+        "const img = gd.querySelector('.imagelayer image, .layer-below image'); "
         "return img && (img.getAttribute('xlink:href') || img.getAttribute('href')) !== old; }",
         arg=[before],
         timeout=15_000,

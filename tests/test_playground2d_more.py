@@ -6,10 +6,11 @@ weights that solve XOR)."""
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 
-from playground.playground2d import data, net
+from playground.playground2d import data, net, picture
 from playground.playground2d.data import CLASSIFICATION, REGRESSION
 from playground.playground2d.experiment import Experiment, ExperimentError
 from tests.test_playground2d import accuracy, train_epochs, wait_until
@@ -140,9 +141,32 @@ def test_discretize_draws_the_boundary_in_two_colours():
     values = net.over_plane(model, exp, CLASSIFICATION, 20)
     smooth = plots.boundary_figure(side.tolist(), values, points, False, "t")
     two = plots.boundary_figure(side.tolist(), values, points, False, "t", discretize=True)
-    assert len(set(map(float, smooth.data[0].z.ravel()))) > 2
-    assert set(map(float, two.data[0].z.ravel())) <= {0.0, 1.0}
-    assert ((two.data[0].z == 1) == (values.numpy() >= 0.5)).all()
+    smooth_rgb = picture.read_png(smooth.layout.images[0].source)
+    two_rgb = picture.read_png(two.layout.images[0].source)
+    assert smooth_rgb.shape == two_rgb.shape == (80, 80, 3)  # 20 cells, 4 pixels each
+    assert len({tuple(c) for c in smooth_rgb.reshape(-1, 3)}) > 2
+    orange, blue = picture.colour(np.array([0.0, 1.0]), 0, 1, plots.SCALE)
+    cells = two_rgb[2::4, 2::4][::-1]  # a pixel a cell, rows along x2 upwards as the values
+    assert ((cells == blue).all(axis=-1) == (values.numpy() >= 0.5)).all()
+    assert ((cells == orange).all(axis=-1) == (values.numpy() < 0.5)).all()
+
+
+def test_the_boundary_picture_covers_the_plane_and_a_frame_changes_only_the_picture():
+    from playground.playground2d import plots
+    from playground.ui.sent_figures import SentAsIs
+
+    points = data.generate("circle", 100, 0.0, 0.5, 0)
+    side, _ = net.plane_grid(50)
+    base = SentAsIs.of(plots.boundary_base(side.tolist(), points, True, "t"))
+    image = plots.boundary_image(side.tolist(), torch.rand(50, 50), points)
+    cell = 12 / 49
+    assert image["x"] == pytest.approx(-6 - cell / 2) and image["y"] == pytest.approx(6 + cell / 2)
+    assert image["sizex"] == image["sizey"] == pytest.approx(12 + cell)
+    frame = base.with_layout(images=[image])
+    assert frame.to_dict()["data"] is base.to_dict()["data"]  # the points are not copied
+    assert frame.to_dict()["layout"]["datarevision"] == base.to_dict()["layout"]["datarevision"]
+    other = plots.boundary_base(side.tolist(), points, True, "t")
+    assert other.layout.datarevision != base.to_dict()["layout"]["datarevision"]
 
 
 def test_one_fixed_scale_with_a_legend_and_every_bias_shown_as_the_forward_pass_has_it():
@@ -292,8 +316,8 @@ def test_more_than_two_classes_train_with_softmax_and_colour_the_boundary_per_cl
         values = net.over_plane(snap.model, exp, CLASSIFICATION, 30)
         assert set(values.unique().tolist()) <= set(map(float, range(classes)))
         fig = plots.boundary_figure(side.tolist(), values, points, True, "t")
-        assert (fig.data[0].zmin, fig.data[0].zmax) == (0, classes - 1)
-        assert len({c for _, c in fig.data[0].colorscale}) == classes  # a colour a class
+        rgb = picture.read_png(fig.layout.images[0].source)
+        assert len({tuple(c) for c in rgb.reshape(-1, 3)}) == len(values.unique())  # a class each
     finally:
         trainer.close()
 

@@ -3,12 +3,14 @@ and the network with every neuron's output over the plane. Data in, go.Figure ou
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from playground.engine.i18n import N_, _
+from playground.playground2d import picture
 from playground.playground2d.data import CLASSIFICATION, LIMIT, Points
 from playground.serving.curves import translated
 
@@ -44,18 +46,18 @@ def boundary_figure(
     discretize: bool = False,
     value_range: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """The network's output over the plane as a heatmap (with `discretize`, in two colours: the
-    side of the middle it is on), with the training points (white edge) and, if asked, the test
-    points (black edge). With `clickable`, an invisible grid of markers
-    makes any place selectable (plotly reports no points for a heatmap's cells); it is left out
+    """The network's output over the plane as a picture behind the points (with `discretize`,
+    in two colours: the side of the middle it is on), with the training points (white edge)
+    and, if asked, the test points (black edge). With `clickable`, an invisible grid of markers
+    makes any place selectable (plotly reports no points for a picture); it is left out
     otherwise, as it is most of what the browser redraws."""
     fig = boundary_base(side, points, show_test, title, clickable, discretize, value_range)
-    fig.data[0].z = boundary_values(values, points, discretize, value_range)
+    fig.update_layout(images=[boundary_image(side, values, points, discretize, value_range)])
     return fig
 
 
 def _colours(points: Points, value_range) -> tuple[float, float, object, bool]:
-    """(low, high, colour scale, one colour a class) of the output's heatmap."""
+    """(low, high, colour scale, one colour a class) of the output's picture."""
     low, high = value_range or _range(points.kind)  # a hidden neuron's: -1 to 1
     many = points.kind == CLASSIFICATION and points.classes > 2 and value_range is None
     if many:  # the most probable class at each place, a colour a class
@@ -65,14 +67,43 @@ def _colours(points: Points, value_range) -> tuple[float, float, object, bool]:
 
 def boundary_values(values, points: Points, discretize: bool = False,
                     value_range: tuple[float, float] | None = None) -> np.ndarray:  # fmt: skip
-    """The heatmap's values of the boundary: the only part of it that changes while the
-    network trains, so a page redraws it several times a second by replacing them alone
-    (building the figure anew took 20 ms of the server's GIL a frame)."""
+    """The output's values as the picture shows them (with `discretize`, low or high)."""
     low, high, _scale, many = _colours(points, value_range)
     z = np.asarray(values, np.float32)
     if discretize and not many:  # two colours: which side of the middle the output is on
         z = np.where(z >= (low + high) / 2, high, low).astype(np.float32)
     return z
+
+
+def boundary_image(side: Sequence[float], values, points: Points, discretize: bool = False,
+                   value_range: tuple[float, float] | None = None) -> dict:  # fmt: skip
+    """The boundary's picture as a plotly layout image over the plane: the only part of the
+    chart that changes while the network trains, so a page redraws it several times a second
+    by replacing it alone (the browser then redraws one image, not the chart)."""
+    low, high, scale, many = _colours(points, value_range)
+    rgb = picture.colour(boundary_values(values, points, discretize, value_range)[::-1],
+                         low, high, scale)  # fmt: skip
+    if many:
+        rgb = picture.faded(rgb, 0.75)
+    first, last = float(side[0]), float(side[-1])
+    cell = (last - first) / max(len(side) - 1, 1)
+    return dict(
+        source=picture.png(rgb),
+        xref="x",
+        yref="y",
+        x=first - cell / 2,
+        y=last + cell / 2,
+        sizex=last - first + cell,
+        sizey=last - first + cell,
+        xanchor="left",
+        yanchor="top",
+        sizing="stretch",
+        layer="below",
+        name="boundary",
+    )
+
+
+_REVISION = itertools.count()
 
 
 def boundary_base(
@@ -84,23 +115,11 @@ def boundary_base(
     discretize: bool = False,
     value_range: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """The boundary chart without the network's values (boundary_values): the plane, the
-    points and the titles, which change only when the experiment does."""
-    low, high, scale, many = _colours(points, value_range)
-    side = list(side)
-    fig = go.Figure(
-        go.Heatmap(
-            x=side,
-            y=side,
-            z=np.zeros((len(side), len(side)), np.float32),
-            zmin=low,
-            zmax=high,
-            colorscale=scale,
-            showscale=False,
-            opacity=0.75 if many else 1.0,
-            hovertemplate="(%{x:.2f}, %{y:.2f}): %{z:.3f}<extra>network</extra>",
-        )
-    )
+    """The boundary chart without its picture (boundary_image): the plane, the points and the
+    titles, which change only when the experiment does. Its data revision is its own, so the
+    browser redraws only the picture when a frame replaces it."""
+    low, high, _scale, many = _colours(points, value_range)
+    fig = go.Figure()
     step = np.linspace(-LIMIT, LIMIT, CLICK_GRID)
     gx, gy = np.meshgrid(step, step)
     fig.add_scatter(
@@ -132,8 +151,10 @@ def boundary_base(
             ),
             hovertemplate="(%{x:.2f}, %{y:.2f}): label %{marker.color:.2f}<extra></extra>",
         )
-    fig.update_xaxes(range=[-LIMIT, LIMIT], title=N_("x1"), constrain="domain")
-    fig.update_yaxes(range=[-LIMIT, LIMIT], title=N_("x2"), scaleanchor="x", constrain="domain")
+    fig.update_xaxes(range=[-LIMIT, LIMIT], title=N_("x1"), constrain="domain", showgrid=False,
+                     zeroline=False)  # fmt: skip
+    fig.update_yaxes(range=[-LIMIT, LIMIT], title=N_("x2"), scaleanchor="x", constrain="domain",
+                     showgrid=False, zeroline=False)  # fmt: skip
     fig.update_layout(
         title=title,
         height=480,
@@ -141,6 +162,7 @@ def boundary_base(
         clickmode="event+select",
         dragmode=False,
         legend=dict(orientation="h", y=-0.12),
+        datarevision=f"boundary-{next(_REVISION)}",
     )
     return translated(fig)
 

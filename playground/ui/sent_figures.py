@@ -1,7 +1,7 @@
 """Figures redrawn several times a second (Playground 2-D's boundary while it trains) cost the
 server most in building and copying plotly objects: each st.plotly_chart deep-copies the whole
 figure (to_dict) before sending it, and a figure built anew validates every property. A figure
-checked once is kept as its dict here and sent as it is; a frame changes only its values."""
+checked once is kept as its dict here and sent as it is; a frame changes only its picture."""
 
 from __future__ import annotations
 
@@ -23,9 +23,7 @@ class SentAsIs(go.Figure):
     def to_dict(self) -> dict:
         return self._spec
 
-    def with_trace_values(self, trace: int, **values) -> SentAsIs:
-        """The same figure with some values of one trace replaced (a heatmap's z): the rest is
+    def with_layout(self, **values) -> SentAsIs:
+        """The same figure with some of its layout replaced (a background picture): the rest is
         shared, not copied."""
-        data = list(self._spec["data"])
-        data[trace] = {**data[trace], **values}
-        return SentAsIs({**self._spec, "data": data})
+        return SentAsIs({**self._spec, "layout": {**self._spec["layout"], **values}})

@@ -25,7 +25,7 @@ from playground.ui.sent_figures import SentAsIs
 from playground.ui.text import plain
 
 BOUNDARY = "playground2d-boundary"  # the boundary chart's key: its selection holds a click
-REFRESH_SECONDS = 0.15  # the boundary is redrawn this often while training
+REFRESH_SECONDS = 0.1  # the boundary is redrawn this often while training
 _EXP, _CUSTOM, _TRAINER, _VERSION = (
     "playground2d-exp",
     "playground2d-custom",
@@ -277,7 +277,7 @@ def live(run: Trainer, label: float | None, playing: bool) -> None:
         _draw(run, snap, playing, label is not None)
 
 
-SLOW_SECONDS = 0.5  # while it plays, the network and the loss curves are rebuilt this often
+SLOW_SECONDS = 1.0  # while it plays, the network and the loss curves are rebuilt this often
 _KEPT = "playground2d-figures"  # name -> (what it was built for, the figure)
 
 
@@ -348,9 +348,9 @@ def _draw(run: Trainer, snap, playing: bool, clickable: bool) -> None:
             (id(pts), exp.show_test, *shape),
             lambda: playground2d_plots.boundary_base(side.tolist(), pts, exp.show_test, *shape),
         )
-        z = playground2d_plots.boundary_values(values, pts, shape[2], limits)
+        image = playground2d_plots.boundary_image(side, values, pts, shape[2], limits)
         st.plotly_chart(
-            base.with_trace_values(0, z=z),
+            base.with_layout(images=[image]),
             key=BOUNDARY,
             on_select="rerun",
             selection_mode="points",
