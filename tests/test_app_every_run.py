@@ -173,6 +173,11 @@ def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
     settings = app.dataframe[-1].value  # the chosen run's settings
     assert "Batch size" in settings.index and "batch_size" not in settings.index
     assert "One-cycle" in settings.to_numpy()  # a choice by its label, not one_cycle
+    assert {"Model", "Layers"} <= set(settings.index) and "layers" not in settings.index
+    choose_row(app, runs["language-finished"].name[16:])
+    settings = app.dataframe[-1].value  # item 26: the model's rows by their labels too
+    assert {"Model", "Layers", "Heads", "Width", "Context"} <= set(settings.index)
+    assert not [k for k in settings.index if k == "model" or k.startswith("model ")]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -68,3 +68,27 @@ def test_chinese_stays_after_a_fragments_rerun(browser, app_url):
     for english in ("Most confident mistakes", "Compare with another model", "Second model"):
         expect(page.get_by_text(english)).to_have_count(0)
     page.context.close()
+
+
+_Y_TITLES = (
+    "() => [...document.querySelectorAll('.js-plotly-plot text.ytitle')].map(t => {"
+    " const r = t.getBoundingClientRect();"
+    " return [t.textContent, getComputedStyle(t).writingMode, r.height > r.width]; })"
+)
+
+
+def test_chinese_axis_titles_stand_upright_in_a_column(browser, app_url):
+    """Issue 34, item 26: plotly laid a Chinese y axis title on its side; in Chinese it stands
+    upright in a column, while an English reader at the same time keeps plotly's usual title."""
+    zh, en = person(browser), person(browser)
+    zh.goto(f"{app_url}/playground2d?lang=zh")
+    en.goto(f"{app_url}/playground2d?lang=en")
+    for page in (zh, en):
+        page.locator(".js-plotly-plot text.ytitle").nth(1).wait_for(timeout=60_000)
+    titles = zh.evaluate(_Y_TITLES)
+    assert ["损失", "vertical-rl", True] in titles, titles
+    assert all(mode == "vertical-rl" for _text, mode, _tall in titles), titles
+    titles = en.evaluate(_Y_TITLES)
+    assert titles and all(mode == "horizontal-tb" for _text, mode, _tall in titles), titles
+    for page in (zh, en):
+        page.context.close()

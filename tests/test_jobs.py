@@ -269,3 +269,20 @@ def test_starting_weights_that_do_not_fit_fail_in_words(executor):
     wrong = models.build(ModelSpec.from_preset("seed-cnn")).state_dict()
     job = run(job_of(initial_weights=wrong))
     assert job.status is Status.FAILED and "starting weights do not fit" in job.message
+
+
+def test_a_run_stopped_in_its_first_epoch_says_the_same_on_its_card_and_its_row(tmp_path):
+    from playground.serving import live_view
+
+    config = TrainConfig(**{**ENDLESS.to_dict(), "epochs": 2})
+    job = job_of(config, runs_dir=tmp_path)
+    job.start()
+    wait_for(lambda: len(job.log.steps()) >= 3)
+    running = live_view.build(job, ("a", 1)).numbers[0]
+    assert (running.label, running.value) == ("Epoch", "1 / 2")  # the epoch it trains
+    job.stop()
+    assert job.wait(30) and job.status is Status.STOPPED and not job.log.epochs()
+    card = live_view.build(job, ("a", 2)).numbers[0]
+    row = job.task.table_row(load_run(job.run_dir))
+    assert card.value == row["epochs"] == "0 / 2"
+    assert card.help == "Stopped during epoch 1: 0 complete."

@@ -213,13 +213,15 @@ class Task:
 
     # --- what pages and people see ------------------------------------------------------------
 
-    def live_numbers(self, steps: list[StepRecord], epochs: list[EpochRecord], config) -> list:
-        """The st.metric numbers of a job's live view (Number), from its records."""
+    def live_numbers(self, steps: list[StepRecord], epochs: list[EpochRecord], config,
+                     ended: bool = False) -> list:  # fmt: skip
+        """The st.metric numbers of a job's live view (Number), from its records; `ended`: the
+        job is over (its numbers then say what its row in the runs table says)."""
         last = steps[-1] if steps else None
         vals = [e.val_loss for e in epochs if e.val_loss is not None]
         tail = [s.loss for s in steps[-50:]]
         return [
-            Number("Epoch", f"{last.epoch if last else 0} / {self.epochs(config)}"),
+            epoch_number(steps, epochs, self.epochs(config), ended),
             Number(N_("Train loss"), f"{sum(tail) / len(tail):.4f}" if tail else "-"),
             Number(N_("Val loss"), f"{vals[-1]:.4f}" if vals else "-"),
             Number(f"{self.samples.capitalize()}/s",
@@ -265,6 +267,11 @@ class Task:
     def settings(self, run) -> dict:
         """What a run was made with, flat (for "settings that differ" in compare)."""
         return {"task": self.name, **run.config.to_dict()}
+
+    def setting_labels(self) -> dict[str, str]:
+        """The labels (for `_`) of the keys of `settings` that are not rows of the settings
+        table: what the model is."""
+        return {"task": N_("Task"), "model": N_("Model")}
 
     def max_records(self, config) -> int:
         """The most metrics lines a run of these settings writes (a bundle's are cut there)."""
@@ -348,3 +355,17 @@ def of(config: object) -> Task:
     raise SpecError(
         Text("No task trains with settings of type {name__}.", name__=type(config).__name__)
     )
+
+
+def epoch_number(steps: list[StepRecord], epochs: list[EpochRecord], total: int,
+                 ended: bool) -> Number:  # fmt: skip
+    """ "Epoch 2 / 3": the epoch it trains while it runs; once it ended, the epochs it completed,
+    as its row in the runs table counts them (a run stopped in its first epoch: 0 / 3)."""
+    last = steps[-1] if steps else None
+    if not ended:
+        return Number(_("Epoch"), f"{last.epoch if last else 0} / {total}")
+    done = len(epochs)
+    partial = last is not None and last.epoch > done
+    why = _("Stopped during epoch {epoch}: {done} complete.").format(
+        epoch=last.epoch if last else 0, done=done)  # fmt: skip
+    return Number(_("Epoch"), f"{done} / {total}", help=why if partial else "")

@@ -322,7 +322,7 @@ def network_figure(
                 )
     fig.add_heatmap(  # the legend: one colour bar for every thumbnail, edge and bias
         z=[[-1.0, 1.0]], x=[0, 0], y=[0, 0], opacity=0, zmin=-1, zmax=1, colorscale=SCALE,
-        hoverinfo="skip", colorbar=dict(thickness=10, len=0.6, title=dict(text="value"),
+        hoverinfo="skip", colorbar=dict(thickness=10, len=0.6, title=dict(text=_("value")),
                                         tickvals=[-1, 0, 1]),
     )  # fmt: skip
     fig.update_xaxes(visible=False, range=[-2.2, (len(columns) - 1) * gap + 0.8])

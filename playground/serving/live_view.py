@@ -102,7 +102,10 @@ def build(job, key: tuple) -> JobView:
     return JobView(
         key=key,
         built=time.monotonic(),
-        numbers=(*job.task.live_numbers(steps, epochs, job.config), _compute(job, last)),
+        numbers=(
+            *job.task.live_numbers(steps, epochs, job.config, job.status.ended),
+            _compute(job, last),
+        ),
         progress=progress,
         step_figure=curves.step_loss_figure(job.log.points()) if steps else None,
         epoch_figure=curves.epoch_figure(epochs, job.task.score) if epochs else None,

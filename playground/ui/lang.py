@@ -47,6 +47,23 @@ def apply() -> str:
     return i18n.use(st.session_state[KEY])
 
 
+# Plotly turns a y axis title on its side, which lays Chinese characters on their sides too (and
+# plotly cannot rotate a title). In Chinese, the title is set upright in a column instead, as
+# Chinese is written vertically: the rotation is undone and the text runs top to bottom, centred
+# where plotly centred it.
+_VERTICAL = (
+    "<style>.js-plotly-plot text[class^='y'][class$='title']"
+    "{writing-mode: vertical-rl; transform: none;}</style>"
+)
+VERTICAL_TITLES = ("zh",)  # languages whose axis titles stand upright in a column
+
+
+def typeset() -> None:
+    """What this language needs of the page's type: upright vertical axis titles (Chinese)."""
+    if current() in VERTICAL_TITLES:
+        st.html(_VERTICAL)
+
+
 def current() -> str:
     """This session's language, made current here too."""
     return i18n.use(st.session_state.get(KEY, i18n.DEFAULT))

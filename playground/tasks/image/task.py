@@ -15,7 +15,7 @@ from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import ACCURACY, smooth
 from playground.engine.records import SpecError
-from playground.engine.task import Number, Task, register
+from playground.engine.task import Number, Task, epoch_number, register
 from playground.tasks.image import calibration, catalog, evaluation, models
 from playground.tasks.image.data import Dataset, load
 from playground.tasks.image.export import model_card, onnx_export, standalone
@@ -178,12 +178,12 @@ class ImageTask(Task):
             about["pass_batch_size"] = self.pass_batch(spec, config, memory_budget)
         return about
 
-    def live_numbers(self, steps, epochs, config: TrainConfig) -> list[Number]:
+    def live_numbers(self, steps, epochs, config: TrainConfig, ended=False) -> list[Number]:
         last = steps[-1] if steps else None
         smoothed = smooth([s.loss for s in steps[-200:]])[-1] if steps else None
         vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
         return [
-            Number(_("Epoch"), f"{last.epoch if last else 0} / {config.epochs}"),
+            epoch_number(steps, epochs, config.epochs, ended),
             Number(_("Train loss"), "-" if smoothed is None else f"{smoothed:.4f}",
                    help=_("Smoothed over the last batches.")),
             Number(_("Val accuracy"), f"{vals[-1]:.2%}" if vals else "-",
@@ -212,6 +212,9 @@ class ImageTask(Task):
 
     def settings(self, run) -> dict:
         return model_card.settings(run)
+
+    def setting_labels(self) -> dict[str, str]:
+        return {**super().setting_labels(), "layers": N_("Layers")}
 
     def model_card(self, run, files, memory_budget) -> str:
         return model_card.model_card(run, files, memory_budget)

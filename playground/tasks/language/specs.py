@@ -33,6 +33,23 @@ LIMITS = {  # field -> (lowest, highest, what it is in words)
 }
 
 
+FIELD_LABELS = {  # the model's fields, as pages and tables name them
+    "layers": N_("Layers"),
+    "heads": N_("Heads"),
+    "width": N_("Width"),
+    "context": N_("Context"),
+    "dropout": N_("Dropout"),
+    "mlp_ratio": N_("Mlp ratio"),
+    "tied": N_("Tied embeddings"),
+    "positions": N_("Positions"),
+    "residual": N_("Skip connections"),
+    "norm": N_("Norm"),
+    "causal": N_("Causal"),
+    "objective": N_("Objective"),
+    "vocab": N_("Vocabulary"),
+}
+
+
 @dataclass(frozen=True)
 class GPTSpec(JsonRecord):
     """A decoder (or, with the masked objective, an encoder) transformer for tokens."""

@@ -23,7 +23,7 @@ from playground.engine.task import Number, Task, register
 from playground.tasks.language import corpora, data, export, fit, training
 from playground.tasks.language.model import build
 from playground.tasks.language.recipe import SETTINGS, LanguageConfig
-from playground.tasks.language.specs import GPTSpec
+from playground.tasks.language.specs import FIELD_LABELS, GPTSpec
 from playground.tasks.language.tokens import MAX_FILE, Tokenizer, check_for
 
 TOKENIZER, CORPUS = "tokenizer.json", "corpus.txt"
@@ -260,7 +260,7 @@ class LanguageTask(Task):
             "val_loss": None,
         }
 
-    def live_numbers(self, steps, epochs, config) -> list[Number]:
+    def live_numbers(self, steps, epochs, config, ended=False) -> list[Number]:
         last = steps[-1] if steps else None
         smoothed = smooth([s.loss for s in steps[-200:]])[-1] if steps else None
         vals = [e.val_loss for e in epochs if e.val_loss is not None]
@@ -337,6 +337,10 @@ class LanguageTask(Task):
             **{f"model {k}": v for k, v in run.spec.to_dict().items() if k != "name"},
             **run.config.to_dict(),
         }
+
+    def setting_labels(self) -> dict[str, str]:
+        return {**super().setting_labels(),
+                **{f"model {k}": label for k, label in FIELD_LABELS.items()}}  # fmt: skip
 
 
 def preset(name: str) -> tuple[GPTSpec, LanguageConfig]:

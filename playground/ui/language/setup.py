@@ -19,7 +19,7 @@ from playground.engine.records import SpecError
 from playground.tasks.language import corpora, data
 from playground.tasks.language.fit import estimate_memory
 from playground.tasks.language.recipe import REGISTRIES, SETTINGS, LanguageConfig
-from playground.tasks.language.specs import LIMITS, NORMS, OBJECTIVES, POSITIONS
+from playground.tasks.language.specs import FIELD_LABELS, LIMITS, NORMS, OBJECTIVES, POSITIONS
 from playground.tasks.language.task import LANGUAGE, PRESETS, preset
 from playground.ui import start_from, state
 from playground.ui.language import session
@@ -150,18 +150,6 @@ def _counts(c: LanguageConfig, own: str | None, tokenizer) -> dict[int, int]:
     return _counts_cached(c.corpus, c.tokenizer, c.vocab_size, c.seed)
 
 
-FIELDS = {  # the model's fields, as the page names them
-    "layers": N_("Layers"),
-    "heads": N_("Heads"),
-    "width": N_("Width"),
-    "context": N_("Context"),
-    "mlp_ratio": N_("Mlp ratio"),
-    "positions": N_("Positions"),
-    "norm": N_("Norm"),
-    "objective": N_("Objective"),
-}
-
-
 def model_form():
     """The GPT's size and switches; returns the spec (vocabulary filled in) and its problem."""
     s, v = session.spec(), state.version("language")
@@ -182,7 +170,7 @@ def model_form():
     for col, field in zip(cols, ("layers", "heads", "width", "context", "mlp_ratio"), strict=True):
         low, high, what = LIMITS[field]
         values[field] = col.number_input(
-            _(FIELDS[field]),
+            _(FIELD_LABELS[field]),
             low,
             high,
             getattr(s, field),
@@ -215,7 +203,7 @@ def model_form():
         (cols[2], "objective", OBJECTIVES),
     ):
         values[field] = col.selectbox(
-            _(FIELDS[field]),
+            _(FIELD_LABELS[field]),
             list(choices),
             index=list(choices).index(getattr(s, field)),
             format_func=lambda k, c=choices: _(c[k]).split(":")[0].split("：")[0],

@@ -194,7 +194,8 @@ def _compare(runs: list[Run]) -> None:
         column = {}
         for key, value in settings(run).items():
             found = in_words(run.config, key, value)
-            label, text = found if found else (key, "-" if value in (None, "") else str(value))
+            label, text = found if found else (
+                run.task.setting_labels().get(key, key), _value_text(value))  # fmt: skip
             words[key] = _(label)
             column[words[key]] = text
         columns[run.name] = column
@@ -215,6 +216,17 @@ def _compare(runs: list[Run]) -> None:
         ),
         key=f"runs-settings-{state.version('runs')}",
     )
+
+
+def _value_text(value) -> str:
+    """A value that is not a setting's (a model's size or switch) as a person reads it."""
+    if value in (None, ""):
+        return "-"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return _(value) if isinstance(value, str) else str(value)
 
 
 def _actions(run: Run, active: bool, mine: bool) -> None:
