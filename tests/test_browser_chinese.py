@@ -77,9 +77,10 @@ _Y_TITLES = (
 )
 
 
-def test_chinese_axis_titles_stand_upright_in_a_column(browser, app_url):
+def test_chinese_axis_titles_stand_upright_and_the_uploader_speaks_chinese(browser, app_url):
     """Issue 34, item 26: plotly laid a Chinese y axis title on its side; in Chinese it stands
-    upright in a column, while an English reader at the same time keeps plotly's usual title."""
+    upright in a column, while an English reader at the same time keeps plotly's usual title.
+    The uploader's own words (Streamlit's) are Chinese too."""
     zh, en = person(browser), person(browser)
     zh.goto(f"{app_url}/playground2d?lang=zh")
     en.goto(f"{app_url}/playground2d?lang=en")
@@ -90,5 +91,19 @@ def test_chinese_axis_titles_stand_upright_in_a_column(browser, app_url):
     assert all(mode == "vertical-rl" for _text, mode, _tall in titles), titles
     titles = en.evaluate(_Y_TITLES)
     assert titles and all(mode == "horizontal-tb" for _text, mode, _tall in titles), titles
+    # Streamlit's own words in the drop zone of an uploader, in Chinese; English untouched
+    zone = "[data-testid=stFileUploaderDropzone]"
+    words = (
+        f"() => [...document.querySelectorAll('{zone} button p, {zone} "
+        "[data-testid=stFileUploaderDropzoneInstructions] span')]"
+        ".map(e => getComputedStyle(e, '::after').content)"
+    )
+    assert zh.evaluate(words) == ['"上传"', '"每个文件最多 10 MB • CSV, TXT"']
+    assert en.evaluate(words) == ["none", "none"]
+    heights = (
+        "() => [...document.querySelectorAll('[data-testid=stHtml]')].map(e => e.offsetHeight)"
+    )
+    found = zh.evaluate(heights)
+    assert found and not any(found), "a style takes room on the page"
     for page in (zh, en):
         page.context.close()

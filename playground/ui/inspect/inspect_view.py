@@ -17,7 +17,7 @@ from playground.explain.drawing import ImageError, prepare, read_image
 from playground.tasks.image import evaluation
 from playground.tasks.image.data import Dataset, normalise
 from playground.tasks.image.fit import gradient_batch_size, pass_batch_size
-from playground.ui import state
+from playground.ui import state, uploads
 from playground.ui.images import enlarged
 from playground.ui.inspect import (
     inspect_learned,
@@ -79,8 +79,8 @@ def choose(choice: Choice, data: Dataset) -> Input | None:
             st.page_link("app_pages/draw.py", label=_("Draw a digit"), icon=":material/draw:")
             return None
         return _drawn(image, _("Your drawing"))
-    upload = st.file_uploader(
-        _("Image file (PNG or JPEG)"), type=["png", "jpg", "jpeg"], key="inspect-upload"
+    upload = uploads.uploader(
+        _("Image file (PNG or JPEG)"), ["png", "jpg", "jpeg"], "inspect-upload"
     )
     if upload is None:
         st.caption(

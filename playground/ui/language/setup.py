@@ -21,7 +21,7 @@ from playground.tasks.language.fit import estimate_memory
 from playground.tasks.language.recipe import REGISTRIES, SETTINGS, LanguageConfig
 from playground.tasks.language.specs import FIELD_LABELS, LIMITS, NORMS, OBJECTIVES, POSITIONS
 from playground.tasks.language.task import LANGUAGE, PRESETS, preset
-from playground.ui import start_from, state
+from playground.ui import start_from, state, uploads
 from playground.ui.language import session
 from playground.ui.text import headed, plain
 from playground.ui.train.train_form import widget
@@ -37,7 +37,7 @@ def corpus_and_tokens() -> None:
     the vocabulary with its counts, and characters per token."""
     c = session.config()
     if c.corpus == corpora.OWN:
-        upload = st.file_uploader(_("Your text (.txt, UTF-8)"), type=["txt"], key="language-upload")
+        upload = uploads.uploader(_("Your text (.txt, UTF-8)"), ["txt"], "language-upload")
         if upload is not None and st.session_state.get("language-upload-seen") != upload.file_id:
             st.session_state["language-upload-seen"] = upload.file_id  # read once, even if bad
             try:

@@ -25,6 +25,7 @@ from playground.playground2d.experiment import (
     Experiment,
     ExperimentError,
 )
+from playground.ui import uploads
 from playground.ui.playground2d.playground2d_view import has_own_points, key, own_kind, replace
 from playground.ui.text import plain
 
@@ -125,9 +126,7 @@ def data_settings(exp: Experiment) -> Experiment:
     ):
         replace(exp.replace(data_seed=(exp.data_seed + 1) % (MAX_SEED + 1)))
         st.rerun()
-    upload = st.file_uploader(
-        _("Your points (CSV: x1, x2, label)"), type=["csv", "txt"], key=key("csv")
-    )
+    upload = uploads.uploader(_("Your points (CSV: x1, x2, label)"), ["csv", "txt"], key("csv"))
     if upload is not None and st.session_state.get(_CSV_SEEN) != upload.file_id:
         st.session_state[_CSV_SEEN] = upload.file_id
         try:

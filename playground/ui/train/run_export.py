@@ -14,7 +14,7 @@ from playground.exchange import bundle_import, bundles
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.runs import Run, default_runs_dir, load_run
 from playground.tasks.image.export import pretrained
-from playground.ui import state
+from playground.ui import state, uploads
 from playground.ui.text import plain
 
 _MADE = "runs-export"  # (run path, "onnx" | "bundle") the user asked for
@@ -116,8 +116,8 @@ def _offer(run: Run, kind: str, key: str) -> None:
 
 def import_box() -> str | None:
     """The upload box for a run bundle; what happened, in words, or None."""
-    upload = st.file_uploader(
-        _("Import a run bundle (.zip)"), type=["zip"], key="runs-import",
+    upload = uploads.uploader(
+        _("Import a run bundle (.zip)"), ["zip"], "runs-import",
         help=_("A zip from \"Download bundle\": it becomes one of your runs."),
     )  # fmt: skip
     if upload is None:

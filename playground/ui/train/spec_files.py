@@ -9,7 +9,7 @@ from playground.engine.i18n import Text, _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
 from playground.tasks.image.specs import ModelSpec
-from playground.ui import image_session
+from playground.ui import image_session, uploads
 from playground.ui.text import plain
 from playground.ui.train.layer_editor import NOTES
 
@@ -26,7 +26,7 @@ def import_export() -> None:
         mime="application/json",
         icon=":material/download:",
     )
-    upload = st.file_uploader(_("Import a spec (JSON)"), type=["json"], key="spec-upload")
+    upload = uploads.uploader(_("Import a spec (JSON)"), ["json"], "spec-upload")
     if upload is None:
         return
     done = st.session_state.get(_IMPORTED)  # (file id, error) of the last upload read
