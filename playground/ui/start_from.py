@@ -161,6 +161,7 @@ def _picker(page: Page, spec, meta_model):
             st.session_state[freeze] = [x for x in st.session_state.get(freeze, [])
                                         if x in layers]  # fmt: skip
             frozen = st.multiselect(_("Frozen layers"), layers, key=freeze,
+                                    placeholder=_("None: every layer learns"),
                                     help=_("They keep the copied weights: no gradient, no "
                                     "optimizer state."))  # fmt: skip
             factor = st.number_input(_("Copied layers' learning rate (x the others')"), 0.01, 10.0,
@@ -268,7 +269,8 @@ def build_view(spec, config) -> set[int]:
                  for x in layers}  # fmt: skip
         same = _("The same choice as on Train: no gradient, no optimizer state.")
         frozen = st.multiselect(_("Frozen layers"), layers, format_func=label.get,
-                                key="build-frozen", help=same)  # fmt: skip
+                                key="build-frozen", help=same,
+                                placeholder=_("None: every layer learns"))  # fmt: skip
         if frozen != wanted:
             choices["freeze"] = frozen
             st.session_state.pop(f"{IMAGE.key}-freeze", None)  # Train shows it from here

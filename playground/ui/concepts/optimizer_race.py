@@ -38,6 +38,7 @@ def race() -> None:
         default=optimizers.DEFAULT_RACE,
         format_func=lambda n: _(OPTIMIZERS[n].label),
         key="concepts-racers",
+        placeholder=_("Choose optimizers to race"),
     )
     lrs = {}
     if racing:
