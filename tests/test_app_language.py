@@ -122,4 +122,4 @@ def test_a_job_starts_from_a_run_and_compares_with_scratch(page):
     assert first["start_from"] == run.name, first
     assert first["frozen"] and not first["new"], first
     said = " ".join(shown(i) for i in page.info)
-    assert "nats of validation loss at equal steps" in said
+    assert "nats per token of val loss at equal steps" in said

@@ -33,6 +33,11 @@ def test_train_prints_epochs_and_a_summary_then_eval_agrees(tmp_path):
         assert key in summary
     assert 0.8 < summary["test_accuracy"] <= 1 and summary["epochs"] == 2
     assert summary["device"].startswith("cpu")
+    declared = {m["key"]: m for m in summary["metrics"]}  # what the task declares it reaches
+    assert declared["test_accuracy"]["value"] == summary["test_accuracy"]
+    assert not declared["test_accuracy"]["lower_is_better"] and declared["test_loss"][
+        "lower_is_better"]  # fmt: skip
+    assert "values" in lines[0]  # an epoch's named numbers (none for images)
     run_dir = Path(summary["run_dir"])
     assert {p.name for p in run_dir.iterdir()} == {
         "spec.json", "config.json", "metrics.jsonl", "weights.safetensors", "summary.json",

@@ -83,6 +83,10 @@ def test_the_sink_gets_every_record_in_order_in_batches():
         '{"type": "epoch", "epoch": true, "train_loss": 1, "train_accuracy": 1, "val_loss": null,'
         ' "val_accuracy": null, "seconds": 1, "lr": 1}',
         '{"type": "oops"}',
+        '{"type": "epoch", "epoch": 1, "train_loss": 1, "train_accuracy": 1, "val_loss": null,'
+        ' "val_accuracy": null, "seconds": 1, "lr": 1, "values": {"kl": "much"}}',
+        '{"type": "epoch", "epoch": 1, "train_loss": 1, "train_accuracy": 1, "val_loss": null,'
+        ' "val_accuracy": null, "seconds": 1, "lr": 1, "values": [1]}',
     ],
 )
 def test_a_line_that_is_not_a_record_is_refused(line):
@@ -91,8 +95,12 @@ def test_a_line_that_is_not_a_record_is_refused(line):
 
 
 def test_records_round_trip_through_their_lines():
-    for record in (step(3, 0.25), EpochRecord(2, 0.3, 0.9, None, None, 12.5, 1e-3)):
+    for record in (step(3, 0.25), EpochRecord(2, 0.3, 0.9, None, None, 12.5, 1e-3),
+                   EpochRecord(1, 0.3, 0.0, 0.2, None, 1.0, 1e-3, {"kl": 0.5})):  # fmt: skip
         assert metrics.from_dict(json.loads(json.dumps(metrics.to_dict(record)))) == record
+    old = {"type": "epoch", "epoch": 1, "train_loss": 1, "train_accuracy": 1, "val_loss": None,
+           "val_accuracy": None, "seconds": 1, "lr": 1}  # a run's line before named values
+    assert metrics.from_dict(old).values == {}
 
 
 def test_time_left_goes_by_the_pace_of_the_settled_steps():

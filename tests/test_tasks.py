@@ -7,6 +7,7 @@ lists, a watch link, a bundle that comes back, its page in the navigation and on
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 
@@ -117,6 +118,31 @@ def test_the_runs_table_lists_it_and_a_watch_link_shows_it(app_server, tmp_path)
     reader.switch_page("app_pages/train.py").run()
     table = reader.dataframe[0].value
     assert "example" in list(table["name"]) and "Line fitting" in list(table["task"])
+    (result,) = table[table["name"] == "example"]["result"]  # its own metric, not accuracy
+    assert result == f"R² {example.summary['r2']:.4g}" and example.summary["r2"] > 0.99
+
+
+def test_a_task_declares_its_metrics_and_its_records_carry_its_own_numbers(tmp_path):
+    """Issue 35, item 2: what a run reaches is the task's declaration (R² and the squared error
+    for the line, never accuracy), and each epoch's record carries the task's own numbers by
+    name, in the run's file too."""
+    job = finished(JobManager(runs_dir=tmp_path).new_job(LineSpec(), QUICK, runs_dir=tmp_path))
+    epochs = job.log.epochs()
+    errors = [e.values["weight error"] for e in epochs]
+    assert errors[-1] < errors[0] and set(epochs[0].values) == {"weight error"}
+    assert runs.load_run(job.run_dir).log().epochs() == epochs  # the file keeps them
+    numbers = LINE.result_numbers(job.summary)
+    assert [n.label for n in numbers] == ["R²", "Mean squared error"]
+    assert numbers[0].value == f"{job.summary['r2']:.4g}" and not numbers[0].lower_is_better
+    assert LINE.result_text(job.summary) == f": r² {job.summary['r2']:.4g}"
+    language = task.named("language")
+    reached = {"val_loss": 2.0, "val_bits_per_char": 1.4, "perplexity": math.exp(2.0)}
+    shown = {n.label: (n.value, n.help) for n in language.result_numbers(reached)}
+    assert shown == {"Val loss": ("2", "nats per token"),
+                     "Bits per character": ("1.4", "bits per character"),
+                     "Perplexity": ("7.389", ""), "Token accuracy": ("-", "")}  # fmt: skip
+    assert language.fit_metric.key == "val_loss" and task.named("image").fit_metric.key == (
+        "test_loss")  # fmt: skip
 
 
 def test_it_trains_on_a_ray_worker_the_same_way(ray_cluster, tmp_path):

@@ -164,6 +164,10 @@ def _train(args: argparse.Namespace, task: Task) -> int:
     summary = {"type": "summary", **job.summary, "status": job.status.value, "message": job.message}
     summary["data_note"] = job.data_note
     summary["run_dir"] = str(job.run_dir) if job.run_dir else None
+    summary["metrics"] = [  # what the task declares it reaches, read by the same names
+        {"key": m.key, "label": m.label, "unit": m.unit, "lower_is_better": m.lower_is_better,
+         "value": m.of(summary)} for m in task.metrics
+    ]  # fmt: skip
     if args.json:
         print(json.dumps(summary), flush=True)
     else:
@@ -262,11 +266,10 @@ class _Progress:
 
 def _print_summary(s: dict, task: Task) -> None:
     print(f"{_(s['status'])}: {_(s['message'])}")
-    if s.get("test_accuracy") is not None:
-        print(_("test accuracy {accuracy}, test loss {loss}").format(
-            accuracy=f"{s['test_accuracy']:.4f}", loss=f"{s['test_loss']:.4f}"))  # fmt: skip
-    if s.get("val_loss") is not None:
-        print(_("validation loss {loss}").format(loss=f"{s['val_loss']:.4f}"))
+    reached = [(m, v) for m in task.metrics if (v := m.of(s)) is not None]
+    if reached:  # the numbers the task declares, with their units
+        print(", ".join(f"{_(m.label)} {m.format(v)}" + (f" {_(m.unit)}" if m.unit else "")
+                        for m, v in reached))  # fmt: skip
     if s.get("train_seconds") is not None:
         took = _("{epochs} epochs in {seconds}s of training, {speed} {samples}/s on {device}")
         print(took.format(
@@ -326,9 +329,10 @@ def _import(args: argparse.Namespace) -> int:
 
     raw = read_file(args.bundle, N_("bundle"))
     run = bundle_import.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
-    accuracy = run.summary.get("test_accuracy")
-    found = _(", test accuracy {accuracy}").format(accuracy=f"{accuracy:.2%}") if isinstance(
-        accuracy, float) else ""  # fmt: skip
+    lead = run.task.metrics[0]
+    value = lead.of(run.summary)
+    found = "" if value is None else ", " + _("{metric} {value}").format(
+        metric=_(lead.label).lower(), value=lead.format(value))  # fmt: skip
     print(_("Imported {name} as {path}{found}.").format(name=args.bundle.name, path=run.path,
                                                          found=found))  # fmt: skip
     return 0

@@ -58,12 +58,14 @@ class Tally:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A round's end: the validation loss and score (None without a validation split) and
-    notes (what a language model writes now)."""
+    """A round's end: the validation loss and score (None without a validation split), notes
+    (what a language model writes now) and the task's own numbers (a reconstruction loss),
+    which the round's record carries by name."""
 
     loss: float | None = None
     score: float | None = None
     notes: tuple[str, ...] = field(default=())
+    values: dict[str, float] = field(default_factory=dict)  # the task's own numbers, by name
 
 
 class Lesson:
@@ -236,7 +238,7 @@ def run(
             rounds = number
             train_loss, score = sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1)
             log.add(EpochRecord(number, train_loss, score, found.loss, found.score,
-                                round_seconds, lr))  # fmt: skip
+                                round_seconds, lr, dict(found.values)))  # fmt: skip
             for text in found.notes:
                 log.add(NoteRecord(step, seconds, text))
             publish(model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 from playground.engine.i18n import N_
@@ -45,6 +45,33 @@ ACCURACY = Score(N_("accuracy"), True, N_("Loss and accuracy per epoch"),
 
 
 @dataclass(frozen=True)
+class Metric:
+    """One number a finished run of a task reaches, which the task declares (Task.metrics): the
+    summary key it is kept under, its label and unit (catalog ids), which way is better, and
+    how it reads. The runs table, watch links, compare, sweeps, the scaling lab's fits and the
+    CLI show a task's numbers from these, never from fixed names."""
+
+    key: str  # in the run's summary: "test_accuracy", "val_loss", ...
+    label: str  # "Test accuracy", "Val loss"
+    unit: str = ""  # "nats per token", "bits per character"; "" for a share or a plain number
+    lower_is_better: bool = True
+    percent: bool = False  # a share, shown as 98.70%
+
+    def of(self, summary: dict) -> float | None:
+        """Its value in a run's summary, if the run reached one."""
+        value = summary.get(self.key)
+        return float(value) if isinstance(value, (int, float)) and value == value else None
+
+    def format(self, value: float) -> str:
+        return f"{value:.2%}" if self.percent else f"{value:.4g}"
+
+
+TEST_ACCURACY = Metric("test_accuracy", N_("Test accuracy"), lower_is_better=False, percent=True)
+TEST_LOSS = Metric("test_loss", N_("Test loss"))
+LAST_VAL_LOSS = Metric("last_val_loss", N_("Val loss"))  # any task's: the loop's last validation
+
+
+@dataclass(frozen=True)
 class StepRecord:
     step: int  # 1-based optimizer step
     epoch: int  # 1-based
@@ -64,6 +91,7 @@ class EpochRecord:
     val_accuracy: float | None
     seconds: float  # this epoch's training time, validation included
     lr: float  # at the epoch's last step
+    values: dict[str, float] = field(default_factory=dict, hash=False)  # a task's own, named
 
 
 @dataclass(frozen=True)
@@ -78,6 +106,7 @@ class NoteRecord:
 
 MAX_NOTE = 20_000  # characters of one note
 MAX_NOTES = 400  # notes a log keeps; beyond, every other old one goes (the timeline stays spread)
+MAX_VALUES = 16  # named values an epoch record carries
 _TYPES = {"step": StepRecord, "epoch": EpochRecord, "note": NoteRecord}
 
 
@@ -96,8 +125,14 @@ def from_dict(data: object) -> StepRecord | EpochRecord | NoteRecord:
     if data.get("type") not in ("step", "epoch"):
         raise ValueError("not a step or epoch record")
     fields = {k: v for k, v in data.items() if k != "type"}
-    if set(fields) != set(kind.__dataclass_fields__):
+    values = fields.pop("values", {}) if kind is EpochRecord else {}  # runs before it: none
+    if set(fields) != set(kind.__dataclass_fields__) - {"values"}:
         raise ValueError("not the fields of a record")
+    if not isinstance(values, dict) or len(values) > MAX_VALUES or not all(
+        isinstance(k, str) and len(k) <= 40 and isinstance(v, (int, float))
+        and not isinstance(v, bool) for k, v in values.items()
+    ):  # fmt: skip
+        raise ValueError("not a record's named values")
     for name, value in fields.items():
         optional = name in ("val_loss", "val_accuracy") and value is None
         whole = name in ("step", "epoch")
@@ -107,6 +142,8 @@ def from_dict(data: object) -> StepRecord | EpochRecord | NoteRecord:
             or (whole and not 0 <= value < 2**62)
         ):
             raise ValueError(f"{name} is not a number")
+    if kind is EpochRecord:
+        return EpochRecord(**fields, values={k: float(v) for k, v in values.items()})
     return kind(**fields)
 
 

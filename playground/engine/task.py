@@ -28,7 +28,7 @@ from torch import nn
 
 from playground.engine.i18n import N_, Text, _
 from playground.engine.loop import Lesson, Outcome  # noqa: F401 (tasks name Outcome here too)
-from playground.engine.metrics import EpochRecord, Score, StepRecord
+from playground.engine.metrics import LAST_VAL_LOSS, EpochRecord, Metric, Score, StepRecord
 from playground.engine.records import SpecError
 
 DEFAULT = "image"  # the task of a run folder or a bundle that does not say
@@ -59,6 +59,10 @@ class Task:
     label: str = ""  # in words: "Image classification"
     samples: str = "samples"  # what a step trains on: "images", "tokens"
     score: ClassVar[Score | None] = None  # what its records' score is (a classifier's accuracy)
+    # What a finished run reaches, the first leading (the runs table's result, a watch link's,
+    # compare's); `fit_metric` is the loss the scaling lab and sweeps fit against size.
+    metrics: ClassVar[tuple[Metric, ...]] = (LAST_VAL_LOSS,)
+    fit_metric: ClassVar[Metric] = LAST_VAL_LOSS
     spec_type: type = object  # the frozen dataclass of a model (to_dict / from_dict)
     config_type: type = object  # the frozen dataclass of its training settings
 
@@ -234,18 +238,22 @@ class Task:
 
     def result_numbers(self, summary: dict) -> list[Number]:
         """What a finished run reached, as numbers (a watch link, the runs table show them):
-        by default its last validation loss."""
-        val = summary.get("last_val_loss")
-        if not isinstance(val, float):
-            return []
-        return [Number(N_("Val loss"), f"{val:.4g}", lower_is_better=True)]
+        its declared metrics, "-" where it reached none."""
+        return [
+            Number(_(m.label), m.format(v) if (v := m.of(summary)) is not None else "-",
+                   help=_(m.unit) if m.unit else "", lower_is_better=m.lower_is_better)
+            for m in self.metrics
+        ]  # fmt: skip
 
     def result_text(self, summary: dict) -> str:
-        """The end of "Finished 3 epochs in 20 s...": ": test accuracy 98.9%", or ""."""
-        val = summary.get("last_val_loss")
-        return (
-            _(": validation loss {val}").format(val=f"{val:.4g}") if isinstance(val, float) else ""
-        )
+        """The end of "Finished 3 epochs in 20 s...": its leading metric (": test accuracy
+        98.9%"), or ""."""
+        lead = self.metrics[0]
+        value = lead.of(summary)
+        if value is None:
+            return ""
+        return ": " + _("{metric} {value}").format(metric=_(lead.label).lower(),
+                                                   value=lead.format(value))  # fmt: skip
 
     def advice(self, config, epochs: list[EpochRecord]) -> str | None:
         """A sentence when a job that ended learned nothing (and what to try), or None."""

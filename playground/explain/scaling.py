@@ -121,7 +121,7 @@ class Sweep:
     runs: list[Run] = field(default_factory=list)
 
     def points(self) -> list[dict]:
-        found = [point(r.summary, r.path) for r in self.runs if r.summary.get("status") ==
+        found = [point(r.task, r.summary, r.path) for r in self.runs if r.summary.get("status") ==
                  "finished"]  # fmt: skip
         return sorted(found, key=lambda p: p["parameters"] or 0)
 

@@ -162,7 +162,7 @@ class SweepJob(TrainingJob):
             if member.run_dir is not None:
                 self._label(member, i)
             if member.status is Status.FINISHED:
-                self.done.append(point(member.summary, member.run_dir))
+                self.done.append(point(member.task, member.summary, member.run_dir))
             elif member.status is Status.FAILED:
                 failed = Text("{one} {i} of {n} failed: {why}", one=self._one(), i=i + 1, n=count,
                               why=_lazy(member.message))  # fmt: skip
@@ -209,9 +209,10 @@ class SweepJob(TrainingJob):
         self._set(status, message)
 
 
-def point(summary: dict, run_dir) -> dict:
-    """What the lab plots of a member: its size, compute and final loss."""
-    loss = summary.get("val_loss", summary.get("test_loss"))
+def point(task: Task, summary: dict, run_dir) -> dict:
+    """What the lab plots of a member: its size, compute and final loss (the loss its task
+    declares for fits, kept under "val_loss")."""
+    loss = task.fit_metric.of(summary)
     return {
         "parameters": summary.get("parameters"),
         "flops": summary.get("flops"),

@@ -39,9 +39,10 @@ def progress_text(job: TrainingJob) -> str:
         parts.append(_("val {score} {value}").format(score=_(score.label), value=value))
     elif vals and score is not None:
         parts.append(_("val accuracy {value}").format(value=f"{vals[-1]:.1%}"))
-    test = job.summary.get("test_accuracy")
-    if test is not None:
-        parts.append(_("test accuracy {value}").format(value=f"{test:.2%}"))
+    lead = job.task.metrics[0]  # what it reached, as its task declares
+    if (reached := lead.of(job.summary)) is not None:
+        parts.append(_("{metric} {value}").format(metric=_(lead.label).lower(),
+                                                  value=lead.format(reached)))  # fmt: skip
     return " · ".join(parts)
 
 

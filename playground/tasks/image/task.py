@@ -13,7 +13,7 @@ from torch import nn
 from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
-from playground.engine.metrics import ACCURACY, smooth
+from playground.engine.metrics import ACCURACY, TEST_ACCURACY, TEST_LOSS, smooth
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, epoch_number, register
 from playground.tasks.image import calibration, catalog, evaluation, models
@@ -36,6 +36,8 @@ class ImageTask(Task):
     label = N_("Image classification")
     samples = N_("images")
     score = ACCURACY
+    metrics = (TEST_ACCURACY, TEST_LOSS)
+    fit_metric = TEST_LOSS
     spec_type = ModelSpec
     config_type = TrainConfig
     pretrained = ASSETS / "pretrained"
@@ -194,15 +196,6 @@ class ImageTask(Task):
     def data_label(self, config: TrainConfig) -> str:
         info = catalog.DATASETS.get(config.dataset)
         return info.label if info is not None else ""
-
-    def result_numbers(self, summary: dict) -> list[Number]:
-        test = summary.get("test_accuracy")
-        return [Number(_("Test accuracy"), f"{test:.2%}" if isinstance(test, float) else "-")]
-
-    def result_text(self, summary: dict) -> str:
-        test = summary.get("test_accuracy")
-        return _(": test accuracy {value}").format(value=f"{test:.2%}") if isinstance(
-            test, float) else ""  # fmt: skip
 
     def advice(self, config: TrainConfig, epochs) -> str | None:
         return stall_advice(config, epochs, len(catalog.info_of(config).classes))

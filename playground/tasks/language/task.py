@@ -17,7 +17,7 @@ from torch import nn
 from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
-from playground.engine.metrics import Score, smooth
+from playground.engine.metrics import Metric, Score, smooth
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, register
 from playground.tasks.language import corpora, data, export, fit, training
@@ -87,6 +87,13 @@ class LanguageTask(Task):
     # of the next (or the hidden) token
     score = Score(N_("token accuracy"), True, N_("Loss and accuracy per epoch"),
                   N_("Validation accuracy"))  # fmt: skip
+    metrics = (
+        Metric("val_loss", N_("Val loss"), N_("nats per token")),
+        Metric("val_bits_per_char", N_("Bits per character"), N_("bits per character")),
+        Metric("perplexity", N_("Perplexity")),
+        Metric("val_accuracy", N_("Token accuracy"), lower_is_better=False, percent=True),
+    )
+    fit_metric = metrics[0]
     spec_type = GPTSpec
     config_type = LanguageConfig
     own_files: ClassVar[dict[str, int]] = {TOKENIZER: MAX_FILE, CORPUS: corpora.MAX_OWN}
@@ -285,16 +292,12 @@ class LanguageTask(Task):
         corpus = corpora.CORPORA.get(config.corpus)
         return corpus.label if corpus is not None else ""
 
-    def result_numbers(self, summary: dict) -> list[Number]:
-        val = summary.get("val_loss")
-        return [Number(N_("Val loss"), f"{val:.3f}" if isinstance(val, float) else "-")]
-
     def result_text(self, summary: dict) -> str:
-        val, bits = summary.get("val_loss"), summary.get("val_bits_per_char")
-        if not isinstance(val, float):
+        val, bits = (m.of(summary) for m in self.metrics[:2])
+        if val is None:
             return ""
         text = _(": validation loss {val}").format(val=f"{val:.3f}")
-        if isinstance(bits, float):
+        if bits is not None:
             text += _(" ({bits} bits a character)").format(bits=f"{bits:.2f}")
         return text
 

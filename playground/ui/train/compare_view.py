@@ -29,27 +29,26 @@ def show(job: CompareJob) -> None:
         key=f"chart-transfer-{job.id}",
     )
     if len(runs) == 2:
-        st.info(plain(bought(runs[0].summary, runs[1].summary)), icon=":material/compare:")
+        said = bought(runs[0].task, runs[0].summary, runs[1].summary)
+        st.info(plain(said), icon=":material/compare:")
 
 
-def bought(start: dict, scratch: dict) -> str:
-    """The sentence: points of accuracy (images) or nats of loss (language) at equal steps."""
-    if isinstance(start.get("test_accuracy"), float) and isinstance(
-        scratch.get("test_accuracy"), float
-    ):
-        gain = (start["test_accuracy"] - scratch["test_accuracy"]) * 100
-        return _(
-            "Starting from {source} bought {gain} points of test accuracy at equal steps "
-            "({start} against {scratch} from scratch)."
-        ).format(source=start.get("start_from", _("the trained model")), gain=f"{gain:+.1f}",
-                 start=f"{start['test_accuracy']:.1%}",
-                 scratch=f"{scratch['test_accuracy']:.1%}")  # fmt: skip
-    if isinstance(start.get("val_loss"), float) and isinstance(scratch.get("val_loss"), float):
-        gain = scratch["val_loss"] - start["val_loss"]
-        return _(
-            "Starting from {source} bought {gain} nats of validation loss at equal steps "
-            "({start} against {scratch} from scratch)."
-        ).format(source=start.get("start_from", _("the trained model")), gain=f"{gain:+.3f}",
-                 start=f"{start['val_loss']:.3f}",
-                 scratch=f"{scratch['val_loss']:.3f}")  # fmt: skip
-    return _("One of the two runs did not finish, so there is nothing to compare yet.")
+def bought(task, start: dict, scratch: dict) -> str:
+    """The sentence: what starting from a trained model bought at equal steps, in the task's
+    leading metric (points of test accuracy for images, nats per token of loss for language)."""
+    lead = task.metrics[0]
+    ours, theirs = lead.of(start), lead.of(scratch)
+    if ours is None or theirs is None:
+        return _("One of the two runs did not finish, so there is nothing to compare yet.")
+    gain = theirs - ours if lead.lower_is_better else ours - theirs  # > 0: the start helped
+    source = start.get("start_from", _("the trained model"))
+    if lead.percent:
+        text = _("Starting from {source} bought {gain} points of {metric} at equal steps "
+                 "({start} against {scratch} from scratch).")  # fmt: skip
+        amount = f"{gain * 100:+.1f}"
+    else:
+        text = _("Starting from {source} bought {gain} of {metric} at equal steps "
+                 "({start} against {scratch} from scratch).")  # fmt: skip
+        amount = f"{gain:+.3f}" + (f" {_(lead.unit)}" if lead.unit else "")
+    return text.format(source=source, gain=amount, metric=_(lead.label).lower(),
+                       start=lead.format(ours), scratch=lead.format(theirs))  # fmt: skip

@@ -57,7 +57,8 @@ def _run(run: runs.Run) -> None:
         Number(N_("Training time (s)"), f"{seconds:.1f}" if isinstance(seconds, float) else "-"),
     ]
     for col, number in zip(st.columns(len(numbers)), numbers, strict=True):
-        col.metric(_(number.label), number.value, number.delta, delta_color=number.delta_color)
+        col.metric(_(number.label), number.value, number.delta, delta_color=number.delta_color,
+                   help=number.help or None)  # fmt: skip
     log = run.log()
     points, epochs = log.points(), log.epochs()
     if points:

@@ -13,6 +13,7 @@ from torch import nn
 
 from playground.engine import i18n, task
 from playground.engine.loop import Evaluation, Lesson, Tally
+from playground.engine.metrics import Metric
 from playground.engine.records import JsonRecord, SpecError
 from playground.engine.task import Task
 
@@ -90,7 +91,9 @@ class LineLesson(Lesson):
 
     def evaluate(self, model):
         with torch.no_grad():
-            return Evaluation(nn.functional.mse_loss(model(self.data.x)[:, 0], self.data.y).item())
+            loss = nn.functional.mse_loss(model(self.data.x)[:, 0], self.data.y).item()
+            off = (model.weight[0, : len(TRUE)] - TRUE).norm().item()
+        return Evaluation(loss, values={"weight error": off})  # a number of its own, by name
 
     def diverged(self, lr, step, round_):
         return f"The loss stopped being finite at step {step}: lower the learning rate {lr:g}."
@@ -99,8 +102,14 @@ class LineLesson(Lesson):
         return f"Finished {rounds} epochs."
 
 
+TRUE = torch.tensor([1.0, -2.0, 0.5])  # the line the points lie on (and 0.3 above it)
+R2 = Metric("r2", "R²", lower_is_better=False)  # its own metric, not accuracy
+MSE = Metric("mse", "Mean squared error")
+
+
 class LineTask(Task):
     name, label, samples = "line", "Line fitting", "points"
+    metrics, fit_metric = (R2, MSE), MSE
     spec_type, config_type = LineSpec, LineConfig
 
     def spec_from_dict(self, data):
@@ -121,7 +130,7 @@ class LineTask(Task):
     def load_data(self, config, data_dir, mirrors, device, extra=None):
         g = torch.Generator().manual_seed(config.seed)
         x = torch.randn(config.points, 3, generator=g)
-        return Points(x, x @ torch.tensor([1.0, -2.0, 0.5]) + 0.3)
+        return Points(x, x @ TRUE + 0.3)
 
     def steps_per_epoch(self, data, config):
         return -(-len(data.y) // config.batch_size)
@@ -134,10 +143,11 @@ class LineTask(Task):
 
     def results(self, spec, model, data, config, memory_budget):
         with torch.no_grad():
-            return {"mse": nn.functional.mse_loss(model(data.x)[:, 0], data.y).item()}
+            mse = nn.functional.mse_loss(model(data.x)[:, 0], data.y).item()
+        return {"mse": mse, "r2": 1 - mse / data.y.var(unbiased=False).item()}
 
 
 LINE = task.register(LineTask())
 
 # its own words in Chinese: the app's catalog does not know this task
-i18n.add_words("zh", {"Line fitting": "直线拟合", "points": "点"})
+i18n.add_words("zh", {"Line fitting": "直线拟合", "points": "点", "Mean squared error": "均方误差"})
