@@ -98,8 +98,16 @@ def test_records_round_trip_through_their_lines():
     for record in (step(3, 0.25), EpochRecord(2, 0.3, 0.9, None, None, 12.5, 1e-3),
                    EpochRecord(1, 0.3, 0.0, 0.2, None, 1.0, 1e-3, {"kl": 0.5})):  # fmt: skip
         assert metrics.from_dict(json.loads(json.dumps(metrics.to_dict(record)))) == record
-    old = {"type": "epoch", "epoch": 1, "train_loss": 1, "train_accuracy": 1, "val_loss": None,
-           "val_accuracy": None, "seconds": 1, "lr": 1}  # a run's line before named values
+    old = {
+        "type": "epoch",
+        "epoch": 1,
+        "train_loss": 1,
+        "train_accuracy": 1,
+        "val_loss": None,
+        "val_accuracy": None,
+        "seconds": 1,
+        "lr": 1,
+    }  # a run's line before named values
     assert metrics.from_dict(old).values == {}
 
 
