@@ -16,10 +16,11 @@ cols = st.columns([6, 2, 2], vertical_alignment="bottom")
 chosen = cols[0].selectbox(
     _("Start from"),
     [*catalog.PRESETS, layer_editor.EMPTY],
-    format_func=lambda n: _("Empty model") if n == layer_editor.EMPTY else _(
-        catalog.PRESETS[n].label),  # the name only: the box is too narrow for the description
+    format_func=lambda n: (
+        _("Empty model") if n == layer_editor.EMPTY else _(catalog.PRESETS[n].label)
+    ),  # the name only: the box is too narrow for the description
     key="build-preset",
-)  # fmt: skip
+)
 cols[1].button(
     _("Load"),
     on_click=layer_editor.load_preset,
@@ -46,8 +47,11 @@ with right:
             icon=":material/warning:",
         )
         if getattr(problem, "field", None) == "batch_size":  # a setting of Train, not of Build
-            st.page_link("app_pages/train.py", label=_("Set the batch size on Train"),
-                         icon=":material/monitoring:")  # fmt: skip
+            st.page_link(
+                "app_pages/train.py",
+                label=_("Set the batch size on Train"),
+                icon=":material/monitoring:",
+            )
     frozen = (
         start_from.build_view(image_session.spec(), image_session.config())
         if problem is None

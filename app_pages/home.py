@@ -37,10 +37,14 @@ def try_it() -> None:
     with right:
         st.subheader(_("What a trained network reads"))
         draw_view.prediction(choice, prepared, key="home")
-        st.page_link("app_pages/draw.py", label=_("More on Draw: what it sees, teach it your "
-                     "handwriting"), icon=":material/draw:")  # fmt: skip
-        st.page_link("app_pages/train.py", label=_("Train your own on Train"),
-                     icon=":material/monitoring:")  # fmt: skip
+        st.page_link(
+            "app_pages/draw.py",
+            label=_("More on Draw: what it sees, teach it your handwriting"),
+            icon=":material/draw:",
+        )
+        st.page_link(
+            "app_pages/train.py", label=_("Train your own on Train"), icon=":material/monitoring:"
+        )
 
 
 try_it()

@@ -42,10 +42,12 @@ playground2d_view.keep(new)
 playground2d_view.sync_url(new, pts)
 if new.dataset == CUSTOM and "text" not in new.hide:
     if len(pts.y) > data.MAX_LINK_POINTS:
-        st.caption(_(
-"Your {count:,} points are kept in this session only: a link carries up "
-"to {MAX_LINK_POINTS}."
-).format(count=len(pts.y), MAX_LINK_POINTS=data.MAX_LINK_POINTS))  # fmt: skip
+        st.caption(
+            _(
+                "Your {count:,} points are kept in this session only: a link carries up "
+                "to {MAX_LINK_POINTS}."
+            ).format(count=len(pts.y), MAX_LINK_POINTS=data.MAX_LINK_POINTS)
+        )
     else:
         st.caption(_("Your own points travel in the page's address: a link shares them too."))
 run = playground2d_view.trainer(new, pts)

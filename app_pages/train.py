@@ -74,8 +74,9 @@ if buttons.button(
 ):
     try:
         if compare:
-            state.start_group(CompareJob(spec, config, start, task=named("image"),
-                                         **state.job_options()))  # fmt: skip
+            state.start_group(
+                CompareJob(spec, config, start, task=named("image"), **state.job_options())
+            )
         else:
             state.start_job(spec, config, initial_weights=start)
     except SpecError as e:

@@ -62,14 +62,16 @@ def main() -> None:
 
     rows = []
     for preset, s in results:
-        rows.append([
-            f"`{preset}` {s['flags'] or '(its recipe)'}",
-            s["epochs"],
-            f"{s['test_accuracy'] * 100:.2f}%",
-            f"{s['train_seconds']:.1f} s",
-            f"{s['samples_per_second']:,.0f}",
-            s["device"],
-        ])  # fmt: skip
+        rows.append(
+            [
+                f"`{preset}` {s['flags'] or '(its recipe)'}",
+                s["epochs"],
+                f"{s['test_accuracy'] * 100:.2f}%",
+                f"{s['train_seconds']:.1f} s",
+                f"{s['samples_per_second']:,.0f}",
+                s["device"],
+            ]
+        )
     body = table(rows, ["run", "epochs", "test accuracy", "training time", "img/s", "device"])
     body += (
         "\n\nTraining time includes the per-epoch validation pass, not data loading or the final"

@@ -22,8 +22,9 @@ def main() -> None:
     t = run.summary["temperature"]
     model, info = run.model(), catalog.DATASETS["mnist"]
     mnist = data.load("mnist", mnist_dir(), val_fraction=run.config.val_fraction, download=False)
-    pixels = torch.cat([prepare(render(strokes, width)).pixels() for _, _, strokes, width in
-                        DRAWINGS])  # fmt: skip
+    pixels = torch.cat(
+        [prepare(render(strokes, width)).pixels() for _, _, strokes, width in DRAWINGS]
+    )
     drawn_y = torch.tensor([int(d) for d, *_ in DRAWINGS])
     rows = []
     for name, x, y in (
@@ -36,8 +37,7 @@ def main() -> None:
         after = calibration.expected_calibration_error(torch.softmax(out / t, 1), y)
         accuracy = (out.argmax(1) == y).float().mean().item()
         confidence = torch.softmax(out / t, 1).max(1).values.mean().item()
-        rows.append([name, f"{accuracy:.2%}", f"{confidence:.2%}", f"{before:.4f}",
-                     f"{after:.4f}"])  # fmt: skip
+        rows.append([name, f"{accuracy:.2%}", f"{confidence:.2%}", f"{before:.4f}", f"{after:.4f}"])
     styles = {}
     drawn_out = evaluation.outputs_of(model, pixels, info).argmax(1)
     for (_, style, *_), right in zip(DRAWINGS, (drawn_out == drawn_y).tolist(), strict=True):
@@ -61,8 +61,12 @@ The pretrained model was already close to calibrated on MNIST (cross-entropy wit
 and dropout); temperature scaling is fitted to minimise the validation images' log-likelihood,
 not ECE, so ECE can move a little either way where it is already this small.
 """
-    write_section("calibration", "Drawn digits and calibrated confidence",
-                  "python -m benchmarks.bench_calibration", body)  # fmt: skip
+    write_section(
+        "calibration",
+        "Drawn digits and calibrated confidence",
+        "python -m benchmarks.bench_calibration",
+        body,
+    )
     print(body)
 
 

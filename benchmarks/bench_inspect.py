@@ -95,9 +95,12 @@ def main() -> None:
         ("what a class looks for (256 steps)", class_looks_for, 2),
         ("what a channel of the last conv layer looks for", channel_looks_for, 2),
         ("layer statistics over 256 test images", lambda n: inside.layer_statistics(n, batch), 5),
-        (f"Evaluate: the {len(data.test_y):,} test images",
-         lambda net: evaluation.outputs_of(net, data.test_x, info), 3),
-    ]  # fmt: skip
+        (
+            f"Evaluate: the {len(data.test_y):,} test images",
+            lambda net: evaluation.outputs_of(net, data.test_x, info),
+            3,
+        ),
+    ]
     rows = []
     for what, fn, repeats in views:
         row = [what]

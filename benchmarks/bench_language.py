@@ -297,12 +297,18 @@ def main() -> None:
     torch.set_num_threads(torch.get_num_threads())
     if args.loop_only:  # three turns: a short run's ratio moves by 15% on a shared machine
         with tempfile.TemporaryDirectory() as folder:
-            turns = sorted((at_the_bare_loops_configuration(folder) for _ in range(3)),
-                           key=lambda found: found[1])  # fmt: skip
+            turns = sorted(
+                (at_the_bare_loops_configuration(folder) for _ in range(3)),
+                key=lambda found: found[1],
+            )
         ratios = ", ".join(f"{ratio:.2f}x" for _, ratio in turns)
         text = f"The median of three turns ({ratios}):\n\n{turns[1][0]}"
-        write_section("language-loop", "Language models: the shared loop's cost (this CPU)",
-                      "python -m benchmarks.bench_language --loop-only", text)  # fmt: skip
+        write_section(
+            "language-loop",
+            "Language models: the shared loop's cost (this CPU)",
+            "python -m benchmarks.bench_language --loop-only",
+            text,
+        )
         return
     first, _ = against_the_bare_loop(args.seconds)
     shipped = str(ROOT / "playground" / "assets" / "language" / "shakespeare")

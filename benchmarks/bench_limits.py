@@ -59,17 +59,24 @@ SHAPES = {
 }  # fmt: skip
 STEP_BATCH, PASS_BATCH = 128, 1000
 DEEP = ModelSpec(
-    (L("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, "relu"),
-     *[L("residual")] * 197, L("flatten"), L("linear", {"out_features": 10})),
+    (
+        L("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, "relu"),
+        *[L("residual")] * 197,
+        L("flatten"),
+        L("linear", {"out_features": 10}),
+    ),
     name="deep",
-)  # fmt: skip
+)
 
 
 def measured(what: str, spec: ModelSpec, batch: int) -> int:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.memory_probe", what, spec.to_json(), str(batch)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)["growth"]
 
 
@@ -83,8 +90,11 @@ def estimates() -> str:
             growth = statistics.median(measured(what, spec, batch) for _ in range(3))
             ratio = estimate / growth if growth > 0 else math.inf
             worst = min(worst, ratio)
-            label = f"training step (Adam), batch {batch}" if what == "step" else (
-                f"pass without gradients, batch {batch}")  # fmt: skip
+            label = (
+                f"training step (Adam), batch {batch}"
+                if what == "step"
+                else (f"pass without gradients, batch {batch}")
+            )
             rows.append([name, label, f"{estimate / MB:,.1f} MB", f"{growth / MB:,.1f} MB",
                          "n/a (no growth)" if ratio == math.inf else f"{ratio:.2f}x"])  # fmt: skip
     return (
@@ -129,10 +139,10 @@ def build_page() -> str:
     summary = models.summarize(DEEP)
     old = timed(lambda: old_network_figure(summary))
     new = timed(lambda: diagram._network_figure.__wrapped__(summary), 3)
-    rows = [["network diagram of the 197-block model, one piece at a time (before)",
-             f"{old:.2f} s"],
-            ["network diagram of the 197-block model, in one go (now; then cached)",
-             f"{new:.3f} s"]]  # fmt: skip
+    rows = [
+        ["network diagram of the 197-block model, one piece at a time (before)", f"{old:.2f} s"],
+        ["network diagram of the 197-block model, in one go (now; then cached)", f"{new:.3f} s"],
+    ]
     for name, spec in (("seed-cnn", ModelSpec.from_preset("seed-cnn")), ("197 residual", DEEP)):
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
         for key, value in links.to_query(spec).items():
@@ -142,8 +152,12 @@ def build_page() -> str:
         first = timed(app.run)
         again = statistics.median(timed(app.run) for _ in range(5))
         chars = len(links.to_query(spec).get("layers", spec.name))
-        rows.append([f"Build opened from a link to {name} ({chars} characters): first render",
-                     f"{first:.2f} s"])  # fmt: skip
+        rows.append(
+            [
+                f"Build opened from a link to {name} ({chars} characters): first render",
+                f"{first:.2f} s",
+            ]
+        )
         rows.append([f"Build with {name}: a rerun (median of 5)", f"{again:.2f} s"])
     return table(rows, ["what", "time"]) + (
         "\n\nThe first render of the deep model includes estimating its memory on the meta "
@@ -263,8 +277,12 @@ def texts() -> str:
 
 def main() -> None:
     if sys.argv[1:] == ["--texts"]:  # only the part about people's texts (issue 41)
-        write_section("limits-texts", "Limits: a person's own text",
-                      "python -m benchmarks.bench_limits --texts", texts())  # fmt: skip
+        write_section(
+            "limits-texts",
+            "Limits: a person's own text",
+            "python -m benchmarks.bench_limits --texts",
+            texts(),
+        )
         return
     body = "\n\n".join(
         [
@@ -273,8 +291,12 @@ def main() -> None:
             "### Lookups with many runs\n\n" + many_runs(),
         ]
     )
-    write_section("limits", "Limits: memory estimates, deep links, many runs",
-                  "python -m benchmarks.bench_limits", body)  # fmt: skip
+    write_section(
+        "limits",
+        "Limits: memory estimates, deep links, many runs",
+        "python -m benchmarks.bench_limits",
+        body,
+    )
 
 
 if __name__ == "__main__":

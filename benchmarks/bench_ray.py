@@ -64,9 +64,12 @@ def main() -> None:
     for i in range(args.repeats):
         threads.append(timed(TrainingJob(SEED_CNN, config, data_dir=mnist)))
         on_ray.append(timed(ray_jobs.RayJob(SEED_CNN, config, data_dir=mnist, cpus=cpus)))
-        print(f"repeat {i + 1}: thread {threads[-1][1]:,.0f}/s (first step "
-              f"{threads[-1][0]:.1f} s), Ray {on_ray[-1][1]:,.0f}/s (first step "
-              f"{on_ray[-1][0]:.1f} s)", flush=True)  # fmt: skip
+        print(
+            f"repeat {i + 1}: thread {threads[-1][1]:,.0f}/s (first step "
+            f"{threads[-1][0]:.1f} s), Ray {on_ray[-1][1]:,.0f}/s (first step "
+            f"{on_ray[-1][0]:.1f} s)",
+            flush=True,
+        )
     ray.shutdown()
     ray_cli("stop", "--force")
 

@@ -92,8 +92,9 @@ def app_run(preset: str, mnist: data.Dataset, device: str, seed: int) -> tuple[f
 
 def jobs_at_once(mnist: data.Dataset, device: str, n: int) -> float:
     """Wall time for n seed-CNN jobs started together (threads, one device)."""
-    config = TrainConfig(**{**TrainConfig().to_dict(), **catalog.PRESETS["seed-cnn"].recipe,
-                            "device": device})  # fmt: skip
+    config = TrainConfig(
+        **{**TrainConfig().to_dict(), **catalog.PRESETS["seed-cnn"].recipe, "device": device}
+    )
     jobs = [TrainingJob(ModelSpec.from_preset("seed-cnn"), config, dataset=mnist) for _ in range(n)]
     start = time.perf_counter()
     for job in jobs:
@@ -183,8 +184,12 @@ host synchronisation at all.
 - 4 seed-CNN jobs at once: {four:.1f} s against {one:.1f} s for one ({four / one:.2f}x; on one
   {name} device, threads in one process).
 """
-    write_section(f"speed-{name}", f"Speed: presets against a bare loop ({name})",
-                  f"python -m benchmarks.bench_speed --device {args.device}", body)  # fmt: skip
+    write_section(
+        f"speed-{name}",
+        f"Speed: presets against a bare loop ({name})",
+        f"python -m benchmarks.bench_speed --device {args.device}",
+        body,
+    )
     print(body)
 
     phases = profile_epoch(mnist, device)
@@ -197,8 +202,12 @@ batches, model, Adam and metrics; each phase timed{" and synchronised" if name =
 
 {table(rows, ["phase", "seconds", "share"])}
 """
-    write_section(f"profile-{name}", f"Where an epoch's time goes ({name})",
-                  f"python -m benchmarks.bench_speed --device {args.device}", body)  # fmt: skip
+    write_section(
+        f"profile-{name}",
+        f"Where an epoch's time goes ({name})",
+        f"python -m benchmarks.bench_speed --device {args.device}",
+        body,
+    )
     print(body)
 
 

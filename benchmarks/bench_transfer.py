@@ -26,8 +26,9 @@ NAMES_STEPS = 300
 
 def image(dataset: str, seed: int, start: Start | None, data_dir: str | None) -> float:
     config = few_labels.fine_tune_config(dataset, seed)
-    job = TrainingJob(few_labels.model(), config, data_dir=data_dir, runs_dir=None,
-                      initial_weights=start)  # fmt: skip
+    job = TrainingJob(
+        few_labels.model(), config, data_dir=data_dir, runs_dir=None, initial_weights=start
+    )
     job.start()
     job.wait()
     assert job.status.value == "finished", job.message
@@ -41,8 +42,9 @@ def language(start: Start | None) -> float:
                                  steps=NAMES_STEPS, warmup_steps=0, eval_every=100,
                                  sample_length=0)  # fmt: skip
     extra = LANGUAGE.start_extra(None, LANGUAGE.pretrained, spec) if start else None
-    job = TrainingJob(spec, config, task=LANGUAGE, runs_dir=None, initial_weights=start,
-                      extra=extra)  # fmt: skip
+    job = TrainingJob(
+        spec, config, task=LANGUAGE, runs_dir=None, initial_weights=start, extra=extra
+    )
     job.start()
     job.wait()
     assert job.status.value == "finished", job.message
@@ -53,20 +55,21 @@ def main() -> None:
     folder = mnist_dir()
     weights = load_file(str(few_labels.FOLDER / "weights.safetensors"))
     ways = {
-        "fine-tuned, convolutions frozen (the ready experiment)": Start(weights, "digits 0-4",
-                                                                        few_labels.FREEZE),
-        "fine-tuned, all but the last layer frozen": Start(weights, "digits 0-4",
-                                                           ("all-but-last",)),
+        "fine-tuned, convolutions frozen (the ready experiment)": Start(
+            weights, "digits 0-4", few_labels.FREEZE
+        ),
+        "fine-tuned, all but the last layer frozen": Start(
+            weights, "digits 0-4", ("all-but-last",)
+        ),
         "fine-tuned, every layer": Start(weights, "digits 0-4"),
         "from scratch": None,
-    }  # fmt: skip
+    }
     rows, means, seeds = [], {}, {}
     for label, start in ways.items():
         scores = seeds[label] = [image("mnist", seed, start, folder) for seed in SEEDS]
         sample = image("mnist-sample", 0, start, None)
         means[label] = statistics.mean(scores)
-        rows.append([label, *(f"{s:.1%}" for s in scores), f"{means[label]:.1%}",
-                     f"{sample:.1%}"])  # fmt: skip
+        rows.append([label, *(f"{s:.1%}" for s in scores), f"{means[label]:.1%}", f"{sample:.1%}"])
     ready = "fine-tuned, convolutions frozen (the ready experiment)"
     margin = (means[ready] - means["from scratch"]) * 100
     wins = sum(a > b for a, b in zip(seeds[ready], seeds["from scratch"], strict=True))
@@ -84,21 +87,28 @@ def main() -> None:
         "50 images, and what the start gives is the convolutions' general strokes.\n\n"
     )
     shakespeare = load_run(LANGUAGE.pretrained)
-    fine = language(Start(load_file(str(LANGUAGE.pretrained / "weights.safetensors")),
-                          "shakespeare"))  # fmt: skip
+    fine = language(
+        Start(load_file(str(LANGUAGE.pretrained / "weights.safetensors")), "shakespeare")
+    )
     scratch = language(None)
     body += table(
-        [["fine-tuned from the ready Shakespeare model", f"{fine:.3f}"],
-         ["from scratch", f"{scratch:.3f}"]],
+        [
+            ["fine-tuned from the ready Shakespeare model", f"{fine:.3f}"],
+            ["from scratch", f"{scratch:.3f}"],
+        ],
         [f"names, {NAMES_STEPS} steps of {shakespeare.spec.name}", "validation loss (nats)"],
-    )  # fmt: skip
+    )
     body += (
         f"\n\nDomain adaptation: the plays' model keeps its characters (its tokenizer), so every "
         f"weight is copied; after the same {NAMES_STEPS} steps on names it is "
         f"{scratch - fine:.3f} nats ahead."
     )
-    write_section("transfer", "Transfer: what pretraining buys (cpu)",
-                  "python -m benchmarks.bench_transfer", body)  # fmt: skip
+    write_section(
+        "transfer",
+        "Transfer: what pretraining buys (cpu)",
+        "python -m benchmarks.bench_transfer",
+        body,
+    )
 
 
 if __name__ == "__main__":

@@ -178,8 +178,11 @@ def main() -> None:
         streamlit_server(work, env=env, prefix=("taskset", "-c", "0")) as url,
         sync_playwright() as p,
     ):
-        pid = next(int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit()
-                   and url.rsplit(":", 1)[1] in _cmdline(d))  # fmt: skip
+        pid = next(
+            int(d.name)
+            for d in Path("/proc").iterdir()
+            if d.name.isdigit() and url.rsplit(":", 1)[1] in _cmdline(d)
+        )
         browser = p.chromium.launch(executable_path=browser_on_core_1(work), args=CHROMIUM_ARGS)
         one_job(browser, url, pid, 0, work / "runs")  # a warm server
         for repeat in range(args.repeats):
@@ -188,9 +191,11 @@ def main() -> None:
                 rates[n].append(rate)
                 speeds[n].append(speed)
                 cpu[n].append(seconds / wall)
-                print(f"repeat {repeat + 1}, {n} watchers: {speed:,.0f} samples/s, {wall:.0f} s, "
-                      f"server {seconds / wall:.2f} cores, {rate:.2f} updates/s per watcher",
-                      flush=True)  # fmt: skip
+                print(
+                    f"repeat {repeat + 1}, {n} watchers: {speed:,.0f} samples/s, {wall:.0f} s, "
+                    f"server {seconds / wall:.2f} cores, {rate:.2f} updates/s per watcher",
+                    flush=True,
+                )
         memory = (
             memory_over(browser, url, pid, args.memory_minutes, args.memory_watchers)
             if args.memory_minutes

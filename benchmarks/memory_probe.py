@@ -21,8 +21,10 @@ import sys
 
 import torch
 
-LINEAR = {"layers": [{"kind": "flatten"}, {"kind": "linear", "params": {"out_features": 10}}],
-          "name": "linear"}  # fmt: skip
+LINEAR = {
+    "layers": [{"kind": "flatten"}, {"kind": "linear", "params": {"out_features": 10}}],
+    "name": "linear",
+}
 
 
 def peak() -> int:

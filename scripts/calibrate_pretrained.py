@@ -21,8 +21,7 @@ def main() -> None:
     parser.add_argument("--data-dir", required=True, help="a folder with MNIST's IDX files")
     args = parser.parse_args()
     run = pretrained.run()
-    mnist = data.load("mnist", args.data_dir, val_fraction=run.config.val_fraction,
-                      download=False)  # fmt: skip
+    mnist = data.load("mnist", args.data_dir, val_fraction=run.config.val_fraction, download=False)
     if mnist.name != "mnist":
         raise SystemExit(f"Full MNIST is not in {args.data_dir}.")
     outputs = evaluation.outputs_of(run.model(), mnist.val_x, mnist.info)

@@ -36,8 +36,9 @@ def main() -> int:
     config = TrainConfig.from_json((FOLDER / "config.json").read_text())
     if args.device != "auto":
         config = TrainConfig.from_dict({**config.to_dict(), "device": args.device})
-    return train_and_keep(ModelSpec.from_preset("bn-cnn"), config, args.data_dir, args.out,
-                          MIN_ACCURACY)  # fmt: skip
+    return train_and_keep(
+        ModelSpec.from_preset("bn-cnn"), config, args.data_dir, args.out, MIN_ACCURACY
+    )
 
 
 def train_and_keep(spec, config, data_dir: Path, out: Path, least: float, name=None) -> int:

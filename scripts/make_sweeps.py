@@ -24,9 +24,8 @@ from playground.serving.sweeps import Plan, SweepJob
 
 SWEEPS = {
     "image": ("image", "seed-cnn", {"dataset": "mnist-sample", "batch_size": 64}, 150),
-    "language": ("language", "shakespeare-char",
-                 {"eval_every": 100, "sample_length": 0}, 300),
-}  # fmt: skip
+    "language": ("language", "shakespeare-char", {"eval_every": 100, "sample_length": 0}, 300),
+}
 DROP = ("weights.safetensors", "history.safetensors")
 
 
@@ -37,8 +36,7 @@ def train(folder: str, runs: str) -> tuple[SweepJob, float]:
     spec, config = task.presets()[preset]()
     config = dataclasses.replace(config, **changes)
     started = time.perf_counter()
-    job = SweepJob(spec, config, Plan(sizes=5, amount=steps), task=task, name=preset,
-                   runs_dir=runs)  # fmt: skip
+    job = SweepJob(spec, config, Plan(sizes=5, amount=steps), task=task, name=preset, runs_dir=runs)
     job.start()
     job.wait()
     return job, time.perf_counter() - started

@@ -142,8 +142,9 @@ def example_run(folder: Path, preset: str, epochs: int, train_limit: int) -> Pat
     from playground.tasks.image.recipe import TrainConfig
     from playground.tasks.image.specs import ModelSpec
 
-    config = TrainConfig(dataset="mnist-sample", epochs=epochs, train_limit=train_limit,
-                         batch_size=100)  # fmt: skip
+    config = TrainConfig(
+        dataset="mnist-sample", epochs=epochs, train_limit=train_limit, batch_size=100
+    )
     job = TrainingJob(ModelSpec.from_preset(preset), config, runs_dir=folder / "runs")
     job.start()
     assert job.wait(120) and job.status.value == "finished", job.message

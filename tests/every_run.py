@@ -26,8 +26,9 @@ from playground.tasks.line.task import LineConfig, LineSpec  # the tests' own ta
 ADA_KEY = "a" * 32  # a browser key (identity.KEY)
 ADA = owners.browser_owner(ADA_KEY)
 IMAGE = TrainConfig(dataset="mnist-sample", epochs=1, batch_size=64, train_limit=500)
-LANGUAGE = LanguageConfig(corpus="names", steps=20, batch_size=8, eval_every=10, eval_batches=1,
-                          sample_length=10)  # fmt: skip
+LANGUAGE = LanguageConfig(
+    corpus="names", steps=20, batch_size=8, eval_every=10, eval_batches=1, sample_length=10
+)
 TINY_GPT = GPTSpec(layers=1, heads=2, width=32, context=16, name="tiny-gpt")
 
 

@@ -719,8 +719,10 @@ def test_playground2d_problem_type_switches_datasets_and_defaults():
     with playground() as app:
         app.segmented_control[0].set_value("regression").run()
         assert by_label(app.selectbox, "Dataset").value == "plane"
-        assert by_label(app.selectbox, "Dataset").options == ["Plane (regression)",
-                                                              "Six bumps (regression)"]  # fmt: skip
+        assert by_label(app.selectbox, "Dataset").options == [
+            "Plane (regression)",
+            "Six bumps (regression)",
+        ]
         assert by_label(app.slider, "Points").value == 1200
         assert "Test R²" in [m.label for m in app.metric]
 

@@ -54,8 +54,11 @@ def test_every_page_opens_with_runs_of_every_task(runs, page, lang):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_image_pages_list_only_image_runs_and_each_one_opens(runs, lang):
-    usable = [p for what, p in runs.items()
-              if what.startswith("image") and (p / "weights.safetensors").exists()]  # fmt: skip
+    usable = [
+        p
+        for what, p in runs.items()
+        if what.startswith("image") and (p / "weights.safetensors").exists()
+    ]
     with language(lang):  # AppTest formats a picker's options in the test's thread
         for page, key in PICKERS.items():
             _each_option(page, key, lang, usable)

@@ -215,8 +215,9 @@ def test_build_shows_the_memory_of_a_training_step():
     app = open_page("app_pages/build.py")
     rows = app.dataframe[0].value.to_dict("records")
     assert rows[-1]["memory"].endswith("MB")
-    assert any("One training step with a batch of 128 and Adam needs about" in c.value
-               for c in app.caption)  # fmt: skip
+    assert any(
+        "One training step with a batch of 128 and Adam needs about" in c.value for c in app.caption
+    )
 
 
 def test_a_full_disk_quota_is_a_message(server):

@@ -144,8 +144,10 @@ def test_a_neuron_goes_to_the_big_view_and_a_typed_weight_changes_the_boundary(b
 
 def test_a_classroom_link_hides_the_controls_it_names(browser, app_url):
     page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(f"{app_url}/playground2d?hide=data,features,network,optimizer,loss,"
-              "regularization,batch,more,lessons,tf&lr=0.1")  # fmt: skip
+    page.goto(
+        f"{app_url}/playground2d?hide=data,features,network,optimizer,loss,"
+        "regularization,batch,more,lessons,tf&lr=0.1"
+    )
     expect(metric(page, "Epoch")).to_have_text("0", timeout=30_000)
     expect(page.get_by_text("Learning rate", exact=True)).to_be_visible()
     main = page.get_by_test_id("stMain")  # the sidebar says the Train page's dataset

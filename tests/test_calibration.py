@@ -63,7 +63,8 @@ def test_the_pretrained_model_reads_drawings_in_six_styles():
     assert len(DRAWINGS) >= 60 and len(STYLES) == 6
     right = []
     for digit, _style, strokes, width in DRAWINGS:
-        answer = evaluation.answer(model, prepare(render(strokes, width)).pixels(), info,
-                                   "cross_entropy", t)  # fmt: skip
+        answer = evaluation.answer(
+            model, prepare(render(strokes, width)).pixels(), info, "cross_entropy", t
+        )
         right.append(str(answer.label) == digit)
     assert sum(right) / len(right) >= 0.95, sum(right)

@@ -14,8 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def cli(*args, timeout=300):
     return subprocess.run(
         [sys.executable, "-m", "playground", *map(str, args)],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def json_lines(text):
@@ -35,14 +38,20 @@ def test_train_prints_epochs_and_a_summary_then_eval_agrees(tmp_path):
     assert summary["device"].startswith("cpu")
     declared = {m["key"]: m for m in summary["metrics"]}  # what the task declares it reaches
     assert declared["test_accuracy"]["value"] == summary["test_accuracy"]
-    assert not declared["test_accuracy"]["lower_is_better"] and declared["test_loss"][
-        "lower_is_better"]  # fmt: skip
+    assert (
+        not declared["test_accuracy"]["lower_is_better"]
+        and declared["test_loss"]["lower_is_better"]
+    )
     assert "values" in lines[0]  # an epoch's named numbers (none for images)
     run_dir = Path(summary["run_dir"])
     assert {p.name for p in run_dir.iterdir()} == {
-        "spec.json", "config.json", "metrics.jsonl", "weights.safetensors", "summary.json",
+        "spec.json",
+        "config.json",
+        "metrics.jsonl",
+        "weights.safetensors",
+        "summary.json",
         "history.safetensors",
-    }  # fmt: skip
+    }
     evaluated = cli("eval", run_dir, "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     assert json_lines(evaluated.stdout)[0]["test_accuracy"] == summary["test_accuracy"]
@@ -73,9 +82,11 @@ def test_data_import_then_show(tmp_path, mnist_dir):
     imported = cli("data", "import", mnist_dir, "--data-dir", tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert sorted(p.name for p in (tmp_path / "MNIST" / "raw").iterdir()) == [
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
-        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-    ]  # fmt: skip
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+    ]
     shown = cli("data", "show", "--data-dir", tmp_path)
     assert "mnist: 60,000 train, 10,000 test images" in shown.stdout
     empty = cli("data", "import", tmp_path / "nothing")

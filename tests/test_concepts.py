@@ -196,9 +196,10 @@ def test_each_surfaces_default_race_shows_what_its_note_says():
     """Issue 34, item 11: on the bowl, whose note says plain SGD zig-zags, the default race had
     SGD reach the minimum first. Each surface's default race (its start, learning rates and
     racers) is run here and its note's claim checked."""
-    race = {name: {opt: optimizers.race(s, opt, s.lrs[opt], s.start)
-                   for opt in optimizers.DEFAULT_RACE}
-            for name, s in optimizers.SURFACES.items()}  # fmt: skip
+    race = {
+        name: {opt: optimizers.race(s, opt, s.lrs[opt], s.start) for opt in optimizers.DEFAULT_RACE}
+        for name, s in optimizers.SURFACES.items()
+    }
     bowl = race["bowl"]  # SGD zig-zags across the valley and is last to the bottom
     sgd = bowl["sgd"]
     assert sum(a * b < 0 for a, b in itertools.pairwise(sgd.ys[:60])) >= 50  # across, each step
@@ -238,8 +239,9 @@ def test_the_tiny_net_by_hand_matches_autograd_and_the_classic_numbers():
     torch.manual_seed(0)
     for _ in range(20):
         r = torch.randn(11).tolist()
-        other = backprop.TinyNet((r[0], r[1]), ((r[2], r[3]), (r[4], r[5])), (r[6], r[7]),
-                                 (r[8], r[9]), r[10], 0.7)  # fmt: skip
+        other = backprop.TinyNet(
+            (r[0], r[1]), ((r[2], r[3]), (r[4], r[5])), (r[6], r[7]), (r[8], r[9]), r[10], 0.7
+        )
         g, a = backprop.by_hand(other).grads, backprop.by_autograd(other)
         for name in ("w1", "b1", "w2", "b2"):
             assert torch.allclose(torch.tensor(g[name]), torch.tensor(a[name]), atol=1e-12)

@@ -71,8 +71,9 @@ def test_gpt_flops_are_six_parameters_per_token_plus_attention(spec):
 
 def test_a_jobs_summary_says_what_it_cost():
     spec = GPTSpec(layers=1, heads=1, width=16, context=8, name="t")
-    config = LanguageConfig(corpus="copy", steps=6, batch_size=4, eval_every=3, eval_batches=1,
-                            sample_length=0)  # fmt: skip
+    config = LanguageConfig(
+        corpus="copy", steps=6, batch_size=4, eval_every=3, eval_batches=1, sample_length=0
+    )
     job = TrainingJob(spec, config)
     job.start()
     assert job.wait(120) and job.status.value == "finished", job.message

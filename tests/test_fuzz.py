@@ -35,8 +35,10 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 def layer_like():
     kinds = st.sampled_from(["conv2d", "linear", "flatten", "maxpool2d", "residual", "x"]) | JSON
-    params = st.dictionaries(st.sampled_from(["out_channels", "kernel_size", "padding",
-                                              "stride", "out_features", "p"]), JSON)  # fmt: skip
+    params = st.dictionaries(
+        st.sampled_from(["out_channels", "kernel_size", "padding", "stride", "out_features", "p"]),
+        JSON,
+    )
     return st.fixed_dictionaries({"kind": kinds}, optional={"params": params, "activation": JSON})
 
 
@@ -118,8 +120,12 @@ RUN_FILES = ["spec.json", "config.json", "summary.json", "metrics.jsonl", "acces
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.sampled_from(RUN_FILES), st.binary(max_size=300) | JSON.map(
-    lambda d: json.dumps(d).encode())))  # fmt: skip
+@given(
+    st.dictionaries(
+        st.sampled_from(RUN_FILES),
+        st.binary(max_size=300) | JSON.map(lambda d: json.dumps(d).encode()),
+    )
+)
 def test_any_bytes_in_a_run_folder_never_break_the_runs_list(tmp_path_factory, files):
     root = tmp_path_factory.mktemp("runs")
     good = run_files.RunWriter(root, "good", ModelSpec.from_preset("mlp"), TrainConfig()).path
@@ -138,10 +144,15 @@ def test_any_bytes_in_a_run_folder_never_break_the_runs_list(tmp_path_factory, f
         assert isinstance(damaged.why, str) and damaged.why
 
 
-@pytest.mark.parametrize("page", ["app_pages/train.py", "app_pages/playground2d.py",
-                                  "app_pages/build.py", "app_pages/draw.py"])  # fmt: skip
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-          HealthCheck.function_scoped_fixture])  # fmt: skip
+@pytest.mark.parametrize(
+    "page",
+    ["app_pages/train.py", "app_pages/playground2d.py", "app_pages/build.py", "app_pages/draw.py"],
+)
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(query=QUERY)
 def test_any_link_to_a_page_ends_in_the_page_or_a_message(page, query):
     app = AppTest.from_file(str(APP), default_timeout=30)

@@ -143,8 +143,9 @@ def _open(page: str, lang: str) -> AppTest:
 
 def test_home_in_chinese_has_no_english_sentence():
     app = _open("app_pages/home.py", "zh")
-    texts = [t.value for kind in ("title", "markdown", "caption", "subheader") for t in
-             app.get(kind)]  # fmt: skip
+    texts = [
+        t.value for kind in ("title", "markdown", "caption", "subheader") for t in app.get(kind)
+    ]
     assert "深度学习游乐场" in texts
     left = [e for t in texts for e in english_in(t) if "LeCun" not in t]
     assert not left, left
@@ -153,9 +154,12 @@ def test_home_in_chinese_has_no_english_sentence():
 def test_trains_form_and_buttons_in_chinese_while_english_stays_english():
     zh = _open("app_pages/train.py", "zh")
     en = _open("app_pages/train.py", "en")  # another session on the same server, at once
-    labels = [w.label for kind in ("number_input", "slider", "selectbox", "toggle",
-                                   "text_input") for w in zh.get(kind)
-              if w.key and w.key.startswith("train-")]  # fmt: skip
+    labels = [
+        w.label
+        for kind in ("number_input", "slider", "selectbox", "toggle", "text_input")
+        for w in zh.get(kind)
+        if w.key and w.key.startswith("train-")
+    ]
     assert labels and not [x for x in labels if english_in(x)], labels
     assert "开始训练" in [b.label for b in zh.button]
     assert "Start training" in [b.label for b in en.button]
@@ -177,8 +181,7 @@ def test_a_bundles_curves_are_drawn_in_chinese_where_a_font_is():
         chinese = picture()
     finally:
         i18n.use("en")
-    assert Image.open(__import__("io").BytesIO(chinese)).size == (png_chart.WIDTH,
-                                                                   png_chart.HEIGHT)  # fmt: skip
+    assert Image.open(__import__("io").BytesIO(chinese)).size == (png_chart.WIDTH, png_chart.HEIGHT)
     if png_chart.cjk_font() is None:
         pytest.skip("no CJK font here (Debian: apt-get install fonts-noto-cjk)")
     assert chinese != english  # the titles are drawn in Chinese
@@ -197,11 +200,18 @@ def test_no_module_that_translates_rebinds_the_lookup():
     found = []
     for path in [*ROOT.glob("playground/**/*.py"), *ROOT.glob("app_pages/*.py")]:
         tree = ast.parse(path.read_text())
-        imports = any(isinstance(n, ast.ImportFrom) and n.module == "playground.engine.i18n"
-                      and any(a.name == "_" for a in n.names) for n in ast.walk(tree))  # fmt: skip
+        imports = any(
+            isinstance(n, ast.ImportFrom)
+            and n.module == "playground.engine.i18n"
+            and any(a.name == "_" for a in n.names)
+            for n in ast.walk(tree)
+        )
         if imports:
-            found += [f"{path.name}:{n.lineno}" for n in ast.walk(tree) if isinstance(n, ast.Name)
-                      and n.id == "_" and isinstance(n.ctx, ast.Store)]  # fmt: skip
+            found += [
+                f"{path.name}:{n.lineno}"
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store)
+            ]
     assert not found, found
 
 
@@ -230,8 +240,11 @@ def shown_texts(app: AppTest) -> list[str]:
                 title = value.get("title", value) if key != "title" else value
                 found.append(title.get("text", "") if isinstance(title, dict) else str(title))
         found += [a.get("text", "") for a in layout.get("annotations", [])]
-        found += [t.get("name", "") for t in json.loads(chart.proto.spec).get("data", [])
-                  if t.get("showlegend", True) is not False]  # fmt: skip
+        found += [
+            t.get("name", "")
+            for t in json.loads(chart.proto.spec).get("data", [])
+            if t.get("showlegend", True) is not False
+        ]
     return [str(x) for x in found if x]
 
 
@@ -252,9 +265,13 @@ def test_a_bundles_model_card_reads_in_chinese():
     finally:
         i18n.use("en")
     assert "## 模型" in card and "## 数据" in card
-    left = [e for line in card.splitlines() if not line.startswith(("    ", "```", "import",
-            "from", "model", "x =", "print", "| "))
-            for e in english_in(line) if "LeCun" not in line]  # fmt: skip
+    left = [
+        e
+        for line in card.splitlines()
+        if not line.startswith(("    ", "```", "import", "from", "model", "x =", "print", "| "))
+        for e in english_in(line)
+        if "LeCun" not in line
+    ]
     assert not left, left
 
 

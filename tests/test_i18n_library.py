@@ -41,19 +41,23 @@ def _epoch(accuracy: float) -> EpochRecord:
 CSV = "x1,x2,y\n0,0,5\n90,1,7\n3,60,2\n4,4,1\n"  # targets above 1, points beyond the plane
 SENTENCES = {
     "nothing learned, lr far too high": lambda: training.stall_advice(
-        TrainConfig(lr=1.0), [_epoch(0.1)], 10),
+        TrainConfig(lr=1.0), [_epoch(0.1)], 10
+    ),
     "nothing learned, lr far too low": lambda: training.stall_advice(
-        TrainConfig(optimizer="sgd", lr=1e-6), [_epoch(0.1)], 10),
+        TrainConfig(optimizer="sgd", lr=1e-6), [_epoch(0.1)], 10
+    ),
     "nothing learned, lr usual": lambda: training.stall_advice(TrainConfig(), [_epoch(0.1)], 10),
     "image diverged": lambda: training.divergence_advice(TrainConfig(lr=5.0), 5.0, 12, 1),
     "language diverged": lambda: language_training.divergence_advice(LanguageConfig(), 0.5, 9),
-    "one job each, training": lambda: _busy_message(SimpleNamespace(status=Status.RUNNING,
-                                                                    name="mnist-cnn")),
-    "one job each, queued": lambda: _busy_message(SimpleNamespace(status=Status.QUEUED,
-                                                                  name="mnist-cnn")),
+    "one job each, training": lambda: _busy_message(
+        SimpleNamespace(status=Status.RUNNING, name="mnist-cnn")
+    ),
+    "one job each, queued": lambda: _busy_message(
+        SimpleNamespace(status=Status.QUEUED, name="mnist-cnn")
+    ),
     "too few sizes to fit": lambda: fit_power_law([1e3, 2e3], [2.0, 1.9]).problem,
     "a csv scaled to the plane": lambda: points.read_csv(CSV).note,
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", SENTENCES)
@@ -65,8 +69,11 @@ def test_a_sentence_made_in_the_library_reads_in_chinese(name):
 
 
 def test_a_replays_moments_the_editors_shapes_and_the_classes_read_in_chinese(tmp_path):
-    labels = [history.label_for(0, 0, False), history.label_for(20, 1, False),
-              history.label_for(60, 3, True)]  # fmt: skip
+    labels = [
+        history.label_for(0, 0, False),
+        history.label_for(20, 1, False),
+        history.label_for(60, 3, True),
+    ]
     assert labels == ["before training", "step 20", "epoch 3"]
     assert [in_chinese(x) for x in labels] == ["训练之前", "第 20 步", "第 3 轮"]
     assert in_chinese(describe((32, 13, 13))) == "32x13x13 特征图"
@@ -107,9 +114,13 @@ def test_the_librarys_sentences_are_texts_or_catalog_messages():
         if "ui" in path.parts or path.name.startswith("standalone"):
             continue
         tree = ast.parse(path.read_text())
-        inside = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call)
-                  and getattr(call.func, "id", getattr(call.func, "attr", "")) in LEFT_ENGLISH
-                  for n in ast.walk(call)}  # fmt: skip
+        inside = {
+            id(n)
+            for call in ast.walk(tree)
+            if isinstance(call, ast.Call)
+            and getattr(call.func, "id", getattr(call.func, "attr", "")) in LEFT_ENGLISH
+            for n in ast.walk(call)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.JoinedStr) and id(node) not in inside:
                 words = "".join(v.value for v in node.values if isinstance(v, ast.Constant))

@@ -45,9 +45,11 @@ def in_chinese(message) -> str:
 
 
 def test_a_text_stays_one_through_an_exception_a_pickle_and_json():
-    made = Text("{count} jobs from your network address are queued or training already, the "
-                "most this server takes from one address: try again when one of them has ended.",
-                count=12)  # fmt: skip
+    made = Text(
+        "{count} jobs from your network address are queued or training already, the "
+        "most this server takes from one address: try again when one of them has ended.",
+        count=12,
+    )
     error = SpecError(made)
     assert str(error).startswith("12 jobs from your network address")  # English, for logs
     assert isinstance(str(error), Text) and isinstance(error.message, Text)
@@ -63,8 +65,11 @@ def test_a_nested_text_and_a_catalog_word_are_translated_but_a_quoted_value_is_n
     assert in_chinese(outer) == "run.zip 中的权重不是 safetensors 文件：它的文件头被截断了。"
     label = Text("{task} has no presets: give a model with --spec FILE.", task="Language model")
     assert "语言模型" in in_chinese(label)
-    typed = Text("there is no layer kind {kind!r}; choose one of {names}", kind="Flatten",
-                 names="flatten, linear")  # fmt: skip
+    typed = Text(
+        "there is no layer kind {kind!r}; choose one of {names}",
+        kind="Flatten",
+        names="flatten, linear",
+    )
     assert "'Flatten'" in in_chinese(typed)  # what the user typed stays as typed
 
 
@@ -155,9 +160,12 @@ def test_no_page_builds_an_english_sentence_from_pieces():
     files = [*(ROOT / "app_pages").glob("*.py"), *(ROOT / "playground" / "ui").rglob("*.py")]
     for path in sorted(files):
         tree = ast.parse(path.read_text())
-        inside = {id(n) for call in ast.walk(tree) if isinstance(call, ast.Call)
-                  and getattr(call.func, "id", "") in ("_", "N_", "Text")
-                  for n in ast.walk(call)}  # fmt: skip
+        inside = {
+            id(n)
+            for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and getattr(call.func, "id", "") in ("_", "N_", "Text")
+            for n in ast.walk(call)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.JoinedStr) and id(node) not in inside:
                 words = "".join(v.value for v in node.values if isinstance(v, ast.Constant))

@@ -35,16 +35,21 @@ def text_dir() -> Path:
 
 
 def test_the_shipped_corpora_are_the_shared_texts(text_dir):
-    sources = {"shakespeare": "tinyshakespeare.txt", "names": "names.txt",
-               "tang7": "tang_quatrains_7.txt", "tang5": "tang_quatrains_5.txt"}  # fmt: skip
+    sources = {
+        "shakespeare": "tinyshakespeare.txt",
+        "names": "names.txt",
+        "tang7": "tang_quatrains_7.txt",
+        "tang5": "tang_quatrains_5.txt",
+    }
     for name, file in sources.items():
         shipped = corpora.text_of(name)
         source = (text_dir / file).read_text("utf-8")
         if corpora.CORPORA[name].shuffled:  # the same lines, in the one order of SHUFFLE_SEED
             assert sorted(shipped.splitlines()) == sorted(source.splitlines()), name
             continue
-        assert hashlib.sha256(shipped.encode()).digest() == hashlib.sha256(
-            source.encode()).digest(), name  # fmt: skip
+        assert (
+            hashlib.sha256(shipped.encode()).digest() == hashlib.sha256(source.encode()).digest()
+        ), name
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -172,8 +177,9 @@ def test_sampling_rules():
     chars = CharTokenizer(tuple("abcdefghijklmnopqrst"))
 
     def text(seed, cached=True, **kw):
-        return "".join(d.text for d in generate(model, chars, [0, 1], 40, seed=seed,
-                                                cached=cached, **kw))  # fmt: skip
+        return "".join(
+            d.text for d in generate(model, chars, [0, 1], 40, seed=seed, cached=cached, **kw)
+        )
 
     assert text(5) == text(5) and text(5) != text(6)
     assert text(5) == text(5, cached=False)

@@ -101,8 +101,12 @@ def test_the_pages_own_parameters_are_not_settings():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["model", "layers", "lr", "epochs", "augment", "seed",
-                                        "dataset", "x"]), st.text(max_size=60)))  # fmt: skip
+@given(
+    st.dictionaries(
+        st.sampled_from(["model", "layers", "lr", "epochs", "augment", "seed", "dataset", "x"]),
+        st.text(max_size=60),
+    )
+)
 def test_any_address_is_read_or_explained(query):
     try:
         links.from_query(query)

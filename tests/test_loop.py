@@ -32,8 +32,9 @@ def _image():
 def _language():
     language = task.named("language")
     spec, config = language.presets()["names-tiny"]()
-    config = dataclasses.replace(config, steps=8, eval_every=3, eval_batches=2, sample_length=5,
-                                 warmup_steps=0, device="cpu")  # fmt: skip
+    config = dataclasses.replace(
+        config, steps=8, eval_every=3, eval_batches=2, sample_length=5, warmup_steps=0, device="cpu"
+    )
     return language, spec, config
 
 
@@ -68,8 +69,9 @@ class Run:
         self.on_publish()
 
     def _run(self) -> None:
-        self.outcome = loop.run(self.lesson, self.model, "cpu", self.log, self.controls,
-                                self._publish)  # fmt: skip
+        self.outcome = loop.run(
+            self.lesson, self.model, "cpu", self.log, self.controls, self._publish
+        )
 
     def start(self) -> Run:
         self._thread.start()
@@ -167,8 +169,9 @@ def test_snapshots_are_published_at_early_steps_and_each_round_for_replay(which)
     assert len(ends) == outcome.epochs
     if run.lesson.snapshots:
         every = run.lesson.snapshot_every
-        expected = {s for s in range(1, outcome.steps + 1)
-                    if s in EARLY_STEPS or (every and s % every == 0)}  # fmt: skip
+        expected = {
+            s for s in range(1, outcome.steps + 1) if s in EARLY_STEPS or (every and s % every == 0)
+        }
         assert expected <= set(run.published)
     else:  # a language model's weights are shown at each round's end only
         assert len(run.published) == outcome.epochs

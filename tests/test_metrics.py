@@ -95,8 +95,11 @@ def test_a_line_that_is_not_a_record_is_refused(line):
 
 
 def test_records_round_trip_through_their_lines():
-    for record in (step(3, 0.25), EpochRecord(2, 0.3, 0.9, None, None, 12.5, 1e-3),
-                   EpochRecord(1, 0.3, 0.0, 0.2, None, 1.0, 1e-3, {"kl": 0.5})):  # fmt: skip
+    for record in (
+        step(3, 0.25),
+        EpochRecord(2, 0.3, 0.9, None, None, 12.5, 1e-3),
+        EpochRecord(1, 0.3, 0.0, 0.2, None, 1.0, 1e-3, {"kl": 0.5}),
+    ):
         assert metrics.from_dict(json.loads(json.dumps(metrics.to_dict(record)))) == record
     old = {
         "type": "epoch",
@@ -118,8 +121,10 @@ def test_time_left_goes_by_the_pace_of_the_settled_steps():
     from playground.engine.metrics import time_left
 
     def steps(n):  # five slow first steps of 2 s, then 0.1 s a step
-        return [StepRecord(i, 1, 1.0, 0.5, 1e-3, 100.0, 2.0 * min(i, 5) + 0.1 * max(0, i - 5))
-                for i in range(1, n + 1)]  # fmt: skip
+        return [
+            StepRecord(i, 1, 1.0, 0.5, 1e-3, 100.0, 2.0 * min(i, 5) + 0.1 * max(0, i - 5))
+            for i in range(1, n + 1)
+        ]
 
     assert time_left(steps(6), 400) is None  # too soon to say
     assert time_left(steps(20), 400) == pytest.approx(380 * 0.1)

@@ -18,8 +18,9 @@ from tests.test_playground2d import accuracy, train_epochs, wait_until
 
 def test_zero_initialisation_leaves_every_neuron_of_a_layer_the_same():
     points = data.generate("circle", 200, 0.0, 0.5, 0)
-    exp = Experiment(dataset="circle", hidden=(4, 3), activations=("tanh", "tanh"), init="zero",
-                     lr=0.1)  # fmt: skip
+    exp = Experiment(
+        dataset="circle", hidden=(4, 3), activations=("tanh", "tanh"), init="zero", lr=0.1
+    )
     trainer = train_epochs(exp, points, 20)
     try:
         for layer in net.linears(trainer.snapshot().model)[:-1]:
@@ -97,10 +98,12 @@ def test_weights_go_out_as_json_and_back_in_and_typed_weights_solve_xor():
 
     trainer = Trainer(exp, points)
     try:
-        typed = {"layers": [  # h1 = tanh(5 (x1 + x2)), h2 = tanh(5 (x1 - x2)); out = -h1 h2 in sign
-            {"weight": [[5.0, 5.0], [5.0, -5.0]], "bias": [0.0, 0.0]},
-            {"weight": [[0.0, 0.0]], "bias": [0.0]},
-        ]}  # fmt: skip
+        typed = {
+            "layers": [  # h1 = tanh(5 (x1 + x2)), h2 = tanh(5 (x1 - x2)); out = -h1 h2 in sign
+                {"weight": [[5.0, 5.0], [5.0, -5.0]], "bias": [0.0, 0.0]},
+                {"weight": [[0.0, 0.0]], "bias": [0.0]},
+            ]
+        }
         trainer.set_weights(json.loads(json.dumps(typed)))
         assert net.to_json(trainer.snapshot().model) == typed
         with pytest.raises(ExperimentError, match="this network has 2"):
@@ -184,8 +187,9 @@ def test_one_fixed_scale_with_a_legend_and_every_bias_shown_as_the_forward_pass_
         grid @ torch.tensor([[0.5, 0.0], [2.0, -1.0]]).T + torch.tensor([0.25, -0.75])
     )
     assert torch.allclose(columns[1], by_hand.T.reshape(2, 5, 5), atol=1e-6)  # biases count
-    fig = plots.network_figure(columns, net.weights(model), ["x1", "x2"], CLASSIFICATION,
-                               net.biases(model))  # fmt: skip
+    fig = plots.network_figure(
+        columns, net.weights(model), ["x1", "x2"], CLASSIFICATION, net.biases(model)
+    )
     thumbs = [t for t in fig.data if t.type == "heatmap" and t.opacity != 0]
     hidden = thumbs[2:4]  # after the two features
     assert all((t.zmin, t.zmax) == (-1, 1) for t in hidden)  # not each its own maximum
@@ -213,8 +217,9 @@ TF_DEFAULT = (  # TensorFlow Playground's own default state, as its address show
 def tf(**changes) -> str:
     from urllib.parse import parse_qsl, urlencode
 
-    state = dict(parse_qsl(TF_DEFAULT)) | {k: str(v).lower() if isinstance(v, bool) else str(v)
-                                          for k, v in changes.items()}  # fmt: skip
+    state = dict(parse_qsl(TF_DEFAULT)) | {
+        k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in changes.items()
+    }
     return TF + urlencode(state, safe=",")
 
 
@@ -264,8 +269,9 @@ def test_a_bad_tensorflow_link_is_explained(link, says):
 
 
 def test_a_users_points_travel_in_the_link_and_back():
-    points = data.read_csv("x1,x2,label\n" + "\n".join(
-        f"{i % 7 - 3.5},{i % 5 - 2.25},{i % 2}" for i in range(300)))  # fmt: skip
+    points = data.read_csv(
+        "x1,x2,label\n" + "\n".join(f"{i % 7 - 3.5},{i % 5 - 2.25},{i % 2}" for i in range(300))
+    )
     text = data.points_to_link(points)
     assert len(text) < 4000
     back = data.points_from_link(text)

@@ -12,8 +12,9 @@ from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 
 def steps(n: int) -> list[StepRecord]:
-    return [StepRecord(i, 1 + i // 100, 2.0 / i, 0.5, 1e-3 * i, 100.0, 0.1 * i)
-            for i in range(1, n + 1)]  # fmt: skip
+    return [
+        StepRecord(i, 1 + i // 100, 2.0 / i, 0.5, 1e-3 * i, 100.0, 0.1 * i) for i in range(1, n + 1)
+    ]
 
 
 def test_smoothing_is_the_bias_corrected_moving_average():
@@ -126,8 +127,10 @@ def test_a_run_of_identical_layers_is_one_node_that_says_how_many():
 
 
 def test_a_very_deep_model_is_drawn_as_one_column_of_bars_with_hover_text():
-    pair = [LayerSpec("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, "relu"),
-            LayerSpec("batchnorm")]  # fmt: skip
+    pair = [
+        LayerSpec("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}, "relu"),
+        LayerSpec("batchnorm"),
+    ]
     spec = ModelSpec((*pair * 60, LayerSpec("flatten"), LayerSpec("linear")))
     fig = diagram.network_figure(models.summarize(spec))
     (bars,) = fig.data

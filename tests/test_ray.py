@@ -51,8 +51,11 @@ def test_a_restarted_web_server_finds_its_running_job_with_owner_and_run(ray_clu
     again = JobManager(settings, runs_dir=tmp_path, ray_address="local")
     (found,) = again.jobs_of(ADA)
     assert (found.id, found.name, found.share_token, found.run_dir) == (
-        job.id, "mine", token, job.run_dir,
-    )  # fmt: skip
+        job.id,
+        "mine",
+        token,
+        job.run_dir,
+    )
     assert again.watched(token).id == job.id and again.restart_notes(ADA) == []
     wait_for(lambda: found.log.count > seen + 5, timeout=60)  # still training, mirrored here
     again.control(ADA, found.id).stop()

@@ -85,9 +85,12 @@ def test_each_setting_has_a_cli_flag_that_takes_its_values(setting, capsys):
 def test_the_train_form_has_one_widget_per_row_with_the_rows_range_and_choices():
     app = AppTest.from_file(str(APP), default_timeout=30).run()
     app.switch_page("app_pages/train.py").run()
-    widgets = {w.label: w for kind in ("number_input", "slider", "selectbox", "toggle",
-                                       "text_input")
-               for w in app.get(kind) if w.key and w.key.startswith("train-")}  # fmt: skip
+    widgets = {
+        w.label: w
+        for kind in ("number_input", "slider", "selectbox", "toggle", "text_input")
+        for w in app.get(kind)
+        if w.key and w.key.startswith("train-")
+    }
     assert sorted(widgets) == sorted(s.label for s in SETTINGS)
     first = {**TrainConfig().to_dict(), **catalog.PRESETS["seed-cnn"].recipe}  # the page's model
     for s in NUMBERS:
@@ -101,8 +104,12 @@ def test_the_train_form_has_one_widget_per_row_with_the_rows_range_and_choices()
     widgets["Schedule"].set_value("step")
     widgets["Augment (random rotation, scale, shift)"].set_value(True)
     app.run()
-    widgets = {w.label: w for kind in ("number_input", "slider")
-               for w in app.get(kind) if w.key and w.key.startswith("train-")}  # fmt: skip
+    widgets = {
+        w.label: w
+        for kind in ("number_input", "slider")
+        for w in app.get(kind)
+        if w.key and w.key.startswith("train-")
+    }
     for s in NUMBERS:
         widgets[s.label].set_value(s.kind(s.high))
     app.run()

@@ -129,9 +129,11 @@ def test_bad_layers_are_named_with_the_reason(layer, words):
 def test_an_empty_model_and_a_huge_one_are_refused():
     assert "no layers" in str(error_of(ModelSpec(())))
     huge = spec_of(
-        ("flatten", {}, "none"), ("linear", {"out_features": 4096}, "relu"),
-        ("linear", {"out_features": 4096}, "relu"), ("linear", {"out_features": 4096}, "none"),
-    )  # fmt: skip
+        ("flatten", {}, "none"),
+        ("linear", {"out_features": 4096}, "relu"),
+        ("linear", {"out_features": 4096}, "relu"),
+        ("linear", {"out_features": 4096}, "none"),
+    )
     assert "parameters, more than" in str(error_of(huge))
 
 
@@ -227,10 +229,11 @@ layer_like = st.fixed_dictionaries(
         "params": st.dictionaries(
             st.sampled_from([*param_names, "q"]),
             json_values,
-        ) | json_values,
+        )
+        | json_values,
         "activation": st.sampled_from(list(catalog.ACTIVATIONS)) | json_values,
     },
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None)

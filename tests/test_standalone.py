@@ -114,8 +114,9 @@ def test_the_scripts_augmentation_is_the_apps(tmp_path):
 
 def first_loss_in_the_app(spec: ModelSpec, config: TrainConfig) -> float:
     """The loss of the first step when the app trains `spec` as `config` says."""
-    dataset = data.load(config.dataset, val_fraction=config.val_fraction,
-                        train_limit=config.train_limit)  # fmt: skip
+    dataset = data.load(
+        config.dataset, val_fraction=config.val_fraction, train_limit=config.train_limit
+    )
     torch.manual_seed(config.seed)
     model = prepare(models.build(spec), torch.device("cpu"), config.channels_last)
     log, controls = MetricsLog(), Controls()
@@ -124,16 +125,21 @@ def first_loss_in_the_app(spec: ModelSpec, config: TrainConfig) -> float:
 
 
 def run_script(path, *args, timeout=600) -> list[dict]:
-    out = subprocess.run([sys.executable, str(path), *args, "--json"], capture_output=True,
-                         text=True, timeout=timeout)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, str(path), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return [json.loads(line) for line in out.stdout.splitlines()]
 
 
 @pytest.mark.parametrize("name", SPECS)
 def test_the_script_runs_alone_and_starts_where_the_app_starts(name, tmp_path):
-    config = recipe(name, dataset="mnist-sample", epochs=1, train_limit=384, seed=11,
-                    snapshot_every=1)  # fmt: skip
+    config = recipe(
+        name, dataset="mnist-sample", epochs=1, train_limit=384, seed=11, snapshot_every=1
+    )
     spec = SPECS[name]
     path = tmp_path / standalone.file_name(spec)
     path.write_text(standalone.script(spec, config))
@@ -155,8 +161,9 @@ def test_scripts_are_formatted_and_lint_clean(tmp_path):
         text = standalone.script(SPECS[name], config, origin="run 2026-x", summary=summary)
         (tmp_path / f"script{i}.py").write_text(text)
     for command in (["format", "--check"], ["check"]):
-        out = subprocess.run(["ruff", *command, "--isolated", "."], cwd=tmp_path,
-                             capture_output=True, text=True)  # fmt: skip
+        out = subprocess.run(
+            ["ruff", *command, "--isolated", "."], cwd=tmp_path, capture_output=True, text=True
+        )
         assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -169,8 +176,9 @@ def test_a_user_name_cannot_break_out_of_the_docstring(tmp_path):
 def test_the_sample_needs_a_data_folder_and_says_so(tmp_path):
     path = tmp_path / "train.py"
     path.write_text(standalone.script(SPECS["mlp"], recipe("mlp", dataset="mnist-sample")))
-    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert out.returncode != 0 and "pass --data-dir" in out.stderr
 
 

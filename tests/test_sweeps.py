@@ -19,8 +19,7 @@ from playground.tasks.language.specs import GPTSpec
 
 LANGUAGE = named("language")
 SMALL = GPTSpec(layers=2, heads=2, width=32, context=16, name="small")
-QUICK = LanguageConfig(corpus="copy", batch_size=8, eval_every=10, eval_batches=1,
-                       sample_length=0)  # fmt: skip
+QUICK = LanguageConfig(corpus="copy", batch_size=8, eval_every=10, eval_batches=1, sample_length=0)
 ADA = "owner-ada"
 
 
@@ -63,8 +62,7 @@ def test_a_sweep_is_one_job_whose_members_are_ordinary_runs(tmp_path):
 
 
 def test_stopping_a_sweep_cancels_the_sizes_left(tmp_path):
-    sweep = SweepJob(SMALL, QUICK, Plan(sizes=4, amount=100_000), task=LANGUAGE,
-                     runs_dir=tmp_path)  # fmt: skip
+    sweep = SweepJob(SMALL, QUICK, Plan(sizes=4, amount=100_000), task=LANGUAGE, runs_dir=tmp_path)
     sweep.start()
     deadline = 0
     while sweep.current is None or sweep.current.log.last_step() is None:  # a state: it trains
@@ -81,8 +79,9 @@ def test_stopping_a_sweep_cancels_the_sizes_left(tmp_path):
 def test_the_memory_budget_holds_for_every_size(tmp_path):
     manager = JobManager(ServerSettings(memory_budget_mb=2), runs_dir=tmp_path)
     big = GPTSpec(layers=2, heads=2, width=128, context=64, name="big")
-    sweep = SweepJob(big, QUICK, Plan(sizes=4, largest=4.0), task=LANGUAGE, owner=ADA,
-                     runs_dir=tmp_path)  # fmt: skip
+    sweep = SweepJob(
+        big, QUICK, Plan(sizes=4, largest=4.0), task=LANGUAGE, owner=ADA, runs_dir=tmp_path
+    )
     with pytest.raises(SpecError, match=r"more than the 2\.0 MB this server allows"):
         manager.submit(sweep)
     assert manager.jobs() == []

@@ -138,11 +138,15 @@ def test_a_task_declares_its_metrics_and_its_records_carry_its_own_numbers(tmp_p
     language = task.named("language")
     reached = {"val_loss": 2.0, "val_bits_per_char": 1.4, "perplexity": math.exp(2.0)}
     shown = {n.label: (n.value, n.help) for n in language.result_numbers(reached)}
-    assert shown == {"Val loss": ("2", "nats per token"),
-                     "Bits per character": ("1.4", "bits per character"),
-                     "Perplexity": ("7.389", ""), "Token accuracy": ("-", "")}  # fmt: skip
+    assert shown == {
+        "Val loss": ("2", "nats per token"),
+        "Bits per character": ("1.4", "bits per character"),
+        "Perplexity": ("7.389", ""),
+        "Token accuracy": ("-", ""),
+    }
     assert language.fit_metric.key == "val_loss" and task.named("image").fit_metric.key == (
-        "test_loss")  # fmt: skip
+        "test_loss"
+    )
 
 
 def test_it_trains_on_a_ray_worker_the_same_way(ray_cluster, tmp_path):
@@ -171,14 +175,19 @@ def test_a_run_of_an_unknown_task_is_listed_as_damaged_in_words(tmp_path):
 def test_a_change_is_coloured_by_which_way_is_better():
     """Issue 34, item 15: a falling validation loss was shown red, as if it were worse."""
     language, image = task.named("language"), task.named("image")
-    epochs = [EpochRecord(1, 2.0, 0.2, 2.0, 0.90, 1.0, 1e-3),
-              EpochRecord(2, 1.5, 0.3, 1.5, 0.95, 1.0, 1e-3)]  # fmt: skip
+    epochs = [
+        EpochRecord(1, 2.0, 0.2, 2.0, 0.90, 1.0, 1e-3),
+        EpochRecord(2, 1.5, 0.3, 1.5, 0.95, 1.0, 1e-3),
+    ]
     steps = [StepRecord(1, 2, 1.5, 0.3, 1e-3, 100.0, 2.0)]
     names = language.presets()["names-tiny"]()[1]
     (loss,) = [n for n in language.live_numbers(steps, epochs, names) if n.label == "Val loss"]
     assert loss.delta.startswith("-") and loss.delta_color == "inverse"  # down, and good
-    (accuracy,) = [n for n in image.live_numbers(steps, epochs, image.presets()["mlp"]()[1])
-                   if n.label == "Val accuracy"]  # fmt: skip
+    (accuracy,) = [
+        n
+        for n in image.live_numbers(steps, epochs, image.presets()["mlp"]()[1])
+        if n.label == "Val accuracy"
+    ]
     assert accuracy.delta.startswith("+") and accuracy.delta_color == "normal"  # up, and good
 
 

@@ -118,8 +118,12 @@ def test_a_bundles_tokenizer_must_fit_its_model_and_be_one_the_app_makes(
 
     def foreign(found):  # a backtracking regular expression before the byte-level split
         hf = json.loads(found["tokenizer"])
-        hf["pre_tokenizer"] = {"type": "Split", "pattern": {"Regex": "(a+)+$"},
-                               "behavior": "Isolated", "invert": False}  # fmt: skip
+        hf["pre_tokenizer"] = {
+            "type": "Split",
+            "pattern": {"Regex": "(a+)+$"},
+            "behavior": "Isolated",
+            "invert": False,
+        }
         return {**found, "tokenizer": json.dumps(hf)}
 
     chars = bundles.make_bundle(runs.load_run(every_run["language-finished"]))

@@ -155,8 +155,9 @@ def test_a_gpt_from_shakespeare_learns_names_faster_than_from_scratch():
     weight is copied, and after the same 100 steps on names it is ahead of a fresh one."""
     fine = _names("--init-from", "pretrained", "--freeze", "blocks.0")
     assert fine["start_from"] == "shakespeare" and not fine["new"]
-    assert "tokens.weight" in fine["copied"] and any(n.startswith("blocks.3.") for n in
-                                                     fine["copied"])  # fmt: skip
+    assert "tokens.weight" in fine["copied"] and any(
+        n.startswith("blocks.3.") for n in fine["copied"]
+    )
     assert fine["frozen"] and all(n.startswith("blocks.0.") for n in fine["frozen"])
     scratch = _names()
     assert fine["val_loss"] < scratch["val_loss"] - 0.1, (fine["val_loss"], scratch["val_loss"])
@@ -178,9 +179,11 @@ def test_a_subset_of_classes_is_relabelled_and_keeps_the_same_validation_images(
     full = data.load("mnist-sample")
     five = data.load("mnist-sample", classes=(5, 6, 7, 8, 9))
     assert five.info.classes == ("5", "6", "7", "8", "9") and five.info.subset == (5, 6, 7, 8, 9)
-    for x, y, full_x, full_y in ((five.train_x, five.train_y, full.train_x, full.train_y),
-                                 (five.val_x, five.val_y, full.val_x, full.val_y),
-                                 (five.test_x, five.test_y, full.test_x, full.test_y)):  # fmt: skip
+    for x, y, full_x, full_y in (
+        (five.train_x, five.train_y, full.train_x, full.train_y),
+        (five.val_x, five.val_y, full.val_x, full.val_y),
+        (five.test_x, five.test_y, full.test_x, full.test_y),
+    ):
         assert set(y.tolist()) == {0, 1, 2, 3, 4}
         assert torch.equal(x, full_x[full_y >= 5]) and torch.equal(y, full_y[full_y >= 5] - 5)
     with pytest.raises(data.DataError, match="has no class 12"):
@@ -189,8 +192,11 @@ def test_a_subset_of_classes_is_relabelled_and_keeps_the_same_validation_images(
 
 def test_classes_are_a_setting_in_words():
     assert TrainConfig.from_dict({"classes": "5,6,7,8,9"}).classes == "5,6,7,8,9"
-    for bad, words in (("five", "write class numbers"), ("3", "at least two"),
-                       ("1,1", "at least two different")):  # fmt: skip
+    for bad, words in (
+        ("five", "write class numbers"),
+        ("3", "at least two"),
+        ("1,1", "at least two different"),
+    ):
         with pytest.raises(SpecError, match=words):
             TrainConfig(classes=bad).validate()
     spec, _ = source()

@@ -16,14 +16,18 @@ from playground.exchange.runs import default_runs_dir
 
 def model_flags(t: argparse.ArgumentParser, task: Task) -> None:
     """The model and settings flags of `train` and `sweep`: the task's settings table's."""
-    t.add_argument("--task", choices=tasks(), default=task.name,
-                   help=_("the kind of model (default {task})").format(task=DEFAULT))  # fmt: skip
+    t.add_argument(
+        "--task",
+        choices=tasks(),
+        default=task.name,
+        help=_("the kind of model (default {task})").format(task=DEFAULT),
+    )
     what = t.add_mutually_exclusive_group()
     what.add_argument("--preset", choices=task.presets(), help=_("a ready-made model"))
-    what.add_argument("--spec", type=Path,
-                      help=_("a model spec JSON file (as the Build page exports)"))  # fmt: skip
-    t.add_argument("--config", type=Path,
-                   help=_("a training config JSON file; flags override it"))  # fmt: skip
+    what.add_argument(
+        "--spec", type=Path, help=_("a model spec JSON file (as the Build page exports)")
+    )
+    t.add_argument("--config", type=Path, help=_("a training config JSON file; flags override it"))
     t.add_argument("--data-dir", type=Path, help=_("folder of datasets"))
     registries = getattr(task.config_type, "REGISTRIES", {})
     for setting in task.settings_table():  # one flag per training setting: the task's table
@@ -34,8 +38,11 @@ def model_flags(t: argparse.ArgumentParser, task: Task) -> None:
 
 
 def runs_folder(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, help=_("folder for runs (default {folder})").format(
-        folder=default_runs_dir()))  # fmt: skip
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help=_("folder for runs (default {folder})").format(folder=default_runs_dir()),
+    )
 
 
 def flag_options(s: Setting, registries: dict) -> dict:
@@ -44,8 +51,9 @@ def flag_options(s: Setting, registries: dict) -> dict:
         return {"action": argparse.BooleanOptionalAction, "default": None, "help": _(s.help)}
     text = _(s.help)
     if s.low is not None:
-        text += " " + _("({range}, default {default})").format(range=s.range_text,
-                                                              default=s.default)  # fmt: skip
+        text += " " + _("({range}, default {default})").format(
+            range=s.range_text, default=s.default
+        )
     elif s.choices == "devices":
         text += " " + _("(auto, cpu, cuda, cuda:N or mps)")
     choices = list(registries[s.choices]) if s.choices in registries else None
@@ -81,8 +89,9 @@ def model_of(args: argparse.Namespace, task: Task):
         )
     presets = task.presets()
     if not presets:
-        raise SpecError(Text("{task} has no presets: give a model with --spec FILE.",
-                             task=task.label))  # fmt: skip
+        raise SpecError(
+            Text("{task} has no presets: give a model with --spec FILE.", task=task.label)
+        )
     return presets[args.preset or next(iter(presets))]()[0]
 
 

@@ -40,8 +40,9 @@ from playground.serving.jobs import TrainingJob
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     env = os.environ  # the human output in the language of LANG (and its kin), like gettext
-    i18n.use(i18n.pick(env.get("LANGUAGE"), env.get("LC_ALL"), env.get("LC_MESSAGES"),
-                       env.get("LANG")))  # fmt: skip
+    i18n.use(
+        i18n.pick(env.get("LANGUAGE"), env.get("LC_ALL"), env.get("LC_MESSAGES"), env.get("LANG"))
+    )
     try:
         task = named(_task_in(argv))
         args = _parser(task).parse_args(argv)
@@ -185,8 +186,9 @@ def _start(args: argparse.Namespace, task: Task):
     folder = Path(args.init_from)
     if args.init_from == "pretrained":
         if task.pretrained is None:
-            raise SpecError(Text("No pretrained model for {task} ships with the app.",
-                                 task=task.label))  # fmt: skip
+            raise SpecError(
+                Text("No pretrained model for {task} ships with the app.", task=task.label)
+            )
         folder = task.pretrained
     source = load_run(folder)
     if source.task.name != task.name:
@@ -256,7 +258,8 @@ class _Progress:
         if scored and r.train_accuracy is not None:
             train += " " + _("acc {accuracy}").format(accuracy=f"{r.train_accuracy:.4f}")
         line = _("epoch {epoch}: {train} {val} ({seconds}s)").format(
-            epoch=r.epoch, train=train, val=val, seconds=f"{r.seconds:.1f}")  # fmt: skip
+            epoch=r.epoch, train=train, val=val, seconds=f"{r.seconds:.1f}"
+        )
         print(("\r" if self.tty else "") + line + " " * 20, file=sys.stderr, flush=True)
 
     def close(self) -> None:
@@ -268,8 +271,12 @@ def _print_summary(s: dict, task: Task) -> None:
     print(f"{_(s['status'])}: {_(s['message'])}")
     reached = [(m, v) for m in task.metrics if (v := m.of(s)) is not None]
     if reached:  # the numbers the task declares, with their units
-        print(", ".join(f"{_(m.label)} {m.format(v)}" + (f" {_(m.unit)}" if m.unit else "")
-                        for m, v in reached))  # fmt: skip
+        print(
+            ", ".join(
+                f"{_(m.label)} {m.format(v)}" + (f" {_(m.unit)}" if m.unit else "")
+                for m, v in reached
+            )
+        )
     if s.get("train_seconds") is not None:
         took = _("{epochs} epochs in {seconds}s of training, {speed} {samples}/s on {device}")
         print(took.format(
@@ -277,8 +284,11 @@ def _print_summary(s: dict, task: Task) -> None:
             speed=f"{s['samples_per_second']:,.0f}", samples=_(task.samples),
             device=s["device"]))  # fmt: skip
     if cost_text(s):
-        print(_("cost: {cost} ({assumptions})").format(
-            cost=cost_text(s), assumptions=settings.server_assumptions().text()))  # fmt: skip
+        print(
+            _("cost: {cost} ({assumptions})").format(
+                cost=cost_text(s), assumptions=settings.server_assumptions().text()
+            )
+        )
     if s.get("start_from"):
         frozen = ", ".join(s["frozen"]) or "-"
         print(_("started from {source}: {copied} weights copied, {new} new, {count} frozen "
@@ -287,8 +297,11 @@ def _print_summary(s: dict, task: Task) -> None:
                                      frozen=frozen))  # fmt: skip
     if s.get("classes"):
         kept = s["classes"]
-        print(_("trained on classes {classes} only (as 0 to {last})").format(
-            classes=", ".join(kept), last=len(kept) - 1))  # fmt: skip
+        print(
+            _("trained on classes {classes} only (as 0 to {last})").format(
+                classes=", ".join(kept), last=len(kept) - 1
+            )
+        )
     if s.get("run_dir"):
         print(_("saved to {folder}").format(folder=s["run_dir"]))
 
@@ -308,8 +321,9 @@ def _export(args: argparse.Namespace) -> int:
     elif args.format == "script":
         content = run.task.script(run)
         if content is None:
-            raise SpecError(Text("{task} runs have no training script to export.",
-                                 task=run.task.label))  # fmt: skip
+            raise SpecError(
+                Text("{task} runs have no training script to export.", task=run.task.label)
+            )
         default = run.task.script_name(run)
     else:
         content, default = bundles.make_bundle(run), bundles.file_name(run)
@@ -317,8 +331,9 @@ def _export(args: argparse.Namespace) -> int:
     try:
         out.write_bytes(content) if isinstance(content, bytes) else out.write_text(content)
     except OSError as e:
-        raise SpecError(Text("{out} cannot be written ({why}).", out=out,
-                             why=e.strerror or e)) from None  # fmt: skip
+        raise SpecError(
+            Text("{out} cannot be written ({why}).", out=out, why=e.strerror or e)
+        ) from None
     print(_("Wrote {out} ({size} bytes).").format(out=out, size=f"{len(content):,}"))
     if check:
         print(_(check) + " " + _("It opens in Netron ({url}).").format(url=bundles.NETRON))
@@ -331,10 +346,17 @@ def _import(args: argparse.Namespace) -> int:
     run = bundle_import.import_bundle(raw, args.out or default_runs_dir(), None, args.bundle.name)
     lead = run.task.metrics[0]
     value = lead.of(run.summary)
-    found = "" if value is None else ", " + _("{metric} {value}").format(
-        metric=_(lead.label).lower(), value=lead.format(value))  # fmt: skip
-    print(_("Imported {name} as {path}{found}.").format(name=args.bundle.name, path=run.path,
-                                                         found=found))  # fmt: skip
+    found = (
+        ""
+        if value is None
+        else ", "
+        + _("{metric} {value}").format(metric=_(lead.label).lower(), value=lead.format(value))
+    )
+    print(
+        _("Imported {name} as {path}{found}.").format(
+            name=args.bundle.name, path=run.path, found=found
+        )
+    )
     return 0
 
 

@@ -234,13 +234,16 @@ def verdict(path: Path, surface: Surface) -> str:
     if path.left_at is not None:
         if saddle:
             return _("{label} escaped the saddle: off the plot at step {step}.").format(
-                label=label, step=path.left_at)  # fmt: skip
-        return _("{label} diverged at step {step}: the learning rate {lr} is too high here; "
-                 "try a tenth of it.").format(label=label, step=path.left_at,
-                                              lr=f"{path.lr:g}")  # fmt: skip
+                label=label, step=path.left_at
+            )
+        return _(
+            "{label} diverged at step {step}: the learning rate {lr} is too high here; "
+            "try a tenth of it."
+        ).format(label=label, step=path.left_at, lr=f"{path.lr:g}")
     if saddle:
         return _("{label} is still near the saddle after {steps} steps.").format(
-            label=label, steps=len(path.xs) - 1)  # fmt: skip
+            label=label, steps=len(path.xs) - 1
+        )
     moved = math.hypot(path.xs[-1] - path.xs[0], path.ys[-1] - path.ys[0])
     left = path.distance_to(surface.minimum)
     if left < 0.05:
@@ -250,12 +253,14 @@ def verdict(path: Path, surface: Surface) -> str:
             if math.hypot(path.xs[i] - surface.minimum[0], path.ys[i] - surface.minimum[1]) < 0.05
         )
         return _("{label} reached the minimum (within 0.05) at step {step}.").format(
-            label=label, step=near)  # fmt: skip
+            label=label, step=near
+        )
     start_gap = math.hypot(path.xs[0] - surface.minimum[0], path.ys[0] - surface.minimum[1])
     if moved < 0.1 * start_gap:
-        return _("{label} crawled: it moved {moved} in {steps} steps. The learning rate {lr} "
-                 "is too low here; try 10 times it.").format(
-                     label=label, moved=f"{moved:.2g}", steps=len(path.xs) - 1,
-                     lr=f"{path.lr:g}")  # fmt: skip
+        return _(
+            "{label} crawled: it moved {moved} in {steps} steps. The learning rate {lr} "
+            "is too low here; try 10 times it."
+        ).format(label=label, moved=f"{moved:.2g}", steps=len(path.xs) - 1, lr=f"{path.lr:g}")
     return _("{label} ended {left} from the minimum, at f = {f}.").format(
-        label=label, left=f"{left:.2g}", f=f"{path.losses[-1]:.3g}")  # fmt: skip
+        label=label, left=f"{left:.2g}", f=f"{path.losses[-1]:.3g}"
+    )

@@ -17,8 +17,9 @@ from playground.explain.figures import probabilities_figure
 from playground.serving.curves import layout
 
 _F, _DF, _HOT = "#1f77b4", "#ff7f0e", "rgba(214,39,40,0.12)"
-_CONTOURS = dict(colorscale="Blues", reversescale=True, showscale=False, ncontours=30,
-                 hoverinfo="skip")  # fmt: skip
+_CONTOURS = dict(
+    colorscale="Blues", reversescale=True, showscale=False, ncontours=30, hoverinfo="skip"
+)
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 
 
@@ -45,8 +46,9 @@ def activation_figure(curve: Curve, label: str) -> go.Figure:
     )
     fig.update_xaxes(title=N_("x"), zeroline=True)
     if any(curve.saturated):
-        title = _("{label} and its derivative (shaded: derivative < 0.01, the gradient "
-                  "vanishes)").format(label=_(label))  # fmt: skip
+        title = _(
+            "{label} and its derivative (shaded: derivative < 0.01, the gradient vanishes)"
+        ).format(label=_(label))
     else:
         title = _("{label} and its derivative").format(label=_(label))
     return layout(fig, title)

@@ -115,8 +115,11 @@ class Controls:
 
     def stopped_message(self, step: int) -> str:
         if self._reason:
-            return Text("Stopped: {reason}, at step {step}. Its run and weights are kept.",
-                        reason=self._reason, step=f"{step:,}")  # fmt: skip
+            return Text(
+                "Stopped: {reason}, at step {step}. Its run and weights are kept.",
+                reason=self._reason,
+                step=f"{step:,}",
+            )
         return Text("Stopped at step {step}.", step=step)
 
 

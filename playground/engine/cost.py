@@ -176,5 +176,7 @@ def cost_text(summary: dict) -> str:
     if not summary.get("flops") and summary.get("energy_wh") is None:
         return ""
     return _("{flops}, {wh} Wh, {co2} g CO2").format(
-        flops=flops_text(summary.get("flops")), wh=f"{summary.get('energy_wh') or 0:.3g}",
-        co2=f"{summary.get('co2_g') or 0:.3g}")  # fmt: skip
+        flops=flops_text(summary.get("flops")),
+        wh=f"{summary.get('energy_wh') or 0:.3g}",
+        co2=f"{summary.get('co2_g') or 0:.3g}",
+    )

@@ -85,8 +85,9 @@ def save(history: WeightHistory, folder: Path) -> None:
     snapshots = history.snapshots()
     if not snapshots:
         return
-    tensors = {f"{i}/{k}": v.contiguous() for i, s in enumerate(snapshots) for k, v in
-               s.state.items()}  # fmt: skip
+    tensors = {
+        f"{i}/{k}": v.contiguous() for i, s in enumerate(snapshots) for k, v in s.state.items()
+    }
     moments = [{"step": s.step, "epoch": s.epoch, "label": s.label} for s in snapshots]
     temporary = folder / f".{FILE}.{os.getpid()}.{threading.get_ident()}.tmp"
     save_file(tensors, str(temporary), metadata={"moments": json.dumps(moments)})

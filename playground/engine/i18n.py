@@ -143,8 +143,9 @@ class Text(str):
         template = catalog(current()).gettext(self.template)
         fields = string.Formatter().parse(self.template)
         literal = {field for _text, field, _spec, conversion in fields if field and conversion}
-        values = {k: v if k in literal or not isinstance(v, str) else _(v)
-                  for k, v in self.values.items()}  # fmt: skip
+        values = {
+            k: v if k in literal or not isinstance(v, str) else _(v) for k, v in self.values.items()
+        }
         try:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):  # a translation that lost a field: English
@@ -164,13 +165,15 @@ class Text(str):
         someone sent)."""
         try:
             template, values = str(data["template"]), data["values"]
-            if len(template) > 2000 or not all(_plain_field(f, c, s) for _t, f, s, c in
-                                               string.Formatter().parse(template)):  # fmt: skip
+            if len(template) > 2000 or not all(
+                _plain_field(f, c, s) for _t, f, s, c in string.Formatter().parse(template)
+            ):
                 return english
-            values = {str(k): _nested(cls.from_json(v, None)) if isinstance(v, dict) else v
-                      for k, v in values.items()
-                      if isinstance(v, (dict, int, float)) or (isinstance(v, str) and len(v) < 2000)
-                      }  # fmt: skip
+            values = {
+                str(k): _nested(cls.from_json(v, None)) if isinstance(v, dict) else v
+                for k, v in values.items()
+                if isinstance(v, (dict, int, float)) or (isinstance(v, str) and len(v) < 2000)
+            }
             return cls(template, **values)
         except (TypeError, KeyError, AttributeError, IndexError, ValueError, RecursionError):
             return english

@@ -126,11 +126,13 @@ class _Pending:
 
 def _read(pending: list[_Pending]) -> list[tuple[float, float, float]]:
     """Every pending step's (loss, score, count) as numbers, with one host synchronisation."""
-    on_device = [v.detach().float().reshape(()) for p in pending for v in p.values
-                 if torch.is_tensor(v)]  # fmt: skip
+    on_device = [
+        v.detach().float().reshape(()) for p in pending for v in p.values if torch.is_tensor(v)
+    ]
     read = iter(torch.stack(on_device).tolist() if on_device else ())
-    return [tuple(next(read) if torch.is_tensor(v) else float(v) for v in p.values)
-            for p in pending]  # fmt: skip
+    return [
+        tuple(next(read) if torch.is_tensor(v) else float(v) for v in p.values) for p in pending
+    ]
 
 
 def run(

@@ -40,8 +40,7 @@ class Score:
         return f"{value:.1%}" if self.percent else f"{value:.4g}"
 
 
-ACCURACY = Score(N_("accuracy"), True, N_("Loss and accuracy per epoch"),
-                 N_("Validation accuracy"))  # fmt: skip
+ACCURACY = Score(N_("accuracy"), True, N_("Loss and accuracy per epoch"), N_("Validation accuracy"))
 
 
 @dataclass(frozen=True)

@@ -167,8 +167,12 @@ def make_config(
     return made
 
 
-_TYPE_WORDS = {int: N_("a whole number"), float: N_("a number"), bool: N_("true or false"),
-               str: N_("text")}  # fmt: skip
+_TYPE_WORDS = {
+    int: N_("a whole number"),
+    float: N_("a number"),
+    bool: N_("true or false"),
+    str: N_("text"),
+}
 
 
 def in_words(config, key: str, value: Any) -> tuple[str, str] | None:

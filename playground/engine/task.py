@@ -217,8 +217,9 @@ class Task:
 
     # --- what pages and people see ------------------------------------------------------------
 
-    def live_numbers(self, steps: list[StepRecord], epochs: list[EpochRecord], config,
-                     ended: bool = False) -> list:  # fmt: skip
+    def live_numbers(
+        self, steps: list[StepRecord], epochs: list[EpochRecord], config, ended: bool = False
+    ) -> list:
         """The st.metric numbers of a job's live view (Number), from its records; `ended`: the
         job is over (its numbers then say what its row in the runs table says)."""
         last = steps[-1] if steps else None
@@ -228,9 +229,10 @@ class Task:
             epoch_number(steps, epochs, self.epochs(config), ended),
             Number(N_("Train loss"), f"{sum(tail) / len(tail):.4f}" if tail else "-"),
             Number(N_("Val loss"), f"{vals[-1]:.4f}" if vals else "-"),
-            Number(f"{self.samples.capitalize()}/s",
-                   f"{last.samples_per_second:,.0f}" if last else "-"),
-        ]  # fmt: skip
+            Number(
+                f"{self.samples.capitalize()}/s", f"{last.samples_per_second:,.0f}" if last else "-"
+            ),
+        ]
 
     def data_label(self, config) -> str:
         """What a model of `config` learns from, as a catalog label ("MNIST digits"), or ""."""
@@ -240,10 +242,14 @@ class Task:
         """What a finished run reached, as numbers (a watch link, the runs table show them):
         its declared metrics, "-" where it reached none."""
         return [
-            Number(_(m.label), m.format(v) if (v := m.of(summary)) is not None else "-",
-                   help=_(m.unit) if m.unit else "", lower_is_better=m.lower_is_better)
+            Number(
+                _(m.label),
+                m.format(v) if (v := m.of(summary)) is not None else "-",
+                help=_(m.unit) if m.unit else "",
+                lower_is_better=m.lower_is_better,
+            )
             for m in self.metrics
-        ]  # fmt: skip
+        ]
 
     def result_text(self, summary: dict) -> str:
         """The end of "Finished 3 epochs in 20 s...": its leading metric (": test accuracy
@@ -252,8 +258,9 @@ class Task:
         value = lead.of(summary)
         if value is None:
             return ""
-        return ": " + _("{metric} {value}").format(metric=_(lead.label).lower(),
-                                                   value=lead.format(value))  # fmt: skip
+        return ": " + _("{metric} {value}").format(
+            metric=_(lead.label).lower(), value=lead.format(value)
+        )
 
     def advice(self, config, epochs: list[EpochRecord]) -> str | None:
         """A sentence when a job that ended learned nothing (and what to try), or None."""
@@ -365,8 +372,9 @@ def of(config: object) -> Task:
     )
 
 
-def epoch_number(steps: list[StepRecord], epochs: list[EpochRecord], total: int,
-                 ended: bool) -> Number:  # fmt: skip
+def epoch_number(
+    steps: list[StepRecord], epochs: list[EpochRecord], total: int, ended: bool
+) -> Number:
     """ "Epoch 2 / 3": the epoch it trains while it runs; once it ended, the epochs it completed,
     as its row in the runs table counts them (a run stopped in its first epoch: 0 / 3)."""
     last = steps[-1] if steps else None
@@ -375,5 +383,6 @@ def epoch_number(steps: list[StepRecord], epochs: list[EpochRecord], total: int,
     done = len(epochs)
     partial = last is not None and last.epoch > done
     why = _("Stopped during epoch {epoch}: {done} complete.").format(
-        epoch=last.epoch if last else 0, done=done)  # fmt: skip
+        epoch=last.epoch if last else 0, done=done
+    )
     return Number(_("Epoch"), f"{done} / {total}", help=why if partial else "")

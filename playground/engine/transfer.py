@@ -87,8 +87,11 @@ def plan(model: nn.Module, weights: dict, freeze: tuple[str, ...] = ()) -> list[
             action, why = "new", Text("the source has no weight of this name")
         elif tuple(theirs.shape) != tuple(tensor.shape):
             action = "new"
-            why = Text("the source's is {theirs}; this one needs {mine}",
-                       theirs=_shape(theirs.shape), mine=_shape(tensor.shape))  # fmt: skip
+            why = Text(
+                "the source's is {theirs}; this one needs {mine}",
+                theirs=_shape(theirs.shape),
+                mine=_shape(tensor.shape),
+            )
         else:
             action, why = "copied", Text("same name and shape")
         still = name in frozen or (

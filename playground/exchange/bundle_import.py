@@ -46,10 +46,12 @@ def open_bundle(raw: bytes, what: str = N_("the bundle")) -> tuple[zipfile.ZipFi
         zf = zipfile.ZipFile(io.BytesIO(raw))
         members = zf.infolist()
     except Exception:  # BadZipFile, and whatever a damaged directory makes zipfile raise
-        raise BundleError(Text(
-"{what} is not a zip file: choose a bundle downloaded from the runs "
-"table.",
-what=what)) from None  # fmt: skip
+        raise BundleError(
+            Text(
+                "{what} is not a zip file: choose a bundle downloaded from the runs table.",
+                what=what,
+            )
+        ) from None
     if len(members) > MAX_FILES:
         raise BundleError(Text(
 "{what} holds {count:,} files; a bundle holds fewer than {MAX_FILES}.",
@@ -77,10 +79,14 @@ what=what, count=len(members), MAX_FILES=MAX_FILES))  # fmt: skip
             found[name] = m
     missing = [n for n in REQUIRED if n not in found]
     if missing:
-        raise BundleError(Text(
-"{what} has no {join}: it is not a run bundle (one comes from the runs "
-"table's \"Download bundle\").",
-what=what, join=', '.join(missing)))  # fmt: skip
+        raise BundleError(
+            Text(
+                "{what} has no {join}: it is not a run bundle (one comes from the runs "
+                'table\'s "Download bundle").',
+                what=what,
+                join=", ".join(missing),
+            )
+        )
     return zf, found
 
 
@@ -93,10 +99,14 @@ def _check_name(name: str, what: str) -> None:
         or (path.parts and ":" in path.parts[0])
         or any(ord(c) < 32 for c in name)
     ):
-        raise BundleError(Text(
-"{what} holds a file named {name!r} that points outside the bundle; it "
-"was refused and nothing was imported.",
-what=what, name=name))  # fmt: skip
+        raise BundleError(
+            Text(
+                "{what} holds a file named {name!r} that points outside the bundle; it "
+                "was refused and nothing was imported.",
+                what=what,
+                name=name,
+            )
+        )
 
 
 def _common_folder(names: list[str]) -> str:
@@ -173,13 +183,19 @@ def import_bundle(
     is made; room under `limits` for the unpacked files); nothing is left behind on failure."""
     zf, members = open_bundle(raw, what)
     try:
-        task = task_named(_task_name(_read_member(zf, members[TASK], LIMITS[TASK], what)
-                                     if TASK in members else None))  # fmt: skip
+        task = task_named(
+            _task_name(
+                _read_member(zf, members[TASK], LIMITS[TASK], what) if TASK in members else None
+            )
+        )
     except SpecError as e:
         raise BundleError(Text("{what}: {message}", what=what, message=e.message)) from None
     sizes = {**LIMITS, **task.own_files}
-    files = {n: _read_member(zf, m, sizes[n], what) for n, m in members.items()
-             if n != WEIGHTS and n in sizes}  # fmt: skip
+    files = {
+        n: _read_member(zf, m, sizes[n], what)
+        for n, m in members.items()
+        if n != WEIGHTS and n in sizes
+    }
     try:
         spec = task.spec_from_dict(parse_json(files["spec.json"], N_("model spec")))
         config = task.config_from_dict(parse_json(files["config.json"], N_("training config")))

@@ -69,8 +69,9 @@ def make_bundle(run: Run, onnx=None, memory_budget: int | None = None) -> bytes:
     }
     if onnx is not None:
         files["model.onnx"] = onnx.data
-        about["model.onnx"] = onnx.check_text + " " + _("It opens in Netron ({netron}).").format(
-            netron=NETRON)  # fmt: skip
+        about["model.onnx"] = (
+            onnx.check_text + " " + _("It opens in Netron ({netron}).").format(netron=NETRON)
+        )
     script = task.script(run)
     if script is not None:
         files["train.py"] = script

@@ -88,16 +88,19 @@ _WORDS = {
 }
 
 
-def _panel(draw: ImageDraw.ImageDraw, x0: int, title: str, series, x_label: str,
-           font=None) -> None:  # fmt: skip
+def _panel(draw: ImageDraw.ImageDraw, x0: int, title: str, series, x_label: str, font=None) -> None:
     left, top = x0 + _MARGIN[0], _MARGIN[1]
     right, bottom = x0 + _PANEL - _MARGIN[2], HEIGHT - _MARGIN[3]
     draw.text((left, 8), title, fill=_INK, font=font)
     draw.rectangle((left, top, right, bottom), outline=_GREY)
     everything = [p for _name, _colour, pts in series for p in pts]
     if not everything:
-        draw.text((left + 10, top + 10), _(_WORDS["none"]) if font else _WORDS["none"],
-                  fill=_INK, font=font)  # fmt: skip
+        draw.text(
+            (left + 10, top + 10),
+            _(_WORDS["none"]) if font else _WORDS["none"],
+            fill=_INK,
+            font=font,
+        )
         return
     xs, ys = [p[0] for p in everything], [p[1] for p in everything]
     x_lo, x_hi = min(xs), max(xs)

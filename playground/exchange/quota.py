@@ -93,8 +93,7 @@ def folder_size(path: Path) -> int:
     return total
 
 
-COPIED = (TASK, "spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS,
-          history.FILE)  # fmt: skip
+COPIED = (TASK, "spec.json", "config.json", "metrics.jsonl", "summary.json", WEIGHTS, history.FILE)
 
 
 def copy_run(
@@ -109,8 +108,11 @@ def copy_run(
     (the owner's quota and the server's disk cap)."""
     if weights is None and not run.has_weights:
         raise SpecError(Text("Run {name} has no saved weights to copy.", name=run.name))
-    files = [f for f in (*COPIED, *run.task.own_files)
-             if (run.path / f).exists() and not (weights and f == WEIGHTS)]  # fmt: skip
+    files = [
+        f
+        for f in (*COPIED, *run.task.own_files)
+        if (run.path / f).exists() and not (weights and f == WEIGHTS)
+    ]
     adding = sum((run.path / f).stat().st_size for f in files)
     adding += sum(t.numel() * t.element_size() for t in (weights or {}).values())
     check_room(owner, adding, limits, root, Text("The copy of {name} was not saved", name=run.name))

@@ -148,8 +148,9 @@ NUMBERS = frozenset({
     "samples_per_second", "epochs", "steps", "started", "ended", "imported", "temperature",
     "ece_before", "ece_after", "pass_batch_size",
 })  # fmt: skip
-TEXTS = frozenset({"name", "model", "dataset", "status", "message", "device", "node",
-                   "imported_from"})  # fmt: skip
+TEXTS = frozenset(
+    {"name", "model", "dataset", "status", "message", "device", "node", "imported_from"}
+)
 MAX_TEXT = 2000
 NAMES = frozenset({"copied", "new", "frozen", "classes"})  # lists of weight names or labels
 MAX_NAMES = 4096

@@ -11,11 +11,14 @@ from playground.exchange.runs import Run
 def table_row(run: Run) -> dict:
     """One line of the runs table, in the words the table shows: the task's, then its cost."""
     s = run.summary
-    return {**run.task.table_row(run), **{
-        "FLOPs": _number(s.get("flops")),
-        "energy (Wh)": _number(s.get("energy_wh")),
-        "CO2 (g)": _number(s.get("co2_g")),
-    }}  # fmt: skip
+    return {
+        **run.task.table_row(run),
+        **{
+            "FLOPs": _number(s.get("flops")),
+            "energy (Wh)": _number(s.get("energy_wh")),
+            "CO2 (g)": _number(s.get("co2_g")),
+        },
+    }
 
 
 def _number(value) -> float | None:

@@ -102,8 +102,11 @@ def _entries(text: bytes, body: int, what: str) -> dict[str, tuple[str, tuple[in
         raise SpecError(Text("{bad}: its header is not JSON.", bad=bad)) from None
     if not isinstance(entries, dict):
         raise SpecError(Text("{bad}: its header is not a table of tensors.", bad=bad))
-    return {name: _entry(name, entry, body, what) for name, entry in entries.items()
-            if name != "__metadata__"}  # fmt: skip
+    return {
+        name: _entry(name, entry, body, what)
+        for name, entry in entries.items()
+        if name != "__metadata__"
+    }
 
 
 def _entry(name: str, entry: object, body: int, what: str) -> tuple[str, tuple[int, ...], int]:
@@ -139,8 +142,10 @@ def check_fits(raw: bytes, model: nn.Module, what: str = N_("the weights")) -> N
 
 
 def _compare(found: dict, model: nn.Module, what: str) -> None:
-    wanted = {k: (TORCH_DTYPES.get(v.dtype, str(v.dtype)), tuple(v.shape))
-              for k, v in model.state_dict().items()}  # fmt: skip
+    wanted = {
+        k: (TORCH_DTYPES.get(v.dtype, str(v.dtype)), tuple(v.shape))
+        for k, v in model.state_dict().items()
+    }
     extra = sorted(set(found) - set(wanted))
     missing = sorted(set(wanted) - set(found))
     if extra or missing:

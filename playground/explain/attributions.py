@@ -64,9 +64,13 @@ def _integrated_gradients(model, x, target, baseline, batch):
     steps, method = IG_STEPS, IntegratedGradients(model)
     while True:
         values, delta = method.attribute(
-            x, baselines=baseline, target=target, n_steps=steps,
-            internal_batch_size=min(200, batch), return_convergence_delta=True,
-        )  # fmt: skip
+            x,
+            baselines=baseline,
+            target=target,
+            n_steps=steps,
+            internal_batch_size=min(200, batch),
+            return_convergence_delta=True,
+        )
         delta = float(delta.abs().item())
         if delta <= IG_TOLERANCE * max(abs(change), IG_SMALL_CHANGE) or steps >= IG_MAX_STEPS:
             return values[0].sum(dim=0), delta
@@ -93,10 +97,13 @@ def _occlusion(model, x, target, baseline, batch):
 
     c = x.shape[1]
     values = Occlusion(model).attribute(
-        x, sliding_window_shapes=(c, OCCLUSION_WINDOW, OCCLUSION_WINDOW),
-        strides=(c, OCCLUSION_STRIDE, OCCLUSION_STRIDE), baselines=baseline, target=target,
+        x,
+        sliding_window_shapes=(c, OCCLUSION_WINDOW, OCCLUSION_WINDOW),
+        strides=(c, OCCLUSION_STRIDE, OCCLUSION_STRIDE),
+        baselines=baseline,
+        target=target,
         perturbations_per_eval=min(64, batch),
-    )  # fmt: skip
+    )
     return values[0].sum(dim=0), None
 
 

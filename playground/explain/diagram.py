@@ -84,11 +84,15 @@ def _network_figure(summary: Summary) -> go.Figure:
         fig.update_xaxes(visible=False, range=[-1.1, 1.1])
         fig.update_yaxes(visible=False, range=[-len(nodes) + 0.4, 0.6])
         fig.update_layout(
-            height=min(900, 60 + 8 * len(nodes)), margin=dict(l=5, r=5, t=30, b=5),
-            plot_bgcolor="rgba(0,0,0,0)", bargap=0.15,
-            title=dict(font_size=13, text=_("{count} blocks of layers: hover for each").format(
-                count=len(nodes) - 1)),
-        )  # fmt: skip
+            height=min(900, 60 + 8 * len(nodes)),
+            margin=dict(l=5, r=5, t=30, b=5),
+            plot_bgcolor="rgba(0,0,0,0)",
+            bargap=0.15,
+            title=dict(
+                font_size=13,
+                text=_("{count} blocks of layers: hover for each").format(count=len(nodes) - 1),
+            ),
+        )
         return fig
     shapes = [
         dict(type="rect", x0=-h, x1=h, y0=-i - 0.3, y1=-i + 0.3, fillcolor=n.color,
@@ -113,7 +117,10 @@ def _network_figure(summary: Summary) -> go.Figure:
     fig.update_xaxes(visible=False, range=[-1.1, 4.5])
     fig.update_yaxes(visible=False, range=[-len(nodes) + 0.4, 0.6])
     fig.update_layout(
-        shapes=shapes, annotations=arrows + labels, height=40 + 34 * len(nodes),
-        margin=dict(l=5, r=5, t=5, b=5), plot_bgcolor="rgba(0,0,0,0)",
-    )  # fmt: skip
+        shapes=shapes,
+        annotations=arrows + labels,
+        height=40 + 34 * len(nodes),
+        margin=dict(l=5, r=5, t=5, b=5),
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
     return fig

@@ -120,8 +120,9 @@ def overview_figure(columns: Sequence[tuple[str, np.ndarray]]) -> go.Figure:
     grid), each titled. A click on one names its column (curve number)."""
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=len(columns), subplot_titles=[t for t, _m in columns],
-                        horizontal_spacing=0.02)  # fmt: skip
+    fig = make_subplots(
+        rows=1, cols=len(columns), subplot_titles=[t for t, _m in columns], horizontal_spacing=0.02
+    )
     for i, (_title, picture) in enumerate(columns, start=1):
         fig.add_trace(
             go.Heatmap(z=picture, colorscale="Viridis", showscale=False, hoverongaps=False,

@@ -21,8 +21,9 @@ def clickable_map_figure(values, title: str, picked: tuple[int, int] | None = No
     v = np.asarray(values, dtype=np.float32)
     h, w = v.shape
     rows, cols = np.mgrid[0:h, 0:w]
-    fig = go.Figure(go.Heatmap(z=v, colorscale="Viridis", hoverinfo="skip",
-                               colorbar=dict(thickness=10)))  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(z=v, colorscale="Viridis", hoverinfo="skip", colorbar=dict(thickness=10))
+    )
     fig.add_scatter(
         x=cols.ravel().tolist(),
         y=rows.ravel().tolist(),
@@ -55,8 +56,11 @@ def worked_figure(worked: WorkedConvolution) -> go.Figure:
     channels = min(worked.patch.shape[0], MAX_WORKED_CHANNELS)
     titles = []
     for c in range(channels):
-        titles += [_("input channel {channel}: patch").format(channel=c + 1), _("kernel"),
-                   _("patch x kernel")]  # fmt: skip
+        titles += [
+            _("input channel {channel}: patch").format(channel=c + 1),
+            _("kernel"),
+            _("patch x kernel"),
+        ]
     fig = make_subplots(rows=channels, cols=3, subplot_titles=titles, horizontal_spacing=0.06,
                         vertical_spacing=0.08 if channels > 1 else 0.1)  # fmt: skip
     for c in range(channels):
@@ -73,6 +77,7 @@ def worked_figure(worked: WorkedConvolution) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
     k = worked.patch.shape[-1]
-    fig.update_layout(height=min(900, channels * (60 + 28 * k) + 40), margin=dict(l=5, r=5, t=40,
-                      b=5))  # fmt: skip
+    fig.update_layout(
+        height=min(900, channels * (60 + 28 * k) + 40), margin=dict(l=5, r=5, t=40, b=5)
+    )
     return fig

@@ -121,8 +121,11 @@ class Sweep:
     runs: list[Run] = field(default_factory=list)
 
     def points(self) -> list[dict]:
-        found = [point(r.task, r.summary, r.path) for r in self.runs if r.summary.get("status") ==
-                 "finished"]  # fmt: skip
+        found = [
+            point(r.task, r.summary, r.path)
+            for r in self.runs
+            if r.summary.get("status") == "finished"
+        ]
         return sorted(found, key=lambda p: p["parameters"] or 0)
 
     def fit(self) -> Fit:
@@ -152,8 +155,7 @@ def shipped(folder: Path) -> list[Sweep]:
     """The ready sweeps under `folder` (playground/assets/sweeps): one folder of runs each."""
     if not folder.is_dir():
         return []
-    return sweeps([r for sub in sorted(folder.iterdir()) if sub.is_dir() for r in
-                   list_runs(sub)])  # fmt: skip
+    return sweeps([r for sub in sorted(folder.iterdir()) if sub.is_dir() for r in list_runs(sub)])
 
 
 def _about(folder: Path) -> dict | None:

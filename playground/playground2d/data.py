@@ -180,8 +180,9 @@ def generate(name: str, points: int, noise: float, train_ratio: float, seed: int
     return _split(x, y, DATASETS[name].kind, train_ratio, g, classes=DATASETS[name].classes)
 
 
-def _split(x, y, kind: str, train_ratio: float, g: torch.Generator, note: str = "",
-           classes: int = 2) -> Points:  # fmt: skip
+def _split(
+    x, y, kind: str, train_ratio: float, g: torch.Generator, note: str = "", classes: int = 2
+) -> Points:
     order = torch.randperm(len(x), generator=g)
     train = torch.zeros(len(x), dtype=torch.bool)
     train[order[: max(1, round(len(x) * train_ratio))]] = True

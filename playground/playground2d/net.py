@@ -64,8 +64,9 @@ def score(model: nn.Module, exp: Experiment, x, y, kind: str) -> float:
 
 def to_json(model: nn.Sequential) -> dict:
     """Every layer's weights (outputs x inputs) and biases, as plain lists."""
-    return {"layers": [{"weight": m.weight.tolist(), "bias": m.bias.tolist()}
-                       for m in linears(model)]}  # fmt: skip
+    return {
+        "layers": [{"weight": m.weight.tolist(), "bias": m.bias.tolist()} for m in linears(model)]
+    }
 
 
 @torch.no_grad()

@@ -65,8 +65,9 @@ def _colours(points: Points, value_range) -> tuple[float, float, object, bool]:
     return low, high, SCALE, False
 
 
-def boundary_values(values, points: Points, discretize: bool = False,
-                    value_range: tuple[float, float] | None = None) -> np.ndarray:  # fmt: skip
+def boundary_values(
+    values, points: Points, discretize: bool = False, value_range: tuple[float, float] | None = None
+) -> np.ndarray:
     """The output's values as the picture shows them (with `discretize`, low or high)."""
     low, high, _scale, many = _colours(points, value_range)
     z = np.asarray(values, np.float32)
@@ -81,8 +82,9 @@ def boundary_image(side: Sequence[float], values, points: Points, discretize: bo
     chart that changes while the network trains, so a page redraws it several times a second
     by replacing it alone (the browser then redraws one image, not the chart)."""
     low, high, scale, many = _colours(points, value_range)
-    rgb = picture.colour(boundary_values(values, points, discretize, value_range)[::-1],
-                         low, high, scale)  # fmt: skip
+    rgb = picture.colour(
+        boundary_values(values, points, discretize, value_range)[::-1], low, high, scale
+    )
     if many:
         rgb = picture.faded(rgb, 0.75)
     first, last = float(side[0]), float(side[-1])
@@ -151,8 +153,9 @@ def boundary_base(
             ),
             hovertemplate="(%{x:.2f}, %{y:.2f}): label %{marker.color:.2f}<extra></extra>",
         )
-    fig.update_xaxes(range=[-LIMIT, LIMIT], title=N_("x1"), constrain="domain", showgrid=False,
-                     zeroline=False)  # fmt: skip
+    fig.update_xaxes(
+        range=[-LIMIT, LIMIT], title=N_("x1"), constrain="domain", showgrid=False, zeroline=False
+    )
     fig.update_yaxes(range=[-LIMIT, LIMIT], title=N_("x2"), scaleanchor="x", constrain="domain",
                      showgrid=False, zeroline=False)  # fmt: skip
     fig.update_layout(
@@ -305,13 +308,17 @@ def network_figure(
         if i > 0:  # each neuron: a click shows its output in the big view
             labels = [_("the output") if last else _cell(i, j) for j in range(len(places[i]))]
             fig.add_scatter(
-                x=[x for x, _y in places[i]], y=[y for _x, y in places[i]], mode="markers",
+                x=[x for x, _y in places[i]],
+                y=[y for _x, y in places[i]],
+                mode="markers",
                 marker=dict(symbol="square", size=22, color="rgba(0,0,0,0)"),
                 customdata=[["neuron", i, j, labels[j]] for j in range(len(places[i]))],
                 hovertemplate=_("%{customdata[3]}<br>click to see it in the big view")
                 + "<extra></extra>",
-                showlegend=False, name=N_("neurons"), **_INVISIBLE_SELECTION,
-            )  # fmt: skip
+                showlegend=False,
+                name=N_("neurons"),
+                **_INVISIBLE_SELECTION,
+            )
         title = (_("features") if i == 0 else _("output") if i == len(columns) - 1
                  else _("layer {i}").format(i=i))  # fmt: skip
         fig.add_annotation(x=i * gap, y=(tallest - 1) / 2 * 1.25 + 1.0, text=title, showarrow=False)

@@ -63,8 +63,11 @@ def from_tf_link(text: str) -> tuple[Experiment, list[str]]:
             )
         )
     notes: list[str] = []
-    hidden = {HIDES.get(k[: -len("_hide")], "") for k, v in pairs.items()
-              if k.endswith("_hide") and _bool(v, k)} - {""}  # fmt: skip
+    hidden = {
+        HIDES.get(k[: -len("_hide")], "")
+        for k, v in pairs.items()
+        if k.endswith("_hide") and _bool(v, k)
+    } - {""}
     if _bool(pairs.get("hideText", "false"), "hideText"):
         hidden.add("text")
     values: dict = {}
@@ -103,9 +106,12 @@ def from_tf_link(text: str) -> tuple[Experiment, list[str]]:
     try:
         hidden_units = tuple(int(s) for s in shape)
     except ValueError:
-        raise ExperimentError(Text(
-"Their networkShape {pairs!r} is not a list of whole numbers.",
-pairs=pairs['networkShape'])) from None  # fmt: skip
+        raise ExperimentError(
+            Text(
+                "Their networkShape {pairs!r} is not a list of whole numbers.",
+                pairs=pairs["networkShape"],
+            )
+        ) from None
     if len(hidden_units) > MAX_LAYERS or any(not 1 <= n <= MAX_NEURONS for n in hidden_units):
         notes.append(Text(
 "Their network {shape} is larger than this playground's ({MAX_LAYERS} "
@@ -116,8 +122,9 @@ shape=shape, MAX_LAYERS=MAX_LAYERS, MAX_NEURONS=MAX_NEURONS))  # fmt: skip
     assert activation in ACTIVATION_CHOICES
     values["hidden"] = hidden_units
     values["activations"] = (activation,) * len(hidden_units)
-    chosen = tuple(ours for theirs, ours in FEATURES.items() if _bool(pairs.get(theirs, "false"),
-                                                                       theirs))  # fmt: skip
+    chosen = tuple(
+        ours for theirs, ours in FEATURES.items() if _bool(pairs.get(theirs, "false"), theirs)
+    )
     cos = [f for f in MISSING_FEATURES if _bool(pairs.get(f, "false"), f)]
     if cos:
         notes.append(Text("{join} are not features here: left out.", join=" and ".join(cos)))

@@ -103,8 +103,12 @@ class Trainer:
                     group["lr"] = exp.lr
                 if redrawn:
                     self.points = points
-                    for history in (self._train_loss, self._test_loss, self._train_score,
-                                    self._test_score):  # fmt: skip
+                    for history in (
+                        self._train_loss,
+                        self._test_loss,
+                        self._train_score,
+                        self._test_score,
+                    ):
                         history.pop()
                     self._measure()  # this epoch's numbers, on the new points
                 return False

@@ -112,8 +112,9 @@ def epoch_figure(epochs: Sequence[EpochRecord], score: Score | None = ACCURACY) 
             )
     ticks = 1 if len(x) <= 20 else None
     if score is None:
-        fig.update_layout(xaxis=dict(title="epoch", dtick=ticks),
-                          yaxis=dict(title="loss", rangemode="tozero"))  # fmt: skip
+        fig.update_layout(
+            xaxis=dict(title="epoch", dtick=ticks), yaxis=dict(title="loss", rangemode="tozero")
+        )
         return layout(fig, N_("Loss per epoch"))
     fig.update_layout(
         xaxis=dict(domain=[0, 0.45], title="epoch", dtick=ticks),

@@ -89,12 +89,19 @@ def build(job, key: tuple) -> JobView:
     limit = getattr(job.config, "time_limit", 0.0)  # a time limit replaces the steps
     if not job.status.ended and limit:
         seconds = last.seconds if last else 0.0
-        progress = (min(1.0, seconds / limit), _("{seconds} s of {limit} s of training").format(
-            seconds=f"{seconds:.0f}", limit=f"{limit:g}"))  # fmt: skip
+        progress = (
+            min(1.0, seconds / limit),
+            _("{seconds} s of {limit} s of training").format(
+                seconds=f"{seconds:.0f}", limit=f"{limit:g}"
+            ),
+        )
     elif not job.status.ended:
         total, done = job.total_steps, last.step if last else 0
-        text = (_("Step {done} of {total}").format(done=f"{done:,}", total=f"{total:,}")
-                if total else _("Loading the data"))  # fmt: skip
+        text = (
+            _("Step {done} of {total}").format(done=f"{done:,}", total=f"{total:,}")
+            if total
+            else _("Loading the data")
+        )
         left = time_left(steps, total)
         if left is not None:
             text += " · " + _("about {time} left").format(time=duration_text(left))

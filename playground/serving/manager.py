@@ -154,9 +154,10 @@ class JobManager:
         if self.ray_address and hasattr(job, "member_job"):  # a group's members on the cluster
             job.member_job = self._ray_member
         job.set_limits(
-            self.settings.job_seconds, self.settings.pause_seconds,
+            self.settings.job_seconds,
+            self.settings.pause_seconds,
             self.settings.memory_budget_bytes,
-        )  # fmt: skip
+        )
         self._watch(job)
         with self._lock:
             busy = self._busy(job.owner)
@@ -164,9 +165,10 @@ class JobManager:
                 raise Refused(_busy_message(busy))
             cap = self.settings.queued_per_address
             from_there = [
-                j for j in self._jobs.values()
+                j
+                for j in self._jobs.values()
                 if job.address and j.address == job.address and not j.status.ended
-            ]  # fmt: skip
+            ]
             if cap and len(from_there) >= cap:
                 raise Refused(
                     Text(
@@ -274,8 +276,9 @@ class JobManager:
         """Where a queued job stands and about when it starts; None if it is not queued. On a
         cluster, jobs that have started but wait for a worker come first, start unknown."""
         started = [j for j in self.jobs() if j.active]
-        for_worker = sorted((j for j in started if j.status is Status.QUEUED),
-                            key=lambda j: j.created)  # fmt: skip
+        for_worker = sorted(
+            (j for j in started if j.status is Status.QUEUED), key=lambda j: j.created
+        )
         if job.id in (ids := [j.id for j in for_worker]):
             return QueueSpot(ids.index(job.id) + 1, None)
         queue = self.queued()
@@ -313,9 +316,13 @@ class JobManager:
         """(seconds a job will train, whether that is only its time limit)."""
         samples = job.task.planned_samples(job.config)
         speed = self._speed.get(job.task.name) or next(
-            (s.samples_per_second for j in self.jobs()
-             if j.task.name == job.task.name and (s := j.log.last_step())), None,
-        )  # fmt: skip
+            (
+                s.samples_per_second
+                for j in self.jobs()
+                if j.task.name == job.task.name and (s := j.log.last_step())
+            ),
+            None,
+        )
         limit = self.settings.job_seconds
         if speed and samples:
             guess = job.task.epochs(job.config) * samples / speed

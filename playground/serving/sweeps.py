@@ -25,8 +25,11 @@ from playground.exchange.run_files import write_atomic
 from playground.serving.jobs import TrainingJob
 
 FILE = "sweep.json"
-BUDGETS = {"steps": N_("optimizer steps"), "samples": N_("samples (images or tokens)"),
-           "flops": "FLOPs"}  # fmt: skip
+BUDGETS = {
+    "steps": N_("optimizer steps"),
+    "samples": N_("samples (images or tokens)"),
+    "flops": "FLOPs",
+}
 HOWS = {"width": N_("wider"), "depth": N_("deeper"), "both": N_("wider and deeper")}
 SMALLEST = 0.25  # the smallest member is this fraction of the preset's size (width: 1/16 params)
 
@@ -103,8 +106,9 @@ def members(task: Task, spec, config, plan: Plan) -> list[tuple]:
 class SweepJob(TrainingJob):
     """The members of a sweep, one job: the live view shows the member that trains."""
 
-    def __init__(self, spec, config, plan: Plan, *, task: Task, name: str | None = None,
-                 **kwargs) -> None:  # fmt: skip
+    def __init__(
+        self, spec, config, plan: Plan, *, task: Task, name: str | None = None, **kwargs
+    ) -> None:
         self.plan = plan.check()
         self.members = members(task, spec, config, plan)
         super().__init__(*self.members[-1], task=task, name=name, **kwargs)
@@ -182,10 +186,14 @@ class SweepJob(TrainingJob):
 
     def _label(self, member: TrainingJob, i: int) -> None:
         about = {
-            "id": self.sweep_id, "name": self.name, "family": self.family,
-            "task": self.task.name, "index": i, "count": len(self.members),
+            "id": self.sweep_id,
+            "name": self.name,
+            "family": self.family,
+            "task": self.task.name,
+            "index": i,
+            "count": len(self.members),
             "kind": self.kind,
-        }  # fmt: skip
+        }
         if self.plan is not None:
             about.update(how=self.plan.how, budget=self.plan.budget, amount=self.plan.amount)
         write_atomic(Path(member.run_dir) / FILE, json.dumps(about, indent=2))
@@ -196,12 +204,20 @@ class SweepJob(TrainingJob):
         done = len(self.done)
         if self.controls.stopped:
             status = Status.STOPPED
-            message = Text("Stopped after {done} of {count} {what}: the rest were cancelled.",
-                           done=done, count=count, what=Text(self.what))  # fmt: skip
+            message = Text(
+                "Stopped after {done} of {count} {what}: the rest were cancelled.",
+                done=done,
+                count=count,
+                what=Text(self.what),
+            )
         else:
             status = Status.FINISHED
-            message = Text("Finished: {done} of {count} {what} trained.", done=done, count=count,
-                           what=Text(self.what))  # fmt: skip
+            message = Text(
+                "Finished: {done} of {count} {what} trained.",
+                done=done,
+                count=count,
+                what=Text(self.what),
+            )
         seconds = sum(p["train_seconds"] or 0 for p in self.done)
         self.summary = {"name": self.name, "status": status.value, "message": message,
                         "sweep": self.sweep_id, "members": self.done, "started": started,
@@ -231,13 +247,17 @@ class CompareJob(SweepJob):
 
     kind, what = "compare", N_("runs")
 
-    def __init__(self, spec, config, start, *, task: Task, name: str | None = None,
-                 **kwargs) -> None:  # fmt: skip
+    def __init__(
+        self, spec, config, start, *, task: Task, name: str | None = None, **kwargs
+    ) -> None:
         self.plan, self.start_from = None, start  # (not .start: that starts the job)
         self.members = [(spec, config), (spec, config)]
         TrainingJob.__init__(self, spec, config, task=task, name=name, **kwargs)
-        self._group(name or getattr(spec, "name", "model"), N_("from a trained model vs scratch"),
-                    Text("2 runs"))  # fmt: skip
+        self._group(
+            name or getattr(spec, "name", "model"),
+            N_("from a trained model vs scratch"),
+            Text("2 runs"),
+        )
 
     def _member(self, i: int, spec, config) -> TrainingJob:
         label = f"from {self.start_from.source}" if i == 0 else "from scratch"  # in its name
@@ -252,5 +272,8 @@ class CompareJob(SweepJob):
 
 def _lazy(message: str) -> Text:
     """A member's message as a Text, so that it is shown in the reader's language too."""
-    return message if isinstance(message, Text) else Text(message.replace("{", "{{").replace(
-        "}", "}}"))  # fmt: skip
+    return (
+        message
+        if isinstance(message, Text)
+        else Text(message.replace("{", "{{").replace("}", "}}"))
+    )

@@ -85,9 +85,11 @@ def remember() -> None:
     sidebar); adopt the key of another tab that got there first."""
     key = browser_key()
     result = _keeper(
-        data={"name": COOKIE, "key": key}, key="identity-keeper", height=0,
+        data={"name": COOKIE, "key": key},
+        key="identity-keeper",
+        height=0,
         on_key_change=lambda: None,
-    )  # fmt: skip
+    )
     found = getattr(result, "key", None)
     if owners.is_key(found) and found != key:
         st.session_state[KEY] = found

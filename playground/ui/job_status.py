@@ -30,8 +30,11 @@ def progress_text(job: TrainingJob) -> str:
     last, epochs = job.log.last_step(), job.log.epochs()
     parts = []
     if last is not None:
-        parts.append(_("epoch {epoch} / {epochs}").format(
-            epoch=last.epoch, epochs=job.task.epochs(job.config)))  # fmt: skip
+        parts.append(
+            _("epoch {epoch} / {epochs}").format(
+                epoch=last.epoch, epochs=job.task.epochs(job.config)
+            )
+        )
     vals = [e.val_accuracy for e in epochs if e.val_accuracy is not None]
     score = job.task.score
     if vals and score is not None and score != ACCURACY:
@@ -41,8 +44,9 @@ def progress_text(job: TrainingJob) -> str:
         parts.append(_("val accuracy {value}").format(value=f"{vals[-1]:.1%}"))
     lead = job.task.metrics[0]  # what it reached, as its task declares
     if (reached := lead.of(job.summary)) is not None:
-        parts.append(_("{metric} {value}").format(metric=_(lead.label).lower(),
-                                                  value=lead.format(reached)))  # fmt: skip
+        parts.append(
+            _("{metric} {value}").format(metric=_(lead.label).lower(), value=lead.format(reached))
+        )
     return " · ".join(parts)
 
 
@@ -50,8 +54,11 @@ def queue_text(spot: QueueSpot | None) -> str:
     """'Position 2 in the queue: it starts in about 4 min.'"""
     if spot is None:
         return _("Starting.")
-    where = (_("Next in the queue") if spot.position == 1
-             else _("Position {n} in the queue").format(n=spot.position))  # fmt: skip
+    where = (
+        _("Next in the queue")
+        if spot.position == 1
+        else _("Position {n} in the queue").format(n=spot.position)
+    )
     if spot.seconds is None:
         return _("{where}: the start time is not known yet.").format(where=where)
     if spot.seconds < 1:

@@ -91,8 +91,11 @@ def switch() -> None:
 
 
 def _versions() -> list[str]:
-    return [k.removeprefix("version-") for k in list(st.session_state)
-            if isinstance(k, str) and k.startswith("version-")]  # fmt: skip
+    return [
+        k.removeprefix("version-")
+        for k in list(st.session_state)
+        if isinstance(k, str) and k.startswith("version-")
+    ]
 
 
 def _address(code: str) -> None:

@@ -207,8 +207,12 @@ def load(value: str) -> Choice:
     if not run.visible_to(state.owner()):
         raise SpecError(str(owners.not_yours(N_("run"))))
     if not _usable(run):
-        raise SpecError(Text("Run {name} is not an image classifier with weights: pick another "
-                             "model.", name=run.name))  # fmt: skip
+        raise SpecError(
+            Text(
+                "Run {name} is not an image classifier with weights: pick another model.",
+                name=run.name,
+            )
+        )
     mtime = (path / WEIGHTS).stat().st_mtime
     model = _run_model(str(path), mtime)
     return Choice(

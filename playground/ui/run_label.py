@@ -25,8 +25,9 @@ def label(run: Run) -> str:
         reached = [n for n in run.task.result_numbers(s) if n.value != "-"]
         parts += [f"{_(n.label)} {n.value}" for n in reached[:1]] or [_("finished")]
     elif isinstance(seconds, (int, float)):
-        parts.append(_("{status} after {time}").format(status=_(status),
-                                                        time=duration_text(seconds)))  # fmt: skip
+        parts.append(
+            _("{status} after {time}").format(status=_(status), time=duration_text(seconds))
+        )
     else:
         parts.append(_(status))
     if started is not None:

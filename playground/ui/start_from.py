@@ -69,9 +69,11 @@ def compare_box(start, key: str) -> bool:
     return start is not None and st.checkbox(
         _("Compare with training from scratch"),
         key=key,
-        help=_("Train the same recipe twice, from this model and from random weights, as one "
-               "job, and see what starting from it bought."),
-    )  # fmt: skip
+        help=_(
+            "Train the same recipe twice, from this model and from random weights, as one "
+            "job, and see what starting from it bought."
+        ),
+    )
 
 
 def sources(page: Page) -> dict[str, str]:
@@ -129,8 +131,9 @@ def _picker(page: Page, spec, meta_model):
     found = sources(page)
     _from_link(page, found)
     key = f"{page.key}-source"
-    with st.expander(_("Start from a trained model"), expanded=st.session_state.get(key, SCRATCH)
-                     != SCRATCH):  # fmt: skip
+    with st.expander(
+        _("Start from a trained model"), expanded=st.session_state.get(key, SCRATCH) != SCRATCH
+    ):
         if missed := st.session_state.pop(f"{page.key}-link-missed", None):
             st.warning(plain(_("The link names the run {run}, which you cannot see (it is "
                                "someone else's, or was deleted): the next model starts from "
@@ -158,18 +161,19 @@ def _picker(page: Page, spec, meta_model):
             layers = transfer.layers_with_weights(model)
             if st.button(_("Train only the last layer"), key=f"{page.key}-all-but-last"):
                 st.session_state[freeze] = layers[:-1]
-            st.session_state[freeze] = [x for x in st.session_state.get(freeze, [])
-                                        if x in layers]  # fmt: skip
-            frozen = st.multiselect(_("Frozen layers"), layers, key=freeze,
-                                    placeholder=_("None: every layer learns"),
-                                    help=_("They keep the copied weights: no gradient, no "
-                                    "optimizer state."))  # fmt: skip
+            st.session_state[freeze] = [x for x in st.session_state.get(freeze, []) if x in layers]
+            frozen = st.multiselect(
+                _("Frozen layers"),
+                layers,
+                key=freeze,
+                placeholder=_("None: every layer learns"),
+                help=_("They keep the copied weights: no gradient, no optimizer state."),
+            )
             factor = st.number_input(_("Copied layers' learning rate (x the others')"), 0.01, 10.0,
                                      1.0, 0.1, key=f"{page.key}-copied-lr")  # fmt: skip
             rows = transfer.plan(model, weights, tuple(frozen))
         except (OSError, ValueError, SpecError) as e:
-            st.error(plain(_("That model cannot be a start: {why}").format(
-                why=_(str(e)))))  # fmt: skip
+            st.error(plain(_("That model cannot be a start: {why}").format(why=_(str(e)))))
             return None
         table(rows, f"{page.key}-table")
         if not any(r.action == "copied" for r in rows):
@@ -187,9 +191,12 @@ def table(rows: list[transfer.Row], key: str) -> None:
                  hide_index=True, key=key)  # fmt: skip
     frozen = sum(r.frozen for r in rows)
     if frozen:
-        st.caption(_("{frozen} of {all} tensors are frozen: they get no gradient and no "
-                     "optimizer state, so the step's memory and compute drop.").format(
-                         frozen=frozen, all=len(rows)))  # fmt: skip
+        st.caption(
+            _(
+                "{frozen} of {all} tensors are frozen: they get no gradient and no "
+                "optimizer state, so the step's memory and compute drop."
+            ).format(frozen=frozen, all=len(rows))
+        )
 
 
 def _keep_in_link(choice: str, page: Page) -> None:
@@ -224,19 +231,22 @@ def _digits_experiment() -> None:
     model = image_model(spec, "")
     frozen = {n.rsplit(".", 1)[0] for n in transfer.frozen_names(model, few_labels.FREEZE)}
     layers = [x for x in transfer.layers_with_weights(model) if x in frozen]
-    kept(IMAGE).update({"source": str(few_labels.FOLDER), "freeze": layers,
-                        "copied-lr": 1.0})  # fmt: skip
+    kept(IMAGE).update({"source": str(few_labels.FOLDER), "freeze": layers, "copied-lr": 1.0})
     for name in _KEPT:
         st.session_state.pop(f"{IMAGE.key}-{name}", None)
     st.session_state["transfer-compare"] = True
 
 
 _SHIPPED = {
-    str(ASSETS / "pretrained"): (N_("The pretrained CNN (all ten digits)"),
-                                 N_("the pretrained CNN")),
-    str(few_labels.FOLDER): (N_("Digits 0-4: a CNN pretrained on MNIST 0-4 only"),
-                             N_("the model of digits 0-4")),
-}  # fmt: skip
+    str(ASSETS / "pretrained"): (
+        N_("The pretrained CNN (all ten digits)"),
+        N_("the pretrained CNN"),
+    ),
+    str(few_labels.FOLDER): (
+        N_("Digits 0-4: a CNN pretrained on MNIST 0-4 only"),
+        N_("the model of digits 0-4"),
+    ),
+}
 _READY = (
     N_("Ready experiment: digits 0-4, then 5-9 from 10 examples each"),
     N_(
@@ -255,9 +265,13 @@ def build_view(spec, config) -> set[int]:
     source = choices.get("source", SCRATCH)
     with st.expander(_("Frozen layers"), expanded=bool(choices.get("freeze"))):
         if source == SCRATCH or not Path(source).is_dir():
-            st.caption(_("Freezing keeps a trained model's layers as they are: choose the model "
-                       "to start from on Train (Start from a trained model), then freeze its "
-                       "layers here or there."))  # fmt: skip
+            st.caption(
+                _(
+                    "Freezing keeps a trained model's layers as they are: choose the model "
+                    "to start from on Train (Start from a trained model), then freeze its "
+                    "layers here or there."
+                )
+            )
             return set()
         model = image_model(spec, source)
         layers = transfer.layers_with_weights(model)
@@ -265,8 +279,10 @@ def build_view(spec, config) -> set[int]:
         shown = st.session_state.get("build-frozen")
         if shown is None or not set(shown) <= set(layers):  # first shown here, or a new model
             st.session_state["build-frozen"] = wanted
-        label = {x: f"{int(x.split('.')[0]) + 1}: {spec.layers[int(x.split('.')[0])].label}"
-                 for x in layers}  # fmt: skip
+        label = {
+            x: f"{int(x.split('.')[0]) + 1}: {spec.layers[int(x.split('.')[0])].label}"
+            for x in layers
+        }
         same = _("The same choice as on Train: no gradient, no optimizer state.")
         frozen = st.multiselect(_("Frozen layers"), layers, format_func=label.get,
                                 key="build-frozen", help=same,
@@ -289,15 +305,28 @@ def _savings(spec, config, names: frozenset[str]) -> None:
         st.caption(_("No layer is frozen: every weight trains."))
         return
     task = named("image")
-    both = [estimate_memory(spec, config.batch_size, config.optimizer, frozen=f).total
-            for f in (names, frozenset())]  # fmt: skip
+    both = [
+        estimate_memory(spec, config.batch_size, config.optimizer, frozen=f).total
+        for f in (names, frozenset())
+    ]
     flops = [_flops(task, spec, config, f) for f in (names, frozenset())]
     cols = st.columns(2)
     saved = _("{size} frozen").format(size=size_text(both[0] - both[1]))
-    cols[0].metric(_("Memory of a step"), size_text(both[0]), saved if both[0] < both[1] else None,
-                   delta_color="inverse")  # fmt: skip
-    cols[1].metric(_("Training FLOPs per image"), flops_text(flops[0]),
-                   f"-{1 - flops[0] / flops[1]:.0%}" if flops[1] else None,
-                   delta_color="inverse")  # fmt: skip
-    st.caption(_("Frozen weights get no gradient and no optimizer state, and the backward pass "
-               "skips what only they need."))  # fmt: skip
+    cols[0].metric(
+        _("Memory of a step"),
+        size_text(both[0]),
+        saved if both[0] < both[1] else None,
+        delta_color="inverse",
+    )
+    cols[1].metric(
+        _("Training FLOPs per image"),
+        flops_text(flops[0]),
+        f"-{1 - flops[0] / flops[1]:.0%}" if flops[1] else None,
+        delta_color="inverse",
+    )
+    st.caption(
+        _(
+            "Frozen weights get no gradient and no optimizer state, and the backward pass "
+            "skips what only they need."
+        )
+    )

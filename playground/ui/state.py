@@ -38,9 +38,11 @@ def manager() -> JobManager:
     try:
         limits = settings.load()
         return JobManager(
-            limits, gpu_memory=gpu_memory(), runs_dir=default_runs_dir(),
+            limits,
+            gpu_memory=gpu_memory(),
+            runs_dir=default_runs_dir(),
             ray_address=os.environ.get("PLAYGROUND_RAY_ADDRESS") or None,
-        )  # fmt: skip
+        )
     except (SpecError, RuntimeError) as e:  # bad settings, or a cluster that cannot be reached
         st.error(
             plain(_("The server cannot start training: {why}").format(why=_(str(e)))),
@@ -95,8 +97,10 @@ def job(task: str = "image", sweep: bool = False) -> TrainingJob | None:
     found = jobs.owned(me, st.query_params.get("job"))
     if not ours(found):
         own = st.session_state.get(_OWN, set())  # e.g. a fine-tune from Draw: not a reload
-        found = next((j for j in jobs.jobs_of(me) if ours(j) and not j.status.ended
-                      and j.id not in own), None)  # fmt: skip
+        found = next(
+            (j for j in jobs.jobs_of(me) if ours(j) and not j.status.ended and j.id not in own),
+            None,
+        )
     if found is not None:
         st.session_state[_JOB] = found.id
         if not sweep:
@@ -144,8 +148,12 @@ def new_job(model, recipe, **kwargs) -> TrainingJob:
 
 def job_options() -> dict:
     """Where a job of this session's owner keeps its data and runs, and who and where it is."""
-    return {"data_dir": default_data_dir(), "runs_dir": default_runs_dir(), "owner": owner(),
-            "address": identity.address(manager().settings.proxy_hops)}  # fmt: skip
+    return {
+        "data_dir": default_data_dir(),
+        "runs_dir": default_runs_dir(),
+        "owner": owner(),
+        "address": identity.address(manager().settings.proxy_hops),
+    }
 
 
 def start_group(job: TrainingJob) -> TrainingJob:

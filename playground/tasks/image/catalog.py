@@ -370,8 +370,12 @@ def subset(info: DatasetInfo, keep: tuple[int, ...]) -> DatasetInfo:
             field="classes",
         )
     share = len(keep) / len(info.classes)
-    return dataclasses.replace(info, classes=tuple(info.classes[c] for c in keep), subset=keep,
-                               train_images=round(info.train_images * share))  # fmt: skip
+    return dataclasses.replace(
+        info,
+        classes=tuple(info.classes[c] for c in keep),
+        subset=keep,
+        train_images=round(info.train_images * share),
+    )
 
 
 def info_of(config) -> DatasetInfo:

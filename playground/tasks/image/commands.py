@@ -109,10 +109,14 @@ def _eval(args: argparse.Namespace) -> int:
     model = prepare(run.model(), device, run.config.channels_last)
     start = time.perf_counter()
     loss, accuracy = evaluate(
-        model, data.test_x, data.test_y, run.config.loss, data.info,
+        model,
+        data.test_x,
+        data.test_y,
+        run.config.loss,
+        data.info,
         batch_size=pass_batch_size(run.spec, settings.load().memory_budget_bytes),
         channels_last=run.config.channels_last,
-    )  # fmt: skip
+    )
     result = {
         "run": str(run.path),
         "dataset": data.name,

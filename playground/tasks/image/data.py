@@ -120,8 +120,12 @@ def load(
             raise
         fallback = catalog.DATASETS[info.fallback]
         tensors = _read(fallback, SAMPLE_DIR, False, None)
-        note = Text("{why} Using the {fallback} instead: {description}", why=e,
-                    fallback=fallback.label, description=fallback.description)  # fmt: skip
+        note = Text(
+            "{why} Using the {fallback} instead: {description}",
+            why=e,
+            fallback=fallback.label,
+            description=fallback.description,
+        )
         info = fallback
     train_x, train_y, test_x, test_y = tensors
     train_x, train_y, val_x, val_y = _split(train_x, train_y, val_fraction)

@@ -157,8 +157,9 @@ def estimate_memory(
 ) -> MemoryEstimate:
     """The memory of one training step of `spec` (SpecError if the spec does not validate);
     `frozen` names parameters that train no more: no gradient, no optimizer state."""
-    return _estimate_memory(spec, batch_size, optimizer, tuple(input_shape or spec.input_shape),
-                            frozenset(frozen))  # fmt: skip
+    return _estimate_memory(
+        spec, batch_size, optimizer, tuple(input_shape or spec.input_shape), frozenset(frozen)
+    )
 
 
 @functools.lru_cache(maxsize=64)  # pages ask again on every rerun; specs are hashable

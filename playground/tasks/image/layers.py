@@ -51,8 +51,9 @@ class Param:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self._problem(N_("{name} must be a number, not {value!r}"), value=value)
         if isinstance(value, int) and abs(value) > 2**53:
-            raise self._problem(N_("{name} is a {digits}-digit number: far too large"),
-                                digits=len(str(abs(value))))  # fmt: skip
+            raise self._problem(
+                N_("{name} is a {digits}-digit number: far too large"), digits=len(str(abs(value)))
+            )
         if not math.isfinite(value):
             raise self._problem(N_("{name} must be a finite number, not {value}"), value=value)
         if self.kind is int:
@@ -62,15 +63,22 @@ class Param:
         else:
             value = float(value)
         if self.low is not None and value < self.low:
-            raise self._problem(N_("{name} is {value} but must be at least {num}"), value=value,
-                                num=_num(self.low))  # fmt: skip
+            raise self._problem(
+                N_("{name} is {value} but must be at least {num}"), value=value, num=_num(self.low)
+            )
         if self.high is not None:
             if self.high_open and value >= self.high:
-                raise self._problem(N_("{name} is {value} but must be below {num}"), value=value,
-                                    num=_num(self.high))  # fmt: skip
+                raise self._problem(
+                    N_("{name} is {value} but must be below {num}"),
+                    value=value,
+                    num=_num(self.high),
+                )
             if not self.high_open and value > self.high:
-                raise self._problem(N_("{name} is {value} but must be at most {num}"), value=value,
-                                    num=_num(self.high))  # fmt: skip
+                raise self._problem(
+                    N_("{name} is {value} but must be at most {num}"),
+                    value=value,
+                    num=_num(self.high),
+                )
         return value
 
     @property
@@ -83,9 +91,13 @@ class Param:
         return LayerProblem(Text(template, name=Term(self.name, self.label), **values))
 
 
-PARAM_LABELS = {"out_channels": N_("out channels"), "kernel_size": N_("kernel size"),
-                "stride": N_("stride"), "padding": N_("padding"),
-                "out_features": N_("out features")}  # fmt: skip
+PARAM_LABELS = {
+    "out_channels": N_("out channels"),
+    "kernel_size": N_("kernel size"),
+    "stride": N_("stride"),
+    "padding": N_("padding"),
+    "out_features": N_("out features"),
+}
 
 
 def _num(x: float) -> str:

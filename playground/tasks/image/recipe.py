@@ -112,6 +112,10 @@ BY_NAME = {s.name: s for s in SETTINGS}
 
 
 TrainConfig = make_config(
-    "TrainConfig", SETTINGS, REGISTRIES, N_("training config"), __name__,
+    "TrainConfig",
+    SETTINGS,
+    REGISTRIES,
+    N_("training config"),
+    __name__,
     "How to train an image classifier: one field per row of SETTINGS, with its default.",
-)  # fmt: skip
+)

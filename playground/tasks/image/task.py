@@ -155,8 +155,7 @@ class ImageTask(Task):
     def pass_batch(self, spec, config: TrainConfig, memory_budget) -> int:
         """Images validation, the test set and calibration take at a time within the budget."""
         shape = catalog.DATASETS[config.dataset].input_shape
-        found = job_pass_batch_size(spec, config.batch_size, config.optimizer, memory_budget,
-                                    shape)  # fmt: skip
+        found = job_pass_batch_size(spec, config.batch_size, config.optimizer, memory_budget, shape)
         return max(1, found)
 
     def lesson(self, spec, model, data, config, memory_budget) -> ImageLesson:
@@ -168,14 +167,20 @@ class ImageTask(Task):
             model, data.test_x, data.test_y, config.loss, data.info, batch_size=batch,
             channels_last=config.channels_last,
         )  # fmt: skip
-        return {"test_loss": loss, "test_accuracy": accuracy, **_calibration(model, data, config,
-                                                                              batch)}  # fmt: skip
+        return {
+            "test_loss": loss,
+            "test_accuracy": accuracy,
+            **_calibration(model, data, config, batch),
+        }
 
     def describe(self, spec, config: TrainConfig, data, memory_budget=None) -> dict:
         kept = {"classes": list(catalog.info_of(config).classes)} if config.classes else {}
-        about = {**kept, "dataset": data.name if data is not None else config.dataset,
-                 "parameters": sum(p.numel() for p in models.build(spec).parameters()),
-                 "test_accuracy": None}  # results() sets it when the job finishes  # fmt: skip
+        about = {
+            **kept,
+            "dataset": data.name if data is not None else config.dataset,
+            "parameters": sum(p.numel() for p in models.build(spec).parameters()),
+            "test_accuracy": None,
+        }  # results() sets it when the job finishes
         if data is not None:
             about["pass_batch_size"] = self.pass_batch(spec, config, memory_budget)
         return about
@@ -213,8 +218,9 @@ class ImageTask(Task):
         return model_card.model_card(run, files, memory_budget)
 
     def script(self, run) -> str:
-        return standalone.script(run.spec, run.config, origin=f"run {run.name}",
-                                 summary=run.summary)  # fmt: skip
+        return standalone.script(
+            run.spec, run.config, origin=f"run {run.name}", summary=run.summary
+        )
 
     def script_name(self, run) -> str:
         return standalone.file_name(run.spec)

@@ -72,8 +72,12 @@ class ImageLesson(Lesson):
         self.generator = torch.Generator().manual_seed(config.seed)
         self.aug = None
         if config.augment:
-            self.aug = Augment(config.augment_rotation, config.augment_scale,
-                               config.augment_shift, config.augment_thicken)  # fmt: skip
+            self.aug = Augment(
+                config.augment_rotation,
+                config.augment_scale,
+                config.augment_shift,
+                config.augment_thicken,
+            )
 
     def rounds(self):
         data, info, c = self.data, self.data.info, self.config
@@ -109,8 +113,9 @@ class ImageLesson(Lesson):
 
     def finished(self, steps: int, rounds: int) -> str:
         if rounds < self.config.epochs:
-            return Text("Finished {steps:,} steps (its budget), in {n} epoch(s).", steps=steps,
-                        n=rounds)  # fmt: skip
+            return Text(
+                "Finished {steps:,} steps (its budget), in {n} epoch(s).", steps=steps, n=rounds
+            )
         n = self.config.epochs
         return Text("Finished {n} epoch.", n=n) if n == 1 else Text("Finished {n} epochs.", n=n)
 

@@ -224,7 +224,8 @@ def model_card(run, files: dict[str, str]) -> str:
         data = _("A text of its owner's (corpus.txt).")
     if isinstance(val, float):
         result = _("Validation loss **{loss}** nats a token after {steps} steps.").format(
-            loss=f"{val:.3f}", steps=s.get("steps", "?"))  # fmt: skip
+            loss=f"{val:.3f}", steps=s.get("steps", "?")
+        )
     else:
         result = _("No validation loss: {why}").format(why=_(s.get("message") or "unfinished"))
     lines = [

@@ -42,8 +42,11 @@ def attention_figure(weights: torch.Tensor, tokens: Sequence[str], title: str) -
 def heads_figure(attention: torch.Tensor, patterns) -> go.Figure:
     """Every layer and head (L, nh, T, T) as small multiples, each titled with its pattern."""
     layers, heads = attention.shape[:2]
-    titles = [f"L{i + 1} H{j + 1}: {_(NAMES.get(patterns[i][j], patterns[i][j]))}"
-              for i in range(layers) for j in range(heads)]  # fmt: skip
+    titles = [
+        f"L{i + 1} H{j + 1}: {_(NAMES.get(patterns[i][j], patterns[i][j]))}"
+        for i in range(layers)
+        for j in range(heads)
+    ]
     fig = make_subplots(
         rows=layers,
         cols=heads,

@@ -28,8 +28,9 @@ from playground.tasks.language.specs import GPTSpec
 
 
 @functools.lru_cache(maxsize=64)
-def estimate_memory(spec: GPTSpec, vocab: int, batch_size: int, optimizer: str,
-                    frozen: frozenset[str] = frozenset()) -> MemoryEstimate:  # fmt: skip
+def estimate_memory(
+    spec: GPTSpec, vocab: int, batch_size: int, optimizer: str, frozen: frozenset[str] = frozenset()
+) -> MemoryEstimate:
     """The memory of one training step of `spec` over a vocabulary of `vocab` tokens (`frozen`:
     parameters that get no gradient and no optimizer state)."""
     with torch.device("meta"):

@@ -85,8 +85,9 @@ class LanguageTask(Task):
     label = N_("Language model")
     samples = N_("tokens")
     # of the next (or the hidden) token
-    score = Score(N_("token accuracy"), True, N_("Loss and accuracy per epoch"),
-                  N_("Validation accuracy"))  # fmt: skip
+    score = Score(
+        N_("token accuracy"), True, N_("Loss and accuracy per epoch"), N_("Validation accuracy")
+    )
     metrics = (
         Metric("val_loss", N_("Val loss"), N_("nats per token")),
         Metric("val_bits_per_char", N_("Bits per character"), N_("bits per character")),
@@ -342,8 +343,10 @@ class LanguageTask(Task):
         }
 
     def setting_labels(self) -> dict[str, str]:
-        return {**super().setting_labels(),
-                **{f"model {k}": label for k, label in FIELD_LABELS.items()}}  # fmt: skip
+        return {
+            **super().setting_labels(),
+            **{f"model {k}": label for k, label in FIELD_LABELS.items()},
+        }
 
 
 def preset(name: str) -> tuple[GPTSpec, LanguageConfig]:

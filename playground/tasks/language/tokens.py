@@ -113,12 +113,20 @@ def _check_pipeline(hf: dict) -> None:
             and part.get("use_regex", True) is True
         )
 
-    pieces = {"type": "Split", "pattern": {"Regex": PIECES}, "behavior": "Isolated",
-              "invert": False}  # fmt: skip
+    pieces = {
+        "type": "Split",
+        "pattern": {"Regex": PIECES},
+        "behavior": "Isolated",
+        "invert": False,
+    }
     pre = hf.get("pre_tokenizer")
-    ours = byte_level(pre) or (isinstance(pre, dict) and pre.get("type") == "Sequence" and (
-        list(pre.get("pretokenizers") or [])[:1] == [pieces]) and len(pre["pretokenizers"]) == 2
-        and byte_level(pre["pretokenizers"][1]))  # fmt: skip
+    ours = byte_level(pre) or (
+        isinstance(pre, dict)
+        and pre.get("type") == "Sequence"
+        and (list(pre.get("pretokenizers") or [])[:1] == [pieces])
+        and len(pre["pretokenizers"]) == 2
+        and byte_level(pre["pretokenizers"][1])
+    )
     decoder = hf.get("decoder")
     added = [t.get("content") for t in hf.get("added_tokens") or [] if isinstance(t, dict)]
     plain = set(added) <= {MASK} and len(added) == len(hf.get("added_tokens") or [])
@@ -147,11 +155,19 @@ def check_for(tokenizer: Tokenizer, vocab: int, masked: bool) -> Tokenizer:
             )
         )
     if masked and tokenizer.mask_id is None:
-        raise SpecError(Text("Its model fills in [MASK] tokens but its tokenizer has none: they "
-                             "were not made together."))  # fmt: skip
+        raise SpecError(
+            Text(
+                "Its model fills in [MASK] tokens but its tokenizer has none: they "
+                "were not made together."
+            )
+        )
     if not masked and tokenizer.mask_id is not None:
-        raise SpecError(Text("Its tokenizer has a [MASK] token but its model fills in none: "
-                             "they were not made together."))  # fmt: skip
+        raise SpecError(
+            Text(
+                "Its tokenizer has a [MASK] token but its model fills in none: "
+                "they were not made together."
+            )
+        )
     return tokenizer
 
 
@@ -210,10 +226,12 @@ class BPETokenizer(Tokenizer):
         learner's time grows about as a word's length to the power 2.4, and a text of one
         repeated character (one word of millions) held a core for days."""
         hf = HFTokenizer(models.BPE())
-        hf.pre_tokenizer = pre_tokenizers.Sequence([
-            pre_tokenizers.Split(Regex(PIECES), behavior="isolated"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False),
-        ])  # fmt: skip
+        hf.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Split(Regex(PIECES), behavior="isolated"),
+                pre_tokenizers.ByteLevel(add_prefix_space=False),
+            ]
+        )
         hf.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(
             vocab_size=size,

@@ -103,8 +103,9 @@ class LanguageLesson(Lesson):
             yield windows()
 
     def step(self, model, xy) -> Tally:
-        loss, right, counted = loss_of(model, *xy, self.config, self.generator,
-                                       self.data.tokenizer.mask_id)  # fmt: skip
+        loss, right, counted = loss_of(
+            model, *xy, self.config, self.generator, self.data.tokenizer.mask_id
+        )
         return Tally(loss, right, counted, self.tokens)
 
     def lr(self, step: int, seconds: float, base: float) -> float:
@@ -122,8 +123,9 @@ class LanguageLesson(Lesson):
 
     def finished(self, steps: int, rounds: int) -> str:
         if self.config.time_limit:
-            return Text("Finished after the time limit of {limit} s.",
-                        limit=f"{self.config.time_limit:g}")  # fmt: skip
+            return Text(
+                "Finished after the time limit of {limit} s.", limit=f"{self.config.time_limit:g}"
+            )
         return Text("Finished after {steps} steps.", steps=f"{steps:,}")
 
 

@@ -95,10 +95,11 @@ def activations() -> None:
     )
     names = [f"z{j + 1}" for j in range(len(logits))]
     st.dataframe(
-        pd.DataFrame(result.jacobian, index=[f"p{i + 1}" for i in range(len(logits))],
-                     columns=names).round(4),
+        pd.DataFrame(
+            result.jacobian, index=[f"p{i + 1}" for i in range(len(logits))], columns=names
+        ).round(4),
         key="concepts-jacobian",
-    )  # fmt: skip
+    )
 
 
 # --- 2. Loss functions ----------------------------------------------------------------------
@@ -203,14 +204,22 @@ def backpropagation() -> None:
     x2 = cols[0].number_input("x2", value=d.x[1], step=0.05, key="bp-x2")
     y = cols[0].number_input(_("target y"), value=d.y, step=0.05, key="bp-y")
     w = [
-        [cols[1].number_input(f"w1[{j + 1},{k + 1}]", value=d.w1[j][k], step=0.05,
-                              key=f"bp-w1-{j}-{k}") for k in range(2)]
+        [
+            cols[1].number_input(
+                f"w1[{j + 1},{k + 1}]", value=d.w1[j][k], step=0.05, key=f"bp-w1-{j}-{k}"
+            )
+            for k in range(2)
+        ]
         for j in range(2)
-    ]  # fmt: skip
-    b1 = [cols[2].number_input(f"b1[{j + 1}]", value=d.b1[j], step=0.05, key=f"bp-b1-{j}")
-          for j in range(2)]  # fmt: skip
-    w2 = [cols[2].number_input(f"w2[{j + 1}]", value=d.w2[j], step=0.05, key=f"bp-w2-{j}")
-          for j in range(2)]  # fmt: skip
+    ]
+    b1 = [
+        cols[2].number_input(f"b1[{j + 1}]", value=d.b1[j], step=0.05, key=f"bp-b1-{j}")
+        for j in range(2)
+    ]
+    w2 = [
+        cols[2].number_input(f"w2[{j + 1}]", value=d.w2[j], step=0.05, key=f"bp-w2-{j}")
+        for j in range(2)
+    ]
     b2 = cols[3].number_input("b2", value=d.b2, step=0.05, key="bp-b2")
     lr = cols[3].number_input(_("learning rate"), value=0.5, step=0.1, key="bp-lr")
     net = backprop.TinyNet((x1, x2), (tuple(w[0]), tuple(w[1])), tuple(b1), tuple(w2), b2, y)
@@ -231,8 +240,12 @@ def backpropagation() -> None:
         rf"h_1 (1 - h_1)\, x_1 = {g['w1'][0][0]:.6f}"
     )
     auto = backprop.by_autograd(net)
-    names = {"w1": ["w1[1,1]", "w1[1,2]", "w1[2,1]", "w1[2,2]"], "b1": ["b1[1]", "b1[2]"],
-             "w2": ["w2[1]", "w2[2]"], "b2": ["b2"]}  # fmt: skip
+    names = {
+        "w1": ["w1[1,1]", "w1[1,2]", "w1[2,1]", "w1[2,2]"],
+        "b1": ["b1[1]", "b1[2]"],
+        "w2": ["w2[1]", "w2[2]"],
+        "b2": ["b2"],
+    }
     rows, agree = [], True
     for name, labels in names.items():
         for label, h, a in zip(labels, _flat(g[name]), _flat(auto[name]), strict=True):
@@ -241,10 +254,11 @@ def backpropagation() -> None:
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
-        column_config={k: st.column_config.NumberColumn(format="%.8f")
-                       for k in (_("by hand"), "autograd")},
+        column_config={
+            k: st.column_config.NumberColumn(format="%.8f") for k in (_("by hand"), "autograd")
+        },
         key="bp-check",
-    )  # fmt: skip
+    )
     if agree:
         st.success(_("The chain rule by hand and PyTorch's autograd agree on every gradient."))
     else:

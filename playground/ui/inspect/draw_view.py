@@ -35,8 +35,9 @@ def step_toggles() -> None:
 
 
 def answer_for(choice: Choice, prepared: Prepared) -> Answer:
-    return evaluation.answer(choice.model, prepared.pixels(), choice.dataset, choice.loss,
-                             choice.temperature)  # fmt: skip
+    return evaluation.answer(
+        choice.model, prepared.pixels(), choice.dataset, choice.loss, choice.temperature
+    )
 
 
 def _calibration_note(answer: Answer, temperature: float) -> None:
@@ -80,8 +81,9 @@ def prediction(
         st.warning(plain(answer.warning), icon=":material/help:")
     st.plotly_chart(
         figures.probabilities_figure(answer.probabilities, choice.dataset.names()),
-        key=f"{key}-probabilities", config={"displayModeBar": False},
-    )  # fmt: skip
+        key=f"{key}-probabilities",
+        config={"displayModeBar": False},
+    )
     return answer
 
 
@@ -90,9 +92,14 @@ def what_the_model_sees(prepared: Prepared) -> None:
     cols = st.columns(4)
     for col, (title, image) in zip(
         cols,
-        [(_("Your ink"), prepared.ink), (_("Cropped"), prepared.cropped),
-         (_("Scaled"), prepared.scaled), (_("28x28 input"), prepared.image)],
+        [
+            (_("Your ink"), prepared.ink),
+            (_("Cropped"), prepared.cropped),
+            (_("Scaled"), prepared.scaled),
+            (_("28x28 input"), prepared.image),
+        ],
         strict=True,
-    ):  # fmt: skip
-        col.image(enlarged(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})",
-                  width=110)  # fmt: skip
+    ):
+        col.image(
+            enlarged(image), caption=f"{title} ({image.shape[0]}x{image.shape[1]})", width=110
+        )

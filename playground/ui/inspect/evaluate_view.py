@@ -160,11 +160,14 @@ def gallery(data: Dataset, probs: torch.Tensor, indices: list[int], who: str = "
         p = probs[i]
         label = int(p.argmax())
         image = np.kron(data.test_x[i, 0].numpy(), np.ones((3, 3), np.uint8))
-        says = dict(i=i, classes=classes[int(data.test_y[i])], classes2=classes[label],
-                    p=float(p[label]))  # fmt: skip
-        caption = (_("#{i}: true {classes}, {who} says {classes2} ({p:.0%})").format(
-            who=who, **says) if who else _("#{i}: true {classes}, says {classes2} ({p:.0%})")
-            .format(**says))  # fmt: skip
+        says = dict(
+            i=i, classes=classes[int(data.test_y[i])], classes2=classes[label], p=float(p[label])
+        )
+        caption = (
+            _("#{i}: true {classes}, {who} says {classes2} ({p:.0%})").format(who=who, **says)
+            if who
+            else _("#{i}: true {classes}, says {classes2} ({p:.0%})").format(**says)
+        )
         cols[n % 6].image(image, caption=caption)
 
 

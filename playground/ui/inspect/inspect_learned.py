@@ -49,19 +49,26 @@ def looks_for(choice: Choice, data: Dataset) -> None:
     kind = cols[0].radio(_("What"), kinds, format_func=_, key="inspect-looks-kind")
     if kind == "An output class":
         classes = choice.dataset.names()
-        index = cols[1].selectbox(_("Class"), range(len(classes)), format_func=lambda i: classes[i],
-                                  key="inspect-looks-class")  # fmt: skip
+        index = cols[1].selectbox(
+            _("Class"),
+            range(len(classes)),
+            format_func=lambda i: classes[i],
+            key="inspect-looks-class",
+        )
         target, name = (
             feature_vis.Target(None, index),
             _("class {classes}").format(classes=classes[index]),
         )
     else:
         layer = cols[1].selectbox(
-            _("Conv layer"), convs, key="inspect-looks-layer",
+            _("Conv layer"),
+            convs,
+            key="inspect-looks-layer",
             index=convs.index(feature_vis.first_layer_shown(convs)),
-            format_func=lambda i: _("Layer {value}: {label}").format(value=i + 1,
-                                                                    label=spec.layers[i].label),
-        )  # fmt: skip
+            format_func=lambda i: _("Layer {value}: {label}").format(
+                value=i + 1, label=spec.layers[i].label
+            ),
+        )
         channels = inside.filters(model, layer).shape[0]
         strongest = _strongest(choice, layer, data)
         index = int(cols[2].number_input(
@@ -116,8 +123,11 @@ def _show(choice, data, name, made, top, values) -> None:
         count=len(top), TOP_FROM=TOP_FROM
     )
     cols[1].plotly_chart(figures.maps_figure(images, title), key="inspect-looks-top")
-    cols[1].caption(_("Their activations: {values}").format(
-        values=", ".join(f"{v:.3g}" for v in values.tolist())))  # fmt: skip
+    cols[1].caption(
+        _("Their activations: {values}").format(
+            values=", ".join(f"{v:.3g}" for v in values.tolist())
+        )
+    )
 
 
 # --- training replayed ------------------------------------------------------------------------
@@ -161,8 +171,9 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
     at = st.select_slider(_("Moment of training"), range(len(found)), value=len(found) - 1,
                           format_func=lambda i: _(labels[i]), key="inspect-replay")  # fmt: skip
     moment = found[at]
-    model = _model_at(f"{choice.value}:{choice.version}:{moment.step}:{moment.label}",
-                      choice.spec, moment.state)  # fmt: skip
+    model = _model_at(
+        f"{choice.value}:{choice.version}:{moment.step}:{moment.label}", choice.spec, moment.state
+    )
     maps = inside.feature_maps(model, x)
     p = evaluation.probabilities(maps[-1], choice.loss)[0]
     classes = choice.dataset.names()
@@ -170,8 +181,11 @@ def replay(choice: Choice, source, x: torch.Tensor) -> None:
     cols = st.columns([1, 3])
     cols[0].metric(_("At {label}, it says").format(label=_(moment.label)), classes[top])
     cols[0].caption(_("{p:.1%} sure (step {step:,})").format(p=float(p[top]), step=moment.step))
-    cols[1].plotly_chart(figures.probabilities_figure(p.tolist(), classes), key="inspect-replay-p",
-                         config={"displayModeBar": False})  # fmt: skip
+    cols[1].plotly_chart(
+        figures.probabilities_figure(p.tolist(), classes),
+        key="inspect-replay-p",
+        config={"displayModeBar": False},
+    )
     convs = inside.conv_layers(model)
     if convs:
         kernels = inside.filters(model, convs[0])[:, 0]

@@ -22,9 +22,13 @@ def overview(choice: Choice, image, maps: list[torch.Tensor]) -> None:
     """The glance and the opened layer, for one input (`image`, H x W) and its `maps`."""
     shown = [i for i, layer in enumerate(choice.spec.layers) if layer.kind not in SAME_AS_BEFORE]
     names = {i: f"{i + 1} {_(choice.spec.layers[i].label)}" for i in shown}
-    columns = [(_("Input"), image), *((names[i].replace(" ", "<br>", 1),
-                                       figures.layer_picture(maps[i][0].numpy()))
-                                      for i in shown)]  # fmt: skip
+    columns = [
+        (_("Input"), image),
+        *(
+            (names[i].replace(" ", "<br>", 1), figures.layer_picture(maps[i][0].numpy()))
+            for i in shown
+        ),
+    ]
     st.caption(
         _(
             "The network at a glance: each layer's four strongest maps (a dense layer's units "
@@ -52,13 +56,18 @@ def overview(choice: Choice, image, maps: list[torch.Tensor]) -> None:
     shared = cols[1].toggle(_("One colour scale per layer"), True, key="inspect-shared")
     out = maps[opened]
     title = _("Layer {n}: {layer} -> {shape}").format(
-        n=opened + 1, layer=_(choice.spec.layers[opened].label),
-        shape="x".join(map(str, out.shape[1:])))  # fmt: skip
+        n=opened + 1,
+        layer=_(choice.spec.layers[opened].label),
+        shape="x".join(map(str, out.shape[1:])),
+    )
     if out.dim() == 4:
         figure = figures.maps_figure(out[0][:MAX_CHANNELS], title, shared_scale=shared)
         if out.shape[1] > MAX_CHANNELS:
-            st.caption(_("The first {n} of its {count} channels.").format(
-                n=MAX_CHANNELS, count=out.shape[1]))  # fmt: skip
+            st.caption(
+                _("The first {n} of its {count} channels.").format(
+                    n=MAX_CHANNELS, count=out.shape[1]
+                )
+            )
     else:
         figure = figures.bars_figure(out[0].tolist(), title)
     st.plotly_chart(figure, key=f"inspect-map-{opened}")

@@ -148,11 +148,17 @@ def _random(choice: Choice, data: Dataset, mistake: bool) -> Input:
         st.session_state["inspect-pick"], st.session_state["inspect-wanted"] = picked, wanted
     if picked is None:
         if of is None:
-            st.info(_("No mistakes in the test set.") if mistake else
-                    _("No test images in the test set."))  # fmt: skip
+            st.info(
+                _("No mistakes in the test set.")
+                if mistake
+                else _("No test images in the test set.")
+            )
         else:
-            found = (_("No mistakes of class {name} in the test set.") if mistake else
-                     _("No test images of class {name} in the test set."))  # fmt: skip
+            found = (
+                _("No mistakes of class {name} in the test set.")
+                if mistake
+                else _("No test images of class {name} in the test set.")
+            )
             st.info(found.format(name=classes[of]))
         picked = 0
     return _test_image(data, picked)
@@ -178,15 +184,19 @@ def panels(choice: Choice, source: Input, data: Dataset) -> None:
     with cols[2]:
         st.plotly_chart(
             figures.probabilities_figure(p.tolist(), classes, height=190),
-            key="inspect-probabilities", config={"displayModeBar": False},
-        )  # fmt: skip
+            key="inspect-probabilities",
+            config={"displayModeBar": False},
+        )
     views = {"overview": _("Overview"), "worked": _("Worked convolution"),
              "attributions": _("Attributions"), "filters": _("Filters"),
              "looks": _("What a channel looks for"), "replay": _("Replay training"),
              "statistics": _("Layer statistics")}  # fmt: skip
     # only the open view is computed: the page settles at once instead of drawing all seven
-    tabs = dict(zip(views, st.tabs(list(views.values()), key="inspect-view",
-                                   on_change="rerun"), strict=True))  # fmt: skip
+    tabs = dict(
+        zip(
+            views, st.tabs(list(views.values()), key="inspect-view", on_change="rerun"), strict=True
+        )
+    )
     draw = {
         "overview": lambda: inspect_overview.overview(choice, source.image, maps),
         "worked": lambda: inspect_worked.worked(choice, x, maps),
@@ -218,8 +228,9 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
     for col, method in zip(cols, attributions.METHODS.values(), strict=True):
         with col:
             try:
-                found = _attribution(choice.version, _input_key(source), target, method.name,
-                                     choice.model, x, batch)  # fmt: skip
+                found = _attribution(
+                    choice.version, _input_key(source), target, method.name, choice.model, x, batch
+                )
             except ValueError as e:
                 st.markdown(f"**{_(method.label)}**")
                 st.caption(plain(e))
@@ -232,7 +243,8 @@ def saliency(choice: Choice, source: Input, x: torch.Tensor, top: int) -> None:
             extra = ""
             if found.delta is not None:
                 extra = _("; its parts add up to the change of the score within {delta}").format(
-                    delta=f"{found.delta:.2g}")  # fmt: skip
+                    delta=f"{found.delta:.2g}"
+                )
             st.caption(
                 _("{answers} ({value:.0f} ms{extra})").format(
                     answers=_(method.answers), value=found.seconds * 1000, extra=extra
@@ -337,15 +349,17 @@ def _history(choice: Choice, names: list[str], stats: list[inside.LayerStats]) -
     if relu:
         st.plotly_chart(
             figures.statistics_history_figure(
-                steps, {names[i]: [h[2][i].dead for h in history] for i in relu},
+                steps,
+                {names[i]: [h[2][i].dead for h in history] for i in relu},
                 N_("Dead ReLUs over training (share of units)"),
             ),
             key="inspect-dead-history",
-        )  # fmt: skip
+        )
     st.plotly_chart(
         figures.statistics_history_figure(
-            steps, {names[i]: [h[2][i].std for h in history] for i in range(len(names))},
+            steps,
+            {names[i]: [h[2][i].std for h in history] for i in range(len(names))},
             N_("Spread (std) of each layer's outputs over training"),
         ),
         key="inspect-std-history",
-    )  # fmt: skip
+    )

@@ -25,10 +25,13 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
         return
     cols = st.columns(2)
     layer = cols[0].selectbox(
-        _("Conv layer"), convs, key="inspect-worked-layer",
-        format_func=lambda i: _("Layer {value}: {label}").format(value=i + 1,
-                                                                label=spec.layers[i].label),
-    )  # fmt: skip
+        _("Conv layer"),
+        convs,
+        key="inspect-worked-layer",
+        format_func=lambda i: _("Layer {value}: {label}").format(
+            value=i + 1, label=spec.layers[i].label
+        ),
+    )
     out = maps[layer][0]  # (C, h, w)
     channel = (
         int(cols[1].number_input(_("Channel"), 1, out.shape[0], 1, key="inspect-worked-ch")) - 1
@@ -50,12 +53,15 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
         st.caption(_("Click a pixel of the map to see how its value was made."))
         st.plotly_chart(
             inspect_plots.clickable_map_figure(
-                out[channel], _("Layer {value}, channel {value2}").format(
-                    value=layer + 1, value2=channel + 1), (row, col)
+                out[channel],
+                _("Layer {value}, channel {value2}").format(value=layer + 1, value2=channel + 1),
+                (row, col),
             ),
-            key=_CHART, on_select="rerun", selection_mode="points",
+            key=_CHART,
+            on_select="rerun",
+            selection_mode="points",
             config={"displayModeBar": False},
-        )  # fmt: skip
+        )
         pick = st.columns(2)
         pick[0].number_input(_("Row"), 0, h - 1, key=_ROW)
         pick[1].number_input(_("Column"), 0, w - 1, key=_COL)
@@ -66,13 +72,15 @@ def worked(choice: Choice, x: torch.Tensor, maps: list[torch.Tensor]) -> None:
 def _explain(worked: inside.WorkedConvolution) -> None:
     cin, k = worked.patch.shape[0], worked.patch.shape[-1]
     activation = _("no activation") if worked.activation == "none" else worked.activation
-    where = _("**Row {row}, column {col}**: the {k}x{k} kernel of channel {channel} lies over "
-              "the layer's input there").format(row=worked.row, col=worked.col, k=k,
-                                                channel=worked.channel + 1)  # fmt: skip
+    where = _(
+        "**Row {row}, column {col}**: the {k}x{k} kernel of channel {channel} lies over "
+        "the layer's input there"
+    ).format(row=worked.row, col=worked.col, k=k, channel=worked.channel + 1)
     if cin > 1:
         where += _(" (all {cin} input channels)").format(cin=cin)
-    st.markdown(where + _("; each input value is multiplied by the kernel's weight at the same "
-                          "place."))  # fmt: skip
+    st.markdown(
+        where + _("; each input value is multiplied by the kernel's weight at the same place.")
+    )
     st.markdown(
         _(
             "Sum of the {numel:,} products = `{total:.5f}`  \n\\+ bias `{bias:+.5f}` = "
@@ -95,5 +103,8 @@ def _explain(worked: inside.WorkedConvolution) -> None:
                 value=inspect_plots.MAX_WORKED_CHANNELS + 1, cin=cin
             )
         )
-    st.plotly_chart(inspect_plots.worked_figure(worked), key="inspect-worked-figure",
-                    config={"displayModeBar": False})  # fmt: skip
+    st.plotly_chart(
+        inspect_plots.worked_figure(worked),
+        key="inspect-worked-figure",
+        config={"displayModeBar": False},
+    )

@@ -64,9 +64,13 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
         if cols[1].button(_("Add to my set"), key="teach-add", icon=":material/add:"):
             personal_set().append(((prepared.image * 255).round().astype(np.uint8), label))
             n = len(personal_set())
-            st.toast(ngettext("Added a {classes} to your set ({count} drawing).",
-                              "Added a {classes} to your set ({count} drawings).", n).format(
-                classes=classes[label], count=n))  # fmt: skip
+            st.toast(
+                ngettext(
+                    "Added a {classes} to your set ({count} drawing).",
+                    "Added a {classes} to your set ({count} drawings).",
+                    n,
+                ).format(classes=classes[label], count=n)
+            )
     mine = personal_set()
     if not mine:
         st.caption(
@@ -76,8 +80,11 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
             )
         )
         return
-    st.caption(ngettext("Your set: {count} drawing.", "Your set: {count} drawings.",
-                        len(mine)).format(count=len(mine)))  # fmt: skip
+    st.caption(
+        ngettext("Your set: {count} drawing.", "Your set: {count} drawings.", len(mine)).format(
+            count=len(mine)
+        )
+    )
     cols = st.columns(min(len(mine), 8))
     for i, (image, label) in enumerate(mine[-8:]):
         cols[i].image(image, caption=classes[label], width=48)
@@ -86,9 +93,12 @@ def panel(choice: Choice | None, prepared: Prepared | None, answer: Answer | Non
     reason = state.busy_reason()
     c1, c2 = st.columns(2)
     start = c1.button(
-        _("Fine-tune on my set"), key="teach-start", disabled=reason is not None, type="primary",
+        _("Fine-tune on my set"),
+        key="teach-start",
+        disabled=reason is not None,
+        type="primary",
         help=reason,
-    )  # fmt: skip
+    )
     if start and _start(choice, mine):
         st.rerun()
     if reason is not None and not busy:

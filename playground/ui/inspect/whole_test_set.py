@@ -18,9 +18,13 @@ def _run(dataset: str, choice: Choice) -> tuple[Dataset, evaluation.TestScores]:
     keep = choice.dataset.subset if dataset == choice.dataset.name else ()
     data = load(dataset, classes=keep)
     scores = evaluation.test_scores(
-        choice.model, data.test_x, data.test_y, choice.dataset, choice.loss,
+        choice.model,
+        data.test_x,
+        data.test_y,
+        choice.dataset,
+        choice.loss,
         batch_size=pass_batch_size(choice.spec, state.memory_budget()),
-    )  # fmt: skip
+    )
     return data, scores
 
 

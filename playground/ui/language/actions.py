@@ -35,10 +35,14 @@ def model_lines() -> tuple[str, str, str]:
 
 USE = task_ui.Use(
     N_("Open on Language"),
-    N_("Write with it and look inside it on the Language page; its layers and settings "
-       "become the next run's there."),
-    open_run, page="app_pages/language.py", icon=":material/text_fields:",
-)  # fmt: skip
+    N_(
+        "Write with it and look inside it on the Language page; its layers and settings "
+        "become the next run's there."
+    ),
+    open_run,
+    page="app_pages/language.py",
+    icon=":material/text_fields:",
+)
 PAGES = (
     Page("app_pages/language.py", N_("Language"), ":material/text_fields:", "language", SECTION,
          N_("write with a small GPT, train your own live and look inside it: attention "

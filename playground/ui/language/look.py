@@ -289,8 +289,9 @@ def attention_views(found: inside.Inside, key: str = "language") -> None:
         ),
         key=f"{key}-attention",
     )
-    st.caption(plain(_("This head's pattern: {pattern}.").format(
-        pattern=_(inside.PATTERNS[pattern]))))  # fmt: skip
+    st.caption(
+        plain(_("This head's pattern: {pattern}.").format(pattern=_(inside.PATTERNS[pattern])))
+    )
 
 
 def _surprise(found: inside.Inside) -> None:

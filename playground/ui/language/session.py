@@ -87,8 +87,9 @@ def start(model, recipe, begin=None, compare: bool = False) -> None:
         extra = found[1]
     extra = start_from.extra_for("language", begin, extra, model)
     if compare and begin is not None:
-        state.start_group(CompareJob(model, recipe, begin, task=LANGUAGE, extra=extra,
-                                     **state.job_options()))  # fmt: skip
+        state.start_group(
+            CompareJob(model, recipe, begin, task=LANGUAGE, extra=extra, **state.job_options())
+        )
     else:
         state.start_job(model, recipe, extra=extra, initial_weights=begin)
 
@@ -102,9 +103,13 @@ def _meta_model(spec, folder: str):
 
 def start_picker(spec):
     """The Language page's "Start from a trained model" (the ready models among the sources)."""
-    ready = {str(p): (_("Ready: {name} (ships with the app)").format(name=p.name),
-                      _("the ready {name} model").format(name=p.name))
-             for p in shipped()}  # fmt: skip
+    ready = {
+        str(p): (
+            _("Ready: {name} (ships with the app)").format(name=p.name),
+            _("the ready {name} model").format(name=p.name),
+        )
+        for p in shipped()
+    }
     page = start_from.Page("language", "language-start", ready, N_("Weights from"),
                            lambda found: set_spec(dataclasses.replace(found, vocab=0)))  # fmt: skip
     return start_from.picker(page, spec, _meta_model)

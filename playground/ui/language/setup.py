@@ -117,12 +117,19 @@ def _bpe_notes(c: LanguageConfig, text: str, tokenizer) -> None:
         return
     learned = len(data.learned_from(text))
     if learned < len(corpora.split(text)[0]):
-        st.caption(_("Its byte-pair tokens are learned from the first {learned:,} characters of "
-                     "the text (about a second); the whole text is trained on.").format(
-            learned=learned))  # fmt: skip
+        st.caption(
+            _(
+                "Its byte-pair tokens are learned from the first {learned:,} characters of "
+                "the text (about a second); the whole text is trained on."
+            ).format(learned=learned)
+        )
     if tokenizer.size < c.vocab_size:
-        st.caption(_("This text gives {size:,} tokens, not the {asked:,} asked: no more pieces "
-                     "of it repeat.").format(size=tokenizer.size, asked=c.vocab_size))  # fmt: skip
+        st.caption(
+            _(
+                "This text gives {size:,} tokens, not the {asked:,} asked: no more pieces "
+                "of it repeat."
+            ).format(size=tokenizer.size, asked=c.vocab_size)
+        )
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -57,17 +57,24 @@ def weights_box(run: Trainer) -> None:
         snap = run.snapshot()
         text = json.dumps(net.to_json(snap.model), indent=1)
         st.download_button(
-            _("Download weights"), text, file_name="playground2d-weights.json",
-            mime="application/json", key="playground2d-weights-out", on_click="ignore",
+            _("Download weights"),
+            text,
+            file_name="playground2d-weights.json",
+            mime="application/json",
+            key="playground2d-weights-out",
+            on_click="ignore",
             icon=":material/download:",
-        )  # fmt: skip
+        )
         typed = st.text_area(
             _("Load weights"),
             placeholder='{"layers": [{"weight": [[...]], "bias": [...]}, ...]}',
-            key="playground2d-weights-in", height=120,
-            help=_("Paste weights downloaded here, or type your own: one entry per layer (the "
-            "hidden layers, then the output), weight as rows of outputs by inputs."),
-        )  # fmt: skip
+            key="playground2d-weights-in",
+            height=120,
+            help=_(
+                "Paste weights downloaded here, or type your own: one entry per layer (the "
+                "hidden layers, then the output), weight as rows of outputs by inputs."
+            ),
+        )
         if st.button(_("Use these weights"), key="playground2d-weights-use"):
             try:
                 run.set_weights(json.loads(typed))

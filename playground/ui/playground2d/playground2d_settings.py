@@ -55,10 +55,11 @@ def tf_link(exp: Experiment) -> None:
         return
     with st.expander(_("Open a TensorFlow Playground link"), icon=":material/link:"):
         text = st.text_input(
-            _("TensorFlow Playground link"), key="playground2d-tf-link",
+            _("TensorFlow Playground link"),
+            key="playground2d-tf-link",
             placeholder=_("https://playground.tensorflow.org/#activation=tanh&..."),
             help=_("The whole address, or the part after #."),
-        )  # fmt: skip
+        )
         if st.button(_("Open it here"), key="playground2d-tf-open", disabled=not text):
             try:
                 opened, notes = tf_links.from_tf_link(text)
@@ -78,9 +79,13 @@ def data_settings(exp: Experiment) -> Experiment:
     st.markdown(_("**Data**"))
     problems = {CLASSIFICATION: N_("Classification"), REGRESSION: N_("Regression")}
     kind = exp.problem(own_kind())
-    chosen = st.segmented_control(_("Problem type"), list(problems), default=kind,
-                                  format_func=lambda k: _(problems[k]),
-                                  key=key("problem"))  # fmt: skip
+    chosen = st.segmented_control(
+        _("Problem type"),
+        list(problems),
+        default=kind,
+        format_func=lambda k: _(problems[k]),
+        key=key("problem"),
+    )
     if chosen is not None and chosen != kind and exp.dataset != CUSTOM:
         first = next(n for n, d in data.DATASETS.items() if d.kind == chosen)
         points = 1200 if chosen == REGRESSION else 500  # as TensorFlow Playground's
@@ -203,8 +208,7 @@ def network_settings(exp: Experiment) -> Experiment:
 
 
 def training_settings(exp: Experiment, kind: str) -> Experiment:
-    parts = [p for p in ("lr", "optimizer", "loss", "regularization", "batch") if
-             p not in exp.hide]  # fmt: skip
+    parts = [p for p in ("lr", "optimizer", "loss", "regularization", "batch") if p not in exp.hide]
     if not parts:
         return exp.replace(loss="mse") if kind != CLASSIFICATION else exp
     pairs = {"regularization": ("regularization", "rate"), "batch": ("batch", "dropout")}
@@ -218,24 +222,31 @@ def training_settings(exp: Experiment, kind: str) -> Experiment:
         )
     if "optimizer" in cols:
         changes["optimizer"] = cols["optimizer"].selectbox(
-            _("Optimizer"), list(OPTIMIZERS), index=list(OPTIMIZERS).index(exp.optimizer),
-            format_func=lambda o: _(OPTIMIZERS[o].label), key=key("opt"),
-        )  # fmt: skip
+            _("Optimizer"),
+            list(OPTIMIZERS),
+            index=list(OPTIMIZERS).index(exp.optimizer),
+            format_func=lambda o: _(OPTIMIZERS[o].label),
+            key=key("opt"),
+        )
     if "loss" in cols:
         losses = list(LOSSES) if kind == CLASSIFICATION else ["mse"]
         changes["loss"] = cols["loss"].selectbox(
-            _("Loss"), losses, index=losses.index(exp.loss) if exp.loss in losses else 0,
-            format_func=lambda k: _(LOSSES[k]), key=key("loss"),
-        )  # fmt: skip
+            _("Loss"),
+            losses,
+            index=losses.index(exp.loss) if exp.loss in losses else 0,
+            format_func=lambda k: _(LOSSES[k]),
+            key=key("loss"),
+        )
     elif kind != CLASSIFICATION:
         changes["loss"] = "mse"
     if "regularization" in cols:
         changes["regularization"] = cols["regularization"].selectbox(
-            _("Regularisation"), list(REGULARIZATIONS),
+            _("Regularisation"),
+            list(REGULARIZATIONS),
             index=list(REGULARIZATIONS).index(exp.regularization),
             format_func=lambda k: _(REGULARIZATIONS[k]),
             key=key("reg"),
-        )  # fmt: skip
+        )
         changes["reg_rate"] = cols["rate"].select_slider(
             _("Regularisation rate"), REG_RATES, _nearest(exp.reg_rate, REG_RATES), key=key("rate")
         )
@@ -255,9 +266,12 @@ def view_settings(exp: Experiment) -> Experiment:
         return exp
     row = st.container(horizontal=True)
     show_test = row.toggle(_("Show test points"), exp.show_test, key=key("show-test"))
-    discretize = row.toggle(_("Discretize output"), exp.discretize, key=key("discretize"),
-                            help=_("The boundary in two colours: which side of the middle the "
-                            "output is on."))  # fmt: skip
+    discretize = row.toggle(
+        _("Discretize output"),
+        exp.discretize,
+        key=key("discretize"),
+        help=_("The boundary in two colours: which side of the middle the output is on."),
+    )
     return exp.replace(show_test=show_test, discretize=discretize)
 
 

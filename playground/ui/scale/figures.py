@@ -31,9 +31,12 @@ def loss_against(
     if fit is not None and fit.problem is None and xs:
         grid = np.geomspace(min(xs) / 1.5, max(xs) * 4, 60)
         fig.add_scatter(
-            x=grid, y=[fit.predict(n) for n in grid], mode="lines", line=dict(dash="dash"),
+            x=grid,
+            y=[fit.predict(n) for n in grid],
+            mode="lines",
+            line=dict(dash="dash"),
             name=f"L = {fit.a:.3g} N^-{fit.alpha:.3f} + {fit.c:.2f}",
-        )  # fmt: skip
+        )
     title = _("Loss against {what}: {name}").format(what=_(label), name=name)
     return _axes(fig, label, N_("final loss"), title)
 
@@ -48,8 +51,9 @@ def curves_against_compute(curves: list[tuple], labels: list[str], frontier) -> 
     if len(grid):
         fig.add_scatter(x=grid, y=best, mode="lines", name=N_("frontier (lowest loss at each "
                         "compute)"), line=dict(color="black", width=4))  # fmt: skip
-    return _axes(fig, N_("compute (FLOPs)"), N_("training loss"),
-                 _("Every size's curve against compute"))  # fmt: skip
+    return _axes(
+        fig, N_("compute (FLOPs)"), N_("training loss"), _("Every size's curve against compute")
+    )
 
 
 def _smooth(values: np.ndarray, window: int = 20) -> np.ndarray:

@@ -54,8 +54,8 @@ def pick(prefer: str | None = None) -> scaling.Sweep | None:
     by_label: dict[str, scaling.Sweep] = {}
     for s in found:  # a label that stays the same as points come in, so the choice holds
         label = _("{name} ({task}, {count} sizes, {when})").format(
-            name=s.name, task=_(named(s.task).label), count=s.count,
-            when=_when(s, s.id in shipped))  # fmt: skip
+            name=s.name, task=_(named(s.task).label), count=s.count, when=_when(s, s.id in shipped)
+        )
         by_label[label if label not in by_label else f"{label} {s.id}"] = s
     wanted = next((label for label, s in by_label.items() if s.id == prefer), None)
     if wanted and st.session_state.get("scale-preferred") != prefer:
@@ -102,8 +102,11 @@ def show(sweep: scaling.Sweep) -> None:
         per = (run.summary.get("flops") or 0) / max(run.summary.get("samples") or 1, 1)
         curves.append(scaling.curves(run, per))
         labels.append(_("{n} parameters").format(n=f"{run.summary.get('parameters') or 0:,}"))
-    st.plotly_chart(figures.curves_against_compute(curves, labels, scaling.frontier(curves)),
-                    key="scale-curves", config=_NO_TOOLBAR)  # fmt: skip
+    st.plotly_chart(
+        figures.curves_against_compute(curves, labels, scaling.frontier(curves)),
+        key="scale-curves",
+        config=_NO_TOOLBAR,
+    )
     st.caption(
         _(
             "Where the frontier is one size's curve, that size is the compute-optimal one for that "
@@ -134,11 +137,16 @@ def _papers(sweep: scaling.Sweep, points: list[dict], fit: scaling.Fit) -> None:
     st.subheader(_("Yours beside the papers'"))
     rows = [{"who": _("you"), "against": _("parameters N"), "alpha": fit.alpha,
              "measured on": _yours(sweep, points)}]  # fmt: skip
-    rows += [{"who": who, "against": _(what), "alpha": alpha, "measured on": _(on)}
-             for who, what, alpha, on in scaling.PUBLISHED]  # fmt: skip
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="scale-papers",
-                 column_config=headed(rows, {"alpha": st.column_config.NumberColumn(
-                     format="%.3f")}))  # fmt: skip
+    rows += [
+        {"who": who, "against": _(what), "alpha": alpha, "measured on": _(on)}
+        for who, what, alpha, on in scaling.PUBLISHED
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        key="scale-papers",
+        column_config=headed(rows, {"alpha": st.column_config.NumberColumn(format="%.3f")}),
+    )
     st.caption(
         _(
             "What differs: the papers trained models of millions to billions of parameters on "
@@ -157,10 +165,12 @@ def _yours(sweep: scaling.Sweep, points: list[dict]) -> str:
     smallest, largest = points[0]["parameters"] or 0, points[-1]["parameters"] or 0
     samples = np.mean([p["samples"] or 0 for p in points])
     per = samples / max(1, np.sqrt(smallest * largest))
-    return _("{smallest:,} to {largest:,} parameters, {amount:g} {budget} each, about "
-             "{per:.3g} samples a parameter").format(smallest=smallest, largest=largest,
-                                                     amount=sweep.amount, budget=_(sweep.budget),
-                                                     per=per)  # fmt: skip
+    return _(
+        "{smallest:,} to {largest:,} parameters, {amount:g} {budget} each, about "
+        "{per:.3g} samples a parameter"
+    ).format(
+        smallest=smallest, largest=largest, amount=sweep.amount, budget=_(sweep.budget), per=per
+    )
 
 
 def _predict(fit: scaling.Fit, points: list[dict]) -> None:
@@ -169,8 +179,9 @@ def _predict(fit: scaling.Fit, points: list[dict]) -> None:
         st.caption(_("A prediction needs a fitted law."))
         return
     largest = points[-1]["parameters"] or 1
-    n = st.number_input(_("Parameters"), min_value=1.0, value=float(largest * 4), format="%g",
-                        key="scale-predict")  # fmt: skip
+    n = st.number_input(
+        _("Parameters"), min_value=1.0, value=float(largest * 4), format="%g", key="scale-predict"
+    )
     predicted = fit.predict(n)
     if not math.isfinite(predicted):
         st.warning(_("That size is outside what the law can say."))

@@ -30,8 +30,9 @@ DEFAULTS = {  # task -> (preset, the data it trains on, budget in steps): about 
 def scale_it(task: str) -> None:
     """The link from Train and Language to the lab, with their task chosen."""
     what = _("Train this model family at several sizes and fit its scaling law.")
-    if st.button(_("Scale it"), icon=":material/stacked_line_chart:", key=f"scale-it-{task}",
-                 help=what):  # fmt: skip
+    if st.button(
+        _("Scale it"), icon=":material/stacked_line_chart:", key=f"scale-it-{task}", help=what
+    ):
         st.session_state[TASK_KEY] = task
         st.switch_page("app_pages/scale.py")
 
@@ -54,30 +55,44 @@ def sweep_form() -> None:
     spec, config = task.presets()[name]()
     if task_name == "image":
         names = list(catalog.DATASETS)
-        data = cols[2].selectbox(_("Data"), names, index=names.index(recipe["dataset"]),
-                                 format_func=lambda n: _(catalog.DATASETS[n].label),
-                                 key="scale-image-data")  # fmt: skip
+        data = cols[2].selectbox(
+            _("Data"),
+            names,
+            index=names.index(recipe["dataset"]),
+            format_func=lambda n: _(catalog.DATASETS[n].label),
+            key="scale-image-data",
+        )
         config = dataclasses.replace(config, dataset=data, batch_size=recipe["batch_size"])
     else:
         names = [n for n in corpora.CORPORA if n != corpora.OWN]
-        data = cols[2].selectbox(_("Data"), names, index=names.index(config.corpus),
-                                 format_func=lambda n: _(corpora.CORPORA[n].label),
-                                 key=f"scale-language-data-{name}")  # fmt: skip
-        config = dataclasses.replace(config, corpus=data, eval_every=recipe["eval_every"],
-                                     sample_length=0, time_limit=0.0)  # fmt: skip
+        data = cols[2].selectbox(
+            _("Data"),
+            names,
+            index=names.index(config.corpus),
+            format_func=lambda n: _(corpora.CORPORA[n].label),
+            key=f"scale-language-data-{name}",
+        )
+        config = dataclasses.replace(
+            config, corpus=data, eval_every=recipe["eval_every"], sample_length=0, time_limit=0.0
+        )
     cols = st.columns(5)
     sizes = cols[0].slider(_("Sizes"), 4, 8, 5, key="scale-sizes")
     how = cols[1].selectbox(
         _("Grow"), list(HOWS), format_func=lambda k: _(HOWS[k]), key="scale-how"
     )
-    budget = cols[2].selectbox(_("Budget in"), list(BUDGETS), format_func=lambda k: _(BUDGETS[k]),
-                               key="scale-budget")  # fmt: skip
-    default = {"steps": steps, "samples": steps * task.samples_per_step(spec, config),
-               "flops": 1e12}[budget]  # fmt: skip
+    budget = cols[2].selectbox(
+        _("Budget in"), list(BUDGETS), format_func=lambda k: _(BUDGETS[k]), key="scale-budget"
+    )
+    default = {
+        "steps": steps,
+        "samples": steps * task.samples_per_step(spec, config),
+        "flops": 1e12,
+    }[budget]
     amount = cols[3].number_input(_("Each size gets"), min_value=1.0, value=float(default),
                                   format="%g", key=f"scale-{budget}-{task_name}")  # fmt: skip
-    largest = cols[4].number_input(_("Largest (x the model)"), 0.5, 4.0, 1.0, 0.25,
-                                   key="scale-largest")  # fmt: skip
+    largest = cols[4].number_input(
+        _("Largest (x the model)"), 0.5, 4.0, 1.0, 0.25, key="scale-largest"
+    )
     plan = Plan(sizes=sizes, how=how, budget=budget, amount=amount, largest=largest)
     try:
         planned = members(task, spec, config, plan)
@@ -101,8 +116,10 @@ def sweep_form() -> None:
 
 def _plan_text(task, planned) -> str:
     sizes = ", ".join(f"{parameters(task, p):,}" for p, _config in planned)
-    total = sum(task.flops_per_sample(s, c) * task.samples_per_step(s, c) * task.planned_steps(c)
-                for s, c in planned)  # fmt: skip
+    total = sum(
+        task.flops_per_sample(s, c) * task.samples_per_step(s, c) * task.planned_steps(c)
+        for s, c in planned
+    )
     return _("Sizes (parameters): {sizes}. About {flops} of training in all.").format(
         sizes=sizes, flops=flops_text(total)
     )
@@ -124,8 +141,9 @@ def running() -> SweepJob | None:
     manager, me = state.manager(), state.owner()
     found = manager.owned(me, st.session_state.get("scale-job"))
     if found is None:
-        found = next((j for j in manager.jobs_of(me) if isinstance(j, SweepJob)
-                      and not j.status.ended), None)  # fmt: skip
+        found = next(
+            (j for j in manager.jobs_of(me) if isinstance(j, SweepJob) and not j.status.ended), None
+        )
     return found if isinstance(found, SweepJob) else None
 
 
@@ -134,8 +152,7 @@ def live_sweep(job: SweepJob) -> None:
     (its point joins the charts below)."""
     st.subheader(_("Sweep: {name}").format(name=plain(job.name)))
     live.controls(job)
-    st.caption(_("{done} of {all} sizes trained.").format(done=len(job.done),
-                                                          all=len(job.members)))  # fmt: skip
+    st.caption(_("{done} of {all} sizes trained.").format(done=len(job.done), all=len(job.members)))
     live.view(job)
     drawn = (len(job.done), job.status.ended)  # what this run of the page shows
 

@@ -22,8 +22,9 @@ def show(job: CompareJob) -> None:
     if not runs:
         st.caption(_("The comparison appears when the first of its two runs has finished."))
         return
-    lines = {run.summary.get("name", run.name): (run.log().points(), run.log().epochs())
-             for run in runs}  # fmt: skip
+    lines = {
+        run.summary.get("name", run.name): (run.log().points(), run.log().epochs()) for run in runs
+    }
     st.plotly_chart(
         curves.compare_figure(lines, score=curves.common_score(r.task for r in runs)),
         key=f"chart-transfer-{job.id}",
@@ -43,12 +44,16 @@ def bought(task, start: dict, scratch: dict) -> str:
     gain = theirs - ours if lead.lower_is_better else ours - theirs  # > 0: the start helped
     source = start.get("start_from", _("the trained model"))
     if lead.percent:
-        text = _("Starting from {source} bought {gain} points of {metric} at equal steps "
-                 "({start} against {scratch} from scratch).")  # fmt: skip
+        text = _(
+            "Starting from {source} bought {gain} points of {metric} at equal steps "
+            "({start} against {scratch} from scratch)."
+        )
         amount = f"{gain * 100:+.1f}"
     else:
-        text = _("Starting from {source} bought {gain} of {metric} at equal steps "
-                 "({start} against {scratch} from scratch).")  # fmt: skip
+        text = _(
+            "Starting from {source} bought {gain} of {metric} at equal steps "
+            "({start} against {scratch} from scratch)."
+        )
         amount = f"{gain:+.3f}" + (f" {_(lead.unit)}" if lead.unit else "")
     return text.format(source=source, gain=amount, metric=_(lead.label).lower(),
                        start=lead.format(ours), scratch=lead.format(theirs))  # fmt: skip

@@ -72,8 +72,12 @@ def copy_link(train: bool, where=st) -> None:
     with where.popover(_("Copy link"), icon=":material/link:"):
         st.code(f"{page}?{urlencode(query)}", language=None, wrap_lines=True)
         st.caption(
-            _("Anyone who opens this link gets this model and these training settings: nothing "
-              "of yours is shared or changed.") if train else
-            _("Anyone who opens this link gets this model: nothing of yours is shared or "
-              "changed.")
-        )  # fmt: skip
+            _(
+                "Anyone who opens this link gets this model and these training settings: nothing "
+                "of yours is shared or changed."
+            )
+            if train
+            else _(
+                "Anyone who opens this link gets this model: nothing of yours is shared or changed."
+            )
+        )

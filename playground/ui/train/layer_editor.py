@@ -168,13 +168,14 @@ def _rows_shown(spec: ModelSpec, error: SpecError | None) -> range:
     pages = [range(start, min(start + PAGE_ROWS, count)) for start in range(0, count, PAGE_ROWS)]
     at_fault = error.layer // PAGE_ROWS if error is not None and error.layer is not None else 0
     page = st.selectbox(
-        _(
-"Layers shown ({count} in all)"
-).format(count=count), range(len(pages)), index=at_fault,
-        format_func=lambda p: _("Layers {first}-{last}").format(first=pages[p].start + 1,
-                                                               last=pages[p].stop),
+        _("Layers shown ({count} in all)").format(count=count),
+        range(len(pages)),
+        index=at_fault,
+        format_func=lambda p: _("Layers {first}-{last}").format(
+            first=pages[p].start + 1, last=pages[p].stop
+        ),
         key=f"build-page-{state.version('build')}",
-    )  # fmt: skip
+    )
     return pages[page]
 
 
@@ -230,8 +231,11 @@ def _param_input(col, i: int, param: Param, value, v: int) -> None:
             label, bool(value), key=key, on_change=_on_param, args=args, help=_(param.help)
         )
         return
-    number = isinstance(value, (int, float)) and not isinstance(value, bool) and (
-        abs(value) <= 2**53 and math.isfinite(value))  # fmt: skip
+    number = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and (abs(value) <= 2**53 and math.isfinite(value))
+    )
     is_int = param.kind is int and (not number or value == int(value))
     col.number_input(
         label,

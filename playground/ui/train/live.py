@@ -33,22 +33,32 @@ def controls(job: TrainingJob) -> None:
     if job.status is Status.QUEUED:
         cols = st.columns([1, 1, 4], vertical_alignment="bottom")
         cols[0].button(
-            _("Cancel"), key="job-cancel", on_click=_act, args=(job.id, "stop"),
-            icon=":material/cancel:", help=_("Leave the queue; nothing is saved."),
-        )  # fmt: skip
+            _("Cancel"),
+            key="job-cancel",
+            on_click=_act,
+            args=(job.id, "stop"),
+            icon=":material/cancel:",
+            help=_("Leave the queue; nothing is saved."),
+        )
         _share_button(cols[1], job)
     elif job.active:
         cols = st.columns([1, 1, 2, 1, 1], vertical_alignment="bottom")
         if job.status is Status.PAUSED:
             cols[0].button(
-                _("Resume"), key="job-resume", on_click=_act, args=(job.id, "resume"),
+                _("Resume"),
+                key="job-resume",
+                on_click=_act,
+                args=(job.id, "resume"),
                 icon=":material/play_arrow:",
-            )  # fmt: skip
+            )
         else:
             cols[0].button(
-                _("Pause"), key="job-pause", on_click=_act, args=(job.id, "pause"),
+                _("Pause"),
+                key="job-pause",
+                on_click=_act,
+                args=(job.id, "pause"),
                 icon=":material/pause:",
-            )  # fmt: skip
+            )
         cols[1].button(
             _("Stop"), key="job-stop", on_click=_act, args=(job.id, "stop"), icon=":material/stop:"
         )
@@ -76,10 +86,14 @@ def _share(job_id: str) -> None:
 
 def _share_button(where, job: TrainingJob) -> None:
     where.button(
-        _("Share"), key="job-share", on_click=_share, args=(job.id,), icon=":material/share:",
+        _("Share"),
+        key="job-share",
+        on_click=_share,
+        args=(job.id,),
+        icon=":material/share:",
         disabled=job.share_token is not None,
         help=_("A link for others to watch this job live, read-only."),
-    )  # fmt: skip
+    )
 
 
 def _learning_rate(job: TrainingJob, field, apply) -> None:
@@ -104,10 +118,16 @@ def _learning_rate(job: TrainingJob, field, apply) -> None:
         except (SpecError, NotAllowed) as e:
             st.error(plain(e))
         else:
-            now = (_(" (now {lr} at step {step})").format(lr=f"{last.lr:.3g}", step=last.step)
-                   if last else "")  # fmt: skip
-            st.toast(_("Learning rate set to {lr}{now}; it applies from the next step.").format(
-                lr=f"{new_lr:g}", now=now))  # fmt: skip
+            now = (
+                _(" (now {lr} at step {step})").format(lr=f"{last.lr:.3g}", step=last.step)
+                if last
+                else ""
+            )
+            st.toast(
+                _("Learning rate set to {lr}{now}; it applies from the next step.").format(
+                    lr=f"{new_lr:g}", now=now
+                )
+            )
             st.rerun()
 
 
@@ -161,8 +181,9 @@ def _ending(job: TrainingJob) -> None:
         done = ngettext("Finished {n} epoch", "Finished {n} epochs", epochs).format(n=epochs)
         st.success(f"{done}{took_text}{acc}.", icon=":material/check:")
     elif status is Status.STOPPED:
-        trained = (_(" Trained for {time}.").format(time=duration_text(took))
-                   if took is not None else "")  # fmt: skip
+        trained = (
+            _(" Trained for {time}.").format(time=duration_text(took)) if took is not None else ""
+        )
         st.info(f"{plain(_(job.message))}{trained}", icon=":material/stop_circle:")
     elif status is Status.DIVERGED:
         st.error(f"{_('Diverged.')} {plain(_(job.message))}", icon=":material/warning:")

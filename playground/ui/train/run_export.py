@@ -79,7 +79,8 @@ def pretrained_box() -> None:
     """The pretrained model, to take away like a run."""
     run = pretrained.run()
     title = _("Take the pretrained model with you ({name}, {accuracy} on MNIST)").format(
-        name=run.spec.name, accuracy=f"{pretrained.test_accuracy():.2%}")  # fmt: skip
+        name=run.spec.name, accuracy=f"{pretrained.test_accuracy():.2%}"
+    )
     with st.expander(title):
         take_away(run, key="pretrained")
 
@@ -100,26 +101,32 @@ def _offer(run: Run, kind: str, key: str) -> None:
             _("Download ONNX"), content, file_name=f"{run.name}.onnx", key=f"{key}-onnx",
             mime="application/octet-stream", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
-        st.caption(_(words) + " " + _("It opens in Netron ({netron}) and in onnxruntime.").format(
-            netron=bundles.NETRON))  # fmt: skip
+        st.caption(
+            _(words)
+            + " "
+            + _("It opens in Netron ({netron}) and in onnxruntime.").format(netron=bundles.NETRON)
+        )
     else:
         st.download_button(
             _("Download bundle"), content, file_name=bundles.file_name(run), key=f"{key}-bundle",
             mime="application/zip", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
         st.caption(
-            _("One zip ({size}): the run, its weights, an ONNX file, a training script and a "
-              "model card. Another playground imports it as a run.").format(
-                size=size_text(len(content)))
-        )  # fmt: skip
+            _(
+                "One zip ({size}): the run, its weights, an ONNX file, a training script and a "
+                "model card. Another playground imports it as a run."
+            ).format(size=size_text(len(content)))
+        )
 
 
 def import_box() -> str | None:
     """The upload box for a run bundle; what happened, in words, or None."""
     upload = uploads.uploader(
-        _("Import a run bundle (.zip)"), ["zip"], "runs-import",
-        help=_("A zip from \"Download bundle\": it becomes one of your runs."),
-    )  # fmt: skip
+        _("Import a run bundle (.zip)"),
+        ["zip"],
+        "runs-import",
+        help=_('A zip from "Download bundle": it becomes one of your runs.'),
+    )
     if upload is None:
         return None
     done = st.session_state.setdefault(_IMPORTED, {})
@@ -128,9 +135,12 @@ def import_box() -> str | None:
     done[upload.file_id] = True  # before reading: an upload that failed is not read again
     try:
         run = bundle_import.import_bundle(
-            upload.getvalue(), default_runs_dir(), state.owner(), upload.name,
+            upload.getvalue(),
+            default_runs_dir(),
+            state.owner(),
+            upload.name,
             limits=state.manager().settings,
-        )  # fmt: skip
+        )
     except SpecError as e:
         return e.message
     except Exception:

@@ -160,9 +160,12 @@ def _damaged_actions(folder: DamagedRun, mine: bool) -> None:
     )
     if mine:
         st.button(
-            _("Delete this damaged run"), key="run-delete-damaged", on_click=_delete,
-            args=(folder,), icon=":material/delete:",
-        )  # fmt: skip
+            _("Delete this damaged run"),
+            key="run-delete-damaged",
+            on_click=_delete,
+            args=(folder,),
+            icon=":material/delete:",
+        )
 
 
 def _disk_note(mine: list[Run]) -> None:
@@ -194,8 +197,9 @@ def _compare(runs: list[Run]) -> None:
         column = {}
         for key, value in settings(run).items():
             found = in_words(run.config, key, value)
-            label, text = found if found else (
-                run.task.setting_labels().get(key, key), _value_text(value))  # fmt: skip
+            label, text = (
+                found if found else (run.task.setting_labels().get(key, key), _value_text(value))
+            )
             words[key] = _(label)
             column[words[key]] = text
         columns[run.name] = column
@@ -233,9 +237,13 @@ def _actions(run: Run, active: bool, mine: bool) -> None:
     cols = st.columns(5, vertical_alignment="bottom")
     if (use := task_ui.use_of(run)) is not None:
         cols[0].button(
-            _(use.label), key="run-use", on_click=task_ui.apply, args=(use, run, _NOTE),
-            help=_(use.help), icon=use.icon,
-        )  # fmt: skip
+            _(use.label),
+            key="run-use",
+            on_click=task_ui.apply,
+            args=(use, run, _NOTE),
+            help=_(use.help),
+            icon=use.icon,
+        )
     weights = run.path / WEIGHTS
     cols[1].download_button(
         _("Download weights"),

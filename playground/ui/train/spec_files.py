@@ -34,12 +34,15 @@ def import_export() -> None:
         try:
             imported = read_spec(upload.getvalue())
         except SpecError as e:
-            done = (upload.file_id, _("{name} was not imported: {why}").format(
-                name=upload.name, why=_(str(e))))  # fmt: skip
+            done = (
+                upload.file_id,
+                _("{name} was not imported: {why}").format(name=upload.name, why=_(str(e))),
+            )
         else:
             image_session.set_spec(imported)
-            st.session_state[NOTES] = [_("Imported {model} from {file}.").format(
-                model=imported.name, file=upload.name)]  # fmt: skip
+            st.session_state[NOTES] = [
+                _("Imported {model} from {file}.").format(model=imported.name, file=upload.name)
+            ]
             st.session_state[_IMPORTED] = (upload.file_id, None)
             st.rerun()  # draw the editor again, from the imported model
         st.session_state[_IMPORTED] = done

@@ -45,8 +45,9 @@ def form() -> TrainConfig:
     for setting in SETTINGS:
         key = f"train-{v}-{setting.name}"
         on = setting.needs is None or values[setting.needs[0]] == setting.needs[1]
-        values[setting.name] = widget(places[setting.place], setting, getattr(c, setting.name),
-                                      key, disabled=not on)  # fmt: skip
+        values[setting.name] = widget(
+            places[setting.place], setting, getattr(c, setting.name), key, disabled=not on
+        )
     try:
         new = TrainConfig.from_dict({**c.to_dict(), **values})
     except SpecError as e:

@@ -92,8 +92,12 @@ def _use(token: str) -> None:
                 raise SpecError(
                     Text("The job has no weights yet: try again after its first steps.")
                 )
-            copy = quota.copy_run(runs.load_run(job.run_dir), owner, weights=latest[1],
-                                 limits=state.manager().settings)  # fmt: skip
+            copy = quota.copy_run(
+                runs.load_run(job.run_dir),
+                owner,
+                weights=latest[1],
+                limits=state.manager().settings,
+            )
         else:
             run = runs.find_shared(token)
             if run is None:

@@ -41,8 +41,9 @@ def settings(run: Run) -> dict:
 
 
 def _layers(spec: ModelSpec) -> str:
-    return " > ".join(models.layer_label(x.kind, x.resolved_params(), x.activation) for x in
-                      spec.layers)  # fmt: skip
+    return " > ".join(
+        models.layer_label(x.kind, x.resolved_params(), x.activation) for x in spec.layers
+    )
 
 
 def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None) -> str:
@@ -141,7 +142,8 @@ def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None
 def _results(s: dict) -> str:
     if s.get("test_accuracy") is None:
         return _("No test accuracy: {why}").format(
-            why=_(s.get("message") or N_("the run did not finish")))  # fmt: skip
+            why=_(s.get("message") or N_("the run did not finish"))
+        )
     seconds = s.get("train_seconds")
     return (
         _("Test accuracy **{accuracy}** (loss {loss}) after {epochs} epoch(s)").format(
@@ -159,16 +161,22 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
     """Precision, recall and F1 of each class on the test set, where the data is here."""
     config = run.config
     try:
-        dataset = data.load(config.dataset, download=False, val_fraction=0.0,
-                            classes=catalog.parse_classes(config.classes))  # fmt: skip
+        dataset = data.load(
+            config.dataset,
+            download=False,
+            val_fraction=0.0,
+            classes=catalog.parse_classes(config.classes),
+        )
         model = run.model()
     except (data.DataError, SpecError):
         return [_("Per-class scores: the test set is not on this server."), ""]
     batch = pass_batch_size(run.spec, memory_budget)
-    scores = evaluation.test_scores(model, dataset.test_x, dataset.test_y, dataset.info,
-                                    config.loss, batch_size=batch)  # fmt: skip
-    matrix = evaluation.confusion_matrix(dataset.test_y, scores.predicted,
-                                         len(dataset.info.classes))  # fmt: skip
+    scores = evaluation.test_scores(
+        model, dataset.test_x, dataset.test_y, dataset.info, config.loss, batch_size=batch
+    )
+    matrix = evaluation.confusion_matrix(
+        dataset.test_y, scores.predicted, len(dataset.info.classes)
+    )
     rows = [
         f"| {c} | {x.precision:.3f} | {x.recall:.3f} | {x.f1:.3f} | {x.support:,} |"
         for c, x in zip(dataset.info.classes, evaluation.class_scores(matrix), strict=True)

@@ -115,8 +115,12 @@ def _settings(spec, config, info, model) -> str:
     if config.loss == "cross_entropy":
         lines.append(f"LABEL_SMOOTHING = {config.label_smoothing!r}")
     if config.augment:
-        values = (config.augment_rotation, config.augment_scale, config.augment_shift,
-                  config.augment_thicken)  # fmt: skip
+        values = (
+            config.augment_rotation,
+            config.augment_scale,
+            config.augment_shift,
+            config.augment_thicken,
+        )
         pairs = ", ".join(f'"{k}": {v!r}' for k, v in zip(_AUGMENT_KEYS, values, strict=True))
         lines.append(f"AUGMENT = {{{pairs}}}")
     has_conv = any(p.dim() == 4 for p in model.parameters())

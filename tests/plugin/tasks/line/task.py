@@ -82,8 +82,10 @@ class LineLesson(Lesson):
     def rounds(self):
         size = self.config.batch_size
         for _ in range(self.config.epochs):
-            yield ((self.data.x[i : i + size], self.data.y[i : i + size])
-                   for i in range(0, len(self.data.y), size))  # fmt: skip
+            yield (
+                (self.data.x[i : i + size], self.data.y[i : i + size])
+                for i in range(0, len(self.data.y), size)
+            )
 
     def step(self, model, batch):
         xb, yb = batch

@@ -12,10 +12,13 @@ PAGES = (
     Page("tests/plugin/ui/line/page.py", "Line fitting", ":material/show_chart:", "line",
          "Regression", WHAT, "line", live=True),
 )  # fmt: skip
-i18n.add_words("zh", {
-    "Regression": "回归",
-    WHAT: "穿过生成的点的一条直线：测试自己的一种模型",
-    "A line through generated points.": "穿过生成的点的一条直线。",
-    "Train a line": "训练一条直线",
-})  # fmt: skip
+i18n.add_words(
+    "zh",
+    {
+        "Regression": "回归",
+        WHAT: "穿过生成的点的一条直线：测试自己的一种模型",
+        "A line through generated points.": "穿过生成的点的一条直线。",
+        "Train a line": "训练一条直线",
+    },
+)
 task_ui.register("line", task_ui.TaskUI(pages=PAGES))
