@@ -169,7 +169,7 @@ def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
     finished = frame[frame["status"] == "finished"]
     assert set(finished["task"]) == {"Image classification", "Language model", "Line fitting"}
     assert all(
-        finished["result"].str.match(r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+(e-\d+)?)$")
+        finished["result"].str.match(r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+|R² [\d.]+)$")
     )
     assert "AdamW" in set(frame["optimizer"]) and "None" not in frame.astype(str).to_numpy()
     choose_row(app, runs["image-finished"].name[16:])
