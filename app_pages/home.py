@@ -5,9 +5,9 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from playground.datasets import image_sets
 from playground.engine.i18n import _
 from playground.explain.drawing import Steps, prepare
-from playground.tasks.image import catalog
 from playground.ui import model_picker, pages, state
 from playground.ui.inspect import draw_view
 
@@ -61,5 +61,5 @@ for section in pages.sections(listed):
             st.page_link(page.file, label=_(page.title), icon=page.icon)
             st.caption(_(page.what))
 with st.expander(_("Datasets")):
-    for info in catalog.DATASETS.values():
+    for info in image_sets.DATASETS.values():
         st.markdown(f"**{_(info.label)}**: {_(info.description)} {_(info.credit)}")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from playground.datasets.images import DataError, load
 from playground.engine.i18n import _
-from playground.tasks.image.data import DataError, load
 from playground.ui import model_picker, visibility
 from playground.ui.inspect import inspect_view
 from playground.ui.text import plain

@@ -11,8 +11,10 @@ from __future__ import annotations
 import torch
 
 from benchmarks.report import mnist_dir, table, write_section
+from playground.datasets import image_sets
+from playground.datasets import images as data
 from playground.explain.drawing import prepare
-from playground.tasks.image import calibration, catalog, data, evaluation
+from playground.tasks.image import calibration, evaluation
 from playground.tasks.image.export import pretrained
 from tests.drawn_styles import DRAWINGS, render
 
@@ -20,7 +22,7 @@ from tests.drawn_styles import DRAWINGS, render
 def main() -> None:
     run = pretrained.run()
     t = run.summary["temperature"]
-    model, info = run.model(), catalog.DATASETS["mnist"]
+    model, info = run.model(), image_sets.DATASETS["mnist"]
     mnist = data.load("mnist", mnist_dir(), val_fraction=run.config.val_fraction, download=False)
     pixels = torch.cat(
         [prepare(render(strokes, width)).pixels() for _, _, strokes, width in DRAWINGS]

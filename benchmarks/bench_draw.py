@@ -12,8 +12,9 @@ import numpy as np
 import torch
 
 from benchmarks.report import table, write_section
+from playground.datasets import image_sets
 from playground.explain.drawing import prepare
-from playground.tasks.image import catalog, evaluation
+from playground.tasks.image import evaluation
 from playground.tasks.image.export import pretrained
 
 REPEATS = 200
@@ -109,7 +110,7 @@ def main() -> None:
         return
     torch.set_num_threads(2)
     model = pretrained.model()
-    info = catalog.DATASETS["mnist"]
+    info = image_sets.DATASETS["mnist"]
     canvas = a_drawing()
     timings = {"prepare": [], "infer": [], "both": []}
     for _ in range(REPEATS + 10):

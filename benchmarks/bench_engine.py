@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.report import table, write_section
+from playground.datasets import images as data
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import catalog, data, models
+from playground.tasks.image import catalog, models
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
 

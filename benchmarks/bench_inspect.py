@@ -13,10 +13,11 @@ import time
 import torch
 
 from benchmarks.report import table, write_section
+from playground.datasets import image_sets
+from playground.datasets.images import load
 from playground.explain import attributions, feature_vis, figures, inside, inspect_plots
 from playground.explain.attributions import METHODS
-from playground.tasks.image import catalog, evaluation, models
-from playground.tasks.image.data import load
+from playground.tasks.image import evaluation, models
 from playground.tasks.image.export import pretrained
 from playground.tasks.image.specs import ModelSpec
 
@@ -37,7 +38,7 @@ def main() -> None:
     torch.set_num_threads(2)
     mnist = os.environ.get("PLAYGROUND_MNIST_DIR")
     data = load("mnist" if mnist else "mnist-sample", mnist, download=False)
-    info = catalog.DATASETS["mnist"]
+    info = image_sets.DATASETS["mnist"]
     torch.manual_seed(0)
     seed_cnn = models.build(ModelSpec.from_preset("seed-cnn")).eval()
     bn_cnn = pretrained.model()

@@ -20,9 +20,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from benchmarks.report import mnist_dir, table, write_section
+from playground.datasets import images as data
 from playground.engine.devices import FastPath, pick_device
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import catalog, data, models
+from playground.tasks.image import catalog, models
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from playground.tasks.image import calibration, data, evaluation
+from playground.datasets import images as data
+from playground.tasks.image import calibration, evaluation
 from playground.tasks.image.export import pretrained
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from playground.tasks.image import idx
+from playground.datasets import idx
 
 PER_CLASS = {"train": 1000, "t10k": 200}
 OUT = Path(__file__).resolve().parent.parent / "playground" / "assets" / "mnist-sample"

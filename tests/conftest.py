@@ -10,7 +10,7 @@ import pytest
 
 import playground.tasks
 import playground.ui
-from playground.tasks.image import data as data_module
+from playground.datasets import images as data_module
 
 # The tests' own kind of model plugs in by its folders alone (tests/plugin/tasks/line and
 # tests/plugin/ui/line), found where the app finds its own: a third task on every page.

@@ -2,7 +2,8 @@
 
 An image classifier finished, stopped, diverged, cut short (no summary: the server stopped
 while it trained) and one of five classes; a language model finished, stopped and failed; the
-tests' own line fitting (tests/plugin) finished and stopped; a damaged folder. All are owned
+tests' own line fitting (tests/plugin) finished and stopped; a model that makes digits finished
+and stopped; a damaged folder. All are owned
 by ADA (set `identity.KEY` to ADA_KEY in an AppTest session to be her), except the example (no
 owner) that everyone sees. Made once per test session (about 15 s), copied into each test's
 own runs folder."""
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from playground.engine import owners
 from playground.serving.jobs import TrainingJob
+from playground.tasks.generate.recipe import GenerateConfig
+from playground.tasks.generate.specs import GenSpec
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
 from playground.tasks.language.recipe import LanguageConfig
@@ -30,6 +33,8 @@ LANGUAGE = LanguageConfig(
     corpus="names", steps=20, batch_size=8, eval_every=10, eval_batches=1, sample_length=10
 )
 TINY_GPT = GPTSpec(layers=1, heads=2, width=32, context=16, name="tiny-gpt")
+MAKER = GenSpec(hidden=32, latent=2, conditional=True, name="tiny-vae")
+GENERATE = GenerateConfig(dataset="mnist-sample", epochs=1, batch_size=64, train_limit=500)
 
 
 def _ended(job: TrainingJob, stop: bool = False) -> Path:
@@ -77,6 +82,10 @@ def make(root: Path) -> dict[str, Path]:
     made["line-stopped"] = _ended(
         TrainingJob(LineSpec(), LineConfig(epochs=100_000), **own, name="line-stopped"), stop=True
     )
+    made["generate-finished"] = _ended(TrainingJob(MAKER, GENERATE, **own, name="vae-made"))
+    made["generate-stopped"] = _ended(
+        TrainingJob(MAKER, dataclasses.replace(GENERATE, epochs=1000, train_limit=0), **own,
+                    name="vae-stopped"), stop=True)  # fmt: skip
     failed = root / (made["language-finished"].name[:16] + "gpt-failed")
     shutil.copytree(made["language-finished"], failed)
     summary = json.loads((failed / "summary.json").read_text())

@@ -16,8 +16,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from playground.datasets import image_sets
+from playground.datasets import images as data
 from playground.playground2d import net
-from playground.tasks.image import data
 from playground.tasks.image.specs import ModelSpec
 from playground.ui.inspect import last_drawing
 
@@ -236,7 +237,11 @@ def wait_until(app: AppTest, done, timeout: float = 120.0) -> None:
 
 
 def ended(app: AppTest) -> bool:
-    return not [b for b in app.button if b.label in ("Pause", "Resume", "Stop", "Cancel")]
+    """The job's view shows its end: no controls, no progress bar, and its closing words (a
+    job between two states once showed none of its controls for a moment)."""
+    controls = [b for b in app.button if b.label in ("Pause", "Resume", "Stop", "Cancel")]
+    closing = app.success or app.error or any("Saved as run" in c.value for c in app.caption)
+    return not controls and not app.get("progress") and bool(closing)
 
 
 def epoch_of(app: AppTest) -> int:
@@ -314,7 +319,8 @@ def test_train_a_model_that_learns_nothing_gets_advice():
     start(app)
     wait_until(app, ended)
     advice = " ".join(shown(w) for w in app.warning)
-    assert "no better than guessing" in advice and "too high for SGD" in advice
+    said = " ".join(shown(m) for m in (*app.success, *app.error, *app.info))
+    assert "no better than guessing" in advice and "too high for SGD" in advice, said
 
 
 def test_train_rejects_a_model_that_does_not_fit_the_data():
@@ -405,10 +411,10 @@ def test_draw_follows_the_job_training_now():
 
 def pretrained_on_sample():
     """The oracle: the pretrained model's answers on the sample, computed here directly."""
-    from playground.tasks.image import catalog, evaluation
+    from playground.tasks.image import evaluation
     from playground.tasks.image.export import pretrained
 
-    sample, info = data.load("mnist-sample"), catalog.DATASETS["mnist"]
+    sample, info = data.load("mnist-sample"), image_sets.DATASETS["mnist"]
     out = evaluation.outputs_of(pretrained.model(), sample.test_x, info)
     return sample, out.argmax(dim=1)
 

@@ -67,7 +67,7 @@ def test_image_pages_list_only_image_runs_and_each_one_opens(runs, lang):
 def _each_option(page: str, key: str, lang: str, usable: list[Path]) -> None:
     app = ada(page, lang)
     labels = app.selectbox(key=key).options
-    assert not [x for x in labels if "gpt-" in x or "line-" in x], labels  # image runs only
+    assert not [x for x in labels if "gpt-" in x or "line-" in x or "vae-" in x], labels
     assert all(any(path.name[16:] in x for x in labels) for path in usable), labels
     for path in usable:
         app.selectbox(key=key).set_value(str(path)).run()
@@ -133,6 +133,9 @@ def _offers(what: str, path: Path, lang: str, use: str, open_: str) -> None:
     elif what.startswith("line"):  # the tests' own task: no page uses its runs, no ONNX
         assert not {use, open_, "Export to ONNX"} & set(offered), offered
         assert "Make a bundle" in offered or "制作打包文件" in offered, offered
+    elif what.startswith("generate"):  # its own page makes digits with it
+        assert use not in offered and open_ not in offered, offered
+        assert "Open on Generate" in offered or "在“生成”页打开" in offered, offered
     else:
         assert use in offered and open_ not in offered, offered
     for kind in ("onnx", "bundle"):
@@ -149,6 +152,8 @@ def _offers(what: str, path: Path, lang: str, use: str, open_: str) -> None:
         assert ("现在是当前模型" if lang == "zh" else "is now the current model") in said, said
     if what.startswith("language") and (path / "weights.safetensors").exists():
         assert app.selectbox(key="language-model-pick").value == str(path)  # opened there
+    if what.startswith("generate"):
+        assert app.selectbox(key="generate-model").value == str(path)  # opened there
     if what not in ("image-finished", "language-finished"):
         return
     for page in PAGES:  # and every page is still whole, whichever was used
@@ -167,9 +172,12 @@ def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
                                    "progress", "result", "time (s)", "status", "FLOPs",
                                    "energy (Wh)", "CO2 (g)"]  # fmt: skip
     finished = frame[frame["status"] == "finished"]
-    assert set(finished["task"]) == {"Image classification", "Language model", "Line fitting"}
+    assert set(finished["task"]) == {"Image classification", "Language model", "Line fitting",
+                                     "Image generation"}  # fmt: skip
     assert all(
-        finished["result"].str.match(r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+|R² [\d.]+)$")
+        finished["result"].str.match(
+            r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+|R² [\d.]+|Test loss [\d.]+)$"
+        )
     )
     assert "AdamW" in set(frame["optimizer"]) and "None" not in frame.astype(str).to_numpy()
     choose_row(app, runs["image-finished"].name[16:])

@@ -7,9 +7,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.datasets import image_sets
+from playground.datasets import images as data
 from playground.explain import attributions
 from playground.explain.attributions import METHODS, attribute
-from playground.tasks.image import catalog, data, models
+from playground.tasks.image import catalog, models
 from playground.tasks.image.export import pretrained
 from playground.tasks.image.models import eval_mode
 from playground.tasks.image.specs import ModelSpec
@@ -17,7 +19,7 @@ from playground.tasks.image.specs import ModelSpec
 
 @pytest.fixture(scope="module")
 def digits():
-    info = catalog.DATASETS["mnist"]
+    info = image_sets.DATASETS["mnist"]
     sample = data.load("mnist-sample")
     return data.normalise(sample.test_x[:8], info.mean, info.std), sample.test_y[:8]
 

@@ -68,7 +68,7 @@ def test_evaluate_shows_the_confusion_matrix_and_a_clicked_cells_images(browser,
 def photo_of_a_three() -> bytes:
     from PIL import Image
 
-    from playground.tasks.image import data
+    from playground.datasets import images as data
 
     sample = data.load("mnist-sample")
     index = int((sample.test_y == 3).nonzero()[0])

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playground.tasks.image.data import SAMPLE_DIR
+from playground.datasets.images import SAMPLE_DIR
 from tests.browser import example_run, idle, streamlit_server
 
 pytestmark = pytest.mark.browser

@@ -12,10 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
+from playground.datasets import images as data
 from playground.exchange import bundle_import, bundles, runs
 from playground.exchange.bundles import BundleError
 from playground.exchange.run_files import WEIGHTS
-from playground.tasks.image import data
 from playground.tasks.image.recipe import TrainConfig
 from tests.conftest import QUICK_BUNDLE
 

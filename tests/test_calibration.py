@@ -6,9 +6,10 @@ model reads drawings in six people's styles (never trained on) as it reads MNIST
 import pytest
 import torch
 
+from playground.datasets import image_sets
 from playground.explain.drawing import prepare
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import calibration, catalog, evaluation
+from playground.tasks.image import calibration, evaluation
 from playground.tasks.image.export import pretrained
 from playground.tasks.image.recipe import TrainConfig
 from tests.drawn_styles import DRAWINGS, STYLES, render
@@ -58,7 +59,7 @@ def test_a_finished_job_is_calibrated_on_its_validation_split():
 
 
 def test_the_pretrained_model_reads_drawings_in_six_styles():
-    model, info = pretrained.model(), catalog.DATASETS["mnist"]
+    model, info = pretrained.model(), image_sets.DATASETS["mnist"]
     t = pretrained.run().summary["temperature"]
     assert len(DRAWINGS) >= 60 and len(STYLES) == 6
     right = []

@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from playground.datasets import image_sets
 from playground.engine.schedules import lr_at
 from playground.tasks.image import catalog
 
@@ -75,7 +76,7 @@ def test_each_optimizer_builds_a_torch_optimizer_with_its_lr(name):
 
 def test_every_picker_entry_is_described():
     registries = [catalog.LAYERS, catalog.ACTIVATIONS, catalog.LOSSES, catalog.OPTIMIZERS,
-                  catalog.SCHEDULES, catalog.DATASETS, catalog.PRESETS]  # fmt: skip
+                  catalog.SCHEDULES, image_sets.DATASETS, catalog.PRESETS]  # fmt: skip
     for registry in registries:
         for name, entry in registry.items():
             assert entry.name == name and entry.label and entry.description.endswith(".")

@@ -6,8 +6,9 @@ import shutil
 import pytest
 import torch
 
-from playground.tasks.image import data, idx
-from playground.tasks.image.data import Augment, DataError
+from playground.datasets import idx
+from playground.datasets import images as data
+from playground.datasets.images import Augment, DataError
 from tests.conftest import OFFLINE_MIRROR
 
 SAMPLE = data.SAMPLE_DIR
@@ -197,7 +198,7 @@ def test_real_mnist_loads_with_its_known_counts(mnist_dir):
 
 
 def test_available_says_whether_a_dataset_needs_a_download(tmp_path):
-    from playground.tasks.image.data import available
+    from playground.datasets.images import available
 
     assert available("mnist-sample", tmp_path)
     assert not available("mnist", tmp_path)

@@ -5,6 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from playground.datasets import images as data
+from playground.datasets.images import normalise
 from playground.explain.drawing import (
     BOX,
     CENTRE,
@@ -17,8 +19,6 @@ from playground.explain.drawing import (
     prepare,
     read_image,
 )
-from playground.tasks.image import data
-from playground.tasks.image.data import normalise
 
 
 def canvas(size: int = 280) -> np.ndarray:

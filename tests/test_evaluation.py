@@ -5,12 +5,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground.tasks.image import catalog, evaluation, models
+from playground.datasets import image_sets
+from playground.tasks.image import evaluation, models
 from playground.tasks.image.evaluation import Answer
 from playground.tasks.image.specs import ModelSpec
 
 DIGITS = tuple(str(d) for d in range(10))
-MNIST = catalog.DATASETS["mnist"]
+MNIST = image_sets.DATASETS["mnist"]
 
 
 def test_the_loss_says_what_the_outputs_mean():

@@ -7,10 +7,11 @@ import dataclasses
 import pytest
 import torch
 
+from playground.datasets import images as data
 from playground.engine.controls import Controls
 from playground.engine.devices import READ_EVERY_GPU, FastPath
 from playground.engine.metrics import MetricsLog, Status
-from playground.tasks.image import data, models
+from playground.tasks.image import models
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
 from playground.tasks.image.training import evaluate, train

@@ -5,11 +5,12 @@ that class; the top images are the ones that excite the target most."""
 import pytest
 import torch
 
+from playground.datasets import image_sets
+from playground.datasets import images as data
 from playground.explain.feature_vis import Target, maximise, top_images
-from playground.tasks.image import catalog, data
 from playground.tasks.image.export import pretrained
 
-INFO = catalog.DATASETS["mnist"]
+INFO = image_sets.DATASETS["mnist"]
 LOW, HIGH = (0 - INFO.mean) / INFO.std, (1 - INFO.mean) / INFO.std
 
 

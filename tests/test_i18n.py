@@ -215,8 +215,8 @@ def test_no_module_that_translates_rebinds_the_lookup():
     assert not found, found
 
 
-PAGES = ("home", "build", "train", "draw", "inspect", "evaluate", "language", "scale", "concepts",
-         "playground2d")  # fmt: skip
+PAGES = ("home", "build", "train", "draw", "inspect", "evaluate", "generate", "language", "scale",
+         "concepts", "playground2d")  # fmt: skip
 TEXTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
          "success")  # fmt: skip
 LABELLED = ("button", "selectbox", "multiselect", "number_input", "text_input", "slider",

@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from playground.datasets import image_sets
 from playground.engine import history
 from playground.engine.cost import cost_text
 from playground.engine.i18n import Text, _
@@ -22,7 +23,7 @@ from playground.engine.metrics import EpochRecord, Status
 from playground.explain.scaling import fit_power_law
 from playground.playground2d import data as points
 from playground.serving.manager import _busy_message
-from playground.tasks.image import catalog, training
+from playground.tasks.image import training
 from playground.tasks.image.layers import describe
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.language import training as language_training
@@ -79,8 +80,8 @@ def test_a_replays_moments_the_editors_shapes_and_the_classes_read_in_chinese(tm
     assert in_chinese(describe((32, 13, 13))) == "32x13x13 特征图"
     assert in_chinese(describe((64,))) == "64 个特征"
     with language("zh"):  # the kinds of Fashion-MNIST, as Inspect and Evaluate name them
-        assert catalog.DATASETS["fashion-mnist"].names()[9] == "短靴"
-        assert catalog.DATASETS["mnist"].names() == catalog.DATASETS["mnist"].classes
+        assert image_sets.DATASETS["fashion-mnist"].names()[9] == "短靴"
+        assert image_sets.DATASETS["mnist"].names() == image_sets.DATASETS["mnist"].classes
 
 
 def test_the_cli_speaks_the_language_of_lang():

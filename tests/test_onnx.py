@@ -8,7 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from playground.tasks.image import catalog, data, models
+from playground.datasets import image_sets
+from playground.datasets import images as data
+from playground.tasks.image import catalog, models
 from playground.tasks.image.export import onnx_export, pretrained
 from playground.tasks.image.export.onnx_export import ExportError
 from playground.tasks.image.specs import ModelSpec
@@ -16,7 +18,7 @@ from playground.tasks.image.specs import ModelSpec
 
 @pytest.fixture(scope="module")
 def test_images(mnist_dir):
-    info = catalog.DATASETS["mnist"]
+    info = image_sets.DATASETS["mnist"]
     mnist = data.load("mnist", mnist_dir)
     return data.normalise(mnist.test_x[:64], info.mean, info.std), mnist.test_y[:64]
 

@@ -11,11 +11,12 @@ import sys
 import pytest
 import torch
 
+from playground.datasets import images as data
+from playground.datasets.images import SAMPLE_DIR, Augment
 from playground.engine.controls import Controls
 from playground.engine.metrics import MetricsLog
 from playground.engine.schedules import lr_at
-from playground.tasks.image import catalog, data, models
-from playground.tasks.image.data import SAMPLE_DIR, Augment
+from playground.tasks.image import catalog, models
 from playground.tasks.image.export import standalone
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import LayerSpec, ModelSpec

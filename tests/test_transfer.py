@@ -11,13 +11,14 @@ import torch
 from safetensors.torch import load_file
 
 from playground import ASSETS
+from playground.datasets import images as data
 from playground.engine import transfer
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.exchange.runs import load_run
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import data, fit, models
+from playground.tasks.image import fit, models
 from playground.tasks.image.export import few_labels
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import LayerSpec, ModelSpec

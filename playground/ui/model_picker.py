@@ -11,12 +11,12 @@ from pathlib import Path
 import streamlit as st
 from torch import nn
 
+from playground.datasets import image_sets
 from playground.engine import owners
 from playground.engine.i18n import N_, Text, _
 from playground.engine.records import SpecError
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.runs import load_run, visible_runs
-from playground.tasks.image import catalog
 from playground.tasks.image.export import pretrained
 from playground.tasks.image.specs import ModelSpec
 from playground.ui import image_session, run_label, state, visibility
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 class Choice:
     label: str
     spec: ModelSpec
-    dataset: catalog.DatasetInfo  # what it was trained on: classes, pixel statistics
+    dataset: image_sets.DatasetInfo  # what it was trained on: classes, pixel statistics
     loss: str  # what it was trained with: it says what its outputs mean (evaluation.py)
     model: nn.Module | None  # None: no weights yet (a live job before its first snapshot)
     note: str = ""
@@ -239,11 +239,11 @@ def _job_version(job) -> str:
     return f"job:{job.id}:{latest[0] if latest else 0}"
 
 
-def _info(config) -> catalog.DatasetInfo:
+def _info(config) -> image_sets.DatasetInfo:
     """What a model was trained on (the classes it kept, where it kept some)."""
-    if config.dataset not in catalog.DATASETS:
-        return catalog.DATASETS["mnist"]
+    if config.dataset not in image_sets.DATASETS:
+        return image_sets.DATASETS["mnist"]
     try:
-        return catalog.info_of(config)
+        return image_sets.info_of(config)
     except SpecError:
-        return catalog.DATASETS[config.dataset]
+        return image_sets.DATASETS[config.dataset]

@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import load_file
 
 from playground import ASSETS
+from playground.datasets.images import available
 from playground.engine import transfer
 from playground.engine.cost import count_flops, flops_text
 from playground.engine.i18n import N_, _
@@ -24,7 +25,6 @@ from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.exchange.runs import load_run, visible_runs
 from playground.tasks.image import models
-from playground.tasks.image.data import available
 from playground.tasks.image.export import few_labels
 from playground.tasks.image.fit import estimate_memory
 from playground.ui import image_session, state

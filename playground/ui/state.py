@@ -9,6 +9,7 @@ import sys
 
 import streamlit as st
 
+from playground.datasets.images import default_data_dir
 from playground.engine import settings
 from playground.engine.devices import device_name, gpu_memory, pick_device
 from playground.engine.i18n import _
@@ -16,7 +17,6 @@ from playground.engine.records import SpecError
 from playground.exchange.runs import default_runs_dir
 from playground.serving.jobs import TrainingJob
 from playground.serving.manager import JobManager
-from playground.tasks.image.data import default_data_dir
 from playground.ui import identity
 from playground.ui.text import plain
 

@@ -10,13 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+from playground.datasets import idx, image_sets
+from playground.datasets.images import default_data_dir, load
 from playground.engine import settings
 from playground.engine.devices import pick_device
 from playground.engine.i18n import Text, _
 from playground.engine.records import DataError
 from playground.exchange.runs import load_run
-from playground.tasks.image import catalog, idx
-from playground.tasks.image.data import default_data_dir, load
 from playground.tasks.image.fit import pass_batch_size
 from playground.tasks.image.training import evaluate, prepare
 
@@ -31,7 +31,7 @@ def add_commands(sub) -> None:
     imp.add_argument("source", type=Path, help=_("folder with the four IDX files (gz or raw)"))
     imp.add_argument(
         "--dataset",
-        choices=[n for n, i in catalog.DATASETS.items() if i.torchvision],
+        choices=[n for n, i in image_sets.DATASETS.items() if i.torchvision],
         default="mnist",
     )
     imp.add_argument("--data-dir", type=Path)
@@ -42,7 +42,7 @@ def add_commands(sub) -> None:
 
     e = sub.add_parser("eval", help=_("evaluate a saved run on a test set"))
     e.add_argument("run_dir", type=Path)
-    e.add_argument("--dataset", choices=catalog.DATASETS, help=_("default: the run's own"))
+    e.add_argument("--dataset", choices=image_sets.DATASETS, help=_("default: the run's own"))
     e.add_argument("--data-dir", type=Path)
     e.add_argument("--device", default="auto")
     e.add_argument("--json", action="store_true")
@@ -50,7 +50,7 @@ def add_commands(sub) -> None:
 
 
 def _data_import(args: argparse.Namespace) -> int:
-    info = catalog.DATASETS[args.dataset]
+    info = image_sets.DATASETS[args.dataset]
     files = idx.find(args.source, info.raw_folder)
     if files is None:
         raise DataError(
@@ -77,7 +77,7 @@ def _data_import(args: argparse.Namespace) -> int:
 def _data_show(args: argparse.Namespace) -> int:
     folder = Path(args.data_dir or default_data_dir())
     print(_("Data folder: {folder}").format(folder=folder))
-    for name, info in catalog.DATASETS.items():
+    for name, info in image_sets.DATASETS.items():
         if name == "mnist-sample":
             print("  " + _("{name}: bundled with the app").format(name=name))
             continue
@@ -104,7 +104,7 @@ def _eval(args: argparse.Namespace) -> int:
     run = load_run(args.run_dir)
     dataset = args.dataset or run.config.dataset
     device = pick_device(args.device)
-    keep = catalog.parse_classes(run.config.classes) if dataset == run.config.dataset else ()
+    keep = image_sets.parse_classes(run.config.classes) if dataset == run.config.dataset else ()
     data = load(dataset, args.data_dir, val_fraction=0.0, classes=keep, device=device)
     model = prepare(run.model(), device, run.config.channels_last)
     start = time.perf_counter()

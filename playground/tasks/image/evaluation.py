@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.datasets import image_sets
+from playground.datasets.images import normalise
 from playground.engine.i18n import Text
 from playground.tasks.image import catalog
-from playground.tasks.image.data import normalise
 from playground.tasks.image.models import eval_mode
 
 AMBIGUOUS_GAP = 0.2  # top two probabilities closer than this: the drawing could be either
@@ -35,7 +36,7 @@ def predictions(outputs: torch.Tensor, loss: str) -> torch.Tensor:
 
 @torch.no_grad()
 def outputs_of(
-    model: nn.Module, x: torch.Tensor, info: catalog.DatasetInfo, batch_size: int = 1000
+    model: nn.Module, x: torch.Tensor, info: image_sets.DatasetInfo, batch_size: int = 1000
 ) -> torch.Tensor:  # batch_size: fit.pass_batch_size, for passes over many images
     """The model's outputs (N, K) for images x (N, C, H, W), uint8 or floats 0-1, normalised as
     the model was trained; in eval mode, batch by batch."""
@@ -87,7 +88,7 @@ class Answer:
 def answer(
     model: nn.Module,
     x: torch.Tensor,
-    info: catalog.DatasetInfo,
+    info: image_sets.DatasetInfo,
     loss: str,
     temperature: float = 1.0,
 ) -> Answer:
@@ -116,7 +117,7 @@ def test_scores(
     model: nn.Module,
     x: torch.Tensor,
     y: torch.Tensor,
-    info: catalog.DatasetInfo,
+    info: image_sets.DatasetInfo,
     loss: str,
     *,
     batch_size: int,

@@ -14,6 +14,8 @@ import functools
 import torch
 from torch import nn
 
+from playground.datasets import image_sets
+from playground.datasets.images import normalise
 from playground.engine.i18n import N_, Text
 from playground.engine.memory import (
     ALLOCATOR_SLACK,
@@ -34,7 +36,6 @@ from playground.engine.memory import (
 from playground.engine.records import SpecError
 from playground.engine.settings import ServerSettings
 from playground.tasks.image import catalog, models
-from playground.tasks.image.data import normalise
 from playground.tasks.image.layers import Shape, describe
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
@@ -47,7 +48,7 @@ def check_fit(
     bytes) that one training step and a pass over the validation and test images fit in
     memory; return the layers' output shapes."""
     config.validate()
-    data = catalog.info_of(config)
+    data = image_sets.info_of(config)
     shapes = spec.validate(data.input_shape)
     out = shapes[-1]
     last = Text(
@@ -88,7 +89,7 @@ def check_fit(
 def check_pass(spec: ModelSpec, config: TrainConfig, budget: int) -> None:
     """SpecError if not even one image can go through the model without gradients (the
     validation and test passes) beside what training holds, within `budget`."""
-    shape = catalog.DATASETS[config.dataset].input_shape
+    shape = image_sets.DATASETS[config.dataset].input_shape
     if job_pass_batch_size(spec, config.batch_size, config.optimizer, budget, shape) >= 1:
         return
     needs = estimate_pass(spec, shape).at(1)

@@ -5,12 +5,13 @@ the CLI's flags are made from it. Adding a setting is adding a row.
 
 from __future__ import annotations
 
+from playground.datasets import image_sets
 from playground.engine.i18n import N_
 from playground.engine.settings_table import MAX_SEED, Setting, make_config
 from playground.tasks.image import catalog
 
 REGISTRIES = {
-    "datasets": catalog.DATASETS,
+    "datasets": image_sets.DATASETS,
     "losses": catalog.LOSSES,
     "optimizers": catalog.OPTIMIZERS,
     "schedules": catalog.SCHEDULES,
@@ -64,7 +65,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("classes", str, "", N_("Classes (blank: all)"), N_("Train on these classes only, e.g. "
             "5,6,7,8,9: they are numbered 0, 1, ... in that order, so the last layer needs one "
             "output per class kept (a model of all ten starts with a new last layer)."),
-            place="more-1", widget="text", parse=catalog.parse_classes),
+            place="more-1", widget="text", parse=image_sets.parse_classes),
     Setting("warmup_epochs", float, 0.0, N_("Warm-up epochs"), N_("The learning rate rises from ~0 "
             "over this many epochs."), 0.0, 1000.0, N_("epochs"), place="more-1", step=0.5),
     Setting("label_smoothing", float, 0.0, N_("Label smoothing"),

@@ -11,13 +11,14 @@ import torch
 from torch import nn
 
 from playground import ASSETS
+from playground.datasets import image_sets
+from playground.datasets.images import Dataset, load
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import ACCURACY, TEST_ACCURACY, TEST_LOSS, smooth
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, epoch_number, register
 from playground.tasks.image import calibration, catalog, evaluation, models
-from playground.tasks.image.data import Dataset, load
 from playground.tasks.image.export import model_card, onnx_export, standalone
 from playground.tasks.image.fit import check_fit, job_pass_batch_size
 from playground.tasks.image.recipe import SETTINGS, TrainConfig
@@ -63,7 +64,7 @@ class ImageTask(Task):
         check_fit(spec, config, memory_budget)
 
     def planned_samples(self, config: TrainConfig) -> float:
-        info = catalog.info_of(config)
+        info = image_sets.info_of(config)
         images = info.train_images * (1 - config.val_fraction)
         if config.examples_per_class:
             images = min(images, config.examples_per_class * len(info.classes))
@@ -77,7 +78,7 @@ class ImageTask(Task):
         data = load(
             config.dataset, data_dir, val_fraction=config.val_fraction,
             train_limit=config.train_limit, examples_per_class=config.examples_per_class,
-            classes=catalog.parse_classes(config.classes), seed=config.seed, device=device,
+            classes=image_sets.parse_classes(config.classes), seed=config.seed, device=device,
             mirrors=mirrors,
         )  # fmt: skip
         return data if extra is None else data.with_extra(*extra)  # drawings: (x, y, repeat)
@@ -108,7 +109,7 @@ class ImageTask(Task):
         return prepare(model, device, config.channels_last)
 
     def flops_per_sample(self, spec: ModelSpec, config: TrainConfig, frozen=frozenset()) -> float:
-        shape = catalog.DATASETS[config.dataset].input_shape
+        shape = image_sets.DATASETS[config.dataset].input_shape
 
         def make():
             model = models.build(spec)
@@ -139,7 +140,7 @@ class ImageTask(Task):
         return scaled
 
     def with_steps(self, config: TrainConfig, steps: int) -> TrainConfig:
-        n = catalog.DATASETS[config.dataset].train_images * (1 - config.val_fraction)
+        n = image_sets.DATASETS[config.dataset].train_images * (1 - config.val_fraction)
         wanted = steps * config.batch_size
         for name, value in (("max_steps", steps), ("epochs", math.ceil(wanted / n))):
             row = next(s for s in SETTINGS if s.name == name)
@@ -154,7 +155,7 @@ class ImageTask(Task):
 
     def pass_batch(self, spec, config: TrainConfig, memory_budget) -> int:
         """Images validation, the test set and calibration take at a time within the budget."""
-        shape = catalog.DATASETS[config.dataset].input_shape
+        shape = image_sets.DATASETS[config.dataset].input_shape
         found = job_pass_batch_size(spec, config.batch_size, config.optimizer, memory_budget, shape)
         return max(1, found)
 
@@ -174,7 +175,7 @@ class ImageTask(Task):
         }
 
     def describe(self, spec, config: TrainConfig, data, memory_budget=None) -> dict:
-        kept = {"classes": list(catalog.info_of(config).classes)} if config.classes else {}
+        kept = {"classes": list(image_sets.info_of(config).classes)} if config.classes else {}
         about = {
             **kept,
             "dataset": data.name if data is not None else config.dataset,
@@ -199,11 +200,11 @@ class ImageTask(Task):
         ]  # fmt: skip
 
     def data_label(self, config: TrainConfig) -> str:
-        info = catalog.DATASETS.get(config.dataset)
+        info = image_sets.DATASETS.get(config.dataset)
         return info.label if info is not None else ""
 
     def advice(self, config: TrainConfig, epochs) -> str | None:
-        return stall_advice(config, epochs, len(catalog.info_of(config).classes))
+        return stall_advice(config, epochs, len(image_sets.info_of(config).classes))
 
     def table_row(self, run) -> dict:
         return model_card.table_row(run)

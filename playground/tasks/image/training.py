@@ -8,6 +8,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from playground.datasets import image_sets
+from playground.datasets.images import Augment, Dataset, batch_count, batches
 from playground.engine import loop
 from playground.engine.controls import Controls
 from playground.engine.devices import FastPath
@@ -17,7 +19,6 @@ from playground.engine.memory import PASS_BATCH_MOST
 from playground.engine.metrics import EpochRecord, MetricsLog
 from playground.engine.schedules import lr_at
 from playground.tasks.image import catalog
-from playground.tasks.image.data import Augment, Dataset, batch_count, batches
 from playground.tasks.image.evaluation import predictions
 from playground.tasks.image.models import eval_mode
 from playground.tasks.image.recipe import TrainConfig
@@ -37,7 +38,7 @@ def evaluate(
     x: torch.Tensor,
     y: torch.Tensor,
     loss: str,
-    info: catalog.DatasetInfo,
+    info: image_sets.DatasetInfo,
     batch_size: int = PASS_BATCH_MOST,
     channels_last: bool = False,
 ) -> tuple[float, float]:

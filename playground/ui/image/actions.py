@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.datasets import image_sets
 from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run
-from playground.tasks.image import catalog, models
+from playground.tasks.image import models
 from playground.ui import image_session, task_ui
 from playground.ui.pages import IMAGES, Page
 
@@ -54,7 +55,7 @@ def model_lines() -> tuple[str, str, str]:
         )
     except SpecError:
         size = _("does not validate yet: see Build")
-    return spec.name, size, _(catalog.DATASETS[config.dataset].label)
+    return spec.name, size, _(image_sets.DATASETS[config.dataset].label)
 
 
 USE = task_ui.Use(

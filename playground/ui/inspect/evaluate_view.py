@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from playground.datasets.images import Dataset
 from playground.engine.i18n import N_, _, ngettext
 from playground.explain import figures
 from playground.tasks.image import evaluation
-from playground.tasks.image.data import Dataset
 from playground.ui.chart_clicks import new_click
 from playground.ui.inspect import whole_test_set
 from playground.ui.model_picker import Choice, no_weights_yet

@@ -10,11 +10,11 @@ from pathlib import Path
 import streamlit as st
 import torch
 
+from playground.datasets.images import Dataset, normalise
 from playground.engine import history
 from playground.engine.i18n import N_, _
 from playground.explain import feature_vis, figures, inside
 from playground.tasks.image import evaluation, models
-from playground.tasks.image.data import Dataset, normalise
 from playground.tasks.image.fit import pass_batch_size
 from playground.ui import state
 from playground.ui.images import enlarged

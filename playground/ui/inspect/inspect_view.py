@@ -11,11 +11,11 @@ import numpy as np
 import streamlit as st
 import torch
 
+from playground.datasets.images import Dataset, normalise
 from playground.engine.i18n import N_, _
 from playground.explain import attributions, figures, inside
 from playground.explain.drawing import ImageError, prepare, read_image
 from playground.tasks.image import evaluation
-from playground.tasks.image.data import Dataset, normalise
 from playground.tasks.image.fit import gradient_batch_size, pass_batch_size
 from playground.ui import state, uploads
 from playground.ui.images import enlarged

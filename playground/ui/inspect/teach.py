@@ -8,12 +8,13 @@ import numpy as np
 import streamlit as st
 import torch
 
+from playground.datasets import image_sets
 from playground.engine.i18n import _, ngettext
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.explain.drawing import Prepared
 from playground.serving.jobs import TrainingJob
-from playground.tasks.image import catalog, evaluation
+from playground.tasks.image import evaluation
 from playground.tasks.image.evaluation import Answer
 from playground.tasks.image.fit import pass_batch_size
 from playground.tasks.image.recipe import TrainConfig
@@ -141,7 +142,7 @@ def after_shown(job: TrainingJob) -> bool:
     return True
 
 
-def _answers(model, spec: ModelSpec, x: torch.Tensor, info: catalog.DatasetInfo, loss: str):
+def _answers(model, spec: ModelSpec, x: torch.Tensor, info: image_sets.DatasetInfo, loss: str):
     """The class the model reads in each of the drawings x, as many at a time as fit."""
     batch = pass_batch_size(spec, state.memory_budget())
     return evaluation.predictions(evaluation.outputs_of(model, x, info, batch), loss).tolist()
@@ -171,7 +172,7 @@ def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
         after = st.session_state.get(_AFTER)
         if after is None or after[0] != job.id:  # once per job, not on every stroke
             x = torch.from_numpy(np.stack([image for image, _label in mine]))[:, None]
-            info = catalog.DATASETS[job.config.dataset]
+            info = image_sets.DATASETS[job.config.dataset]
             answers = _answers(job.inference_model(), job.spec, x, info, job.config.loss)
             after = st.session_state[_AFTER] = (job.id, answers)
         after = after[1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.datasets.images import DataError, Dataset, load
 from playground.engine.i18n import _
 from playground.tasks.image import evaluation
-from playground.tasks.image.data import DataError, Dataset, load
 from playground.tasks.image.fit import pass_batch_size
 from playground.ui import state
 from playground.ui.model_picker import Choice

@@ -8,12 +8,12 @@ import dataclasses
 import streamlit as st
 import torch
 
+from playground.datasets import image_sets
 from playground.engine.cost import flops_text
 from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.serving.sweeps import BUDGETS, HOWS, Plan, SweepJob, members
-from playground.tasks.image import catalog
 from playground.tasks.language import corpora
 from playground.ui import state, visibility
 from playground.ui.text import plain
@@ -54,12 +54,12 @@ def sweep_form() -> None:
     )
     spec, config = task.presets()[name]()
     if task_name == "image":
-        names = list(catalog.DATASETS)
+        names = list(image_sets.DATASETS)
         data = cols[2].selectbox(
             _("Data"),
             names,
             index=names.index(recipe["dataset"]),
-            format_func=lambda n: _(catalog.DATASETS[n].label),
+            format_func=lambda n: _(image_sets.DATASETS[n].label),
             key="scale-image-data",
         )
         config = dataclasses.replace(config, dataset=data, batch_size=recipe["batch_size"])

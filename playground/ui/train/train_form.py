@@ -12,11 +12,12 @@ import dataclasses
 
 import streamlit as st
 
+from playground.datasets import image_sets
+from playground.datasets.images import available, default_data_dir
 from playground.engine.devices import devices
 from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
-from playground.tasks.image.data import available, default_data_dir
 from playground.tasks.image.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
 from playground.ui import image_session, state
 from playground.ui.text import plain
@@ -113,10 +114,10 @@ def _choices(s: Setting, registries) -> tuple[list, dict]:
 def _data_note(name: str) -> None:
     if available(name):
         return
-    info = catalog.DATASETS[name]
+    info = image_sets.DATASETS[name]
     folder = default_data_dir()
     if info.fallback:
-        fallback = catalog.DATASETS[info.fallback]
+        fallback = image_sets.DATASETS[info.fallback]
         st.caption(
             _(
                 "{dataset} is not in {folder} yet: training downloads it first, or, without a "

@@ -4,11 +4,13 @@ how to use it in plain PyTorch."""
 
 from __future__ import annotations
 
+from playground.datasets import image_sets
+from playground.datasets import images as data
 from playground.engine.cost import cost_text
 from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run
-from playground.tasks.image import catalog, data, evaluation, models
+from playground.tasks.image import catalog, evaluation, models
 from playground.tasks.image.fit import pass_batch_size
 from playground.tasks.image.layers import shape_text
 from playground.tasks.image.recipe import BY_NAME
@@ -50,9 +52,11 @@ def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None
     """README.md of a bundle: what the model is, its data, settings, results and how to use it;
     `files` says what each file beside it is (exchange/bundles.py)."""
     spec, config, s = run.spec, run.config, run.summary
-    info = catalog.DATASETS.get(s.get("dataset", config.dataset), catalog.DATASETS[config.dataset])
+    info = image_sets.DATASETS.get(
+        s.get("dataset", config.dataset), image_sets.DATASETS[config.dataset]
+    )
     if config.classes and info.name == config.dataset:
-        info = catalog.info_of(config)
+        info = image_sets.info_of(config)
     summary = models.summarize(spec)
     loss = catalog.LOSSES[config.loss]
     lines = [
@@ -165,7 +169,7 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
             config.dataset,
             download=False,
             val_fraction=0.0,
-            classes=catalog.parse_classes(config.classes),
+            classes=image_sets.parse_classes(config.classes),
         )
         model = run.model()
     except (data.DataError, SpecError):

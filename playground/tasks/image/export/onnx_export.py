@@ -17,10 +17,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from playground.datasets import image_sets
+from playground.datasets import images as data
 from playground.engine.exporting import ONE_AT_A_TIME
 from playground.engine.i18n import Text
 from playground.engine.records import SpecError
-from playground.tasks.image import catalog, data, models
+from playground.tasks.image import models
 from playground.tasks.image.specs import ModelSpec
 
 TOLERANCE = 1e-4  # the largest difference from PyTorch an export may have
@@ -154,7 +156,7 @@ def _reason(e: Exception) -> str:
 def check_images(dataset: str, n: int = CHECK_IMAGES) -> torch.Tensor:
     """n normalised test images of `dataset` (the bundled sample's where it is not on disk,
     as they only have to be the right shape and kind of image)."""
-    info = catalog.DATASETS[dataset]
+    info = image_sets.DATASETS[dataset]
     name = dataset if data.available(dataset) else "mnist-sample"
     try:
         test_x = data.load(name, download=False).test_x[:n]

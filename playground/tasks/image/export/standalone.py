@@ -18,9 +18,11 @@ import textwrap
 
 from torch import nn
 
+from playground.datasets import image_sets
+from playground.datasets import images as data
 from playground.engine.i18n import Text
 from playground.engine.records import SpecError
-from playground.tasks.image import catalog, data, layers, models
+from playground.tasks.image import catalog, layers, models
 from playground.tasks.image.export import standalone_parts as parts
 from playground.tasks.image.layers import shape_text
 from playground.tasks.image.recipe import TrainConfig
@@ -40,7 +42,7 @@ def script(
     finished run's `summary` puts the accuracy the app reached in its docstring."""
     config.validate()
     model = models.build(spec)
-    info = catalog.info_of(config)
+    info = image_sets.info_of(config)
     pieces = [
         _header(spec, config, info, origin, summary),
         parts.IMPORTS,

@@ -22,10 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from playground import ASSETS, ROOT
+from playground.datasets import idx, image_sets
+from playground.datasets.idx import DataError, DataUnavailable
 from playground.engine.i18n import Text
 from playground.engine.records import SpecError
-from playground.tasks.image import catalog, idx
-from playground.tasks.image.idx import DataError, DataUnavailable
 
 SAMPLE_DIR = ASSETS / "mnist-sample"
 VAL_SEED = 20240917  # the validation split is the same for every run, whatever its seed
@@ -42,7 +42,7 @@ def default_data_dir() -> Path:
 class Dataset:
     """Images uint8 (N, C, H, W) and labels int64 (N,) for train, validation and test."""
 
-    info: catalog.DatasetInfo
+    info: image_sets.DatasetInfo
     train_x: torch.Tensor
     train_y: torch.Tensor
     val_x: torch.Tensor
@@ -102,13 +102,13 @@ def load(
     Looks in the data folder, downloads through torchvision if absent, and falls back to the
     bundled sample for MNIST when that fails (with a note saying so). Raises DataError.
     """
-    info = catalog.DATASETS.get(name)
+    info = image_sets.DATASETS.get(name)
     if info is None:
         raise DataError(
             Text(
                 "There is no dataset {name!r}; choose one of {join}.",
                 name=name,
-                join=", ".join(catalog.DATASETS),
+                join=", ".join(image_sets.DATASETS),
             )
         )
     folder = SAMPLE_DIR if name == "mnist-sample" else Path(data_dir or default_data_dir())
@@ -118,7 +118,7 @@ def load(
     except DataUnavailable as e:  # a damaged file is the user's to fix: no fallback then
         if info.fallback is None:
             raise
-        fallback = catalog.DATASETS[info.fallback]
+        fallback = image_sets.DATASETS[info.fallback]
         tensors = _read(fallback, SAMPLE_DIR, False, None)
         note = Text(
             "{why} Using the {fallback} instead: {description}",
@@ -131,7 +131,7 @@ def load(
     train_x, train_y, val_x, val_y = _split(train_x, train_y, val_fraction)
     if classes:  # the same validation images as the full set's, of these classes
         try:
-            info = catalog.subset(info, classes)
+            info = image_sets.subset(info, classes)
         except SpecError as e:
             raise DataError(e.message) from None
         train_x, train_y = only(train_x, train_y, classes)
@@ -166,7 +166,7 @@ def balanced(x: torch.Tensor, y: torch.Tensor, per_class: int, seed: int):
 
 def available(name: str, data_dir: str | Path | None = None) -> bool:
     """True if dataset `name` can be read without a download (it is on disk or in memory)."""
-    info = catalog.DATASETS[name]
+    info = image_sets.DATASETS[name]
     if name == "mnist-sample":
         return True
     folder = Path(data_dir or default_data_dir())
@@ -176,7 +176,7 @@ def available(name: str, data_dir: str | Path | None = None) -> bool:
     return idx.find(folder, info.raw_folder, info.flat) is not None
 
 
-def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> tuple:
+def _read(info: image_sets.DatasetInfo, folder: Path, download: bool, mirrors) -> tuple:
     key = (info.name, str(folder.resolve()))
     with _cache_lock:  # one read per process, even when two jobs start at once
         if key not in _cache:
@@ -193,7 +193,7 @@ def _read(info: catalog.DatasetInfo, folder: Path, download: bool, mirrors) -> t
         return _cache[key]
 
 
-def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | None) -> None:
+def _download(info: image_sets.DatasetInfo, folder: Path, mirrors: Sequence[str] | None) -> None:
     import torchvision.datasets  # slow to import; only needed here
 
     cls = getattr(torchvision.datasets, info.torchvision)
@@ -217,7 +217,7 @@ def _download(info: catalog.DatasetInfo, folder: Path, mirrors: Sequence[str] | 
         ) from None
 
 
-def _import_hint(info: catalog.DatasetInfo) -> Text:
+def _import_hint(info: image_sets.DatasetInfo) -> Text:
     return Text(
         "To use it offline, copy its four IDX files in: `python -m playground data import "
         "FOLDER --dataset {name}`",

@@ -1,0 +1,45 @@
+"""Generate: a model that makes digits. Ask the ready one (or yours) for a digit, train your
+own in about a minute, and watch what it makes as it learns."""
+
+import streamlit as st
+
+from playground.engine.i18n import _
+from playground.engine.records import SpecError
+from playground.ui import share, state
+from playground.ui.generate import view
+from playground.ui.text import plain
+from playground.ui.train import live, watch
+
+st.title(_("Generate"))
+if token := share.token():  # a watch link: someone's job or run, read-only
+    watch.page(token)
+    st.stop()
+st.caption(_("Models that make images: a variational autoencoder learns to draw the digits it "
+             "reads, and draws new ones from numbers picked at random."))  # fmt: skip
+
+found = view.pick_model()
+if found is None:
+    st.info(_("No model that makes digits yet: train one below (about a minute)."),
+            icon=":material/auto_awesome:")  # fmt: skip
+else:
+    model, spec, snapshots = found
+    view.digits(model, spec)
+    view.latent_space(model, spec)
+    view.timeline(spec, snapshots)
+
+st.header(_("Train one"))
+chosen = view.form()
+busy = state.busy_reason()
+if st.button(_("Start training"), key="generate-start", type="primary",
+             disabled=chosen is None or busy is not None, help=_(busy) if busy else None,
+             icon=":material/play_arrow:"):  # fmt: skip
+    try:
+        state.start_job(*chosen)
+        st.session_state[view.FOLLOW] = True  # its model is shown once it has weights
+        st.rerun()
+    except SpecError as e:
+        st.error(plain(e.message), icon=":material/error:")
+if (job := state.job("generate")) is not None:
+    live.controls(job)
+    live.view(job)
+    view.now(job)

@@ -1,0 +1,57 @@
+"""How to train a generative model, as one table (engine/settings_table.py): the images it
+learns from, how long, the optimizer, the weight of its KL term. The Generate page's form, the
+CLI's flags and `GenerateConfig` are made from it."""
+
+from __future__ import annotations
+
+from playground.datasets.image_sets import DATASETS
+from playground.engine.i18n import N_
+from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.settings_table import MAX_SEED, Setting, make_config
+
+# the sets of 28x28 grey images with ten classes: the same loaders as the classifiers'
+IMAGE_SETS = {n: d for n, d in DATASETS.items() if d.input_shape == (1, 28, 28)
+              and len(d.classes) == 10}  # fmt: skip
+REGISTRIES = {"datasets": IMAGE_SETS, "optimizers": OPTIMIZERS}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("dataset", str, "mnist", N_("Dataset"), N_("The images it learns to make."),
+            choices="datasets", widget="select"),
+    Setting("epochs", int, 5, N_("Epochs"), N_("Passes over the training images."), 1, 1000,
+            N_("at least one pass")),
+    Setting("batch_size", int, 128, N_("Batch size"), N_("Images per step."), 1, 4096,
+            N_("images per step")),
+    Setting("train_limit", int, 0, N_("Train on at most N images (0: all)"),
+            N_("Fewer images: faster epochs."), 0, 10_000_000, N_("0 or more images")),
+    Setting("optimizer", str, "adam", N_("Optimizer"), N_("How the weights move."),
+            choices="optimizers", place="optimizer", widget="select"),
+    Setting("lr", float, 1e-3, N_("Learning rate"), N_("The size of the steps."), 1e-6, 10.0,
+            N_("a step size above 0"), place="optimizer", step=1e-4,
+            noun=N_("the learning rate")),
+    Setting("weight_decay", float, 0.0, N_("Weight decay"),
+            N_("Pulls every weight towards 0 a little at each step."), 0.0, 1.0,
+            N_("a small share, like 0.1"), place="optimizer", step=0.01),
+    Setting("beta", float, 1.0, N_("KL weight (beta)"),
+            N_("How much the KL term counts against the reconstruction: above 1, a tidier "
+               "latent space and blurrier digits."), 0.0, 100.0, N_("0 or more"),
+            place="optimizer", step=0.1),
+    Setting("seed", int, 0, N_("Seed"), N_("Weights, batches and samples all follow it."), 0,
+            MAX_SEED, N_("a whole number from 0"), place="run"),
+    Setting("device", str, "auto", N_("Device"), N_("Where it trains."), choices="devices",
+            place="run", widget="select"),
+    Setting("time_limit", float, 0.0, N_("Stop after N seconds (0: the epochs)"),
+            N_("Training stops at this time even if epochs are left."), 0.0, 86_400.0,
+            N_("seconds"), place="run", step=10.0),
+    Setting("snapshot_every", int, 100, N_("Weight snapshot every N steps"),
+            N_("Weights kept for the timeline of what it makes as it learns."), 0, 1_000_000,
+            N_("steps (0: at each epoch's end only)"), place="run"),
+)  # fmt: skip
+
+GenerateConfig = make_config(
+    "GenerateConfig",
+    SETTINGS,
+    REGISTRIES,
+    N_("training settings"),
+    __name__,
+    "How a generative model is trained: one field per row of SETTINGS.",
+)

@@ -1,0 +1,140 @@
+"""Image generation as a task (engine/task.py): a model that learns to make 28x28 digits (or
+clothes) from MNIST's kin, trained by the shared loop like every other model, so that jobs,
+the queue, limits, Ray, runs, share links, compare, sweeps and bundles work for it unchanged."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from playground import ASSETS
+from playground.datasets.images import load
+from playground.engine import task as tasks
+from playground.engine.cost import training_flops
+from playground.engine.i18n import N_, Text
+from playground.engine.metrics import Metric
+from playground.engine.records import SpecError
+from playground.tasks.generate import vae
+from playground.tasks.generate.recipe import IMAGE_SETS, SETTINGS, GenerateConfig
+from playground.tasks.generate.specs import IMAGE, SPEC_SETTINGS, GenSpec
+from playground.tasks.generate.training import GenerateLesson, test_terms
+
+NATS = N_("nats per image")
+PRESETS = {  # name -> (spec, recipe): each trains in about a minute on a 2-core CPU
+    "vae-2d": (GenSpec(name="vae-2d"), {"epochs": 5}),
+    "vae-digits": (GenSpec(latent=2, conditional=True, name="vae-digits"), {"epochs": 10}),
+}
+TRAINING_BYTES_PER_WEIGHT = 16  # the weight, its gradient and Adam's two moments, in float32
+
+
+class GenerateTask(tasks.Task):
+    name = "generate"
+    label = N_("Image generation")
+    samples = N_("images")
+    metrics = (
+        Metric("test_loss", N_("Test loss"), NATS),
+        Metric("reconstruction", N_("Reconstruction"), NATS),
+        Metric("kl", N_("KL divergence"), NATS),
+    )
+    fit_metric = metrics[0]
+    spec_type = GenSpec
+    config_type = GenerateConfig
+    pretrained: ClassVar[Path | None] = ASSETS / "generate" / "vae"  # the model that ships
+
+    def spec_from_dict(self, data) -> GenSpec:
+        return GenSpec.from_dict(data)
+
+    def config_from_dict(self, data) -> GenerateConfig:
+        return GenerateConfig.from_dict(data)
+
+    def settings_table(self) -> tuple:
+        return SETTINGS
+
+    def presets(self) -> dict:
+        def preset(name: str):
+            spec, recipe = PRESETS[name]
+            return spec, GenerateConfig.from_dict({**GenerateConfig().to_dict(), **recipe})
+
+        return {name: (lambda name=name: preset(name)) for name in PRESETS}
+
+    def check(self, spec: GenSpec, config: GenerateConfig, memory_budget=None) -> None:
+        spec.validate()
+        config.validate()
+        if memory_budget is None:
+            return
+        weights = sum(p.numel() for p in self.build(spec).parameters())
+        width = 2 * math.prod(IMAGE) + 4 * spec.hidden + 4 * spec.latent  # floats an image needs
+        need = TRAINING_BYTES_PER_WEIGHT * weights + 2 * 4 * config.batch_size * width
+        if need > memory_budget:
+            raise SpecError(Text(
+                "Training it takes about {need:,} MB, more than the {budget:,} MB this server "
+                "allows per job: make it narrower or the batch smaller.",
+                need=math.ceil(need / 2**20), budget=memory_budget // 2**20))  # fmt: skip
+
+    def planned_samples(self, config: GenerateConfig) -> float:
+        images = IMAGE_SETS[config.dataset].train_images * 0.9
+        return min(images, config.train_limit) if config.train_limit else images
+
+    def data_label(self, config) -> str:
+        info = IMAGE_SETS.get(config.dataset)
+        return info.label if info is not None else ""
+
+    def load_data(self, config: GenerateConfig, data_dir, mirrors, device, extra=None):
+        return load(config.dataset, data_dir, train_limit=config.train_limit, seed=config.seed,
+                    device=device, mirrors=mirrors)  # fmt: skip
+
+    def steps_per_epoch(self, data, config: GenerateConfig) -> int:
+        return max(1, math.ceil(len(data.train_y) / config.batch_size))
+
+    def build(self, spec: GenSpec) -> nn.Module:
+        return vae.VAE(spec.hidden, spec.latent, spec.conditional)
+
+    def lesson(self, spec, model, data, config, memory_budget) -> GenerateLesson:
+        return GenerateLesson(model, data, config, self.steps_per_epoch(data, config))
+
+    def results(self, spec, model, data, config, memory_budget) -> dict:
+        was = model.training
+        model.eval()
+        try:
+            return test_terms(model, data, config)
+        finally:
+            model.train(was)
+
+    def flops_per_sample(self, spec, config, frozen=frozenset()) -> float:
+        def make():
+            model = self.build(spec)
+            x = torch.zeros((1, *IMAGE))
+            y = torch.zeros(1, dtype=torch.long) if spec.conditional else None
+            return model, lambda: vae.terms(model, x, y).total(config.beta)
+
+        return training_flops(make, frozen)
+
+    def describe(self, spec, config, data, memory_budget=None) -> dict:
+        return {
+            "dataset": data.name if data is not None else config.dataset,
+            "parameters": sum(p.numel() for p in self.build(spec).parameters()),
+        }
+
+    def scaled(self, spec: GenSpec, factor: float, how: str = "width") -> GenSpec:
+        hidden = max(8, round(spec.hidden * factor))
+        return dataclasses.replace(spec, hidden=hidden,
+                                   name=f"{spec.name} x{factor:.2g}").validate()  # fmt: skip
+
+    def with_steps(self, config: GenerateConfig, steps: int) -> GenerateConfig:
+        per_epoch = math.ceil(self.planned_samples(config) / config.batch_size)
+        return dataclasses.replace(config, epochs=max(1, math.ceil(steps / per_epoch)))
+
+    def settings(self, run) -> dict:
+        return {"model": run.spec.name, **{f"model {k}": v for k, v in run.spec.to_dict().items()
+                                           if k != "name"}, **run.config.to_dict()}  # fmt: skip
+
+    def setting_labels(self) -> dict[str, str]:
+        return {**super().setting_labels(), **{f"model {s.name}": s.label for s in SPEC_SETTINGS}}
+
+
+GENERATE = tasks.register(GenerateTask())

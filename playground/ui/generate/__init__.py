@@ -1,0 +1,1 @@
+"""The Generate page: models that make digits (playground/tasks/generate)."""

@@ -1,0 +1,181 @@
+"""The Generate page's pieces: which model makes the digits (the session's job, or a run), the
+digits it makes (the one asked for, for a model told the class), its 2-D latent space, the
+training form, and the timeline of what it made as it learned."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import streamlit as st
+
+from playground.engine.i18n import _
+from playground.engine.records import SpecError
+from playground.exchange.runs import Run, load_run, visible_runs
+from playground.tasks.generate import sampling, score
+from playground.tasks.generate.recipe import REGISTRIES, SETTINGS, GenerateConfig
+from playground.tasks.generate.specs import FAMILIES, SPEC_SETTINGS, GenSpec
+from playground.tasks.generate.task import GENERATE
+from playground.ui import state, visibility
+from playground.ui.generate.actions import PICK
+from playground.ui.run_label import label as run_label
+from playground.ui.text import plain
+from playground.ui.train.train_form import widget
+
+NOW_SECONDS = 2.0  # what a training model makes is redrawn this often
+LIVE = "live"  # the pick that means this session's job
+FOLLOW = "generate-follow"  # a job was just started here: show its model once it has one
+SPEC_FIELDS = ("family", "latent", "hidden", "conditional")
+CONFIG_FIELDS = ("dataset", "epochs", "batch_size", "beta", "lr", "train_limit")
+_SPEC, _CONFIG, _PRESET = "generate-spec", "generate-config", "generate-preset"
+
+
+# --- the model that makes the digits ----------------------------------------------------------
+
+
+def _runs() -> list[Run]:
+    return [r for r in visible_runs(state.owner()) if r.task is GENERATE and r.has_weights]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _model_of(folder: str, modified: float):
+    return load_run(Path(folder)).model()
+
+
+def pick_model():
+    """(the model, its spec, its snapshots) the page makes digits with, or None if there is
+    none yet; the choice of the session's job or one of the runs its owner may see."""
+    job = state.job("generate")
+    options = {}
+    if job is not None and job.latest_weights() is not None:
+        options[LIVE] = _("This session's model (training: {status})").format(
+            status=_(job.status.value)
+        )
+    ready = GENERATE.pretrained
+    if ready is not None and (ready / "weights.safetensors").exists():
+        options[str(ready)] = _("Ready model (ships with the app): a VAE told the class")
+    for run in _runs():
+        options[str(run.path)] = run_label(run)
+    if not options:
+        return None
+    if LIVE in options and st.session_state.pop(FOLLOW, False):
+        st.session_state[PICK] = LIVE
+    if st.session_state.get(PICK) not in options:
+        st.session_state[PICK] = next(iter(options))
+    chosen = st.selectbox(_("Model"), list(options), format_func=options.get, key=PICK)
+    if chosen == LIVE:
+        return job.inference_model(), job.spec, job.history.snapshots()
+    run = load_run(Path(chosen))
+    weights = Path(chosen) / "weights.safetensors"
+    return _model_of(chosen, weights.stat().st_mtime), run.spec, run.history()
+
+
+def digits(model, spec: GenSpec) -> None:
+    """Digits made from fixed noise: the one asked for (a model told the class), or any."""
+    cols = st.columns([1, 1, 2], vertical_alignment="bottom")
+    digit = None
+    if spec.conditional:
+        asked = cols[0].text_input(_("Which digit?"), "7", key="generate-digit",
+                                   help=_("Type {ask}.").format(ask=_(sampling.ASK)))  # fmt: skip
+        try:
+            digit = sampling.digit_of(asked)
+        except SpecError as e:
+            st.warning(plain(e.message), icon=":material/help:")
+            return
+    same = _("The same seed, the same noise: the same images.")
+    seed = cols[1].number_input(_("Seed"), 0, 10_000, 0, key="generate-seed", help=same)
+    if not spec.conditional:
+        cols[2].caption(
+            _(
+                "This model is not told the class: it makes whichever digits it likes. Train "
+                'one with "Told the class" on to ask for a digit.'
+            )
+        )
+    images = sampling.make(model, 40, digit, int(seed))
+    st.image(sampling.grid(images), width=560, clamp=True)
+    st.caption(score.sentence(score.read(images, digit), len(images)))
+
+
+def latent_space(model, spec: GenSpec) -> None:
+    """A model with 2 latent numbers: its whole latent space, decoded on a grid."""
+    if spec.latent != 2:
+        return
+    st.subheader(_("Its latent space"))
+    digit = 0
+    if spec.conditional:
+        digit = st.slider(_("Digit"), 0, 9, 7, key="generate-map-digit")
+    st.image(sampling.grid(sampling.latent_map(model, digit=digit), columns=15, gap=0),
+             width=450, clamp=True)  # fmt: skip
+    st.caption(_("Each small image is what the decoder draws at one point of the plane of its "
+                 "two latent numbers, from -3 to 3 (left to right, top to bottom). Neighbours "
+                 "look alike: the encoder put similar digits near each other."))  # fmt: skip
+
+
+def timeline(spec: GenSpec, snapshots: list) -> None:
+    """What the model made from the same noise at moments of its training."""
+    if len(snapshots) < 2:
+        return
+    st.subheader(_("What it made as it learned"))
+    labels = [_(s.label) for s in snapshots]
+    at = st.select_slider(_("Moment"), options=list(range(len(snapshots))),
+                          value=len(snapshots) - 1, format_func=labels.__getitem__,
+                          key="generate-moment")  # fmt: skip
+    model = GENERATE.build(spec)
+    model.load_state_dict(snapshots[at].state)
+    st.image(sampling.grid(sampling.make(model.eval(), 20), columns=10), width=560, clamp=True)
+    st.caption(_("The same noise at every moment: noise first, then blobs, then strokes, then "
+                 "digits."))  # fmt: skip
+
+
+def now(job) -> None:
+    """What the session's job makes now from the fixed noise, and how many moments its timeline
+    holds: redrawn every few seconds while it trains."""
+    every = None if job.status.ended else visibility.every(NOW_SECONDS)
+
+    @st.fragment(run_every=every)
+    def drawn() -> None:
+        model, moments = job.inference_model(), len(job.history.snapshots())
+        if model is None:
+            return
+        st.subheader(_("What it makes now: {n} moments so far").format(n=moments))
+        st.image(sampling.grid(sampling.make(model, 20), columns=10), width=560, clamp=True)
+        if every and job.status.ended:
+            st.rerun()  # a full run: the page above shows the finished model
+
+    drawn()
+
+
+# --- training one -------------------------------------------------------------------------------
+
+
+def form() -> tuple[GenSpec, GenerateConfig] | None:
+    """The preset, the model's shape and the main settings; the (spec, config) they describe,
+    or None with the reason shown."""
+    presets = GENERATE.presets()
+    name = st.selectbox(_("Start from"), list(presets), key=_PRESET,
+                        help=_("A recipe that trains in about a minute here."))  # fmt: skip
+    if st.session_state.get(f"{_PRESET}-loaded") != name:
+        spec, config = presets[name]()
+        st.session_state[_SPEC], st.session_state[_CONFIG] = spec, config
+        st.session_state[f"{_PRESET}-loaded"] = name
+        state.bump("generate")
+    spec, config, v = st.session_state[_SPEC], st.session_state[_CONFIG], state.version("generate")
+    cols = st.columns(len(SPEC_FIELDS))
+    rows = {s.name: s for s in SPEC_SETTINGS}
+    shape = {f: widget(cols[i], rows[f], getattr(spec, f), f"generate-{v}-{f}",
+                       registries={"families": FAMILIES})
+             for i, f in enumerate(SPEC_FIELDS)}  # fmt: skip
+    cols = st.columns(len(CONFIG_FIELDS))
+    rows = {s.name: s for s in SETTINGS}
+    recipe = {f: widget(cols[i], rows[f], getattr(config, f), f"generate-{v}-{f}",
+                        registries=REGISTRIES, on_optimizer=lambda key: None,
+                        optimizer=config.optimizer)
+              for i, f in enumerate(CONFIG_FIELDS)}  # fmt: skip
+    try:
+        spec = GenSpec.from_dict({**spec.to_dict(), **shape})
+        config = GenerateConfig.from_dict({**config.to_dict(), **recipe})
+    except SpecError as e:
+        st.error(plain(e.message), icon=":material/error:")
+        return None
+    st.session_state[_SPEC], st.session_state[_CONFIG] = spec, config
+    return dataclasses.replace(spec, name=name), config

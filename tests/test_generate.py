@@ -1,0 +1,186 @@
+"""Models that make digits (playground/tasks/generate): the VAE's loss against hand
+computations, the digit a person asks for in words, a job through the manager like any other,
+and the Generate page in both languages with its runs present."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from playground.engine.records import SpecError
+from playground.exchange.runs import list_runs
+from playground.serving.manager import JobManager
+from playground.tasks.generate import sampling, vae
+from playground.tasks.generate.recipe import GenerateConfig
+from playground.tasks.generate.specs import GenSpec
+from playground.tasks.generate.task import GENERATE
+from tests.test_app import ended, errors, wait_until
+from tests.test_app_every_run import ada, fine, runs  # noqa: F401 (a fixture)
+from tests.test_i18n_states import language
+
+TINY = GenSpec(hidden=16, latent=2, conditional=True, name="tiny")
+QUICK = GenerateConfig(dataset="mnist-sample", epochs=2, batch_size=64, train_limit=512)
+
+
+def test_the_loss_is_reconstruction_plus_kl_computed_by_hand():
+    torch.manual_seed(0)
+    model = vae.VAE(8, 3, conditional=False)
+    x = torch.rand(4, 1, 28, 28)
+    noise = torch.randn(4, 3)
+    found = vae.terms(model, x, noise=noise)
+    mean, log_var = model.encode(x)
+    z = mean + noise * torch.exp(0.5 * log_var)
+    p = torch.sigmoid(model.decode(z))
+    by_hand = -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).flatten(1).sum(1).mean()
+    kl = (0.5 * (mean**2 + log_var.exp() - 1 - log_var)).sum(1).mean()
+    torch.testing.assert_close(found.reconstruction, by_hand, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(found.kl, kl)
+    torch.testing.assert_close(found.total(0.5), by_hand + 0.5 * kl, rtol=1e-4, atol=1e-3)
+
+
+def test_kl_is_zero_for_the_standard_normal_and_the_sample_has_the_encoders_moments():
+    assert vae.kl_divergence(torch.zeros(3, 4), torch.zeros(3, 4)).abs().max() == 0
+    model = vae.VAE(8, 2, conditional=False)
+    with torch.no_grad():  # an encoder that says mean (1, -2) and variance (4, 0.25) always
+        for layer, value in (
+            (model.mean, (1.0, -2.0)),
+            (model.log_var, (math.log(4), -math.log(4))),
+        ):
+            layer.weight.zero_()
+            layer.bias.copy_(torch.tensor(value))
+    x = torch.rand(1, 1, 28, 28).expand(20_000, -1, -1, -1)
+    mean, log_var = model.encode(x)
+    z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+    torch.testing.assert_close(z.mean(0), torch.tensor([1.0, -2.0]), atol=0.05, rtol=0)
+    torch.testing.assert_close(z.var(0), torch.tensor([4.0, 0.25]), atol=0.1, rtol=0.05)
+
+
+def test_a_model_told_the_class_needs_one_and_draws_it_deterministically():
+    model = vae.VAE(8, 2, conditional=True).eval()
+    with pytest.raises(ValueError):
+        model.decode(torch.zeros(1, 2))
+    first, again = sampling.make(model, 6, 7, seed=3), sampling.make(model, 6, 7, seed=3)
+    assert first.shape == (6, 1, 28, 28) and torch.equal(first, again)
+    assert first.min() >= 0 and first.max() <= 1
+    picture = sampling.grid(first, columns=3, gap=2)
+    assert picture.shape == (2 * 30 + 2, 3 * 30 + 2)
+
+
+@pytest.mark.parametrize("text,digit", [("7", 7), ("seven", 7), (" Seven. ", 7), ("七", 7),
+                                        ("零", 0), ("nine", 9)])  # fmt: skip
+def test_a_digit_is_asked_for_in_words(text, digit):
+    assert sampling.digit_of(text) == digit
+
+
+def test_a_word_that_names_no_digit_gets_a_sentence():
+    with pytest.raises(SpecError, match="'eleven' is not a digit: type a digit: 7, seven or 七"):
+        sampling.digit_of("eleven")
+
+
+def test_a_spec_out_of_range_is_refused_in_words():
+    with pytest.raises(SpecError, match="Latent size is 0, but must be from 1 to 64"):
+        GenSpec.from_dict({"latent": 0})
+    with pytest.raises(SpecError, match="There is no family 'gan'"):
+        GenSpec.from_dict({"family": "gan"})
+
+
+def test_a_job_trains_through_the_manager_and_its_run_keeps_its_terms(tmp_path):
+    manager = JobManager(runs_dir=tmp_path)
+    job = manager.new_job(TINY, QUICK, runs_dir=tmp_path)
+    manager.submit(job)
+    assert job.wait(120) and job.status.value == "finished", job.message
+    epochs = job.log.epochs()
+    assert len(epochs) == 2 and set(epochs[-1].values) == {"reconstruction", "kl"}
+    assert epochs[-1].val_loss == pytest.approx(sum(epochs[-1].values.values()))  # beta 1
+    s = job.summary
+    assert s["test_loss"] == pytest.approx(s["reconstruction"] + s["kl"])
+    assert s["test_loss"] < 544  # 784 pixels at 1 bit each: it learned something
+    (run,) = list_runs(tmp_path)
+    assert run.task is GENERATE and run.log().epochs() == epochs
+    assert [n.label for n in GENERATE.result_numbers(s)] == [
+        "Test loss", "Reconstruction", "KL divergence"]  # fmt: skip
+    model = run.model()
+    assert sampling.make(model, 4, 3).shape == (4, 1, 28, 28)
+    assert len(run.history()) >= 2  # the timeline's moments
+
+
+def test_a_model_too_big_for_the_servers_budget_is_refused():
+    with pytest.raises(SpecError, match="more than the 1 MB this server allows per job"):
+        GENERATE.check(dataclasses.replace(TINY, hidden=2048), QUICK, 2**20)
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_page_makes_the_digit_asked_for_with_a_run_and_says_when_a_word_is_none(runs, lang):  # noqa: F811
+    with language(lang):
+        app = ada("generate", lang)
+        fine(app, lang, names=("vae-made", "vae-stopped"))
+        picked = app.selectbox(key="generate-model")
+        assert any("vae-made" in x for x in picked.options), picked.options
+        assert not [x for x in picked.options if "gpt-" in x or "img-" in x], picked.options
+        picked.set_value(str(runs["generate-finished"])).run()
+        shown = len(app.get("image"))
+        assert shown >= 2  # the digits and the latent space (two latent numbers)
+        app.text_input(key="generate-digit").set_value("eleven").run()
+        assert app.warning and "eleven" in app.warning[0].value
+        app.text_input(key="generate-digit").set_value("七").run()
+        assert not app.warning and len(app.get("image")) == shown
+        fine(app, lang, names=("vae-made", "vae-stopped"))
+
+
+def test_the_page_opens_on_the_ready_model_then_trains_one_and_makes_digits_with_it():
+    app = ada("generate")
+    assert app.selectbox(key="generate-model").value == str(GENERATE.pretrained)
+    assert app.get("image") and "reads" in app.caption[0].value  # a 7 at once, and its score
+    v = "generate-1"
+    for key, value in (("dataset", "mnist-sample"), ("epochs", 1), ("train_limit", 500)):
+        found = [w for w in (*app.selectbox, *app.number_input) if w.key == f"{v}-{key}"]
+        found[0].set_value(value)
+    app.run()
+    app.button(key="generate-start").click().run()
+    assert not errors(app), errors(app)
+    wait_until(app, ended)
+    assert app.selectbox(key="generate-model").value == "live"
+    assert app.get("image") and "Finished 1 epoch" in app.success[0].value  # and it draws
+    assert ": test loss" in app.success[0].value  # its leading metric, as the task declares
+
+
+def test_the_score_reads_real_digits_as_their_labels():
+    from playground.datasets.images import load
+    from playground.tasks.generate import score
+
+    data = load("mnist-sample")
+    x, y = data.test_x[:400].float() / 255, data.test_y[:400]
+    reading = score.read(x)
+    assert sum(reading.counts) == 400 and reading.confidence > 0.95
+    accuracy = float((torch.tensor(reading.classes) == y).float().mean())
+    assert accuracy > 0.97  # the classifier that ships reads 99% of MNIST's test set
+    sevens = x[y == 7]
+    asked = score.read(sevens, 7)
+    assert asked.as_asked == pytest.approx(asked.counts[7] / len(sevens))
+    assert asked.as_asked > 0.95
+
+
+def test_the_command_line_samples_a_run_to_a_file_of_images(tmp_path):
+    from safetensors.torch import load_file
+
+    from tests.test_cli import cli, json_lines
+
+    manager = JobManager(runs_dir=tmp_path)
+    job = manager.new_job(TINY, dataclasses.replace(QUICK, epochs=1), runs_dir=tmp_path)
+    manager.submit(job)
+    assert job.wait(120) and job.status.value == "finished", job.message
+    out = tmp_path / "sevens.safetensors"
+    said = cli("sample", job.run_dir, "--digit", "seven", "--n", "12", "-o", out, "--json")
+    assert said.returncode == 0, said.stderr
+    (line,) = json_lines(said.stdout)
+    assert line["digit"] == 7 and sum(line["read_as"]) == 12 and 0 <= line["as_asked"] <= 1
+    images = load_file(str(out))["images"]
+    assert images.shape == (12, 1, 28, 28) and images.min() >= 0 and images.max() <= 1
+    wrong = cli("sample", job.run_dir, "--digit", "eleven")
+    assert wrong.returncode != 0 and "'eleven' is not a digit" in wrong.stderr
