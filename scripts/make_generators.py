@@ -5,7 +5,8 @@ history (in half precision) for the timeline of what it made as it learned.
 
     PLAYGROUND_DATA_DIR=../shared/datasets/mnist python -m scripts.make_generators
 
-vae <- vae-digits (a VAE told the class, two latent numbers).
+vae <- vae-digits (a VAE told the class, two latent numbers); diffusion <- diffusion-digits (a
+small UNet told the class, 1,000 noise levels).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from playground.engine import history
 from playground.serving.jobs import TrainingJob
 from playground.tasks.generate.task import GENERATE
 
-MODELS = {"vae": "vae-digits"}
+MODELS = {"vae": "vae-digits", "diffusion": "diffusion-digits"}
 MOMENTS = (0, 5, 100)  # steps kept besides the end: noise, blobs, strokes (then digits)
 
 
@@ -37,9 +38,7 @@ def make(folder: str, name: str) -> None:
         shutil.copytree(job.run_dir, target)
     _thin_history(target)
     s = job.summary
-    terms = f"reconstruction {s['reconstruction']:.1f}, KL {s['kl']:.1f}"
-    print(f"{target}: test loss {s['test_loss']:.1f} nats per image ({terms}) "
-          f"in {s['train_seconds']:.0f} s")  # fmt: skip
+    print(f"{target}: test loss {s['test_loss']:.4g} in {s['train_seconds']:.0f} s")
 
 
 def _thin_history(folder: Path) -> None:

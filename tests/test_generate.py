@@ -184,3 +184,17 @@ def test_the_command_line_samples_a_run_to_a_file_of_images(tmp_path):
     assert images.shape == (12, 1, 28, 28) and images.min() >= 0 and images.max() <= 1
     wrong = cli("sample", job.run_dir, "--digit", "eleven")
     assert wrong.returncode != 0 and "'eleven' is not a digit" in wrong.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_ready_diffusion_model_draws_the_digit_with_its_steps_and_guidance(lang):
+    with language(lang):
+        app = ada("generate", lang)
+        ready = str(GENERATE.pretrained.parent / "diffusion")
+        app.selectbox(key="generate-model").set_value(ready).run()
+        assert app.slider(key="generate-steps").value == 25
+        app.slider(key="generate-steps").set_value(5).run()
+        app.slider(key="generate-guidance").set_value(4.0).run()
+        fine(app, lang)
+        assert len(app.get("image")) >= 1 and not app.warning
+        assert "Its latent space" not in [h.value for h in app.subheader]  # a VAE's view only

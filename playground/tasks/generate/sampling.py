@@ -11,6 +11,7 @@ from torch import nn
 
 from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
+from playground.tasks.generate import diffusion
 from playground.tasks.generate.specs import CLASSES
 
 _ENGLISH = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -46,13 +47,18 @@ def classes_for(n: int, digit: int | None = None) -> torch.Tensor:
     return torch.arange(n) % CLASSES
 
 
+STEPS, GUIDANCE = 25, 3.0  # a diffusion model's sampling steps and guidance, unless asked
+
+
 @torch.no_grad()
-def make(model: nn.Module, n: int = 40, digit: int | None = None, seed: int = 0):
-    """n images (n, 1, 28, 28) in 0..1: fixed noise, the asked digit (or each in turn) for a
-    model told the class."""
-    z = fixed_noise(model.latent, n, seed)
+def make(model: nn.Module, n: int = 40, digit: int | None = None, seed: int = 0,
+         steps: int = STEPS, guidance: float = GUIDANCE):  # fmt: skip
+    """n images (n, 1, 28, 28) in 0..1 from fixed noise: the asked digit (or each in turn) for
+    a model told the class; a diffusion model in `steps` steps with `guidance`."""
     y = classes_for(n, digit) if model.conditional else None
-    return model.make(z, y)
+    if isinstance(model, diffusion.Denoiser):
+        return diffusion.sample(model, n, y, steps, guidance, seed)
+    return model.make(fixed_noise(model.latent, n, seed), y)
 
 
 @torch.no_grad()

@@ -30,6 +30,13 @@ FAMILIES = {
             "numbers drawn at random make new images."
         ),
     ),
+    "diffusion": Family(
+        N_("Diffusion model"),
+        N_(
+            "It learns to take the noise out of a noised digit, level by level; started from "
+            "pure noise, it draws a digit in a few steps."
+        ),
+    ),
 }
 IMAGE = (1, 28, 28)  # what every family makes: MNIST-sized grey images
 PIXELS = IMAGE[0] * IMAGE[1] * IMAGE[2]
@@ -38,12 +45,15 @@ CLASSES = 10
 SPEC_SETTINGS: tuple[Setting, ...] = (
     Setting("family", str, "vae", N_("Family"), N_("What kind of generative model it is."),
             choices="families", widget="select"),
-    Setting("hidden", int, 400, N_("Hidden units"),
-            N_("The width of the encoder's and the decoder's hidden layer."), 8, 2048,
-            N_("units in the hidden layer"), noun=N_("hidden units")),
+    Setting("hidden", int, 400, N_("Width"),
+            N_("A VAE's hidden units; a diffusion model's channels at full size (a multiple of "
+               "8)."), 8, 2048, N_("units or channels"), noun=N_("the width")),
     Setting("latent", int, 2, N_("Latent size"),
-            N_("Numbers that describe one image. With 2, the page draws the whole latent "
-               "space."), 1, 64, N_("numbers per image"), noun=N_("latent size")),
+            N_("A VAE's numbers that describe one image. With 2, the page draws the whole "
+               "latent space."), 1, 64, N_("numbers per image"), noun=N_("latent size")),
+    Setting("timesteps", int, 1000, N_("Noise levels"),
+            N_("A diffusion model's steps from a digit to pure noise (it samples in fewer)."),
+            10, 4000, N_("noise levels"), noun=N_("noise levels")),
     Setting("conditional", bool, False, N_("Told the class"),
             N_("The model is given the digit, so it can make the one you ask for."),
             widget="toggle"),

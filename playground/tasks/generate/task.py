@@ -19,7 +19,7 @@ from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text
 from playground.engine.metrics import Metric
 from playground.engine.records import SpecError
-from playground.tasks.generate import vae
+from playground.tasks.generate import diffusion, vae
 from playground.tasks.generate.recipe import IMAGE_SETS, SETTINGS, GenerateConfig
 from playground.tasks.generate.specs import IMAGE, SPEC_SETTINGS, GenSpec
 from playground.tasks.generate.training import GenerateLesson, test_terms
@@ -28,6 +28,10 @@ NATS = N_("nats per image")
 PRESETS = {  # name -> (spec, recipe): each trains in about a minute on a 2-core CPU
     "vae-2d": (GenSpec(name="vae-2d"), {"epochs": 5}),
     "vae-digits": (GenSpec(latent=2, conditional=True, name="vae-digits"), {"epochs": 10}),
+    "diffusion-digits": (  # minutes, not seconds: a small UNet, 1,000 noise levels
+        GenSpec(family="diffusion", hidden=16, conditional=True, name="diffusion-digits"),
+        {"epochs": 6, "batch_size": 64},
+    ),
 }
 TRAINING_BYTES_PER_WEIGHT = 16  # the weight, its gradient and Adam's two moments, in float32
 
@@ -37,7 +41,8 @@ class GenerateTask(tasks.Task):
     label = N_("Image generation")
     samples = N_("images")
     metrics = (
-        Metric("test_loss", N_("Test loss"), NATS),
+        Metric("test_loss", N_("Test loss")),  # a VAE's in nats per image, a diffusion model's
+        # the mean squared error of its predicted noise
         Metric("reconstruction", N_("Reconstruction"), NATS),
         Metric("kl", N_("KL divergence"), NATS),
     )
@@ -65,10 +70,17 @@ class GenerateTask(tasks.Task):
     def check(self, spec: GenSpec, config: GenerateConfig, memory_budget=None) -> None:
         spec.validate()
         config.validate()
+        if spec.family == "diffusion" and spec.hidden % 8:
+            raise SpecError(Text("A diffusion model's width is {width}: make it a multiple of 8 "
+                                 "(its channels are normalised in 8 groups).", width=spec.hidden),
+                            field="hidden")  # fmt: skip
         if memory_budget is None:
             return
         weights = sum(p.numel() for p in self.build(spec).parameters())
-        width = 2 * math.prod(IMAGE) + 4 * spec.hidden + 4 * spec.latent  # floats an image needs
+        if spec.family == "diffusion":  # feature maps at 28, 14 and 7 pixels, kept for backward
+            width = 40 * spec.hidden * math.prod(IMAGE)
+        else:
+            width = 2 * math.prod(IMAGE) + 4 * spec.hidden + 4 * spec.latent  # floats an image
         need = TRAINING_BYTES_PER_WEIGHT * weights + 2 * 4 * config.batch_size * width
         if need > memory_budget:
             raise SpecError(Text(
@@ -92,6 +104,8 @@ class GenerateTask(tasks.Task):
         return max(1, math.ceil(len(data.train_y) / config.batch_size))
 
     def build(self, spec: GenSpec) -> nn.Module:
+        if spec.family == "diffusion":
+            return diffusion.Denoiser(spec.hidden, spec.timesteps, spec.conditional)
         return vae.VAE(spec.hidden, spec.latent, spec.conditional)
 
     def lesson(self, spec, model, data, config, memory_budget) -> GenerateLesson:
@@ -110,6 +124,8 @@ class GenerateTask(tasks.Task):
             model = self.build(spec)
             x = torch.zeros((1, *IMAGE))
             y = torch.zeros(1, dtype=torch.long) if spec.conditional else None
+            if spec.family == "diffusion":
+                return model, lambda: diffusion.loss(model, x, y)
             return model, lambda: vae.terms(model, x, y).total(config.beta)
 
         return training_flops(make, frozen)

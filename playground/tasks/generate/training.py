@@ -10,7 +10,7 @@ from torch import nn
 from playground.datasets.images import Dataset, batches
 from playground.engine.i18n import Text
 from playground.engine.loop import Evaluation, Lesson, Tally
-from playground.tasks.generate import vae
+from playground.tasks.generate import diffusion, vae
 
 EVAL_IMAGES = 2000  # validation images measured at each epoch's end
 
@@ -25,6 +25,7 @@ class GenerateLesson(Lesson):
 
     def __init__(self, model: nn.Module, data: Dataset, config, steps_per_epoch: int):
         self.data, self.config = data, config
+        self.denoises = isinstance(model, diffusion.Denoiser)
         self.conditional = bool(getattr(model, "conditional", False))
         self.snapshot_every = config.snapshot_every
         self.total_steps = steps_per_epoch * config.epochs
@@ -38,8 +39,10 @@ class GenerateLesson(Lesson):
 
     def step(self, model, batch) -> Tally:
         x, y = batch
-        found = vae.terms(model, x, y if self.conditional else None)
-        return Tally(found.total(self.config.beta), samples=len(x))
+        y = y if self.conditional else None
+        if self.denoises:
+            return Tally(diffusion.loss(model, x, y), samples=len(x))
+        return Tally(vae.terms(model, x, y).total(self.config.beta), samples=len(x))
 
     @torch.no_grad()
     def evaluate(self, model) -> Evaluation:
@@ -48,6 +51,9 @@ class GenerateLesson(Lesson):
         if not len(x):
             return Evaluation()
         generator = torch.Generator(device=x.device).manual_seed(0)  # the same draws each time
+        if self.denoises:
+            found = diffusion.loss(model, x, y, generator).item()
+            return Evaluation(found, values={"denoising": found})
         noise = torch.randn(len(x), model.latent, generator=generator, device=x.device)
         found = vae.terms(model, x, y, noise)
         reconstruction, kl = found.reconstruction.item(), found.kl.item()
@@ -65,9 +71,17 @@ class GenerateLesson(Lesson):
 
 @torch.no_grad()
 def test_terms(model: nn.Module, data: Dataset, config, batch: int = 1000) -> dict:
-    """The loss terms on the whole test set, in nats per image."""
+    """The loss terms on the whole test set (a VAE's in nats per image)."""
     conditional = bool(getattr(model, "conditional", False))
     generator = torch.Generator(device=data.test_x.device).manual_seed(0)
+    if isinstance(model, diffusion.Denoiser):
+        total, n = 0.0, 0
+        for start in range(0, len(data.test_x), batch):
+            x = pixels(data.test_x[start : start + batch])
+            y = data.test_y[start : start + batch] if conditional else None
+            total += diffusion.loss(model, x, y, generator).item() * len(x)
+            n += len(x)
+        return {"test_loss": total / max(n, 1)}
     sums, n = [0.0, 0.0], 0
     for start in range(0, len(data.test_x), batch):
         x = pixels(data.test_x[start : start + batch])

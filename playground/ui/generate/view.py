@@ -5,6 +5,7 @@ training form, and the timeline of what it made as it learned."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -25,12 +26,27 @@ from playground.ui.train.train_form import widget
 NOW_SECONDS = 2.0  # what a training model makes is redrawn this often
 LIVE = "live"  # the pick that means this session's job
 FOLLOW = "generate-follow"  # a job was just started here: show its model once it has one
-SPEC_FIELDS = ("family", "latent", "hidden", "conditional")
-CONFIG_FIELDS = ("dataset", "epochs", "batch_size", "beta", "lr", "train_limit")
+SPEC_FIELDS = {  # the model's fields the form shows, by family
+    "vae": ("hidden", "latent", "conditional"),
+    "diffusion": ("hidden", "timesteps", "conditional"),
+}
+CONFIG_FIELDS = {
+    "vae": ("dataset", "epochs", "batch_size", "beta", "lr", "train_limit"),
+    "diffusion": ("dataset", "epochs", "batch_size", "lr", "train_limit"),
+}
 _SPEC, _CONFIG, _PRESET = "generate-spec", "generate-config", "generate-preset"
 
 
 # --- the model that makes the digits ----------------------------------------------------------
+
+
+def _ready() -> list[Path]:
+    """The models that ship with the app (the default one first)."""
+    first = GENERATE.pretrained
+    if first is None or not first.parent.is_dir():
+        return []
+    found = [f for f in first.parent.iterdir() if (f / "weights.safetensors").exists()]
+    return sorted(found, key=lambda f: (f != first, f.name))
 
 
 def _runs() -> list[Run]:
@@ -51,9 +67,10 @@ def pick_model():
         options[LIVE] = _("This session's model (training: {status})").format(
             status=_(job.status.value)
         )
-    ready = GENERATE.pretrained
-    if ready is not None and (ready / "weights.safetensors").exists():
-        options[str(ready)] = _("Ready model (ships with the app): a VAE told the class")
+    for ready in _ready():
+        family = _(FAMILIES[load_run(ready).spec.family].label)
+        said = _("Ready model (ships with the app): {family}, told the class")
+        options[str(ready)] = said.format(family=family)
     for run in _runs():
         options[str(run.path)] = run_label(run)
     if not options:
@@ -84,6 +101,18 @@ def digits(model, spec: GenSpec) -> None:
             return
     same = _("The same seed, the same noise: the same images.")
     seed = cols[1].number_input(_("Seed"), 0, 10_000, 0, key="generate-seed", help=same)
+    how = {}
+    if spec.family == "diffusion":
+        knobs = st.columns(2)
+        how["steps"] = knobs[0].slider(
+            _("Sampling steps"), 2, 100, sampling.STEPS, key="generate-steps",
+            help=_("Fewer: faster and rougher. It was trained on {n:,} noise levels.").format(
+                n=spec.timesteps))  # fmt: skip
+        if spec.conditional:
+            how["guidance"] = knobs[1].slider(
+                _("Guidance"), 0.0, 8.0, sampling.GUIDANCE, 0.5, key="generate-guidance",
+                help=_("How hard it leans towards the digit asked for: 0 is the class alone; "
+                       "higher, clearer digits that look more alike."))  # fmt: skip
     if not spec.conditional:
         cols[2].caption(
             _(
@@ -91,14 +120,19 @@ def digits(model, spec: GenSpec) -> None:
                 'one with "Told the class" on to ask for a digit.'
             )
         )
-    images = sampling.make(model, 40, digit, int(seed))
+    started = time.perf_counter()
+    n = 20 if spec.family == "diffusion" else 40  # a diffusion model draws in many passes
+    images = sampling.make(model, n, digit, int(seed), **how)
+    took = (time.perf_counter() - started) / len(images)
     st.image(sampling.grid(images), width=560, clamp=True)
-    st.caption(score.sentence(score.read(images, digit), len(images)))
+    device = state.machine_device()
+    speed = _("{ms:.1f} ms an image on {device}.").format(ms=took * 1000, device=device)
+    st.caption(score.sentence(score.read(images, digit), len(images)) + " " + speed)
 
 
 def latent_space(model, spec: GenSpec) -> None:
     """A model with 2 latent numbers: its whole latent space, decoded on a grid."""
-    if spec.latent != 2:
+    if spec.family != "vae" or spec.latent != 2:
         return
     st.subheader(_("Its latent space"))
     digit = 0
@@ -134,11 +168,13 @@ def now(job) -> None:
 
     @st.fragment(run_every=every)
     def drawn() -> None:
-        model, moments = job.inference_model(), len(job.history.snapshots())
+        model, moments, spec = job.inference_model(), len(job.history.snapshots()), job.spec
         if model is None:
             return
         st.subheader(_("What it makes now: {n} moments so far").format(n=moments))
-        st.image(sampling.grid(sampling.make(model, 20), columns=10), width=560, clamp=True)
+        quick = {"steps": 10} if spec.family == "diffusion" else {}  # beside the training
+        st.image(sampling.grid(sampling.make(model, 20, **quick), columns=10), width=560,
+                 clamp=True)  # fmt: skip
         if every and job.status.ended:
             st.rerun()  # a full run: the page above shows the finished model
 
@@ -160,17 +196,20 @@ def form() -> tuple[GenSpec, GenerateConfig] | None:
         st.session_state[f"{_PRESET}-loaded"] = name
         state.bump("generate")
     spec, config, v = st.session_state[_SPEC], st.session_state[_CONFIG], state.version("generate")
-    cols = st.columns(len(SPEC_FIELDS))
     rows = {s.name: s for s in SPEC_SETTINGS}
-    shape = {f: widget(cols[i], rows[f], getattr(spec, f), f"generate-{v}-{f}",
-                       registries={"families": FAMILIES})
-             for i, f in enumerate(SPEC_FIELDS)}  # fmt: skip
-    cols = st.columns(len(CONFIG_FIELDS))
+    cols = st.columns(4)
+    family = widget(cols[0], rows["family"], spec.family, f"generate-{v}-family",
+                    registries={"families": FAMILIES})  # fmt: skip
+    shape = {"family": family}
+    for i, f in enumerate(SPEC_FIELDS[family]):
+        shape[f] = widget(cols[i + 1], rows[f], getattr(spec, f), f"generate-{v}-{f}")
+    fields = CONFIG_FIELDS[family]
+    cols = st.columns(len(fields))
     rows = {s.name: s for s in SETTINGS}
     recipe = {f: widget(cols[i], rows[f], getattr(config, f), f"generate-{v}-{f}",
                         registries=REGISTRIES, on_optimizer=lambda key: None,
                         optimizer=config.optimizer)
-              for i, f in enumerate(CONFIG_FIELDS)}  # fmt: skip
+              for i, f in enumerate(fields)}  # fmt: skip
     try:
         spec = GenSpec.from_dict({**spec.to_dict(), **shape})
         config = GenerateConfig.from_dict({**config.to_dict(), **recipe})

@@ -1,0 +1,85 @@
+"""The diffusion model of playground/tasks/generate against oracles: noising in one jump is
+noising step by step, the last level leaves no signal, the deterministic sampler given the true
+noise returns the clean image, guidance 0 is the class alone, a seed gives the same images, and
+a job of one trains through the manager like any model."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from playground.engine.records import SpecError
+from playground.serving.manager import JobManager
+from playground.tasks.generate import diffusion, sampling
+from playground.tasks.generate.recipe import GenerateConfig
+from playground.tasks.generate.specs import GenSpec
+
+TINY = diffusion.Denoiser(8, 100, conditional=True).eval()
+
+
+def test_noising_in_one_jump_equals_noising_step_by_step():
+    levels = diffusion.signal_levels(50)
+    x0 = torch.tensor([0.8, -0.3, 0.0]).view(1, 3, 1, 1).expand(40_000, 3, 1, 1)
+    step_by_step = x0.clone()
+    for t in range(30):  # x_t = sqrt(a_t) x_(t-1) + sqrt(1 - a_t) noise, a_t = abar_t / abar_(t-1)
+        a = levels[t] / (levels[t - 1] if t else 1.0)
+        step_by_step = a.sqrt() * step_by_step + (1 - a).sqrt() * torch.randn_like(x0)
+    t = torch.full((len(x0),), 29)
+    jump = diffusion.noised(x0, t, torch.randn_like(x0), levels)
+    for found in (step_by_step, jump):
+        torch.testing.assert_close(found.mean(0), levels[29].sqrt() * x0[0], atol=0.02, rtol=0)
+        torch.testing.assert_close(found.var(0), (1 - levels[29]).expand(3, 1, 1), atol=0.03,
+                                   rtol=0)  # fmt: skip
+
+
+def test_the_last_level_leaves_no_signal():
+    levels = diffusion.signal_levels(1000)
+    x0 = torch.ones(20_000, 1, 4, 4)
+    t = torch.full((len(x0),), 999)
+    last = diffusion.noised(x0, t, torch.randn_like(x0), levels)
+    assert abs(float(last.mean())) < 0.02 and abs(float(last.std()) - 1) < 0.02
+    assert levels[0] > 0.999 and levels[-1] < 1e-4
+
+
+def test_with_the_true_noise_the_deterministic_sampler_returns_the_clean_image():
+    x0 = torch.rand(3, 1, 28, 28) * 2 - 1  # in -1..1, as the model sees pixels
+    levels = TINY.levels
+
+    def oracle(x, t):  # the noise that makes x from x0 at level t
+        a = levels[t].view(-1, 1, 1, 1)
+        return (x - a.sqrt() * x0) / (1 - a).sqrt()
+
+    for steps in (5, 25):
+        made = diffusion.sample(TINY, 3, steps=steps, seed=1, predict=oracle)
+        torch.testing.assert_close(made, (x0 + 1) / 2, atol=1e-4, rtol=0)
+
+
+def test_guidance_zero_is_the_class_alone_and_a_seed_gives_the_same_images():
+    x, t, y = torch.randn(4, 1, 28, 28), torch.tensor([3, 50, 70, 99]), torch.tensor([1, 2, 3, 7])
+    with torch.no_grad():
+        torch.testing.assert_close(diffusion.guided(TINY, x, t, y, 0.0), TINY(x, t, y))
+        told, untold = TINY(x, t, y), TINY(x, t, torch.full_like(y, diffusion.NO_CLASS))
+        torch.testing.assert_close(diffusion.guided(TINY, x, t, y, 2.0), 3 * told - 2 * untold,
+                                   atol=1e-5, rtol=1e-4)  # fmt: skip
+    first = sampling.make(TINY, 4, 7, seed=5, steps=5)
+    assert torch.equal(first, sampling.make(TINY, 4, 7, seed=5, steps=5))
+    assert not torch.equal(first, sampling.make(TINY, 4, 7, seed=6, steps=5))
+    assert first.shape == (4, 1, 28, 28) and first.min() >= 0 and first.max() <= 1
+
+
+def test_a_job_of_a_diffusion_model_trains_through_the_manager(tmp_path):
+    spec = GenSpec(family="diffusion", hidden=8, timesteps=100, conditional=True, name="d")
+    config = GenerateConfig(dataset="mnist-sample", epochs=2, batch_size=64, train_limit=512)
+    manager = JobManager(runs_dir=tmp_path)
+    job = manager.new_job(spec, config, runs_dir=tmp_path)
+    manager.submit(job)
+    assert job.wait(300) and job.status.value == "finished", job.message
+    epochs = job.log.epochs()
+    assert set(epochs[-1].values) == {"denoising"} and epochs[-1].val_loss < 1.0  # noise: 1.0
+    assert job.summary["test_loss"] < 1.0 and job.summary["flops"] > 0
+    made = sampling.make(job.inference_model(), 4, 3, steps=5)
+    assert made.shape == (4, 1, 28, 28)
+    with pytest.raises(SpecError, match="multiple of 8"):
+        manager.new_job(dataclasses.replace(spec, hidden=12), config, runs_dir=tmp_path)
