@@ -14,8 +14,8 @@ st.title(_("Generate"))
 if token := share.token():  # a watch link: someone's job or run, read-only
     watch.page(token)
     st.stop()
-st.caption(_("Models that make images: a variational autoencoder learns to draw the digits it "
-             "reads, and draws new ones from numbers picked at random."))  # fmt: skip
+st.caption(_("Models that make images: a variational autoencoder and a diffusion model learn "
+             "to draw the digits they read, and draw new ones from random numbers."))  # fmt: skip
 
 found = view.pick_model()
 if found is None:
@@ -25,6 +25,7 @@ else:
     model, spec, snapshots = found
     view.digits(model, spec)
     view.latent_space(model, spec)
+    view.diffusion_inside(model, spec)
     view.timeline(spec, snapshots)
 
 st.header(_("Train one"))

@@ -83,3 +83,11 @@ def test_a_job_of_a_diffusion_model_trains_through_the_manager(tmp_path):
     assert made.shape == (4, 1, 28, 28)
     with pytest.raises(SpecError, match="multiple of 8"):
         manager.new_job(dataclasses.replace(spec, hidden=12), config, runs_dir=tmp_path)
+
+
+def test_the_reverse_chain_is_recorded_step_by_step_and_ends_at_the_image():
+    chain: list = []
+    made = diffusion.sample(TINY, 2, torch.tensor([3, 4]), steps=6, seed=2, chain=chain)
+    assert [level for level, _x, _clean in chain] == [99, 79, 59, 40, 20, 0]
+    torch.testing.assert_close(chain[-1][2], made)  # at level 0 the prediction is the image
+    assert all(x.min() >= 0 and x.max() <= 1 for _level, x, _clean in chain)

@@ -111,10 +111,12 @@ def guided(model: Denoiser, x, t, y, guidance: float):
 
 @torch.no_grad()
 def sample(model: Denoiser, n: int, y: torch.Tensor | None = None, steps: int = 25,
-           guidance: float = 2.0, seed: int = 0, predict=None) -> torch.Tensor:  # fmt: skip
+           guidance: float = 2.0, seed: int = 0, predict=None,
+           chain: list | None = None) -> torch.Tensor:  # fmt: skip
     """n images (n, 1, 28, 28) in 0..1 by DDIM's deterministic sampler in `steps` steps from
     noise drawn with `seed`. `predict(x, t)` replaces the model's guided prediction (a test's
-    oracle)."""
+    oracle); `chain`, a list, receives (level, x_t, predicted clean image) at each step, all
+    in 0..1."""
     levels = model.levels
     x = torch.randn((n, *IMAGE), generator=torch.Generator().manual_seed(seed))
     ts = torch.linspace(model.timesteps - 1, 0, min(steps, model.timesteps)).round().long()
@@ -124,6 +126,8 @@ def sample(model: Denoiser, n: int, y: torch.Tensor | None = None, steps: int = 
         a = levels[t]
         x0 = ((x - (1 - a).sqrt() * eps) / a.sqrt()).clamp(-1, 1)
         eps = (x - a.sqrt() * x0) / (1 - a).sqrt()  # the noise that the clamped image implies
+        if chain is not None:
+            chain.append((int(t), ((x + 1) / 2).clamp(0, 1), (x0 + 1) / 2))
         a_prev = levels[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)
         x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
     return ((x + 1) / 2).clamp(0, 1)

@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 import streamlit as st
+import torch
 
+from playground.datasets.images import load
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run, load_run, visible_runs
-from playground.tasks.generate import sampling, score
+from playground.tasks.generate import diffusion, sampling, score
 from playground.tasks.generate.recipe import REGISTRIES, SETTINGS, GenerateConfig
 from playground.tasks.generate.specs import FAMILIES, SPEC_SETTINGS, GenSpec
 from playground.tasks.generate.task import GENERATE
@@ -218,3 +220,60 @@ def form() -> tuple[GenSpec, GenerateConfig] | None:
         return None
     st.session_state[_SPEC], st.session_state[_CONFIG] = spec, config
     return dataclasses.replace(spec, name=name), config
+
+
+# --- inside a diffusion model -------------------------------------------------------------------
+
+LEVELS_SHOWN = 8  # moments of the forward process and of the reverse chain
+
+
+def diffusion_inside(model, spec: GenSpec) -> None:
+    """The forward process on a real digit, the reverse chain of one sample (x_t and the clean
+    image it predicts), and guidance from 0 up on the same noise, scored."""
+    if spec.family != "diffusion":
+        return
+    st.subheader(_("Inside the diffusion model"))
+    digit = st.slider(_("Digit"), 0, 9, 7, key="generate-inside-digit")
+    real = _real_digit(digit)
+    levels = torch.linspace(0, spec.timesteps - 1, LEVELS_SHOWN).round().long()
+    noise = torch.randn(real.shape, generator=torch.Generator().manual_seed(0))
+    noised = diffusion.noised(real * 2 - 1, levels, noise.expand(LEVELS_SHOWN, -1, -1, -1),
+                              model.levels)  # fmt: skip
+    st.markdown(_("**Forward**: a test digit noised to {n} levels of {total:,} (the signal left: "
+                  "{shares}).").format(n=LEVELS_SHOWN, total=spec.timesteps,
+                                       shares=", ".join(f"{model.levels[t].sqrt():.2f}"
+                                                        for t in levels)))  # fmt: skip
+    st.image(sampling.grid(((noised + 1) / 2).clamp(0, 1), columns=LEVELS_SHOWN), width=560)
+    chain: list = []
+    y = torch.tensor([digit]) if spec.conditional else None
+    diffusion.sample(model, 1, y, LEVELS_SHOWN, sampling.GUIDANCE, seed=0, chain=chain)
+    st.markdown(_("**Reverse**: one sample in {n} steps: what it holds (top) and the clean "
+                  "image it predicts at that step (bottom).").format(n=len(chain)))  # fmt: skip
+    rows = torch.cat([torch.cat([c[1] for c in chain]), torch.cat([c[2] for c in chain])])
+    st.image(sampling.grid(rows, columns=len(chain)), width=560)
+    if spec.conditional:
+        _guidance_sweep(model, digit)
+
+
+def _guidance_sweep(model, digit: int) -> None:
+    st.markdown(_("**Guidance** from 0 up on the same noise: read as asked, and how different "
+                  "the images are from each other."))  # fmt: skip
+    lines = []
+    for guidance in (0.0, 1.0, 3.0, 6.0):
+        images = sampling.make(model, 10, digit, seed=0, steps=10, guidance=guidance)
+        reading = score.read(images, digit)
+        spread = float(torch.pdist(images.flatten(1)).mean())
+        lines.append(_("guidance {g:g}: {right:.0%} read as {digit}, spread {spread:.1f}").format(
+            g=guidance, right=reading.as_asked, digit=digit, spread=spread))  # fmt: skip
+        st.image(sampling.grid(images, columns=10), width=560, caption=lines[-1])
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _test_digits():
+    data = load("mnist-sample")
+    return data.test_x, data.test_y
+
+
+def _real_digit(digit: int):
+    x, y = _test_digits()
+    return x[(y == digit).nonzero()[0, 0]].unsqueeze(0).float() / 255
