@@ -14,8 +14,12 @@ st.title(_("Generate"))
 if token := share.token():  # a watch link: someone's job or run, read-only
     watch.page(token)
     st.stop()
-st.caption(_("Models that make images: a variational autoencoder and a diffusion model learn "
-             "to draw the digits they read, and draw new ones from random numbers."))  # fmt: skip
+st.caption(
+    _(
+        "Models that make images: a variational autoencoder, a GAN and a diffusion model "
+        "learn to draw the digits they see, and draw new ones from random numbers."
+    )
+)
 
 found = view.pick_model()
 if found is None:

@@ -5,7 +5,8 @@ history (in half precision) for the timeline of what it made as it learned.
 
     PLAYGROUND_DATA_DIR=../shared/datasets/mnist python -m scripts.make_generators
 
-vae <- vae-digits (a VAE told the class, two latent numbers); diffusion <- diffusion-digits (a
+vae <- vae-digits (a VAE told the class, two latent numbers); gan <- gan-digits (a DCGAN told
+the class); diffusion <- diffusion-digits (a
 small UNet told the class, 1,000 noise levels).
 """
 
@@ -21,7 +22,7 @@ from playground.engine import history
 from playground.serving.jobs import TrainingJob
 from playground.tasks.generate.task import GENERATE
 
-MODELS = {"vae": "vae-digits", "diffusion": "diffusion-digits"}
+MODELS = {"vae": "vae-digits", "gan": "gan-digits", "diffusion": "diffusion-digits"}
 MOMENTS = (0, 5, 100)  # steps kept besides the end: noise, blobs, strokes (then digits)
 
 

@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
             N_("How much the KL term counts against the reconstruction: above 1, a tidier "
                "latent space and blurrier digits."), 0.0, 100.0, N_("0 or more"),
             place="optimizer", step=0.1),
+    Setting("d_steps", int, 1, N_("Discriminator steps per generator step"),
+            N_("A GAN's turns: how many times the discriminator learns before the generator "
+               "does once."), 1, 10, N_("steps"), place="optimizer"),
     Setting("seed", int, 0, N_("Seed"), N_("Weights, batches and samples all follow it."), 0,
             MAX_SEED, N_("a whole number from 0"), place="run"),
     Setting("device", str, "auto", N_("Device"), N_("Where it trains."), choices="devices",

@@ -30,6 +30,13 @@ FAMILIES = {
             "numbers drawn at random make new images."
         ),
     ),
+    "gan": Family(
+        N_("Generative adversarial network (GAN)"),
+        N_(
+            "A generator turns noise into images and a discriminator learns to tell them from "
+            "real ones; each trains against the other."
+        ),
+    ),
     "diffusion": Family(
         N_("Diffusion model"),
         N_(
@@ -46,11 +53,13 @@ SPEC_SETTINGS: tuple[Setting, ...] = (
     Setting("family", str, "vae", N_("Family"), N_("What kind of generative model it is."),
             choices="families", widget="select"),
     Setting("hidden", int, 400, N_("Width"),
-            N_("A VAE's hidden units; a diffusion model's channels at full size (a multiple of "
-               "8)."), 8, 2048, N_("units or channels"), noun=N_("the width")),
+            N_("A VAE's hidden units; a GAN's or a diffusion model's channels at full size (a "
+               "multiple of 8 for a diffusion model)."), 8, 2048, N_("units or channels"),
+            noun=N_("the width")),
     Setting("latent", int, 2, N_("Latent size"),
-            N_("A VAE's numbers that describe one image. With 2, the page draws the whole "
-               "latent space."), 1, 64, N_("numbers per image"), noun=N_("latent size")),
+            N_("A VAE's numbers that describe one image (with 2, the page draws the whole "
+               "latent space); a GAN's noise size."), 1, 64, N_("numbers per image"),
+            noun=N_("latent size")),
     Setting("timesteps", int, 1000, N_("Noise levels"),
             N_("A diffusion model's steps from a digit to pure noise (it samples in fewer)."),
             10, 4000, N_("noise levels"), noun=N_("noise levels")),

@@ -19,7 +19,7 @@ from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text
 from playground.engine.metrics import Metric
 from playground.engine.records import SpecError
-from playground.tasks.generate import diffusion, vae
+from playground.tasks.generate import diffusion, gan, vae
 from playground.tasks.generate.recipe import IMAGE_SETS, SETTINGS, GenerateConfig
 from playground.tasks.generate.specs import IMAGE, SPEC_SETTINGS, GenSpec
 from playground.tasks.generate.training import GenerateLesson, test_terms
@@ -28,6 +28,10 @@ NATS = N_("nats per image")
 PRESETS = {  # name -> (spec, recipe): each trains in about a minute on a 2-core CPU
     "vae-2d": (GenSpec(name="vae-2d"), {"epochs": 5}),
     "vae-digits": (GenSpec(latent=2, conditional=True, name="vae-digits"), {"epochs": 10}),
+    "gan-digits": (  # a DCGAN told the class; the discriminator and the generator in turns
+        GenSpec(family="gan", hidden=32, latent=32, conditional=True, name="gan-digits"),
+        {"epochs": 15, "lr": 2e-4},
+    ),
     "diffusion-digits": (  # minutes, not seconds: a small UNet, 1,000 noise levels
         GenSpec(family="diffusion", hidden=16, conditional=True, name="diffusion-digits"),
         {"epochs": 6, "batch_size": 64},
@@ -77,7 +81,7 @@ class GenerateTask(tasks.Task):
         if memory_budget is None:
             return
         weights = sum(p.numel() for p in self.build(spec).parameters())
-        if spec.family == "diffusion":  # feature maps at 28, 14 and 7 pixels, kept for backward
+        if spec.family in ("diffusion", "gan"):  # feature maps at 28, 14 and 7 pixels
             width = 40 * spec.hidden * math.prod(IMAGE)
         else:
             width = 2 * math.prod(IMAGE) + 4 * spec.hidden + 4 * spec.latent  # floats an image
@@ -106,6 +110,8 @@ class GenerateTask(tasks.Task):
     def build(self, spec: GenSpec) -> nn.Module:
         if spec.family == "diffusion":
             return diffusion.Denoiser(spec.hidden, spec.timesteps, spec.conditional)
+        if spec.family == "gan":
+            return gan.GAN(spec.hidden, spec.latent, spec.conditional)
         return vae.VAE(spec.hidden, spec.latent, spec.conditional)
 
     def lesson(self, spec, model, data, config, memory_budget) -> GenerateLesson:
@@ -126,6 +132,10 @@ class GenerateTask(tasks.Task):
             y = torch.zeros(1, dtype=torch.long) if spec.conditional else None
             if spec.family == "diffusion":
                 return model, lambda: diffusion.loss(model, x, y)
+            if spec.family == "gan":  # a discriminator's step and a generator's
+                z = torch.zeros(1, spec.latent)
+                return model, lambda: (gan.discriminator_loss(model, x, y, z)
+                                       + gan.generator_loss(model, y, z))  # fmt: skip
             return model, lambda: vae.terms(model, x, y).total(config.beta)
 
         return training_flops(make, frozen)

@@ -10,7 +10,7 @@ from torch import nn
 from playground.datasets.images import Dataset, batches
 from playground.engine.i18n import Text
 from playground.engine.loop import Evaluation, Lesson, Tally
-from playground.tasks.generate import diffusion, vae
+from playground.tasks.generate import diffusion, gan, vae
 
 EVAL_IMAGES = 2000  # validation images measured at each epoch's end
 
@@ -26,11 +26,20 @@ class GenerateLesson(Lesson):
     def __init__(self, model: nn.Module, data: Dataset, config, steps_per_epoch: int):
         self.data, self.config = data, config
         self.denoises = isinstance(model, diffusion.Denoiser)
+        self.adversarial = isinstance(model, gan.GAN)
+        self._turn = 0  # a GAN's steps so far: d_steps of the discriminator, then one of G
         self.conditional = bool(getattr(model, "conditional", False))
         self.snapshot_every = config.snapshot_every
         self.total_steps = steps_per_epoch * config.epochs
         self.time_budget = config.time_limit or None
         self._generator = torch.Generator().manual_seed(config.seed)
+
+    def optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
+        if self.adversarial and self.config.optimizer == "adam":  # DCGAN's: less momentum, so
+            # each network follows the other's latest moves
+            return torch.optim.Adam(model.parameters(), lr=self.config.lr, betas=(0.5, 0.999),
+                                    weight_decay=self.config.weight_decay)  # fmt: skip
+        return super().optimizer(model)
 
     def rounds(self):
         for _ in range(self.config.epochs):
@@ -42,6 +51,12 @@ class GenerateLesson(Lesson):
         y = y if self.conditional else None
         if self.denoises:
             return Tally(diffusion.loss(model, x, y), samples=len(x))
+        if self.adversarial:
+            z = torch.randn(len(x), model.latent, device=x.device)
+            turn, self._turn = self._turn, self._turn + 1
+            if turn % (self.config.d_steps + 1) < self.config.d_steps:
+                return Tally(gan.discriminator_loss(model, x, y, z), samples=len(x))
+            return Tally(gan.generator_loss(model, y, z), samples=len(x))
         return Tally(vae.terms(model, x, y).total(self.config.beta), samples=len(x))
 
     @torch.no_grad()
@@ -54,6 +69,8 @@ class GenerateLesson(Lesson):
         if self.denoises:
             found = diffusion.loss(model, x, y, generator).item()
             return Evaluation(found, values={"denoising": found})
+        if self.adversarial:
+            return Evaluation(**_adversarial(model, x, y, generator))
         noise = torch.randn(len(x), model.latent, generator=generator, device=x.device)
         found = vae.terms(model, x, y, noise)
         reconstruction, kl = found.reconstruction.item(), found.kl.item()
@@ -69,11 +86,31 @@ class GenerateLesson(Lesson):
         return Text("Finished {rounds} epochs ({steps:,} steps).", rounds=rounds, steps=steps)
 
 
+def _adversarial(model, x, y, generator) -> dict:
+    """A GAN's evaluation: the discriminator's loss, and each number by name."""
+    was = model.training
+    model.eval()  # the generator's batch norm as it samples
+    try:
+        z = torch.randn(len(x), model.latent, generator=generator, device=x.device)
+        found = gan.losses(model, x, y, z)
+    finally:
+        model.train(was)
+    values = {"discriminator": found.discriminator.item(), "generator": found.generator.item(),
+              "D(x)": found.real.item(), "D(G(z))": found.fake.item()}  # fmt: skip
+    return {"loss": values["discriminator"], "values": values}
+
+
 @torch.no_grad()
 def test_terms(model: nn.Module, data: Dataset, config, batch: int = 1000) -> dict:
     """The loss terms on the whole test set (a VAE's in nats per image)."""
     conditional = bool(getattr(model, "conditional", False))
     generator = torch.Generator(device=data.test_x.device).manual_seed(0)
+    if isinstance(model, gan.GAN):
+        x = pixels(data.test_x[:2000])
+        y = data.test_y[:2000] if conditional else None
+        found = _adversarial(model, x, y, generator)["values"]
+        return {"test_loss": found["discriminator"], "d_real": found["D(x)"],
+                "d_fake": found["D(G(z))"]}  # fmt: skip
     if isinstance(model, diffusion.Denoiser):
         total, n = 0.0, 0
         for start in range(0, len(data.test_x), batch):

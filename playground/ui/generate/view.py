@@ -30,10 +30,12 @@ LIVE = "live"  # the pick that means this session's job
 FOLLOW = "generate-follow"  # a job was just started here: show its model once it has one
 SPEC_FIELDS = {  # the model's fields the form shows, by family
     "vae": ("hidden", "latent", "conditional"),
+    "gan": ("hidden", "latent", "conditional"),
     "diffusion": ("hidden", "timesteps", "conditional"),
 }
 CONFIG_FIELDS = {
     "vae": ("dataset", "epochs", "batch_size", "beta", "lr", "train_limit"),
+    "gan": ("dataset", "epochs", "batch_size", "d_steps", "lr", "train_limit"),
     "diffusion": ("dataset", "epochs", "batch_size", "lr", "train_limit"),
 }
 _SPEC, _CONFIG, _PRESET = "generate-spec", "generate-config", "generate-preset"
