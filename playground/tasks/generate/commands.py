@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+import torch
 from PIL import Image
 from safetensors.torch import save_file
 
@@ -33,6 +34,10 @@ def add_commands(sub) -> None:
     s.set_defaults(run=_sample)
 
 
+def _chunks(n: int, size: int = 500) -> list[int]:
+    return [min(size, n - start) for start in range(0, n, size)]
+
+
 def _sample(args: argparse.Namespace) -> int:
     if not 1 <= args.n <= MOST:
         raise SpecError(Text("Make 1 to {most:,} images.", most=MOST))
@@ -45,7 +50,8 @@ def _sample(args: argparse.Namespace) -> int:
     if digit is not None and not run.spec.conditional:
         raise SpecError(Text("{name} is not told the class: it cannot make the digit asked for "
                              "(leave out --digit).", name=run.name))  # fmt: skip
-    images = sampling.make(model, args.n, digit, args.seed)
+    images = torch.cat([sampling.make(model, n, digit, args.seed + i)  # a chunk at a time
+                        for i, n in enumerate(_chunks(args.n))])  # fmt: skip
     if args.out is not None:
         if args.out.suffix == ".safetensors":
             save_file({"images": images.contiguous()}, str(args.out))

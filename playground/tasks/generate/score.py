@@ -17,6 +17,7 @@ from playground.datasets.images import normalise
 from playground.engine.i18n import _, ngettext
 from playground.exchange.runs import load_run
 
+CHUNK = 500  # images the classifier reads at a time (a CLI may ask for 10,000)
 READER = ASSETS / "pretrained"  # MNIST's classifier that ships with the app (99% on its test set)
 
 
@@ -42,7 +43,8 @@ class Reading:
 def read(images: torch.Tensor, asked: int | None = None) -> Reading:
     """The classifier's reading of images (N, 1, 28, 28) in 0..1."""
     info = DATASETS["mnist"]
-    probabilities = reader()(normalise(images, info.mean, info.std)).softmax(dim=1)
+    probabilities = torch.cat([reader()(normalise(chunk, info.mean, info.std)).softmax(dim=1)
+                               for chunk in images.split(CHUNK)])  # fmt: skip
     confidence, classes = probabilities.max(dim=1)
     counts = torch.bincount(classes, minlength=10).tolist()
     share = None if asked is None else float((classes == asked).float().mean())

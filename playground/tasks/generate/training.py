@@ -59,23 +59,12 @@ class GenerateLesson(Lesson):
             return Tally(gan.generator_loss(model, y, z), samples=len(x))
         return Tally(vae.terms(model, x, y).total(self.config.beta), samples=len(x))
 
-    @torch.no_grad()
     def evaluate(self, model) -> Evaluation:
-        x = pixels(self.data.val_x[:EVAL_IMAGES])
-        y = self.data.val_y[:EVAL_IMAGES] if self.conditional else None
-        if not len(x):
+        n = min(EVAL_IMAGES, len(self.data.val_y))
+        if not n:
             return Evaluation()
-        generator = torch.Generator(device=x.device).manual_seed(0)  # the same draws each time
-        if self.denoises:
-            found = diffusion.loss(model, x, y, generator).item()
-            return Evaluation(found, values={"denoising": found})
-        if self.adversarial:
-            return Evaluation(**_adversarial(model, x, y, generator))
-        noise = torch.randn(len(x), model.latent, generator=generator, device=x.device)
-        found = vae.terms(model, x, y, noise)
-        reconstruction, kl = found.reconstruction.item(), found.kl.item()
-        return Evaluation(reconstruction + self.config.beta * kl,
-                          values={"reconstruction": reconstruction, "kl": kl})  # fmt: skip
+        values = measure(model, self.data.val_x[:n], self.data.val_y[:n], self.config)
+        return Evaluation(values.pop("loss"), values=values)
 
     def diverged(self, lr: float, step: int, round_: int) -> str:
         return Text("The loss stopped being a number at step {step} of epoch {epoch}: lower the "
@@ -86,48 +75,47 @@ class GenerateLesson(Lesson):
         return Text("Finished {rounds} epochs ({steps:,} steps).", rounds=rounds, steps=steps)
 
 
-def _adversarial(model, x, y, generator) -> dict:
-    """A GAN's evaluation: the discriminator's loss, and each number by name."""
-    was = model.training
-    model.eval()  # the generator's batch norm as it samples
-    try:
-        z = torch.randn(len(x), model.latent, generator=generator, device=x.device)
+def _terms(model, x, y, generator, beta: float) -> dict:
+    """One chunk's numbers by name ("loss" first: what the family minimises)."""
+    if isinstance(model, diffusion.Denoiser):
+        found = diffusion.loss(model, x, y, generator).item()
+        return {"loss": found, "denoising": found}
+    z = torch.randn(len(x), model.latent, generator=generator, device=x.device)
+    if isinstance(model, gan.GAN):
         found = gan.losses(model, x, y, z)
-    finally:
-        model.train(was)
-    values = {"discriminator": found.discriminator.item(), "generator": found.generator.item(),
-              "D(x)": found.real.item(), "D(G(z))": found.fake.item()}  # fmt: skip
-    return {"loss": values["discriminator"], "values": values}
+        return {"loss": found.discriminator.item(), "discriminator": found.discriminator.item(),
+                "generator": found.generator.item(), "D(x)": found.real.item(),
+                "D(G(z))": found.fake.item()}  # fmt: skip
+    found = vae.terms(model, x, y, z)
+    reconstruction, kl = found.reconstruction.item(), found.kl.item()
+    return {"loss": reconstruction + beta * kl, "reconstruction": reconstruction, "kl": kl}
 
 
 @torch.no_grad()
-def test_terms(model: nn.Module, data: Dataset, config, batch: int = 1000) -> dict:
-    """The loss terms on the whole test set (a VAE's in nats per image)."""
+def measure(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config) -> dict:
+    """The family's numbers on uint8 images, averaged over them, a training batch at a time
+    (the size the server's memory check allowed) and with the same random draws each time; a
+    GAN's generator samples as it will be used (its batch norm in eval mode)."""
     conditional = bool(getattr(model, "conditional", False))
-    generator = torch.Generator(device=data.test_x.device).manual_seed(0)
+    generator = torch.Generator(device=images.device).manual_seed(0)
+    was = model.training
     if isinstance(model, gan.GAN):
-        x = pixels(data.test_x[:2000])
-        y = data.test_y[:2000] if conditional else None
-        found = _adversarial(model, x, y, generator)["values"]
-        return {"test_loss": found["discriminator"], "d_real": found["D(x)"],
-                "d_fake": found["D(G(z))"]}  # fmt: skip
-    if isinstance(model, diffusion.Denoiser):
-        total, n = 0.0, 0
-        for start in range(0, len(data.test_x), batch):
-            x = pixels(data.test_x[start : start + batch])
-            y = data.test_y[start : start + batch] if conditional else None
-            total += diffusion.loss(model, x, y, generator).item() * len(x)
-            n += len(x)
-        return {"test_loss": total / max(n, 1)}
-    sums, n = [0.0, 0.0], 0
-    for start in range(0, len(data.test_x), batch):
-        x = pixels(data.test_x[start : start + batch])
-        y = data.test_y[start : start + batch] if conditional else None
-        noise = torch.randn(len(x), model.latent, generator=generator, device=x.device)
-        found = vae.terms(model, x, y, noise)
-        sums[0] += found.reconstruction.item() * len(x)
-        sums[1] += found.kl.item() * len(x)
-        n += len(x)
-    reconstruction, kl = sums[0] / max(n, 1), sums[1] / max(n, 1)
-    return {"test_loss": reconstruction + config.beta * kl, "reconstruction": reconstruction,
-            "kl": kl}  # fmt: skip
+        model.eval()
+    sums: dict[str, float] = {}
+    try:
+        for start in range(0, len(images), config.batch_size):
+            x = pixels(images[start : start + config.batch_size])
+            y = labels[start : start + config.batch_size] if conditional else None
+            for k, v in _terms(model, x, y, generator, config.beta).items():
+                sums[k] = sums.get(k, 0.0) + v * len(x)
+    finally:
+        model.train(was)
+    return {k: v / max(len(images), 1) for k, v in sums.items()}
+
+
+def test_terms(model: nn.Module, data: Dataset, config) -> dict:
+    """What a finished run reached on the test set, under its task's metric names."""
+    found = measure(model, data.test_x, data.test_y, config)
+    names = {"loss": "test_loss", "D(x)": "d_real", "D(G(z))": "d_fake"}
+    keep = ("test_loss", "reconstruction", "kl", "d_real", "d_fake")
+    return {names.get(k, k): v for k, v in found.items() if names.get(k, k) in keep}

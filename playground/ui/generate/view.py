@@ -165,6 +165,15 @@ def timeline(spec: GenSpec, snapshots: list) -> None:
                  "digits."))  # fmt: skip
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _now(job_id: str, version: int, _job):
+    """What a job's model of weights `version` makes from the fixed noise: drawn once per
+    version, however many pages poll it."""
+    model = _job.inference_model()
+    quick = {"steps": 10} if _job.spec.family == "diffusion" else {}  # beside the training
+    return sampling.grid(sampling.make(model, 20, **quick), columns=10)
+
+
 def now(job) -> None:
     """What the session's job makes now from the fixed noise, and how many moments its timeline
     holds: redrawn every few seconds while it trains."""
@@ -172,13 +181,12 @@ def now(job) -> None:
 
     @st.fragment(run_every=every)
     def drawn() -> None:
-        model, moments, spec = job.inference_model(), len(job.history.snapshots()), job.spec
-        if model is None:
+        latest = job.latest_weights()
+        if latest is None:
             return
+        moments = len(job.history.snapshots())
         st.subheader(_("What it makes now: {n} moments so far").format(n=moments))
-        quick = {"steps": 10} if spec.family == "diffusion" else {}  # beside the training
-        st.image(sampling.grid(sampling.make(model, 20, **quick), columns=10), width=560,
-                 clamp=True)  # fmt: skip
+        st.image(_now(job.id, latest[0], job), width=560, clamp=True)
         if every and job.status.ended:
             st.rerun()  # a full run: the page above shows the finished model
 
