@@ -6,8 +6,8 @@ from streamlit_drawable_canvas import st_canvas
 
 from playground.engine.i18n import _
 from playground.explain.drawing import prepare
-from playground.ui import model_picker, visibility
-from playground.ui.inspect import draw_view, last_drawing, teach
+from playground.ui import last_drawing, model_picker, visibility
+from playground.ui.inspect import draw_view, teach
 
 LIVE_SECONDS = 2.0
 
@@ -46,7 +46,7 @@ def board() -> None:
         answer = draw_view.prediction(current, prepared)
     draw_view.step_toggles()
     if prepared is not None and not prepared.empty:
-        last_drawing.keep(prepared.image)  # for Inspect
+        last_drawing.keep(prepared.image)  # for Inspect and Generate
         st.subheader(_("What the model sees"))
         draw_view.what_the_model_sees(prepared)
         st.page_link(

@@ -6,7 +6,7 @@ import streamlit as st
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.ui import share, state
-from playground.ui.generate import view
+from playground.ui.generate import diffusion_view, score_view, vae_view, view
 from playground.ui.text import plain
 from playground.ui.train import live, watch
 
@@ -21,16 +21,17 @@ st.caption(
     )
 )
 
-found = view.pick_model()
-if found is None:
+picked = view.pick_model()
+if picked is None:
     st.info(_("No model that makes digits yet: train one below (about a minute)."),
             icon=":material/auto_awesome:")  # fmt: skip
 else:
-    model, spec, snapshots = found
-    view.digits(model, spec)
-    view.latent_space(model, spec)
-    view.diffusion_inside(model, spec)
-    view.timeline(spec, snapshots)
+    view.digits(picked)
+    score_view.show(picked)
+    vae_view.show(picked)
+    diffusion_view.show(picked)
+    score_view.gan_over_training(picked)
+    view.timeline(picked.spec, picked.snapshots)
 
 st.header(_("Train one"))
 chosen = view.form()

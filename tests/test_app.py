@@ -20,7 +20,7 @@ from playground.datasets import image_sets
 from playground.datasets import images as data
 from playground.playground2d import net
 from playground.tasks.image.specs import ModelSpec
-from playground.ui.inspect import last_drawing
+from playground.ui import last_drawing
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGES = ["app_pages/home.py", "app_pages/build.py", "app_pages/train.py", "app_pages/concepts.py"]

@@ -101,7 +101,12 @@ def test_a_job_trains_through_the_manager_and_its_run_keeps_its_terms(tmp_path):
     (run,) = list_runs(tmp_path)
     assert run.task is GENERATE and run.log().epochs() == epochs
     assert [n.label for n in GENERATE.result_numbers(s)] == [
-        "Test loss", "Reconstruction", "KL divergence"]  # fmt: skip
+        "Fréchet distance", "Read as asked", "Test loss", "Reconstruction",
+        "KL divergence"]  # fmt: skip
+    # scored as it finished: 50 of each digit, read by the classifier, against real digits
+    assert s["score_images"] == 500 and sum(s["read_as"]) == 500
+    assert len(s["as_asked_per_digit"]) == 10 and 0 <= s["as_asked"] <= 1
+    assert s["frechet"] > s["frechet_real"] > 0  # two epochs on 512 images: far from real
     model = run.model()
     assert sampling.make(model, 4, 3).shape == (4, 1, 28, 28)
     assert len(run.history()) >= 2  # the timeline's moments
@@ -148,7 +153,7 @@ def test_the_page_opens_on_the_ready_model_then_trains_one_and_makes_digits_with
     wait_until(app, ended)
     assert app.selectbox(key="generate-model").value == "live"
     assert app.get("image") and "Finished 1 epoch" in app.success[0].value  # and it draws
-    assert ": test loss" in app.success[0].value  # its leading metric, as the task declares
+    assert ": fréchet distance" in app.success[0].value  # its leading metric, as declared
 
 
 def test_the_score_reads_real_digits_as_their_labels():
@@ -165,6 +170,17 @@ def test_the_score_reads_real_digits_as_their_labels():
     asked = score.read(sevens, 7)
     assert asked.as_asked == pytest.approx(asked.counts[7] / len(sevens))
     assert asked.as_asked > 0.95
+
+
+def test_the_frechet_distance_of_a_set_with_itself_is_zero_and_grows_with_noise():
+    from playground.datasets.images import load
+    from playground.tasks.generate import score
+
+    x = load("mnist-sample").test_x[:600].float() / 255
+    assert score.frechet(x[:300], x[:300]) == pytest.approx(0, abs=1e-3)
+    noise = torch.randn(x[:300].shape, generator=torch.Generator().manual_seed(0))
+    found = [score.frechet((x[:300] + s * noise).clamp(0, 1), x[300:]) for s in (0, 0.2, 0.5)]
+    assert found == sorted(found) and found[0] < 10 < found[2]  # real halves are near
 
 
 def test_the_command_line_samples_a_run_to_a_file_of_images(tmp_path):
@@ -204,3 +220,46 @@ def test_the_ready_diffusion_model_draws_the_digit_with_its_steps_and_guidance(l
         assert inside in heads
         # the digits, forward, reverse and four guidance values
         assert len(app.get("image")) >= 1 + 2 + 4
+
+
+def _charts(app) -> list:
+    return [c for c in app.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_ready_model_shows_its_score_and_its_own_views(lang):
+    import numpy as np
+
+    from playground.ui import last_drawing
+
+    with language(lang):
+        app = ada("generate", lang)
+        digit = np.zeros((28, 28), np.float32)
+        digit[4:24, 13:16] = 1.0  # a drawn 1
+        app.session_state[last_drawing.KEY] = digit
+        for family in ("vae", "gan", "diffusion"):
+            app.selectbox(key="generate-model").set_value(
+                str(GENERATE.pretrained.parent / family)).run()  # fmt: skip
+            fine(app, lang)
+            assert len(app.metric) == 3  # the Fréchet distance, read as asked, confidence
+            charts = len(_charts(app))
+            if family == "vae":  # the score, the latent space; the line can end at the drawing
+                assert charts == 2
+                app.selectbox(key="generate-from").set_value("drawing").run()
+                assert not app.exception and app.selectbox(key="generate-from").value == "drawing"
+            elif family == "gan":  # the score, D(x) against D(G(z)), the classes over training
+                assert charts == 3
+            else:  # the score; few steps against many, in a table
+                assert charts == 1 and len(app.dataframe) == 1
+                assert len(app.dataframe[0].value) == 6
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_run_without_a_score_is_scored_on_request(runs, lang):  # noqa: F811
+    with language(lang):
+        app = ada("generate", lang)
+        app.selectbox(key="generate-model").set_value(str(runs["generate-stopped"])).run()
+        assert not app.metric and app.button(key="generate-score")
+        app.button(key="generate-score").click().run()
+        fine(app, lang, names=("vae-stopped",))
+        assert len(app.metric) == 3

@@ -84,6 +84,13 @@ def training_flops(
     return int(counter.get_total_flops())
 
 
+def flops_of(work: Callable[[], object]) -> int:
+    """FLOPs that `work()` runs, counted in this thread only (say, one image's sampling)."""
+    with _GlobalFlops() as counter:
+        work()
+    return int(counter.get_total_flops())
+
+
 @dataclass(frozen=True)
 class Assumptions:
     """The figures an estimate stands on (from the server's settings)."""

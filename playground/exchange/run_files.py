@@ -165,6 +165,18 @@ def _names(value: object) -> bool:
     )
 
 
+def _numbers(value: object) -> bool:
+    """A short list of finite numbers (a task's numbers per class, say)."""
+    return (
+        isinstance(value, list)
+        and len(value) <= MAX_NAMES
+        and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in value
+        )
+    )
+
+
 def clean_summary(data: object) -> dict:
     """A summary as code may rely on: numbers finite, texts short; anything else left out."""
     if not isinstance(data, dict):
@@ -188,6 +200,8 @@ def clean_summary(data: object) -> dict:
             clean[key] = value[:MAX_TEXT]
         elif key in NAMES and _names(value):
             clean[key] = [v[:200] if isinstance(v, str) else v for v in value]
+        elif _numbers(value):
+            clean[key] = list(value)
     if isinstance(clean.get("message"), str) and isinstance(data.get("message_text"), dict):
         clean["message"] = Text.from_json(data["message_text"], clean["message"])
     return clean

@@ -7,12 +7,13 @@ from __future__ import annotations
 from playground.datasets.image_sets import DATASETS
 from playground.engine.i18n import N_
 from playground.engine.optimizers import OPTIMIZERS
+from playground.engine.schedules import SCHEDULES
 from playground.engine.settings_table import MAX_SEED, Setting, make_config
 
 # the sets of 28x28 grey images with ten classes: the same loaders as the classifiers'
 IMAGE_SETS = {n: d for n, d in DATASETS.items() if d.input_shape == (1, 28, 28)
               and len(d.classes) == 10}  # fmt: skip
-REGISTRIES = {"datasets": IMAGE_SETS, "optimizers": OPTIMIZERS}
+REGISTRIES = {"datasets": IMAGE_SETS, "optimizers": OPTIMIZERS, "schedules": SCHEDULES}
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("dataset", str, "mnist", N_("Dataset"), N_("The images it learns to make."),
@@ -28,6 +29,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lr", float, 1e-3, N_("Learning rate"), N_("The size of the steps."), 1e-6, 10.0,
             N_("a step size above 0"), place="optimizer", step=1e-4,
             noun=N_("the learning rate")),
+    Setting("schedule", str, "constant", N_("Schedule"),
+            N_("How the learning rate changes over the steps (or, with a time limit, over the "
+               "time); a step schedule halves it every epoch."), choices="schedules",
+            place="optimizer", widget="select"),
     Setting("weight_decay", float, 0.0, N_("Weight decay"),
             N_("Pulls every weight towards 0 a little at each step."), 0.0, 1.0,
             N_("a small share, like 0.1"), place="optimizer", step=0.01),

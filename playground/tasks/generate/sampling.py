@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from playground.engine.cost import flops_of
 from playground.engine.i18n import N_, Text
 from playground.engine.records import SpecError
 from playground.tasks.generate import diffusion
@@ -61,6 +62,11 @@ def make(model: nn.Module, n: int = 40, digit: int | None = None, seed: int = 0,
     return model.make(fixed_noise(model.latent, n, seed), y)
 
 
+def flops_per_image(model: nn.Module, steps: int = STEPS, guidance: float = GUIDANCE) -> int:
+    """The FLOPs of making one image (a diffusion model's every step, both passes of guidance)."""
+    return flops_of(lambda: make(model, 1, 0 if model.conditional else None, 0, steps, guidance))
+
+
 @torch.no_grad()
 def latent_map(model: nn.Module, side: int = 15, reach: float = 3.0, digit: int = 0):
     """A 2-D latent space decoded on a side x side grid from -reach to reach (rows from the top:
@@ -69,6 +75,31 @@ def latent_map(model: nn.Module, side: int = 15, reach: float = 3.0, digit: int 
     z2, z1 = torch.meshgrid(ticks.flip(0), ticks, indexing="ij")
     z = torch.stack([z1.flatten(), z2.flatten()], dim=1)
     y = classes_for(len(z), digit) if model.conditional else None
+    return model.make(z, y)
+
+
+@torch.no_grad()
+def reconstruct(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """A VAE's reconstructions of images (N, 1, 28, 28) in 0..1: each encoded to its mean point
+    (no sampling) and decoded."""
+    y = labels if model.conditional else None
+    mean, _ = model.encode(images, y)
+    return model.make(mean, y)
+
+
+@torch.no_grad()
+def interpolate(model: nn.Module, a: torch.Tensor, b: torch.Tensor, class_a: int, class_b: int,
+                n: int = 10) -> torch.Tensor:  # fmt: skip
+    """n images on the straight line between two images' latent points (their means), ends
+    included; a model told the class is told a blend of the two classes along the way."""
+    mean, _ = model.encode(torch.stack([a, b]), torch.tensor([class_a, class_b])
+                           if model.conditional else None)  # fmt: skip
+    w = torch.linspace(0, 1, n).unsqueeze(1)
+    z = (1 - w) * mean[0] + w * mean[1]
+    y = None
+    if model.conditional:
+        ends = torch.eye(CLASSES)[[class_a, class_b]]
+        y = (1 - w) * ends[0] + w * ends[1]
     return model.make(z, y)
 
 

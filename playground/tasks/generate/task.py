@@ -19,7 +19,7 @@ from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text
 from playground.engine.metrics import Metric
 from playground.engine.records import SpecError
-from playground.tasks.generate import diffusion, gan, vae
+from playground.tasks.generate import diffusion, export, gan, score, standalone, vae
 from playground.tasks.generate.recipe import IMAGE_SETS, SETTINGS, GenerateConfig
 from playground.tasks.generate.specs import IMAGE, SPEC_SETTINGS, GenSpec
 from playground.tasks.generate.training import GenerateLesson, test_terms
@@ -37,6 +37,7 @@ PRESETS = {  # name -> (spec, recipe): each trains in about a minute on a 2-core
         {"epochs": 6, "batch_size": 64},
     ),
 }
+SCORED = ("mnist", "mnist-sample")  # the data sets the app's digit classifier can score a model of
 TRAINING_BYTES_PER_WEIGHT = 16  # the weight, its gradient and Adam's two moments, in float32
 
 
@@ -45,12 +46,16 @@ class GenerateTask(tasks.Task):
     label = N_("Image generation")
     samples = N_("images")
     metrics = (
+        # every family's score (score.py): the classifier's features of what it makes against
+        # real test digits'; then, for a model told the class, the share read as asked
+        Metric("frechet", N_("Fréchet distance")),
+        Metric("as_asked", N_("Read as asked"), lower_is_better=False, percent=True),
         Metric("test_loss", N_("Test loss")),  # a VAE's in nats per image, a diffusion model's
-        # the mean squared error of its predicted noise
+        # the mean squared error of its predicted noise, a GAN's discriminator's
         Metric("reconstruction", N_("Reconstruction"), NATS),
         Metric("kl", N_("KL divergence"), NATS),
     )
-    fit_metric = metrics[0]
+    fit_metric = metrics[2]  # the loss every run reaches, digits or clothes
     spec_type = GenSpec
     config_type = GenerateConfig
     pretrained: ClassVar[Path | None] = ASSETS / "generate" / "vae"  # the model that ships
@@ -121,7 +126,10 @@ class GenerateTask(tasks.Task):
         was = model.training
         model.eval()
         try:
-            return test_terms(model, data, config)
+            found = test_terms(model, data, config)
+            if config.dataset in SCORED:  # the classifier reads digits, not clothes
+                found.update(score.of_model(model, data.test_x))
+            return found
         finally:
             model.train(was)
 
@@ -154,6 +162,20 @@ class GenerateTask(tasks.Task):
     def with_steps(self, config: GenerateConfig, steps: int) -> GenerateConfig:
         per_epoch = math.ceil(self.planned_samples(config) / config.batch_size)
         return dataclasses.replace(config, epochs=max(1, math.ceil(steps / per_epoch)))
+
+    def model_card(self, run, files, memory_budget) -> str:
+        return export.model_card(run, files)
+
+    def script(self, run) -> str | None:
+        return standalone.script(run)
+
+    def script_name(self, run) -> str:
+        return f"train_{run.spec.family}.py"
+
+    exports_onnx = True
+
+    def onnx(self, run):
+        return export.onnx_of(run)
 
     def settings(self, run) -> dict:
         return {"model": run.spec.name, **{f"model {k}": v for k, v in run.spec.to_dict().items()

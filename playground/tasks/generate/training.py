@@ -10,6 +10,7 @@ from torch import nn
 from playground.datasets.images import Dataset, batches
 from playground.engine.i18n import Text
 from playground.engine.loop import Evaluation, Lesson, Tally
+from playground.engine.schedules import lr_at
 from playground.tasks.generate import diffusion, gan, vae
 
 EVAL_IMAGES = 2000  # validation images measured at each epoch's end
@@ -30,6 +31,7 @@ class GenerateLesson(Lesson):
         self._turn = 0  # a GAN's steps so far: d_steps of the discriminator, then one of G
         self.conditional = bool(getattr(model, "conditional", False))
         self.snapshot_every = config.snapshot_every
+        self.steps_per_epoch = steps_per_epoch
         self.total_steps = steps_per_epoch * config.epochs
         self.time_budget = config.time_limit or None
         self._generator = torch.Generator().manual_seed(config.seed)
@@ -45,6 +47,14 @@ class GenerateLesson(Lesson):
         for _ in range(self.config.epochs):
             yield batches(self.data.train_x, self.data.train_y, self.config.batch_size,
                           mean=0.0, std=1.0, generator=self._generator)  # fmt: skip
+
+    def lr(self, step: int, seconds: float, base: float) -> float:
+        c = self.config
+        progress = step  # with a time limit, whichever comes first: the steps or the time
+        if c.time_limit:
+            progress = max(step, int(self.total_steps * seconds / c.time_limit))
+        return lr_at(c.schedule, progress, self.total_steps, base,
+                     step_every=self.steps_per_epoch)  # fmt: skip
 
     def step(self, model, batch) -> Tally:
         x, y = batch

@@ -33,7 +33,8 @@ class VAE(nn.Module):
             return x
         if y is None:
             raise ValueError("this model is told the class: give one")
-        return torch.cat([x, F.one_hot(y, CLASSES).to(x.dtype)], dim=1)
+        told = y.to(x.dtype) if y.is_floating_point() else F.one_hot(y, CLASSES).to(x.dtype)
+        return torch.cat([x, told], dim=1)  # a float y (B, 10) blends classes
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None):
         """(mean, log-variance) of each image's latent Gaussian; x is (B, 1, 28, 28) in 0..1."""

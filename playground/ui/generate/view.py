@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 import torch
 
-from playground.datasets.images import load
+from playground.engine.cost import flops_text
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.exchange.runs import Run, load_run, visible_runs
-from playground.tasks.generate import diffusion, sampling, score
+from playground.tasks.generate import sampling, score
 from playground.tasks.generate.recipe import REGISTRIES, SETTINGS, GenerateConfig
 from playground.tasks.generate.specs import FAMILIES, SPEC_SETTINGS, GenSpec
 from playground.tasks.generate.task import GENERATE
@@ -62,9 +63,22 @@ def _model_of(folder: str, modified: float):
     return load_run(Path(folder)).model()
 
 
-def pick_model():
-    """(the model, its spec, its snapshots) the page makes digits with, or None if there is
-    none yet; the choice of the session's job or one of the runs its owner may see."""
+@dataclass(frozen=True)
+class Picked:
+    """The model the page makes digits with, and what its run knows about it."""
+
+    model: torch.nn.Module
+    spec: GenSpec
+    snapshots: list  # the timeline's moments
+    summary: dict  # what it reached ({} while it trains)
+    epochs: list  # its epoch records
+    dataset: str  # what it learned from
+    key: str  # names these weights: views cache what they draw under it
+
+
+def pick_model() -> Picked | None:
+    """The model the page makes digits with, or None if there is none yet; the choice of the
+    session's job or one of the runs its owner may see."""
     job = state.job("generate")
     options = {}
     if job is not None and job.latest_weights() is not None:
@@ -85,14 +99,27 @@ def pick_model():
         st.session_state[PICK] = next(iter(options))
     chosen = st.selectbox(_("Model"), list(options), format_func=options.get, key=PICK)
     if chosen == LIVE:
-        return job.inference_model(), job.spec, job.history.snapshots()
+        version = job.latest_weights()[0]
+        return Picked(job.inference_model(), job.spec, job.history.snapshots(), job.summary,
+                      job.log.epochs(), job.config.dataset,
+                      f"job {job.id} {version} {bool(job.summary)}")  # fmt: skip
     run = load_run(Path(chosen))
-    weights = Path(chosen) / "weights.safetensors"
-    return _model_of(chosen, weights.stat().st_mtime), run.spec, run.history()
+    modified = (Path(chosen) / "weights.safetensors").stat().st_mtime
+    return Picked(_model_of(chosen, modified), run.spec, run.history(), run.summary,
+                  run.log().epochs(), run.config.dataset, f"{chosen} {modified}")  # fmt: skip
 
 
-def digits(model, spec: GenSpec) -> None:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _made(key: str, n: int, digit, seed: int, how: tuple, _model):
+    """(images, seconds an image) the model named `key` makes: drawn once per choice."""
+    started = time.perf_counter()
+    images = sampling.make(_model, n, digit, seed, **dict(how))
+    return images, (time.perf_counter() - started) / len(images)
+
+
+def digits(picked: Picked) -> None:
     """Digits made from fixed noise: the one asked for (a model told the class), or any."""
+    model, spec = picked.model, picked.spec
     cols = st.columns([1, 1, 2], vertical_alignment="bottom")
     digit = None
     if spec.conditional:
@@ -124,29 +151,14 @@ def digits(model, spec: GenSpec) -> None:
                 'one with "Told the class" on to ask for a digit.'
             )
         )
-    started = time.perf_counter()
     n = 20 if spec.family == "diffusion" else 40  # a diffusion model draws in many passes
-    images = sampling.make(model, n, digit, int(seed), **how)
-    took = (time.perf_counter() - started) / len(images)
+    images, took = _made(picked.key, n, digit, int(seed), tuple(sorted(how.items())), model)
     st.image(sampling.grid(images), width=560, clamp=True)
     device = state.machine_device()
-    speed = _("{ms:.1f} ms an image on {device}.").format(ms=took * 1000, device=device)
+    flops = sampling.flops_per_image(model, **how)
+    speed = _("{ms:.1f} ms and {flops} an image on {device}.").format(
+        ms=took * 1000, flops=flops_text(flops), device=device)  # fmt: skip
     st.caption(score.sentence(score.read(images, digit), len(images)) + " " + speed)
-
-
-def latent_space(model, spec: GenSpec) -> None:
-    """A model with 2 latent numbers: its whole latent space, decoded on a grid."""
-    if spec.family != "vae" or spec.latent != 2:
-        return
-    st.subheader(_("Its latent space"))
-    digit = 0
-    if spec.conditional:
-        digit = st.slider(_("Digit"), 0, 9, 7, key="generate-map-digit")
-    st.image(sampling.grid(sampling.latent_map(model, digit=digit), columns=15, gap=0),
-             width=450, clamp=True)  # fmt: skip
-    st.caption(_("Each small image is what the decoder draws at one point of the plane of its "
-                 "two latent numbers, from -3 to 3 (left to right, top to bottom). Neighbours "
-                 "look alike: the encoder put similar digits near each other."))  # fmt: skip
 
 
 def timeline(spec: GenSpec, snapshots: list) -> None:
@@ -230,60 +242,3 @@ def form() -> tuple[GenSpec, GenerateConfig] | None:
         return None
     st.session_state[_SPEC], st.session_state[_CONFIG] = spec, config
     return dataclasses.replace(spec, name=name), config
-
-
-# --- inside a diffusion model -------------------------------------------------------------------
-
-LEVELS_SHOWN = 8  # moments of the forward process and of the reverse chain
-
-
-def diffusion_inside(model, spec: GenSpec) -> None:
-    """The forward process on a real digit, the reverse chain of one sample (x_t and the clean
-    image it predicts), and guidance from 0 up on the same noise, scored."""
-    if spec.family != "diffusion":
-        return
-    st.subheader(_("Inside the diffusion model"))
-    digit = st.slider(_("Digit"), 0, 9, 7, key="generate-inside-digit")
-    real = _real_digit(digit)
-    levels = torch.linspace(0, spec.timesteps - 1, LEVELS_SHOWN).round().long()
-    noise = torch.randn(real.shape, generator=torch.Generator().manual_seed(0))
-    noised = diffusion.noised(real * 2 - 1, levels, noise.expand(LEVELS_SHOWN, -1, -1, -1),
-                              model.levels)  # fmt: skip
-    st.markdown(_("**Forward**: a test digit noised to {n} levels of {total:,} (the signal left: "
-                  "{shares}).").format(n=LEVELS_SHOWN, total=spec.timesteps,
-                                       shares=", ".join(f"{model.levels[t].sqrt():.2f}"
-                                                        for t in levels)))  # fmt: skip
-    st.image(sampling.grid(((noised + 1) / 2).clamp(0, 1), columns=LEVELS_SHOWN), width=560)
-    chain: list = []
-    y = torch.tensor([digit]) if spec.conditional else None
-    diffusion.sample(model, 1, y, LEVELS_SHOWN, sampling.GUIDANCE, seed=0, chain=chain)
-    st.markdown(_("**Reverse**: one sample in {n} steps: what it holds (top) and the clean "
-                  "image it predicts at that step (bottom).").format(n=len(chain)))  # fmt: skip
-    rows = torch.cat([torch.cat([c[1] for c in chain]), torch.cat([c[2] for c in chain])])
-    st.image(sampling.grid(rows, columns=len(chain)), width=560)
-    if spec.conditional:
-        _guidance_sweep(model, digit)
-
-
-def _guidance_sweep(model, digit: int) -> None:
-    st.markdown(_("**Guidance** from 0 up on the same noise: read as asked, and how different "
-                  "the images are from each other."))  # fmt: skip
-    lines = []
-    for guidance in (0.0, 1.0, 3.0, 6.0):
-        images = sampling.make(model, 10, digit, seed=0, steps=10, guidance=guidance)
-        reading = score.read(images, digit)
-        spread = float(torch.pdist(images.flatten(1)).mean())
-        lines.append(_("guidance {g:g}: {right:.0%} read as {digit}, spread {spread:.1f}").format(
-            g=guidance, right=reading.as_asked, digit=digit, spread=spread))  # fmt: skip
-        st.image(sampling.grid(images, columns=10), width=560, caption=lines[-1])
-
-
-@st.cache_resource(max_entries=1, show_spinner=False)
-def _test_digits():
-    data = load("mnist-sample")
-    return data.test_x, data.test_y
-
-
-def _real_digit(digit: int):
-    x, y = _test_digits()
-    return x[(y == digit).nonzero()[0, 0]].unsqueeze(0).float() / 255

@@ -17,13 +17,12 @@ from playground.explain import attributions, figures, inside
 from playground.explain.drawing import ImageError, prepare, read_image
 from playground.tasks.image import evaluation
 from playground.tasks.image.fit import gradient_batch_size, pass_batch_size
-from playground.ui import state, uploads
+from playground.ui import last_drawing, state, uploads
 from playground.ui.images import enlarged
 from playground.ui.inspect import (
     inspect_learned,
     inspect_overview,
     inspect_worked,
-    last_drawing,
     whole_test_set,
 )
 from playground.ui.model_picker import Choice

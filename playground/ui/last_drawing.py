@@ -1,4 +1,5 @@
-"""The last digit drawn on Draw, kept in the session so that Inspect can look inside it."""
+"""The last digit drawn on Draw, kept in the session so that Inspect can look inside it and
+Generate can blend it into another."""
 
 from __future__ import annotations
 
