@@ -5,15 +5,13 @@ import streamlit as st
 
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
-from playground.ui import share, state
+from playground.ui import state
 from playground.ui.generate import diffusion_view, score_view, vae_view, view
 from playground.ui.text import plain
 from playground.ui.train import live, watch
 
 st.title(_("Generate"))
-if token := share.token():  # a watch link: someone's job or run, read-only
-    watch.page(token)
-    st.stop()
+watch.instead()  # a watch link shows the watched job, run or sweep instead
 st.caption(
     _(
         "Models that make images: a variational autoencoder, a GAN and a diffusion model "
@@ -28,6 +26,7 @@ if picked is None:
 else:
     view.digits(picked)
     score_view.show(picked)
+    score_view.terms(picked.epochs, "generate-terms")
     vae_view.show(picked)
     diffusion_view.show(picked)
     score_view.gan_over_training(picked)

@@ -6,16 +6,14 @@ import streamlit as st
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.serving.sweeps import CompareJob
-from playground.ui import share, start_from, state
+from playground.ui import start_from, state
 from playground.ui.language import look, session, setup
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import compare_view, live, watch
 
 st.title(_("Language"))
-if token := share.token():  # a watch link: someone's job or run, read-only
-    watch.page(token)
-    st.stop()
+watch.instead()  # a watch link shows the watched job, run or sweep instead
 st.caption(
     _(
         "A transformer that learns to write by predicting the next token of a text, as GPT does "

@@ -4,14 +4,11 @@ cost of every run beside its result."""
 import streamlit as st
 
 from playground.engine.i18n import _
-from playground.ui import share
 from playground.ui.scale import lab, start
 from playground.ui.train import watch
 
 st.title(_("Scaling lab"))
-if token := share.token():  # a watch link: someone's sweep, read-only
-    watch.page(token)
-    st.stop()
+watch.instead()  # a watch link shows the watched job, run or sweep instead
 st.caption(
     _(
         "Why are large models large? Because loss falls as a power of size: L(N) = a N^-alpha + c. "

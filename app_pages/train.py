@@ -8,7 +8,7 @@ from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.serving.sweeps import CompareJob
 from playground.tasks.image.export import standalone
-from playground.ui import image_session, share, start_from, state
+from playground.ui import image_session, start_from, state
 from playground.ui.scale import start as scale_start
 from playground.ui.text import plain
 from playground.ui.train import (
@@ -22,9 +22,7 @@ from playground.ui.train import (
 )
 
 st.title(_("Train"))
-if token := share.token():  # a watch link: someone's job or run, read-only
-    watch.page(token)
-    st.stop()
+watch.instead()  # a watch link shows the watched job, run or sweep instead
 experiment_link.apply(train=True)
 experiment_link.warning()
 for note in state.restart_notes():

@@ -63,3 +63,20 @@ def test_ask_the_ready_model_for_a_digit_train_one_live_and_be_watched(browser, 
     ada.get_by_text(re.compile(r"Saved as run")).first.wait_for(timeout=60_000)
     for page in (ada, bob):
         page.context.close()
+
+
+def test_a_click_on_the_ready_vaes_latent_plane_decodes_that_point(browser, app_url):
+    page = person(browser)
+    page.goto(f"{app_url}/generate")
+    chart = page.locator(".st-key-generate-latent .js-plotly-plot").last
+    expect(chart).to_be_visible(timeout=60_000)
+    idle(page)
+    expect(page.get_by_text("Click anywhere in the plane")).to_be_visible()
+    grid = chart.locator(".scatterlayer .trace").first.locator(".point")
+    grid.nth(41 * 30 + 10).click(force=True)  # a point of the faint grid, off the test digits
+    said = page.get_by_text(re.compile(r"Decoded at \((-?\d+\.\d\d), (-?\d+\.\d\d)\)"))
+    said.wait_for(timeout=60_000)
+    x, y = map(float, re.search(r"\((\S+), (\S+)\)", said.inner_text()).groups())
+    assert abs(x - 1.5) < 0.3 and abs(y + 1.5) < 0.3  # grid point 30, 10 of -3..3 (or a test
+    # digit drawn over it there)
+    page.context.close()

@@ -12,7 +12,7 @@ import torch
 
 from playground.engine.records import SpecError
 from playground.serving.manager import JobManager
-from playground.tasks.generate import diffusion, sampling
+from playground.tasks.generate import diffusion, sampling, training
 from playground.tasks.generate.recipe import GenerateConfig
 from playground.tasks.generate.specs import GenSpec
 
@@ -77,7 +77,10 @@ def test_a_job_of_a_diffusion_model_trains_through_the_manager(tmp_path):
     manager.submit(job)
     assert job.wait(300) and job.status.value == "finished", job.message
     epochs = job.log.epochs()
-    assert set(epochs[-1].values) == {"denoising"} and epochs[-1].val_loss < 1.0  # noise: 1.0
+    quarters = set(training.QUARTERS)
+    assert set(epochs[-1].values) == {"denoising"} | quarters and epochs[-1].val_loss < 1.0
+    by_level = [epochs[-1].values[q] for q in training.QUARTERS]
+    assert by_level[0] > by_level[-1]  # the noise is hard to see in a clean digit, easy in noise
     assert job.summary["test_loss"] < 1.0 and job.summary["flops"] > 0
     made = sampling.make(job.inference_model(), 4, 3, steps=5)
     assert made.shape == (4, 1, 28, 28)
@@ -91,3 +94,38 @@ def test_the_reverse_chain_is_recorded_step_by_step_and_ends_at_the_image():
     assert [level for level, _x, _clean in chain] == [99, 79, 59, 40, 20, 0]
     torch.testing.assert_close(chain[-1][2], made)  # at level 0 the prediction is the image
     assert all(x.min() >= 0 and x.max() <= 1 for _level, x, _clean in chain)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "linear", "flow"])
+def test_every_schedule_fades_the_signal_and_its_sampler_with_the_truth_returns_the_image(
+    schedule,
+):
+    model = diffusion.Denoiser(8, 100, conditional=False, schedule=schedule).eval()
+    signal, spread = model.signal, model.spread
+    assert (signal.diff() < 0).all() and (spread.diff() > 0).all()
+    assert signal[0] > 0.95 and signal[-1] < 0.01 and spread[-1] > 0.99
+    x0 = torch.rand(3, 1, 28, 28) * 2 - 1
+
+    def oracle(x, t):  # the noise that makes x from x0 at level t; for flow, the velocity
+        a, b = signal[t].view(-1, 1, 1, 1), spread[t].view(-1, 1, 1, 1)
+        noise = (x - a * x0) / b
+        return noise - x0 if schedule == "flow" else noise
+
+    for steps in (1 if schedule == "flow" else 5, 25):  # a straight line: one Euler step is exact
+        made = diffusion.sample(model, 3, steps=steps, seed=1, predict=oracle)
+        torch.testing.assert_close(made, (x0 + 1) / 2, atol=1e-4, rtol=0)
+
+
+def test_flow_matching_learns_the_velocity():
+    model = diffusion.Denoiser(8, 100, conditional=False, schedule="flow")
+    x = torch.rand(8, 1, 28, 28)
+    each, t = diffusion.per_image(model, x, None, torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)  # the same draws, by hand
+    t_hand = torch.randint(0, 100, (8,), generator=g)
+    noise = torch.randn(x.shape, generator=g)
+    s = ((t_hand + 1) / 100).view(-1, 1, 1, 1)
+    x0 = x * 2 - 1
+    with torch.no_grad():
+        want = (model((1 - s) * x0 + s * noise, t_hand) - (noise - x0)).pow(2).flatten(1).mean(1)
+    assert torch.equal(t, t_hand)
+    torch.testing.assert_close(each.detach(), want, atol=1e-5, rtol=1e-5)

@@ -288,6 +288,17 @@ class Task:
         table: what the model is."""
         return {"task": N_("Task"), "model": N_("Model")}
 
+    @staticmethod
+    def spec_and_config(run) -> dict:
+        """`settings` of a task whose spec is a flat record with a name: the model's name, its
+        fields as "model <field>", then the recipe's."""
+        fields = {f"model {k}": v for k, v in run.spec.to_dict().items() if k != "name"}
+        return {"model": run.spec.name, **fields, **run.config.to_dict()}
+
+    def spec_labels(self, labels: dict[str, str]) -> dict[str, str]:
+        """`setting_labels` for `spec_and_config`: the spec's field -> label, as "model <field>"."""
+        return {**Task.setting_labels(self), **{f"model {k}": v for k, v in labels.items()}}
+
     def max_records(self, config) -> int:
         """The most metrics lines a run of these settings writes (a bundle's are cut there)."""
         return 1_000_000

@@ -2,7 +2,10 @@
 7 pixels) told the noise level and, optionally, the class, trained as DDPM is (noise a digit to
 a random level in one jump, predict the noise; the class is dropped at a rate so the same model
 also learns unconditionally, for classifier-free guidance), and sampled deterministically in a
-few steps (DDIM) from pure noise. Pixels live in -1..1 inside."""
+few steps (DDIM) from pure noise. Its noise schedule is DDPM's cosine or linear one, or flow
+matching's straight line from the digit to the noise (the model then predicts the velocity,
+noise minus digit, and the same deterministic sampler is Euler's method). Pixels live in -1..1
+inside: at level t an image is signal[t] * digit + spread[t] * noise."""
 
 from __future__ import annotations
 
@@ -18,20 +21,39 @@ NO_CLASS = CLASSES  # the class index that means "no class given" (guidance's ot
 DROP_CLASS = 0.1  # the share of training images whose class is hidden
 
 
-def signal_levels(timesteps: int) -> torch.Tensor:
-    """The cosine schedule (Nichol and Dhariwal, 2021): alpha-bar at each of the noise levels
-    1..timesteps, the share of the signal's variance left (near 1 first, near 0 last)."""
-    s = 0.008
-    t = torch.arange(timesteps + 1, dtype=torch.float64) / timesteps
-    f = torch.cos((t + s) / (1 + s) * math.pi / 2) ** 2
-    alpha_bar = (f / f[0])[1:]
+def signal_levels(timesteps: int, schedule: str = "cosine") -> torch.Tensor:
+    """DDPM's alpha-bar at each of the noise levels 1..timesteps: the share of the signal's
+    variance left (near 1 first, near 0 last), for the cosine schedule (Nichol and Dhariwal,
+    2021) or the linear one (Ho et al., 2020, its steps scaled to the number of levels)."""
+    if schedule == "linear":
+        scale = 1000 / timesteps
+        betas = torch.linspace(1e-4 * scale, 0.02 * scale, timesteps, dtype=torch.float64)
+        alpha_bar = torch.cumprod(1 - betas.clamp(max=0.999), dim=0)
+    else:
+        s = 0.008
+        t = torch.arange(timesteps + 1, dtype=torch.float64) / timesteps
+        f = torch.cos((t + s) / (1 + s) * math.pi / 2) ** 2
+        alpha_bar = (f / f[0])[1:]
     return alpha_bar.clamp(1e-5, 0.9999).float()
 
 
+def coefficients(timesteps: int, schedule: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(signal, spread) at each level: x_t = signal[t] * x0 + spread[t] * noise."""
+    if schedule == "flow":
+        s = torch.arange(1, timesteps + 1, dtype=torch.float32) / timesteps
+        return 1 - s, s
+    levels = signal_levels(timesteps, schedule)
+    return levels.sqrt(), (1 - levels).sqrt()
+
+
 def noised(x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor, levels: torch.Tensor):
-    """x0 noised to level t (0-based, one per image) in one jump."""
-    a = levels[t].view(-1, 1, 1, 1)
-    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+    """x0 noised to level t (0-based, one per image) in one jump, by DDPM's alpha-bar."""
+    return mixed(x0, t, noise, levels.sqrt(), (1 - levels).sqrt())
+
+
+def mixed(x0, t, noise, signal: torch.Tensor, spread: torch.Tensor) -> torch.Tensor:
+    """signal[t] * x0 + spread[t] * noise, one level per image."""
+    return signal[t].view(-1, 1, 1, 1) * x0 + spread[t].view(-1, 1, 1, 1) * noise
 
 
 def _embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -58,11 +80,15 @@ class Denoiser(nn.Module):
     """Predicts the noise in x_t (B, 1, 28, 28) at levels t (B,), told classes y (B,) or
     NO_CLASS."""
 
-    def __init__(self, width: int, timesteps: int, conditional: bool):
+    def __init__(self, width: int, timesteps: int, conditional: bool, schedule: str = "cosine"):
         super().__init__()
         c, emb = width, 4 * width
         self.width, self.timesteps, self.conditional = width, timesteps, conditional
-        self.register_buffer("levels", signal_levels(timesteps), persistent=False)
+        self.flow = schedule == "flow"  # it predicts the velocity, not the noise
+        signal, spread = coefficients(timesteps, schedule)
+        self.register_buffer("signal", signal, persistent=False)
+        self.register_buffer("spread", spread, persistent=False)
+        self.register_buffer("levels", signal**2, persistent=False)  # the signal's share left
         self.time = nn.Sequential(nn.Linear(c, emb), nn.SiLU(), nn.Linear(emb, emb))
         self.classes = nn.Embedding(CLASSES + 1, emb) if conditional else None
         self.inp = nn.Conv2d(IMAGE[0], c, 3, padding=1)
@@ -89,14 +115,22 @@ class Denoiser(nn.Module):
 
 def loss(model: Denoiser, x: torch.Tensor, y: torch.Tensor | None, generator=None):
     """The denoising loss of images x (B, 1, 28, 28) in 0..1: noise each to a random level,
-    predict the noise (mean squared error), the class hidden from DROP_CLASS of them."""
+    predict the noise (flow matching: the velocity, noise minus digit) by mean squared error,
+    the class hidden from DROP_CLASS of them."""
+    return per_image(model, x, y, generator)[0].mean()
+
+
+def per_image(model: Denoiser, x, y, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(each image's denoising loss (B,), the level it was noised to (B,))."""
     x0 = x * 2 - 1
     t = torch.randint(0, model.timesteps, (len(x),), device=x.device, generator=generator)
     noise = torch.randn(x0.shape, device=x.device, generator=generator)
     if model.conditional and y is not None:
         hide = torch.rand(len(x), device=x.device, generator=generator) < DROP_CLASS
         y = torch.where(hide, torch.full_like(y, NO_CLASS), y)
-    return F.mse_loss(model(noised(x0, t, noise, model.levels), t, y), noise)
+    target = noise - x0 if model.flow else noise
+    found = model(mixed(x0, t, noise, model.signal, model.spread), t, y)
+    return (found - target).pow(2).flatten(1).mean(dim=1), t
 
 
 def guided(model: Denoiser, x, t, y, guidance: float):
@@ -114,20 +148,23 @@ def sample(model: Denoiser, n: int, y: torch.Tensor | None = None, steps: int = 
            guidance: float = 2.0, seed: int = 0, predict=None,
            chain: list | None = None) -> torch.Tensor:  # fmt: skip
     """n images (n, 1, 28, 28) in 0..1 by DDIM's deterministic sampler in `steps` steps from
-    noise drawn with `seed`. `predict(x, t)` replaces the model's guided prediction (a test's
+    noise drawn with `seed` (for flow matching, the same update is Euler's method along the
+    predicted velocity). `predict(x, t)` replaces the model's guided prediction (a test's
     oracle); `chain`, a list, receives (level, x_t, predicted clean image) at each step, all
     in 0..1."""
-    levels = model.levels
+    signal, spread = model.signal, model.spread
     x = torch.randn((n, *IMAGE), generator=torch.Generator().manual_seed(seed))
     ts = torch.linspace(model.timesteps - 1, 0, min(steps, model.timesteps)).round().long()
     for i, t in enumerate(ts):
         level = torch.full((n,), int(t), dtype=torch.long)
-        eps = predict(x, level) if predict is not None else guided(model, x, level, y, guidance)
-        a = levels[t]
-        x0 = ((x - (1 - a).sqrt() * eps) / a.sqrt()).clamp(-1, 1)
-        eps = (x - a.sqrt() * x0) / (1 - a).sqrt()  # the noise that the clamped image implies
+        out = predict(x, level) if predict is not None else guided(model, x, level, y, guidance)
+        a, b = signal[t], spread[t]
+        x0 = x - b * out if model.flow else (x - b * out) / a  # the clean image it predicts
+        x0 = x0.clamp(-1, 1)
+        eps = (x - a * x0) / b  # the noise that the clamped image implies
         if chain is not None:
             chain.append((int(t), ((x + 1) / 2).clamp(0, 1), (x0 + 1) / 2))
-        a_prev = levels[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0)
-        x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * eps
+        last = i + 1 == len(ts)
+        a_next, b_next = (1.0, 0.0) if last else (signal[ts[i + 1]], spread[ts[i + 1]])
+        x = a_next * x0 + b_next * eps
     return ((x + 1) / 2).clamp(0, 1)

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from playground.engine.i18n import N_, _
 from playground.serving.curves import layout
+from playground.tasks.generate.training import QUARTERS
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -88,7 +89,7 @@ def latent_figure(points, classes, reach: float, picked=None) -> go.Figure:
         y=[y for _x in ticks for y in ticks],
         mode="markers",
         marker=dict(size=9, color="rgba(0,0,0,0.03)"),
-        hoverinfo="skip",
+        hoverinfo="none",  # no label, but a click still selects it
         showlegend=False,
     )
     for digit in range(10):
@@ -115,3 +116,30 @@ def latent_figure(points, classes, reach: float, picked=None) -> go.Figure:
     fig.update_yaxes(title=N_("latent number 2"), range=[-reach, reach], scaleanchor="x")
     fig.update_layout(clickmode="event+select", dragmode=False)
     return layout(fig, N_("Test digits in the latent space: click anywhere to decode"), 480)
+
+
+TERMS = {  # a family's numbers per epoch, by their record names, as a figure labels them
+    "reconstruction": N_("reconstruction (nats per image)"),
+    "kl": N_("KL divergence (nats per image)"),
+    "discriminator": N_("the discriminator's loss"),
+    "generator": N_("the generator's loss"),
+    "denoising": N_("denoising, all levels"),
+}
+
+
+def terms_figure(epochs: Sequence[int], values: Sequence[dict]) -> go.Figure:
+    """A line per loss term of the family (a diffusion model's by noise level too) per epoch,
+    on validation images."""
+    names = [n for n in (*TERMS, *QUARTERS) if any(n in v for v in values)]
+    fig = go.Figure()
+    for name in names:
+        fig.add_scatter(
+            x=list(epochs),
+            y=[v.get(name) for v in values],
+            name=TERMS.get(name, name),
+            mode="lines+markers",
+            line=dict(dash="dot") if name in QUARTERS else None,
+        )
+    fig.update_xaxes(title=N_("epoch"), dtick=1)
+    fig.update_yaxes(title=N_("loss"), type="log" if "reconstruction" in names else "linear")
+    return layout(fig, N_("Its loss terms per epoch, on validation images"))

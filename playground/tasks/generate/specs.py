@@ -45,6 +45,15 @@ FAMILIES = {
         ),
     ),
 }
+SCHEDULES = {  # how a digit becomes noise, level by level
+    "cosine": Family(N_("Cosine (DDPM)"), N_("The signal fades slowly at first and last "
+                                             "(Nichol and Dhariwal, 2021); predicts the noise.")),
+    "linear": Family(N_("Linear (DDPM)"), N_("The original DDPM's noise steps, from 0.0001 to "
+                                             "0.02 (Ho et al., 2020); predicts the noise.")),
+    "flow": Family(N_("Flow matching"), N_("A straight line from the digit to the noise; "
+                                           "predicts the velocity along it (Lipman et al., "
+                                           "2023).")),
+}  # fmt: skip
 IMAGE = (1, 28, 28)  # what every family makes: MNIST-sized grey images
 PIXELS = IMAGE[0] * IMAGE[1] * IMAGE[2]
 CLASSES = 10
@@ -63,6 +72,9 @@ SPEC_SETTINGS: tuple[Setting, ...] = (
     Setting("timesteps", int, 1000, N_("Noise levels"),
             N_("A diffusion model's steps from a digit to pure noise (it samples in fewer)."),
             10, 4000, N_("noise levels"), noun=N_("noise levels")),
+    Setting("schedule", str, "cosine", N_("Noise schedule"),
+            N_("How a diffusion model's digit becomes noise, level by level (flow matching: a "
+               "straight line)."), choices="schedules", widget="select"),
     Setting("conditional", bool, False, N_("Told the class"),
             N_("The model is given the digit, so it can make the one you ask for."),
             widget="toggle"),
@@ -70,10 +82,11 @@ SPEC_SETTINGS: tuple[Setting, ...] = (
             parse=lambda text: _name(text)),
 )  # fmt: skip
 
+REGISTRIES = {"families": FAMILIES, "schedules": SCHEDULES}
 GenSpec = make_config(
     "GenSpec",
     SPEC_SETTINGS,
-    {"families": FAMILIES},
+    REGISTRIES,
     N_("model spec"),
     __name__,
     "A generative model's shape: one field per row of SPEC_SETTINGS.",

@@ -114,7 +114,7 @@ class GenerateTask(tasks.Task):
 
     def build(self, spec: GenSpec) -> nn.Module:
         if spec.family == "diffusion":
-            return diffusion.Denoiser(spec.hidden, spec.timesteps, spec.conditional)
+            return diffusion.Denoiser(spec.hidden, spec.timesteps, spec.conditional, spec.schedule)
         if spec.family == "gan":
             return gan.GAN(spec.hidden, spec.latent, spec.conditional)
         return vae.VAE(spec.hidden, spec.latent, spec.conditional)
@@ -178,11 +178,10 @@ class GenerateTask(tasks.Task):
         return export.onnx_of(run)
 
     def settings(self, run) -> dict:
-        return {"model": run.spec.name, **{f"model {k}": v for k, v in run.spec.to_dict().items()
-                                           if k != "name"}, **run.config.to_dict()}  # fmt: skip
+        return self.spec_and_config(run)
 
     def setting_labels(self) -> dict[str, str]:
-        return {**super().setting_labels(), **{f"model {s.name}": s.label for s in SPEC_SETTINGS}}
+        return self.spec_labels({s.name: s.label for s in SPEC_SETTINGS})
 
 
 GENERATE = tasks.register(GenerateTask())

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from playground.datasets.images import Dataset, batches
-from playground.engine.i18n import Text
+from playground.engine.i18n import N_, Text
 from playground.engine.loop import Evaluation, Lesson, Tally
 from playground.engine.schedules import lr_at
 from playground.tasks.generate import diffusion, gan, vae
@@ -85,20 +85,38 @@ class GenerateLesson(Lesson):
         return Text("Finished {rounds} epochs ({steps:,} steps).", rounds=rounds, steps=steps)
 
 
+QUARTERS = (  # a diffusion model's denoising loss by noise level, a quarter of the levels each
+    N_("denoising, least noise"),
+    N_("denoising, some noise"),
+    N_("denoising, more noise"),
+    N_("denoising, most noise"),
+)
+
+
 def _terms(model, x, y, generator, beta: float) -> dict:
-    """One chunk's numbers by name ("loss" first: what the family minimises)."""
+    """One chunk's numbers by name ("loss" first: what the family minimises), each with the
+    number of images it is the mean of."""
+    n = len(x)
     if isinstance(model, diffusion.Denoiser):
-        found = diffusion.loss(model, x, y, generator).item()
-        return {"loss": found, "denoising": found}
+        each, t = diffusion.per_image(model, x, y, generator)
+        found = {"loss": (each.mean().item(), n), "denoising": (each.mean().item(), n)}
+        quarter = (t * len(QUARTERS)) // model.timesteps
+        for i, name in enumerate(QUARTERS):
+            mine = each[quarter == i]
+            if len(mine):
+                found[name] = (mine.mean().item(), len(mine))
+        return found
     z = torch.randn(len(x), model.latent, generator=generator, device=x.device)
     if isinstance(model, gan.GAN):
         found = gan.losses(model, x, y, z)
-        return {"loss": found.discriminator.item(), "discriminator": found.discriminator.item(),
-                "generator": found.generator.item(), "D(x)": found.real.item(),
-                "D(G(z))": found.fake.item()}  # fmt: skip
+        return {"loss": (found.discriminator.item(), n),
+                "discriminator": (found.discriminator.item(), n),
+                "generator": (found.generator.item(), n), "D(x)": (found.real.item(), n),
+                "D(G(z))": (found.fake.item(), n)}  # fmt: skip
     found = vae.terms(model, x, y, z)
     reconstruction, kl = found.reconstruction.item(), found.kl.item()
-    return {"loss": reconstruction + beta * kl, "reconstruction": reconstruction, "kl": kl}
+    return {"loss": (reconstruction + beta * kl, n), "reconstruction": (reconstruction, n),
+            "kl": (kl, n)}  # fmt: skip
 
 
 @torch.no_grad()
@@ -112,15 +130,16 @@ def measure(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, config
     if isinstance(model, gan.GAN):
         model.eval()
     sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
     try:
         for start in range(0, len(images), config.batch_size):
             x = pixels(images[start : start + config.batch_size])
             y = labels[start : start + config.batch_size] if conditional else None
-            for k, v in _terms(model, x, y, generator, config.beta).items():
-                sums[k] = sums.get(k, 0.0) + v * len(x)
+            for k, (v, n) in _terms(model, x, y, generator, config.beta).items():
+                sums[k], counts[k] = sums.get(k, 0.0) + v * n, counts.get(k, 0) + n
     finally:
         model.train(was)
-    return {k: v / max(len(images), 1) for k, v in sums.items()}
+    return {k: v / counts[k] for k, v in sums.items()}
 
 
 def test_terms(model: nn.Module, data: Dataset, config) -> dict:

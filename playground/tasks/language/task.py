@@ -336,17 +336,10 @@ class LanguageTask(Task):
         return export.onnx_of(run)
 
     def settings(self, run) -> dict:
-        return {
-            "model": run.spec.name,
-            **{f"model {k}": v for k, v in run.spec.to_dict().items() if k != "name"},
-            **run.config.to_dict(),
-        }
+        return self.spec_and_config(run)
 
     def setting_labels(self) -> dict[str, str]:
-        return {
-            **super().setting_labels(),
-            **{f"model {k}": label for k, label in FIELD_LABELS.items()},
-        }
+        return self.spec_labels(FIELD_LABELS)
 
 
 def preset(name: str) -> tuple[GPTSpec, LanguageConfig]:

@@ -41,11 +41,12 @@ def _forward(model, spec, dataset: str, digit: int) -> None:
         return
     levels = torch.linspace(0, spec.timesteps - 1, LEVELS_SHOWN).round().long()
     noise = torch.randn((1, *real.shape), generator=torch.Generator().manual_seed(0))
-    noised = diffusion.noised(real.unsqueeze(0) * 2 - 1, levels,
-                              noise.expand(LEVELS_SHOWN, -1, -1, -1), model.levels)  # fmt: skip
+    noised = diffusion.mixed(real.unsqueeze(0) * 2 - 1, levels,
+                             noise.expand(LEVELS_SHOWN, -1, -1, -1), model.signal,
+                             model.spread)  # fmt: skip
     st.markdown(_("**Forward**: a test image noised to {n} levels of {total:,} (the signal left: "
                   "{shares}).").format(n=LEVELS_SHOWN, total=spec.timesteps,
-                                       shares=", ".join(f"{model.levels[t].sqrt():.2f}"
+                                       shares=", ".join(f"{model.signal[t]:.2f}"
                                                         for t in levels)))  # fmt: skip
     st.image(sampling.grid(((noised + 1) / 2).clamp(0, 1), columns=LEVELS_SHOWN), width=560)
 

@@ -73,3 +73,12 @@ def gan_over_training(picked) -> None:
         labels, shares = _classes(picked.key, len(picked.snapshots), picked.spec,
                                   picked.snapshots)  # fmt: skip
         st.plotly_chart(figures.classes_figure(labels, shares), key="generate-classes-chart")
+
+
+def terms(epochs: list, key: str) -> None:
+    """The family's loss terms per epoch (nothing before the first epoch ends)."""
+    shown = [e for e in epochs if e.values]
+    if not shown:
+        return
+    fig = figures.terms_figure([e.epoch for e in shown], [e.values for e in shown])
+    st.plotly_chart(fig, key=key)

@@ -19,8 +19,10 @@ from playground.exchange.runs import Run, load_run, visible_runs
 from playground.tasks.generate import sampling, score
 from playground.tasks.generate.recipe import REGISTRIES, SETTINGS, GenerateConfig
 from playground.tasks.generate.specs import FAMILIES, SPEC_SETTINGS, GenSpec
+from playground.tasks.generate.specs import REGISTRIES as SPEC_REGISTRIES
 from playground.tasks.generate.task import GENERATE
 from playground.ui import state, visibility
+from playground.ui.generate import score_view
 from playground.ui.generate.actions import PICK
 from playground.ui.run_label import label as run_label
 from playground.ui.text import plain
@@ -32,7 +34,7 @@ FOLLOW = "generate-follow"  # a job was just started here: show its model once i
 SPEC_FIELDS = {  # the model's fields the form shows, by family
     "vae": ("hidden", "latent", "conditional"),
     "gan": ("hidden", "latent", "conditional"),
-    "diffusion": ("hidden", "timesteps", "conditional"),
+    "diffusion": ("hidden", "timesteps", "schedule", "conditional"),
 }
 CONFIG_FIELDS = {
     "vae": ("dataset", "epochs", "batch_size", "beta", "lr", "train_limit"),
@@ -199,6 +201,7 @@ def now(job) -> None:
         moments = len(job.history.snapshots())
         st.subheader(_("What it makes now: {n} moments so far").format(n=moments))
         st.image(_now(job.id, latest[0], job), width=560, clamp=True)
+        score_view.terms(job.log.epochs(), "generate-now-terms")
         if every and job.status.ended:
             st.rerun()  # a full run: the page above shows the finished model
 
@@ -221,12 +224,13 @@ def form() -> tuple[GenSpec, GenerateConfig] | None:
         state.bump("generate")
     spec, config, v = st.session_state[_SPEC], st.session_state[_CONFIG], state.version("generate")
     rows = {s.name: s for s in SPEC_SETTINGS}
-    cols = st.columns(4)
+    cols = st.columns(5)
     family = widget(cols[0], rows["family"], spec.family, f"generate-{v}-family",
-                    registries={"families": FAMILIES})  # fmt: skip
+                    registries=SPEC_REGISTRIES)  # fmt: skip
     shape = {"family": family}
     for i, f in enumerate(SPEC_FIELDS[family]):
-        shape[f] = widget(cols[i + 1], rows[f], getattr(spec, f), f"generate-{v}-{f}")
+        shape[f] = widget(cols[i + 1], rows[f], getattr(spec, f), f"generate-{v}-{f}",
+                          registries=SPEC_REGISTRIES)  # fmt: skip
     fields = CONFIG_FIELDS[family]
     cols = st.columns(len(fields))
     rows = {s.name: s for s in SETTINGS}

@@ -15,11 +15,19 @@ from playground.engine.task import Number
 from playground.exchange import quota, runs
 from playground.serving import curves
 from playground.serving.manager import WatchedJob
-from playground.ui import state, task_ui
+from playground.ui import share, state, task_ui
 from playground.ui.text import plain
 from playground.ui.train import live
 
 _NOTE = "watch-note"
+
+
+def instead() -> None:
+    """On a watch link (someone's job, run or sweep, read-only), that instead of the page: it is
+    shown and the page's script stops here."""
+    if token := share.token():
+        page(token)
+        st.stop()
 
 
 def page(token: str) -> None:
