@@ -12,6 +12,7 @@ from playground.engine.records import SpecError, parse_json
 from playground.engine.settings_table import Setting
 from playground.engine.task import DEFAULT, Task, for_spec, tasks
 from playground.exchange.runs import default_runs_dir
+from playground.serving.jobs import TrainingJob
 
 
 def model_flags(t: argparse.ArgumentParser, task: Task) -> None:
@@ -101,3 +102,16 @@ def read_file(path: Path, what: str) -> bytes:
     except OSError as e:
         raise SpecError(Text("The {what} file {path} cannot be read ({why}).", what=what,
                              path=path, why=e.strerror or e)) from None  # fmt: skip
+
+
+def job_class(ray_address: str | None) -> type[TrainingJob]:
+    """A thread here, or (--ray) an actor on the cluster, reported the same way."""
+    if not ray_address:
+        return TrainingJob
+    from playground.serving import ray_jobs  # Ray only when asked for
+
+    try:
+        ray_jobs.connect(ray_address)
+    except ray_jobs.ClusterUnavailable as e:
+        raise SpecError(str(e)) from None
+    return ray_jobs.RayJob

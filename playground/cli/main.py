@@ -23,8 +23,15 @@ import os
 import sys
 from pathlib import Path
 
-from playground.cli import sweep
-from playground.cli.flags import build_config, model_flags, model_of, read_file, runs_folder
+from playground.cli import search, sweep
+from playground.cli.flags import (
+    build_config,
+    job_class,
+    model_flags,
+    model_of,
+    read_file,
+    runs_folder,
+)
 from playground.engine import i18n, settings, transfer
 from playground.engine.cost import cost_text
 from playground.engine.devices import pick_device
@@ -107,6 +114,7 @@ def _parser(task: Task | None = None) -> argparse.ArgumentParser:
     t.set_defaults(run=lambda args: _train(args, task))
 
     sweep.add_command(sub, task)
+    search.add_command(sub, task)
 
     for each in tasks().values():  # a task's own commands (image: data, eval)
         try:
@@ -141,7 +149,7 @@ def _train(args: argparse.Namespace, task: Task) -> int:
     start, folder = _start(args, task)
     if folder is not None:
         extra = task.start_extra(extra, folder, spec)
-    job = _job_class(args.ray)(
+    job = job_class(args.ray)(
         spec,
         config,
         name=args.name,
@@ -199,19 +207,6 @@ def _start(args: argparse.Namespace, task: Task):
     freeze = tuple(x.strip() for x in args.freeze.split(",") if x.strip())
     start = transfer.Start(weights, source.name, freeze, args.copied_lr_factor, str(folder))
     return start.check(), folder
-
-
-def _job_class(ray_address: str | None) -> type[TrainingJob]:
-    """A thread here, or (--ray) an actor on the cluster, reported the same way."""
-    if not ray_address:
-        return TrainingJob
-    from playground.serving import ray_jobs  # Ray only when asked for
-
-    try:
-        ray_jobs.connect(ray_address)
-    except ray_jobs.ClusterUnavailable as e:
-        raise SpecError(str(e)) from None
-    return ray_jobs.RayJob
 
 
 class _Progress:

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from torch import nn
 
+from playground.engine import search_space
 from playground.engine.i18n import N_, Text, _
 from playground.engine.loop import Lesson, Outcome  # noqa: F401 (tasks name Outcome here too)
 from playground.engine.metrics import LAST_VAL_LOSS, EpochRecord, Metric, Score, StepRecord
@@ -79,6 +80,20 @@ class Task:
     def settings_table(self) -> tuple:
         """The rows (engine.settings_table.Setting) the CLI makes flags of; () for none."""
         return ()
+
+    def search_rows(self) -> tuple:
+        """The settings a hyperparameter search may vary (rows of the settings table, numbers
+        and choices); a task may add rows of its model's (image: dropout)."""
+        return tuple(search_space.searchable(self.settings_table()))
+
+    def search_registries(self) -> dict:
+        """Where the choices of `search_rows` are listed, by name."""
+        return dict(getattr(self.config_type, "REGISTRIES", {}))
+
+    def with_settings(self, spec, config, values: dict):
+        """(spec, config) with a search trial's `values` (names of `search_rows`), validated;
+        SpecError in words if the table refuses one."""
+        return spec, self.config_from_dict({**config.to_dict(), **values})
 
     def add_train_options(self, parser) -> None:
         """Flags of the CLI's `train` besides the settings table's (language: --text FILE)."""

@@ -27,7 +27,7 @@ from playground.engine.devices import device_name, pick_device, weights_copy
 from playground.engine.history import EARLY_STEPS, WeightHistory
 from playground.engine.i18n import N_, Text
 from playground.engine.memory import history_bytes
-from playground.engine.metrics import MetricsLog, Status
+from playground.engine.metrics import EpochRecord, MetricsLog, Status
 from playground.engine.records import DataError, SpecError
 from playground.engine.task import Task
 from playground.engine.task import of as task_of
@@ -45,6 +45,8 @@ _seed_lock = threading.Lock()  # the global RNG is shared: seed and build one mo
 
 class TrainingJob:
     """A model, a recipe and a thread that trains one with the other."""
+
+    changes_lr = True  # a person may change its learning rate while it trains
 
     def __init__(
         self,
@@ -102,6 +104,7 @@ class TrainingJob:
         self._thread: threading.Thread | None = None
         self._on_end: list[Callable[[TrainingJob], None]] = []
         self._on_status: list[Callable[[TrainingJob], None]] = []
+        self._on_epoch: list[Callable] = []
 
     # --- what readers see -------------------------------------------------------------------
 
@@ -208,6 +211,11 @@ class TrainingJob:
 
     def on_end(self, callback: Callable[[TrainingJob], None]) -> None:
         self._on_end.append(callback)
+
+    def on_epoch(self, callback: Callable[[TrainingJob, EpochRecord], None]) -> None:
+        """Call `callback(job, record)` as each epoch's record is made, from the training
+        thread (a search's pruner stops a trial there, before its next step)."""
+        self._on_epoch.append(callback)
 
     def on_status(self, callback: Callable[[TrainingJob], None]) -> None:
         """Call `callback(job)` after each change of status or message, from the job's thread."""
@@ -387,6 +395,10 @@ class TrainingJob:
     def _write_records(self, records: list) -> None:
         if self._writer is not None:
             self._writer.append(records)
+        for record in records:
+            if isinstance(record, EpochRecord):
+                for callback in self._on_epoch:
+                    callback(self, record)  # in the training thread, before its next step
 
     def _ended(self) -> None:
         for callback in self._on_end:

@@ -50,7 +50,8 @@ class WatchedJob:
     _READ = frozenset(
         {"id", "name", "spec", "config", "status", "message", "active", "log", "summary",
          "data_note", "device", "total_steps", "run_dir", "created", "latest_weights",
-         "inference_model", "lr", "task", "held"}
+         "inference_model", "lr", "task", "held", "kind", "plan", "snapshot", "best",
+         "importances", "steps_planned"}
     )  # fmt: skip
 
     def __init__(self, job: TrainingJob):

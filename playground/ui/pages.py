@@ -43,6 +43,9 @@ LAB_PAGES = (
     Page("app_pages/scale.py", N_("Scaling lab"), ":material/stacked_line_chart:", "scale", LABS,
          N_("why large models are large: one model at several sizes, its power law, and "
             "what every run cost"), live=True, order=10),
+    Page("app_pages/search.py", N_("Search"), ":material/manage_search:", "search", LABS,
+         N_("hyperparameter search you can watch: trials train, the weak ones are pruned, and "
+            "what mattered shows"), live=True, order=15),
     Page("app_pages/concepts.py", N_("Concepts"), ":material/school:", "concepts", LABS,
          N_("the theory, computed live: activations, losses, optimizers, "
             "backpropagation, regularisation"), order=20),

@@ -37,6 +37,8 @@ class TaskUI:
     model_lines: Callable[[], tuple[str, str, str]] | None = None  # (name, size, data) in words
     pages: tuple[Page, ...] = ()  # its pages: the navigation and Home list them
     rank: int = 50  # where its pages' section comes among the tasks' (lower first)
+    current: Callable[[], tuple] | None = None  # (spec, config) of the session's model of it:
+    # what a search starts from, besides the task's presets
 
 
 _registry: dict[str, TaskUI] = {}

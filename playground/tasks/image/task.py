@@ -18,7 +18,7 @@ from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import ACCURACY, TEST_ACCURACY, TEST_LOSS, smooth
 from playground.engine.records import SpecError
 from playground.engine.task import Number, Task, epoch_number, register
-from playground.tasks.image import calibration, catalog, evaluation, models
+from playground.tasks.image import calibration, catalog, evaluation, models, search_rows
 from playground.tasks.image.export import model_card, onnx_export, standalone
 from playground.tasks.image.fit import check_fit, job_pass_batch_size
 from playground.tasks.image.recipe import SETTINGS, TrainConfig
@@ -47,6 +47,16 @@ class ImageTask(Task):
         spec = ModelSpec.from_dict(data)
         spec.validate()
         return spec
+
+    def search_rows(self) -> tuple:
+        return (*super().search_rows(), *search_rows.ROWS)
+
+    def with_settings(self, spec, config, values: dict):
+        values = dict(values)
+        if "dropout" in values:
+            search_rows.DROPOUT.check(values["dropout"])
+            spec = search_rows.with_dropout(spec, float(values.pop("dropout")))
+        return super().with_settings(spec, config, values)
 
     def config_from_dict(self, data) -> TrainConfig:
         return TrainConfig.from_dict(data)

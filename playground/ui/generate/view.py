@@ -23,7 +23,7 @@ from playground.tasks.generate.specs import REGISTRIES as SPEC_REGISTRIES
 from playground.tasks.generate.task import GENERATE
 from playground.ui import state, visibility
 from playground.ui.generate import score_view
-from playground.ui.generate.actions import PICK
+from playground.ui.generate.actions import FORM_CONFIG, FORM_SPEC, PICK, PRESET
 from playground.ui.run_label import label as run_label
 from playground.ui.text import plain
 from playground.ui.train.train_form import widget
@@ -41,7 +41,7 @@ CONFIG_FIELDS = {
     "gan": ("dataset", "epochs", "batch_size", "d_steps", "lr", "train_limit"),
     "diffusion": ("dataset", "epochs", "batch_size", "lr", "train_limit"),
 }
-_SPEC, _CONFIG, _PRESET = "generate-spec", "generate-config", "generate-preset"
+_SPEC, _CONFIG, _PRESET = FORM_SPEC, FORM_CONFIG, PRESET
 
 
 # --- the model that makes the digits ----------------------------------------------------------

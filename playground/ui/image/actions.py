@@ -77,4 +77,13 @@ PAGES = (
     Page("app_pages/evaluate.py", N_("Evaluate"), ":material/fact_check:", "evaluate", IMAGES,
          N_("the whole test set: scores, confusion matrix, mistakes"), "image", order=50),
 )  # fmt: skip
-task_ui.register("image", task_ui.TaskUI(USE, model_lines, PAGES, rank=10))
+task_ui.register(
+    "image",
+    task_ui.TaskUI(
+        USE,
+        model_lines,
+        PAGES,
+        rank=10,
+        current=lambda: (image_session.spec(), image_session.config()),
+    ),
+)

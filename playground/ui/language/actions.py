@@ -48,4 +48,9 @@ PAGES = (
          N_("write with a small GPT, train your own live and look inside it: attention "
             "heads, the logit lens, embeddings"), "language", model=True, live=True),
 )  # fmt: skip
-task_ui.register("language", task_ui.TaskUI(USE, model_lines, PAGES, rank=20))
+task_ui.register(
+    "language",
+    task_ui.TaskUI(
+        USE, model_lines, PAGES, rank=20, current=lambda: (session.spec(), session.config())
+    ),
+)

@@ -141,10 +141,13 @@ def running() -> SweepJob | None:
     manager, me = state.manager(), state.owner()
     found = manager.owned(me, st.session_state.get("scale-job"))
     if found is None:
-        found = next(
-            (j for j in manager.jobs_of(me) if isinstance(j, SweepJob) and not j.status.ended), None
-        )
-    return found if isinstance(found, SweepJob) else None
+        found = next((j for j in manager.jobs_of(me) if _sweep(j) and not j.status.ended), None)
+    return found if _sweep(found) else None
+
+
+def _sweep(job) -> bool:
+    """A sweep of sizes (not a comparison or a search, the other groups of runs)."""
+    return isinstance(job, SweepJob) and job.kind == "sweep"
 
 
 def live_sweep(job: SweepJob) -> None:

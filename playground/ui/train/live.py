@@ -62,7 +62,8 @@ def controls(job: TrainingJob) -> None:
         cols[1].button(
             _("Stop"), key="job-stop", on_click=_act, args=(job.id, "stop"), icon=":material/stop:"
         )
-        _learning_rate(job, cols[2], cols[3])
+        if job.changes_lr:  # a search sets each trial's own
+            _learning_rate(job, cols[2], cols[3])
         _share_button(cols[4], job)
     else:
         _share_button(st, job)

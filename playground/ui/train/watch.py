@@ -45,6 +45,12 @@ def page(token: str) -> None:
         return
     if note := st.session_state.pop(_NOTE, None):
         st.info(plain(note))
+    if job is not None and getattr(job, "kind", "") == "search":
+        from playground.ui.search import live_view  # the search page's own view
+
+        st.caption(_("Shared with you: you are watching someone's search live, read-only."))
+        live_view.show(job, watching=True)
+        return
     if job is not None:
         st.caption(_("Shared with you: you are watching someone's job live, read-only."))
         live.view(job)

@@ -1,0 +1,362 @@
+"""A hyperparameter search you can watch: one job of one person's, its trials ordinary runs.
+Optuna proposes each trial's settings (random, TPE or a grid) within the dimensions the person
+chose from the task's settings table; each trial trains as a member job (a thread here, an
+actor on the cluster), up to `parallel` at once; every epoch's validation loss goes back to
+Optuna, whose pruner (the median rule or successive halving) may stop a weak trial at that
+epoch. The search takes one place in the queue, its whole keeps the job's time limit (and the
+plan's minutes), and every trial is checked against the memory budget before it starts. Each
+trial's run folder gets a `search.json` beside its summary: the search it belongs to, its
+number, its settings and whether it was pruned."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playground.engine import search_space
+from playground.engine.i18n import N_, Text
+from playground.engine.metrics import Status
+from playground.engine.records import SpecError
+from playground.engine.search_space import Dimension
+from playground.engine.task import Task
+from playground.exchange.run_files import write_atomic
+from playground.serving.jobs import TrainingJob
+from playground.serving.sweeps import SweepJob, _lazy
+
+FILE = "search.json"
+METHODS = {
+    "tpe": N_("TPE (Optuna's default: learns where good trials lie)"),
+    "random": N_("Random"),
+    "grid": N_("Grid (every combination of the listed values)"),
+}
+PRUNERS = {
+    "median": N_("Median: stop a trial below the median of the others at the same epoch"),
+    "halving": N_("Successive halving: keep the best third at each rung"),
+    "none": N_("None: every trial trains to the end"),
+}
+MAX_TRIALS, MAX_PARALLEL = 200, 8
+POLL = 0.2  # seconds between looks at the trials (the state they report is what counts)
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What to search: the dimensions (settings of the task's table), how many trials, how
+    many at once, how they are proposed and pruned, and the minutes the whole may take (0: the
+    server's job limit alone)."""
+
+    dimensions: tuple[Dimension, ...]
+    trials: int = 8
+    method: str = "tpe"
+    prune: str = "median"
+    minutes: float = 0.0
+    parallel: int = 1
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return {**dataclasses.asdict(self), "dimensions": [d.to_dict() for d in self.dimensions]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SearchPlan:
+        if not isinstance(data, dict):
+            raise SpecError(Text("A search plan must be a JSON object."))
+        dims = tuple(Dimension.from_dict(d) for d in data.get("dimensions") or ())
+        known = {f.name for f in dataclasses.fields(cls)} - {"dimensions"}
+        return cls(dims, **{k: v for k, v in data.items() if k in known})
+
+    def check(self, task: Task) -> SearchPlan:
+        """Self, or SpecError in words: every dimension a row of the task's table, within it."""
+        rows = task.search_rows()
+        if not self.dimensions:
+            raise SpecError(Text("Choose at least one setting to search."))
+        names = [d.name for d in self.dimensions]
+        if len(set(names)) != len(names):
+            raise SpecError(Text("Each setting is searched once; {names} repeats one.",
+                                 names=", ".join(names)))  # fmt: skip
+        for dim in self.dimensions:
+            search_space.check(dim, rows, task.search_registries())
+        if not (isinstance(self.trials, int) and 1 <= self.trials <= MAX_TRIALS):
+            raise SpecError(Text("A search has 1 to {most} trials, not {trials}.",
+                                 most=MAX_TRIALS, trials=self.trials))  # fmt: skip
+        if not (isinstance(self.parallel, int) and 1 <= self.parallel <= MAX_PARALLEL):
+            raise SpecError(Text("Run 1 to {most} trials at once, not {n}.", most=MAX_PARALLEL,
+                                 n=self.parallel))  # fmt: skip
+        if self.method not in METHODS:
+            raise SpecError(Text("There is no method {method!r}; choose one of {names}.",
+                                 method=self.method, names=", ".join(METHODS)))  # fmt: skip
+        if self.prune not in PRUNERS:
+            raise SpecError(Text("There is no pruner {prune!r}; choose one of {names}.",
+                                 prune=self.prune, names=", ".join(PRUNERS)))  # fmt: skip
+        if self.method == "grid" and any(not d.values for d in self.dimensions):
+            raise SpecError(Text("A grid needs a list of values for every setting (such as "
+                                 "batch_size=32,64,128), not a range."))  # fmt: skip
+        if not (math.isfinite(self.minutes) and 0 <= self.minutes <= 24 * 60):
+            raise SpecError(Text("The search's minutes must be 0 (no limit of its own) to a "
+                                 "day, not {minutes}.", minutes=self.minutes))  # fmt: skip
+        return self
+
+    def grid_size(self) -> int:
+        return math.prod(len(d.values) for d in self.dimensions)
+
+
+@dataclass
+class Trial:
+    """One trial as the page draws it: its settings, its curve, how it ended."""
+
+    number: int
+    params: dict
+    state: str = "running"  # running, finished, pruned, failed, stopped
+    curve: list[tuple[int, float]] = field(default_factory=list)  # (epoch, validation loss)
+    value: float | None = None  # what the search minimises: its last validation loss
+    pruned_at: int | None = None  # the epoch where the pruner stopped it
+    run_dir: str | None = None
+    summary: dict = field(default_factory=dict)
+    message: str = ""
+    job: TrainingJob | None = field(default=None, repr=False)
+    _asked: Any = field(default=None, repr=False)  # Optuna's trial
+
+    def point(self) -> dict:
+        return {"number": self.number, "params": self.params, "state": self.state,
+                "value": self.value, "pruned_at": self.pruned_at, "run_dir": self.run_dir,
+                "curve": self.curve, "steps": self.summary.get("steps"),
+                "flops": self.summary.get("flops"), "energy_wh": self.summary.get("energy_wh"),
+                "co2_g": self.summary.get("co2_g"),
+                "train_seconds": self.summary.get("train_seconds")}  # fmt: skip
+
+
+class SearchJob(SweepJob):
+    """The trials of a search, one job: the live view shows every trial."""
+
+    kind, what = "search", N_("trials")
+    changes_lr = False  # each trial has its own: the search chose it
+
+    def __init__(self, spec, config, plan: SearchPlan, *, task: Task, name: str | None = None,
+                 **kwargs) -> None:  # fmt: skip
+        self.plan = plan.check(task)
+        self.base = (spec, config)
+        TrainingJob.__init__(self, spec, config, task=task, name=name, **kwargs)
+        self.members: list[tuple] = []
+        self._group(name or getattr(spec, "name", "model"), "search",
+                    Text("{n} trials", n=plan.trials))  # fmt: skip
+        self.name = f"{self.family} search"
+        self.trials: list[Trial] = []
+        self.importances: dict[str, float] = {}
+        self.steps_planned = 0  # every trial's planned steps: what pruning saved is counted
+        self._trials_lock = threading.Lock()
+
+    # --- what readers see -----------------------------------------------------------------
+
+    def snapshot(self) -> list[dict]:
+        """Every trial so far, as plain records (the page draws them while it runs)."""
+        with self._trials_lock:
+            return [t.point() for t in self.trials]
+
+    def best(self) -> dict | None:
+        done = [t for t in self.snapshot() if t["state"] == "finished" and t["value"] is not None]
+        return min(done, key=lambda t: t["value"]) if done else None
+
+    def latest_weights(self):
+        running = [t.job for t in self.trials if t.job is not None and not t.job.status.ended]
+        return running[-1].latest_weights() if running else None
+
+    def set_limits(self, time_limit, pause_limit, memory_budget=None) -> None:
+        TrainingJob.set_limits(self, time_limit, pause_limit, memory_budget)
+        self.task.check(*self.base, memory_budget)
+
+    # --- the trials -----------------------------------------------------------------------
+
+    def apply(self, params: dict) -> tuple:
+        """(spec, config) of a trial: the base with `params`, validated and within the budget."""
+        spec, config = self.task.with_settings(*self.base, params)
+        self.task.check(spec, config, getattr(self.controls, "memory_budget", None))
+        return spec, config
+
+    def _study(self):
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        plan = self.plan
+        if plan.method == "grid":
+            sampler = optuna.samplers.GridSampler(
+                {d.name: list(d.values) for d in plan.dimensions}, seed=plan.seed
+            )
+        elif plan.method == "random":
+            sampler = optuna.samplers.RandomSampler(seed=plan.seed)
+        else:
+            sampler = optuna.samplers.TPESampler(
+                seed=plan.seed, n_startup_trials=max(2, min(10, plan.trials // 3))
+            )
+        pruner = {
+            "median": lambda: optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0),
+            "halving": lambda: optuna.pruners.SuccessiveHalvingPruner(reduction_factor=3),
+            "none": optuna.pruners.NopPruner,
+        }[plan.prune]()  # fmt: skip
+        return optuna.create_study(direction="minimize", sampler=sampler, pruner=pruner)
+
+    def _train(self) -> None:
+        started = time.time()
+        study = self._study()
+        rows = self.task.search_rows()
+        space = {d.name: search_space.distribution(d, rows) for d in self.plan.dimensions}
+        total = self.plan.trials
+        if self.plan.method == "grid":
+            total = min(total, self.plan.grid_size())
+        deadline = started + 60 * self.plan.minutes if self.plan.minutes else math.inf
+        asked, running = 0, []
+        while True:
+            out_of_time = time.time() >= deadline or self.controls.seconds_left() == 0
+            if self.controls.stopped or out_of_time:
+                for trial in running:
+                    trial.job.stop()
+            while (len(running) < self.plan.parallel and asked < total and not out_of_time
+                   and not self.controls.stopped):  # fmt: skip
+                running.append(self._ask(study, space, asked, total, deadline))
+                asked += 1
+            if not running:
+                break
+            for trial in list(running):
+                self._watch(study, trial)
+                if trial.job is None or trial.job.status.ended:
+                    self._told(study, trial)
+                    running.remove(trial)
+            self.controls.check_limits()
+            if running:
+                running[0].job.wait(POLL)
+        self._finish(study, started, asked)
+
+    def _ask(self, study, space: dict, i: int, total: int, deadline: float) -> Trial:
+        asked = study.ask(space)
+        trial = Trial(i + 1, dict(asked.params), _asked=asked)
+        with self._trials_lock:
+            self.trials.append(trial)
+        try:
+            spec, config = self.apply(trial.params)
+        except SpecError as e:
+            trial.state, trial.message = "failed", str(e)
+            return trial
+        member = self.member_job(
+            spec, config, name=f"{self.family} trial {i + 1} of {total}",
+            data_dir=self.data_dir, runs_dir=self.runs_dir, mirrors=self.mirrors,
+            owner=self.owner, address=self.address, task=self.task)  # fmt: skip
+        left = self.controls.seconds_left()
+        if deadline < math.inf:
+            to_deadline = max(1.0, deadline - time.time())
+            left = to_deadline if left is None else min(left, to_deadline)
+        member.set_limits(left, self.controls.pause_limit,
+                          getattr(self.controls, "memory_budget", None))  # fmt: skip
+        self.steps_planned += self.task.planned_steps(config) or 0
+        trial.job = member
+        member.on_epoch(lambda _job, record: self._epoch(trial, record))
+        self.current, self.log, self.spec, self.config = member, member.log, spec, config
+        member.start()
+        self._set(Status.RUNNING, Text("Trial {i} of {n} is training.", i=i + 1, n=total))
+        return trial
+
+    def _epoch(self, trial: Trial, record) -> None:
+        """An epoch of a trial, as it is recorded (in the trial's thread): its validation loss
+        goes to Optuna, whose pruner may stop the trial here, at this rung."""
+        if record.val_loss is None:
+            return
+        with self._trials_lock:
+            seen = any(epoch == record.epoch for epoch, _ in trial.curve)
+            if seen or trial.state != "running":
+                return
+            trial.curve.append((record.epoch, record.val_loss))
+        if not math.isfinite(record.val_loss):
+            return
+        trial._asked.report(record.val_loss, record.epoch)
+        if trial._asked.should_prune():
+            trial.state, trial.pruned_at = "pruned", record.epoch
+            trial.job.stop()
+
+    def _watch(self, study, trial: Trial) -> None:
+        """The search's pause reaches a running trial; epochs its thread did not hand on (a
+        member on the cluster) are read from its log."""
+        member = trial.job
+        if member is None:
+            return
+        if self.controls.paused != member.controls.paused:
+            member.pause() if self.controls.paused else member.resume()
+        for record in member.log.epochs():
+            self._epoch(trial, record)
+
+    def _told(self, study, trial: Trial) -> None:
+        """A trial that ended: its result to Optuna, its run labelled."""
+        import optuna
+
+        member = trial.job
+        if member is not None:
+            self._watch(study, trial)
+            trial.summary = dict(member.summary)
+            trial.run_dir = str(member.run_dir) if member.run_dir else None
+            trial.message = member.message
+            if trial.state == "running":
+                finished = member.status is Status.FINISHED
+                trial.state = "finished" if finished else member.status.value
+            if trial.curve:
+                trial.value = trial.curve[-1][1]
+        if trial.state == "finished" and trial.value is not None:
+            study.tell(trial._asked, trial.value)
+        elif trial.state == "pruned":
+            study.tell(trial._asked, state=optuna.trial.TrialState.PRUNED)
+        else:
+            study.tell(trial._asked, state=optuna.trial.TrialState.FAIL)
+        if trial.run_dir:
+            self._label_trial(trial)
+
+    def _label_trial(self, trial: Trial) -> None:
+        about = {"id": self.sweep_id, "name": self.name, "family": self.family,
+                 "task": self.task.name, "kind": self.kind, "index": trial.number - 1,
+                 "count": self.plan.trials, "trial": trial.number, "params": trial.params,
+                 "state": trial.state, "pruned_at": trial.pruned_at,
+                 "plan": self.plan.to_dict()}  # fmt: skip
+        write_atomic(Path(trial.run_dir) / FILE, json.dumps(about, indent=2, default=str))
+
+    def _finish(self, study, started: float, asked: int) -> None:
+        self.current = None
+        self.importances = _importances(study)
+        points = self.snapshot()
+        finished = [p for p in points if p["state"] == "finished"]
+        pruned = [p for p in points if p["state"] == "pruned"]
+        if self.controls.stopped and not self.controls.reason:
+            status = Status.STOPPED
+            message = Text("Stopped after {done} of {count} trials: the rest were cancelled.",
+                           done=len(finished) + len(pruned), count=self.plan.trials)  # fmt: skip
+        else:
+            status = Status.FINISHED
+            message = Text("Finished: {done} trials trained to the end, {pruned} pruned.",
+                           done=len(finished), pruned=len(pruned))  # fmt: skip
+            if self.controls.reason:
+                message = Text("{message} Stopped by the {reason}.", message=message,
+                               reason=_lazy(self.controls.reason))  # fmt: skip
+        steps = sum(p["steps"] or 0 for p in points)
+        self.summary = {"name": self.name, "status": status.value, "message": message,
+                        "search": self.sweep_id, "trials": points, "best": self.best(),
+                        "importances": self.importances, "plan": self.plan.to_dict(),
+                        "steps": steps, "steps_planned": self.steps_planned,
+                        "flops": sum(p["flops"] or 0 for p in points),
+                        "energy_wh": sum(p["energy_wh"] or 0 for p in points),
+                        "co2_g": sum(p["co2_g"] or 0 for p in points),
+                        "started": started, "ended": time.time(),
+                        "train_seconds": sum(p["train_seconds"] or 0 for p in points)}  # fmt: skip
+        self._set(status, message)
+
+
+def _importances(study) -> dict[str, float]:
+    """Each setting's share of the result's variation (Optuna's fANOVA evaluator), where at
+    least two trials finished and a setting varied; {} otherwise."""
+    import optuna
+
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if len(done) < 2:
+        return {}
+    try:
+        found = optuna.importance.get_param_importances(study)
+    except (RuntimeError, ValueError):  # every trial the same, or one setting only
+        return {}
+    return {k: round(float(v), 4) for k, v in found.items()}

@@ -1,0 +1,1 @@
+"""The Search page's pieces: the form that starts a search, and the search watched live."""

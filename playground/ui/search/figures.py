@@ -1,0 +1,103 @@
+"""A search's figures: every trial's validation loss per epoch (pruned ones greyed and cut
+where they were stopped), the settings against the result in parallel coordinates, one slice
+per setting, and each setting's importance. Plain trial records in, go.Figure out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from playground.engine.i18n import N_, _
+from playground.serving.curves import layout
+
+PRUNED, FAILED = "#b0b0b0", "#e0a0a0"
+
+
+def curves_figure(trials: Sequence[dict], best: int | None) -> go.Figure:
+    fig = go.Figure()
+    for t in trials:
+        if not t["curve"]:
+            continue
+        epochs, losses = zip(*t["curve"], strict=True)
+        pruned = t["state"] == "pruned"
+        style = dict(color=PRUNED, dash="dot") if pruned else {}
+        if t["number"] == best:
+            style = dict(width=4)
+        fig.add_scatter(
+            x=list(epochs), y=list(losses), mode="lines+markers", line=style,
+            name=_("trial {n}").format(n=t["number"]) + (" ✂" if pruned else ""),
+            hovertemplate=_("trial {n}").format(n=t["number"])
+            + ", %{x}: %{y:.4g}<extra></extra>")  # fmt: skip
+        if pruned:
+            fig.add_scatter(x=[epochs[-1]], y=[losses[-1]], mode="markers", showlegend=False,
+                            marker=dict(symbol="x", size=12, color="#888"),
+                            hoverinfo="skip")  # fmt: skip
+    fig.update_xaxes(title=N_("epoch"), dtick=1)
+    fig.update_yaxes(title=N_("validation loss"), type="log")
+    return layout(fig, N_("Every trial as it trains (✂: pruned there)"), height=360)
+
+
+def _axis(name: str, values: list, log: bool) -> dict:
+    """One parallel-coordinates axis: numbers (log10 on a log scale) or choices by index."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        if log:
+            shown = [math.log10(v) for v in values]
+            ticks = sorted({round(x) for x in shown})
+            return dict(label=name, values=shown, tickvals=ticks,
+                        ticktext=[f"{10**t:g}" for t in ticks])  # fmt: skip
+        return dict(label=name, values=values)
+    names = list(dict.fromkeys(str(v) for v in values))
+    return dict(label=name, values=[names.index(str(v)) for v in values],
+                tickvals=list(range(len(names))), ticktext=names)  # fmt: skip
+
+
+def parallel_figure(trials: Sequence[dict], labels: dict[str, str], logs: dict[str, bool]):
+    """The settings of every trial that reached a result, against it (lower is better)."""
+    done = [t for t in trials if t["value"] is not None and math.isfinite(t["value"])]
+    if len(done) < 2:
+        return None
+    dims = [_axis(labels.get(k, k), [t["params"][k] for t in done], logs.get(k, False))
+            for k in labels]  # fmt: skip
+    values = [t["value"] for t in done]
+    dims.append(dict(label=_("validation loss"), values=values))
+    fig = go.Figure(go.Parcoords(
+        line=dict(color=values, colorscale="Viridis_r", showscale=True,
+                  colorbar=dict(title=dict(text=_("loss")))),
+        dimensions=dims))  # fmt: skip
+    return layout(fig, N_("The settings against the result (each line a trial)"), height=340)
+
+
+def slices_figure(trials: Sequence[dict], labels: dict[str, str], logs: dict[str, bool]):
+    """One panel per setting: each trial's value of it against its result."""
+    done = [t for t in trials if t["value"] is not None and math.isfinite(t["value"])]
+    if not done:
+        return None
+    names = list(labels)
+    fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True,
+                        subplot_titles=[labels[n] for n in names])  # fmt: skip
+    for i, name in enumerate(names, start=1):
+        xs = [t["params"][name] for t in done]
+        xs = [str(x) if isinstance(x, (str, bool)) else x for x in xs]
+        colors = [PRUNED if t["state"] == "pruned" else "#1f77b4" for t in done]
+        fig.add_scatter(x=xs, y=[t["value"] for t in done], mode="markers", row=1, col=i,
+                        marker=dict(color=colors, size=9), showlegend=False,
+                        text=[_("trial {n}").format(n=t["number"]) for t in done],
+                        hovertemplate="%{text}: %{x} → %{y:.4g}<extra></extra>")  # fmt: skip
+        if logs.get(name):
+            fig.update_xaxes(type="log", row=1, col=i)
+    fig.update_yaxes(title=N_("validation loss"), type="log", row=1, col=1)
+    return layout(fig, N_("Each setting against the result (grey: pruned)"), height=300)
+
+
+def importance_figure(importances: dict[str, float], labels: dict[str, str]) -> go.Figure:
+    names = list(importances)[::-1]
+    fig = go.Figure(go.Bar(x=[importances[n] for n in names],
+                           y=[labels.get(n, n) for n in names], orientation="h",
+                           hovertemplate="%{y}: %{x:.0%}<extra></extra>"))  # fmt: skip
+    fig.update_xaxes(title=N_("share of the result's variation"), tickformat=".0%",
+                     range=[0, 1])  # fmt: skip
+    return layout(fig, N_("What mattered (Optuna's fANOVA importance)"),
+                  height=120 + 40 * len(names))  # fmt: skip
