@@ -243,14 +243,15 @@ def test_each_ready_model_shows_its_score_and_its_own_views(lang):
             fine(app, lang)
             assert len(app.metric) == 3  # the Fréchet distance, read as asked, confidence
             charts = len(_charts(app))
-            if family == "vae":  # the score, the latent space; the line can end at the drawing
-                assert charts == 2
+            # every family: the score and its loss terms per epoch; then its own
+            if family == "vae":  # the latent space; the line between two can end at the drawing
+                assert charts == 3
                 app.selectbox(key="generate-from").set_value("drawing").run()
                 assert not app.exception and app.selectbox(key="generate-from").value == "drawing"
-            elif family == "gan":  # the score, D(x) against D(G(z)), the classes over training
-                assert charts == 3
-            else:  # the score; few steps against many, in a table
-                assert charts == 1 and len(app.dataframe) == 1
+            elif family == "gan":  # D(x) against D(G(z)), the classes over training
+                assert charts == 4
+            else:  # few steps against many, in a table
+                assert charts == 2 and len(app.dataframe) == 1
                 assert len(app.dataframe[0].value) == 6
 
 

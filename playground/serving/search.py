@@ -300,12 +300,15 @@ class SearchJob(SweepJob):
                 trial.state = "finished" if finished else member.status.value
             if trial.curve:
                 trial.value = trial.curve[-1][1]
-        if trial.state == "finished" and trial.value is not None:
-            study.tell(trial._asked, trial.value)
-        elif trial.state == "pruned":
-            study.tell(trial._asked, state=optuna.trial.TrialState.PRUNED)
-        else:
-            study.tell(trial._asked, state=optuna.trial.TrialState.FAIL)
+        try:
+            if trial.state == "finished" and trial.value is not None:
+                study.tell(trial._asked, trial.value)
+            elif trial.state == "pruned":
+                study.tell(trial._asked, state=optuna.trial.TrialState.PRUNED)
+            else:
+                study.tell(trial._asked, state=optuna.trial.TrialState.FAIL)
+        except RuntimeError:  # the grid's sampler asks the study to stop when the grid is
+            pass  # done, which only an optimize loop can; the result is stored all the same
         if trial.run_dir:
             self._label_trial(trial)
 

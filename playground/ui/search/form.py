@@ -62,6 +62,7 @@ def form() -> None:
         st.warning(plain(e.message), icon=":material/warning:")
         return
     busy = state.busy_reason()
+    busy = _(busy) if busy else None
     if st.button(_("Start search"), type="primary", icon=":material/manage_search:",
                  key="search-start", disabled=busy is not None, help=busy):  # fmt: skip
         try:

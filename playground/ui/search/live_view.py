@@ -110,8 +110,11 @@ def _value_text(job, name: str, value) -> str:
 def _said(job, best: dict, labels: dict[str, str]) -> str:
     recipe = ", ".join(f"{labels[k]} {_value_text(job, k, v)}" for k, v in best["params"].items()
                        if k in labels)  # fmt: skip
-    text = _("The best trial so far is trial {n}: {recipe}, validation loss {value:.4g}.").format(
-        n=best["number"], recipe=recipe, value=best["value"])  # fmt: skip
+    if job.status.ended:
+        said = _("The best trial is trial {n}: {recipe}, validation loss {value:.4g}.")
+    else:
+        said = _("The best trial so far is trial {n}: {recipe}, validation loss {value:.4g}.")
+    text = said.format(n=best["number"], recipe=recipe, value=best["value"])
     if job.importances:
         top = ", ".join(f"{labels.get(k, k)} ({v:.0%})" for k, v in job.importances.items())
         text += " " + _("What mattered, most first: {top}.").format(top=top)
