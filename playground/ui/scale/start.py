@@ -102,6 +102,7 @@ def sweep_form() -> None:
     if planned:
         st.caption(plain(_plan_text(task, planned)))
     busy = state.busy_reason()
+    busy = _(busy) if busy else None
     if st.button(_("Start sweep"), type="primary", icon=":material/play_arrow:", key="scale-start",
                  disabled=busy is not None or not planned, help=busy):  # fmt: skip
         try:
