@@ -194,6 +194,11 @@ def test_the_page_runs_a_search_shows_it_and_uses_its_recipe(runs, lang):  # noq
         assert ("现在是当前模型" if lang == "zh" else "is now the current model") in said, said
         trials = [r for r in list_runs(runs["image-finished"].parent) if (r.path / FILE).exists()]
         assert app.session_state["session-recipe"] in {r.config for r in trials}  # Train's
+        app.switch_page("app_pages/train.py").run()  # the runs table groups the trials
+        table = next(d.value for d in app.dataframe if "run" in d.value.columns)
+        grouped = [g for g in table["group"] if str(g).startswith("seed")]
+        assert len(grouped) == 2 and all(g.startswith("seed-cnn search · ") for g in grouped)
+        assert not app.exception, app.exception
 
 
 def _has(app, key: str) -> bool:

@@ -11,6 +11,7 @@ from playground.engine.i18n import N_, _
 from playground.engine.memory import size_text
 from playground.engine.owners import NotAllowed
 from playground.engine.settings_table import in_words
+from playground.exchange import run_groups
 from playground.exchange.quota import folder_size
 from playground.exchange.run_files import WEIGHTS
 from playground.exchange.run_table import differences, settings, table_row
@@ -119,19 +120,22 @@ def runs_table() -> None:
 # The table's columns, the same for runs of every task (a language run among image runs once
 # added its own columns and left "None" in everyone else's): what each run reached is its
 # task's first result, in words ("Test accuracy 98.90%", "Val loss 1.823").
-COLUMNS = (N_("owner"), "run", N_("name"), N_("task"), N_("data"), N_("optimizer"), "lr",
-           N_("progress"), N_("result"), N_("time (s)"), N_("status"), N_("FLOPs"),
-           N_("energy (Wh)"), N_("CO2 (g)"))  # fmt: skip
+COLUMNS = (N_("owner"), "run", N_("name"), N_("group"), N_("task"), N_("data"),
+           N_("optimizer"), "lr", N_("progress"), N_("result"), N_("time (s)"), N_("status"),
+           N_("FLOPs"), N_("energy (Wh)"), N_("CO2 (g)"))  # fmt: skip
 
 
 def _row(run: Run, me: str) -> dict:
     found, task = table_row(run), run.task
     reached = [n for n in task.result_numbers(run.summary) if n.value != "-"]
     optimizer = in_words(run.config, "optimizer", getattr(run.config, "optimizer", None))
+    group = run_groups.about(run.path)
+    status = _("pruned") if run_groups.pruned(group) else _(found.get("status") or "")
     return {
         "owner": _("you") if run.owner == me else _("example"),
         "run": run.name,
         "name": found.get("name", run.name),
+        "group": run_groups.text(group),
         "task": _(task.label),
         "data": _(task.data_label(run.config)) or "-",
         "optimizer": optimizer[1] if optimizer else "-",
@@ -139,7 +143,7 @@ def _row(run: Run, me: str) -> dict:
         "progress": _progress(found.get("epochs")),
         "result": f"{_(reached[0].label)} {reached[0].value}" if reached else "-",
         "time (s)": found.get("time (s)"),
-        "status": _(found.get("status") or ""),
+        "status": status,
         "FLOPs": found.get("FLOPs"),
         "energy (Wh)": found.get("energy (Wh)"),
         "CO2 (g)": found.get("CO2 (g)"),
