@@ -152,6 +152,14 @@ def test_the_whole_search_keeps_the_jobs_time_limit(tmp_path):
     assert "time limit" in str(job.message), job.message
 
 
+def test_a_flops_budget_stops_new_trials_once_it_is_spent(tmp_path):
+    job = search(tmp_path, plan("lr=1e-3:1e-2", trials=10, prune="none", flops=1.0),
+                 dataclasses.replace(QUICK, epochs=1))  # fmt: skip
+    trials = job.snapshot()
+    assert len(trials) == 1 and trials[0]["flops"] > 1.0  # the first trial spent it all
+    assert job.status.value == "finished" and job.flops_spent() == trials[0]["flops"]
+
+
 def test_a_trial_over_the_memory_budget_fails_in_words_and_the_search_goes_on(tmp_path):
     lrs = plan("batch_size=8192,32", trials=2, method="grid", prune="none")
     job = search(tmp_path, lrs, dataclasses.replace(QUICK, epochs=1), memory=20 * 2**20)

@@ -48,6 +48,12 @@ def add_command(sub, task: Task) -> None:
         help=_("stop proposing trials after this many minutes (0: no limit)"),
     )
     s.add_argument(
+        "--budget-flops",
+        type=float,
+        default=0.0,
+        help=_("no new trial once the finished ones trained this many FLOPs (0: no limit)"),
+    )
+    s.add_argument(
         "--search-seed",
         type=int,
         default=0,
@@ -77,6 +83,7 @@ def _search(args: argparse.Namespace, task: Task) -> int:
         args.budget_minutes,
         args.parallel,
         args.search_seed,
+        args.budget_flops,
     )
     spec = model_of(args, task)
     config, extra = task.train_extra(args, build_config(args, spec))

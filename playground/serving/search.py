@@ -37,7 +37,7 @@ METHODS = {
 }
 PRUNERS = {
     "median": N_("Median: stop a trial below the median of the others at the same epoch"),
-    "halving": N_("Successive halving: keep the best third at each rung"),
+    "halving": N_("Asynchronous successive halving (ASHA): keep the best third at each rung"),
     "none": N_("None: every trial trains to the end"),
 }
 MAX_TRIALS, MAX_PARALLEL = 200, 8
@@ -57,6 +57,7 @@ class SearchPlan:
     minutes: float = 0.0
     parallel: int = 1
     seed: int = 0
+    flops: float = 0.0  # stop proposing trials once the finished ones trained this many (0: no)
 
     def to_dict(self) -> dict:
         return {**dataclasses.asdict(self), "dimensions": [d.to_dict() for d in self.dimensions]}
@@ -98,6 +99,9 @@ class SearchPlan:
         if not (math.isfinite(self.minutes) and 0 <= self.minutes <= 24 * 60):
             raise SpecError(Text("The search's minutes must be 0 (no limit of its own) to a "
                                  "day, not {minutes}.", minutes=self.minutes))  # fmt: skip
+        if not (math.isfinite(self.flops) and self.flops >= 0):
+            raise SpecError(Text("The search's FLOPs budget must be 0 (none) or more, not "
+                                 "{flops}.", flops=self.flops))  # fmt: skip
         return self
 
     def grid_size(self) -> int:
@@ -160,6 +164,10 @@ class SearchJob(SweepJob):
         done = [t for t in self.snapshot() if t["state"] == "finished" and t["value"] is not None]
         return min(done, key=lambda t: t["value"]) if done else None
 
+    def flops_spent(self) -> float:
+        """FLOPs the ended trials trained (counted, as their summaries say)."""
+        return sum(t["flops"] or 0 for t in self.snapshot() if t["state"] != "running")
+
     def latest_weights(self):
         running = [t.job for t in self.trials if t.job is not None and not t.job.status.ended]
         return running[-1].latest_weights() if running else None
@@ -210,6 +218,8 @@ class SearchJob(SweepJob):
         asked, running = 0, []
         while True:
             out_of_time = time.time() >= deadline or self.controls.seconds_left() == 0
+            if self.plan.flops and self.flops_spent() >= self.plan.flops:
+                total = min(total, asked)  # the budget is spent: no new trial
             if self.controls.stopped or out_of_time:
                 for trial in running:
                     trial.job.stop()
@@ -224,6 +234,7 @@ class SearchJob(SweepJob):
                 if trial.job is None or trial.job.status.ended:
                     self._told(study, trial)
                     running.remove(trial)
+                    self.importances = _importances(study)  # what mattered so far
             self.controls.check_limits()
             if running:
                 running[0].job.wait(POLL)

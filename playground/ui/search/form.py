@@ -140,7 +140,7 @@ def _dimensions(task: Task, spec, config) -> list | None:
 def _plan(dims: list | None) -> SearchPlan | None:
     if dims is None:
         return None
-    cols = st.columns(6)
+    cols = st.columns(7)
     trials = cols[0].number_input(_("Trials"), 1, 200, 8, key="search-trials")
     parallel = cols[1].number_input(_("At once"), 1, 8, 1, key="search-parallel",
                                     help=_("Trials that train at the same time (on a cluster, "
@@ -151,6 +151,10 @@ def _plan(dims: list | None) -> SearchPlan | None:
                               format_func=lambda k: _(PRUNERS[k]))  # fmt: skip
     minutes = cols[4].number_input(_("Minutes (0: no limit)"), 0.0, 1440.0, 0.0, 1.0,
                                    key="search-minutes")  # fmt: skip
-    seed = cols[5].number_input(_("Seed"), 0, 10_000, 0, key="search-seed")
+    said = _("No new trial once the finished ones trained this many FLOPs (counted, as each "
+             "run's summary says).")
+    flops = cols[5].number_input(_("FLOPs budget (0: none)"), 0.0, 1e21, 0.0, format="%g",
+                                 key="search-flops", help=said)  # fmt: skip
+    seed = cols[6].number_input(_("Seed"), 0, 10_000, 0, key="search-seed")
     return SearchPlan(tuple(dims), int(trials), method, prune, float(minutes), int(parallel),
-                      int(seed))  # fmt: skip
+                      int(seed), float(flops))  # fmt: skip
