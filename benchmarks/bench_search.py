@@ -23,7 +23,8 @@ from benchmarks.report import mnist_dir, table, write_section
 from playground.engine import search_space
 from playground.engine.task import named
 from playground.serving.jobs import TrainingJob
-from playground.serving.search import SearchJob, SearchPlan
+from playground.serving.search import SearchJob
+from playground.serving.search_plan import SearchPlan
 
 IMAGE = named("image")
 SPACE = ("lr=1e-4:1e-1:log", "batch_size=32,64,128,256", "dropout=0:0.5", "epochs=1,2")

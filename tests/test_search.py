@@ -12,12 +12,14 @@ from pathlib import Path
 
 import optuna
 import pytest
+import torch
 
 from playground.engine import search_space
 from playground.engine.records import SpecError
 from playground.engine.task import named
 from playground.exchange.runs import list_runs, load_run
-from playground.serving.search import FILE, SearchJob, SearchPlan
+from playground.serving.search import FILE, SearchJob
+from playground.serving.search_plan import SearchPlan
 from tests.test_app import wait_until
 from tests.test_app_every_run import ada, fine, runs  # noqa: F401 (a fixture)
 from tests.test_i18n_states import language
@@ -232,3 +234,57 @@ def test_the_cli_prints_a_line_per_trial_then_the_best(tmp_path):
     assert set(summary["importances"]) <= {"lr", "batch_size"}
     wrong = cli("search", "--task", "image", "--search", "lr=0:1:log")
     assert wrong.returncode != 0 and "a log scale needs a range above 0" in wrong.stderr
+
+
+# --- population based training ----------------------------------------------------------------
+
+
+def test_population_based_training_copies_the_best_and_nudges_their_settings(tmp_path):
+    from safetensors.torch import load_file
+
+    from playground.engine import history
+
+    the_plan = plan("lr=1e-4:1e-1:log", "batch_size=16,32,64", trials=8, method="pbt",
+                    population=4, seed=2)  # fmt: skip
+    job = search(tmp_path, the_plan, dataclasses.replace(QUICK, epochs=1, schedule="constant"))
+    assert job.status.value == "finished", job.message
+    trials = {t["number"]: t for t in job.snapshot()}
+    assert sorted(trials) == list(range(1, 9))
+    first, second = [trials[n] for n in range(1, 5)], [trials[n] for n in range(5, 9)]
+    assert all(t["generation"] == 0 and t["parent"] is None for t in first)
+    ranked = sorted(first, key=lambda t: t["value"])
+    copied = [t for t in second if t["event"] == "copied"]
+    assert len(copied) == 1 and copied[0]["parent"] == ranked[0]["number"]  # the best's
+    assert copied[0]["number"] - 5 == first.index(ranked[-1])  # in the worst one's place
+    lr, parent_lr = copied[0]["params"]["lr"], ranked[0]["params"]["lr"]
+    assert lr == pytest.approx(parent_lr * 0.8) or lr == pytest.approx(parent_lr * 1.2)
+    for t in second:  # every member starts from its parent's weights (its history's first
+        start = history.load(Path(t["run_dir"]))[0]  # moment, against the parent's last)
+        assert start.step == 0
+        parent = load_file(str(Path(trials[t["parent"]]["run_dir"]) / "weights.safetensors"))
+        for name, value in parent.items():
+            assert torch.equal(start.state[name].float(), value.float()), name
+        if t["event"] == "continued":
+            assert t["params"] == trials[t["parent"]]["params"]
+        assert t["offset"] == 1  # its curve goes on after its parent's epoch
+
+
+def test_population_based_training_refuses_what_it_cannot_do_in_words():
+    with pytest.raises(SpecError, match="cannot change the model: search dropout"):
+        plan("dropout=0:0.5", trials=8, method="pbt").check(IMAGE)
+    with pytest.raises(SpecError, match="at least two generations: 8 trials"):
+        plan("lr=1e-3:1e-1", trials=6, method="pbt", population=4).check(IMAGE)
+    with pytest.raises(SpecError, match="2 to 16 members"):
+        plan("lr=1e-3:1e-1", trials=8, method="pbt", population=1).check(IMAGE)
+
+
+def test_the_page_draws_population_based_trainings_family_tree(runs):  # noqa: F811
+    app = ada("search")
+    app.number_input(key="search-image-epochs").set_value(1).run()
+    app.selectbox(key="search-method").set_value("pbt").run()
+    app.number_input(key="search-population").set_value(2).run()
+    app.number_input(key="search-trials").set_value(4).run()
+    app.button(key="search-start").click().run()
+    wait_until(app, lambda a: _has(a, "search-use") and not _has(a, "job-stop"))
+    charts = [c for c in app.get("plotly_chart") if "search-tree" in str(c.proto.id)]
+    assert charts, "no family tree"

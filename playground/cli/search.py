@@ -19,7 +19,8 @@ from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.engine.task import Task
 from playground.exchange.runs import default_runs_dir, load_run
-from playground.serving.search import METHODS, PRUNERS, SearchJob, SearchPlan
+from playground.serving.search import SearchJob
+from playground.serving.search_plan import METHODS, PRUNERS, SearchPlan
 
 
 def add_command(sub, task: Task) -> None:
@@ -54,6 +55,12 @@ def add_command(sub, task: Task) -> None:
         help=_("no new trial once the finished ones trained this many FLOPs (0: no limit)"),
     )
     s.add_argument(
+        "--population",
+        type=int,
+        default=4,
+        help=_("population based training (--method pbt): members of each generation"),
+    )
+    s.add_argument(
         "--search-seed",
         type=int,
         default=0,
@@ -84,6 +91,7 @@ def _search(args: argparse.Namespace, task: Task) -> int:
         args.parallel,
         args.search_seed,
         args.budget_flops,
+        args.population,
     )
     spec = model_of(args, task)
     config, extra = task.train_extra(args, build_config(args, spec))

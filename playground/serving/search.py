@@ -10,7 +10,6 @@ number, its settings and whether it was pruned."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import threading
@@ -23,89 +22,14 @@ from playground.engine import search_space
 from playground.engine.i18n import N_, Text
 from playground.engine.metrics import Status
 from playground.engine.records import SpecError
-from playground.engine.search_space import Dimension
 from playground.engine.task import Task
 from playground.exchange.run_files import write_atomic
 from playground.serving.jobs import TrainingJob
+from playground.serving.search_plan import SearchPlan
 from playground.serving.sweeps import SweepJob, _lazy
 
 FILE = "search.json"
-METHODS = {
-    "tpe": N_("TPE (Optuna's default: learns where good trials lie)"),
-    "random": N_("Random"),
-    "grid": N_("Grid (every combination of the listed values)"),
-}
-PRUNERS = {
-    "median": N_("Median: stop a trial below the median of the others at the same epoch"),
-    "halving": N_("Asynchronous successive halving (ASHA): keep the best third at each rung"),
-    "none": N_("None: every trial trains to the end"),
-}
-MAX_TRIALS, MAX_PARALLEL = 200, 8
 POLL = 0.2  # seconds between looks at the trials (the state they report is what counts)
-
-
-@dataclass(frozen=True)
-class SearchPlan:
-    """What to search: the dimensions (settings of the task's table), how many trials, how
-    many at once, how they are proposed and pruned, and the minutes the whole may take (0: the
-    server's job limit alone)."""
-
-    dimensions: tuple[Dimension, ...]
-    trials: int = 8
-    method: str = "tpe"
-    prune: str = "median"
-    minutes: float = 0.0
-    parallel: int = 1
-    seed: int = 0
-    flops: float = 0.0  # stop proposing trials once the finished ones trained this many (0: no)
-
-    def to_dict(self) -> dict:
-        return {**dataclasses.asdict(self), "dimensions": [d.to_dict() for d in self.dimensions]}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> SearchPlan:
-        if not isinstance(data, dict):
-            raise SpecError(Text("A search plan must be a JSON object."))
-        dims = tuple(Dimension.from_dict(d) for d in data.get("dimensions") or ())
-        known = {f.name for f in dataclasses.fields(cls)} - {"dimensions"}
-        return cls(dims, **{k: v for k, v in data.items() if k in known})
-
-    def check(self, task: Task) -> SearchPlan:
-        """Self, or SpecError in words: every dimension a row of the task's table, within it."""
-        rows = task.search_rows()
-        if not self.dimensions:
-            raise SpecError(Text("Choose at least one setting to search."))
-        names = [d.name for d in self.dimensions]
-        if len(set(names)) != len(names):
-            raise SpecError(Text("Each setting is searched once; {names} repeats one.",
-                                 names=", ".join(names)))  # fmt: skip
-        for dim in self.dimensions:
-            search_space.check(dim, rows, task.search_registries())
-        if not (isinstance(self.trials, int) and 1 <= self.trials <= MAX_TRIALS):
-            raise SpecError(Text("A search has 1 to {most} trials, not {trials}.",
-                                 most=MAX_TRIALS, trials=self.trials))  # fmt: skip
-        if not (isinstance(self.parallel, int) and 1 <= self.parallel <= MAX_PARALLEL):
-            raise SpecError(Text("Run 1 to {most} trials at once, not {n}.", most=MAX_PARALLEL,
-                                 n=self.parallel))  # fmt: skip
-        if self.method not in METHODS:
-            raise SpecError(Text("There is no method {method!r}; choose one of {names}.",
-                                 method=self.method, names=", ".join(METHODS)))  # fmt: skip
-        if self.prune not in PRUNERS:
-            raise SpecError(Text("There is no pruner {prune!r}; choose one of {names}.",
-                                 prune=self.prune, names=", ".join(PRUNERS)))  # fmt: skip
-        if self.method == "grid" and any(not d.values for d in self.dimensions):
-            raise SpecError(Text("A grid needs a list of values for every setting (such as "
-                                 "batch_size=32,64,128), not a range."))  # fmt: skip
-        if not (math.isfinite(self.minutes) and 0 <= self.minutes <= 24 * 60):
-            raise SpecError(Text("The search's minutes must be 0 (no limit of its own) to a "
-                                 "day, not {minutes}.", minutes=self.minutes))  # fmt: skip
-        if not (math.isfinite(self.flops) and self.flops >= 0):
-            raise SpecError(Text("The search's FLOPs budget must be 0 (none) or more, not "
-                                 "{flops}.", flops=self.flops))  # fmt: skip
-        return self
-
-    def grid_size(self) -> int:
-        return math.prod(len(d.values) for d in self.dimensions)
 
 
 @dataclass
@@ -119,6 +43,10 @@ class Trial:
     value: float | None = None  # what the search minimises: its last validation loss
     pruned_at: int | None = None  # the epoch where the pruner stopped it
     run_dir: str | None = None
+    generation: int = 0  # population based training: its generation, the trial it started
+    parent: int | None = None  # from (weights and settings), and how: "continued" or
+    event: str = ""  # "copied" (exploit, then explore: its settings perturbed)
+    offset: int = 0  # epochs its weights had trained before it (its curve starts after them)
     summary: dict = field(default_factory=dict)
     message: str = ""
     job: TrainingJob | None = field(default=None, repr=False)
@@ -129,7 +57,8 @@ class Trial:
                 "value": self.value, "pruned_at": self.pruned_at, "run_dir": self.run_dir,
                 "curve": self.curve, "steps": self.summary.get("steps"),
                 "flops": self.summary.get("flops"), "energy_wh": self.summary.get("energy_wh"),
-                "co2_g": self.summary.get("co2_g"),
+                "co2_g": self.summary.get("co2_g"), "generation": self.generation,
+                "parent": self.parent, "event": self.event, "offset": self.offset,
                 "train_seconds": self.summary.get("train_seconds")}  # fmt: skip
 
 
@@ -184,6 +113,11 @@ class SearchJob(SweepJob):
         self.task.check(spec, config, getattr(self.controls, "memory_budget", None))
         return spec, config
 
+    def space(self) -> dict:
+        """The plan's dimensions as Optuna's distributions."""
+        rows = self.task.search_rows()
+        return {d.name: search_space.distribution(d, rows) for d in self.plan.dimensions}
+
     def _study(self):
         import optuna
 
@@ -207,10 +141,13 @@ class SearchJob(SweepJob):
         return optuna.create_study(direction="minimize", sampler=sampler, pruner=pruner)
 
     def _train(self) -> None:
+        if self.plan.method == "pbt":
+            from playground.serving import pbt  # population based training: generations
+
+            return pbt.train(self)
         started = time.time()
         study = self._study()
-        rows = self.task.search_rows()
-        space = {d.name: search_space.distribution(d, rows) for d in self.plan.dimensions}
+        space = self.space()
         total = self.plan.trials
         if self.plan.method == "grid":
             total = min(total, self.plan.grid_size())
@@ -234,15 +171,20 @@ class SearchJob(SweepJob):
                 if trial.job is None or trial.job.status.ended:
                     self._told(study, trial)
                     running.remove(trial)
-                    self.importances = _importances(study)  # what mattered so far
+                    self.importances = importances(self.snapshot(), space)  # so far
             self.controls.check_limits()
             if running:
                 running[0].job.wait(POLL)
-        self._finish(study, started, asked)
+        self.finish(started)
 
     def _ask(self, study, space: dict, i: int, total: int, deadline: float) -> Trial:
         asked = study.ask(space)
-        trial = Trial(i + 1, dict(asked.params), _asked=asked)
+        return self.launch(Trial(i + 1, dict(asked.params), _asked=asked), total, deadline)
+
+    def launch(self, trial: Trial, total: int, deadline: float, weights=None) -> Trial:
+        """Start a trial's member job (from `weights`, a state dict, if given), within what
+        is left of the search's time; a trial the table or the budget refuses fails in words."""
+        i = trial.number - 1
         with self._trials_lock:
             self.trials.append(trial)
         try:
@@ -253,7 +195,8 @@ class SearchJob(SweepJob):
         member = self.member_job(
             spec, config, name=f"{self.family} trial {i + 1} of {total}",
             data_dir=self.data_dir, runs_dir=self.runs_dir, mirrors=self.mirrors,
-            owner=self.owner, address=self.address, task=self.task)  # fmt: skip
+            owner=self.owner, address=self.address, task=self.task,
+            **({"initial_weights": weights} if weights is not None else {}))  # fmt: skip
         left = self.controls.seconds_left()
         if deadline < math.inf:
             to_deadline = max(1.0, deadline - time.time())
@@ -278,7 +221,7 @@ class SearchJob(SweepJob):
             if seen or trial.state != "running":
                 return
             trial.curve.append((record.epoch, record.val_loss))
-        if not math.isfinite(record.val_loss):
+        if not math.isfinite(record.val_loss) or trial._asked is None:  # (PBT asks no pruner)
             return
         trial._asked.report(record.val_loss, record.epoch)
         if trial._asked.should_prune():
@@ -300,17 +243,7 @@ class SearchJob(SweepJob):
         """A trial that ended: its result to Optuna, its run labelled."""
         import optuna
 
-        member = trial.job
-        if member is not None:
-            self._watch(study, trial)
-            trial.summary = dict(member.summary)
-            trial.run_dir = str(member.run_dir) if member.run_dir else None
-            trial.message = member.message
-            if trial.state == "running":
-                finished = member.status is Status.FINISHED
-                trial.state = "finished" if finished else member.status.value
-            if trial.curve:
-                trial.value = trial.curve[-1][1]
+        self.record_end(trial)
         try:
             if trial.state == "finished" and trial.value is not None:
                 study.tell(trial._asked, trial.value)
@@ -320,6 +253,21 @@ class SearchJob(SweepJob):
                 study.tell(trial._asked, state=optuna.trial.TrialState.FAIL)
         except RuntimeError:  # the grid's sampler asks the study to stop when the grid is
             pass  # done, which only an optimize loop can; the result is stored all the same
+
+    def record_end(self, trial: Trial) -> None:
+        """What an ended trial reached, from its member job; its run labelled."""
+        member = trial.job
+        if member is not None:
+            for record in member.log.epochs():
+                self._epoch(trial, record)
+            trial.summary = dict(member.summary)
+            trial.run_dir = str(member.run_dir) if member.run_dir else None
+            trial.message = member.message
+            if trial.state == "running":
+                finished = member.status is Status.FINISHED
+                trial.state = "finished" if finished else member.status.value
+            if trial.curve:
+                trial.value = trial.curve[-1][1]
         if trial.run_dir:
             self._label_trial(trial)
 
@@ -328,12 +276,13 @@ class SearchJob(SweepJob):
                  "task": self.task.name, "kind": self.kind, "index": trial.number - 1,
                  "count": self.plan.trials, "trial": trial.number, "params": trial.params,
                  "state": trial.state, "pruned_at": trial.pruned_at,
+                 "generation": trial.generation, "parent": trial.parent, "event": trial.event,
                  "plan": self.plan.to_dict()}  # fmt: skip
         write_atomic(Path(trial.run_dir) / FILE, json.dumps(about, indent=2, default=str))
 
-    def _finish(self, study, started: float, asked: int) -> None:
+    def finish(self, started: float) -> None:
         self.current = None
-        self.importances = _importances(study)
+        self.importances = importances(self.snapshot(), self.space())
         points = self.snapshot()
         finished = [p for p in points if p["state"] == "finished"]
         pruned = [p for p in points if p["state"] == "pruned"]
@@ -361,14 +310,20 @@ class SearchJob(SweepJob):
         self._set(status, message)
 
 
-def _importances(study) -> dict[str, float]:
-    """Each setting's share of the result's variation (Optuna's fANOVA evaluator), where at
-    least two trials finished and a setting varied; {} otherwise."""
+def importances(points: list[dict], space: dict) -> dict[str, float]:
+    """Each setting's share of the result's variation (Optuna's fANOVA evaluator) over the
+    trials that reached a result, where at least two did and a setting varied; {} otherwise."""
     import optuna
 
-    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    done = [p for p in points if p["state"] == "finished" and p["value"] is not None
+            and math.isfinite(p["value"])]  # fmt: skip
     if len(done) < 2:
         return {}
+    study = optuna.create_study(direction="minimize")
+    for p in done:
+        study.add_trial(optuna.trial.create_trial(
+            params=p["params"], distributions=space, value=p["value"]))  # fmt: skip
     try:
         found = optuna.importance.get_param_importances(study)
     except (RuntimeError, ValueError):  # every trial the same, or one setting only

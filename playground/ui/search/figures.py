@@ -22,6 +22,7 @@ def curves_figure(trials: Sequence[dict], best: int | None) -> go.Figure:
         if not t["curve"]:
             continue
         epochs, losses = zip(*t["curve"], strict=True)
+        epochs = [e + (t.get("offset") or 0) for e in epochs]  # PBT: after its parent's epochs
         pruned = t["state"] == "pruned"
         style = dict(color=PRUNED, dash="dot") if pruned else {}
         if t["number"] == best:
@@ -101,3 +102,37 @@ def importance_figure(importances: dict[str, float], labels: dict[str, str]) -> 
                      range=[0, 1])  # fmt: skip
     return layout(fig, N_("What mattered (Optuna's fANOVA importance)"),
                   height=120 + 40 * len(names))  # fmt: skip
+
+
+def tree_figure(trials: Sequence[dict], population: int, labels: dict[str, str]) -> go.Figure:
+    """Population based training's family tree: a column per generation, a row per member; a
+    line from each trial to the one it started from (dashed red: copied from one of the best,
+    its settings nudged), each trial coloured by its validation loss."""
+    fig = go.Figure()
+    where = {t["number"]: (t["generation"], (t["number"] - 1) % population) for t in trials}
+    for t in trials:
+        parent = t.get("parent")
+        if parent in where:
+            (x0, y0), (x1, y1) = where[parent], where[t["number"]]
+            copied = t.get("event") == "copied"
+            fig.add_scatter(x=[x0, x1], y=[y0, y1], mode="lines", showlegend=False,
+                            hoverinfo="skip",
+                            line=dict(color="#d62728" if copied else "#999",
+                                      dash="dash" if copied else "solid",
+                                      width=2.5 if copied else 1.5))  # fmt: skip
+    done = [t for t in trials if t["value"] is not None and math.isfinite(t["value"])]
+    texts = [", ".join(f"{labels.get(k, k)} {v:.3g}" if isinstance(v, float)
+                       else f"{labels.get(k, k)} {v}" for k, v in t["params"].items())
+             for t in done]  # fmt: skip
+    fig.add_scatter(
+        x=[where[t["number"]][0] for t in done], y=[where[t["number"]][1] for t in done],
+        mode="markers+text", text=[str(t["number"]) for t in done], textposition="top center",
+        marker=dict(size=16, color=[t["value"] for t in done], colorscale="Viridis_r",
+                    showscale=True, colorbar=dict(title=dict(text=_("loss")))),
+        customdata=texts, showlegend=False,
+        hovertemplate=_("trial %{text}") + ": %{customdata}<br>%{marker.color:.4g}"
+        + "<extra></extra>")  # fmt: skip
+    fig.update_xaxes(title=N_("generation"), dtick=1)
+    fig.update_yaxes(title=N_("member"), dtick=1, autorange="reversed")
+    return layout(fig, N_("Who copied whom (dashed: copied one of the best, settings nudged)"),
+                  height=160 + 50 * population)  # fmt: skip

@@ -13,7 +13,8 @@ from playground.engine import search_space
 from playground.engine.i18n import _
 from playground.engine.records import SpecError
 from playground.engine.task import Task, tasks
-from playground.serving.search import METHODS, PRUNERS, SearchJob, SearchPlan
+from playground.serving.search import SearchJob
+from playground.serving.search_plan import METHODS, PRUNERS, SearchPlan
 from playground.ui import state, task_ui
 from playground.ui.text import plain
 from playground.ui.train.train_form import widget
@@ -151,10 +152,20 @@ def _plan(dims: list | None) -> SearchPlan | None:
                               format_func=lambda k: _(PRUNERS[k]))  # fmt: skip
     minutes = cols[4].number_input(_("Minutes (0: no limit)"), 0.0, 1440.0, 0.0, 1.0,
                                    key="search-minutes")  # fmt: skip
-    said = _("No new trial once the finished ones trained this many FLOPs (counted, as each "
-             "run's summary says).")
+    said = _(
+        "No new trial once the finished ones trained this many FLOPs (counted, as each "
+        "run's summary says)."
+    )
     flops = cols[5].number_input(_("FLOPs budget (0: none)"), 0.0, 1e21, 0.0, format="%g",
                                  key="search-flops", help=said)  # fmt: skip
     seed = cols[6].number_input(_("Seed"), 0, 10_000, 0, key="search-seed")
+    population = 4
+    if method == "pbt":
+        population = st.number_input(
+            _("Population"), 2, 16, 4, key="search-population",
+            help=_("Members of each generation; the trials make the generations (a population "
+                   "of 4 and 12 trials: 3 generations). Each generation trains the recipe's "
+                   "epochs; then the worst quarter copy one of the best and nudge its settings; "
+                   "pruning does not apply."))  # fmt: skip
     return SearchPlan(tuple(dims), int(trials), method, prune, float(minutes), int(parallel),
-                      int(seed), float(flops))  # fmt: skip
+                      int(seed), float(flops), int(population))  # fmt: skip

@@ -78,6 +78,9 @@ def _view(job, watching: bool) -> None:
     slices = figures.slices_figure(trials, labels, logs)
     if slices is not None:
         st.plotly_chart(slices, key="search-slices")
+    if job.plan.method == "pbt":
+        st.plotly_chart(figures.tree_figure(trials, job.plan.population, labels),
+                        key="search-tree")  # fmt: skip
     if job.importances:
         st.plotly_chart(figures.importance_figure(job.importances, labels), key="search-imp")
     if best is not None:
