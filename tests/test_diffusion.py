@@ -129,3 +129,11 @@ def test_flow_matching_learns_the_velocity():
         want = (model((1 - s) * x0 + s * noise, t_hand) - (noise - x0)).pow(2).flatten(1).mean(1)
     assert torch.equal(t, t_hand)
     torch.testing.assert_close(each.detach(), want, atol=1e-5, rtol=1e-5)
+
+
+def test_the_flops_of_one_image_are_one_step_times_the_steps_as_counted_whole():
+    from playground.engine.cost import flops_of
+
+    for steps in (1, 3, 7):
+        whole = flops_of(lambda steps=steps: sampling.make(TINY, 1, 3, 0, steps, 2.0))
+        assert sampling.flops_per_image(TINY, steps, 2.0) == whole > 0

@@ -13,7 +13,7 @@ import torch
 from playground.engine.records import SpecError
 from playground.exchange.runs import list_runs
 from playground.serving.manager import JobManager
-from playground.tasks.generate import sampling, vae
+from playground.tasks.generate import inside, sampling, vae
 from playground.tasks.generate.recipe import GenerateConfig
 from playground.tasks.generate.specs import GenSpec
 from playground.tasks.generate.task import GENERATE
@@ -252,7 +252,7 @@ def test_each_ready_model_shows_its_score_and_its_own_views(lang):
                 assert charts == 4
             else:  # few steps against many, in a table
                 assert charts == 2 and len(app.dataframe) == 1
-                assert len(app.dataframe[0].value) == 6
+                assert len(app.dataframe[0].value) == len(inside.STEP_COUNTS)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

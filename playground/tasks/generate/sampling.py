@@ -63,8 +63,13 @@ def make(model: nn.Module, n: int = 40, digit: int | None = None, seed: int = 0,
 
 
 def flops_per_image(model: nn.Module, steps: int = STEPS, guidance: float = GUIDANCE) -> int:
-    """The FLOPs of making one image (a diffusion model's every step, both passes of guidance)."""
-    return flops_of(lambda: make(model, 1, 0 if model.conditional else None, 0, steps, guidance))
+    """The FLOPs of making one image (a diffusion model's every step, both passes of guidance):
+    one step counted, times the steps (each costs the same)."""
+    asked = 0 if model.conditional else None
+    if not isinstance(model, diffusion.Denoiser):
+        return flops_of(lambda: make(model, 1, asked, 0))
+    one = flops_of(lambda: make(model, 1, asked, 0, 1, guidance))
+    return one * min(steps, model.timesteps)
 
 
 @torch.no_grad()

@@ -4,21 +4,17 @@ on the same noise, and few sampling steps against many, each scored by the app's
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import streamlit as st
 import torch
 
 from playground.engine.cost import flops_text
 from playground.engine.i18n import _
-from playground.tasks.generate import diffusion, sampling, score
+from playground.tasks.generate import diffusion, inside, sampling
 from playground.ui.generate.real_digits import first_of
 
-LEVELS_SHOWN = 8  # moments of the forward process and of the reverse chain
-GUIDANCES = (0.0, 1.0, 3.0, 6.0)
-STEP_COUNTS = (2, 5, 10, 25, 50, 100)
-PER_ROW = 10  # images a guidance or a step count makes
+LEVELS_SHOWN, GUIDANCES, STEP_COUNTS, PER_ROW = (
+    inside.LEVELS_SHOWN, inside.GUIDANCES, inside.STEP_COUNTS, inside.PER_ROW)  # fmt: skip
 
 
 def show(picked) -> None:
@@ -53,10 +49,7 @@ def _forward(model, spec, dataset: str, digit: int) -> None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _chain(key: str, digit: int, _model):
-    chain: list = []
-    y = torch.tensor([digit]) if _model.conditional else None
-    diffusion.sample(_model, 1, y, LEVELS_SHOWN, sampling.GUIDANCE, seed=0, chain=chain)
-    return torch.cat([torch.cat([c[1] for c in chain]), torch.cat([c[2] for c in chain])])
+    return inside.chain(_model, digit)
 
 
 def _reverse(key: str, model, digit: int) -> None:
@@ -68,9 +61,7 @@ def _reverse(key: str, model, digit: int) -> None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _guided(key: str, digit: int, guidance: float, _model):
-    images = sampling.make(_model, PER_ROW, digit, seed=0, steps=10, guidance=guidance)
-    spread = float(torch.pdist(images.flatten(1)).mean())
-    return images, score.read(images, digit).as_asked, spread
+    return inside.guided(_model, digit, guidance)
 
 
 def _guidance(key: str, model, digit: int) -> None:
@@ -85,17 +76,7 @@ def _guidance(key: str, model, digit: int) -> None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _stepped(key: str, digit: int, _model) -> list[dict]:
-    rows = []
-    asked = digit if _model.conditional else None
-    for steps in STEP_COUNTS:
-        started = time.perf_counter()
-        images = sampling.make(_model, PER_ROW, asked, seed=1, steps=steps)
-        took = (time.perf_counter() - started) / PER_ROW
-        reading = score.read(images, asked)
-        rows.append({"steps": steps, "images": images, "ms": took * 1000,
-                     "flops": sampling.flops_per_image(_model, steps=steps),
-                     "right": reading.as_asked, "confidence": reading.confidence})  # fmt: skip
-    return rows
+    return inside.stepped(_model, digit)
 
 
 def _steps(key: str, model, digit: int) -> None:
