@@ -25,9 +25,10 @@ TINY = GenSpec(hidden=16, latent=2, conditional=True, name="tiny")
 QUICK = GenerateConfig(dataset="mnist-sample", epochs=2, batch_size=64, train_limit=512)
 
 
-def test_the_loss_is_reconstruction_plus_kl_computed_by_hand():
+@pytest.mark.parametrize("conv", [False, True])
+def test_the_loss_is_reconstruction_plus_kl_computed_by_hand(conv):
     torch.manual_seed(0)
-    model = vae.VAE(8, 3, conditional=False)
+    model = vae.VAE(8, 3, conditional=False, conv=conv)
     x = torch.rand(4, 1, 28, 28)
     noise = torch.randn(4, 3)
     found = vae.terms(model, x, noise=noise)
@@ -39,6 +40,16 @@ def test_the_loss_is_reconstruction_plus_kl_computed_by_hand():
     torch.testing.assert_close(found.reconstruction, by_hand, rtol=1e-4, atol=1e-3)
     torch.testing.assert_close(found.kl, kl)
     torch.testing.assert_close(found.total(0.5), by_hand + 0.5 * kl, rtol=1e-4, atol=1e-3)
+
+
+def test_a_convolutional_vae_told_the_class_draws_digits_and_round_trips_its_spec(tmp_path):
+    spec = GenSpec(hidden=8, latent=4, conditional=True, architecture="conv", name="conv")
+    model = GENERATE.build(spec)
+    assert model.conv and any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+    assert sampling.make(model, 5, 3).shape == (5, 1, 28, 28)
+    assert GenSpec.from_dict(spec.to_dict()) == spec
+    with pytest.raises(SpecError, match="There is no architecture 'rnn'; choose one of mlp"):
+        GenSpec.from_dict({**spec.to_dict(), "architecture": "rnn"})
 
 
 def test_kl_is_zero_for_the_standard_normal_and_the_sample_has_the_encoders_moments():
@@ -209,8 +220,8 @@ def test_the_ready_diffusion_model_draws_the_digit_with_its_steps_and_guidance(l
         app = ada("generate", lang)
         ready = str(GENERATE.pretrained.parent / "diffusion")
         app.selectbox(key="generate-model").set_value(ready).run()
-        assert app.slider(key="generate-steps").value == 25
-        app.slider(key="generate-steps").set_value(5).run()
+        assert app.select_slider(key="generate-steps").value == 25
+        app.select_slider(key="generate-steps").set_value(5).run()
         app.slider(key="generate-guidance").set_value(4.0).run()
         fine(app, lang)
         assert not app.warning

@@ -45,6 +45,12 @@ FAMILIES = {
         ),
     ),
 }
+ARCHITECTURES = {  # a VAE's layers
+    "mlp": Family(N_("Fully connected"), N_("One hidden layer of the width's units each way, "
+                                            "as pytorch/examples' VAE.")),
+    "conv": Family(N_("Convolutional"), N_("Two strided convolutions each way (the width's "
+                                           "channels, then twice as many); sharper strokes.")),
+}  # fmt: skip
 SCHEDULES = {  # how a digit becomes noise, level by level
     "cosine": Family(N_("Cosine (DDPM)"), N_("The signal fades slowly at first and last "
                                              "(Nichol and Dhariwal, 2021); predicts the noise.")),
@@ -72,6 +78,9 @@ SPEC_SETTINGS: tuple[Setting, ...] = (
     Setting("timesteps", int, 1000, N_("Noise levels"),
             N_("A diffusion model's steps from a digit to pure noise (it samples in fewer)."),
             10, 4000, N_("noise levels"), noun=N_("noise levels")),
+    Setting("architecture", str, "mlp", N_("Layers"),
+            N_("A VAE's encoder and decoder: fully connected, or convolutional."),
+            choices="architectures", widget="select"),
     Setting("schedule", str, "cosine", N_("Noise schedule"),
             N_("How a diffusion model's digit becomes noise, level by level (flow matching: a "
                "straight line)."), choices="schedules", widget="select"),
@@ -82,7 +91,7 @@ SPEC_SETTINGS: tuple[Setting, ...] = (
             parse=lambda text: _name(text)),
 )  # fmt: skip
 
-REGISTRIES = {"families": FAMILIES, "schedules": SCHEDULES}
+REGISTRIES = {"families": FAMILIES, "schedules": SCHEDULES, "architectures": ARCHITECTURES}
 GenSpec = make_config(
     "GenSpec",
     SPEC_SETTINGS,

@@ -43,6 +43,7 @@ def script(run) -> str:
         made = optimizer.code("model.parameters()", "LR", repr(config.weight_decay))
     settings = {"family": spec.family, "hidden": spec.hidden, "latent": spec.latent,
                 "timesteps": spec.timesteps, "conditional": spec.conditional,
+                "architecture": spec.architecture,
                 "epochs": config.epochs, "batch_size": config.batch_size,
                 "train_limit": config.train_limit, "lr": config.lr, "beta": config.beta,
                 "d_steps": config.d_steps, "schedule": config.schedule, "seed": config.seed,
@@ -88,7 +89,8 @@ from torch import nn
 _FAMILY_LOOP = {
     "vae": '''
 def build():
-    return VAE(SETTINGS["hidden"], SETTINGS["latent"], SETTINGS["conditional"])
+    s = SETTINGS
+    return VAE(s["hidden"], s["latent"], s["conditional"], s["architecture"] == "conv")
 
 
 def step_loss(model, x, y, turn):

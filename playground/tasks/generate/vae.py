@@ -1,4 +1,5 @@
-"""A variational autoencoder, as pytorch/examples' (784-400-20, here any width and latent size),
+"""A variational autoencoder, as pytorch/examples' (784-400-20, here any width and latent size;
+or convolutional, two strided convolutions each way),
 optionally told the class (a one-hot beside the image and beside the latent): the encoder gives
 a mean and a log-variance per latent number, a sample is drawn by the reparameterisation trick,
 and the decoder turns it back into pixel logits. Its loss per image is the reconstruction (the
@@ -17,16 +18,32 @@ from playground.tasks.generate.specs import CLASSES, IMAGE, PIXELS
 
 
 class VAE(nn.Module):
-    def __init__(self, hidden: int, latent: int, conditional: bool):
+    """`conv`: convolutions (`hidden` channels at 14 pixels, twice that at 7) instead of one
+    hidden layer of `hidden` units each way."""
+
+    def __init__(self, hidden: int, latent: int, conditional: bool, conv: bool = False):
         super().__init__()
         told = CLASSES if conditional else 0
-        self.latent, self.conditional = latent, conditional
-        self.encoder = nn.Sequential(nn.Linear(PIXELS + told, hidden), nn.ReLU())
-        self.mean = nn.Linear(hidden, latent)
-        self.log_var = nn.Linear(hidden, latent)
-        self.decoder = nn.Sequential(
-            nn.Linear(latent + told, hidden), nn.ReLU(), nn.Linear(hidden, PIXELS)
-        )
+        self.latent, self.conditional, self.conv = latent, conditional, conv
+        if conv:
+            c, features = hidden, 2 * hidden * 7 * 7
+            self.encoder = nn.Sequential(
+                nn.Conv2d(IMAGE[0], c, 4, 2, 1), nn.ReLU(),
+                nn.Conv2d(c, 2 * c, 4, 2, 1), nn.ReLU(), nn.Flatten(),
+            )  # fmt: skip
+            self.decoder = nn.Sequential(
+                nn.Linear(latent + told, features), nn.ReLU(), nn.Unflatten(1, (2 * c, 7, 7)),
+                nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.ReLU(),
+                nn.ConvTranspose2d(c, IMAGE[0], 4, 2, 1),
+            )  # fmt: skip
+        else:
+            features = hidden
+            self.encoder = nn.Sequential(nn.Linear(PIXELS + told, hidden), nn.ReLU())
+            self.decoder = nn.Sequential(
+                nn.Linear(latent + told, hidden), nn.ReLU(), nn.Linear(hidden, PIXELS)
+            )
+        self.mean = nn.Linear(features + (told if conv else 0), latent)
+        self.log_var = nn.Linear(features + (told if conv else 0), latent)
 
     def _told(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         if not self.conditional:
@@ -38,7 +55,10 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | None = None):
         """(mean, log-variance) of each image's latent Gaussian; x is (B, 1, 28, 28) in 0..1."""
-        h = self.encoder(self._told(x.flatten(1), y))
+        if self.conv:
+            h = self._told(self.encoder(x), y)
+        else:
+            h = self.encoder(self._told(x.flatten(1), y))
         return self.mean(h), self.log_var(h)
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

@@ -29,10 +29,11 @@ from playground.ui.text import plain
 from playground.ui.train.train_form import widget
 
 NOW_SECONDS = 2.0  # what a training model makes is redrawn this often
+STEP_CHOICES = (2, 5, 10, 25, 50, 100, 250, 500)  # a diffusion model's sampling steps (and all)
 LIVE = "live"  # the pick that means this session's job
 FOLLOW = "generate-follow"  # a job was just started here: show its model once it has one
 SPEC_FIELDS = {  # the model's fields the form shows, by family
-    "vae": ("hidden", "latent", "conditional"),
+    "vae": ("hidden", "latent", "architecture", "conditional"),
     "gan": ("hidden", "latent", "conditional"),
     "diffusion": ("hidden", "timesteps", "schedule", "conditional"),
 }
@@ -137,10 +138,13 @@ def digits(picked: Picked) -> None:
     how = {}
     if spec.family == "diffusion":
         knobs = st.columns(2)
-        how["steps"] = knobs[0].slider(
-            _("Sampling steps"), 2, 100, sampling.STEPS, key="generate-steps",
-            help=_("Fewer: faster and rougher. It was trained on {n:,} noise levels.").format(
-                n=spec.timesteps))  # fmt: skip
+        counts = sorted({c for c in STEP_CHOICES if c < spec.timesteps} | {spec.timesteps})
+        how["steps"] = knobs[0].select_slider(
+            _("Sampling steps"), counts, sampling.STEPS if sampling.STEPS in counts else counts[0],
+            key="generate-steps",
+            help=_("Fewer: faster and rougher; the last is the full chain, a step for each of "
+                   "the {n:,} noise levels it was trained on (slow)."
+                   ).format(n=spec.timesteps))  # fmt: skip
         if spec.conditional:
             how["guidance"] = knobs[1].slider(
                 _("Guidance"), 0.0, 8.0, sampling.GUIDANCE, 0.5, key="generate-guidance",
