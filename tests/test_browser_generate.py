@@ -35,6 +35,17 @@ def test_ask_the_ready_model_for_a_digit_train_one_live_and_be_watched(browser, 
     right = int(re.search(r"reads (\d+) of 40", said.inner_text()).group(1))
     assert right >= 36, said.inner_text()  # the ready model draws sevens the classifier reads
     expect(ada.get_by_role("img").first).to_be_visible()
+    choose(ada, "Model", "Ready model (ships with the app): Diffusion model, told the class")
+    ada.get_by_text(re.compile(r"reads (\d+) of 20 as the digit asked for")).wait_for(
+        timeout=60_000
+    )  # the ready diffusion model's grid of the 七 asked for
+    field = ada.get_by_role("textbox", name="Which digit?")
+    field.fill("7")
+    field.press("Enter")
+    idle(ada)
+    drawn = ada.get_by_text(re.compile(r"reads (\d+) of 20 as the digit asked for"))
+    assert int(re.search(r"reads (\d+) of 20", drawn.inner_text()).group(1)) >= 18
+    expect(ada.get_by_text(re.compile(r"ms and .*FLOP an image"))).to_be_visible()
 
     choose(ada, "Start from", "vae-2d")
     idle(ada)

@@ -136,3 +136,25 @@ def tree_figure(trials: Sequence[dict], population: int, labels: dict[str, str])
     fig.update_yaxes(title=N_("member"), dtick=1, autorange="reversed")
     return layout(fig, N_("Who copied whom (dashed: copied one of the best, settings nudged)"),
                   height=160 + 50 * population)  # fmt: skip
+
+
+def best_figure(trials: Sequence[dict]) -> go.Figure | None:
+    """Each ended trial's result in the order they were asked, and the best so far."""
+    done = [t for t in trials if t["value"] is not None and math.isfinite(t["value"])]
+    if not done:
+        return None
+    done.sort(key=lambda t: t["number"])
+    best, line = math.inf, []
+    for t in done:
+        if t["state"] == "finished":
+            best = min(best, t["value"])
+        line.append(best if math.isfinite(best) else None)
+    fig = go.Figure()
+    colors = [PRUNED if t["state"] == "pruned" else "#1f77b4" for t in done]
+    fig.add_scatter(x=[t["number"] for t in done], y=[t["value"] for t in done], mode="markers",
+                    name=N_("trial"), marker=dict(color=colors))  # fmt: skip
+    fig.add_scatter(x=[t["number"] for t in done], y=line, mode="lines", name=N_("best so far"),
+                    line=dict(shape="hv", width=3))  # fmt: skip
+    fig.update_xaxes(title=N_("trial"), dtick=1)
+    fig.update_yaxes(title=N_("validation loss"), type="log")
+    return layout(fig, N_("The best so far"), height=280)

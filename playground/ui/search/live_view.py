@@ -71,6 +71,8 @@ def _view(job, watching: bool) -> None:
     best = job.best()
     st.plotly_chart(figures.curves_figure(trials, best["number"] if best else None),
                     key="search-curves")  # fmt: skip
+    if (so_far := figures.best_figure(trials)) is not None:
+        st.plotly_chart(so_far, key="search-best")
     _table(job, trials, labels)
     parallel = figures.parallel_figure(trials, labels, logs)
     if parallel is not None:
