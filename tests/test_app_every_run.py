@@ -168,15 +168,15 @@ def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
     app = ada("train")
     (table,) = [d for d in app.dataframe if d.key and d.key.startswith("runs-")]
     frame = table.value
-    assert list(frame.columns) == ["owner", "run", "name", "task", "data", "optimizer", "lr",
-                                   "progress", "result", "time (s)", "status", "FLOPs",
+    assert list(frame.columns) == ["owner", "run", "name", "group", "task", "data", "optimizer",
+                                   "lr", "progress", "result", "time (s)", "status", "FLOPs",
                                    "energy (Wh)", "CO2 (g)"]  # fmt: skip
     finished = frame[frame["status"] == "finished"]
     assert set(finished["task"]) == {"Image classification", "Language model", "Line fitting",
                                      "Image generation"}  # fmt: skip
     assert all(
         finished["result"].str.match(
-            r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+|R² [\d.]+|Test loss [\d.]+)$"
+            r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+|R² [\d.]+|Fréchet distance [\d.]+)$"
         )
     )
     assert "AdamW" in set(frame["optimizer"]) and "None" not in frame.astype(str).to_numpy()

@@ -20,6 +20,10 @@ class SpecError(ValueError):
         self.field = field  # name of the offending TrainConfig field, if one is to blame
 
 
+class JobFailed(RuntimeError):
+    """A job cannot go on (e.g. the worker that trained it went away); `str()` says why."""
+
+
 class DataError(RuntimeError):
     """Data that cannot be read or fetched (a dataset, a corpus); `str()` is a sentence for the
     user."""

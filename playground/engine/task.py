@@ -20,7 +20,6 @@ import math
 import pkgutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,25 +29,10 @@ from playground.engine import search_space
 from playground.engine.i18n import N_, Text, _
 from playground.engine.loop import Lesson, Outcome  # noqa: F401 (tasks name Outcome here too)
 from playground.engine.metrics import LAST_VAL_LOSS, EpochRecord, Metric, Score, StepRecord
+from playground.engine.numbers import Number, epoch_number
 from playground.engine.records import SpecError
 
 DEFAULT = "image"  # the task of a run folder or a bundle that does not say
-
-
-@dataclass(frozen=True)
-class Number:
-    """One number of a job's live view: its label (st.metric's), value and change."""
-
-    label: str
-    value: str
-    delta: str | None = None
-    help: str = ""
-    lower_is_better: bool = False  # a loss: its falling delta is shown as good (green)
-
-    @property
-    def delta_color(self) -> str:
-        """st.metric's colour rule for the delta: green when it moves the better way."""
-        return "inverse" if self.lower_is_better else "normal"
 
 
 class Task:
@@ -396,19 +380,3 @@ def of(config: object) -> Task:
     raise SpecError(
         Text("No task trains with settings of type {name__}.", name__=type(config).__name__)
     )
-
-
-def epoch_number(
-    steps: list[StepRecord], epochs: list[EpochRecord], total: int, ended: bool
-) -> Number:
-    """ "Epoch 2 / 3": the epoch it trains while it runs; once it ended, the epochs it completed,
-    as its row in the runs table counts them (a run stopped in its first epoch: 0 / 3)."""
-    last = steps[-1] if steps else None
-    if not ended:
-        return Number(_("Epoch"), f"{last.epoch if last else 0} / {total}")
-    done = len(epochs)
-    partial = last is not None and last.epoch > done
-    why = _("Stopped during epoch {epoch}: {done} complete.").format(
-        epoch=last.epoch if last else 0, done=done
-    )
-    return Number(_("Epoch"), f"{done} / {total}", help=why if partial else "")

@@ -28,16 +28,12 @@ from playground.engine.history import EARLY_STEPS, WeightHistory
 from playground.engine.i18n import N_, Text
 from playground.engine.memory import history_bytes
 from playground.engine.metrics import EpochRecord, MetricsLog, Status
-from playground.engine.records import DataError, SpecError
+from playground.engine.records import DataError, JobFailed, SpecError
 from playground.engine.task import Task
 from playground.engine.task import of as task_of
 from playground.exchange.run_files import RunWriter, write_access
 
 logger = logging.getLogger(__name__)
-
-
-class JobFailed(RuntimeError):
-    """A job cannot go on (e.g. the worker that trained it went away); `str()` says why."""
 
 
 _seed_lock = threading.Lock()  # the global RNG is shared: seed and build one model at a time
@@ -213,8 +209,7 @@ class TrainingJob:
         self._on_end.append(callback)
 
     def on_epoch(self, callback: Callable[[TrainingJob, EpochRecord], None]) -> None:
-        """Call `callback(job, record)` as each epoch's record is made, from the training
-        thread (a search's pruner stops a trial there, before its next step)."""
+        """Call `callback(job, record)` as each epoch's record is made, in the training thread."""
         self._on_epoch.append(callback)
 
     def on_status(self, callback: Callable[[TrainingJob], None]) -> None:
@@ -236,11 +231,15 @@ class TrainingJob:
     def _set(self, status: Status, message: str) -> None:
         with self._lock:
             self._status, self._message = status, message
-        for callback in self._on_status:
+        self._call(self._on_status)
+
+    def _call(self, callbacks: list[Callable], *args) -> None:
+        """Each callback with the job (and `args`); one that fails is logged, nothing more."""
+        for callback in callbacks:
             try:
-                callback(self)
+                callback(self, *args)
             except Exception:
-                logger.exception("on_status callback of job %s failed", self.id)
+                logger.exception("a callback of job %s failed", self.id)
 
     def _run(self) -> None:
         try:
@@ -383,9 +382,8 @@ class TrainingJob:
             "node": platform.node(),  # this machine; on a cluster, the worker's
             "started": started,
         }
-        samples = outcome.samples
         wh = meter.watt_hours(outcome.train_seconds)
-        summary.update({**started_from, **cost.costs(self.flops_per_sample, samples, wh,
+        summary.update({**started_from, **cost.costs(self.flops_per_sample, outcome.samples, wh,
                                                      self.assumptions)})  # fmt: skip
         if outcome.status is Status.FINISHED:
             summary.update(task.results(self.spec, model, data, config, budget))
@@ -395,14 +393,8 @@ class TrainingJob:
     def _write_records(self, records: list) -> None:
         if self._writer is not None:
             self._writer.append(records)
-        for record in records:
-            if isinstance(record, EpochRecord):
-                for callback in self._on_epoch:
-                    callback(self, record)  # in the training thread, before its next step
+        for record in (r for r in records if isinstance(r, EpochRecord)):
+            self._call(self._on_epoch, record)  # in the training thread, before its next step
 
     def _ended(self) -> None:
-        for callback in self._on_end:
-            try:
-                callback(self)
-            except Exception:
-                logger.exception("on_end callback of job %s failed", self.id)
+        self._call(self._on_end)

@@ -20,7 +20,7 @@ from playground.engine import cost, i18n
 from playground.engine.controls import duration_text
 from playground.engine.i18n import _
 from playground.engine.metrics import time_left
-from playground.engine.task import Number
+from playground.engine.numbers import Number
 from playground.serving import curves
 
 REFRESH_SECONDS = 0.5  # newer records wait this long at most before the view shows them

@@ -16,8 +16,9 @@ from playground.datasets.images import Dataset, load
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import ACCURACY, TEST_ACCURACY, TEST_LOSS, smooth
+from playground.engine.numbers import Number, epoch_number
 from playground.engine.records import SpecError
-from playground.engine.task import Number, Task, epoch_number, register
+from playground.engine.task import Task, register
 from playground.tasks.image import calibration, catalog, evaluation, models, search_rows
 from playground.tasks.image.export import model_card, onnx_export, standalone
 from playground.tasks.image.fit import check_fit, job_pass_batch_size

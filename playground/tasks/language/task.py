@@ -18,8 +18,9 @@ from playground import ASSETS
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import Metric, Score, smooth
+from playground.engine.numbers import Number
 from playground.engine.records import SpecError
-from playground.engine.task import Number, Task, register
+from playground.engine.task import Task, register
 from playground.tasks.language import corpora, data, export, fit, training
 from playground.tasks.language.model import build
 from playground.tasks.language.recipe import SETTINGS, LanguageConfig

@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.engine.i18n import N_, Text, _
+from playground.engine.numbers import Number
 from playground.engine.owners import NotAllowed
 from playground.engine.records import SpecError
-from playground.engine.task import Number
 from playground.exchange import quota, runs
 from playground.serving import curves
 from playground.serving.manager import WatchedJob
