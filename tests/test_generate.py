@@ -275,3 +275,19 @@ def test_a_run_without_a_score_is_scored_on_request(runs, lang):  # noqa: F811
         app.button(key="generate-score").click().run()
         fine(app, lang, names=("vae-stopped",))
         assert len(app.metric) == 3
+
+
+def test_the_score_makes_its_images_a_training_batch_at_a_time():
+    from playground.datasets.images import load
+    from playground.tasks.generate import score
+
+    real = load("mnist-sample").test_x
+    torch.manual_seed(0)
+    unconditional = vae.VAE(16, 2, conditional=False).eval()
+    small = score.of_model(unconditional, real, per_digit=10, batch=7)
+    whole = score.of_model(unconditional, real, per_digit=10, batch=1000)
+    assert small["score_images"] == whole["score_images"] == 100 == sum(small["read_as"])
+    told = vae.VAE(16, 2, conditional=True).eval()  # 10 of each digit: one batch of 64 each,
+    first = score.of_model(told, real, per_digit=10)  # the same noise as in one piece
+    again = score.of_model(told, real, per_digit=10, batch=10)
+    assert first["read_as"] == again["read_as"] and first["frechet"] == again["frechet"]

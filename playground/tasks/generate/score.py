@@ -101,26 +101,28 @@ SCORE_PER_DIGIT = 50  # images a finished run makes of each digit for its score
 
 
 def of_model(model: nn.Module, real: torch.Tensor, per_digit: int = SCORE_PER_DIGIT,
-             **how) -> dict:  # fmt: skip
+             batch: int = 64, **how) -> dict:  # fmt: skip
     """A model's score on MNIST, under the summary's keys: `per_digit` images of each digit
     (for a model not told the class, as many from noise), read by the classifier; the Fréchet
     distance to as many real test digits (`real`, uint8 or 0..1, at least twice as many), and
-    between two such sets of real ones."""
+    between two such sets of real ones. Images are made `batch` at a time (a job's training
+    batch: the size its memory check allowed)."""
     # deferred: sampling imports the model families, which this module's readers do not need
     from playground.tasks.generate import sampling
+
+    def made(count: int, digit: int | None, seed: int) -> torch.Tensor:
+        return torch.cat([sampling.make(model, min(batch, count - start), digit,
+                                        seed=seed + 1000 * (start // batch), **how).cpu()
+                          for start in range(0, count, batch)])  # fmt: skip
 
     n = min(10 * per_digit, len(real) // 2)
     real = real.float().cpu().div(255) if not real.is_floating_point() else real.float().cpu()
     if model.conditional:
-        shares = []
-        made = []
-        for digit in range(10):
-            images = sampling.make(model, n // 10, digit, seed=digit, **how).cpu()
-            shares.append(read(images, digit).as_asked)
-            made.append(images)
-        images = torch.cat(made)
+        each = [made(n // 10, digit, digit) for digit in range(10)]
+        shares = [read(images, digit).as_asked for digit, images in enumerate(each)]
+        images = torch.cat(each)
     else:
-        images = sampling.make(model, n, None, seed=0, **how).cpu()
+        images = made(n, None, 0)
     reading = read(images)
     found = {
         "frechet": round(frechet(images, real[:n]), 3),

@@ -132,7 +132,7 @@ class GenerateTask(tasks.Task):
         try:
             found = test_terms(model, data, config)
             if config.dataset in SCORED:  # the classifier reads digits, not clothes
-                found.update(score.of_model(model, data.test_x))
+                found.update(score.of_model(model, data.test_x, batch=config.batch_size))
             return found
         finally:
             model.train(was)
