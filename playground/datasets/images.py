@@ -298,13 +298,24 @@ def batches(
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Normalised float batches (B, C, H, W) with labels (B,); shuffled when given a generator."""
     n = len(x)
-    order = torch.randperm(n, generator=generator).to(x.device) if generator is not None else None
-    for start in range(0, n, batch_size):
-        if order is None:
-            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
-        else:
-            pick = order[start : start + batch_size]
-            xb, yb = x[pick], y[pick]
+    if generator is None:
+        picks = (slice(start, start + batch_size) for start in range(0, n, batch_size))
+    else:
+        order = torch.randperm(n, generator=generator).to(x.device)
+        picks = (order[start : start + batch_size] for start in range(0, n, batch_size))
+    return picked_batches(x, y, picks, mean=mean, std=std, generator=generator, aug=aug,
+                          channels_last=channels_last)  # fmt: skip
+
+
+def picked_batches(
+    x, y, picks, *, mean: float, std: float, generator=None, aug=None, channels_last: bool = False
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """`batches`, of the examples each pick (a slice or indices) names: a private run's
+    Poisson-sampled batches (engine/privacy.py)."""
+    for pick in picks:
+        if torch.is_tensor(pick):
+            pick = pick.to(x.device)
+        xb, yb = x[pick], y[pick]
         xb = normalise(xb, mean, std)
         if aug is not None:
             xb = augment(xb, aug, generator or torch.Generator())

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from playground.engine import transfer
+from playground.engine import privacy, transfer
 from playground.engine.controls import Controls
 from playground.engine.devices import FastPath
 from playground.engine.history import EARLY_STEPS
@@ -43,6 +43,7 @@ class Outcome:
     samples_per_second: float  # of training time without validation (images, tokens, points)
     validation_seconds: float = 0.0  # the part of train_seconds spent on validation
     samples: int = 0  # trained on
+    extra: dict = field(default_factory=dict)  # for the summary: a private run's epsilon, delta
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Lesson:
     grad_clip: float = 0.0  # the largest gradient norm, 0: no clipping
     total_steps: int | None = None  # steps the run takes (None: until `time_budget`)
     time_budget: float | None = None  # seconds of training (validation apart) the run takes
+    privacy: privacy.PrivacyPlan | None = None  # DP-SGD (engine/privacy.py), its batches Poisson
 
     def optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         c = self.config
@@ -151,7 +153,21 @@ def run(
     if fast is None:
         allowed = getattr(config, "gpu_fast_path", False)
         fast = FastPath.for_device(device) if allowed else FastPath()
-    optimizer = lesson.optimizer(model)
+    optimizer, private = lesson.optimizer(model), None
+    if lesson.privacy is not None:  # per-sample gradients: the plain model, no autocast
+        noise = torch.Generator(device).manual_seed(getattr(config, "seed", 0))
+        private, fast = privacy.Private(lesson.privacy, model, noise), FastPath()
+        optimizer = private.optimizer(optimizer)
+    try:
+        return _train(lesson, model if private is None else private.model, optimizer, private,
+                      device, log, controls, publish, fast)  # fmt: skip
+    finally:
+        if private is not None:
+            private.close()
+
+
+def _train(lesson, model, optimizer, private, device, log, controls, publish, fast) -> Outcome:
+    config = lesson.config
     step = samples = rounds = 0
     seconds = validating = 0.0  # training time (pauses excluded), and validation's part of it
     pending: list[_Pending] = []
@@ -160,7 +176,8 @@ def run(
 
     def outcome(status: Status, message: str) -> Outcome:
         rate = samples / max(seconds - validating, 1e-9)
-        return Outcome(status, message, rounds, step, seconds, rate, validating, samples)
+        spent = private.plan.summary(step) if private is not None else {}
+        return Outcome(status, message, rounds, step, seconds, rate, validating, samples, spent)
 
     def read_back() -> _Pending | None:
         """Log the pending steps with one host synchronisation; the first step whose loss is
@@ -239,8 +256,11 @@ def run(
             seconds += round_seconds
             rounds = number
             train_loss, score = sums[0] / max(sums[2], 1), sums[1] / max(sums[2], 1)
+            values = dict(found.values)
+            if private is not None:  # the privacy spent so far, a curve beside the loss
+                values["epsilon"] = private.plan.epsilon(step)
             log.add(EpochRecord(number, train_loss, score, found.loss, found.score,
-                                round_seconds, lr, dict(found.values)))  # fmt: skip
+                                round_seconds, lr, values))  # fmt: skip
             for text in found.notes:
                 log.add(NoteRecord(step, seconds, text))
             publish(model)

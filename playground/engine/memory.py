@@ -74,6 +74,12 @@ class MemoryEstimate:
     step_scratch: int = 0  # what the optimizer's step makes besides its state (foreach lists)
     backward_copies: int = BACKWARD_COPIES
     weight_copies: int = 0  # copies of the weights the job keeps (WEIGHT_COPIES x weights)
+    per_example_gradients: bool = False  # DP-SGD: every image's own gradients (a copy each)
+
+    @property
+    def per_example(self) -> int:
+        """What DP-SGD's per-example gradients take over the whole batch (0 when not private)."""
+        return self.batch_size * self.gradients if self.per_example_gradients else 0
 
     @property
     def activations(self) -> int:
@@ -102,7 +108,8 @@ class MemoryEstimate:
     @property
     def total(self) -> int:
         """The forward and backward pass, or the optimizer's step if that is more."""
-        transient = max(self.activations + self.backward_extra, self.step_scratch)
+        transient = max(self.activations + self.backward_extra + self.per_example,
+                        self.step_scratch)  # fmt: skip
         return self.fixed + ALLOCATOR_SLACK * transient
 
     @property
@@ -113,7 +120,8 @@ class MemoryEstimate:
         """The largest batch size whose step fits in `budget` bytes (0 if none does)."""
         if self.fixed + ALLOCATOR_SLACK * self.step_scratch > budget:
             return 0
-        per_image = ALLOCATOR_SLACK * (self.activations_per_image + self._backward_per_image)
+        own = self.gradients if self.per_example_gradients else 0
+        per_image = ALLOCATOR_SLACK * (self.activations_per_image + self._backward_per_image + own)
         if per_image <= 0:
             return 1 << 30
         return max(0, (budget - self.fixed) // per_image)

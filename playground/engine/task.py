@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from torch import nn
 
-from playground.engine import search_space
+from playground.engine import privacy, search_space
 from playground.engine.i18n import N_, Text, _
 from playground.engine.loop import Lesson, Outcome  # noqa: F401 (tasks name Outcome here too)
 from playground.engine.metrics import LAST_VAL_LOSS, EpochRecord, Metric, Score, StepRecord
@@ -213,6 +213,11 @@ class Task:
 
     def device(self, config) -> str:
         return getattr(config, "device", "auto")
+
+    def compiles(self, config) -> bool:
+        """Whether a job runs the model through torch.compile (never a private run's: Opacus
+        needs the plain model's hooks)."""
+        return getattr(config, "compile", False) and not privacy.is_private(config)
 
     # --- what pages and people see ------------------------------------------------------------
 

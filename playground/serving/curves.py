@@ -11,6 +11,7 @@ from playground.engine.i18n import N_, _
 from playground.engine.metrics import ACCURACY, EpochRecord, Score, Span, smooth
 
 _TRAIN, _VAL, _RAW, _LR = "#1f77b4", "#ff7f0e", "rgba(31,119,180,0.25)", "#2ca02c"
+_EPSILON = "#9467bd"
 _BAND = "rgba(31,119,180,0.12)"
 
 
@@ -110,6 +111,18 @@ def epoch_figure(epochs: Sequence[EpochRecord], score: Score | None = ACCURACY) 
                 xaxis=f"x{axis}",
                 yaxis=f"y{axis}",
             )
+    spent = [(e.epoch, e.values["epsilon"]) for e in epochs if "epsilon" in (e.values or {})]
+    if spent:  # a private run: the privacy spent, on the loss panel's right
+        fig.add_scatter(
+            x=[a for a, _ in spent],
+            y=[b for _, b in spent],
+            mode="lines+markers",
+            name="ε spent",
+            line=dict(color=_EPSILON, dash="dot"),
+            yaxis="y3",
+        )
+        fig.update_layout(yaxis3=dict(title="ε", overlaying="y", side="right",
+                                      rangemode="tozero", showgrid=False))  # fmt: skip
     ticks = 1 if len(x) <= 20 else None
     if score is None:
         fig.update_layout(

@@ -334,7 +334,7 @@ class TrainingJob:
             model = task.build(self.spec)
         started_from = transfer.load(model, self.initial_weights)  # the summary's keys
         model = task.prepare(model, device, config)
-        runner = torch.compile(model) if getattr(config, "compile", False) else model
+        runner = torch.compile(model) if task.compiles(config) else model
         writer = self._open_run()
         saved_epochs = [0]
         self.history.add(0, 0, weights_copy(model), epoch_end=False)
@@ -383,8 +383,8 @@ class TrainingJob:
             "started": started,
         }
         wh = meter.watt_hours(outcome.train_seconds)
-        summary.update({**started_from, **cost.costs(self.flops_per_sample, outcome.samples, wh,
-                                                     self.assumptions)})  # fmt: skip
+        summary.update({**started_from, **outcome.extra, **cost.costs(
+            self.flops_per_sample, outcome.samples, wh, self.assumptions)})  # fmt: skip
         if outcome.status is Status.FINISHED:
             summary.update(task.results(self.spec, model, data, config, budget))
         summary.update(task.summarize(summary))

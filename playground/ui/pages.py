@@ -46,6 +46,9 @@ LAB_PAGES = (
     Page("app_pages/search.py", N_("Search"), ":material/manage_search:", "search", LABS,
          N_("hyperparameter search you can watch: trials train, the weak ones are pruned, and "
             "what mattered shows"), live=True, order=15),
+    Page("app_pages/privacy.py", N_("Privacy"), ":material/shield:", "privacy", LABS,
+         N_("train with differential privacy, and see what a model gives away: a membership "
+            "attack, and the price in accuracy"), "image", order=17),
     Page("app_pages/concepts.py", N_("Concepts"), ":material/school:", "concepts", LABS,
          N_("the theory, computed live: activations, losses, optimizers, "
             "backpropagation, regularisation"), order=20),

@@ -32,6 +32,7 @@ def plain(text: object) -> str:
 HEADERS = (
     N_("owner"), N_("name"), N_("preset"), N_("task"), N_("dataset"), N_("optimizer"),
     N_("epochs"), N_("best val accuracy"), N_("test accuracy"), N_("val loss"), N_("time (s)"),
+    N_("ε (privacy)"),
     N_("status"), N_("energy (Wh)"), N_("CO2 (g)"), N_("layer"), N_("output shape"),
     N_("parameters"), N_("memory"), N_("frozen"), N_("class"), N_("precision"), N_("recall"),
     N_("images"), N_("true"), N_("predicted"), N_("token"), N_("count"), N_("final loss"),

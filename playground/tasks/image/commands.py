@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 from playground.datasets import idx, image_sets
 from playground.datasets.images import default_data_dir, load
 from playground.engine import settings
@@ -47,6 +49,36 @@ def add_commands(sub) -> None:
     e.add_argument("--device", default="auto")
     e.add_argument("--json", action="store_true")
     e.set_defaults(run=_eval)
+
+    a = sub.add_parser("attack", help=_("a membership-inference attack on a saved run: what it "
+                                        "gives away about its training images"))  # fmt: skip
+    a.add_argument("run_dir", type=Path)
+    a.add_argument("--data-dir", type=Path)
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(run=_attack)
+
+
+def _attack(args: argparse.Namespace) -> int:
+    from playground.tasks.image import membership
+    from playground.tasks.image.task import IMAGE
+
+    run = load_run(args.run_dir)
+    if run.task_name != IMAGE.name or not run.has_weights:
+        raise DataError(Text("{run} is not a trained image classifier: the attack asks one about "
+                             "its training images.", run=run.name))  # fmt: skip
+    data = IMAGE.load_data(run.config, args.data_dir, None, torch.device("cpu"))
+    found, _images = membership.attack(run, data)
+    s = run.summary
+    result = {"run": str(run.path), **found.to_dict(), "epsilon": s.get("epsilon"),
+              "delta": s.get("delta"), "test_accuracy": s.get("test_accuracy")}  # fmt: skip
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(_("{run}: the loss-threshold attack has AUC {auc} and advantage {advantage} on {n} "
+            "training and {n2} unseen images (a coin: 0.5 and 0).").format(
+        run=run.name, auc=f"{found.auc:.3f}", advantage=f"{found.advantage:.3f}",
+        n=len(found.member_losses), n2=len(found.unseen_losses)))  # fmt: skip
+    return 0
 
 
 def _data_import(args: argparse.Namespace) -> int:

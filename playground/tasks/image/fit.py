@@ -9,13 +9,16 @@ that fits a budget.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 
 import torch
 from torch import nn
 
 from playground.datasets import image_sets
 from playground.datasets.images import normalise
+from playground.engine import privacy
 from playground.engine.i18n import N_, Text
 from playground.engine.memory import (
     ALLOCATOR_SLACK,
@@ -81,6 +84,9 @@ def check_fit(
         )
     if memory_budget is not None:
         step = estimate_memory(spec, config.batch_size, config.optimizer, data.input_shape)
+        if privacy.is_private(config):  # Poisson batches: room for 4 standard deviations more
+            batch = config.batch_size + math.ceil(4 * math.sqrt(config.batch_size))
+            step = dataclasses.replace(step, batch_size=batch, per_example_gradients=True)
         check_memory(step, memory_budget)
         check_pass(spec, config, memory_budget)
     return shapes
@@ -130,7 +136,7 @@ def check_memory(estimate: MemoryEstimate, budget: int) -> None:
             "One training step needs about {total} (batch of {batch_size}, "
             "{optimizer}), more than the {budget} this server allows per job. Layer "
             "{index} ({label}, {output_shape} out) keeps the most for the backward "
-            "pass: {value}. {fix}",
+            "pass: {value}.{private} {fix}",
             total=size_text(estimate.total),
             batch_size=estimate.batch_size,
             optimizer=optimizer,
@@ -139,6 +145,12 @@ def check_memory(estimate: MemoryEstimate, budget: int) -> None:
             label=worst.label,
             output_shape=describe(worst.output_shape),
             value=size_text(worst.saved_per_image * estimate.batch_size),
+            private=Text(
+                " Differential privacy keeps every image's own gradients: {size}.",
+                size=size_text(estimate.per_example),
+            )
+            if estimate.per_example
+            else "",
             fix=fix,
         ),
         layer=worst.index - 1,

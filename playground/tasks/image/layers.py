@@ -17,6 +17,7 @@ from typing import Any
 from torch import nn
 
 from playground.engine.i18n import N_, Term, Text
+from playground.tasks.image.blocks import ResidualBlock, group_norm
 
 Shape = tuple[int, ...]
 
@@ -227,6 +228,14 @@ def _same_shape(shape: Shape, p: dict) -> Shape:
     return shape
 
 
+def _groupnorm_shape(shape: Shape, p: dict) -> Shape:
+    if p["groups"] and shape[0] % p["groups"]:
+        raise LayerProblem(Text("GroupNorm's {groups} groups do not divide its {channels} "
+                                "channels: pick a divisor, or leave it empty.",
+                                groups=p["groups"], channels=shape[0]))  # fmt: skip
+    return shape
+
+
 def _flatten_shape(shape: Shape, p: dict) -> Shape:
     return (math.prod(shape),)
 
@@ -244,24 +253,6 @@ def _linear_macs(shape: Shape, out: Shape, p: dict) -> int:
 
 
 # --- Residual block -------------------------------------------------------------------------
-
-
-class ResidualBlock(nn.Module):
-    """conv3x3 -> ReLU -> conv3x3, plus the input (through a 1x1 conv when channels change)."""
-
-    def __init__(self, in_channels: int, out_channels: int):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.relu = nn.ReLU()
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
-        self.skip = (
-            nn.Identity()
-            if in_channels == out_channels
-            else nn.Conv2d(in_channels, out_channels, 1)
-        )
-
-    def forward(self, x):  # (B, Cin, H, W) -> (B, Cout, H, W)
-        return self.conv2(self.relu(self.conv1(x))) + self.skip(x)
 
 
 def _residual_shape(shape: Shape, p: dict) -> Shape:
@@ -333,6 +324,19 @@ LAYERS: dict[str, LayerKind] = {
             "none",
             _same_shape,
             _batchnorm_build,
+            _no_macs,
+        ),
+        LayerKind(
+            "groupnorm",
+            N_("GroupNorm"),
+            N_(
+                "Normalises each example's channels in groups, never over the batch: what "
+                "differential privacy allows instead of BatchNorm."
+            ),
+            (Param("groups", int, None, 1, 512, optional=True, help=N_("empty: up to 32")),),
+            "none",
+            _groupnorm_shape,
+            lambda shape, p: group_norm(shape[0], p["groups"]),
             _no_macs,
         ),
         LayerKind(

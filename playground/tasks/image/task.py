@@ -13,13 +13,14 @@ from torch import nn
 from playground import ASSETS
 from playground.datasets import image_sets
 from playground.datasets.images import Dataset, load
+from playground.engine import privacy
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import ACCURACY, TEST_ACCURACY, TEST_LOSS, smooth
 from playground.engine.numbers import Number, epoch_number
 from playground.engine.records import SpecError
 from playground.engine.task import Task, register
-from playground.tasks.image import calibration, catalog, evaluation, models, search_rows
+from playground.tasks.image import calibration, catalog, evaluation, models, private, search_rows
 from playground.tasks.image.export import model_card, onnx_export, standalone
 from playground.tasks.image.fit import check_fit, job_pass_batch_size
 from playground.tasks.image.recipe import SETTINGS, TrainConfig
@@ -71,8 +72,18 @@ class ImageTask(Task):
 
         return {name: (lambda name=name: preset(name)) for name in catalog.PRESETS}
 
+    def complete(self, spec, config, extra=None) -> ModelSpec:
+        return private.private_spec(spec) if privacy.is_private(config) else spec
+
     def check(self, spec, config, memory_budget=None) -> None:
         check_fit(spec, config, memory_budget)
+        if privacy.is_private(config):  # its words before the job is queued
+            self.privacy_plan(config)
+
+    def privacy_plan(self, config: TrainConfig):
+        """The plan a private run of `config` will train with (engine/privacy.py), or None."""
+        n = max(1, round(self.planned_samples(config)))
+        return privacy.plan_of(config, n, max(1, math.ceil(self.planned_steps(config))))
 
     def planned_samples(self, config: TrainConfig) -> float:
         info = image_sets.info_of(config)
@@ -117,7 +128,7 @@ class ImageTask(Task):
         return models.build(spec)
 
     def prepare(self, model: nn.Module, device, config: TrainConfig) -> nn.Module:
-        return prepare(model, device, config.channels_last)
+        return prepare(model, device, config.channels_last and not privacy.is_private(config))
 
     def flops_per_sample(self, spec: ModelSpec, config: TrainConfig, frozen=frozenset()) -> float:
         shape = image_sets.DATASETS[config.dataset].input_shape
@@ -208,6 +219,7 @@ class ImageTask(Task):
             Number(_("Val accuracy"), f"{vals[-1]:.2%}" if vals else "-",
                    f"{vals[-1] - vals[-2]:+.2%}" if len(vals) > 1 else None),
             Number(_("Samples/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
+            *private.live_numbers(self, config, last.step if last else 0),
         ]  # fmt: skip
 
     def data_label(self, config: TrainConfig) -> str:

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from playground.datasets import image_sets
-from playground.datasets.images import Augment, Dataset, batch_count, batches
-from playground.engine import loop
+from playground.datasets.images import Augment, Dataset, batch_count, batches, picked_batches
+from playground.engine import loop, privacy
 from playground.engine.controls import Controls
 from playground.engine.devices import FastPath
 from playground.engine.i18n import N_, Text
@@ -71,6 +71,7 @@ class ImageLesson(Lesson):
         self.snapshot_every = config.snapshot_every
         self.warmup = round(config.warmup_epochs * self.steps_per_epoch)
         self.generator = torch.Generator().manual_seed(config.seed)
+        self.privacy = privacy.plan_of(config, len(data.train_x), self.total_steps)
         self.aug = None
         if config.augment:
             self.aug = Augment(
@@ -83,6 +84,19 @@ class ImageLesson(Lesson):
     def rounds(self):
         data, info, c = self.data, self.data.info, self.config
         for _ in range(c.epochs):
+            if self.privacy is not None:  # Poisson-sampled, as the accountant assumes
+                picks = privacy.poisson_batches(len(data.train_x), self.privacy.sample_rate,
+                                                self.steps_per_epoch, self.generator)  # fmt: skip
+                yield picked_batches(
+                    data.train_x,
+                    data.train_y,
+                    picks,
+                    mean=info.mean,
+                    std=info.std,
+                    generator=self.generator,
+                    aug=self.aug,
+                )
+                continue
             yield batches(data.train_x, data.train_y, c.batch_size, mean=info.mean, std=info.std,
                           generator=self.generator, aug=self.aug,
                           channels_last=c.channels_last)  # fmt: skip

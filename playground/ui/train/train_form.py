@@ -14,15 +14,23 @@ import streamlit as st
 
 from playground.datasets import image_sets
 from playground.datasets.images import available, default_data_dir
+from playground.engine import privacy
 from playground.engine.devices import devices
 from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog
+from playground.tasks.image import private as image_private
 from playground.tasks.image.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
 from playground.ui import image_session, state
 from playground.ui.text import plain
 
 MORE = N_("More settings")
+PRIVACY = N_("Differential privacy")
+PRIVACY_HELP = N_(
+    "Train with DP-SGD (Opacus): each image's gradient is clipped, noise is added, and the "
+    "privacy spent is counted as ε. Set a target ε (or a noise multiplier) to turn it on; the "
+    "Privacy page shows what it costs and what it buys."
+)
 
 
 def _on_optimizer(key: str) -> None:
@@ -40,14 +48,21 @@ def form() -> TrainConfig:
     columns = st.columns(3)
     with st.expander(_(MORE)):
         more = st.columns(3)
+    private = st.expander(_(PRIVACY), expanded=privacy.is_private(c), icon=":material/shield:")
+    with private:
+        st.caption(_(PRIVACY_HELP))
+        dp = st.columns(4)
     places = {"data": columns[0], "optimizer": columns[1], "run": columns[2],
-              "more-1": more[0], "more-2": more[1], "more-3": more[2]}  # fmt: skip
+              "more-1": more[0], "more-2": more[1], "more-3": more[2],
+              "privacy": dp[0]}  # fmt: skip
+    places.update(zip(("dp_epsilon", "dp_noise", "dp_clip", "dp_delta"), dp, strict=True))
     values: dict = {}
     for setting in SETTINGS:
         key = f"train-{v}-{setting.name}"
         on = setting.needs is None or values[setting.needs[0]] == setting.needs[1]
+        where = places.get(setting.name, places[setting.place])
         values[setting.name] = widget(
-            places[setting.place], setting, getattr(c, setting.name), key, disabled=not on
+            where, setting, getattr(c, setting.name), key, disabled=not on
         )
     try:
         new = TrainConfig.from_dict({**c.to_dict(), **values})
@@ -55,6 +70,9 @@ def form() -> TrainConfig:
         st.error(plain(e.message), icon=":material/error:")
         return c
     image_session.set_config(new, refresh=False)
+    with private:
+        for note in image_private.notes(image_session.spec(), new):
+            st.caption(plain(_(note)))
     _data_note(new.dataset)
     return new
 

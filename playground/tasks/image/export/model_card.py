@@ -32,6 +32,7 @@ def table_row(run: Run) -> dict:
         "epochs": f"{s.get('epochs', 0)} / {c.epochs}" if s else f"? / {c.epochs}",
         "best val accuracy": best if isinstance(best, (int, float)) else None,
         "test accuracy": s.get("test_accuracy"),
+        "ε (privacy)": s.get("epsilon"),
         "time (s)": round(seconds, 1) if isinstance(seconds, (int, float)) else None,
         "status": s.get("status", "unfinished"),
     }
@@ -115,6 +116,8 @@ def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None
         _("## Results"),
         "",
         _results(s),
+        "",
+        _privacy(s),
         "",
         *_per_class(run, memory_budget),
         "![" + _("Loss and accuracy curves") + "](curves.png)",
@@ -201,3 +204,14 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
 
 def _md(text: str) -> str:
     return text.replace("\n", " ").replace("|", "/")[:80]
+
+
+def _privacy(s: dict) -> str:
+    """Whether the run trained with differential privacy, and what it spent."""
+    if not s.get("private"):
+        return _("Privacy: not private (trained without differential privacy).")
+    return _(
+        "Privacy: trained with differential privacy (DP-SGD, Opacus): ε = {epsilon} at δ = "
+        "{delta} (noise multiplier {noise}, clipping norm {clip})."
+    ).format(epsilon=f"{s['epsilon']:.3g}", delta=f"{s['delta']:g}",
+             noise=f"{s['noise_multiplier']:.3g}", clip=f"{s['dp_clip']:g}")  # fmt: skip

@@ -190,6 +190,8 @@ def module_code(m: nn.Module) -> str:
         return f"nn.{type(m).__name__}({m.kernel_size}{stride})"
     if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
         return f"nn.{type(m).__name__}({m.num_features})"
+    if isinstance(m, nn.GroupNorm):
+        return f"nn.GroupNorm({m.num_groups}, {m.num_channels})"
     if isinstance(m, nn.Dropout):
         return f"nn.Dropout({m.p!r})"
     if isinstance(m, nn.Linear):
