@@ -156,3 +156,49 @@ def test_the_cli_trains_privately_and_attacks(tmp_path):
     assert summary["delta"] == 1e-5 and 2.5 < summary["epsilon"] <= 3.0
     found = run_cli("attack", str(ASSETS / "privacy" / "open"), "--json")
     assert found["auc"] >= 0.65 and 0 < found["advantage"] <= 1
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+def test_train_says_what_privacy_changes_and_shows_epsilon_live():
+    from tests.test_app import by_label, ended, metric, open_page, quick_training, start, wait_until
+
+    app = open_page("app_pages/train.py")
+    assert not [c for c in app.caption if "Poisson" in c.value]  # not private: nothing said
+    by_label(app.number_input, "Target ε (0: not private)").set_value(2.0).run()
+    said = " ".join(c.value for c in app.caption)
+    assert "Poisson-sampled" in said and "GPU fast path" in said
+    quick_training(app, epochs=2, limit=1000)
+    start(app)
+    wait_until(app, ended)
+    assert float(metric(app, "Privacy spent ε")) == pytest.approx(2.0, abs=0.1)
+    assert next(iter(app.dataframe[0].value["privacy"])).startswith("ε 1.9")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_privacy_page_attacks_the_ready_pair_and_starts_a_private_run(lang):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP
+    from tests.test_app_every_run import fine
+
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.query_params["lang"] = lang
+    app.run()
+    app.switch_page("app_pages/privacy.py").run()
+    fine(app, lang)
+    table = app.dataframe[0].value
+    assert (
+        len(table) == 2 and table["AUC"].iloc[0] >= 0.65 and abs(table["AUC"].iloc[1] - 0.5) <= 0.05
+    )
+    assert len(app.get("plotly_chart")) == 2  # the ROC curves and the price of privacy
+    if lang == "en":
+        app.button(key="privacy-try").click().run()
+        assert not app.exception
+        assert (
+            app.number_input(
+                key=next(k for k in app.session_state if str(k).endswith("dp_epsilon"))
+            ).value
+            == 1.0
+        )

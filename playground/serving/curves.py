@@ -114,8 +114,8 @@ def epoch_figure(epochs: Sequence[EpochRecord], score: Score | None = ACCURACY) 
     spent = [(e.epoch, e.values["epsilon"]) for e in epochs if "epsilon" in (e.values or {})]
     if spent:  # a private run: the privacy spent, on the loss panel's right
         fig.add_scatter(
-            x=[a for a, _ in spent],
-            y=[b for _, b in spent],
+            x=[p[0] for p in spent],
+            y=[p[1] for p in spent],
             mode="lines+markers",
             name="ε spent",
             line=dict(color=_EPSILON, dash="dot"),

@@ -43,7 +43,7 @@ def price_figure(points: list[tuple[str, float | None, float]]) -> go.Figure:
     accuracy) of the learner's runs, and Opacus' published points. Runs without privacy
     stand at the right, past every epsilon."""
     fig = go.Figure()
-    finite = [e for _, e, _ in points if e is not None] + [e for e, _ in PUBLISHED if e is not None]
+    finite = [row[1] for row in (*points, *((None, *p) for p in PUBLISHED)) if row[1] is not None]
     right = max(10.0, max(finite, default=0.0) * 1.5)
     for name, rows, symbol, color in (
         (_("your runs"), points, "circle", "#d62728"),
@@ -53,8 +53,8 @@ def price_figure(points: list[tuple[str, float | None, float]]) -> go.Figure:
         if not rows:
             continue
         fig.add_scatter(
-            x=[right if e is None else e for _, e, _ in rows],
-            y=[a for _, _, a in rows],
+            x=[right if row[1] is None else row[1] for row in rows],
+            y=[row[2] for row in rows],
             mode="markers",
             name=name,
             marker=dict(symbol=symbol, size=11, color=color),

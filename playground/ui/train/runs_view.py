@@ -121,8 +121,16 @@ def runs_table() -> None:
 # added its own columns and left "None" in everyone else's): what each run reached is its
 # task's first result, in words ("Test accuracy 98.90%", "Val loss 1.823").
 COLUMNS = (N_("owner"), "run", N_("name"), N_("group"), N_("task"), N_("data"),
-           N_("optimizer"), "lr", N_("progress"), N_("result"), N_("time (s)"), N_("status"),
+           N_("optimizer"), "lr", N_("progress"), N_("result"), N_("privacy"), N_("time (s)"),
+           N_("status"),
            N_("FLOPs"), N_("energy (Wh)"), N_("CO2 (g)"))  # fmt: skip
+
+
+def _privacy(s: dict) -> str:
+    """ε and δ of a private run; "not private" for the rest (of every task)."""
+    if not s.get("private"):
+        return _("not private")
+    return f"ε {s['epsilon']:.2f} · δ {s['delta']:g}"
 
 
 def _row(run: Run, me: str) -> dict:
@@ -142,6 +150,7 @@ def _row(run: Run, me: str) -> dict:
         "lr": getattr(run.config, "lr", None),
         "progress": _progress(found.get("epochs")),
         "result": f"{_(reached[0].label)} {reached[0].value}" if reached else "-",
+        "privacy": _privacy(run.summary),
         "time (s)": found.get("time (s)"),
         "status": status,
         "FLOPs": found.get("FLOPs"),
