@@ -169,8 +169,8 @@ def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
     (table,) = [d for d in app.dataframe if d.key and d.key.startswith("runs-")]
     frame = table.value
     assert list(frame.columns) == ["owner", "run", "name", "group", "task", "data", "optimizer",
-                                   "lr", "progress", "result", "time (s)", "status", "FLOPs",
-                                   "energy (Wh)", "CO2 (g)"]  # fmt: skip
+                                   "lr", "progress", "result", "privacy", "time (s)", "status",
+                                   "FLOPs", "energy (Wh)", "CO2 (g)"]  # fmt: skip
     finished = frame[frame["status"] == "finished"]
     assert set(finished["task"]) == {"Image classification", "Language model", "Line fitting",
                                      "Image generation"}  # fmt: skip

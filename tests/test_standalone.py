@@ -32,6 +32,7 @@ EVERY_KIND = ModelSpec(
         LayerSpec("conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2}, "silu"),
         LayerSpec("maxpool2d", {"kernel_size": 3, "stride": 1}, "none"),
         LayerSpec("avgpool2d", {"kernel_size": 2}, "softmax"),
+        LayerSpec("groupnorm", {"groups": 4}, "none"),
         LayerSpec("dropout", {"p": 0.1}, "none"),
         LayerSpec("flatten", {}, "none"),
         LayerSpec("linear", {"out_features": 32}, "tanh"),
