@@ -42,7 +42,7 @@ SAMPLE_CONV_NET = {  # Opacus' examples/mnist.py, layer for layer
     ],
 }  # fmt: skip
 RECIPE = {"dataset": "mnist", "val_fraction": 0.0, "batch_size": 256, "optimizer": "sgd",
-          "lr": 2.0, "schedule": "constant", "dp_clip": 0.1, "dp_delta": 1e-5}  # fmt: skip
+          "lr": 8.0, "schedule": "constant", "dp_clip": 0.1, "dp_delta": 1e-5}  # fmt: skip
 
 
 def trained(data_dir: str, epochs: int, epsilon: float) -> dict:

@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from playground import ASSETS
 from playground.datasets.images import load
 from playground.engine import history
 from playground.exchange.runs import load_run
-from playground.serving.jobs import TrainingJob
 from playground.tasks.generate import score
 from playground.tasks.generate.task import GENERATE
+from scripts.ready_run import train_into
 
 MODELS = {"vae": "vae-digits", "gan": "gan-digits", "diffusion": "diffusion-digits"}
 LONGER = {  # a ready model may train longer than its preset: the page's own 15 minutes
@@ -41,15 +39,8 @@ MOMENTS = (0, 5, 100)  # steps kept besides the end: noise, blobs, strokes (then
 def make(folder: str, name: str) -> None:
     spec, config = GENERATE.presets()[name]()
     config = dataclasses.replace(config, **LONGER.get(folder, {}))
-    with tempfile.TemporaryDirectory() as runs:
-        job = TrainingJob(spec, config, runs_dir=runs, name=folder)
-        job.start()
-        job.wait()
-        if job.status.value != "finished" or job.data_note:
-            sys.exit(f"{name} ended {job.status.value}: {job.message} {job.data_note}")
-        target = ASSETS / "generate" / folder
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(job.run_dir, target)
+    target = ASSETS / "generate" / folder
+    job = train_into(spec, config, target, folder)
     _thin_history(target)
     s = job.summary
     print(f"{target}: test loss {s['test_loss']:.4g} in {s['train_seconds']:.0f} s")

@@ -9,19 +9,17 @@ minutes on a CPU.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 
 import torch
 
 from playground import ASSETS
 from playground.exchange.runs import load_run
-from playground.serving.jobs import TrainingJob
 from playground.tasks.image import membership
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
 from playground.tasks.image.task import IMAGE
+from scripts.ready_run import train_into
 
 SPEC = {
     "name": "leaky-mlp",
@@ -43,15 +41,8 @@ PAIR = {
 
 def make(name: str) -> None:
     config = TrainConfig(**PAIR[name])
-    with tempfile.TemporaryDirectory() as runs:
-        job = TrainingJob(ModelSpec.from_dict(SPEC), config, runs_dir=runs, name=f"leak-{name}")
-        job.start()
-        job.wait()
-        if job.status.value != "finished" or job.data_note:
-            sys.exit(f"{name} ended {job.status.value}: {job.message} {job.data_note}")
-        target = ASSETS / "privacy" / name
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(job.run_dir, target)
+    target = ASSETS / "privacy" / name
+    job = train_into(ModelSpec.from_dict(SPEC), config, target, f"leak-{name}")
     (target / "history.safetensors").unlink(missing_ok=True)  # replay is not this page's
     run = load_run(target)
     found, _ = membership.attack(run, IMAGE.load_data(config, None, None, torch.device("cpu")))
