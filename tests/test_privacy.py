@@ -2,6 +2,7 @@
 (tasks/image/membership.py): the oracles are a hand computation of DP-SGD's step, Opacus' own
 accountant, and attacks whose answer is known (a perfect split, a coin, the ready pair)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -202,3 +203,54 @@ def test_the_privacy_page_attacks_the_ready_pair_and_starts_a_private_run(lang):
             ).value
             == 1.0
         )
+
+
+# --- language models ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("objective", ["next", "masked"])
+def test_a_language_models_per_example_gradients_add_up_to_its_gradient(objective):
+    from opacus import GradSampleModule
+
+    from playground.engine.task import named
+    from playground.tasks.language.model import GPT
+    from playground.tasks.language.training import loss_of
+
+    spec, config = named("language").presets()["names-tiny"]()
+    causal = objective == "next"
+    spec = dataclasses.replace(spec, tied=False, objective=objective, causal=causal, vocab=30)
+    torch.manual_seed(0)
+    model = GPT(spec, 30)
+    wrapped = GradSampleModule(model, loss_reduction="mean")
+    x = torch.randint(1, 30, (4, spec.context))
+    y = torch.randint(1, 30, (4, spec.context))
+    g = torch.Generator().manual_seed(0)
+    loss_of(wrapped, x, y, config, g, 0, objective)[0].backward()
+    for name, p in model.named_parameters():  # positions too: looked up for each example
+        assert torch.allclose(p.grad_sample.sum(0) / 4, p.grad, atol=1e-6), name
+    wrapped._close()
+
+
+def test_a_private_language_run_unties_its_output_and_spends_epsilon(tmp_path):
+    from playground.engine.task import named
+
+    language = named("language")
+    spec, config = language.presets()["names-tiny"]()
+    config = dataclasses.replace(config, steps=40, eval_every=20, dp_noise=1.0, compile=True)
+    job = TrainingJob(spec, config, runs_dir=tmp_path)
+    assert job.spec.tied is False and not language.compiles(config)
+    job.start()
+    job.wait()
+    s = job.summary
+    assert s["status"] == "finished", s["message"]
+    assert s["private"] and s["noise_multiplier"] == 1.0 and 0 < s["epsilon"] < 10
+    assert job.log.epochs()[-1].values["epsilon"] == pytest.approx(s["epsilon"], rel=1e-3)
+    numbers = language.live_numbers(job.log.steps(), job.log.epochs(), config, True)
+    assert float(numbers[-1].value) == pytest.approx(s["epsilon"], abs=0.01)
+    run = load_run(job.run_dir)
+    assert "ε = " in language.model_card(run, {}, None)
+    said = " ".join(language.privacy_notes(None, config))
+    assert "output layer is its own" in said and "Poisson-sampled" in said
+    timed = dataclasses.replace(config, dp_noise=0.0, dp_epsilon=3.0, time_limit=60.0)
+    with pytest.raises(SpecError, match="needs the number of steps"):
+        language.check(job.spec, timed)

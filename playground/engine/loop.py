@@ -159,8 +159,7 @@ def run(
         private, fast = privacy.Private(lesson.privacy, model, noise), FastPath()
         optimizer = private.optimizer(optimizer)
     try:
-        return _train(lesson, model if private is None else private.model, optimizer, private,
-                      device, log, controls, publish, fast)  # fmt: skip
+        return _train(lesson, model, optimizer, private, device, log, controls, publish, fast)
     finally:
         if private is not None:
             private.close()
@@ -168,6 +167,7 @@ def run(
 
 def _train(lesson, model, optimizer, private, device, log, controls, publish, fast) -> Outcome:
     config = lesson.config
+    stepping = model if private is None else private.model  # the steps' forward passes
     step = samples = rounds = 0
     seconds = validating = 0.0  # training time (pauses excluded), and validation's part of it
     pending: list[_Pending] = []
@@ -219,9 +219,9 @@ def _train(lesson, model, optimizer, private, device, log, controls, publish, fa
             transfer.set_lr(optimizer, lr)
             optimizer.zero_grad(set_to_none=True)
             with fast.autocast_context(device):
-                tally = lesson.step(model, batch)
+                tally = lesson.step(stepping, batch)
             tally.loss.backward()
-            if lesson.grad_clip:
+            if lesson.grad_clip and private is None:  # DP clips each example's gradient
                 torch.nn.utils.clip_grad_norm_(model.parameters(), lesson.grad_clip)
             optimizer.step()
 

@@ -11,6 +11,7 @@ imported only when privacy is used (it takes seconds).
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -18,8 +19,32 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from playground.engine.i18n import N_, Text
+from playground.engine.i18n import N_, Text, _
+from playground.engine.numbers import Number
 from playground.engine.records import SpecError
+from playground.engine.settings_table import Setting
+
+# The settings of a private run, rows of a task's settings table (its form's "Differential
+# privacy" expander, its CLI's --dp-* flags): private when a target epsilon or a noise is set
+SETTINGS: tuple[Setting, ...] = (
+    Setting("dp_epsilon", float, 0.0, N_("Target ε (0: not private)"), N_("Differential privacy: "
+            "the privacy the whole run may spend. Smaller is more private and costs accuracy; "
+            "0 trains as usual."), 0.0, 100.0, N_("0 for no privacy, or a target such as 3"),
+            place="privacy", step=0.5, noun=N_("the target epsilon")),
+    Setting("dp_noise", float, 0.0, N_("Noise multiplier (0: from ε)"), N_("The noise added to "
+            "each step's summed gradients, as a multiple of the clipping norm; instead of a "
+            "target ε, which then follows from it."), 0.0, 100.0, N_("0, or a noise such as 1.1"),
+            place="privacy", step=0.1, noun=N_("the noise multiplier")),
+    Setting("dp_clip", float, 1.0, N_("Clipping norm"), N_("Each example's gradient is cut to at "
+            "most this length, so no one example (an image, a window of text) can move the "
+            "model far."), 0.001, 1000.0,
+            N_("a length above 0, such as 1"), place="privacy", step=0.1,
+            noun=N_("the clipping norm")),
+    Setting("dp_delta", float, 0.0, N_("δ (0: below 1/N)"), N_("The chance the guarantee fails "
+            "outright; it must be well under one in the number of training examples. 0 takes the "
+            "largest power of ten below 1/N."), 0.0, 0.01, N_("0, or a small chance such as "
+            "1e-5"), place="privacy", step=1e-5, noun=N_("delta")),
+)  # fmt: skip
 
 ACCOUNTANT = "rdp"  # the accountant of Opacus' published MNIST figures
 # Opacus' orders, and larger ones for few noisy steps (where it warns that the best is its last)
@@ -82,12 +107,34 @@ def plan_of(config, n: int, steps: int) -> PrivacyPlan | None:
     when it is not private; SpecError in words for settings that cannot work."""
     if not is_private(config):
         return None
+    check_settings(config, steps)
+    plan = _plan_of(config, n, steps)
+    if len(_known) > 256:  # a long-lived server: the newest runs' plans are the ones watched
+        _known.clear()
+    _known[config] = plan  # for the live number: the plan the run trains with
+    return plan
+
+
+_known: dict = {}  # config -> the plan a lesson made for it (frozen configs are hashable)
+
+
+def check_settings(config, steps: int | None) -> None:
+    """SpecError in words for private settings that cannot work whatever the data."""
     if config.dp_epsilon > 0 and config.dp_noise > 0:
         raise SpecError(
             N_("Give either a target epsilon or a noise multiplier, not both: the noise follows "
                "from the target (set the noise multiplier to 0), or the target from the noise."),
             field="dp_noise",
         )  # fmt: skip
+    if config.dp_epsilon > 0 and not steps:
+        raise SpecError(
+            N_("A target epsilon needs the number of steps the run takes: set the steps instead "
+               "of a time limit, or give a noise multiplier."),
+            field="dp_epsilon",
+        )  # fmt: skip
+
+
+def _plan_of(config, n: int, steps: int) -> PrivacyPlan:
     delta = config.dp_delta or auto_delta(n)
     if delta >= 1.0 / max(n, 1):
         raise SpecError(
@@ -173,3 +220,38 @@ class Private:
 
     def close(self) -> None:
         self.model._close()
+
+
+@functools.lru_cache(maxsize=32)  # pages ask on every rerun; finding the noise takes a moment
+def _plan(task, config):
+    return task.privacy_plan(config)
+
+
+def live_numbers(task, config, step: int, epochs=()) -> list[Number]:
+    """A private run's privacy spent so far, as a live number ([] when not private): from the
+    plan its lesson made, or (a run elsewhere) the one `task.privacy_plan(config)` foresees, or
+    else the last round's record (`epochs`)."""
+    if not is_private(config):
+        return []
+    plan = _known.get(config) or _plan(task, config)
+    if plan is None:
+        spent = [e.values["epsilon"] for e in epochs if "epsilon" in (e.values or {})]
+        value = f"{spent[-1]:.2f}" if spent else "-"
+        return [Number(_("Privacy spent ε"), value, help=_("Epsilon at the last evaluation."))]
+    target = f"{plan.target_epsilon:g}" if plan.target_epsilon else "-"
+    words = _(
+        "Epsilon after {steps:,} steps at δ = {delta:g} (Opacus' accountant); the run's "
+        "target is {target}."
+    ).format(steps=step, delta=plan.delta, target=target)
+    return [Number(_("Privacy spent ε"), f"{plan.epsilon(step):.2f}", help=words)]
+
+
+def in_words(s: dict) -> str:
+    """Whether a run (its summary `s`) trained with differential privacy, and what it spent."""
+    if not s.get("private"):
+        return _("Privacy: not private (trained without differential privacy).")
+    return _(
+        "Privacy: trained with differential privacy (DP-SGD, Opacus): ε = {epsilon} at δ = "
+        "{delta} (noise multiplier {noise}, clipping norm {clip})."
+    ).format(epsilon=f"{s['epsilon']:.3g}", delta=f"{s['delta']:g}",
+             noise=f"{s['noise_multiplier']:.3g}", clip=f"{s['dp_clip']:g}")  # fmt: skip

@@ -214,6 +214,11 @@ class Task:
     def device(self, config) -> str:
         return getattr(config, "device", "auto")
 
+    def privacy_plan(self, config):
+        """The privacy plan (engine/privacy.py) a private run of `config` will train with, where
+        it is known before the data is (None: the lesson makes it, from the data)."""
+        return None
+
     def compiles(self, config) -> bool:
         """Whether a job runs the model through torch.compile (never a private run's: Opacus
         needs the plain model's hooks)."""

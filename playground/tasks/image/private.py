@@ -6,11 +6,9 @@ trained), and what Opacus cannot run beside its per-example gradients is off, ea
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 from playground.engine import privacy
-from playground.engine.i18n import N_, Text, _
-from playground.engine.numbers import Number
+from playground.engine.i18n import N_, Text
 from playground.tasks.image.specs import LayerSpec, ModelSpec
 
 BATCH_NORM_WHY = N_(
@@ -57,21 +55,3 @@ def notes(spec: ModelSpec | None, config) -> list[str]:
         )
     )
     return said
-
-
-@functools.lru_cache(maxsize=32)  # pages ask on every rerun; finding the noise takes a moment
-def _plan(task, config):
-    return task.privacy_plan(config)
-
-
-def live_numbers(task, config, step: int) -> list[Number]:
-    """A private run's privacy spent so far, as the live view's number ([] when not private)."""
-    if not privacy.is_private(config):
-        return []
-    plan = _plan(task, config)
-    target = f"{plan.target_epsilon:g}" if plan.target_epsilon else "-"
-    words = _(
-        "Epsilon after {steps:,} steps at δ = {delta:g} (Opacus' accountant); the run's "
-        "target is {target}."
-    ).format(steps=step, delta=plan.delta, target=target)
-    return [Number(_("Privacy spent ε"), f"{plan.epsilon(step):.2f}", help=words)]

@@ -6,6 +6,7 @@ the CLI's flags are made from it. Adding a setting is adding a row.
 from __future__ import annotations
 
 from playground.datasets import image_sets
+from playground.engine import privacy
 from playground.engine.i18n import N_
 from playground.engine.settings_table import MAX_SEED, Setting, make_config
 from playground.tasks.image import catalog
@@ -108,23 +109,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("augment_thicken", float, 0.0, N_("Thicken strokes (share)"), N_("Share of the images "
             "whose strokes get a pixel thicker."), 0.0, 1.0, N_("a share of the images"),
             place="more-3", widget="slider", step=0.1, needs=("augment", True)),
-    # Differential privacy (engine/privacy.py): private when a target epsilon or a noise is set
-    Setting("dp_epsilon", float, 0.0, N_("Target ε (0: not private)"), N_("Differential privacy: "
-            "the privacy the whole run may spend. Smaller is more private and costs accuracy; "
-            "0 trains as usual."), 0.0, 100.0, N_("0 for no privacy, or a target such as 3"),
-            place="privacy", step=0.5, noun=N_("the target epsilon")),
-    Setting("dp_noise", float, 0.0, N_("Noise multiplier (0: from ε)"), N_("The noise added to "
-            "each step's summed gradients, as a multiple of the clipping norm; instead of a "
-            "target ε, which then follows from it."), 0.0, 100.0, N_("0, or a noise such as 1.1"),
-            place="privacy", step=0.1, noun=N_("the noise multiplier")),
-    Setting("dp_clip", float, 1.0, N_("Clipping norm"), N_("Each example's gradient is cut to at "
-            "most this length, so no one image can move the model far."), 0.001, 1000.0,
-            N_("a length above 0, such as 1"), place="privacy", step=0.1,
-            noun=N_("the clipping norm")),
-    Setting("dp_delta", float, 0.0, N_("δ (0: below 1/N)"), N_("The chance the guarantee fails "
-            "outright; it must be well under one in the number of training images. 0 takes the "
-            "largest power of ten below 1/N."), 0.0, 0.01, N_("0, or a small chance such as "
-            "1e-5"), place="privacy", step=1e-5, noun=N_("delta")),
+    # Differential privacy: the rows every task that may train privately shares
+    *privacy.SETTINGS,
 )  # fmt: skip
 BY_NAME = {s.name: s for s in SETTINGS}
 

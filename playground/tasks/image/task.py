@@ -219,7 +219,7 @@ class ImageTask(Task):
             Number(_("Val accuracy"), f"{vals[-1]:.2%}" if vals else "-",
                    f"{vals[-1] - vals[-2]:+.2%}" if len(vals) > 1 else None),
             Number(_("Samples/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
-            *private.live_numbers(self, config, last.step if last else 0),
+            *privacy.live_numbers(self, config, last.step if last else 0, epochs),
         ]  # fmt: skip
 
     def data_label(self, config: TrainConfig) -> str:

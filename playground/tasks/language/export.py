@@ -11,7 +11,7 @@ import warnings
 
 import torch
 
-from playground.engine import schedules
+from playground.engine import privacy, schedules
 from playground.engine.cost import cost_text
 from playground.engine.exporting import ONE_AT_A_TIME
 from playground.engine.i18n import Text, _
@@ -249,6 +249,8 @@ def model_card(run, files: dict[str, str]) -> str:
         _("## Results"),
         "",
         result,
+        "",
+        privacy.in_words(s),
         "",
         _("It cost {cost} (FLOPs counted; energy and CO2 estimated).").format(cost=cost_text(s))
         if cost_text(s)

@@ -5,10 +5,13 @@ log-softmax for the loss, and the gradients flowing back."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 
 import torch
 
+from playground.engine import privacy
 from playground.engine.i18n import N_, Text
 from playground.engine.memory import (
     BACKWARD_COPIES,
@@ -73,6 +76,9 @@ def check(spec: GPTSpec, vocab: int, config, budget: int | None) -> None:
     if budget is None:
         return
     step = estimate_memory(spec, vocab, config.batch_size, config.optimizer)
+    if privacy.is_private(config):  # each window's own gradients, Poisson batches a little over
+        batch = config.batch_size + math.ceil(4 * math.sqrt(config.batch_size))
+        step = dataclasses.replace(step, batch_size=batch, per_example_gradients=True)
     if step.total <= usable(budget):
         return
     fits = step.largest_batch(usable(budget))

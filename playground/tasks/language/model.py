@@ -133,7 +133,8 @@ class GPT(nn.Module):
         """Token (and position) embeddings of idx (B, T): (B, T, C)."""
         x = self.tokens(idx)
         if self.positions is not None:
-            x = x + self.positions(torch.arange(start, start + idx.shape[1], device=idx.device))
+            where = torch.arange(start, start + idx.shape[1], device=idx.device)
+            x = x + self.positions(where.expand(idx.shape[0], -1))  # per example, as Opacus needs
         return F.dropout(x, self.spec.dropout, self.training)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ Language page's form, the CLI's flags and `LanguageConfig` are made from it."""
 
 from __future__ import annotations
 
+from playground.engine import privacy
 from playground.engine.i18n import N_
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.schedules import SCHEDULES
@@ -244,6 +245,7 @@ SETTINGS: tuple[Setting, ...] = (
         place="more-2",
         widget="toggle",
     ),
+    *privacy.SETTINGS,  # differential privacy, as image models have it
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from playground import ASSETS
+from playground.engine import privacy
 from playground.engine.cost import training_flops
 from playground.engine.i18n import N_, Text, _
 from playground.engine.metrics import Metric, Score, smooth
@@ -81,6 +82,13 @@ def _step_text(last, config) -> str:
     return f"{step:,} / {config.steps:,}"
 
 
+PRIVATE = N_(
+    "Privately, the output layer is its own, not the token embedding read backwards (Opacus "
+    "can only clip each window's gradient of a weight that one layer uses), and each example "
+    "is a window of the text, the windows side by side, Poisson-sampled."
+)
+
+
 class LanguageTask(Task):
     name = "language"
     label = N_("Language model")
@@ -136,10 +144,20 @@ class LanguageTask(Task):
 
     def complete(self, spec: GPTSpec, config, extra=None) -> GPTSpec:
         tokenizer = data.tokenizer_of(config, spec.objective == "masked", extra)
-        return dataclasses.replace(spec, vocab=tokenizer.size)
+        untied = {"tied": False} if privacy.is_private(config) else {}  # Opacus: see PRIVATE
+        return dataclasses.replace(spec, vocab=tokenizer.size, **untied)
 
     def check(self, spec: GPTSpec, config, memory_budget=None) -> None:
         fit.check(spec, spec.vocab, config, memory_budget)
+        if privacy.is_private(config):
+            privacy.check_settings(config, None if config.time_limit else config.steps)
+
+    def privacy_notes(self, spec, config) -> list[str]:
+        """What changes when `config` trains privately ([] when not private)."""
+        if not privacy.is_private(config):
+            return []
+        return [PRIVATE, N_("Off while private: the GPU fast path and torch.compile; gradient "
+                            "clipping is each window's own.")]  # fmt: skip
 
     def epochs(self, config) -> int:
         return math.ceil(config.steps / config.eval_every)
@@ -288,6 +306,7 @@ class LanguageTask(Task):
                 lower_is_better=True,
             ),
             Number(_("Tokens/s"), f"{last.samples_per_second:,.0f}" if last else "-"),
+            *privacy.live_numbers(self, config, last.step if last else 0, epochs),
         ]
 
     def data_label(self, config) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from playground.engine import loop
+from playground.engine import loop, privacy
 from playground.engine.i18n import Text
 from playground.engine.loop import Evaluation, Lesson, Outcome, Tally
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.schedules import lr_at
 from playground.tasks.language import sampling
 from playground.tasks.language.data import TextData, batch
+from playground.tasks.language.data import windows as data_windows
 from playground.tasks.language.model import GPT
 
 SAMPLE_SEED = 1234  # the timeline's samples all start from the same seed
@@ -29,10 +30,11 @@ def masked(x: torch.Tensor, share: float, mask_id: int, generator: torch.Generat
     return x.masked_fill(hide, mask_id), x.masked_fill(~hide, -100)
 
 
-def loss_of(model: GPT, x, y, config, generator, mask_id: int | None = None):
+def loss_of(model: GPT, x, y, config, generator, mask_id: int | None = None, objective=None):
     """(loss, right guesses, guesses) of one batch, as the model's objective scores it (a
-    masked model: only the hidden tokens, shown as `mask_id`)."""
-    if model.spec.objective == "masked":
+    masked model: only the hidden tokens, shown as `mask_id`). `objective`: the model's, where
+    `model` wraps it (a private run's)."""
+    if (objective or model.spec.objective) == "masked":
         x, y = masked(x, config.mask_share, mask_id, generator)
     logits = model(x)
     loss = F.cross_entropy(logits.view(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
@@ -91,11 +93,21 @@ class LanguageLesson(Lesson):
         self.grad_clip = config.grad_clip or 0.0
         self.time_budget = config.time_limit or None
         self.total_steps = None if config.time_limit else config.steps
+        # privately, the examples are the text's windows side by side, Poisson-sampled
+        self.examples = max(1, (len(data.train) - 1) // model.spec.context)
+        self.privacy = privacy.plan_of(config, self.examples, self.total_steps or 0)
 
     def rounds(self):
         c, context = self.config, self.model.spec.context
 
         def windows():
+            if self.privacy is not None:
+                picks = privacy.poisson_batches(self.examples, self.privacy.sample_rate,
+                                                c.eval_every, self.generator)  # fmt: skip
+                for pick in picks:
+                    yield data_windows(self.data.train, pick.to(self.data.train.device) * context,
+                                       context)  # fmt: skip
+                return
             for _ in range(c.eval_every):
                 yield batch(self.data.train, c.batch_size, context, self.generator)
 
@@ -104,7 +116,12 @@ class LanguageLesson(Lesson):
 
     def step(self, model, xy) -> Tally:
         loss, right, counted = loss_of(
-            model, *xy, self.config, self.generator, self.data.tokenizer.mask_id
+            model,
+            *xy,
+            self.config,
+            self.generator,
+            self.data.tokenizer.mask_id,
+            self.model.spec.objective,
         )
         return Tally(loss, right, counted, self.tokens)
 

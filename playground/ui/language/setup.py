@@ -23,6 +23,7 @@ from playground.tasks.language.specs import FIELD_LABELS, LIMITS, NORMS, OBJECTI
 from playground.tasks.language.task import LANGUAGE, PRESETS, preset
 from playground.ui import start_from, state, uploads
 from playground.ui.language import session
+from playground.ui.privacy import form as privacy_form
 from playground.ui.text import headed, plain
 from playground.ui.train.train_form import widget
 
@@ -320,11 +321,13 @@ def settings_form() -> LanguageConfig:
         "more-1": more[0],
         "more-2": more[1],
     }
+    private, dp = privacy_form.places(c)
+    places.update(dp)
     values: dict = {}
     for s in SETTINGS:
         on = s.needs is None or values[s.needs[0]] == s.needs[1]
         values[s.name] = widget(
-            places[s.place],
+            places[s.name] if s.name in places else places[s.place],
             s,
             getattr(c, s.name),
             f"language-{v}-{s.name}",
@@ -339,6 +342,7 @@ def settings_form() -> LanguageConfig:
         st.error(plain(e.message), icon=":material/error:")
         return c
     session.set_config(new, refresh=False)
+    privacy_form.notes(private, LANGUAGE.privacy_notes(None, new))
     return new
 
 

@@ -14,7 +14,6 @@ import streamlit as st
 
 from playground.datasets import image_sets
 from playground.datasets.images import available, default_data_dir
-from playground.engine import privacy
 from playground.engine.devices import devices
 from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
@@ -22,15 +21,10 @@ from playground.tasks.image import catalog
 from playground.tasks.image import private as image_private
 from playground.tasks.image.recipe import REGISTRIES, SETTINGS, Setting, TrainConfig
 from playground.ui import image_session, state
+from playground.ui.privacy import form as privacy_form
 from playground.ui.text import plain
 
 MORE = N_("More settings")
-PRIVACY = N_("Differential privacy")
-PRIVACY_HELP = N_(
-    "Train with DP-SGD (Opacus): each image's gradient is clipped, noise is added, and the "
-    "privacy spent is counted as ε. Set a target ε (or a noise multiplier) to turn it on; the "
-    "Privacy page shows what it costs and what it buys."
-)
 
 
 def _on_optimizer(key: str) -> None:
@@ -48,19 +42,14 @@ def form() -> TrainConfig:
     columns = st.columns(3)
     with st.expander(_(MORE)):
         more = st.columns(3)
-    private = st.expander(_(PRIVACY), expanded=privacy.is_private(c), icon=":material/shield:")
-    with private:
-        st.caption(_(PRIVACY_HELP))
-        dp = st.columns(4)
+    private, dp = privacy_form.places(c)
     places = {"data": columns[0], "optimizer": columns[1], "run": columns[2],
-              "more-1": more[0], "more-2": more[1], "more-3": more[2],
-              "privacy": dp[0]}  # fmt: skip
-    places.update(zip(("dp_epsilon", "dp_noise", "dp_clip", "dp_delta"), dp, strict=True))
+              "more-1": more[0], "more-2": more[1], "more-3": more[2], **dp}  # fmt: skip
     values: dict = {}
     for setting in SETTINGS:
         key = f"train-{v}-{setting.name}"
         on = setting.needs is None or values[setting.needs[0]] == setting.needs[1]
-        where = places.get(setting.name, places[setting.place])
+        where = places[setting.name] if setting.name in places else places[setting.place]
         values[setting.name] = widget(
             where, setting, getattr(c, setting.name), key, disabled=not on
         )
@@ -70,9 +59,7 @@ def form() -> TrainConfig:
         st.error(plain(e.message), icon=":material/error:")
         return c
     image_session.set_config(new, refresh=False)
-    with private:
-        for note in image_private.notes(image_session.spec(), new):
-            st.caption(plain(_(note)))
+    privacy_form.notes(private, image_private.notes(image_session.spec(), new))
     _data_note(new.dataset)
     return new
 

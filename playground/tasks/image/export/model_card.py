@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playground.datasets import image_sets
 from playground.datasets import images as data
+from playground.engine import privacy
 from playground.engine.cost import cost_text
 from playground.engine.i18n import N_, _
 from playground.engine.records import SpecError
@@ -117,7 +118,7 @@ def model_card(run: Run, files: dict[str, str], memory_budget: int | None = None
         "",
         _results(s),
         "",
-        _privacy(s),
+        privacy.in_words(s),
         "",
         *_per_class(run, memory_budget),
         "![" + _("Loss and accuracy curves") + "](curves.png)",
@@ -204,14 +205,3 @@ def _per_class(run: Run, memory_budget: int | None) -> list[str]:
 
 def _md(text: str) -> str:
     return text.replace("\n", " ").replace("|", "/")[:80]
-
-
-def _privacy(s: dict) -> str:
-    """Whether the run trained with differential privacy, and what it spent."""
-    if not s.get("private"):
-        return _("Privacy: not private (trained without differential privacy).")
-    return _(
-        "Privacy: trained with differential privacy (DP-SGD, Opacus): ε = {epsilon} at δ = "
-        "{delta} (noise multiplier {noise}, clipping norm {clip})."
-    ).format(epsilon=f"{s['epsilon']:.3g}", delta=f"{s['delta']:g}",
-             noise=f"{s['noise_multiplier']:.3g}", clip=f"{s['dp_clip']:g}")  # fmt: skip
