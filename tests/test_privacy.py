@@ -254,3 +254,24 @@ def test_a_private_language_run_unties_its_output_and_spends_epsilon(tmp_path):
     timed = dataclasses.replace(config, dp_noise=0.0, dp_epsilon=3.0, time_limit=60.0)
     with pytest.raises(SpecError, match="needs the number of steps"):
         language.check(job.spec, timed)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_language_page_says_what_privacy_changes(lang):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP
+    from tests.test_app_every_run import fine
+    from tests.test_i18n_states import language
+
+    app = AppTest.from_file(str(APP), default_timeout=120)
+    app.query_params["lang"] = lang
+    app.run()
+    app.switch_page("app_pages/language.py").run()
+    epsilon = [n for n in app.number_input if n.key and n.key.endswith("-dp_epsilon")]
+    assert len(epsilon) == 1
+    with language(lang):  # the pickers' words are read back in the page's language
+        epsilon[0].set_value(3.0).run()
+    fine(app, lang)
+    if lang == "en":
+        assert any("output layer is its own" in c.value for c in app.caption)
