@@ -123,6 +123,7 @@ def test_a_private_run_spends_its_epsilon_and_says_so(tmp_path):
     assert "groupnorm" in [x.kind for x in run.spec.layers]
     run.model()  # the saved model is the one that trained
     assert "ε = " in IMAGE.model_card(run, {}, None) and IMAGE.table_row(run)["ε (privacy)"]
+    assert "this script trains without it" in IMAGE.script(run)  # plain PyTorch: no privacy
     numbers = IMAGE.live_numbers(job.log.steps(), job.log.epochs(), config, True)
     assert [n.label for n in numbers][-1] == "Privacy spent ε"
 

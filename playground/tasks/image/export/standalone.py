@@ -20,6 +20,7 @@ from torch import nn
 
 from playground.datasets import image_sets
 from playground.datasets import images as data
+from playground.engine import privacy
 from playground.engine.i18n import Text
 from playground.engine.records import SpecError
 from playground.tasks.image import catalog, layers, models
@@ -70,6 +71,13 @@ def _header(spec, config, info, origin, summary) -> str:
             f"In the playground it reached a test accuracy of "
             f"{summary['test_accuracy']:.2%} after {summary.get('epochs', config.epochs)} "
             "epoch(s); with the same seed this script lands close to it."
+        )
+    if privacy.is_private(config):  # the script is plain PyTorch: no Opacus, no privacy
+        result += (
+            " Its settings ask for differential privacy (target epsilon "
+            f"{config.dp_epsilon:g}, noise multiplier {config.dp_noise:g}, clipping norm "
+            f"{config.dp_clip:g}); this script trains without it: no per-example clipping, "
+            "no noise, shuffled batches."
         )
     where = (
         f"downloads {info.label} into ./data"
