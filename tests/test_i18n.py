@@ -216,7 +216,7 @@ def test_no_module_that_translates_rebinds_the_lookup():
 
 
 PAGES = ("home", "build", "train", "draw", "inspect", "evaluate", "generate", "language", "scale",
-         "search", "privacy", "concepts", "playground2d")  # fmt: skip
+         "search", "privacy", "listen", "concepts", "playground2d")  # fmt: skip
 TEXTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
          "success")  # fmt: skip
 LABELLED = ("button", "selectbox", "multiselect", "number_input", "text_input", "slider",
