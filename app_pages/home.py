@@ -56,10 +56,11 @@ for section in pages.sections(listed):
     if not shown:
         continue
     st.subheader(_(section))
-    for col, page in zip(st.columns(5), shown, strict=False):  # cards of one size everywhere
-        with col.container(border=True, height="stretch"):
-            st.page_link(page.file, label=_(page.title), icon=page.icon)
-            st.caption(_(page.what))
+    for first in range(0, len(shown), 5):  # rows of five cards of one size, every page a card
+        for col, page in zip(st.columns(5), shown[first : first + 5], strict=False):
+            with col.container(border=True, height="stretch"):
+                st.page_link(page.file, label=_(page.title), icon=page.icon)
+                st.caption(_(page.what))
 with st.expander(_("Datasets")):
     for info in image_sets.DATASETS.values():
         st.markdown(f"**{_(info.label)}**: {_(info.description)} {_(info.credit)}")

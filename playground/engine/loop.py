@@ -6,9 +6,10 @@ the loop a `Lesson`: its batches, grouped in rounds (an image classifier's epoch
 model's evaluation rounds), a step's loss and score, its evaluation, its schedule and its
 words. The loop owns the rest, for every task alike: the optimizer, controls (stop, pause, a new
 learning rate), the server's time, pause and memory limits, the GPU fast path (bf16 autocast,
-reading numbers back every few steps), divergence, step and round records, weight snapshots for
-replay, publishing weights, and the outcome. A task cannot escape a limit: it never sees the
-controls.
+reading numbers back every few steps), differential privacy (DP-SGD through Opacus, when the
+lesson has a privacy plan: engine/privacy.py), divergence, step and round records, weight
+snapshots for replay, publishing weights, and the outcome. A task cannot escape a limit: it never
+sees the controls.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from playground.engine.settings_table import Setting
 NOT_SEARCHED = frozenset({"seed", "device", "dataset", "corpus", "classes", "snapshot_every",
                           "compile", "channels_last", "gpu_fast_path", "max_steps", "time_limit",
                           "val_fraction", "train_limit", "examples_per_class", "eval_every",
-                          "eval_batches", "sample_length", "tokenizer"})  # fmt: skip
+                          "eval_batches", "sample_length", "tokenizer",
+                          # privacy is a promise, not a knob: every trial keeps the base's
+                          "dp_epsilon", "dp_noise", "dp_clip", "dp_delta"})  # fmt: skip
 MAX_VALUES = 32  # values one dimension may list
 
 

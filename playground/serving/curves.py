@@ -117,7 +117,7 @@ def epoch_figure(epochs: Sequence[EpochRecord], score: Score | None = ACCURACY) 
             x=[p[0] for p in spent],
             y=[p[1] for p in spent],
             mode="lines+markers",
-            name="ε spent",
+            name=N_("ε spent"),
             line=dict(color=_EPSILON, dash="dot"),
             yaxis="y3",
         )

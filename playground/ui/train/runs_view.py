@@ -215,6 +215,8 @@ def _compare(runs: list[Run]) -> None:
             )
             words[key] = _(label)
             column[words[key]] = text
+        words["privacy"] = _("privacy")  # what a run spent, beside what it was set to spend
+        column[words["privacy"]] = _privacy(run.summary)
         columns[run.name] = column
     table = pd.DataFrame(columns)
     differ = {words[k] for k in differences(runs)}
