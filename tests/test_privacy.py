@@ -178,17 +178,24 @@ def test_train_says_what_privacy_changes_and_shows_epsilon_live():
     assert next(iter(app.dataframe[0].value["privacy"])).startswith("ε 1.9")
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_privacy_page_attacks_the_ready_pair_and_starts_a_private_run(lang):
+def page_in(page: str, lang: str):
+    """A person reading `lang` opens app_pages/`page`.py."""
     from streamlit.testing.v1 import AppTest
 
     from tests.test_app import APP
-    from tests.test_app_every_run import fine
 
     app = AppTest.from_file(str(APP), default_timeout=120)
     app.query_params["lang"] = lang
     app.run()
-    app.switch_page("app_pages/privacy.py").run()
+    app.switch_page(f"app_pages/{page}.py").run()
+    return app
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_privacy_page_attacks_the_ready_pair_and_starts_a_private_run(lang):
+    from tests.test_app_every_run import fine
+
+    app = page_in("privacy", lang)
     fine(app, lang)
     table = app.dataframe[0].value
     assert (
@@ -259,16 +266,10 @@ def test_a_private_language_run_unties_its_output_and_spends_epsilon(tmp_path):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_language_page_says_what_privacy_changes(lang):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.test_app import APP
     from tests.test_app_every_run import fine
     from tests.test_i18n_states import language
 
-    app = AppTest.from_file(str(APP), default_timeout=120)
-    app.query_params["lang"] = lang
-    app.run()
-    app.switch_page("app_pages/language.py").run()
+    app = page_in("language", lang)
     epsilon = [n for n in app.number_input if n.key and n.key.endswith("-dp_epsilon")]
     assert len(epsilon) == 1
     with language(lang):  # the pickers' words are read back in the page's language
