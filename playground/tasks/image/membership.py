@@ -25,6 +25,7 @@ from torchmetrics.functional.classification import binary_auroc, binary_roc
 from playground.datasets import image_sets
 from playground.tasks.image import catalog
 from playground.tasks.image.evaluation import outputs_of
+from playground.tasks.image.fit import pass_batch_size
 
 MOST = 1000  # training images the attack asks about (and as many unseen ones)
 
@@ -119,10 +120,12 @@ def losses_on(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str,
         return per_example_loss(out, y, loss, len(info.classes)).cpu()
 
 
-def attack(run, data, batch_size: int = 500, most: int = MOST) -> tuple[Attack, dict]:
+def attack(run, data, batch_size: int | None = None, most: int = MOST) -> tuple[Attack, dict]:
     """The attack on run `run` (image task) with its own dataset `data` (loaded as it trained:
     the same split): its training images against unseen test images. Also the images, for
     showing the surest ones: {"x": uint8 (2M, C, H, W), "y": (2M,)}."""
+    if batch_size is None:  # what the server's memory budget allows a pass
+        batch_size = pass_batch_size(run.spec, None, data.info.input_shape)
     m = min(most, len(data.train_x), len(data.test_x) // 2)
     members_x, members_y = data.train_x[:m], data.train_y[:m]
     unseen_x, unseen_y = data.test_x[:m], data.test_y[:m]
