@@ -24,7 +24,7 @@ def test_the_ready_pair_is_attacked_and_a_private_run_spends_epsilon(browser, ap
         page.goto(f"{app_url}/privacy")
     for page in (ada, bob):
         page.get_by_role("heading", name="What a model gives away").wait_for(timeout=60_000)
-        roc = page.locator(".st-key-privacy-roc .js-plotly-plot")
+        roc = page.locator(".st-key-privacy-roc .js-plotly-plot").first
         expect(roc).to_be_visible(timeout=120_000)
         expect(roc.get_by_text(re.compile(r"without privacy: AUC 0\.[6-9]"))).to_be_visible()
         expect(roc.get_by_text(re.compile(r"with privacy \(ε 1\): AUC 0\.[45]"))).to_be_visible()
