@@ -75,9 +75,10 @@ class SpokenDigits:
 
     def only(self, language: str | None) -> SpokenDigits:
         """The clips of one language (None: both)."""
-        if language is None:
-            return self
-        keep = self.languages == language
+        return self if language is None else self.subset(self.languages == language)
+
+    def subset(self, keep: np.ndarray) -> SpokenDigits:
+        """The clips where `keep` (a mask or indices) says."""
         return SpokenDigits(self.clips[keep], self.digits[keep], self.languages[keep],
                             self.voices[keep])  # fmt: skip
 

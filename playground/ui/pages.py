@@ -49,9 +49,6 @@ LAB_PAGES = (
     Page("app_pages/privacy.py", N_("Privacy"), ":material/shield:", "privacy", LABS,
          N_("train with differential privacy, and see what a model gives away: a membership "
             "attack, and the price in accuracy"), "image", order=17),
-    Page("app_pages/listen.py", N_("Listen"), ":material/hearing:", "listen", LABS,
-         N_("spoken digits in English and Chinese, heard as a model hears them: the waveform "
-            "and the spectrogram, of the app's voices or your own"), order=18),
     Page("app_pages/concepts.py", N_("Concepts"), ":material/school:", "concepts", LABS,
          N_("the theory, computed live: activations, losses, optimizers, "
             "backpropagation, regularisation"), order=20),

@@ -12,9 +12,7 @@ import streamlit as st
 
 from playground.datasets import spoken
 from playground.engine.i18n import N_, _
-from playground.engine.records import DataError
 from playground.ui.listen import figures
-from playground.ui.text import plain
 
 WINDOWS = (64, 128, 256, 512, 1024)
 
@@ -24,51 +22,35 @@ def _data() -> tuple[spoken.SpokenDigits, ...]:
     return spoken.load()
 
 
-def _wav(clip: np.ndarray) -> bytes:
+def wav(clip: np.ndarray) -> bytes:
     out = io.BytesIO()
     sf.write(out, clip, spoken.RATE, format="WAV")
     return out.getvalue()
 
 
-def pick_clip() -> np.ndarray:
-    """A clip of the shipped set, by language, digit and voice (test voices said so)."""
+def pick_clip(test_only: bool = False) -> np.ndarray:
+    """A clip of the shipped set, by language, digit and voice (test voices said so; only
+    they, with `test_only`)."""
     train, test = _data()
+    key = "listen-test" if test_only else "listen"
     cols = st.columns(3)
-    language = cols[0].selectbox(_("Language"), list(spoken.LANGUAGES), key="listen-language",
+    language = cols[0].selectbox(_("Language"), list(spoken.LANGUAGES), key=f"{key}-language",
                                  format_func=lambda k: _(spoken.LANGUAGES[k]))  # fmt: skip
-    digit = cols[1].selectbox(_("Digit"), list(range(10)), index=7, key="listen-digit")
-    found = [(part, i) for part in (train, test) for i in range(len(part))
+    digit = cols[1].selectbox(_("Digit"), list(range(10)), index=7, key=f"{key}-digit")
+    parts = (test,) if test_only else (train, test)
+    found = [(part, i) for part in parts for i in range(len(part))
              if part.languages[i] == language and part.digits[i] == digit]  # fmt: skip
     labels = [f"{part.voices[i]}" + (f" ({_('test voice')})" if part is test else "")
               for part, i in found]  # fmt: skip
     which = cols[2].selectbox(_("Voice"), range(len(found)), format_func=labels.__getitem__,
-                              key="listen-voice")  # fmt: skip
+                              key=f"{key}-voice")  # fmt: skip
     part, i = found[which]
     return part.clips[i]
 
 
-def own_recording() -> np.ndarray | None:
-    """One's own recording (the microphone, or a file), as a clip; a sentence if it is not."""
-    cols = st.columns(2)
-    said = cols[0].audio_input(_("Say a digit"), sample_rate=spoken.RATE, key="listen-record")
-    given = cols[1].file_uploader(_("Or give a recording"), type=["wav", "flac", "ogg"],
-                                  key="listen-file")  # fmt: skip
-    source = said or given
-    if source is None:
-        return None
-    try:
-        clip, note = spoken.read_recording(source.getvalue())
-    except DataError as e:
-        st.error(plain(_(str(e))), icon=":material/mic_off:")
-        return None
-    if note:
-        st.caption(plain(_(note)))
-    return clip
-
-
 def show(clip: np.ndarray, key: str) -> None:
     """Play `clip`; its waveform; its spectrogram with the window, hop and mels chosen here."""
-    st.audio(_wav(clip), format="audio/wav")
+    st.audio(wav(clip), format="audio/wav")
     st.plotly_chart(figures.waveform(clip), key=f"{key}-wave")
     cols = st.columns(3)
     n_fft = cols[0].select_slider(_("Window (samples)"), WINDOWS, value=256, key=f"{key}-window",
