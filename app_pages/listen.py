@@ -27,6 +27,6 @@ st.header(_("Teach it your voice"))
 if listener is not None:
     voice.panel(listener)
 st.header(_("Sound as an image"))
-sound_view.show(sound_view.pick_clip(), "listen-set")
+sound_view.show(sound_view.pick_clip(mine=hear_view.last()), "listen-set")
 st.header(_("Train one"))
 train_view.train_one()

@@ -1,6 +1,6 @@
 """Make the Listen page's spoken digits (playground/assets/spoken-digits/): the ten digits said
-by espeak-ng in English ("zero" .. "nine") and Mandarin (零 .. 九), one clip for every voice
-variant, language and digit, at a speed and pitch drawn for it; resampled to 8 kHz, trimmed of
+by espeak-ng in English ("zero" .. "nine") and Mandarin (零 .. 九), three clips for every voice
+variant, language and digit, each at a speed and pitch drawn for it; resampled to 8 kHz, trimmed of
 silence, levelled to the same peak, centred in one second, and stored as 8-bit mu-law in one
 compressed NumPy file with each clip's digit, language and voice. The voices are synthetic.
 
@@ -30,6 +30,7 @@ WORDS = {
     "zh": ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九"),
 }
 ACCENTS = {"en": ("en-us", "en-gb"), "zh": ("cmn",)}
+RENDITIONS = 3  # clips of each digit by each voice, each at its own speed and pitch
 
 
 def variants() -> list[str]:
@@ -56,14 +57,15 @@ def main() -> None:
         for language, words in WORDS.items():
             accent = ACCENTS[language][v % len(ACCENTS[language])]
             for digit, word in enumerate(words):
-                speed, pitch = int(rng.integers(110, 200)), int(rng.integers(20, 80))
-                audio = spoken.fit_clip(say(word, f"{accent}+{variant}", speed, pitch))
-                if audio is None:
-                    continue
-                clips.append(spoken.encode(audio))
-                digits.append(digit)
-                languages.append(language)
-                voices.append(variant)
+                for _time in range(RENDITIONS):
+                    speed, pitch = int(rng.integers(110, 200)), int(rng.integers(20, 80))
+                    audio = spoken.fit_clip(say(word, f"{accent}+{variant}", speed, pitch))
+                    if audio is None:
+                        continue
+                    clips.append(spoken.encode(audio))
+                    digits.append(digit)
+                    languages.append(language)
+                    voices.append(variant)
     target = ASSETS / "spoken-digits"
     target.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(target / spoken.FILE, clips=np.stack(clips), digits=np.array(digits),

@@ -27,6 +27,27 @@ CHROMIUM_ARGS = [
 ]
 
 
+def fake_microphone(folder: Path) -> list[str]:
+    """Chromium's arguments for a fake microphone that says "seven" (the first English test
+    voice's, after a moment of silence and followed by seconds of it) whenever a page records:
+    the Listen page's tests record from it."""
+    import librosa
+    import numpy as np
+    import soundfile as sf
+
+    from playground.datasets import spoken
+
+    _train, test = spoken.load()
+    first = np.flatnonzero((test.digits == 7) & (test.languages == "en"))[0]
+    rate = 16_000
+    said = librosa.resample(test.clips[first], orig_sr=spoken.RATE, target_sr=rate)
+    audio = np.concatenate([np.zeros(rate // 5), said, np.zeros(rate * 5)]).astype(np.float32)
+    path = folder / "seven.wav"
+    sf.write(path, audio, rate, subtype="PCM_16")
+    return ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={path}"]  # fmt: skip
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -41,11 +41,13 @@ def _own_data_and_runs(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """A real Chromium driven by Playwright, for the whole test session."""
-    from tests.browser import chromium_or_skip
+def browser(tmp_path_factory):
+    """A real Chromium driven by Playwright, for the whole test session; its microphone says
+    "seven" (tests/browser.fake_microphone)."""
+    from tests.browser import chromium_or_skip, fake_microphone
 
     sync_playwright, launch = chromium_or_skip()
+    launch["args"] = [*launch["args"], *fake_microphone(tmp_path_factory.mktemp("microphone"))]
     with sync_playwright() as p:
         chromium = p.chromium.launch(**launch)
         yield chromium

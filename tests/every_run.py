@@ -3,7 +3,7 @@
 An image classifier finished, stopped, diverged, cut short (no summary: the server stopped
 while it trained) and one of five classes; a language model finished, stopped and failed; the
 tests' own line fitting (tests/plugin) finished and stopped; a model that makes digits finished
-and stopped; a damaged folder. All are owned
+and stopped; a model that listens finished and stopped; a damaged folder. All are owned
 by ADA (set `identity.KEY` to ADA_KEY in an AppTest session to be her), except the example (no
 owner) that everyone sees. Made once per test session (about 15 s), copied into each test's
 own runs folder."""
@@ -25,6 +25,8 @@ from playground.tasks.image.specs import ModelSpec
 from playground.tasks.language.recipe import LanguageConfig
 from playground.tasks.language.specs import GPTSpec
 from playground.tasks.line.task import LineConfig, LineSpec  # the tests' own task (tests/plugin)
+from playground.tasks.listen.recipe import ListenConfig
+from playground.tasks.listen.specs import ListenSpec
 
 ADA_KEY = "a" * 32  # a browser key (identity.KEY)
 ADA = owners.browser_owner(ADA_KEY)
@@ -35,6 +37,8 @@ LANGUAGE = LanguageConfig(
 TINY_GPT = GPTSpec(layers=1, heads=2, width=32, context=16, name="tiny-gpt")
 MAKER = GenSpec(hidden=32, latent=2, conditional=True, name="tiny-vae")
 GENERATE = GenerateConfig(dataset="mnist-sample", epochs=1, batch_size=64, train_limit=500)
+EAR = ListenSpec(width=4, name="tiny-ear")
+LISTEN = ListenConfig(language="en", epochs=1, batch_size=64, train_limit=200, val_voices=0.1)
 
 
 def _ended(job: TrainingJob, stop: bool = False) -> Path:
@@ -86,6 +90,10 @@ def make(root: Path) -> dict[str, Path]:
     made["generate-stopped"] = _ended(
         TrainingJob(MAKER, dataclasses.replace(GENERATE, epochs=1000, train_limit=0), **own,
                     name="vae-stopped"), stop=True)  # fmt: skip
+    made["listen-finished"] = _ended(TrainingJob(EAR, LISTEN, **own, name="ear-heard"))
+    made["listen-stopped"] = _ended(
+        TrainingJob(EAR, dataclasses.replace(LISTEN, epochs=1000, train_limit=0), **own,
+                    name="ear-stopped"), stop=True)  # fmt: skip
     failed = root / (made["language-finished"].name[:16] + "gpt-failed")
     shutil.copytree(made["language-finished"], failed)
     summary = json.loads((failed / "summary.json").read_text())

@@ -67,7 +67,7 @@ def test_image_pages_list_only_image_runs_and_each_one_opens(runs, lang):
 def _each_option(page: str, key: str, lang: str, usable: list[Path]) -> None:
     app = ada(page, lang)
     labels = app.selectbox(key=key).options
-    assert not [x for x in labels if "gpt-" in x or "line-" in x or "vae-" in x], labels
+    assert not [x for x in labels if any(n in x for n in ("gpt-", "line-", "vae-", "ear-"))], labels
     assert all(any(path.name[16:] in x for x in labels) for path in usable), labels
     for path in usable:
         app.selectbox(key=key).set_value(str(path)).run()
@@ -136,6 +136,9 @@ def _offers(what: str, path: Path, lang: str, use: str, open_: str) -> None:
     elif what.startswith("generate"):  # its own page makes digits with it
         assert use not in offered and open_ not in offered, offered
         assert "Open on Generate" in offered or "在“生成”页打开" in offered, offered
+    elif what.startswith("listen"):  # its own page listens with it
+        assert use not in offered and open_ not in offered, offered
+        assert "Open on Listen" in offered or "在“听”页打开" in offered, offered
     else:
         assert use in offered and open_ not in offered, offered
     for kind in ("onnx", "bundle"):
@@ -154,6 +157,8 @@ def _offers(what: str, path: Path, lang: str, use: str, open_: str) -> None:
         assert app.selectbox(key="language-model-pick").value == str(path)  # opened there
     if what.startswith("generate"):
         assert app.selectbox(key="generate-model").value == str(path)  # opened there
+    if what.startswith("listen"):
+        assert app.selectbox(key="listen-model").value == str(path)  # opened there
     if what not in ("image-finished", "language-finished"):
         return
     for page in PAGES:  # and every page is still whole, whichever was used
@@ -173,7 +178,7 @@ def test_the_runs_table_keeps_its_shape_with_runs_of_every_task(runs):
                                    "FLOPs", "energy (Wh)", "CO2 (g)"]  # fmt: skip
     finished = frame[frame["status"] == "finished"]
     assert set(finished["task"]) == {"Image classification", "Language model", "Line fitting",
-                                     "Image generation"}  # fmt: skip
+                                     "Image generation", "Spoken digits"}  # fmt: skip
     assert all(
         finished["result"].str.match(
             r"^(Test accuracy \d+\.\d+%|Val loss \d\.\d+|R² [\d.]+|Fréchet distance [\d.]+)$"

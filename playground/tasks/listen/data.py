@@ -71,6 +71,9 @@ def load(config, own=None) -> ListenData:
     language = None if config.language == "both" else config.language
     training, test = training.only(language), test.only(language)
     training, validation = _by_voice(training, config.val_voices, config.seed)
+    if config.train_limit and config.train_limit < len(training):
+        pick = np.random.default_rng(config.seed).permutation(len(training))
+        training = training.subset(np.sort(pick[: config.train_limit]))
     train = _split(training)
     note, repeat = "", 1
     if own is not None:

@@ -33,6 +33,9 @@ SETTINGS: tuple[Setting, ...] = (
             N_("at least one pass")),
     Setting("batch_size", int, 64, N_("Batch size"), N_("Clips per step."), 1, 1024,
             N_("clips per step")),
+    Setting("train_limit", int, 0, N_("Train on at most N clips of the app's voices (0: all)"),
+            N_("Fewer clips: faster epochs (a fine-tune on your voice mixes in a sample)."), 0,
+            1_000_000, N_("0 or more clips")),
     Setting("augment", bool, True, N_("Change each clip a little"),
             N_("Every time a clip is heard: a little faster or slower, earlier or later, "
                "louder or quieter, with new noise, and a band of frequencies and a moment "
@@ -72,3 +75,10 @@ ListenConfig = make_config(
     __name__,
     "How a listening model is trained: one field per row of SETTINGS.",
 )
+
+# Teaching it one's voice: a few epochs at a low rate on a sample of the app's voices with one's
+# recordings mixed in, each heard REPEAT times an epoch (changed anew each time), so that it
+# learns the voice without forgetting the others
+FINE_TUNE = {"language": "both", "epochs": 3, "lr": 5e-4, "schedule": "constant",
+             "augment": True, "val_voices": 0.1, "train_limit": 1500}  # fmt: skip
+REPEAT = 10

@@ -82,8 +82,9 @@ class ListenTask(tasks.Task):
                 need=math.ceil(need / 2**20), budget=memory_budget // 2**20))  # fmt: skip
 
     def planned_samples(self, config: ListenConfig) -> float:
-        per_language = 810 * (1 - config.val_voices)  # 81 training voices, ten digits each
-        return per_language * (2 if config.language == "both" else 1)
+        per_language = 2430 * (1 - config.val_voices)  # 81 training voices, 30 clips each
+        clips = per_language * (2 if config.language == "both" else 1)
+        return min(clips, config.train_limit) if config.train_limit else clips
 
     def data_label(self, config) -> str:
         found = LANGUAGES.get(getattr(config, "language", ""))

@@ -74,6 +74,8 @@ class ListenLesson(Lesson):
                     lr=lr)  # fmt: skip
 
     def finished(self, steps: int, rounds: int) -> str:
+        if rounds == 1:
+            return Text("Finished 1 epoch ({steps:,} steps).", steps=steps)
         return Text("Finished {rounds} epochs ({steps:,} steps).", rounds=rounds, steps=steps)
 
 

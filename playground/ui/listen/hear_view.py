@@ -28,6 +28,7 @@ from playground.ui.text import plain
 LIVE = "live"  # the pick that means this session's job
 FOLLOW = "listen-follow"  # a job was just started here: hear with it once it has weights
 SOURCE = "listen-source"
+LAST = "listen-last"  # the last recording heard, for Sound as an image
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ def recording(key: str, label: str) -> np.ndarray | None:
     return clip
 
 
+def last() -> np.ndarray | None:
+    """The last recording of one's own that the page heard, if any."""
+    return st.session_state.get(LAST)
+
+
 def say_a_digit(listener: Listener) -> None:
     """A recording of one's own or a test voice's, and what the model heard in it."""
     mine, voice = _("My voice"), _("A test voice (never heard in training)")
@@ -110,6 +116,8 @@ def say_a_digit(listener: Listener) -> None:
         clip = sound_view.pick_clip(test_only=True)
     else:
         clip = recording("listen-say", _("Say a digit"))
+    if clip is not None and where != voice:
+        st.session_state[LAST] = clip
     if clip is None:
         st.caption(_("Press the microphone, say one digit (zero to nine, or 零 to 九), and "
                      "press it again; or give a WAV, FLAC or OGG file."))  # fmt: skip

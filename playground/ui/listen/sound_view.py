@@ -28,11 +28,13 @@ def wav(clip: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def pick_clip(test_only: bool = False) -> np.ndarray:
+def pick_clip(test_only: bool = False, mine: np.ndarray | None = None) -> np.ndarray:
     """A clip of the shipped set, by language, digit and voice (test voices said so; only
-    they, with `test_only`)."""
+    they, with `test_only`), or `mine`, one's last recording, where one chooses it."""
     train, test = _data()
     key = "listen-test" if test_only else "listen"
+    if mine is not None and st.toggle(_("My last recording"), key=f"{key}-mine"):
+        return mine
     cols = st.columns(3)
     language = cols[0].selectbox(_("Language"), list(spoken.LANGUAGES), key=f"{key}-language",
                                  format_func=lambda k: _(spoken.LANGUAGES[k]))  # fmt: skip

@@ -17,7 +17,7 @@ from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.serving.jobs import TrainingJob
 from playground.tasks.listen.model import probabilities
-from playground.tasks.listen.recipe import ListenConfig
+from playground.tasks.listen.recipe import FINE_TUNE, REPEAT, ListenConfig
 from playground.ui import state, visibility
 from playground.ui.job_status import badge, progress_text, queue_text
 from playground.ui.listen import hear_view
@@ -26,9 +26,6 @@ from playground.ui.text import plain
 
 MOST = 100  # recordings one person keeps
 HELD_EVERY = 3  # the third, sixth... recording of each digit is held back
-REPEAT = 10  # each training recording is heard this often an epoch, changed anew each time
-FINE_TUNE = {"language": "both", "epochs": 3, "lr": 5e-4, "schedule": "constant",
-             "augment": True, "val_voices": 0.1}  # fmt: skip
 _JOB, _BEFORE, _AFTER, _SHOWN = "voice-job", "voice-before", "voice-after", "voice-shown"
 _VERSION = "voice-version"  # a new recorder after each one kept
 
