@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser import idle
 from tests.test_browser_sharing import button, person
+from tests.test_browser_train import choose
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +20,11 @@ def record(page, label: str) -> None:
     """Record from the fake microphone until its clock shows two seconds (a state of the
     recorder), then stop."""
     box = page.get_by_test_id("stAudioInput").filter(has_text=label)
-    box.get_by_role("button", name="Record").click()
+    box.get_by_role("button", name="Record", exact=True).click()
     expect(box.get_by_test_id("stAudioInputWaveformTimeCode")).to_have_text(
         re.compile(r"00:0[2-9]"), timeout=30_000
     )
-    box.get_by_role("button", name="Stop recording").click()
+    box.get_by_role("button", name="Stop recording", exact=True).click()
     idle(page)
 
 
@@ -37,10 +38,7 @@ def test_a_digit_said_is_heard_and_the_voice_is_taught(browser, app_url):
     for key in ("probabilities", "heard", "why"):
         expect(ada.locator(f".st-key-listen-{key} .js-plotly-plot").first).to_be_visible()
 
-    choose_digit = ada.locator("[data-testid=stSelectbox]").filter(has_text="The digit you")
-    choose_digit.click()
-    ada.get_by_role("option", name="7", exact=True).click()
-    idle(ada)
+    choose(ada, "The digit you will say", "7")
     for kept in (1, 2, 3):
         record(ada, "Say 7")
         button(ada, "Keep this recording").click()

@@ -29,7 +29,7 @@ REGISTRIES = {"languages": LANGUAGES, "optimizers": OPTIMIZERS, "schedules": SCH
 SETTINGS: tuple[Setting, ...] = (
     Setting("language", str, "both", N_("Language"), N_("Whose digits it learns to hear."),
             choices="languages", widget="select"),
-    Setting("epochs", int, 60, N_("Epochs"), N_("Passes over the training clips."), 1, 1000,
+    Setting("epochs", int, 12, N_("Epochs"), N_("Passes over the training clips."), 1, 1000,
             N_("at least one pass")),
     Setting("batch_size", int, 64, N_("Batch size"), N_("Clips per step."), 1, 1024,
             N_("clips per step")),

@@ -85,12 +85,14 @@ def pick_model() -> Listener | None:
 
 
 def recording(key: str, label: str) -> np.ndarray | None:
-    """A clip from the microphone or a file (a sentence where it is not one), or None."""
+    """A clip from the microphone or a file (a sentence where it is not one), or None; the
+    recording's id is kept under `{key}-id` (so that a page can tell a new one)."""
     cols = st.columns(2)
     said = cols[0].audio_input(label, sample_rate=spoken.RATE, key=f"{key}-mic")
     given = cols[1].file_uploader(_("Or give a recording"), type=["wav", "flac", "ogg"],
                                   key=f"{key}-file")  # fmt: skip
     source = said or given
+    st.session_state[f"{key}-id"] = getattr(source, "file_id", None)
     if source is None:
         return None
     try:

@@ -27,7 +27,7 @@ from playground.ui.text import plain
 MOST = 100  # recordings one person keeps
 HELD_EVERY = 3  # the third, sixth... recording of each digit is held back
 _JOB, _BEFORE, _AFTER, _SHOWN = "voice-job", "voice-before", "voice-after", "voice-shown"
-_VERSION = "voice-version"  # a new recorder after each one kept
+_KEPT = "voice-kept"  # the id of the recording last kept (it is kept once)
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,17 @@ def _clear() -> None:
 
 
 def panel(listener: hear_view.Listener) -> None:
-    v = st.session_state.setdefault(_VERSION, 0)
     digit = st.selectbox(_("The digit you will say"), range(10), key="voice-digit")
-    clip = hear_view.recording(f"voice-{v}", _("Say {digit}").format(digit=digit))
-    if clip is not None and st.button(_("Keep this recording"), key="voice-keep",
-                                      icon=":material/add:"):  # fmt: skip
+    clip = hear_view.recording("voice", _("Say {digit}").format(digit=digit))
+    new = clip is not None and st.session_state.get("voice-id") != st.session_state.get(_KEPT)
+    if new and st.button(_("Keep this recording"), key="voice-keep", icon=":material/add:"):
         if (why := _keep(clip, digit)) is not None:
             st.error(why)
         else:
-            st.session_state[_VERSION] = v + 1  # a fresh recorder for the next one
+            st.session_state[_KEPT] = st.session_state.get("voice-id")  # kept once
             st.rerun()
+    elif clip is not None and not new:
+        st.caption(_("Kept. Record the next one."))
     own = mine()
     if not own:
         st.caption(_("Record each digit a few times (five of each is plenty): every third "
