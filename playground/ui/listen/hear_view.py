@@ -28,6 +28,7 @@ from playground.ui.text import plain
 LIVE = "live"  # the pick that means this session's job
 FOLLOW = "listen-follow"  # a job was just started here: hear with it once it has weights
 SOURCE = "listen-source"
+FLUSH = 0.02  # seconds: the answer leaves for the browser before the figures are made
 LAST = "listen-last"  # the last recording heard, for Sound as an image
 
 
@@ -110,8 +111,10 @@ def last() -> np.ndarray | None:
     return st.session_state.get(LAST)
 
 
+@st.fragment
 def say_a_digit(listener: Listener) -> None:
-    """A recording of one's own or a test voice's, and what the model heard in it."""
+    """A recording of one's own or a test voice's, and what the model heard in it. A fragment:
+    a new recording reruns this view alone, so the answer comes without the rest of the page."""
     mine, voice = _("My voice"), _("A test voice (never heard in training)")
     where = st.segmented_control(_("Listen to"), [mine, voice], default=mine, key=SOURCE)
     if where == voice:
@@ -128,6 +131,9 @@ def say_a_digit(listener: Listener) -> None:
 
 
 def answer(listener: Listener, clip: np.ndarray) -> None:
+    # One thread for this small model, in this script's thread only (OpenMP's count is each
+    # thread's): on a busy server two threads waiting on each other took 20 times as long.
+    torch.set_num_threads(1)
     started = time.perf_counter()
     heard = hear(listener.model, listener.spec, clip)
     seconds = time.perf_counter() - started
@@ -135,6 +141,7 @@ def answer(listener: Listener, clip: np.ndarray) -> None:
     st.markdown(_("### It heard **{digit}** ({p:.0%} sure)").format(digit=heard.digit, p=p))
     st.caption(_("{label}: answered in {ms:.0f} ms.").format(label=listener.label,
                                                              ms=seconds * 1000))  # fmt: skip
+    time.sleep(FLUSH)  # the server's loop sends the answer before the figures hold the GIL
     st.audio(sound_view.wav(clip), format="audio/wav")
     st.plotly_chart(figures.probabilities(heard.probabilities, heard.digit),
                     key="listen-probabilities")  # fmt: skip
