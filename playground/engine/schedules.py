@@ -72,3 +72,15 @@ def _one_cycle(step: int, total_steps: int, max_lr: float) -> float:
     else:
         pct, a, b = (step - rise_end) / (total_steps - 1 - rise_end), peak, end
     return b + (a - b) / 2 * (math.cos(math.pi * min(pct, 1.0)) + 1)
+
+
+def epochs_lr(
+    config, step: int, seconds: float, base: float, total_steps: int, steps_per_epoch: int
+) -> float:
+    """The learning rate of a run of epochs (`config` has schedule and time_limit): its schedule
+    at the step or, with a time limit, at whichever comes first, the steps or the time (a step
+    schedule steps each epoch)."""
+    progress = step
+    if config.time_limit:
+        progress = max(step, int(total_steps * seconds / config.time_limit))
+    return lr_at(config.schedule, progress, total_steps, base, step_every=steps_per_epoch)

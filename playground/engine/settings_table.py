@@ -93,6 +93,22 @@ class Setting:
         return "--" + self.name.replace("_", "-")
 
 
+def run_rows(seed_help: str, snapshot_help: str) -> tuple[Setting, ...]:
+    """The run column of a task trained in epochs (its seed, device, time limit and weight
+    snapshots), with what its seed decides and what its snapshots are for, in words."""
+    return (
+        Setting("seed", int, 0, N_("Seed"), seed_help, 0, MAX_SEED, N_("a whole number from 0"),
+                place="run"),
+        Setting("device", str, "auto", N_("Device"), N_("Where it trains."), choices="devices",
+                place="run", widget="select"),
+        Setting("time_limit", float, 0.0, N_("Stop after N seconds (0: the epochs)"),
+                N_("Training stops at this time even if epochs are left."), 0.0, 86_400.0,
+                N_("seconds"), place="run", step=10.0),
+        Setting("snapshot_every", int, 100, N_("Weight snapshot every N steps"), snapshot_help,
+                0, 1_000_000, N_("steps (0: at each epoch's end only)"), place="run"),
+    )  # fmt: skip
+
+
 def _num(x: float) -> str:
     return f"{x:g}" if isinstance(x, float) else f"{x:,}" if x >= 10_000 else str(x)
 

@@ -8,7 +8,7 @@ from playground.datasets.image_sets import DATASETS
 from playground.engine.i18n import N_
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.schedules import SCHEDULES
-from playground.engine.settings_table import MAX_SEED, Setting, make_config
+from playground.engine.settings_table import Setting, make_config, run_rows
 
 # the sets of 28x28 grey images with ten classes: the same loaders as the classifiers'
 IMAGE_SETS = {n: d for n, d in DATASETS.items() if d.input_shape == (1, 28, 28)
@@ -43,16 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("d_steps", int, 1, N_("Discriminator steps per generator step"),
             N_("A GAN's turns: how many times the discriminator learns before the generator "
                "does once."), 1, 10, N_("steps"), place="optimizer"),
-    Setting("seed", int, 0, N_("Seed"), N_("Weights, batches and samples all follow it."), 0,
-            MAX_SEED, N_("a whole number from 0"), place="run"),
-    Setting("device", str, "auto", N_("Device"), N_("Where it trains."), choices="devices",
-            place="run", widget="select"),
-    Setting("time_limit", float, 0.0, N_("Stop after N seconds (0: the epochs)"),
-            N_("Training stops at this time even if epochs are left."), 0.0, 86_400.0,
-            N_("seconds"), place="run", step=10.0),
-    Setting("snapshot_every", int, 100, N_("Weight snapshot every N steps"),
-            N_("Weights kept for the timeline of what it makes as it learns."), 0, 1_000_000,
-            N_("steps (0: at each epoch's end only)"), place="run"),
+    *run_rows(N_("Weights, batches and samples all follow it."),
+              N_("Weights kept for the timeline of what it makes as it learns.")),
 )  # fmt: skip
 
 GenerateConfig = make_config(

@@ -10,7 +10,7 @@ from torch import nn
 from playground.datasets.images import Dataset, batches
 from playground.engine.i18n import N_, Text
 from playground.engine.loop import Evaluation, Lesson, Tally
-from playground.engine.schedules import lr_at
+from playground.engine.schedules import epochs_lr
 from playground.tasks.generate import diffusion, gan, vae
 
 EVAL_IMAGES = 2000  # validation images measured at each epoch's end
@@ -49,12 +49,8 @@ class GenerateLesson(Lesson):
                           mean=0.0, std=1.0, generator=self._generator)  # fmt: skip
 
     def lr(self, step: int, seconds: float, base: float) -> float:
-        c = self.config
-        progress = step  # with a time limit, whichever comes first: the steps or the time
-        if c.time_limit:
-            progress = max(step, int(self.total_steps * seconds / c.time_limit))
-        return lr_at(c.schedule, progress, self.total_steps, base,
-                     step_every=self.steps_per_epoch)  # fmt: skip
+        return epochs_lr(self.config, step, seconds, base, self.total_steps,
+                         self.steps_per_epoch)  # fmt: skip
 
     def step(self, model, batch) -> Tally:
         x, y = batch

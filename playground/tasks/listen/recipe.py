@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from playground.engine.i18n import N_
 from playground.engine.optimizers import OPTIMIZERS
 from playground.engine.schedules import SCHEDULES
-from playground.engine.settings_table import MAX_SEED, Setting, make_config
+from playground.engine.settings_table import Setting, make_config, run_rows
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("weight_decay", float, 0.01, N_("Weight decay"),
             N_("Pulls every weight towards 0 a little at each step."), 0.0, 1.0,
             N_("a small share, like 0.1"), place="optimizer", step=0.01),
-    Setting("seed", int, 0, N_("Seed"), N_("Weights, batches and changes all follow it."), 0,
-            MAX_SEED, N_("a whole number from 0"), place="run"),
-    Setting("device", str, "auto", N_("Device"), N_("Where it trains."), choices="devices",
-            place="run", widget="select"),
-    Setting("time_limit", float, 0.0, N_("Stop after N seconds (0: the epochs)"),
-            N_("Training stops at this time even if epochs are left."), 0.0, 86_400.0,
-            N_("seconds"), place="run", step=10.0),
-    Setting("snapshot_every", int, 100, N_("Weight snapshot every N steps"),
-            N_("Weights kept to replay its learning."), 0, 1_000_000,
-            N_("steps (0: at each epoch's end only)"), place="run"),
+    *run_rows(N_("Weights, batches and changes all follow it."),
+              N_("Weights kept to replay its learning.")),
 )  # fmt: skip
 
 ListenConfig = make_config(

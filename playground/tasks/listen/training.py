@@ -11,7 +11,7 @@ from torch import nn
 
 from playground.engine.i18n import Text
 from playground.engine.loop import Evaluation, Lesson, Tally
-from playground.engine.schedules import lr_at
+from playground.engine.schedules import epochs_lr
 from playground.tasks.listen.data import LANGUAGE_CODES, ListenData, Split, changed, masked
 from playground.tasks.listen.model import features
 
@@ -47,12 +47,8 @@ class ListenLesson(Lesson):
             yield x, train.digits[index]
 
     def lr(self, step: int, seconds: float, base: float) -> float:
-        c = self.config
-        progress = step
-        if c.time_limit:
-            progress = max(step, int(self.total_steps * seconds / c.time_limit))
-        return lr_at(c.schedule, progress, self.total_steps, base,
-                     step_every=self.steps_per_epoch)  # fmt: skip
+        return epochs_lr(self.config, step, seconds, base, self.total_steps,
+                         self.steps_per_epoch)  # fmt: skip
 
     def step(self, model, batch) -> Tally:
         x, y = batch

@@ -10,7 +10,6 @@ import torch
 
 from playground.datasets import image_sets
 from playground.engine.i18n import _, ngettext
-from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.explain.drawing import Prepared
 from playground.serving.jobs import TrainingJob
@@ -19,8 +18,7 @@ from playground.tasks.image.evaluation import Answer
 from playground.tasks.image.fit import pass_batch_size
 from playground.tasks.image.recipe import TrainConfig
 from playground.tasks.image.specs import ModelSpec
-from playground.ui import model_picker, state, visibility
-from playground.ui.job_status import badge, progress_text, queue_text
+from playground.ui import fine_tune, model_picker, state
 from playground.ui.model_picker import Choice
 from playground.ui.text import plain
 
@@ -149,54 +147,39 @@ def _answers(model, spec: ModelSpec, x: torch.Tensor, info: image_sets.DatasetIn
 
 
 def _progress(job: TrainingJob, classes: tuple[str, ...]) -> None:
-    every = None if job.status.ended else visibility.every(1.0)
+    fine_tune.progress(job, lambda job: _after(job, classes))
 
-    @st.fragment(run_every=every)
-    def show() -> None:
-        st.markdown(
-            _("**Fine-tuning** {badge} {progress_text}").format(
-                badge=badge(job), progress_text=progress_text(job)
-            )
-        )
-        if job.status is Status.QUEUED:
-            st.caption(queue_text(state.manager().spot(job)))
-        if every and job.status.ended:
-            st.rerun()
-        if not job.status.ended:
-            return
-        if job.status is not Status.FINISHED:
-            st.error(plain(job.message))
-            return
-        mine = personal_set()
-        before = st.session_state.get(_BEFORE, [])
-        after = st.session_state.get(_AFTER)
-        if after is None or after[0] != job.id:  # once per job, not on every stroke
-            x = torch.from_numpy(np.stack([image for image, _label in mine]))[:, None]
-            info = image_sets.DATASETS[job.config.dataset]
-            answers = _answers(job.inference_model(), job.spec, x, info, job.config.loss)
-            after = st.session_state[_AFTER] = (job.id, answers)
-        after = after[1]
-        rows = [
-            {_("right answer"): classes[label], _("before"): classes[b], _("after"): classes[a]}
-            for (_image, label), b, a in zip(mine, before, after, strict=False)
-        ]
-        cols = st.columns(8)  # the drawings themselves, each with what it was read as
-        for i, ((image, _label), row) in enumerate(zip(mine, rows, strict=False)):
-            cols[i % 8].image(image, width=56, caption=_("{before} → {after}").format(
-                before=row[_("before")], after=row[_("after")]))  # fmt: skip
-        st.dataframe(rows, hide_index=True, key="teach-table")
-        fixed = sum(r[_("after")] == r[_("right answer")] for r in rows)
-        text = _("It now reads {fixed} of your {count} drawings right").format(
-            fixed=fixed, count=len(rows)
-        )
-        test = job.summary.get("test_accuracy")
-        if test is not None:
-            text += _(", and {test:.2%} of the test digits").format(test=test)
-        if job.run_dir is not None and after_shown(job):  # the tuned model, chosen once
-            model_picker.choose_next(PICKER, str(job.run_dir))
-            st.rerun(scope="app")
-        if job.run_dir is not None:
-            text += _(": it is now the model above, so your next drawing goes to it")
-        st.success(text + ".")
 
-    show()
+def _after(job: TrainingJob, classes: tuple[str, ...]) -> None:
+    """The drawings read before and after the finished fine-tune `job`."""
+    mine = personal_set()
+    before = st.session_state.get(_BEFORE, [])
+    after = st.session_state.get(_AFTER)
+    if after is None or after[0] != job.id:  # once per job, not on every stroke
+        x = torch.from_numpy(np.stack([image for image, _label in mine]))[:, None]
+        info = image_sets.DATASETS[job.config.dataset]
+        answers = _answers(job.inference_model(), job.spec, x, info, job.config.loss)
+        after = st.session_state[_AFTER] = (job.id, answers)
+    after = after[1]
+    rows = [
+        {_("right answer"): classes[label], _("before"): classes[b], _("after"): classes[a]}
+        for (_image, label), b, a in zip(mine, before, after, strict=False)
+    ]
+    cols = st.columns(8)  # the drawings themselves, each with what it was read as
+    for i, ((image, _label), row) in enumerate(zip(mine, rows, strict=False)):
+        cols[i % 8].image(image, width=56, caption=_("{before} → {after}").format(
+            before=row[_("before")], after=row[_("after")]))  # fmt: skip
+    st.dataframe(rows, hide_index=True, key="teach-table")
+    fixed = sum(r[_("after")] == r[_("right answer")] for r in rows)
+    text = _("It now reads {fixed} of your {count} drawings right").format(
+        fixed=fixed, count=len(rows)
+    )
+    test = job.summary.get("test_accuracy")
+    if test is not None:
+        text += _(", and {test:.2%} of the test digits").format(test=test)
+    if job.run_dir is not None and after_shown(job):  # the tuned model, chosen once
+        model_picker.choose_next(PICKER, str(job.run_dir))
+        st.rerun(scope="app")
+    if job.run_dir is not None:
+        text += _(": it is now the model above, so your next drawing goes to it")
+    st.success(text + ".")

@@ -13,13 +13,11 @@ import streamlit as st
 import torch
 
 from playground.engine.i18n import _, ngettext
-from playground.engine.metrics import Status
 from playground.engine.records import SpecError
 from playground.serving.jobs import TrainingJob
 from playground.tasks.listen.model import probabilities
 from playground.tasks.listen.recipe import FINE_TUNE, REPEAT, ListenConfig
-from playground.ui import state, visibility
-from playground.ui.job_status import badge, progress_text, queue_text
+from playground.ui import fine_tune, state
 from playground.ui.listen import hear_view
 from playground.ui.listen.actions import PICK
 from playground.ui.text import plain
@@ -138,24 +136,7 @@ def _start(listener: hear_view.Listener, own: list[Recording]) -> bool:
 
 
 def _progress(job: TrainingJob, own: list[Recording]) -> None:
-    every = None if job.status.ended else visibility.every(1.0)
-
-    @st.fragment(run_every=every)
-    def show() -> None:
-        st.markdown(_("**Fine-tuning** {badge} {progress_text}").format(
-            badge=badge(job), progress_text=progress_text(job)))  # fmt: skip
-        if job.status is Status.QUEUED:
-            st.caption(queue_text(state.manager().spot(job)))
-        if every and job.status.ended:
-            st.rerun()
-        if not job.status.ended:
-            return
-        if job.status is not Status.FINISHED:
-            st.error(plain(job.message))
-            return
-        _before_after(job, own)
-
-    show()
+    fine_tune.progress(job, lambda job: _before_after(job, own))
 
 
 def _before_after(job: TrainingJob, own: list[Recording]) -> None:
