@@ -52,10 +52,39 @@ def bare_loop() -> float:
     return time.perf_counter() - started
 
 
+IN_THE_PAGE = """
+window.__times = {};
+document.addEventListener("click", (e) => {
+  const b = e.target.closest && e.target.closest("button");
+  if (b && b.getAttribute("aria-label") === "Stop recording") {
+    window.__times.stop = performance.now();
+  }
+}, true);
+new MutationObserver((records) => {
+  const t = window.__times;
+  if (!t.stop || t.answer) return;
+  for (const r of records) {
+    const nodes = r.type === "characterData" ? [r.target] : r.addedNodes;
+    for (const n of nodes) {
+      if (/It heard \\d/.test(n.textContent || "")) { t.answer = performance.now(); return; }
+    }
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (window.__times.stop && e.name.includes("upload_file")) {
+      window.__times.uploaded = e.responseEnd;
+    }
+  }
+}).observe({type: "resource", buffered: false});
+"""
+
+
 def on_the_page(n: int = 9) -> tuple[list[float], list[float]]:
     """Seconds from pressing "Stop recording" to "It heard 7" on the page, in Chromium whose
     fake microphone says "seven" (a fresh visitor each time), and to the recording's upload's
-    end (the browser's part: Streamlit's recorder encodes the WAV and uploads it)."""
+    end (the browser's part: Streamlit's recorder encodes the WAV and uploads it); timed by the
+    page's own clock (a click's event to the answer's text added to the page)."""
     import re
     from pathlib import Path
 
@@ -69,13 +98,7 @@ def on_the_page(n: int = 9) -> tuple[list[float], list[float]]:
         browser = p.chromium.launch(**launch)
         for _ in range(n + 1):  # the first visit warms the server up
             page = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
-            puts: list[float] = []  # when each upload (PUT) ended
-
-            def ended(request, puts=puts) -> None:
-                if request.method == "PUT":
-                    puts.append(time.perf_counter())
-
-            page.on("requestfinished", ended)
+            page.add_init_script(IN_THE_PAGE)
             page.goto(f"{url}/listen")
             page.get_by_role("heading", name="Say a digit").wait_for(timeout=60_000)
             idle(page)
@@ -83,12 +106,12 @@ def on_the_page(n: int = 9) -> tuple[list[float], list[float]]:
             box.get_by_role("button", name="Record", exact=True).click()
             clock = box.get_by_test_id("stAudioInputWaveformTimeCode")
             clock.filter(has_text=re.compile(r"00:0[2-9]")).wait_for(timeout=30_000)
-            answer = page.get_by_text(re.compile(r"It heard \d"))
-            started = time.perf_counter()
             box.get_by_role("button", name="Stop recording", exact=True).click()
-            answer.wait_for(timeout=60_000)
-            found.append(time.perf_counter() - started)
-            uploaded.append(puts[-1] - started if puts else float("nan"))
+            page.get_by_text(re.compile(r"It heard \d")).wait_for(timeout=60_000)
+            page.wait_for_function("() => window.__times.answer")
+            t = page.evaluate("() => window.__times")
+            found.append((t["answer"] - t["stop"]) / 1000)
+            uploaded.append((t.get("uploaded", float("nan")) - t["stop"]) / 1000)
             page.context.close()
         browser.close()
     return found[1:], uploaded[1:]
@@ -188,8 +211,9 @@ heard) on the {len(data.test):,} clips of the test voices, which it never heard:
 
 - At least 97% in each language: {met(min(found["en_accuracy"], found["zh_accuracy"]) >= 0.97)}.
 - From a recording's end to the answer on the page, in Chromium (its fake microphone says a
-  test voice's "seven"; from pressing "Stop recording" to "It heard 7" on the page: the
-  browser's WAV, its upload, the page's run down to the answer): median
+  test voice's "seven"; from the click on "Stop recording" to "It heard 7" added to the page,
+  by the page's own clock: the browser's WAV, its upload, the page's run down to the answer):
+  median
   {statistics.median(page) * 1000:.0f} ms, slowest {max(page) * 1000:.0f} ms of {len(page)}
   visitors (target at most 300 ms: {met(statistics.median(page) <= 0.3)}). Of that, the
   browser's part before the server has the recording (Streamlit's recorder encodes the WAV

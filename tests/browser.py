@@ -147,13 +147,18 @@ def grid_row(page, grid, showing: str) -> None:
     """Tick the selection box of a data grid's row, found by a cell that shows `showing`.
 
     The grid draws on a canvas; its accessibility table (hidden) holds the cells' text and each
-    row's index, which places the click on the row's box."""
+    row's index, which places the click on the row's box (the grid scrolled to it first)."""
     cell = grid.get_by_role("gridcell", name=showing, exact=True, include_hidden=True).first
     cell.wait_for(state="attached")
     index = int(cell.locator("xpath=..").get_attribute("aria-rowindex")) - 1  # 1: the header
     grid.scroll_into_view_if_needed()
+    # a long table scrolls: its row first in view (or as far as it goes), drawn, then clicked
+    scroller = grid.locator(".dvn-scroller").first
+    top = scroller.evaluate("(e, y) => { e.scrollTop = y; return e.scrollTop; }",
+                            max(0, (index - 1) * ROW))  # fmt: skip
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 16, box["y"] + ROW * index + ROW // 2)
+    page.mouse.click(box["x"] + 16, box["y"] + ROW * index - top + ROW // 2)
 
 
 def example_run(folder: Path, preset: str, epochs: int, train_limit: int) -> Path:

@@ -6,6 +6,7 @@ which parts of it decided the answer."""
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,12 +131,23 @@ def say_a_digit(listener: Listener) -> None:
     answer(listener, clip)
 
 
-def answer(listener: Listener, clip: np.ndarray) -> None:
-    # One thread for this small model, in this script's thread only (OpenMP's count is each
-    # thread's): on a busy server two threads waiting on each other took 20 times as long.
+@contextmanager
+def one_thread():
+    """This small model's work on one thread: on a busy server its two threads waited on each
+    other (80 ms for a 5 ms answer). The count is set back at once: a thread started meanwhile
+    takes torch's last count as its own, and a training job's must stay what it was."""
+    was = torch.get_num_threads()
     torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(was)
+
+
+def answer(listener: Listener, clip: np.ndarray) -> None:
     started = time.perf_counter()
-    heard = hear(listener.model, listener.spec, clip)
+    with one_thread():
+        heard = hear(listener.model, listener.spec, clip)
     seconds = time.perf_counter() - started
     p = heard.probabilities[heard.digit]
     st.markdown(_("### It heard **{digit}** ({p:.0%} sure)").format(digit=heard.digit, p=p))
@@ -148,7 +160,8 @@ def answer(listener: Listener, clip: np.ndarray) -> None:
     cols = st.columns(2)
     cols[0].plotly_chart(figures.heard(heard.features, listener.spec.hop, False),
                          key="listen-heard")  # fmt: skip
-    found = attribution(listener.model, listener.spec, clip, heard.digit)
+    with one_thread():
+        found = attribution(listener.model, listener.spec, clip, heard.digit)
     cols[1].plotly_chart(figures.heard(found, listener.spec.hop, True), key="listen-why")
     st.caption(_("Red cells raised the score of {digit}, blue ones lowered it: the model "
                  "decided on the sounds in red.").format(digit=heard.digit))  # fmt: skip
