@@ -144,11 +144,18 @@ def one_thread():
         torch.set_num_threads(was)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _why(key: str, clip: np.ndarray, digit: int, _model, _spec) -> np.ndarray:
+    """The attribution of `digit` in `clip` by the model named `key`: made once, not on every
+    rerun of the page (a slider of Sound as an image, another section's widget)."""
+    with one_thread():
+        return attribution(_model, _spec, clip, digit)
+
+
 def answer(listener: Listener, clip: np.ndarray) -> None:
-    started = time.perf_counter()
     with one_thread():
         heard = hear(listener.model, listener.spec, clip)
-    seconds = time.perf_counter() - started
+    seconds = heard.seconds
     p = heard.probabilities[heard.digit]
     st.markdown(_("### It heard **{digit}** ({p:.0%} sure)").format(digit=heard.digit, p=p))
     st.caption(_("{label}: answered in {ms:.0f} ms.").format(label=listener.label,
@@ -160,8 +167,7 @@ def answer(listener: Listener, clip: np.ndarray) -> None:
     cols = st.columns(2)
     cols[0].plotly_chart(figures.heard(heard.features, listener.spec.hop, False),
                          key="listen-heard")  # fmt: skip
-    with one_thread():
-        found = attribution(listener.model, listener.spec, clip, heard.digit)
+    found = _why(listener.key, clip, heard.digit, listener.model, listener.spec)
     cols[1].plotly_chart(figures.heard(found, listener.spec.hop, True), key="listen-why")
     st.caption(_("Red cells raised the score of {digit}, blue ones lowered it: the model "
                  "decided on the sounds in red.").format(digit=heard.digit))  # fmt: skip
