@@ -74,7 +74,7 @@ def test_a_grid_needs_values_and_trials_and_pruners_are_checked():
         plan("lr=1e-3:1e-1", prune="hyperband").check(IMAGE)
 
 
-@pytest.mark.parametrize("task_name", ["image", "language", "generate"])
+@pytest.mark.parametrize("task_name", ["image", "language", "generate", "listen"])
 def test_every_sampled_trial_of_every_searchable_setting_validates(task_name):
     task = named(task_name)
     spec, config = next(iter(task.presets().values()))()
@@ -117,19 +117,23 @@ def _last_in_grid(values: list, seed: int) -> list:
 
 def test_a_pruned_trial_stops_at_its_rung_keeps_its_run_and_is_marked_pruned(tmp_path):
     lrs = _last_in_grid([0.003, 0.002, 1e-6], seed=3)  # two that learn, then one that cannot
-    config = dataclasses.replace(QUICK, epochs=4)
+    config = dataclasses.replace(QUICK, epochs=2, batch_size=16)  # 16 steps an epoch
     the_plan = SearchPlan((search_space.Dimension("lr", values=tuple(lrs)),), trials=3,
                           method="grid", prune="median", seed=3)  # fmt: skip
     job = search(tmp_path, the_plan, config)
     assert job.status.value == "finished", job.message
     trials = job.snapshot()
     assert [t["state"] for t in trials] == ["finished", "finished", "pruned"]
-    pruned = trials[-1]
-    assert pruned["params"] == {"lr": 1e-6} and pruned["pruned_at"] == 1
+    pruned, per_epoch = trials[-1], trials[0]["steps"] // 2
+    assert pruned["params"] == {"lr": 1e-6} and 0 < pruned["pruned_at"] < 1
+    assert pruned["rungs"][-1][0] == pruned["pruned_at"]  # judged by its rungs, the last there
     run = load_run(pruned["run_dir"])  # its run, stopped at the rung, with its records
-    assert [e.epoch for e in run.log().epochs()] == [1] and run.summary["status"] == "stopped"
+    steps = [s.step for s in run.log().steps()]
+    assert steps == list(range(1, int(pruned["pruned_at"] * per_epoch) + 1))  # no step after
+    assert run.log().epochs() == [] and run.summary["status"] == "stopped"
     label = json.loads((Path(pruned["run_dir"]) / FILE).read_text())
-    assert label["state"] == "pruned" and label["pruned_at"] == 1 and label["trial"] == 3
+    assert label["state"] == "pruned" and label["pruned_at"] == pruned["pruned_at"]
+    assert label["trial"] == 3
     assert job.summary["steps"] < job.steps_planned  # pruning saved the rest of its steps
     assert job.best()["params"]["lr"] in (0.003, 0.002)
     assert len([r for r in list_runs(tmp_path) if (r.path / FILE).exists()]) == 3
@@ -211,6 +215,21 @@ def test_the_page_runs_a_search_shows_it_and_uses_its_recipe(runs, lang):  # noq
         assert not app.exception, app.exception
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_form_offers_every_kind_of_model_with_a_quick_first_search(runs, lang):  # noqa: F811
+    from playground.ui.search.form import QUICK, searchable_tasks
+
+    found = searchable_tasks()
+    assert {"image", "language", "generate", "listen"} <= set(found)
+    with language(lang):
+        app = ada("search", lang)
+        for name in found:
+            app.radio(key="search-task").set_value(name).run()
+            fine(app, lang)
+            assert _has(app, "search-start"), name  # a search of it can be started
+            assert name in QUICK, name  # and its first one is over in minutes
+
+
 def _has(app, key: str) -> bool:
     return any(b.key == key for b in app.button)
 
@@ -267,6 +286,23 @@ def test_population_based_training_copies_the_best_and_nudges_their_settings(tmp
         if t["event"] == "continued":
             assert t["params"] == trials[t["parent"]]["params"]
         assert t["offset"] == 1  # its curve goes on after its parent's epoch
+
+
+def test_population_based_training_runs_on_a_local_rays_workers(ray_cluster, tmp_path):
+    the_plan = plan("lr=1e-2:1e-1:log", trials=4, method="pbt", population=2, seed=1)
+    config = dataclasses.replace(QUICK, epochs=1, batch_size=16, schedule="constant")
+    job = SearchJob(SPEC, config, the_plan, task=IMAGE, runs_dir=tmp_path, name="pbt on ray")
+    job.member_job = ray_cluster
+    job.start()
+    assert job.wait(600) and job.status.value == "finished", job.message
+    assert len(job.trials) == 4 and all(isinstance(t.job, ray_cluster) for t in job.trials)
+    trials = {t["number"]: t for t in job.snapshot()}
+    first, second = [trials[1], trials[2]], [trials[3], trials[4]]
+    assert sorted(t["event"] for t in second) == ["continued", "copied"]
+    fresh = max(t["rungs"][0][1] for t in first)  # the first quarter epoch from fresh weights
+    for t in second:  # each starts from its parent's trained weights, sent to the worker
+        assert t["rungs"][0][1] < fresh - 0.1, (t["rungs"], fresh)
+        assert Path(t["run_dir"]).is_dir() and t["parent"] in (1, 2)
 
 
 def test_population_based_training_refuses_what_it_cannot_do_in_words():

@@ -228,6 +228,7 @@ class MetricsLog:
         self._notes: list[NoteRecord] = []
         self._pending: list = []
         self._sink = sink
+        self._listeners: list[Callable[[StepRecord], None]] = []
         self._count = 0
         self.skipped = 0  # lines that were not records, when read from a file (runs.read_log)
         self.version = 0  # changes with every record: a key for what is drawn from the log
@@ -252,6 +253,14 @@ class MetricsLog:
                 due = len(self._pending) >= FLUSH_EVERY or not isinstance(record, StepRecord)
         if self._sink is not None and due:
             self.flush()
+        if self._listeners and isinstance(record, StepRecord):
+            for listener in list(self._listeners):
+                listener(record)
+
+    def on_step(self, listener: Callable[[StepRecord], None]) -> None:
+        """Call `listener(record)` with each step record as it is added, in the thread that
+        adds it (a job's training thread: before its next step)."""
+        self._listeners.append(listener)
 
     def flush(self) -> None:
         """Hand the records not yet handed on to the sink."""

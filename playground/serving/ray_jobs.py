@@ -285,14 +285,13 @@ class RayJob(TrainingJob):
             status = Status(state["status"])
             if not status.ended and (status, state["message"]) != (self._status, self._message):
                 self._set(status, state["message"])  # before the records: readers see both
+            self.steps_per_epoch = state["steps_per_epoch"]  # before the steps that need it
+            self.device, self.node = state["device"], state["node"]
             for record in state["steps"] + state["epochs"] + state.get("notes", []):
                 self.log.add(record)
             self._held = state.get("held", False)  # after its records: a reader sees both
             if state["steps"]:
                 last_step = state["steps"][-1].step
-            self.steps_per_epoch, self.device, self.node = (
-                state["steps_per_epoch"], state["device"], state["node"],
-            )  # fmt: skip
             self._remote_version = state["weights_version"]
             epochs = len(self.log.epochs())
             if epochs > saved_epochs:  # each epoch's weights survive a lost worker

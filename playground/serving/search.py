@@ -1,12 +1,13 @@
-"""A hyperparameter search you can watch: one job of one person's, its trials ordinary runs.
-Optuna proposes each trial's settings (random, TPE or a grid) within the dimensions the person
-chose from the task's settings table; each trial trains as a member job (a thread here, an
-actor on the cluster), up to `parallel` at once; every epoch's validation loss goes back to
-Optuna, whose pruner (the median rule or successive halving) may stop a weak trial at that
-epoch. The search takes one place in the queue, its whole keeps the job's time limit (and the
-plan's minutes), and every trial is checked against the memory budget before it starts. Each
-trial's run folder gets a `search.json` beside its summary: the search it belongs to, its
-number, its settings and whether it was pruned."""
+"""A hyperparameter search you can watch: one job of one person's, its trials ordinary runs. Optuna
+proposes each trial's settings (random, TPE or a grid) within the dimensions the person chose
+from the task's settings table; each trial trains as a member job (a thread here, an actor on
+the cluster), up to `parallel` at once. At the end of every quarter of an epoch (a rung) the
+mean training loss of that quarter goes back to Optuna, whose pruner (the median rule or
+successive halving) may stop a weak trial there, before its next step; what the search minimises
+is a trial's last validation loss. The search takes one place in the queue, its whole keeps the
+job's time limit (and the plan's minutes), and every trial is checked against the memory budget
+before it starts. Each trial's run folder gets a `search.json` beside its summary: the search it
+belongs to, its number, its settings and whether it was pruned."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from playground.serving.sweeps import SweepJob, _lazy
 
 FILE = "search.json"
 POLL = 0.2  # seconds between looks at the trials (the state they report is what counts)
+RUNGS = 4  # a trial is judged at the end of each quarter of an epoch
 
 
 @dataclass
@@ -41,7 +43,9 @@ class Trial:
     state: str = "running"  # running, finished, pruned, failed, stopped
     curve: list[tuple[int, float]] = field(default_factory=list)  # (epoch, validation loss)
     value: float | None = None  # what the search minimises: its last validation loss
-    pruned_at: int | None = None  # the epoch where the pruner stopped it
+    pruned_at: float | None = None  # epochs trained where the pruner stopped it (0.25, 1.5)
+    rungs: list[tuple[float, float]] = field(default_factory=list)  # (epochs, the mean
+    # training loss of the quarter epoch ending there): what the pruner judged it by
     run_dir: str | None = None
     generation: int = 0  # population based training: its generation, the trial it started
     parent: int | None = None  # from (weights and settings), and how: "continued" or
@@ -51,11 +55,13 @@ class Trial:
     message: str = ""
     job: TrainingJob | None = field(default=None, repr=False)
     _asked: Any = field(default=None, repr=False)  # Optuna's trial
+    _losses: list = field(default_factory=list, repr=False)  # (step, loss) of the rung under way
+    _rung: int = field(default=0, repr=False)  # rungs passed
 
     def point(self) -> dict:
         return {"number": self.number, "params": self.params, "state": self.state,
                 "value": self.value, "pruned_at": self.pruned_at, "run_dir": self.run_dir,
-                "curve": self.curve, "steps": self.summary.get("steps"),
+                "curve": self.curve, "rungs": self.rungs, "steps": self.summary.get("steps"),
                 "flops": self.summary.get("flops"), "energy_wh": self.summary.get("energy_wh"),
                 "co2_g": self.summary.get("co2_g"), "generation": self.generation,
                 "parent": self.parent, "event": self.event, "offset": self.offset,
@@ -206,27 +212,40 @@ class SearchJob(SweepJob):
         self.steps_planned += self.task.planned_steps(config) or 0
         trial.job = member
         member.on_epoch(lambda _job, record: self._epoch(trial, record))
+        member.log.on_step(lambda record: self._step(trial, record))
         self.current, self.log, self.spec, self.config = member, member.log, spec, config
         member.start()
         self._set(Status.RUNNING, Text("Trial {i} of {n} is training.", i=i + 1, n=total))
         return trial
 
     def _epoch(self, trial: Trial, record) -> None:
-        """An epoch of a trial, as it is recorded (in the trial's thread): its validation loss
-        goes to Optuna, whose pruner may stop the trial here, at this rung."""
+        """An epoch of a trial, as it is recorded: its validation loss joins the trial's curve
+        (the last one is the trial's result)."""
         if record.val_loss is None:
             return
         with self._trials_lock:
             seen = any(epoch == record.epoch for epoch, _ in trial.curve)
-            if seen or trial.state != "running":
+            if not seen and trial.state == "running":
+                trial.curve.append((record.epoch, record.val_loss))
+
+    def _step(self, trial: Trial, record) -> None:
+        """A step of a trial, as it is recorded (in the trial's thread, before its next step;
+        for a member on the cluster, in the thread that mirrors it): at a rung's end that
+        quarter epoch's mean training loss goes to Optuna, whose pruner may stop the trial
+        there. (Population based training asks no pruner; its rungs are drawn all the same.)"""
+        with self._trials_lock:
+            if trial.state != "running":
                 return
-            trial.curve.append((record.epoch, record.val_loss))
-        if not math.isfinite(record.val_loss) or trial._asked is None:  # (PBT asks no pruner)
-            return
-        trial._asked.report(record.val_loss, record.epoch)
-        if trial._asked.should_prune():
-            trial.state, trial.pruned_at = "pruned", record.epoch
-            trial.job.stop()
+            trial._losses.append((record.step, record.loss))
+            judged = _rungs(trial, trial.job.steps_per_epoch if trial.job else 0)
+        for rung, value in judged:
+            if trial._asked is None or not math.isfinite(value):
+                continue
+            trial._asked.report(value, rung)
+            if trial._asked.should_prune():
+                trial.state, trial.pruned_at = "pruned", rung / RUNGS
+                trial.job.stop()
+                return
 
     def _watch(self, study, trial: Trial) -> None:
         """The search's pause reaches a running trial; epochs its thread did not hand on (a
@@ -308,6 +327,27 @@ class SearchJob(SweepJob):
                         "started": started, "ended": time.time(),
                         "train_seconds": sum(p["train_seconds"] or 0 for p in points)}  # fmt: skip
         self._set(status, message)
+
+
+def _rungs(trial: Trial, steps_per_epoch: int) -> list[tuple[int, float]]:
+    """The rungs a trial's steps so far have passed since the last call, as (rung, mean
+    training loss of its steps): rung k ends at step floor(k / 4 x steps per epoch), so an
+    epoch's end is always one (a quarter of no step, in an epoch of under four, is none). Each
+    is kept in the trial's `rungs`."""
+    judged = []
+    while steps_per_epoch and trial._losses:
+        k = trial._rung + 1
+        end = k * steps_per_epoch // RUNGS
+        if trial._losses[-1][0] < end:
+            break
+        stretch = [loss for step, loss in trial._losses if step <= end]
+        trial._losses = [(step, loss) for step, loss in trial._losses if step > end]
+        trial._rung = k
+        if stretch:
+            value = sum(stretch) / len(stretch)
+            trial.rungs.append((k / RUNGS, value))
+            judged.append((k, value))
+    return judged
 
 
 def importances(points: list[dict], space: dict) -> dict[str, float]:

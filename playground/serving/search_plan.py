@@ -22,8 +22,13 @@ METHODS = {
     "pbt": N_("Population based training (the worst copy the best's weights, settings nudged)"),
 }
 PRUNERS = {
-    "median": N_("Median: stop a trial below the median of the others at the same epoch"),
-    "halving": N_("Asynchronous successive halving (ASHA): keep the best third at each rung"),
+    "median": N_(
+        "Median: stop a trial worse than the median of the others at the same quarter epoch"
+    ),
+    "halving": N_(
+        "Asynchronous successive halving (ASHA): keep the best third at each rung "
+        "(1, 3, 9... quarter epochs)"
+    ),
     "none": N_("None: every trial trains to the end"),
 }
 MAX_TRIALS, MAX_PARALLEL, MAX_POPULATION = 200, 8, 16

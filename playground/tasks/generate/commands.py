@@ -70,4 +70,3 @@ def _sample(args: argparse.Namespace) -> int:
     print(_("Made {n} images{where}.").format(n=args.n, where=where))
     print(score.sentence(reading, args.n))
     return 0
-    return 0

@@ -1,12 +1,14 @@
-"""A search's figures: every trial's validation loss per epoch (pruned ones greyed and cut
-where they were stopped), the settings against the result in parallel coordinates, one slice
-per setting, and each setting's importance. Plain trial records in, go.Figure out."""
+"""A search's figures: every trial as it trains (the training loss each quarter epoch, what the
+pruner judges, and its validation loss at each epoch's end; pruned ones greyed and cut where
+they were stopped), the settings against the result in parallel coordinates, one slice per
+setting, and each setting's importance. Plain trial records in, go.Figure out."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -14,31 +16,54 @@ from playground.engine.i18n import N_, _
 from playground.serving.curves import layout
 
 PRUNED, FAILED = "#b0b0b0", "#e0a0a0"
+COLOURS = plotly.colors.qualitative.Plotly
 
 
 def curves_figure(trials: Sequence[dict], best: int | None) -> go.Figure:
+    """A line per trial through the training loss of each quarter epoch, its validation loss
+    at each epoch's end as dots of the same colour (the last is its result)."""
     fig = go.Figure()
-    for t in trials:
-        if not t["curve"]:
+    for i, t in enumerate(trials):
+        rungs, curve = t.get("rungs") or [], t["curve"]
+        if not rungs and not curve:
             continue
-        epochs, losses = zip(*t["curve"], strict=True)
-        epochs = [e + (t.get("offset") or 0) for e in epochs]  # PBT: after its parent's epochs
+        offset = t.get("offset") or 0  # PBT: after its parent's epochs
         pruned = t["state"] == "pruned"
-        style = dict(color=PRUNED, dash="dot") if pruned else {}
-        if t["number"] == best:
-            style = dict(width=4)
-        fig.add_scatter(
-            x=list(epochs), y=list(losses), mode="lines+markers", line=style,
-            name=_("trial {n}").format(n=t["number"]) + (" ✂" if pruned else ""),
-            hovertemplate=_("trial {n}").format(n=t["number"])
-            + ", %{x}: %{y:.4g}<extra></extra>")  # fmt: skip
+        colour = PRUNED if pruned else COLOURS[i % len(COLOURS)]
+        name = _("trial {n}").format(n=t["number"]) + (" ✂" if pruned else "")
+        style = dict(color=colour, dash="dot" if pruned else None,
+                     width=4 if t["number"] == best else 2)  # fmt: skip
+        group = str(t["number"])
+        if rungs:
+            x, y = zip(*rungs, strict=True)
+            fig.add_scatter(
+                x=[e + offset for e in x], y=list(y), mode="lines", line=style, name=name,
+                legendgroup=group,
+                hovertemplate=name + ", %{x:.2f}: %{y:.4g} " + _("training loss")
+                + "<extra></extra>")  # fmt: skip
+        if curve:
+            x, y = zip(*curve, strict=True)
+            fig.add_scatter(
+                x=[e + offset for e in x], y=list(y), mode="markers", legendgroup=group,
+                marker=dict(color=colour, size=9, line=dict(color="white", width=1)),
+                name=name, showlegend=not rungs,
+                hovertemplate=name + ", %{x}: %{y:.4g} " + _("validation loss")
+                + "<extra></extra>")  # fmt: skip
         if pruned:
-            fig.add_scatter(x=[epochs[-1]], y=[losses[-1]], mode="markers", showlegend=False,
-                            marker=dict(symbol="x", size=12, color="#888"),
+            end = (rungs or curve)[-1]
+            fig.add_scatter(x=[end[0] + offset], y=[end[1]], mode="markers", showlegend=False,
+                            marker=dict(symbol="x", size=12, color="#888"), legendgroup=group,
                             hoverinfo="skip")  # fmt: skip
     fig.update_xaxes(title=N_("epoch"), dtick=1)
-    fig.update_yaxes(title=N_("validation loss"), type="log")
-    return layout(fig, N_("Every trial as it trains (✂: pruned there)"), height=360)
+    fig.update_yaxes(title=N_("loss"), type="log")
+    return layout(
+        fig,
+        N_(
+            "Every trial as it trains (line: its training loss each quarter "
+            "epoch; dots: its validation loss; ✂: pruned there)"
+        ),
+        height=380,
+    )
 
 
 def _axis(name: str, values: list, log: bool) -> dict:

@@ -27,9 +27,10 @@ QUICK = {  # a first search that is over in minutes here: each trial short, on t
     "image": {"dataset": "mnist-sample", "epochs": 2, "train_limit": 3000},
     "generate": {"dataset": "mnist-sample", "epochs": 2, "train_limit": 3000},
     "language": {"steps": 200},
+    "listen": {"epochs": 2, "train_limit": 1500},
 }
 FIRST = {"image": ("lr", "batch_size"), "language": ("lr", "batch_size"),
-         "generate": ("lr", "batch_size")}  # fmt: skip
+         "generate": ("lr", "batch_size"), "listen": ("lr", "batch_size")}  # fmt: skip
 
 
 def searchable_tasks() -> dict[str, Task]:
@@ -149,7 +150,13 @@ def _plan(dims: list | None) -> SearchPlan | None:
     method = cols[2].selectbox(_("Method"), list(METHODS), key="search-method",
                                format_func=lambda k: _(METHODS[k]))  # fmt: skip
     prune = cols[3].selectbox(_("Pruning"), list(PRUNERS), key="search-prune",
-                              format_func=lambda k: _(PRUNERS[k]))  # fmt: skip
+                              format_func=lambda k: _(PRUNERS[k]),
+                              help=_("A trial is judged at the end of each quarter of an epoch "
+                                     "by its mean training loss over that quarter, against the "
+                                     "others at the same point; the search's result is each "
+                                     "trial's last validation loss. Dropout raises a training "
+                                     "loss, so a trial with much of it is judged a little "
+                                     "harshly."))  # fmt: skip
     minutes = cols[4].number_input(_("Minutes (0: no limit)"), 0.0, 1440.0, 0.0, 1.0,
                                    key="search-minutes")  # fmt: skip
     said = _(

@@ -100,7 +100,8 @@ def _table(job, trials: list[dict], labels: dict[str, str]) -> None:
             row[label] = _value_text(job, name, t["params"].get(name))
         value = t["value"]
         row[_("Validation loss")] = f"{value:.4g}" if value is not None else "-"
-        row[_("Epochs")] = len(t["curve"])
+        trained = [e for e, _loss in t.get("rungs") or ()] + [e for e, _loss in t["curve"]]
+        row[_("Epochs")] = f"{max(trained, default=0):g}"  # a pruned one's: where it stopped
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="search-table")
 
