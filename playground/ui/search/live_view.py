@@ -134,9 +134,9 @@ def _costs(job, trials: list[dict], best: dict) -> None:
     steps = sum(t["steps"] or 0 for t in trials)
     saved = max(0, job.steps_planned - steps) if job.status.ended else None
     text = _("The whole search: {flops}, {wh:.2f} Wh, {co2:.2f} g CO2 (estimated); its best "
-             "trial alone: {best}, {best_wh:.2f} Wh.").format(
+             "trial alone: {best}, {best_wh:.2f} Wh, {best_co2:.2f} g CO2.").format(
         flops=flops_text(flops), wh=energy, co2=co2, best=flops_text(best["flops"]),
-        best_wh=best["energy_wh"] or 0)  # fmt: skip
+        best_wh=best["energy_wh"] or 0, best_co2=best["co2_g"] or 0)  # fmt: skip
     if saved is not None and job.steps_planned:
         said = _("Pruning saved {saved:,} of {planned:,} planned steps ({share:.0%}).")
         text += " " + said.format(saved=saved, planned=job.steps_planned,
