@@ -230,6 +230,25 @@ def test_the_form_offers_every_kind_of_model_with_a_quick_first_search(runs, lan
             assert name in QUICK, name  # and its first one is over in minutes
 
 
+def test_a_search_of_a_listening_model_opens_its_best_on_listen(runs):  # noqa: F811
+    lang = "zh"  # (English is the image search's above)
+    with language(lang):
+        app = ada("search", lang)
+        app.radio(key="search-task").set_value("listen").run()
+        app.selectbox(key="search-listen-language").set_value("en").run()
+        app.number_input(key="search-listen-epochs").set_value(1).run()
+        app.number_input(key="search-trials").set_value(2).run()
+        app.button(key="search-start").click().run()
+        assert not app.exception, app.exception
+        wait_until(app, lambda a: _has(a, "search-use") and not _has(a, "job-stop"))  # ended
+        fine(app, lang, names=("listen-cnn search",))
+        app.button(key="search-use").click().run()
+        assert not app.exception, app.exception
+        picked = app.session_state["listen-model"]  # the best trial hears on Listen
+        assert (Path(picked) / FILE).exists() and load_run(picked).task_name == "listen"
+        assert load_run(picked).config.language == "en" and load_run(picked).config.epochs == 1
+
+
 def _has(app, key: str) -> bool:
     return any(b.key == key for b in app.button)
 

@@ -21,7 +21,7 @@ from playground.ui.train.train_form import widget
 
 TASK, JOB = "search-task", "search-job"
 CURRENT = "current"  # the base model: the one on the task's page
-DATA_ROWS = ("dataset", "corpus")  # what the model learns from, by task
+DATA_ROWS = ("dataset", "corpus", "language")  # what the model learns from, by task
 LENGTH_ROWS = ("epochs", "steps")  # how long each trial trains
 QUICK = {  # a first search that is over in minutes here: each trial short, on the small data
     "image": {"dataset": "mnist-sample", "epochs": 2, "train_limit": 3000},
