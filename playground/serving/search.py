@@ -61,9 +61,10 @@ class Trial:
     def point(self) -> dict:
         return {"number": self.number, "params": self.params, "state": self.state,
                 "value": self.value, "pruned_at": self.pruned_at, "run_dir": self.run_dir,
-                "curve": self.curve, "rungs": self.rungs, "steps": self.summary.get("steps"),
-                "flops": self.summary.get("flops"), "energy_wh": self.summary.get("energy_wh"),
-                "co2_g": self.summary.get("co2_g"), "generation": self.generation,
+                "curve": list(self.curve), "rungs": list(self.rungs),
+                "steps": self.summary.get("steps"), "flops": self.summary.get("flops"),
+                "energy_wh": self.summary.get("energy_wh"), "co2_g": self.summary.get("co2_g"),
+                "generation": self.generation,
                 "parent": self.parent, "event": self.event, "offset": self.offset,
                 "train_seconds": self.summary.get("train_seconds")}  # fmt: skip
 
