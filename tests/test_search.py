@@ -195,11 +195,7 @@ def test_the_page_runs_a_search_shows_it_and_uses_its_recipe(runs, lang):  # noq
     with language(lang):
         app = ada("search", lang)
         fine(app, lang)
-        app.number_input(key="search-image-epochs").set_value(1).run()
-        app.number_input(key="search-trials").set_value(2).run()
-        app.button(key="search-start").click().run()
-        assert not app.exception, app.exception
-        wait_until(app, lambda a: _has(a, "search-use") and not _has(a, "job-stop"))  # ended
+        _two_trials_of_one_epoch(app, "image")
         fine(app, lang, names=("seed-cnn search",))
         assert app.get("plotly_chart") and app.dataframe
         app.button(key="search-use").click().run()
@@ -236,17 +232,22 @@ def test_a_search_of_a_listening_model_opens_its_best_on_listen(runs):  # noqa: 
         app = ada("search", lang)
         app.radio(key="search-task").set_value("listen").run()
         app.selectbox(key="search-listen-language").set_value("en").run()
-        app.number_input(key="search-listen-epochs").set_value(1).run()
-        app.number_input(key="search-trials").set_value(2).run()
-        app.button(key="search-start").click().run()
-        assert not app.exception, app.exception
-        wait_until(app, lambda a: _has(a, "search-use") and not _has(a, "job-stop"))  # ended
+        _two_trials_of_one_epoch(app, "listen")
         fine(app, lang, names=("listen-cnn search",))
         app.button(key="search-use").click().run()
         assert not app.exception, app.exception
         picked = app.session_state["listen-model"]  # the best trial hears on Listen
         assert (Path(picked) / FILE).exists() and load_run(picked).task_name == "listen"
         assert load_run(picked).config.language == "en" and load_run(picked).config.epochs == 1
+
+
+def _two_trials_of_one_epoch(app, task_name: str) -> None:
+    """Start a search of two trials of one epoch each on the page; wait until it has ended."""
+    app.number_input(key=f"search-{task_name}-epochs").set_value(1).run()
+    app.number_input(key="search-trials").set_value(2).run()
+    app.button(key="search-start").click().run()
+    assert not app.exception, app.exception
+    wait_until(app, lambda a: _has(a, "search-use") and not _has(a, "job-stop"))  # ended
 
 
 def _has(app, key: str) -> bool:
